@@ -1,0 +1,198 @@
+//! `Client`: the provider-neutral API of design §3.
+
+use crate::error::{Error, Result};
+use crate::http::{RetryPolicy, Transport};
+use crate::portal::{PortalLink, PortalOptions};
+use crate::providers::snaptrade::{self, SnapTrade};
+use crate::secret::Secret;
+use crate::types::{Account, Connection, ProviderKind, UserCredentials};
+use crate::validate;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Response bodies past this size fail as `decode` without being buffered whole.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
+
+#[derive(Debug)]
+pub(crate) enum Provider {
+    SnapTrade(SnapTrade),
+}
+
+/// A pooled, cloneable client for one aggregator account. Clones share the connection pool.
+#[derive(Debug, Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    transport: Transport,
+    provider: Provider,
+}
+
+#[derive(Debug)]
+enum Credentials {
+    SnapTrade { client_id: String, consumer_key: Secret },
+}
+
+/// Builds a `Client`; pick a provider, then optionally tune it.
+#[derive(Debug, Default)]
+pub struct ClientBuilder {
+    credentials: Option<Credentials>,
+    base_url: Option<String>,
+    timeout: Option<Duration>,
+    retry: Option<RetryPolicy>,
+    user_agent: Option<String>,
+    max_response_bytes: Option<usize>,
+}
+
+impl ClientBuilder {
+    /// SnapTrade with the partner's client id and consumer key (the key only signs; it is
+    /// never sent).
+    pub fn snaptrade(mut self, client_id: impl Into<String>, consumer_key: impl Into<Secret>) -> Self {
+        self.credentials = Some(Credentials::SnapTrade {
+            client_id: client_id.into(),
+            consumer_key: consumer_key.into(),
+        });
+        self
+    }
+
+    /// The aggregator's API root, e.g. a sandbox's `http://127.0.0.1:PORT`.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// Per-attempt limit for one HTTP exchange, body included (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = Some(retry);
+        self
+    }
+
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = Some(user_agent.into());
+        self
+    }
+
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.max_response_bytes = Some(limit);
+        self
+    }
+
+    pub fn build(self) -> Result<Client> {
+        let credentials = self
+            .credentials
+            .ok_or_else(|| Error::invalid_input("provider", "choose a provider (snaptrade) before build"))?;
+        let user_agent = self
+            .user_agent
+            .unwrap_or_else(|| format!("brokerlink/{} (rust)", env!("CARGO_PKG_VERSION")));
+        let transport = Transport::new(
+            self.timeout.unwrap_or(DEFAULT_TIMEOUT),
+            self.retry.unwrap_or_default(),
+            &user_agent,
+            self.max_response_bytes.unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
+        )?;
+        let provider = match credentials {
+            Credentials::SnapTrade {
+                client_id,
+                consumer_key,
+            } => {
+                let base = validate::base_url(self.base_url.as_deref().unwrap_or(snaptrade::DEFAULT_BASE_URL))?;
+                Provider::SnapTrade(SnapTrade::new(client_id, consumer_key, base)?)
+            }
+        };
+        Ok(Client {
+            inner: Arc::new(Inner { transport, provider }),
+        })
+    }
+}
+
+/// Forwards a call to whichever provider the client speaks.
+macro_rules! dispatch {
+    ($self:ident, $method:ident ( $($arg:expr),* )) => {{
+        let transport = &$self.inner.transport;
+        match &$self.inner.provider {
+            Provider::SnapTrade(p) => p.$method(transport, $($arg),*).await,
+        }
+    }};
+}
+
+impl Client {
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    pub fn provider(&self) -> ProviderKind {
+        match &self.inner.provider {
+            Provider::SnapTrade(_) => ProviderKind::SnapTrade,
+        }
+    }
+
+    /// Registers an end user under a partner-chosen id; the returned secret must be stored.
+    pub async fn register_user(&self, user_id: &str) -> Result<UserCredentials> {
+        dispatch!(self, register_user(user_id))
+    }
+
+    pub async fn delete_user(&self, user: &UserCredentials) -> Result<()> {
+        dispatch!(self, delete_user(user))
+    }
+
+    pub async fn list_users(&self) -> Result<Vec<String>> {
+        dispatch!(self, list_users())
+    }
+
+    /// Issues a new user secret; the old one stops working at once.
+    pub async fn rotate_user_secret(&self, user: &UserCredentials) -> Result<UserCredentials> {
+        dispatch!(self, rotate_user_secret(user))
+    }
+
+    /// A connection-portal link for the user; it expires after five minutes.
+    pub async fn portal_url(&self, user: &UserCredentials, options: &PortalOptions) -> Result<PortalLink> {
+        dispatch!(self, portal_url(user, options))
+    }
+
+    pub async fn connections(&self, user: &UserCredentials) -> Result<Vec<Connection>> {
+        dispatch!(self, connections(user))
+    }
+
+    pub async fn connection(&self, user: &UserCredentials, connection_id: &str) -> Result<Connection> {
+        dispatch!(self, connection(user, connection_id))
+    }
+
+    pub async fn remove_connection(&self, user: &UserCredentials, connection_id: &str) -> Result<()> {
+        dispatch!(self, remove_connection(user, connection_id))
+    }
+
+    /// Asks the aggregator to sync the connection's data now.
+    pub async fn refresh_connection(&self, user: &UserCredentials, connection_id: &str) -> Result<()> {
+        dispatch!(self, refresh_connection(user, connection_id))
+    }
+
+    /// Breaks a connection on purpose, to test a reconnect flow.
+    pub async fn disable_connection(&self, user: &UserCredentials, connection_id: &str) -> Result<()> {
+        dispatch!(self, disable_connection(user, connection_id))
+    }
+
+    pub async fn accounts(&self, user: &UserCredentials) -> Result<Vec<Account>> {
+        dispatch!(self, accounts(user))
+    }
+
+    pub async fn account(&self, user: &UserCredentials, account_id: &str) -> Result<Account> {
+        dispatch!(self, account(user, account_id))
+    }
+
+    pub async fn connection_accounts(&self, user: &UserCredentials, connection_id: &str) -> Result<Vec<Account>> {
+        dispatch!(self, connection_accounts(user, connection_id))
+    }
+
+    /// Whether an active connection is usable yet (its first data sync is done).
+    pub(crate) async fn is_ready(&self, user: &UserCredentials, connection: &Connection) -> Result<bool> {
+        dispatch!(self, is_ready(user, connection))
+    }
+}

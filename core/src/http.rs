@@ -1,0 +1,295 @@
+//! The one HTTP path every provider call takes: a pooled reqwest client, bounded response
+//! bodies, and retries with exponential backoff and full jitter (design §5).
+
+use crate::error::{Error, ErrorKind, Result};
+use bytes::{Bytes, BytesMut};
+use futures_util::StreamExt;
+use rand::Rng;
+use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER, USER_AGENT};
+use reqwest::Method;
+use std::time::{Duration, Instant};
+use url::Url;
+
+/// When and how often a failed request is tried again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included; 1 disables retries.
+    pub max_attempts: u32,
+    /// Upper bound of the first backoff; doubles per attempt, with full jitter.
+    pub initial_backoff: Duration,
+    pub max_backoff: Duration,
+    /// A 429 asking to wait longer than this is returned at once as `rate_limited` instead.
+    pub max_retry_after: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 3,
+            initial_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(5),
+            max_retry_after: Duration::from_secs(10),
+        }
+    }
+}
+
+impl RetryPolicy {
+    pub fn none() -> Self {
+        RetryPolicy {
+            max_attempts: 1,
+            ..RetryPolicy::default()
+        }
+    }
+
+    fn backoff(&self, failed_attempts: u32) -> Duration {
+        let exponent = failed_attempts.saturating_sub(1).min(16);
+        let ceiling = self.initial_backoff.saturating_mul(1 << exponent).min(self.max_backoff);
+        let millis = u64::try_from(ceiling.as_millis()).unwrap_or(u64::MAX);
+        Duration::from_millis(rand::thread_rng().gen_range(0..=millis))
+    }
+}
+
+/// Whether repeating a request whose outcome is unknown could do something twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Idempotency {
+    Idempotent,
+    /// Retried only when it certainly did not reach the server (connect failure, 429).
+    NotIdempotent,
+}
+
+/// One fully built request; rebuilt per attempt so that signatures carry a fresh timestamp.
+#[derive(Debug)]
+pub(crate) struct Outgoing {
+    pub method: Method,
+    pub url: Url,
+    pub headers: HeaderMap,
+    pub body: Option<Bytes>,
+}
+
+/// A response with its body read (within the size limit).
+#[derive(Debug)]
+pub(crate) struct Reply {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+    pub attempts: u32,
+}
+
+impl Reply {
+    pub fn request_id(&self) -> Option<String> {
+        header_text(&self.headers, "x-request-id")
+    }
+
+    pub fn retry_after(&self) -> Option<Duration> {
+        let value = self.headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+        let seconds: f64 = value.parse().ok()?;
+        (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds))
+    }
+
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
+pub(crate) fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .filter(|v| !v.is_empty())
+}
+
+#[derive(Debug)]
+pub(crate) struct Transport {
+    http: reqwest::Client,
+    retry: RetryPolicy,
+    max_body_bytes: usize,
+}
+
+/// A failed attempt, and whether the server may have acted on it.
+struct AttemptFailure {
+    error: Error,
+    maybe_delivered: bool,
+}
+
+impl Transport {
+    pub fn new(timeout: Duration, retry: RetryPolicy, user_agent: &str, max_body_bytes: usize) -> Result<Self> {
+        if retry.max_attempts == 0 {
+            return Err(Error::invalid_input("retry.max_attempts", "must be at least 1"));
+        }
+        if timeout.is_zero() {
+            return Err(Error::invalid_input("timeout", "must be greater than zero"));
+        }
+        let mut headers = HeaderMap::new();
+        let agent = HeaderValue::from_str(user_agent)
+            .map_err(|_| Error::invalid_input("user_agent", "must be printable ASCII"))?;
+        headers.insert(USER_AGENT, agent);
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(10)))
+            .default_headers(headers)
+            .pool_idle_timeout(Duration::from_secs(60))
+            .build()
+            .map_err(|e| Error::internal("could not build the HTTP client").with_source(e.without_url()))?;
+        Ok(Transport {
+            http,
+            retry,
+            max_body_bytes,
+        })
+    }
+
+    /// Sends the request `build` makes, retrying as the policy and `idempotency` allow.
+    /// Any HTTP status comes back as a `Reply`; only transport failures are errors.
+    pub async fn send(&self, idempotency: Idempotency, build: impl Fn() -> Result<Outgoing>) -> Result<Reply> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let outgoing = build()?;
+            let (method, path) = (outgoing.method.clone(), outgoing.url.path().to_owned());
+            let started = Instant::now();
+            let outcome = self.attempt(outgoing).await;
+            let elapsed_ms = started.elapsed().as_millis() as u64;
+            let last = attempt >= self.retry.max_attempts;
+            match outcome {
+                Ok(mut reply) => {
+                    tracing::debug!(target: "brokerlink::http", %method, %path, status = reply.status, attempt, elapsed_ms, request_id = reply.request_id().as_deref(), "response");
+                    reply.attempts = attempt;
+                    if last || !self.status_is_retryable(reply.status, idempotency) {
+                        return Ok(reply);
+                    }
+                    let wait = match reply.retry_after() {
+                        Some(asked) if asked > self.retry.max_retry_after => return Ok(reply),
+                        Some(asked) => asked,
+                        None => self.retry.backoff(attempt),
+                    };
+                    tokio::time::sleep(wait).await;
+                }
+                Err(failure) => {
+                    tracing::debug!(target: "brokerlink::http", %method, %path, attempt, elapsed_ms, error = %failure.error, "transport failure");
+                    let may_repeat = !failure.maybe_delivered || idempotency == Idempotency::Idempotent;
+                    if last || !may_repeat {
+                        return Err(failure.error.with_attempts(attempt));
+                    }
+                    tokio::time::sleep(self.retry.backoff(attempt)).await;
+                }
+            }
+        }
+    }
+
+    fn status_is_retryable(&self, status: u16, idempotency: Idempotency) -> bool {
+        // A 429 means the server refused the request without acting on it.
+        status == 429 || (idempotency == Idempotency::Idempotent && matches!(status, 502..=504))
+    }
+
+    async fn attempt(&self, outgoing: Outgoing) -> Result<Reply, AttemptFailure> {
+        let mut request = self
+            .http
+            .request(outgoing.method, outgoing.url)
+            .headers(outgoing.headers);
+        if let Some(body) = outgoing.body {
+            request = request.body(body);
+        }
+        let response = request.send().await.map_err(|e| AttemptFailure {
+            maybe_delivered: !e.is_connect(),
+            error: transport_error(e),
+        })?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let request_id = header_text(&headers, "x-request-id");
+        let body = self.read_body(response).await.map_err(|error| AttemptFailure {
+            error: error.with_status(status).with_request_id(request_id.clone()),
+            maybe_delivered: true,
+        })?;
+        Ok(Reply {
+            status,
+            headers,
+            body,
+            attempts: 0,
+        })
+    }
+
+    /// Reads the body without ever holding more than the limit in memory.
+    async fn read_body(&self, response: reqwest::Response) -> Result<Bytes> {
+        let limit = self.max_body_bytes;
+        let too_big = || Error::decode(format!("response body is larger than the {limit}-byte limit"));
+        if response.content_length().is_some_and(|len| len > limit as u64) {
+            return Err(too_big());
+        }
+        let mut body = BytesMut::new();
+        let mut stream = response.bytes_stream();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(transport_error)?;
+            if body.len() + chunk.len() > limit {
+                return Err(too_big());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body.freeze())
+    }
+}
+
+/// A reqwest failure as a brokerlink error, with the URL (which may carry a user secret in its
+/// query) stripped from the message and the cause.
+fn transport_error(error: reqwest::Error) -> Error {
+    let error = error.without_url();
+    let kind = if error.is_timeout() {
+        ErrorKind::Timeout
+    } else if error.is_decode() || error.is_body() && !error.is_request() {
+        ErrorKind::Network
+    } else {
+        ErrorKind::Network
+    };
+    let what = if error.is_timeout() {
+        "no response within the timeout"
+    } else if error.is_connect() {
+        "could not connect"
+    } else if error.is_body() || error.is_decode() {
+        "the response body was cut off"
+    } else {
+        "the request failed in transport"
+    };
+    Error::new(kind, format!("{what}: {}", cause_chain(&error))).with_source(error)
+}
+
+fn cause_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![error.to_string()];
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = cause.source();
+    }
+    parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_but_stays_under_the_cap() {
+        let policy = RetryPolicy {
+            max_attempts: 10,
+            initial_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_millis(800),
+            max_retry_after: Duration::from_secs(1),
+        };
+        for attempt in 1..=40 {
+            let wait = policy.backoff(attempt);
+            let cap = Duration::from_millis(100 * (1 << (attempt - 1).min(3)));
+            assert!(wait <= cap, "attempt {attempt}: {wait:?} > {cap:?}");
+        }
+    }
+
+    #[test]
+    fn zero_attempts_is_rejected() {
+        let policy = RetryPolicy {
+            max_attempts: 0,
+            ..RetryPolicy::default()
+        };
+        let err = Transport::new(Duration::from_secs(1), policy, "ua", 1024).unwrap_err();
+        assert_eq!(err.field(), Some("retry.max_attempts"));
+    }
+}

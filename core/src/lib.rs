@@ -1,0 +1,39 @@
+//! brokerlink: connect your users' brokerage accounts through an aggregator's hosted
+//! connection portal (SnapTrade or Finatic) with one typed, async, pooled client.
+//!
+//! ```no_run
+//! # async fn demo() -> brokerlink::Result<()> {
+//! use brokerlink::{Client, PortalOptions, WaitOptions};
+//! let client = Client::builder()
+//!     .snaptrade("MY_CLIENT_ID", "MY_CONSUMER_KEY")
+//!     .base_url("http://127.0.0.1:7878")
+//!     .build()?;
+//! let user = client.register_user("app-user-42").await?;
+//! let link = client.portal_url(&user, &PortalOptions::default()).await?;
+//! println!("send the user to {}", link.url);
+//! let connection = client.wait_for_connection(&user, &WaitOptions::default()).await?;
+//! println!("{} is {}", connection.broker.name, connection.status.as_str());
+//! # Ok(()) }
+//! ```
+
+mod client;
+mod error;
+mod http;
+mod portal;
+mod providers;
+mod secret;
+pub mod signing;
+mod types;
+mod validate;
+mod wait;
+
+pub use client::{Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT};
+pub use error::{Error, ErrorKind, Result};
+pub use http::RetryPolicy;
+pub use portal::{
+    parse_portal_result, ConnectionType, PortalLink, PortalMode, PortalOptions, PortalResult, PORTAL_LINK_LIFETIME,
+};
+pub use providers::snaptrade::DEFAULT_BASE_URL as SNAPTRADE_BASE_URL;
+pub use secret::Secret;
+pub use types::{Account, Broker, Connection, ConnectionStatus, Money, Permission, ProviderKind, UserCredentials};
+pub use wait::WaitOptions;

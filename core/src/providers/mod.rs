@@ -1,0 +1,113 @@
+//! One module per aggregator protocol, behind the provider-neutral `Client`.
+
+pub(crate) mod snaptrade;
+
+use crate::error::{Error, Result};
+use crate::http::Reply;
+use crate::secret::Secret;
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+/// Parses the timestamp spellings providers use: RFC 3339, with a space instead of `T`, or
+/// without an offset (taken as UTC).
+pub(crate) fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
+    let text = text.trim();
+    let with_t = text.replacen(' ', "T", 1);
+    if let Ok(parsed) = DateTime::parse_from_rfc3339(&with_t) {
+        return Some(parsed.with_timezone(&Utc));
+    }
+    NaiveDateTime::parse_from_str(&with_t, "%Y-%m-%dT%H:%M:%S%.f")
+        .ok()
+        .map(|naive| naive.and_utc())
+}
+
+/// Decodes a successful reply's JSON into `T`, or fails as `decode` with a redacted excerpt.
+pub(crate) fn decode_json<T: DeserializeOwned>(reply: &Reply, what: &str, secrets: &[&Secret]) -> Result<T> {
+    serde_json::from_slice(&reply.body).map_err(|e| {
+        Error::decode(format!(
+            "{what}: the response is not in the documented shape ({e}); body starts {}",
+            body_excerpt(&reply.body, secrets)
+        ))
+        .with_status(reply.status)
+        .with_request_id(reply.request_id())
+        .with_attempts(reply.attempts)
+    })
+}
+
+const EXCERPT_CHARS: usize = 200;
+
+/// A short, printable start of a response body with every credential removed: values of keys
+/// that name a secret, and any known secret value wherever it appears.
+pub(crate) fn body_excerpt(body: &[u8], secrets: &[&Secret]) -> String {
+    let text = match serde_json::from_slice::<Value>(body) {
+        Ok(mut value) => {
+            redact_secret_fields(&mut value);
+            value.to_string()
+        }
+        Err(_) => String::from_utf8_lossy(body).into_owned(),
+    };
+    let text = redact_known(&text, secrets);
+    let mut excerpt: String = text.chars().take(EXCERPT_CHARS).collect();
+    if text.chars().count() > EXCERPT_CHARS {
+        excerpt.push('…');
+    }
+    format!("{excerpt:?}")
+}
+
+/// Replaces every occurrence of a known secret in a provider-supplied text.
+pub(crate) fn redact_known(text: &str, secrets: &[&Secret]) -> String {
+    let mut text = text.to_owned();
+    for secret in secrets {
+        if secret.expose().len() >= 4 {
+            text = text.replace(secret.expose(), "***");
+        }
+    }
+    text
+}
+
+fn redact_secret_fields(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            for (key, item) in map.iter_mut() {
+                let key = key.to_ascii_lowercase();
+                if ["secret", "token", "key", "signature", "password"]
+                    .iter()
+                    .any(|s| key.contains(s))
+                {
+                    *item = Value::String("***".into());
+                } else {
+                    redact_secret_fields(item);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(redact_secret_fields),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_in_every_spelling_providers_use() {
+        let a = parse_timestamp("2024-08-20T21:56:19.123935Z").unwrap();
+        let b = parse_timestamp("2024-08-20 21:56:19.123935+00:00").unwrap();
+        let c = parse_timestamp("2024-08-20T21:56:19.123935").unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a, c);
+        assert!(parse_timestamp("yesterday").is_none());
+    }
+
+    #[test]
+    fn excerpts_hide_credentials() {
+        let key = Secret::new("consumer-key-value");
+        let body = br#"{"userSecret":"s3cr3t","detail":"bad consumer-key-value","nested":[{"one_time_token":"t"}]}"#;
+        let excerpt = body_excerpt(body, &[&key]);
+        assert!(!excerpt.contains("s3cr3t"), "{excerpt}");
+        assert!(!excerpt.contains("consumer-key-value"), "{excerpt}");
+        assert!(!excerpt.contains("\"t\""), "{excerpt}");
+        assert!(excerpt.contains("detail"));
+    }
+}

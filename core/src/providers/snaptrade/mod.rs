@@ -1,0 +1,430 @@
+//! SnapTrade: HMAC-signed requests, partner `clientId` + `consumerKey`, users with secrets.
+
+mod wire;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::http::{Idempotency, Outgoing, Reply, Transport};
+use crate::portal::{PortalLink, PortalMode, PortalOptions, PORTAL_LINK_LIFETIME};
+use crate::providers::{decode_json, redact_known};
+use crate::secret::Secret;
+use crate::signing::{hmac_base64, signing_string, NonAscii};
+use crate::types::{Account, Connection, UserCredentials};
+use crate::validate;
+use bytes::Bytes;
+use chrono::Utc;
+use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE};
+use reqwest::Method;
+use serde_json::{json, Map, Value};
+use url::Url;
+
+pub const DEFAULT_BASE_URL: &str = "https://api.snaptrade.com";
+
+#[derive(Debug)]
+pub(crate) struct SnapTrade {
+    client_id: String,
+    consumer_key: Secret,
+    base_url: Url,
+}
+
+/// One SnapTrade operation before signing.
+struct Call<'a> {
+    method: Method,
+    /// Path relative to the base URL; this is what gets signed, as the official SDKs do.
+    path: String,
+    params: Vec<(&'static str, &'a str)>,
+    body: Option<Value>,
+    idempotency: Idempotency,
+    what: &'static str,
+}
+
+impl<'a> Call<'a> {
+    fn new(method: Method, path: impl Into<String>, what: &'static str) -> Self {
+        let idempotency = if method == Method::GET || method == Method::DELETE {
+            Idempotency::Idempotent
+        } else {
+            Idempotency::NotIdempotent
+        };
+        Call {
+            method,
+            path: path.into(),
+            params: Vec::new(),
+            body: None,
+            idempotency,
+            what,
+        }
+    }
+
+    fn for_user(mut self, user_id: &'a str, user_secret: &'a Secret) -> Self {
+        self.params.push(("userId", user_id));
+        self.params.push(("userSecret", user_secret.expose()));
+        self
+    }
+
+    fn body(mut self, body: Value) -> Self {
+        self.body = Some(body);
+        self
+    }
+
+    fn idempotent(mut self) -> Self {
+        self.idempotency = Idempotency::Idempotent;
+        self
+    }
+}
+
+fn segment(id: &str) -> String {
+    utf8_percent_encode(id, NON_ALPHANUMERIC).to_string()
+}
+
+impl SnapTrade {
+    pub fn new(client_id: String, consumer_key: Secret, base_url: Url) -> Result<Self> {
+        if client_id.trim().is_empty() {
+            return Err(Error::invalid_input("client_id", "must not be empty"));
+        }
+        if consumer_key.is_empty() {
+            return Err(Error::invalid_input("consumer_key", "must not be empty"));
+        }
+        Ok(SnapTrade {
+            client_id,
+            consumer_key,
+            base_url,
+        })
+    }
+
+    fn build(&self, call: &Call<'_>) -> Result<Outgoing> {
+        let timestamp = Utc::now().timestamp().to_string();
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        query.append_pair("clientId", &self.client_id);
+        for (key, value) in &call.params {
+            query.append_pair(key, value);
+        }
+        query.append_pair("timestamp", &timestamp);
+        let query = query.finish();
+
+        let mut url = self.base_url.clone();
+        url.set_path(&format!("{}{}", self.base_url.path().trim_end_matches('/'), call.path));
+        url.set_query(Some(&query));
+        // Sign the query exactly as it will travel, after the URL type has normalised it.
+        let sent_query = url.query().unwrap_or_default().to_owned();
+
+        let canonical = signing_string(call.body.as_ref(), &call.path, &sent_query, NonAscii::Escape);
+        let signature = hmac_base64(self.consumer_key.expose().as_bytes(), canonical.as_bytes());
+
+        let mut headers = HeaderMap::new();
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        headers.insert(
+            "Signature",
+            HeaderValue::from_str(&signature).map_err(|_| Error::internal("signature is not a header value"))?,
+        );
+        let body = call.body.as_ref().map(|value| {
+            // The bytes sent are the canonical (ASCII-escaped) form, so server-side
+            // re-serialisation and raw-byte comparison both agree with the signature.
+            Bytes::from(crate::signing::canonical_json(value, NonAscii::Escape))
+        });
+        if body.is_some() {
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        }
+        Ok(Outgoing {
+            method: call.method.clone(),
+            url,
+            headers,
+            body,
+        })
+    }
+
+    async fn execute(&self, transport: &Transport, call: Call<'_>) -> Result<Reply> {
+        let reply = transport.send(call.idempotency, || self.build(&call)).await?;
+        if reply.is_success() {
+            Ok(reply)
+        } else {
+            Err(self.error_from(&reply, call.what))
+        }
+    }
+
+    async fn fetch<T: serde::de::DeserializeOwned>(&self, transport: &Transport, call: Call<'_>) -> Result<T> {
+        let what = call.what;
+        let secret = call
+            .params
+            .iter()
+            .find(|(k, _)| *k == "userSecret")
+            .map(|(_, v)| Secret::new(*v));
+        let reply = self.execute(transport, call).await?;
+        let mut secrets = vec![&self.consumer_key];
+        secrets.extend(secret.as_ref());
+        decode_json(&reply, what, &secrets)
+    }
+
+    fn error_from(&self, reply: &Reply, what: &str) -> Error {
+        let body: wire::ErrorBody = serde_json::from_slice(&reply.body).unwrap_or_default();
+        let code = body.code();
+        let kind = match code.as_deref() {
+            Some("1010") => ErrorKind::Conflict,
+            Some("1083") | Some("1066") => ErrorKind::Unauthorized,
+            Some("1011") => ErrorKind::NotFound,
+            Some("3003") | Some("3011") | Some("3012") => ErrorKind::Conflict,
+            Some("throttled") | Some("0000") if reply.status == 429 => ErrorKind::RateLimited,
+            _ => ErrorKind::for_status(reply.status),
+        };
+        let detail = body
+            .message()
+            .map(|m| redact_known(&m, &[&self.consumer_key]))
+            .unwrap_or_else(|| format!("HTTP {}", reply.status));
+        Error::new(kind, format!("{what}: {detail}"))
+            .with_status(reply.status)
+            .with_provider_code(code)
+            .with_request_id(reply.request_id())
+            .with_retry_after(reply.retry_after())
+            .with_attempts(reply.attempts)
+    }
+
+    fn secret_of(user: &UserCredentials) -> Result<&Secret> {
+        validate::user_id(&user.user_id)?;
+        user.user_secret
+            .as_ref()
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| Error::invalid_input("user_secret", "is required by SnapTrade for this call"))
+    }
+
+    pub async fn register_user(&self, t: &Transport, user_id: &str) -> Result<UserCredentials> {
+        validate::user_id(user_id)?;
+        let call =
+            Call::new(Method::POST, "/snapTrade/registerUser", "register user").body(json!({ "userId": user_id }));
+        let user: wire::UserIdAndSecret = self.fetch(t, call).await?;
+        Ok(UserCredentials::new(user.user_id, user.user_secret))
+    }
+
+    pub async fn delete_user(&self, t: &Transport, user: &UserCredentials) -> Result<()> {
+        validate::user_id(&user.user_id)?;
+        let mut call = Call::new(Method::DELETE, "/snapTrade/deleteUser", "delete user");
+        call.params.push(("userId", &user.user_id));
+        self.execute(t, call).await.map(drop)
+    }
+
+    pub async fn list_users(&self, t: &Transport) -> Result<Vec<String>> {
+        self.fetch(t, Call::new(Method::GET, "/snapTrade/listUsers", "list users"))
+            .await
+    }
+
+    pub async fn rotate_user_secret(&self, t: &Transport, user: &UserCredentials) -> Result<UserCredentials> {
+        let secret = Self::secret_of(user)?;
+        let call = Call::new(Method::POST, "/snapTrade/resetUserSecret", "rotate user secret")
+            .body(json!({ "userId": user.user_id, "userSecret": secret.expose() }));
+        let rotated: wire::UserIdAndSecret = self.fetch(t, call).await?;
+        Ok(UserCredentials::new(rotated.user_id, rotated.user_secret))
+    }
+
+    pub async fn portal_url(
+        &self,
+        t: &Transport,
+        user: &UserCredentials,
+        options: &PortalOptions,
+    ) -> Result<PortalLink> {
+        let secret = Self::secret_of(user)?;
+        let body = login_body(options)?;
+        let mut call = Call::new(Method::POST, "/snapTrade/login", "portal url")
+            .for_user(&user.user_id, secret)
+            // A repeated login only mints another link; nothing is done twice.
+            .idempotent();
+        if !body.is_empty() {
+            call = call.body(Value::Object(body));
+        }
+        let login: wire::LoginRedirect = self.fetch(t, call).await?;
+        let session_id = login
+            .session_id
+            .or_else(|| query_value(&login.redirect_uri, "sessionId"))
+            .unwrap_or_default();
+        Ok(PortalLink {
+            url: login.redirect_uri,
+            session_id,
+            expires_at: Utc::now() + PORTAL_LINK_LIFETIME,
+        })
+    }
+
+    pub async fn connections(&self, t: &Transport, user: &UserCredentials) -> Result<Vec<Connection>> {
+        let secret = Self::secret_of(user)?;
+        let call = Call::new(Method::GET, "/authorizations", "list connections").for_user(&user.user_id, secret);
+        let list: Vec<wire::Authorization> = self.fetch(t, call).await?;
+        Ok(list.into_iter().map(Connection::from).collect())
+    }
+
+    pub async fn connection(&self, t: &Transport, user: &UserCredentials, id: &str) -> Result<Connection> {
+        let secret = Self::secret_of(user)?;
+        validate::uuid("connection_id", id)?;
+        let call = Call::new(
+            Method::GET,
+            format!("/authorizations/{}", segment(id)),
+            "connection detail",
+        )
+        .for_user(&user.user_id, secret);
+        let auth: wire::Authorization = self.fetch(t, call).await?;
+        Ok(auth.into())
+    }
+
+    pub async fn remove_connection(&self, t: &Transport, user: &UserCredentials, id: &str) -> Result<()> {
+        let secret = Self::secret_of(user)?;
+        validate::uuid("connection_id", id)?;
+        let call = Call::new(
+            Method::DELETE,
+            format!("/connection/{}", segment(id)),
+            "remove connection",
+        )
+        .for_user(&user.user_id, secret);
+        self.execute(t, call).await.map(drop)
+    }
+
+    pub async fn refresh_connection(&self, t: &Transport, user: &UserCredentials, id: &str) -> Result<()> {
+        let secret = Self::secret_of(user)?;
+        validate::uuid("connection_id", id)?;
+        let call = Call::new(
+            Method::POST,
+            format!("/authorizations/{}/refresh", segment(id)),
+            "refresh connection",
+        )
+        .for_user(&user.user_id, secret);
+        self.execute(t, call).await.map(drop)
+    }
+
+    pub async fn disable_connection(&self, t: &Transport, user: &UserCredentials, id: &str) -> Result<()> {
+        let secret = Self::secret_of(user)?;
+        validate::uuid("connection_id", id)?;
+        let call = Call::new(
+            Method::POST,
+            format!("/authorizations/{}/disable", segment(id)),
+            "disable connection",
+        )
+        .for_user(&user.user_id, secret);
+        self.execute(t, call).await.map(drop)
+    }
+
+    pub async fn accounts(&self, t: &Transport, user: &UserCredentials) -> Result<Vec<Account>> {
+        let secret = Self::secret_of(user)?;
+        let call = Call::new(Method::GET, "/accounts", "list accounts").for_user(&user.user_id, secret);
+        let list: Vec<wire::WireAccount> = self.fetch(t, call).await?;
+        Ok(list.into_iter().map(Account::from).collect())
+    }
+
+    pub async fn account(&self, t: &Transport, user: &UserCredentials, id: &str) -> Result<Account> {
+        let secret = Self::secret_of(user)?;
+        validate::uuid("account_id", id)?;
+        let call = Call::new(Method::GET, format!("/accounts/{}", segment(id)), "account detail")
+            .for_user(&user.user_id, secret);
+        let account: wire::WireAccount = self.fetch(t, call).await?;
+        Ok(account.into())
+    }
+
+    pub async fn connection_accounts(&self, t: &Transport, user: &UserCredentials, id: &str) -> Result<Vec<Account>> {
+        let secret = Self::secret_of(user)?;
+        validate::uuid("connection_id", id)?;
+        let call = Call::new(
+            Method::GET,
+            format!("/authorizations/{}/accounts", segment(id)),
+            "connection accounts",
+        )
+        .for_user(&user.user_id, secret);
+        let list: Vec<wire::WireAccount> = self.fetch(t, call).await?;
+        Ok(list.into_iter().map(Account::from).collect())
+    }
+
+    /// SnapTrade has no "pending" state on a connection: a fresh one is usable once its
+    /// accounts finished their first holdings sync (before that the accounts route answers
+    /// 425 "still populating", or lists accounts not yet synced).
+    pub async fn is_ready(&self, t: &Transport, user: &UserCredentials, connection: &Connection) -> Result<bool> {
+        match self.connection_accounts(t, user, &connection.id).await {
+            Ok(accounts) => Ok(accounts.iter().all(|a| a.synced)),
+            Err(e) if e.status() == Some(425) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// The `login` body for the portal options SnapTrade understands.
+fn login_body(options: &PortalOptions) -> Result<Map<String, Value>> {
+    let mut body = Map::new();
+    if let Some(broker) = &options.broker {
+        validate::identifier("broker", broker)?;
+        body.insert("broker".into(), json!(broker));
+    }
+    if let Some(kind) = options.connection_type {
+        body.insert("connectionType".into(), json!(kind.as_str()));
+    }
+    if let Some(mode) = options.mode {
+        body.insert("darkMode".into(), json!(mode == PortalMode::Dark));
+    }
+    if let Some(locale) = &options.locale {
+        body.insert("locale".into(), json!(validate::locale(locale)?));
+    }
+    if let Some(redirect) = &options.redirect_url {
+        validate::redirect_url("redirect_url", redirect)?;
+        body.insert("customRedirect".into(), json!(redirect));
+    }
+    if let Some(immediate) = options.immediate_redirect {
+        body.insert("immediateRedirect".into(), json!(immediate));
+    }
+    if let Some(reconnect) = &options.reconnect {
+        validate::uuid("reconnect", reconnect)?;
+        body.insert("reconnect".into(), json!(reconnect));
+    }
+    if let Some(show) = options.show_close_button {
+        body.insert("showCloseButton".into(), json!(show));
+    }
+    if let Some(version) = &options.portal_version {
+        validate::portal_version(version)?;
+        body.insert("connectionPortalVersion".into(), json!(version));
+    }
+    Ok(body)
+}
+
+fn query_value(url: &str, key: &str) -> Option<String> {
+    let parsed = Url::parse(url).ok()?;
+    let found = parsed
+        .query_pairs()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.into_owned());
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::portal::ConnectionType;
+
+    #[test]
+    fn login_body_carries_every_option() {
+        let options = PortalOptions {
+            broker: Some("ALPACA".into()),
+            connection_type: Some(ConnectionType::TradeIfAvailable),
+            mode: Some(PortalMode::Dark),
+            locale: Some("pt_br".into()),
+            redirect_url: Some("https://app.example/done".into()),
+            immediate_redirect: Some(true),
+            reconnect: Some("8b5f262d-4bb9-365d-888a-202bd3b15fa1".into()),
+            show_close_button: Some(false),
+            portal_version: Some("v4".into()),
+        };
+        let body = Value::Object(login_body(&options).unwrap());
+        assert_eq!(
+            body,
+            json!({
+                "broker": "ALPACA", "connectionType": "trade-if-available", "darkMode": true,
+                "locale": "pt-BR", "customRedirect": "https://app.example/done", "immediateRedirect": true,
+                "reconnect": "8b5f262d-4bb9-365d-888a-202bd3b15fa1", "showCloseButton": false,
+                "connectionPortalVersion": "v4"
+            })
+        );
+    }
+
+    #[test]
+    fn requests_sign_the_path_relative_to_the_base_url() {
+        let base = Url::parse("http://127.0.0.1:9/api/v1").unwrap();
+        let st = SnapTrade::new("CID".into(), Secret::new("KEY"), base).unwrap();
+        let out = st.build(&Call::new(Method::GET, "/accounts", "t")).unwrap();
+        assert_eq!(out.url.path(), "/api/v1/accounts");
+        let query = out.url.query().unwrap();
+        assert!(query.starts_with("clientId=CID&timestamp="), "{query}");
+        let expected = hmac_base64(
+            b"KEY",
+            signing_string(None, "/accounts", query, NonAscii::Escape).as_bytes(),
+        );
+        assert_eq!(out.headers["Signature"], expected.as_str());
+    }
+}
