@@ -1,1 +1,249 @@
-fn main() {}
+//! The `brokerlink` command: run the sandbox, run the demo, or call an aggregator.
+
+mod demo;
+mod table;
+
+use brokerlink::{Client, ConnectionType, PortalMode, PortalOptions, UserCredentials};
+use brokerlink_sandbox::{Sandbox, SandboxConfig};
+use clap::{Args, Parser, Subcommand};
+use std::process::ExitCode;
+use std::time::Duration;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "brokerlink",
+    version,
+    about = "Connect brokerage accounts through an aggregator's portal"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the local sandbox server until Ctrl-C.
+    Sandbox(SandboxArgs),
+    /// Run the whole flow against an in-process sandbox: user, portal, connection, accounts.
+    Demo(demo::DemoArgs),
+    /// Print a connection-portal link for a user.
+    PortalUrl(PortalUrlArgs),
+    /// List a user's connections and accounts.
+    Connections(ConnectionsArgs),
+}
+
+#[derive(Args, Debug)]
+struct SandboxArgs {
+    #[arg(long, env = "BROKERLINK_SANDBOX_PORT", default_value_t = 0)]
+    port: u16,
+    #[arg(long, env = "BROKERLINK_SANDBOX_CLIENT_ID")]
+    client_id: Option<String>,
+    #[arg(long, env = "BROKERLINK_SANDBOX_CONSUMER_KEY", hide_env_values = true)]
+    consumer_key: Option<String>,
+    #[arg(long, env = "BROKERLINK_SANDBOX_API_KEY", hide_env_values = true)]
+    api_key: Option<String>,
+    /// Requests per minute per client id; 0 turns limiting off.
+    #[arg(long, env = "BROKERLINK_SANDBOX_RATE_LIMIT", default_value_t = brokerlink_sandbox::DEFAULT_RATE_LIMIT_PER_MINUTE)]
+    rate_limit: u32,
+    /// Seconds a `user_pending` connection stays pending.
+    #[arg(long, env = "BROKERLINK_SANDBOX_PENDING_SECONDS")]
+    pending_seconds: Option<f64>,
+    /// Seconds a `user_expiring` connection stays active before it breaks.
+    #[arg(long, env = "BROKERLINK_SANDBOX_EXPIRING_SECONDS")]
+    expiring_seconds: Option<f64>,
+}
+
+/// Where the aggregator is and who is calling.
+#[derive(Args, Debug)]
+struct Target {
+    /// API root, e.g. a sandbox's http://127.0.0.1:PORT.
+    #[arg(long, env = "BROKERLINK_BASE_URL")]
+    base_url: Option<String>,
+    #[arg(long, env = "BROKERLINK_CLIENT_ID")]
+    client_id: String,
+    #[arg(long, env = "BROKERLINK_CONSUMER_KEY", hide_env_values = true)]
+    consumer_key: String,
+    #[arg(long)]
+    user_id: String,
+    /// Prefer the environment variable: flags are visible to other local users.
+    #[arg(long, env = "BROKERLINK_USER_SECRET", hide_env_values = true)]
+    user_secret: String,
+}
+
+impl Target {
+    fn client(&self) -> brokerlink::Result<Client> {
+        let mut builder = Client::builder().snaptrade(&self.client_id, self.consumer_key.as_str());
+        if let Some(url) = &self.base_url {
+            builder = builder.base_url(url);
+        }
+        builder.build()
+    }
+
+    fn user(&self) -> UserCredentials {
+        UserCredentials::new(&self.user_id, self.user_secret.as_str())
+    }
+}
+
+#[derive(Args, Debug)]
+struct PortalUrlArgs {
+    #[command(flatten)]
+    target: Target,
+    #[arg(long)]
+    broker: Option<String>,
+    /// read, trade or trade-if-available
+    #[arg(long)]
+    connection_type: Option<String>,
+    /// light or dark
+    #[arg(long)]
+    mode: Option<String>,
+    #[arg(long)]
+    locale: Option<String>,
+    #[arg(long)]
+    redirect_url: Option<String>,
+    #[arg(long)]
+    immediate_redirect: bool,
+    /// Id of a disabled connection to repair.
+    #[arg(long)]
+    reconnect: Option<String>,
+    #[arg(long)]
+    hide_close_button: bool,
+}
+
+#[derive(Args, Debug)]
+struct ConnectionsArgs {
+    #[command(flatten)]
+    target: Target,
+    /// Skip the accounts table.
+    #[arg(long)]
+    no_accounts: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => return fail(&format!("could not start the async runtime: {e}")),
+    };
+    let outcome = runtime.block_on(async {
+        match cli.command {
+            Command::Sandbox(args) => run_sandbox(args).await,
+            Command::Demo(args) => demo::run(args).await,
+            Command::PortalUrl(args) => portal_url(args).await,
+            Command::Connections(args) => connections(args).await,
+        }
+    });
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => fail(&message),
+    }
+}
+
+fn fail(message: &str) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::FAILURE
+}
+
+async fn run_sandbox(args: SandboxArgs) -> Result<(), String> {
+    let mut config = SandboxConfig {
+        port: args.port,
+        rate_limit_per_minute: args.rate_limit,
+        ..SandboxConfig::default()
+    };
+    if let Some(v) = args.client_id {
+        config.client_id = v;
+    }
+    if let Some(v) = args.consumer_key {
+        config.consumer_key = v;
+    }
+    if let Some(v) = args.api_key {
+        config.api_key = v;
+    }
+    if let Some(v) = args.pending_seconds {
+        config.pending_activation = seconds("--pending-seconds", v)?;
+    }
+    if let Some(v) = args.expiring_seconds {
+        config.expiring_after = seconds("--expiring-seconds", v)?;
+    }
+    let sandbox = Sandbox::start(config)
+        .await
+        .map_err(|e| format!("could not start the sandbox: {e}"))?;
+    // Other tools parse these lines (design §6): keep them exactly so.
+    println!("brokerlink sandbox listening on {}", sandbox.url());
+    println!("client_id={}", sandbox.client_id());
+    println!("consumer_key={}", sandbox.consumer_key());
+    println!("api_key={}", sandbox.api_key());
+    wait_for_stop_signal().await;
+    eprintln!("stopping");
+    sandbox.shutdown().await;
+    Ok(())
+}
+
+fn seconds(flag: &str, value: f64) -> Result<Duration, String> {
+    Duration::try_from_secs_f64(value).map_err(|_| format!("{flag} must be a non-negative number of seconds"))
+}
+
+async fn wait_for_stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+async fn portal_url(args: PortalUrlArgs) -> Result<(), String> {
+    let options = PortalOptions {
+        broker: args.broker,
+        connection_type: args
+            .connection_type
+            .as_deref()
+            .map(ConnectionType::parse)
+            .transpose()
+            .map_err(s)?,
+        mode: args.mode.as_deref().map(PortalMode::parse).transpose().map_err(s)?,
+        locale: args.locale,
+        redirect_url: args.redirect_url,
+        immediate_redirect: args.immediate_redirect.then_some(true),
+        reconnect: args.reconnect,
+        show_close_button: args.hide_close_button.then_some(false),
+        portal_version: None,
+    };
+    let client = args.target.client().map_err(s)?;
+    let link = client.portal_url(&args.target.user(), &options).await.map_err(s)?;
+    println!("{}", link.url);
+    eprintln!(
+        "session {} · expires {}",
+        link.session_id,
+        link.expires_at.format("%H:%M:%S UTC")
+    );
+    Ok(())
+}
+
+async fn connections(args: ConnectionsArgs) -> Result<(), String> {
+    let client = args.target.client().map_err(s)?;
+    let user = args.target.user();
+    let connections = client.connections(&user).await.map_err(s)?;
+    println!("{}", table::connections(&connections));
+    if !args.no_accounts {
+        let accounts = client.accounts(&user).await.map_err(s)?;
+        println!("\n{}", table::accounts(&accounts));
+    }
+    Ok(())
+}
+
+fn s(error: brokerlink::Error) -> String {
+    error.to_string()
+}

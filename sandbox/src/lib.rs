@@ -1,1 +1,160 @@
+//! brokerlink's sandbox: a local server that speaks SnapTrade's wire protocol (and Finatic's),
+//! serves a real connection portal page, and injects faults on request. Used by the CLI demo,
+//! every test and benchmark, and the language packages' in-process `Sandbox`.
 
+mod admin;
+pub mod brokers;
+mod config;
+mod faults;
+mod flow;
+mod portal;
+mod ratelimit;
+mod server;
+mod snaptrade;
+mod store;
+
+pub use admin::CompletePortal;
+pub use config::{SandboxConfig, DEFAULT_RATE_LIMIT_PER_MINUTE, TIMESTAMP_WINDOW};
+pub use faults::{Fault, FaultRule};
+pub use flow::{MFA_CODE, TEST_CREDENTIALS};
+pub use store::StateCounts;
+
+use axum::Router;
+use brokerlink::PortalResult;
+use chrono::{DateTime, SecondsFormat, Utc};
+use std::sync::Arc;
+use store::Store;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// Shared by every handler.
+#[derive(Debug, Clone)]
+pub(crate) struct App {
+    pub store: Arc<Store>,
+    /// `http://127.0.0.1:PORT`, for links the sandbox hands out.
+    pub base_url: Arc<str>,
+}
+
+pub(crate) fn snaptrade_timestamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+/// A running sandbox. Dropping it stops the server.
+#[derive(Debug)]
+pub struct Sandbox {
+    app: App,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl Sandbox {
+    /// Binds (port 0 picks a free one) and starts serving on the current tokio runtime.
+    pub async fn start(config: SandboxConfig) -> std::io::Result<Sandbox> {
+        let listener = tokio::net::TcpListener::bind((config.host, config.port)).await?;
+        let address = listener.local_addr()?;
+        let app = App {
+            base_url: format!("http://{address}").into(),
+            store: Arc::new(Store::new(config)),
+        };
+        let router = Router::new()
+            .merge(admin::router(app.clone()))
+            .merge(portal::router(app.clone()))
+            .merge(snaptrade::router(app.clone()))
+            .fallback(snaptrade::not_found);
+        let (tx, rx) = oneshot::channel();
+        let task = tokio::spawn(server::serve(listener, app.clone(), router, rx));
+        Ok(Sandbox {
+            app,
+            shutdown: Some(tx),
+            task: Some(task),
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`
+    pub fn url(&self) -> &str {
+        &self.app.base_url
+    }
+
+    pub fn config(&self) -> &SandboxConfig {
+        &self.app.store.config
+    }
+
+    pub fn client_id(&self) -> &str {
+        &self.app.store.config.client_id
+    }
+
+    pub fn consumer_key(&self) -> &str {
+        &self.app.store.config.consumer_key
+    }
+
+    pub fn api_key(&self) -> &str {
+        &self.app.store.config.api_key
+    }
+
+    /// Does what a person on the portal page would, for a link this sandbox issued.
+    pub fn complete_portal(&self, request: &CompletePortal) -> PortalResult {
+        match admin::complete_portal(&self.app.store, request) {
+            flow::Outcome::Success {
+                connection_id, user_id, ..
+            } => PortalResult::Success {
+                connection_id: Some(connection_id),
+                user_id: Some(user_id),
+            },
+            flow::Outcome::Error {
+                error_code,
+                status_code,
+                detail,
+            } => PortalResult::Error {
+                code: error_code.to_owned(),
+                message: Some(detail),
+                status_code: Some(status_code),
+            },
+            flow::Outcome::MfaRequired => PortalResult::Error {
+                code: flow::codes::BAD_MFA_CODE.to_owned(),
+                message: Some("an MFA code is required".into()),
+                status_code: Some(401),
+            },
+        }
+    }
+
+    /// Arms a fault for the next matching requests; returns its id.
+    pub fn inject_fault(&self, rule: FaultRule) -> u64 {
+        self.app.store.faults.add(rule)
+    }
+
+    pub fn clear_faults(&self) {
+        self.app.store.faults.clear();
+    }
+
+    /// `disable`, `expire` or `remove` a connection as if it happened at the broker.
+    pub fn change_connection(&self, connection_id: &str, action: &str) -> Result<serde_json::Value, String> {
+        admin::change_connection(&self.app.store, connection_id, action)
+    }
+
+    /// Empties users, sessions, connections and faults; keeps credentials.
+    pub fn reset(&self) {
+        self.app.store.reset();
+    }
+
+    pub fn state(&self) -> StateCounts {
+        self.app.store.counts()
+    }
+
+    /// Stops accepting, lets in-flight requests finish (up to 5 s), and returns.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}

@@ -1,0 +1,158 @@
+//! The admin API under `/_sandbox/` (design §6): unsigned JSON, loopback only. Users' own test
+//! suites drive it; the in-process `Sandbox` methods call the same functions.
+
+use crate::faults::FaultRule;
+use crate::flow::{self, Outcome};
+use crate::store::{SimConnection, SimStatus, Store};
+use crate::App;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+pub fn router(app: App) -> Router {
+    Router::new()
+        .route("/_sandbox/portal/complete", post(complete))
+        .route("/_sandbox/connections/{id}/{action}", post(connection_action))
+        .route(
+            "/_sandbox/faults",
+            post(add_fault).delete(clear_faults).get(list_faults),
+        )
+        .route("/_sandbox/reset", post(reset))
+        .route("/_sandbox/state", get(state))
+        .with_state(app)
+}
+
+fn admin_error(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, Json(json!({ "error": message.into() }))).into_response()
+}
+
+/// `POST /_sandbox/portal/complete`: what a person does on the page, done headlessly.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CompletePortal {
+    pub url: String,
+    pub username: String,
+    pub password: String,
+    #[serde(default)]
+    pub mfa_code: Option<String>,
+    #[serde(default)]
+    pub broker: Option<String>,
+    #[serde(default)]
+    pub connection_type: Option<String>,
+}
+
+/// The token of a portal link the sandbox issued.
+fn link_token(url: &str) -> Option<String> {
+    let parsed = url::Url::parse(url).ok()?;
+    let token = parsed
+        .query_pairs()
+        .find(|(k, _)| k == "token")
+        .map(|(_, v)| v.into_owned());
+    token
+}
+
+pub fn complete_portal(store: &Store, request: &CompletePortal) -> Outcome {
+    let token = link_token(&request.url).unwrap_or_default();
+    let broker = request.broker.as_deref().or(Some(crate::brokers::BROKERS[0].slug));
+    let mut outcome = flow::connect(
+        store,
+        &token,
+        broker,
+        &request.username,
+        &request.password,
+        request.connection_type.as_deref(),
+    );
+    if outcome == Outcome::MfaRequired {
+        outcome = match &request.mfa_code {
+            Some(code) => flow::submit_mfa(store, &token, code),
+            None => Outcome::Error {
+                error_code: flow::codes::BAD_MFA_CODE,
+                status_code: 401,
+                detail: "This login needs an MFA code; pass mfa_code.".into(),
+            },
+        };
+    }
+    outcome
+}
+
+async fn complete(State(app): State<App>, Json(request): Json<CompletePortal>) -> Json<Outcome> {
+    Json(complete_portal(&app.store, &request))
+}
+
+/// The admin view of a connection, the same for both protocols.
+pub fn connection_view(c: &SimConnection, status: SimStatus) -> Value {
+    json!({
+        "id": c.id,
+        "user_id": c.user_id,
+        "broker": c.broker.slug,
+        "status": status,
+        "permission": if c.trade { "trade" } else { "read" },
+        "created_at": crate::snaptrade_timestamp(c.created_at),
+        "updated_at": crate::snaptrade_timestamp(c.updated_at),
+        "disabled_at": c.disabled_at.map(crate::snaptrade_timestamp),
+        "accounts": c.accounts.iter().map(|a| a.id.clone()).collect::<Vec<_>>(),
+    })
+}
+
+/// Disables, expires or removes a connection as if it happened at the broker.
+pub fn change_connection(store: &Store, id: &str, action: &str) -> Result<Value, String> {
+    let now = chrono::Utc::now();
+    let result = store.with_connection(id, |user, index| match action {
+        "disable" | "expire" => {
+            let c = &mut user.connections[index];
+            c.disabled = true;
+            c.expired = action == "expire";
+            c.disable_at = None;
+            c.pending_until = None;
+            c.disabled_at = Some(now);
+            c.updated_at = now;
+            Ok(connection_view(c, c.status()))
+        }
+        "remove" => {
+            let c = user.connections.remove(index);
+            Ok(connection_view(&c, SimStatus::Removed))
+        }
+        other => Err(format!("unknown action {other:?}: use disable, expire or remove")),
+    });
+    let view = result.ok_or_else(|| format!("no connection {id}"))??;
+    if action == "remove" {
+        store.connection_owner.remove(id);
+    }
+    Ok(view)
+}
+
+async fn connection_action(State(app): State<App>, Path((id, action)): Path<(String, String)>) -> Response {
+    match change_connection(&app.store, &id, &action) {
+        Ok(view) => Json(view).into_response(),
+        Err(message) if message.starts_with("no connection") => admin_error(StatusCode::NOT_FOUND, message),
+        Err(message) => admin_error(StatusCode::BAD_REQUEST, message),
+    }
+}
+
+async fn add_fault(State(app): State<App>, body: axum::body::Bytes) -> Response {
+    match serde_json::from_slice::<FaultRule>(&body) {
+        Ok(rule) => Json(json!({ "id": app.store.faults.add(rule) })).into_response(),
+        Err(e) => admin_error(StatusCode::BAD_REQUEST, format!("not a fault: {e}")),
+    }
+}
+
+async fn clear_faults(State(app): State<App>) -> Json<Value> {
+    app.store.faults.clear();
+    Json(json!({ "cleared": true }))
+}
+
+async fn list_faults(State(app): State<App>) -> Json<Value> {
+    Json(json!({ "armed": app.store.faults.ids() }))
+}
+
+async fn reset(State(app): State<App>) -> Json<Value> {
+    app.store.reset();
+    Json(json!({ "reset": true }))
+}
+
+async fn state(State(app): State<App>) -> Json<Value> {
+    Json(json!(app.store.counts()))
+}

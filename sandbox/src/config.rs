@@ -1,0 +1,58 @@
+//! How a sandbox starts: address, credentials, limits and the timings of its test users.
+
+use rand::distributions::Alphanumeric;
+use rand::Rng;
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::Duration;
+
+/// SnapTrade's documented limit per client id.
+pub const DEFAULT_RATE_LIMIT_PER_MINUTE: u32 = 250;
+/// Accepted distance between a request's `timestamp` and the sandbox clock.
+pub const TIMESTAMP_WINDOW: Duration = Duration::from_secs(300);
+pub const PORTAL_LINK_LIFETIME: Duration = Duration::from_secs(300);
+
+#[derive(Debug, Clone)]
+pub struct SandboxConfig {
+    pub host: IpAddr,
+    /// 0 picks a free port.
+    pub port: u16,
+    pub client_id: String,
+    pub consumer_key: String,
+    pub api_key: String,
+    /// Requests per minute per client id; 0 turns rate limiting off.
+    pub rate_limit_per_minute: u32,
+    /// How long `user_pending` connections stay pending.
+    pub pending_activation: Duration,
+    /// How long `user_expiring` connections stay active before they break.
+    pub expiring_after: Duration,
+    pub timestamp_window: Duration,
+    pub portal_link_lifetime: Duration,
+    /// Minimum time between two refreshes of one connection (else 429 `throttled`).
+    pub refresh_cooldown: Duration,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        SandboxConfig {
+            host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 0,
+            client_id: format!("SANDBOX-{}", random_text(8).to_ascii_uppercase()),
+            consumer_key: random_text(40),
+            api_key: format!("fntc_sandbox_{}", random_text(32)),
+            rate_limit_per_minute: DEFAULT_RATE_LIMIT_PER_MINUTE,
+            pending_activation: Duration::from_secs(2),
+            expiring_after: Duration::from_secs(10),
+            timestamp_window: TIMESTAMP_WINDOW,
+            portal_link_lifetime: PORTAL_LINK_LIFETIME,
+            refresh_cooldown: Duration::from_secs(10),
+        }
+    }
+}
+
+pub fn random_text(len: usize) -> String {
+    rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(len)
+        .map(char::from)
+        .collect()
+}

@@ -1,0 +1,279 @@
+//! What happens when someone uses a portal link: test credentials, MFA, permission,
+//! de-duplication and reconnect. The portal page and `/_sandbox/portal/complete` both use it.
+
+use crate::brokers::{self, SimBroker};
+use crate::store::{PendingMfa, PortalSession, SimAccount, SimConnection, Store};
+use chrono::Utc;
+use serde::Serialize;
+use std::time::Instant;
+
+pub const MFA_CODE: &str = "123456";
+const GOOD_PASSWORD: &str = "pass_good";
+
+/// The test logins of design §6.
+pub const TEST_CREDENTIALS: &[(&str, &str, &str)] = &[
+    ("user_good", GOOD_PASSWORD, "connects; the connection is active"),
+    ("user_mfa", GOOD_PASSWORD, "asks for code 123456, then connects"),
+    ("user_locked", "any", "fails: the account is locked"),
+    (
+        "user_pending",
+        GOOD_PASSWORD,
+        "connects; pending for a few seconds, then active",
+    ),
+    (
+        "user_expiring",
+        GOOD_PASSWORD,
+        "connects; active, then disabled after a few seconds",
+    ),
+];
+
+/// SnapTrade's portal error codes, used by both faces.
+pub mod codes {
+    pub const SESSION_EXPIRED: &str = "1006";
+    pub const BAD_INPUT: &str = "1012";
+    pub const DIFFERENT_ACCOUNT: &str = "1023";
+    pub const BAD_CREDENTIALS: &str = "1066";
+    pub const BAD_MFA_CODE: &str = "1086";
+    pub const ACCOUNT_LOCKED: &str = "3000";
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "status", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Outcome {
+    Success {
+        connection_id: String,
+        user_id: String,
+        permission: &'static str,
+    },
+    MfaRequired,
+    Error {
+        error_code: &'static str,
+        status_code: u16,
+        detail: String,
+    },
+}
+
+fn error(code: &'static str, status: u16, detail: impl Into<String>) -> Outcome {
+    Outcome::Error {
+        error_code: code,
+        status_code: status,
+        detail: detail.into(),
+    }
+}
+
+/// Checks that `token` names a live, unspent link; 1006 otherwise.
+pub fn live_session(store: &Store, token: &str) -> Result<PortalSession, Outcome> {
+    let expired = || {
+        error(
+            codes::SESSION_EXPIRED,
+            410,
+            "This link has expired or was already used.",
+        )
+    };
+    let session = store.portal_sessions.get(token).ok_or_else(expired)?;
+    if session.spent || Instant::now() >= session.expires {
+        return Err(expired());
+    }
+    Ok(session.clone())
+}
+
+/// The broker the session is about: the reconnected connection's, the preselected one, or
+/// the user's pick.
+pub fn session_broker(
+    store: &Store,
+    session: &PortalSession,
+    picked: Option<&str>,
+) -> Result<&'static SimBroker, Outcome> {
+    if let Some(reconnect) = &session.options.reconnect {
+        let owned_by_user = |user: &mut crate::store::UserRecord, i: usize| {
+            (user.user_id == session.user_id).then_some(user.connections[i].broker)
+        };
+        return store
+            .with_connection(reconnect, owned_by_user)
+            .flatten()
+            .ok_or_else(|| error(codes::BAD_INPUT, 404, "The connection to reconnect no longer exists."));
+    }
+    let slug = session.options.broker.as_deref().or(picked);
+    let slug = slug.ok_or_else(|| error(codes::BAD_INPUT, 400, "Pick a broker first."))?;
+    brokers::find(slug).ok_or_else(|| error(codes::BAD_INPUT, 400, format!("Unknown broker {slug}.")))
+}
+
+/// Read or trade, from what the link asked for and what the broker supports.
+fn effective_trade(broker: &SimBroker, requested: Option<&str>) -> Result<bool, Outcome> {
+    match requested.unwrap_or("read") {
+        "read" => Ok(false),
+        "trade-if-available" => Ok(broker.allows_trading),
+        "trade" if broker.allows_trading => Ok(true),
+        "trade" => Err(error(
+            codes::BAD_INPUT,
+            400,
+            format!("{} does not support trading connections.", broker.name),
+        )),
+        other => Err(error(
+            codes::BAD_INPUT,
+            400,
+            format!("Unknown connection type {other}."),
+        )),
+    }
+}
+
+/// A login attempt on the portal.
+pub fn connect(
+    store: &Store,
+    token: &str,
+    picked_broker: Option<&str>,
+    username: &str,
+    password: &str,
+    connection_type: Option<&str>,
+) -> Outcome {
+    let session = match live_session(store, token) {
+        Ok(session) => session,
+        Err(outcome) => return outcome,
+    };
+    let broker = match session_broker(store, &session, picked_broker) {
+        Ok(broker) => broker,
+        Err(outcome) => return outcome,
+    };
+    let requested = connection_type.or(session.options.connection_type.as_deref());
+    let trade = match effective_trade(broker, requested) {
+        Ok(trade) => trade,
+        Err(outcome) => return outcome,
+    };
+    match (username, password) {
+        ("user_locked", _) => {
+            return error(
+                codes::ACCOUNT_LOCKED,
+                403,
+                format!(
+                    "Your {} account is locked. Contact {} to unlock it.",
+                    broker.name, broker.name
+                ),
+            )
+        }
+        ("user_good" | "user_mfa" | "user_pending" | "user_expiring", GOOD_PASSWORD) => {}
+        _ => return error(codes::BAD_CREDENTIALS, 401, "The username or password is incorrect."),
+    }
+    if username == "user_mfa" {
+        if let Some(mut live) = store.portal_sessions.get_mut(token) {
+            live.mfa = Some(PendingMfa {
+                broker,
+                username: username.to_owned(),
+                trade,
+            });
+        }
+        return Outcome::MfaRequired;
+    }
+    establish(store, token, &session, broker, username, trade)
+}
+
+/// The second step for `user_mfa`.
+pub fn submit_mfa(store: &Store, token: &str, code: &str) -> Outcome {
+    let session = match live_session(store, token) {
+        Ok(session) => session,
+        Err(outcome) => return outcome,
+    };
+    let Some(pending) = session.mfa.clone() else {
+        return error(codes::BAD_INPUT, 400, "No login is waiting for a code.");
+    };
+    if code.trim() != MFA_CODE {
+        if let Some(mut live) = store.portal_sessions.get_mut(token) {
+            live.mfa = None;
+        }
+        return error(codes::BAD_MFA_CODE, 401, "The verification code is incorrect.");
+    }
+    establish(store, token, &session, pending.broker, &pending.username, pending.trade)
+}
+
+/// Creates, de-duplicates or repairs the connection, then spends the link.
+fn establish(
+    store: &Store,
+    token: &str,
+    session: &PortalSession,
+    broker: &'static SimBroker,
+    username: &str,
+    trade: bool,
+) -> Outcome {
+    let Some(mut user) = store.users.get_mut(&session.user_id) else {
+        return error("0000", 404, "The user of this link no longer exists.");
+    };
+    let now = Instant::now();
+    let lifecycle = |c: &mut SimConnection| {
+        c.pending_until = (username == "user_pending").then(|| now + store.config.pending_activation);
+        c.disable_at = (username == "user_expiring").then(|| now + store.config.expiring_after);
+        c.disabled = false;
+        c.expired = false;
+        c.disabled_at = None;
+        c.trade = trade;
+        c.updated_at = Utc::now();
+    };
+    let existing = match &session.options.reconnect {
+        Some(reconnect) => {
+            let Some(index) = user.connections.iter().position(|c| &c.id == reconnect) else {
+                return error(codes::BAD_INPUT, 404, "The connection to reconnect no longer exists.");
+            };
+            if user.connections[index].login != username {
+                return error(
+                    codes::DIFFERENT_ACCOUNT,
+                    400,
+                    "These credentials belong to a different account than the one being reconnected.",
+                );
+            }
+            Some(index)
+        }
+        None => user
+            .connections
+            .iter()
+            .position(|c| c.broker.slug == broker.slug && c.login == username),
+    };
+    let connection_id = match existing {
+        Some(index) => {
+            lifecycle(&mut user.connections[index]);
+            user.connections[index].id.clone()
+        }
+        None => {
+            let created = Utc::now();
+            let mut connection = SimConnection {
+                id: uuid::Uuid::new_v4().to_string(),
+                user_id: user.user_id.clone(),
+                broker,
+                trade,
+                login: username.to_owned(),
+                created_at: created,
+                updated_at: created,
+                disabled_at: None,
+                disabled: false,
+                expired: false,
+                pending_until: None,
+                disable_at: None,
+                last_refresh: None,
+                accounts: broker
+                    .accounts
+                    .iter()
+                    .map(|(name, number, balance)| SimAccount {
+                        id: uuid::Uuid::new_v4().to_string(),
+                        name: (*name).to_owned(),
+                        number: (*number).to_owned(),
+                        balance: *balance,
+                        created_at: created,
+                    })
+                    .collect(),
+            };
+            lifecycle(&mut connection);
+            let id = connection.id.clone();
+            store.connection_owner.insert(id.clone(), user.user_id.clone());
+            user.connections.push(connection);
+            id
+        }
+    };
+    let user_id = user.user_id.clone();
+    drop(user);
+    if let Some(mut live) = store.portal_sessions.get_mut(token) {
+        live.spent = true;
+        live.mfa = None;
+    }
+    Outcome::Success {
+        connection_id,
+        user_id,
+        permission: if trade { "trade" } else { "read" },
+    }
+}

@@ -1,0 +1,180 @@
+//! The connection portal: one static page (HTML/CSS/JS, no build step) for both protocols,
+//! and the small JSON API it calls.
+
+use crate::brokers::{self, BROKERS};
+use crate::flow::{self, Outcome};
+use crate::App;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+const PAGE: &str = include_str!("page.html");
+const SCRIPT: &str = include_str!("portal.js");
+const STYLE: &str = include_str!("portal.css");
+
+/// Nothing from outside the sandbox; framing allowed, since apps embed the portal.
+const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+                   connect-src 'self'; frame-ancestors *; form-action 'self'; base-uri 'none'";
+
+pub fn router(app: App) -> Router {
+    Router::new()
+        .route("/snapTrade/redeemToken", get(page))
+        .route("/api/v1/snapTrade/redeemToken", get(page))
+        .route("/portal", get(page))
+        .route("/portal/assets/portal.js", get(script))
+        .route("/portal/assets/portal.css", get(style))
+        .route("/portal/logos/{file}", get(logo))
+        .route("/portal/api/session", get(session_info))
+        .route("/portal/api/connect", post(connect))
+        .route("/portal/api/mfa", post(mfa))
+        .with_state(app)
+}
+
+fn asset(content_type: &'static str, body: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn page() -> Response {
+    let mut response = asset("text/html; charset=utf-8", PAGE);
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    response
+}
+
+async fn script() -> Response {
+    asset("text/javascript; charset=utf-8", SCRIPT)
+}
+
+async fn style() -> Response {
+    asset("text/css; charset=utf-8", STYLE)
+}
+
+async fn logo(Path(file): Path<String>) -> Response {
+    let slug = file.strip_suffix(".svg").unwrap_or(&file);
+    match brokers::find(slug) {
+        Some(broker) => (
+            [
+                (header::CONTENT_TYPE, HeaderValue::from_static("image/svg+xml")),
+                (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400")),
+            ],
+            broker.logo_svg(),
+        )
+            .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+fn outcome_response(outcome: Outcome) -> Response {
+    let status = match &outcome {
+        Outcome::Error {
+            error_code,
+            status_code,
+            ..
+        } if *error_code == flow::codes::SESSION_EXPIRED => {
+            StatusCode::from_u16(*status_code).unwrap_or(StatusCode::GONE)
+        }
+        _ => StatusCode::OK,
+    };
+    (status, Json(outcome)).into_response()
+}
+
+#[derive(Deserialize)]
+struct TokenQuery {
+    #[serde(default)]
+    token: String,
+}
+
+async fn session_info(State(app): State<App>, Query(q): Query<TokenQuery>) -> Response {
+    let session = match flow::live_session(&app.store, &q.token) {
+        Ok(session) => session,
+        Err(outcome) => return outcome_response(outcome),
+    };
+    let reconnect = session.options.reconnect.as_ref().and_then(|id| {
+        let broker = flow::session_broker(&app.store, &session, None).ok()?;
+        Some(json!({ "connection_id": id, "broker": broker.slug }))
+    });
+    let allowed = |slug: &str| {
+        session.options.brokers_filter.as_ref().is_none_or(|ids| {
+            ids.iter()
+                .any(|id| brokers::find_by_id(id).is_some_and(|b| b.slug == slug))
+        })
+    };
+    let brokers: Vec<Value> = BROKERS
+        .iter()
+        .filter(|b| allowed(b.slug))
+        .map(|b| {
+            json!({
+                "slug": b.slug, "name": b.name, "display_name": b.display_name,
+                "allows_trading": b.allows_trading, "logo_url": b.logo_path(),
+            })
+        })
+        .collect();
+    let credentials: Vec<Value> = flow::TEST_CREDENTIALS
+        .iter()
+        .map(|(username, password, outcome)| json!({ "username": username, "password": password, "outcome": outcome }))
+        .collect();
+    let o = &session.options;
+    Json(json!({
+        "provider": session.protocol,
+        "session_id": session.session_id,
+        "expires_at": crate::snaptrade_timestamp(session.expires_at),
+        "options": {
+            "broker": o.broker,
+            "connection_type": o.connection_type.as_deref().unwrap_or("read"),
+            "dark_mode": o.dark_mode,
+            "locale": o.locale.as_deref().unwrap_or("en"),
+            "show_close_button": o.show_close_button,
+            "reconnect": reconnect,
+            "custom_redirect": o.custom_redirect,
+            "immediate_redirect": o.immediate_redirect,
+            "email": o.email,
+        },
+        "brokers": brokers,
+        "test_credentials": credentials,
+        "mfa_code_hint": flow::MFA_CODE,
+    }))
+    .into_response()
+}
+
+#[derive(Deserialize)]
+struct ConnectRequest {
+    token: String,
+    broker: Option<String>,
+    username: String,
+    password: String,
+    connection_type: Option<String>,
+}
+
+async fn connect(State(app): State<App>, Json(req): Json<ConnectRequest>) -> Response {
+    outcome_response(flow::connect(
+        &app.store,
+        &req.token,
+        req.broker.as_deref(),
+        &req.username,
+        &req.password,
+        req.connection_type.as_deref(),
+    ))
+}
+
+#[derive(Deserialize)]
+struct MfaRequest {
+    token: String,
+    code: String,
+}
+
+async fn mfa(State(app): State<App>, Json(req): Json<MfaRequest>) -> Response {
+    outcome_response(flow::submit_mfa(&app.store, &req.token, &req.code))
+}

@@ -1,0 +1,199 @@
+//! Partner authentication: `clientId`, a `timestamp` inside the window, the per-client rate
+//! limit, and the HMAC `Signature` over the request exactly as received.
+
+use super::ApiError;
+use crate::App;
+use axum::body::Body;
+use axum::extract::{OriginalUri, Request, State};
+use axum::http::HeaderValue;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use brokerlink::signing::{constant_time_eq, hmac_base64, signing_string, NonAscii};
+use serde_json::Value;
+
+/// Request bodies larger than this are refused before they are read whole.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+pub async fn verify_signature(
+    State(app): State<App>,
+    OriginalUri(uri): OriginalUri,
+    request: Request,
+    next: Next,
+) -> Response {
+    let (parts, body) = request.into_parts();
+    let body = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+        Ok(body) => body,
+        Err(_) => return ApiError::new(413, "1012", "Request body too large").into_response(),
+    };
+    let query = uri.query().unwrap_or_default();
+    let params: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+    let param = |key: &str| params.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+
+    let config = &app.store.config;
+    let Some(client_id) = param("clientId") else {
+        return ApiError::new(401, "1076", "clientId is required").into_response();
+    };
+    if !constant_time_eq(client_id.as_bytes(), config.client_id.as_bytes()) {
+        return ApiError::new(401, "1076", "Unable to verify signature sent: unknown clientId").into_response();
+    }
+    let rate = app.store.rate_limiter.check(client_id);
+    if let Some(decision) = rate.filter(|d| !d.allowed) {
+        let mut response = ApiError::new(
+            429,
+            "0000",
+            format!(
+                "Request was throttled. Expected available in {} seconds.",
+                decision.reset_after
+            ),
+        )
+        .into_response();
+        add_rate_headers(&mut response, decision);
+        response
+            .headers_mut()
+            .insert("retry-after", HeaderValue::from(decision.reset_after));
+        return response;
+    }
+    let timestamp: Option<i64> = param("timestamp").and_then(|t| t.parse().ok());
+    let Some(timestamp) = timestamp else {
+        return ApiError::new(401, "1076", "timestamp is required").into_response();
+    };
+    let skew = (chrono::Utc::now().timestamp() - timestamp).unsigned_abs();
+    if skew > config.timestamp_window.as_secs() {
+        return ApiError::new(
+            401,
+            "1076",
+            format!(
+                "Unable to verify signature sent: timestamp is {skew}s away from the server clock (window {}s)",
+                config.timestamp_window.as_secs()
+            ),
+        )
+        .into_response();
+    }
+    let signature = parts
+        .headers
+        .get("signature")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if signature.is_empty() || !signature_matches(&config.consumer_key, uri.path(), query, &body, signature) {
+        return ApiError::new(401, "1076", "Unable to verify signature sent").into_response();
+    }
+    let mut response = next.run(Request::from_parts(parts, Body::from(body))).await;
+    if let Some(decision) = rate {
+        add_rate_headers(&mut response, decision);
+    }
+    response
+}
+
+fn add_rate_headers(response: &mut Response, decision: crate::ratelimit::RateDecision) {
+    let headers = response.headers_mut();
+    headers.insert("x-ratelimit-limit", HeaderValue::from(decision.limit));
+    headers.insert("x-ratelimit-remaining", HeaderValue::from(decision.remaining));
+    headers.insert("x-ratelimit-reset", HeaderValue::from(decision.reset_after));
+}
+
+/// Accepts every form the official SDKs produce: the path with or without the legacy
+/// `/api/v1` prefix, and non-ASCII in the body signed escaped (Python) or raw (TypeScript).
+pub fn signature_matches(consumer_key: &str, path: &str, query: &str, body: &[u8], signature: &str) -> bool {
+    let content: Option<Value> = if body.iter().all(u8::is_ascii_whitespace) {
+        None
+    } else {
+        match serde_json::from_slice(body) {
+            Ok(value) => Some(value),
+            Err(_) => return false,
+        }
+    };
+    let mut paths = vec![path];
+    if let Some(stripped) = path.strip_prefix("/api/v1").filter(|p| p.starts_with('/')) {
+        paths.push(stripped);
+    }
+    let has_non_ascii = !body.is_ascii();
+    let forms: &[NonAscii] = if has_non_ascii || body.windows(2).any(|w| w == b"\\u") {
+        &[NonAscii::Escape, NonAscii::Raw]
+    } else {
+        &[NonAscii::Escape]
+    };
+    paths.iter().any(|path| {
+        forms.iter().any(|form| {
+            let expected = hmac_base64(
+                consumer_key.as_bytes(),
+                signing_string(content.as_ref(), path, query, *form).as_bytes(),
+            );
+            constant_time_eq(expected.as_bytes(), signature.as_bytes())
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sign(path: &str, query: &str, body: Option<&Value>, form: NonAscii) -> String {
+        hmac_base64(b"key", signing_string(body, path, query, form).as_bytes())
+    }
+
+    #[test]
+    fn accepts_legacy_prefix_signed_either_way() {
+        let q = "clientId=C&timestamp=1";
+        assert!(signature_matches(
+            "key",
+            "/api/v1/accounts",
+            q,
+            b"",
+            &sign("/accounts", q, None, NonAscii::Escape)
+        ));
+        assert!(signature_matches(
+            "key",
+            "/api/v1/accounts",
+            q,
+            b"",
+            &sign("/api/v1/accounts", q, None, NonAscii::Escape)
+        ));
+        assert!(!signature_matches(
+            "key",
+            "/accounts",
+            q,
+            b"",
+            &sign("/api/v1/accounts", q, None, NonAscii::Escape)
+        ));
+    }
+
+    #[test]
+    fn accepts_non_ascii_escaped_and_raw() {
+        let body = serde_json::json!({"userId": "jos\u{e9}"});
+        let q = "clientId=C&timestamp=1";
+        let raw_body = serde_json::to_vec(&body).unwrap();
+        for form in [NonAscii::Escape, NonAscii::Raw] {
+            let signature = sign("/snapTrade/registerUser", q, Some(&body), form);
+            assert!(signature_matches(
+                "key",
+                "/snapTrade/registerUser",
+                q,
+                &raw_body,
+                &signature
+            ));
+            let escaped = brokerlink::signing::canonical_json(&body, NonAscii::Escape);
+            assert!(signature_matches(
+                "key",
+                "/snapTrade/registerUser",
+                q,
+                escaped.as_bytes(),
+                &signature
+            ));
+        }
+    }
+
+    #[test]
+    fn rejects_tampering() {
+        let q = "clientId=C&timestamp=1";
+        let signature = sign("/accounts", q, None, NonAscii::Escape);
+        assert!(!signature_matches(
+            "key",
+            "/accounts",
+            "clientId=C&timestamp=2",
+            b"",
+            &signature
+        ));
+        assert!(!signature_matches("other", "/accounts", q, b"", &signature));
+        assert!(!signature_matches("key", "/accounts", q, b"{\"a\":1}", &signature));
+    }
+}

@@ -1,0 +1,230 @@
+//! The sandbox's in-memory state: users with their connections and accounts, portal sessions,
+//! and counters. Sharded maps, so requests for different users never wait on each other.
+
+use crate::brokers::SimBroker;
+use crate::config::SandboxConfig;
+use crate::faults::Faults;
+use crate::ratelimit::RateLimiter;
+use chrono::{DateTime, Utc};
+use dashmap::DashMap;
+use serde::Serialize;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+/// Which protocol a portal session reports in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    SnapTrade,
+}
+
+#[derive(Debug)]
+pub struct UserRecord {
+    pub user_id: String,
+    pub secret: String,
+    pub connections: Vec<SimConnection>,
+}
+
+/// A connection's lifecycle as the sandbox tracks it; providers render it their own way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SimStatus {
+    Active,
+    Pending,
+    Disabled,
+    Expired,
+    Removed,
+}
+
+#[derive(Debug, Clone)]
+pub struct SimConnection {
+    pub id: String,
+    pub user_id: String,
+    pub broker: &'static SimBroker,
+    pub trade: bool,
+    /// The broker username that made it, for de-duplication and reconnect checks.
+    pub login: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub disabled_at: Option<DateTime<Utc>>,
+    pub disabled: bool,
+    pub expired: bool,
+    /// Still activating until then (`user_pending`).
+    pub pending_until: Option<Instant>,
+    /// Breaks by itself at that moment (`user_expiring`).
+    pub disable_at: Option<Instant>,
+    pub last_refresh: Option<Instant>,
+    pub accounts: Vec<SimAccount>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SimAccount {
+    pub id: String,
+    pub name: String,
+    pub number: String,
+    pub balance: f64,
+    pub created_at: DateTime<Utc>,
+}
+
+impl SimConnection {
+    /// Applies the time-driven transitions that are due; called before every read.
+    pub fn settle(&mut self, now: Instant) {
+        if self.pending_until.is_some_and(|t| t <= now) {
+            self.pending_until = None;
+            self.updated_at = Utc::now();
+        }
+        if self.disable_at.is_some_and(|t| t <= now) {
+            self.disable_at = None;
+            self.disabled = true;
+            self.disabled_at = Some(Utc::now());
+            self.updated_at = Utc::now();
+        }
+    }
+
+    pub fn status(&self) -> SimStatus {
+        if self.expired {
+            SimStatus::Expired
+        } else if self.disabled {
+            SimStatus::Disabled
+        } else if self.pending_until.is_some() {
+            SimStatus::Pending
+        } else {
+            SimStatus::Active
+        }
+    }
+
+    pub fn is_pending(&self) -> bool {
+        self.pending_until.is_some()
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct PortalOptions {
+    pub broker: Option<String>,
+    pub connection_type: Option<String>,
+    pub dark_mode: Option<bool>,
+    pub locale: Option<String>,
+    pub custom_redirect: Option<String>,
+    pub immediate_redirect: bool,
+    pub reconnect: Option<String>,
+    pub show_close_button: bool,
+    pub email: Option<String>,
+    pub brokers_filter: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PendingMfa {
+    pub broker: &'static SimBroker,
+    pub username: String,
+    pub trade: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct PortalSession {
+    pub session_id: String,
+    pub protocol: Protocol,
+    pub user_id: String,
+    pub options: PortalOptions,
+    pub expires: Instant,
+    pub expires_at: DateTime<Utc>,
+    pub spent: bool,
+    pub mfa: Option<PendingMfa>,
+}
+
+impl PortalSession {
+    pub fn new(protocol: Protocol, user_id: String, options: PortalOptions, lifetime: Duration) -> Self {
+        let now = Instant::now();
+        PortalSession {
+            session_id: uuid::Uuid::new_v4().to_string(),
+            protocol,
+            user_id,
+            options,
+            expires: now + lifetime,
+            expires_at: Utc::now() + lifetime,
+            spent: false,
+            mfa: None,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Store {
+    pub config: SandboxConfig,
+    pub users: DashMap<String, UserRecord>,
+    /// Portal sessions by their single-use link token.
+    pub portal_sessions: DashMap<String, PortalSession>,
+    /// Which user owns a connection, for the admin API.
+    pub connection_owner: DashMap<String, String>,
+    pub faults: Faults,
+    pub rate_limiter: RateLimiter,
+    requests_served: AtomicU64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StateCounts {
+    pub users: usize,
+    pub sessions: usize,
+    pub connections: usize,
+    pub accounts: usize,
+    pub faults: usize,
+    pub requests_served: u64,
+}
+
+impl Store {
+    pub fn new(config: SandboxConfig) -> Self {
+        Store {
+            rate_limiter: RateLimiter::new(config.rate_limit_per_minute),
+            config,
+            users: DashMap::new(),
+            portal_sessions: DashMap::new(),
+            connection_owner: DashMap::new(),
+            faults: Faults::default(),
+            requests_served: AtomicU64::new(0),
+        }
+    }
+
+    pub fn count_request(&self) {
+        self.requests_served.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Empties users, sessions, connections and faults; keeps credentials and configuration.
+    pub fn reset(&self) {
+        self.users.clear();
+        self.portal_sessions.clear();
+        self.connection_owner.clear();
+        self.faults.clear();
+        self.rate_limiter.clear();
+    }
+
+    pub fn counts(&self) -> StateCounts {
+        let (mut connections, mut accounts) = (0, 0);
+        for user in self.users.iter() {
+            connections += user.connections.len();
+            accounts += user.connections.iter().map(|c| c.accounts.len()).sum::<usize>();
+        }
+        StateCounts {
+            users: self.users.len(),
+            sessions: self.portal_sessions.len(),
+            connections,
+            accounts,
+            faults: self.faults.ids().len(),
+            requests_served: self.requests_served.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Runs `f` on a connection wherever it lives, after settling its timers.
+    pub fn with_connection<T>(&self, connection_id: &str, f: impl FnOnce(&mut UserRecord, usize) -> T) -> Option<T> {
+        let owner = self.connection_owner.get(connection_id)?.value().clone();
+        let mut user = self.users.get_mut(&owner)?;
+        let index = user.connections.iter().position(|c| c.id == connection_id)?;
+        user.connections[index].settle(Instant::now());
+        Some(f(&mut user, index))
+    }
+
+    /// Drops portal sessions past their lifetime, so a long-running sandbox stays small.
+    pub fn forget_stale_sessions(&self) {
+        let cutoff = Instant::now();
+        let grace = Duration::from_secs(3600);
+        self.portal_sessions.retain(|_, s| s.expires + grace > cutoff);
+    }
+}
