@@ -110,6 +110,8 @@ pub(crate) struct Transport {
 struct AttemptFailure {
     error: Error,
     maybe_delivered: bool,
+    /// False when trying again cannot help (an oversized body stays oversized).
+    transient: bool,
 }
 
 impl Transport {
@@ -167,7 +169,7 @@ impl Transport {
                 Err(failure) => {
                     tracing::debug!(target: "brokerlink::http", %method, %path, attempt, elapsed_ms, error = %failure.error, "transport failure");
                     let may_repeat = !failure.maybe_delivered || idempotency == Idempotency::Idempotent;
-                    if last || !may_repeat {
+                    if last || !may_repeat || !failure.transient {
                         return Err(failure.error.with_attempts(attempt));
                     }
                     tokio::time::sleep(self.retry.backoff(attempt)).await;
@@ -191,6 +193,7 @@ impl Transport {
         }
         let response = request.send().await.map_err(|e| AttemptFailure {
             maybe_delivered: !e.is_connect(),
+            transient: true,
             error: transport_error(e),
         })?;
         let status = response.status().as_u16();
@@ -234,8 +237,6 @@ fn transport_error(error: reqwest::Error) -> Error {
     let error = error.without_url();
     let kind = if error.is_timeout() {
         ErrorKind::Timeout
-    } else if error.is_decode() || error.is_body() && !error.is_request() {
-        ErrorKind::Network
     } else {
         ErrorKind::Network
     };

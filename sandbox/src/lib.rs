@@ -122,6 +122,11 @@ impl Sandbox {
         self.app.store.faults.add(rule)
     }
 
+    /// Faults still waiting for a matching request.
+    pub fn armed_faults(&self) -> usize {
+        self.app.store.faults.ids().len()
+    }
+
     pub fn clear_faults(&self) {
         self.app.store.faults.clear();
     }

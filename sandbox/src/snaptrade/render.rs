@@ -17,7 +17,7 @@ pub fn connection(c: &SimConnection, base_url: &str) -> Value {
         "created_date": timestamp(c.created_at),
         "updated_date": timestamp(c.updated_at),
         "brokerage": c.broker.snaptrade_json(base_url),
-        "name": format!("Connection-{}", &c.id[..8]),
+        "name": format!("{} connection", c.broker.name),
         "type": if c.trade { "trade" } else { "read" },
         "disabled": broken,
         "disabled_date": c.disabled_at.map(timestamp),

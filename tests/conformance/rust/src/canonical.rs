@@ -1,0 +1,75 @@
+//! The language-neutral JSON form of every result type. Each language's runner writes
+//! exactly these shapes, so transcripts can be compared byte for byte.
+
+use brokerlink::{Account, Connection, Error, PortalLink, PortalResult, UserCredentials};
+use serde_json::{json, Value};
+
+pub fn user(u: &UserCredentials) -> Value {
+    json!({ "user_id": u.user_id, "user_secret": u.user_secret.as_ref().map(|s| s.expose()) })
+}
+
+pub fn link(l: &PortalLink) -> Value {
+    json!({ "url": l.url, "session_id": l.session_id, "expires_at": l.expires_at.to_rfc3339() })
+}
+
+pub fn connection(c: &Connection) -> Value {
+    json!({
+        "id": c.id,
+        "broker": {
+            "slug": c.broker.slug,
+            "name": c.broker.name,
+            "display_name": c.broker.display_name,
+            "allows_trading": c.broker.allows_trading,
+        },
+        "status": c.status.as_str(),
+        "raw_status": c.raw_status,
+        "permission": c.permission.as_str(),
+        "name": c.name,
+        "created_at": c.created_at.map(|t| t.to_rfc3339()),
+        "updated_at": c.updated_at.map(|t| t.to_rfc3339()),
+        "disabled_at": c.disabled_at.map(|t| t.to_rfc3339()),
+    })
+}
+
+pub fn account(a: &Account) -> Value {
+    json!({
+        "id": a.id,
+        "connection_id": a.connection_id,
+        "name": a.name,
+        "number": a.number,
+        "institution_name": a.institution_name,
+        // Two decimals as text: float printing differs between languages.
+        "balance": a.balance.as_ref().map(|m| json!({ "amount": format!("{:.2}", m.amount), "currency": m.currency })),
+        "is_paper": a.is_paper,
+        "raw_status": a.raw_status,
+        "created_at": a.created_at.map(|t| t.to_rfc3339()),
+        "synced": a.synced,
+    })
+}
+
+pub fn portal_result(r: &PortalResult) -> Value {
+    match r {
+        PortalResult::Success { connection_id, user_id } => {
+            json!({ "type": "success", "connection_id": connection_id, "user_id": user_id })
+        }
+        PortalResult::Error { code, message, status_code } => {
+            json!({ "type": "error", "code": code, "message": message, "status_code": status_code })
+        }
+        PortalResult::Closed => json!({ "type": "closed" }),
+        PortalResult::Abandoned => json!({ "type": "abandoned" }),
+        PortalResult::Resize { height } => json!({ "type": "resize", "height": height }),
+    }
+}
+
+/// Errors are compared by kind and structured fields, never by message text.
+pub fn error(e: &Error) -> Value {
+    json!({
+        "kind": e.kind().as_str(),
+        "field": e.field(),
+        "status": e.status(),
+        "provider_code": e.provider_code(),
+        "request_id": e.request_id(),
+        "retry_after": e.retry_after().map(|d| d.as_secs_f64()),
+        "attempts": e.attempts(),
+    })
+}

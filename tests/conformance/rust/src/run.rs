@@ -1,0 +1,212 @@
+//! The Rust runner: executes a scenario against a fresh in-process sandbox and records one
+//! raw (not yet normalised) JSON line per step.
+
+use crate::canonical;
+use crate::scenario::{resolve, ClientSettings, Scenario};
+use brokerlink::{
+    parse_portal_result, Client, ConnectionType, PortalMode, PortalOptions, RetryPolicy, UserCredentials, WaitOptions,
+};
+use brokerlink_sandbox::{CompletePortal, FaultRule, Sandbox, SandboxConfig};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+type Outcome = Result<Value, Value>;
+
+/// Runs every step; failures are recorded, never raised, so the checker sees them all.
+pub async fn run(scenario: &Scenario) -> Vec<Value> {
+    let mut config = SandboxConfig::default();
+    let s = &scenario.sandbox;
+    if let Some(limit) = s.rate_limit_per_minute {
+        config.rate_limit_per_minute = limit;
+    }
+    if let Some(secs) = s.pending_seconds {
+        config.pending_activation = Duration::from_secs_f64(secs);
+    }
+    if let Some(secs) = s.expiring_seconds {
+        config.expiring_after = Duration::from_secs_f64(secs);
+    }
+    if let Some(secs) = s.portal_link_seconds {
+        config.portal_link_lifetime = Duration::from_secs_f64(secs);
+    }
+    let sandbox = match Sandbox::start(config).await {
+        Ok(sandbox) => sandbox,
+        Err(e) => return vec![json!({ "runner_error": format!("sandbox did not start: {e}") })],
+    };
+    let mut lines = vec![json!({ "sandbox": sandbox.url() })];
+    let mut saved = BTreeMap::new();
+    for (index, step) in scenario.steps.iter().enumerate() {
+        let outcome = match resolve(&step.args, &saved) {
+            Ok(args) => {
+                let client_name = step.client.as_deref().unwrap_or("default");
+                execute(&sandbox, scenario.clients.get(client_name), &step.call, &args).await
+            }
+            Err(message) => Err(json!({ "runner_error": message })),
+        };
+        let mut line = json!({ "step": index, "call": step.call });
+        match outcome {
+            Ok(value) => {
+                if let Some(name) = &step.save {
+                    saved.insert(name.clone(), value.clone());
+                }
+                line["ok"] = value;
+            }
+            Err(error) => line["error"] = error,
+        }
+        lines.push(line);
+    }
+    sandbox.shutdown().await;
+    lines
+}
+
+fn client(sandbox: &Sandbox, settings: Option<&ClientSettings>) -> brokerlink::Result<Client> {
+    let settings = settings.cloned().unwrap_or_default();
+    let client_id = settings.client_id.unwrap_or_else(|| sandbox.client_id().to_owned());
+    let consumer_key = settings.consumer_key.unwrap_or_else(|| sandbox.consumer_key().to_owned());
+    let mut builder = Client::builder().snaptrade(client_id, consumer_key).base_url(sandbox.url());
+    if let Some(ms) = settings.timeout_ms {
+        builder = builder.timeout(Duration::from_millis(ms));
+    }
+    if let Some(retry) = settings.retry {
+        let defaults = RetryPolicy::default();
+        let ms = |v: Option<u64>, d: Duration| v.map(Duration::from_millis).unwrap_or(d);
+        builder = builder.retry(RetryPolicy {
+            max_attempts: retry.max_attempts,
+            initial_backoff: ms(retry.initial_backoff_ms, defaults.initial_backoff),
+            max_backoff: ms(retry.max_backoff_ms, defaults.max_backoff),
+            max_retry_after: ms(retry.max_retry_after_ms, defaults.max_retry_after),
+        });
+    }
+    builder.build()
+}
+
+fn text(args: &Value, key: &str) -> Option<String> {
+    args.get(key).and_then(Value::as_str).map(str::to_owned)
+}
+
+fn user_arg(args: &Value) -> Result<UserCredentials, Value> {
+    let user = args.get("user").ok_or_else(|| json!({ "runner_error": "missing user" }))?;
+    let user_id = text(user, "user_id").unwrap_or_default();
+    Ok(match text(user, "user_secret") {
+        Some(secret) => UserCredentials::new(user_id, secret),
+        None => UserCredentials::id_only(user_id),
+    })
+}
+
+fn portal_options(args: &Value) -> brokerlink::Result<PortalOptions> {
+    let o = args.get("options").cloned().unwrap_or(Value::Null);
+    let flag = |k: &str| o.get(k).and_then(Value::as_bool);
+    Ok(PortalOptions {
+        broker: text(&o, "broker"),
+        connection_type: text(&o, "connection_type").as_deref().map(ConnectionType::parse).transpose()?,
+        mode: text(&o, "mode").as_deref().map(PortalMode::parse).transpose()?,
+        locale: text(&o, "locale"),
+        redirect_url: text(&o, "redirect_url"),
+        immediate_redirect: flag("immediate_redirect"),
+        reconnect: text(&o, "reconnect"),
+        show_close_button: flag("show_close_button"),
+        portal_version: text(&o, "portal_version"),
+    })
+}
+
+fn list<T>(items: Vec<T>, f: fn(&T) -> Value) -> Value {
+    Value::Array(items.iter().map(f).collect())
+}
+
+async fn execute(sandbox: &Sandbox, settings: Option<&ClientSettings>, call: &str, args: &Value) -> Outcome {
+    if let Some(admin) = call.strip_prefix("sandbox.") {
+        return sandbox_call(sandbox, admin, args).await;
+    }
+    if call == "sleep" {
+        let ms = args.get("ms").and_then(Value::as_u64).unwrap_or(0);
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+        return Ok(Value::Null);
+    }
+    if call == "parse_portal_result" {
+        let input = text(args, "input").unwrap_or_default();
+        return parse_portal_result(&input)
+            .map(|r| canonical::portal_result(&r))
+            .map_err(|e| canonical::error(&e));
+    }
+    let c = client(sandbox, settings).map_err(|e| canonical::error(&e))?;
+    let e = |err: brokerlink::Error| canonical::error(&err);
+    let id = |key: &str| text(args, key).unwrap_or_default();
+    let result: brokerlink::Result<Value> = async {
+        Ok(match call {
+            "register_user" => canonical::user(&c.register_user(&id("user_id")).await?),
+            "delete_user" => c.delete_user(&user_arg(args).map_err(|_| missing())?).await.map(|()| Value::Null)?,
+            "list_users" => json!(c.list_users().await?),
+            "rotate_user_secret" => canonical::user(&c.rotate_user_secret(&user_arg(args).map_err(|_| missing())?).await?),
+            "portal_url" => {
+                let user = user_arg(args).map_err(|_| missing())?;
+                canonical::link(&c.portal_url(&user, &portal_options(args)?).await?)
+            }
+            "connections" => list(c.connections(&user_arg(args).map_err(|_| missing())?).await?, canonical::connection),
+            "connection" => canonical::connection(&c.connection(&user_arg(args).map_err(|_| missing())?, &id("connection_id")).await?),
+            "remove_connection" => {
+                c.remove_connection(&user_arg(args).map_err(|_| missing())?, &id("connection_id")).await?;
+                Value::Null
+            }
+            "refresh_connection" => {
+                c.refresh_connection(&user_arg(args).map_err(|_| missing())?, &id("connection_id")).await?;
+                Value::Null
+            }
+            "disable_connection" => {
+                c.disable_connection(&user_arg(args).map_err(|_| missing())?, &id("connection_id")).await?;
+                Value::Null
+            }
+            "accounts" => list(c.accounts(&user_arg(args).map_err(|_| missing())?).await?, canonical::account),
+            "account" => canonical::account(&c.account(&user_arg(args).map_err(|_| missing())?, &id("account_id")).await?),
+            "connection_accounts" => list(
+                c.connection_accounts(&user_arg(args).map_err(|_| missing())?, &id("connection_id")).await?,
+                canonical::account,
+            ),
+            "wait_for_connection" => {
+                let user = user_arg(args).map_err(|_| missing())?;
+                let ms = |k: &str, d: u64| Duration::from_millis(args.get(k).and_then(Value::as_u64).unwrap_or(d));
+                let options = WaitOptions {
+                    timeout: ms("timeout_ms", 10_000),
+                    poll_interval: ms("poll_ms", 100),
+                    max_poll_interval: ms("max_poll_ms", 1_000),
+                    since: None,
+                    connection_id: text(args, "connection_id"),
+                };
+                canonical::connection(&c.wait_for_connection(&user, &options).await?)
+            }
+            other => return Err(brokerlink::Error::internal(format!("unknown call {other:?}"))),
+        })
+    }
+    .await;
+    result.map_err(e)
+}
+
+fn missing() -> brokerlink::Error {
+    brokerlink::Error::internal("scenario step lacks a user argument")
+}
+
+async fn sandbox_call(sandbox: &Sandbox, call: &str, args: &Value) -> Outcome {
+    let runner_error = |message: String| json!({ "runner_error": message });
+    match call {
+        "complete_portal" => {
+            let request: CompletePortal = serde_json::from_value(args.clone()).map_err(|e| runner_error(e.to_string()))?;
+            Ok(canonical::portal_result(&sandbox.complete_portal(&request)))
+        }
+        "connection" => {
+            let id = text(args, "id").unwrap_or_default();
+            let action = text(args, "action").unwrap_or_default();
+            sandbox.change_connection(&id, &action).map_err(runner_error)
+        }
+        "fault" => {
+            let rule: FaultRule = serde_json::from_value(args.clone()).map_err(|e| runner_error(e.to_string()))?;
+            sandbox.inject_fault(rule);
+            Ok(Value::Null)
+        }
+        "clear_faults" => {
+            sandbox.clear_faults();
+            Ok(Value::Null)
+        }
+        "faults" => Ok(json!({ "armed": sandbox.armed_faults() })),
+        "state" => Ok(json!(sandbox.state())),
+        other => Err(runner_error(format!("unknown sandbox call {other:?}"))),
+    }
+}
