@@ -200,6 +200,7 @@ impl Transport {
         let headers = response.headers().clone();
         let request_id = header_text(&headers, "x-request-id");
         let body = self.read_body(response).await.map_err(|error| AttemptFailure {
+            transient: error.kind() != ErrorKind::Decode,
             error: error.with_status(status).with_request_id(request_id.clone()),
             maybe_delivered: true,
         })?;

@@ -52,7 +52,11 @@ pub fn portal_result(r: &PortalResult) -> Value {
         PortalResult::Success { connection_id, user_id } => {
             json!({ "type": "success", "connection_id": connection_id, "user_id": user_id })
         }
-        PortalResult::Error { code, message, status_code } => {
+        PortalResult::Error {
+            code,
+            message,
+            status_code,
+        } => {
             json!({ "type": "error", "code": code, "message": message, "status_code": status_code })
         }
         PortalResult::Closed => json!({ "type": "closed" }),

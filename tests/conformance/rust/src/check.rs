@@ -21,7 +21,10 @@ pub fn check_transcript(scenario: &Scenario, raw: &[Value], golden_dir: &Path, u
     match std::fs::read_to_string(&golden_path) {
         Ok(golden) if golden == text => {}
         Ok(golden) => failures.push(first_difference(&scenario.name, &golden, &text)),
-        Err(e) => failures.push(format!("{}: {e} (run with --update-golden to create it)", golden_path.display())),
+        Err(e) => failures.push(format!(
+            "{}: {e} (run with --update-golden to create it)",
+            golden_path.display()
+        )),
     }
     failures
 }
@@ -29,9 +32,15 @@ pub fn check_transcript(scenario: &Scenario, raw: &[Value], golden_dir: &Path, u
 fn first_difference(name: &str, golden: &str, actual: &str) -> String {
     let (g, a): (Vec<&str>, Vec<&str>) = (golden.lines().collect(), actual.lines().collect());
     for i in 0..g.len().max(a.len()) {
-        let (gl, al) = (g.get(i).copied().unwrap_or("<end>"), a.get(i).copied().unwrap_or("<end>"));
+        let (gl, al) = (
+            g.get(i).copied().unwrap_or("<end>"),
+            a.get(i).copied().unwrap_or("<end>"),
+        );
         if gl != al {
-            return format!("{name}: line {} differs from golden\n  golden: {gl}\n  actual: {al}", i + 1);
+            return format!(
+                "{name}: line {} differs from golden\n  golden: {gl}\n  actual: {al}",
+                i + 1
+            );
         }
     }
     format!("{name}: differs from golden")
@@ -42,7 +51,10 @@ pub fn check_dir(scenarios: &[Scenario], dir: &Path, golden_dir: &Path, update: 
     let mut failures = Vec::new();
     for scenario in scenarios {
         let path = dir.join(format!("{}.jsonl", scenario.name));
-        match std::fs::read_to_string(&path).map_err(|e| e.to_string()).and_then(|t| parse_jsonl(&t)) {
+        match std::fs::read_to_string(&path)
+            .map_err(|e| e.to_string())
+            .and_then(|t| parse_jsonl(&t))
+        {
             Ok(raw) => failures.extend(check_transcript(scenario, &raw, golden_dir, update)),
             Err(e) => failures.push(format!("{}: {e}", path.display())),
         }

@@ -2,7 +2,7 @@
 //! normaliser/checker that every language's transcripts go through.
 
 pub mod canonical;
+pub mod check;
 pub mod normalise;
 pub mod run;
 pub mod scenario;
-pub mod check;

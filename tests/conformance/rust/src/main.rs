@@ -11,9 +11,18 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let flag = |name: &str| args.iter().any(|a| a == name);
-    let value = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
-    let scenarios_dir = value("--scenarios").map(PathBuf::from).unwrap_or_else(scenario::scenarios_dir);
-    let golden_dir = value("--golden").map(PathBuf::from).unwrap_or_else(scenario::golden_dir);
+    let value = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    let scenarios_dir = value("--scenarios")
+        .map(PathBuf::from)
+        .unwrap_or_else(scenario::scenarios_dir);
+    let golden_dir = value("--golden")
+        .map(PathBuf::from)
+        .unwrap_or_else(scenario::golden_dir);
     let scenarios = match scenario::load_all(&scenarios_dir) {
         Ok(s) => s,
         Err(e) => {
@@ -23,7 +32,9 @@ fn main() -> ExitCode {
     };
     match args.first().map(String::as_str) {
         Some("run") => {
-            let out = value("--out").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("target/conformance/rust"));
+            let out = value("--out")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("target/conformance/rust"));
             if let Err(e) = std::fs::create_dir_all(&out) {
                 eprintln!("error: {}: {e}", out.display());
                 return ExitCode::FAILURE;

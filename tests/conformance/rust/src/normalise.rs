@@ -83,8 +83,13 @@ impl Normaliser {
 
 fn is_uuid(s: &str) -> bool {
     s.len() == 36
-        && s.char_indices()
-            .all(|(i, c)| if [8, 13, 18, 23].contains(&i) { c == '-' } else { c.is_ascii_hexdigit() })
+        && s.char_indices().all(|(i, c)| {
+            if [8, 13, 18, 23].contains(&i) {
+                c == '-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        })
 }
 
 fn is_timestamp(s: &str) -> bool {
@@ -140,9 +145,9 @@ pub fn check_expectations(scenario: &Scenario, transcript: &[Value]) -> Vec<Stri
 /// `expected` matches if every key it names matches (arrays element-wise, same length).
 fn subset(expected: &Value, actual: &Value, path: String) -> Result<(), String> {
     match (expected, actual) {
-        (Value::Object(e), Value::Object(a)) => e.iter().try_for_each(|(k, v)| {
-            subset(v, a.get(k).unwrap_or(&Value::Null), format!("{path}.{k}"))
-        }),
+        (Value::Object(e), Value::Object(a)) => e
+            .iter()
+            .try_for_each(|(k, v)| subset(v, a.get(k).unwrap_or(&Value::Null), format!("{path}.{k}"))),
         (Value::Array(e), Value::Array(a)) if e.len() == a.len() => e
             .iter()
             .zip(a)
@@ -184,7 +189,10 @@ mod tests {
                           "url": "http://127.0.0.1:5/snapTrade/redeemToken?token=abc&locale=en&clientId=X"}}),
         ];
         let out = normalise(&raw);
-        assert_eq!(out[1], json!({"ok": {"id": "<id:1>", "at": "<time>", "user_secret": "<secret>"}}));
+        assert_eq!(
+            out[1],
+            json!({"ok": {"id": "<id:1>", "at": "<time>", "user_secret": "<secret>"}})
+        );
         assert_eq!(out[2]["ok"]["again"], "<id:1>");
         assert_eq!(
             out[2]["ok"]["url"],

@@ -62,8 +62,12 @@ pub async fn run(scenario: &Scenario) -> Vec<Value> {
 fn client(sandbox: &Sandbox, settings: Option<&ClientSettings>) -> brokerlink::Result<Client> {
     let settings = settings.cloned().unwrap_or_default();
     let client_id = settings.client_id.unwrap_or_else(|| sandbox.client_id().to_owned());
-    let consumer_key = settings.consumer_key.unwrap_or_else(|| sandbox.consumer_key().to_owned());
-    let mut builder = Client::builder().snaptrade(client_id, consumer_key).base_url(sandbox.url());
+    let consumer_key = settings
+        .consumer_key
+        .unwrap_or_else(|| sandbox.consumer_key().to_owned());
+    let mut builder = Client::builder()
+        .snaptrade(client_id, consumer_key)
+        .base_url(sandbox.url());
     if let Some(ms) = settings.timeout_ms {
         builder = builder.timeout(Duration::from_millis(ms));
     }
@@ -85,7 +89,9 @@ fn text(args: &Value, key: &str) -> Option<String> {
 }
 
 fn user_arg(args: &Value) -> Result<UserCredentials, Value> {
-    let user = args.get("user").ok_or_else(|| json!({ "runner_error": "missing user" }))?;
+    let user = args
+        .get("user")
+        .ok_or_else(|| json!({ "runner_error": "missing user" }))?;
     let user_id = text(user, "user_id").unwrap_or_default();
     Ok(match text(user, "user_secret") {
         Some(secret) => UserCredentials::new(user_id, secret),
@@ -98,7 +104,10 @@ fn portal_options(args: &Value) -> brokerlink::Result<PortalOptions> {
     let flag = |k: &str| o.get(k).and_then(Value::as_bool);
     Ok(PortalOptions {
         broker: text(&o, "broker"),
-        connection_type: text(&o, "connection_type").as_deref().map(ConnectionType::parse).transpose()?,
+        connection_type: text(&o, "connection_type")
+            .as_deref()
+            .map(ConnectionType::parse)
+            .transpose()?,
         mode: text(&o, "mode").as_deref().map(PortalMode::parse).transpose()?,
         locale: text(&o, "locale"),
         redirect_url: text(&o, "redirect_url"),
@@ -134,31 +143,52 @@ async fn execute(sandbox: &Sandbox, settings: Option<&ClientSettings>, call: &st
     let result: brokerlink::Result<Value> = async {
         Ok(match call {
             "register_user" => canonical::user(&c.register_user(&id("user_id")).await?),
-            "delete_user" => c.delete_user(&user_arg(args).map_err(|_| missing())?).await.map(|()| Value::Null)?,
+            "delete_user" => c
+                .delete_user(&user_arg(args).map_err(|_| missing())?)
+                .await
+                .map(|()| Value::Null)?,
             "list_users" => json!(c.list_users().await?),
-            "rotate_user_secret" => canonical::user(&c.rotate_user_secret(&user_arg(args).map_err(|_| missing())?).await?),
+            "rotate_user_secret" => {
+                canonical::user(&c.rotate_user_secret(&user_arg(args).map_err(|_| missing())?).await?)
+            }
             "portal_url" => {
                 let user = user_arg(args).map_err(|_| missing())?;
                 canonical::link(&c.portal_url(&user, &portal_options(args)?).await?)
             }
-            "connections" => list(c.connections(&user_arg(args).map_err(|_| missing())?).await?, canonical::connection),
-            "connection" => canonical::connection(&c.connection(&user_arg(args).map_err(|_| missing())?, &id("connection_id")).await?),
+            "connections" => list(
+                c.connections(&user_arg(args).map_err(|_| missing())?).await?,
+                canonical::connection,
+            ),
+            "connection" => canonical::connection(
+                &c.connection(&user_arg(args).map_err(|_| missing())?, &id("connection_id"))
+                    .await?,
+            ),
             "remove_connection" => {
-                c.remove_connection(&user_arg(args).map_err(|_| missing())?, &id("connection_id")).await?;
+                c.remove_connection(&user_arg(args).map_err(|_| missing())?, &id("connection_id"))
+                    .await?;
                 Value::Null
             }
             "refresh_connection" => {
-                c.refresh_connection(&user_arg(args).map_err(|_| missing())?, &id("connection_id")).await?;
+                c.refresh_connection(&user_arg(args).map_err(|_| missing())?, &id("connection_id"))
+                    .await?;
                 Value::Null
             }
             "disable_connection" => {
-                c.disable_connection(&user_arg(args).map_err(|_| missing())?, &id("connection_id")).await?;
+                c.disable_connection(&user_arg(args).map_err(|_| missing())?, &id("connection_id"))
+                    .await?;
                 Value::Null
             }
-            "accounts" => list(c.accounts(&user_arg(args).map_err(|_| missing())?).await?, canonical::account),
-            "account" => canonical::account(&c.account(&user_arg(args).map_err(|_| missing())?, &id("account_id")).await?),
+            "accounts" => list(
+                c.accounts(&user_arg(args).map_err(|_| missing())?).await?,
+                canonical::account,
+            ),
+            "account" => canonical::account(
+                &c.account(&user_arg(args).map_err(|_| missing())?, &id("account_id"))
+                    .await?,
+            ),
             "connection_accounts" => list(
-                c.connection_accounts(&user_arg(args).map_err(|_| missing())?, &id("connection_id")).await?,
+                c.connection_accounts(&user_arg(args).map_err(|_| missing())?, &id("connection_id"))
+                    .await?,
                 canonical::account,
             ),
             "wait_for_connection" => {
@@ -188,7 +218,8 @@ async fn sandbox_call(sandbox: &Sandbox, call: &str, args: &Value) -> Outcome {
     let runner_error = |message: String| json!({ "runner_error": message });
     match call {
         "complete_portal" => {
-            let request: CompletePortal = serde_json::from_value(args.clone()).map_err(|e| runner_error(e.to_string()))?;
+            let request: CompletePortal =
+                serde_json::from_value(args.clone()).map_err(|e| runner_error(e.to_string()))?;
             Ok(canonical::portal_result(&sandbox.complete_portal(&request)))
         }
         "connection" => {

@@ -94,7 +94,11 @@ pub fn load_all(dir: &Path) -> Result<Vec<Scenario>, String> {
             let scenario: Scenario = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
             let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
             if scenario.name != stem {
-                return Err(format!("{}: name {:?} must equal the file name", path.display(), scenario.name));
+                return Err(format!(
+                    "{}: name {:?} must equal the file name",
+                    path.display(),
+                    scenario.name
+                ));
             }
             Ok(scenario)
         })

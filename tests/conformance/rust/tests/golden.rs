@@ -19,5 +19,10 @@ async fn every_scenario_matches_its_expectations_and_golden_transcript() {
         let raw = task.await.expect("scenario task");
         failures.extend(check_transcript(scenario, &raw, &scenario::golden_dir(), update));
     }
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
