@@ -112,15 +112,38 @@ pub fn signature_matches(consumer_key: &str, path: &str, query: &str, body: &[u8
     } else {
         &[NonAscii::Escape]
     };
-    paths.iter().any(|path| {
-        forms.iter().any(|form| {
-            let expected = hmac_base64(
-                consumer_key.as_bytes(),
-                signing_string(content.as_ref(), path, query, *form).as_bytes(),
-            );
-            constant_time_eq(expected.as_bytes(), signature.as_bytes())
+    // The TypeScript SDK keys the HMAC with `encodeURI(consumerKey)`.
+    let encoded_key = encode_uri(consumer_key);
+    let mut keys = vec![consumer_key];
+    if encoded_key != consumer_key {
+        keys.push(&encoded_key);
+    }
+    keys.iter().any(|key| {
+        paths.iter().any(|path| {
+            forms.iter().any(|form| {
+                let signed = signing_string(content.as_ref(), path, query, *form);
+                let expected = hmac_base64(key.as_bytes(), signed.as_bytes());
+                constant_time_eq(expected.as_bytes(), signature.as_bytes())
+            })
         })
     })
+}
+
+/// JavaScript's `encodeURI`: escapes everything but unreserved and URI-reserved characters.
+fn encode_uri(text: &str) -> String {
+    const KEEP: &str = ";,/?:@&=+$-_.!~*'()#";
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() || KEEP.contains(c) {
+            out.push(c);
+        } else {
+            let mut buf = [0u8; 4];
+            for byte in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{byte:02X}"));
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -180,6 +203,15 @@ mod tests {
                 &signature
             ));
         }
+    }
+
+    #[test]
+    fn accepts_keys_passed_through_encode_uri() {
+        assert_eq!(encode_uri("a b%é"), "a%20b%25%C3%A9");
+        let q = "clientId=C&timestamp=1";
+        let signed = signing_string(None, "/accounts", q, NonAscii::Escape);
+        let signature = hmac_base64(b"k%20y", signed.as_bytes());
+        assert!(signature_matches("k y", "/accounts", q, b"", &signature));
     }
 
     #[test]

@@ -128,6 +128,7 @@ pub fn router(app: App) -> Router {
         .route("/authorizations/{id}/refresh", post(refresh))
         .route("/authorizations/{id}/disable", post(disable))
         .route("/authorizations/{id}/accounts", get(connection_accounts))
+        .route("/connections/{id}/accounts", get(connection_accounts_results))
         .route("/accounts", get(list_accounts))
         .route("/accounts/{id}", get(account_detail))
         .route("/brokerages", get(brokerages))
@@ -135,7 +136,10 @@ pub fn router(app: App) -> Router {
         .layer(axum::middleware::from_fn_with_state(app.clone(), verify_signature));
     let face = Router::new().route("/", get(status)).merge(signed).with_state(app);
     let legacy = face.clone().layer(axum::middleware::map_response(mark_deprecated));
-    Router::new().nest("/api/v1", legacy).merge(face)
+    let legacy_root = Router::new()
+        .route("/api/v1/", get(status))
+        .layer(axum::middleware::map_response(mark_deprecated));
+    Router::new().nest("/api/v1", legacy).merge(legacy_root).merge(face)
 }
 
 /// The legacy `/api/v1` prefix is still answered, flagged as SnapTrade flags it.
@@ -460,6 +464,26 @@ async fn connection_accounts(State(app): State<App>, Path(id): Path<String>, Raw
         .map(|a| render::account(connection, a))
         .collect();
     Ok(Json(json!(list)))
+}
+
+/// The experimental `kind`-tagged variant, wrapped in `{"results": [...]}`.
+async fn connection_accounts_results(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> ApiResult {
+    let Json(list) = connection_accounts(State(app), Path(id), RawQuery(q)).await?;
+    let results: Vec<Value> = list
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|account| {
+            let mut tagged = account.clone();
+            tagged["kind"] = json!("investment");
+            tagged
+        })
+        .collect();
+    Ok(Json(json!({ "results": results })))
 }
 
 async fn list_accounts(State(app): State<App>, RawQuery(q): RawQuery) -> ApiResult {

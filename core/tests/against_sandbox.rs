@@ -1,0 +1,174 @@
+//! The core against a real sandbox over loopback HTTP: what the conformance scenarios do not
+//! show in a transcript (wire details, secrecy, legacy paths).
+
+use brokerlink::signing::{hmac_base64, signing_string, NonAscii};
+use brokerlink::{Client, ErrorKind, PortalOptions, RetryPolicy, UserCredentials};
+use brokerlink_sandbox::{CompletePortal, Sandbox, SandboxConfig};
+use std::time::Duration;
+
+async fn sandbox() -> Sandbox {
+    Sandbox::start(SandboxConfig::default()).await.unwrap()
+}
+
+fn client_for(sandbox: &Sandbox, base: &str) -> Client {
+    Client::builder()
+        .snaptrade(sandbox.client_id(), sandbox.consumer_key())
+        .base_url(base)
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn secrets_never_appear_in_debug_or_errors() {
+    let sandbox = sandbox().await;
+    let client = client_for(&sandbox, sandbox.url());
+    let user = client.register_user("secretive").await.unwrap();
+    let secret = user.user_secret.as_ref().unwrap().expose().to_owned();
+    let key = sandbox.consumer_key().to_owned();
+
+    let link = client.portal_url(&user, &PortalOptions::default()).await.unwrap();
+    let mut printed = vec![format!("{client:?}"), format!("{user:?}"), format!("{link:?}")];
+
+    // A failing user-scoped call: its URL carried the secret in the query.
+    let wrong = UserCredentials::new("secretive", format!("{secret}-but-wrong"));
+    let err = client.connections(&wrong).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unauthorized);
+    printed.push(format!("{err}"));
+    printed.push(format!("{err:?}"));
+
+    // A transport failure: reqwest errors print their URL unless stripped.
+    let dead = client_for(&sandbox, "http://127.0.0.1:9");
+    let err = dead.connections(&user).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Network);
+    printed.push(format!("{err}"));
+    printed.push(format!("{err:?}"));
+    let mut source = std::error::Error::source(&err);
+    while let Some(cause) = source {
+        printed.push(format!("{cause} {cause:?}"));
+        source = cause.source();
+    }
+    for text in printed {
+        assert!(!text.contains(&secret), "user secret leaked: {text}");
+        assert!(!text.contains(&key), "consumer key leaked: {text}");
+    }
+}
+
+#[tokio::test]
+async fn errors_carry_request_id_status_and_attempts() {
+    let sandbox = sandbox().await;
+    let client = client_for(&sandbox, sandbox.url());
+    client.register_user("dup").await.unwrap();
+    let err = client.register_user("dup").await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Conflict);
+    assert_eq!(err.status(), Some(400));
+    assert_eq!(err.provider_code(), Some("1010"));
+    assert_eq!(err.attempts(), 1);
+    assert_eq!(err.request_id().map(str::len), Some(36), "{err:?}");
+}
+
+#[tokio::test]
+async fn legacy_api_v1_base_url_signs_relative_paths() {
+    let sandbox = sandbox().await;
+    let client = client_for(&sandbox, &format!("{}/api/v1", sandbox.url()));
+    let user = client.register_user("legacy-user").await.unwrap();
+    assert_eq!(client.connections(&user).await.unwrap(), vec![]);
+    // The legacy prefix is answered with SnapTrade's deprecation flag.
+    let response = reqwest::get(format!("{}/api/v1/", sandbox.url())).await.unwrap();
+    assert_eq!(response.headers()["deprecation"], "true");
+}
+
+#[tokio::test]
+async fn non_ascii_user_ids_round_trip() {
+    let sandbox = sandbox().await;
+    let client = client_for(&sandbox, sandbox.url());
+    let user = client.register_user("usuário-ñ-😀").await.unwrap();
+    assert_eq!(user.user_id, "usuário-ñ-😀");
+    assert_eq!(client.list_users().await.unwrap(), vec!["usuário-ñ-😀".to_owned()]);
+}
+
+/// Signs a raw request the way the TypeScript SDK does (non-ASCII raw) or with a stale clock.
+async fn raw_register(sandbox: &Sandbox, user_id: &str, timestamp: i64, form: NonAscii) -> reqwest::Response {
+    let query = format!("clientId={}&timestamp={timestamp}", sandbox.client_id());
+    let body = serde_json::json!({ "userId": user_id });
+    let signed = signing_string(Some(&body), "/snapTrade/registerUser", &query, form);
+    let signature = hmac_base64(sandbox.consumer_key().as_bytes(), signed.as_bytes());
+    reqwest::Client::new()
+        .post(format!("{}/snapTrade/registerUser?{query}", sandbox.url()))
+        .header("Signature", signature)
+        .header("Content-Type", "application/json")
+        .body(serde_json::to_string(&body).unwrap())
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn sandbox_accepts_raw_utf8_signatures_and_enforces_the_timestamp_window() {
+    let sandbox = sandbox().await;
+    let now = chrono::Utc::now().timestamp();
+    let ok = raw_register(&sandbox, "josé", now, NonAscii::Raw).await;
+    assert_eq!(ok.status(), 200);
+    assert!(ok.headers().contains_key("x-ratelimit-remaining"));
+    let stale = raw_register(&sandbox, "late", now - 301, NonAscii::Escape).await;
+    assert_eq!(stale.status(), 401);
+    let body: serde_json::Value = stale.json().await.unwrap();
+    assert_eq!(body["code"], "1076");
+}
+
+#[tokio::test]
+async fn every_response_has_a_unique_request_id() {
+    let sandbox = sandbox().await;
+    let mut seen = std::collections::HashSet::new();
+    for path in ["/", "/", "/nope", "/_sandbox/state", "/portal/assets/portal.js"] {
+        let response = reqwest::get(format!("{}{path}", sandbox.url())).await.unwrap();
+        let id = response.headers()["x-request-id"].to_str().unwrap().to_owned();
+        assert!(seen.insert(id), "duplicate request id for {path}");
+    }
+}
+
+#[tokio::test]
+async fn timeout_applies_per_attempt() {
+    let sandbox = sandbox().await;
+    let client = Client::builder()
+        .snaptrade(sandbox.client_id(), sandbox.consumer_key())
+        .base_url(sandbox.url())
+        .timeout(Duration::from_millis(200))
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    sandbox.inject_fault(serde_json::from_value(serde_json::json!({"count": 1, "fault": {"delay_ms": 1000}})).unwrap());
+    let err = client.list_users().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout);
+    assert_eq!(err.attempts(), 1);
+}
+
+#[tokio::test]
+async fn portal_completion_reports_typed_results() {
+    let sandbox = sandbox().await;
+    let client = client_for(&sandbox, sandbox.url());
+    let user = client.register_user("typed").await.unwrap();
+    let link = client.portal_url(&user, &PortalOptions::default()).await.unwrap();
+    let remaining = link.expires_at - chrono::Utc::now();
+    assert!(remaining.num_seconds() > 290 && remaining.num_seconds() <= 300);
+    let result = sandbox.complete_portal(&CompletePortal {
+        url: link.url,
+        username: "user_good".into(),
+        password: "pass_good".into(),
+        mfa_code: None,
+        broker: Some("QUESTRADE".into()),
+        connection_type: Some("trade".into()),
+    });
+    let brokerlink::PortalResult::Success {
+        connection_id: Some(id),
+        ..
+    } = result
+    else {
+        panic!("unexpected {result:?}");
+    };
+    let connection = client.connection(&user, &id).await.unwrap();
+    assert_eq!(connection.broker.slug, "QUESTRADE");
+    assert_eq!(connection.permission, brokerlink::Permission::Trade);
+    let accounts = client.accounts(&user).await.unwrap();
+    assert_eq!(accounts[0].balance.as_ref().unwrap().currency, "CAD");
+}

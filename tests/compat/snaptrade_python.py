@@ -1,0 +1,110 @@
+"""The official snaptrade-python-sdk, unchanged, against brokerlink's sandbox.
+
+Run by scripts/compat-official-sdks with BASE_URL, CLIENT_ID and CONSUMER_KEY set. Drives the
+SDK through register, portal link, headless portal completion, connection list and detail,
+accounts, its async API, and a bad signature; every step asserts what a real server returns.
+"""
+
+import asyncio
+import json
+import os
+import urllib.request
+import uuid
+
+from snaptrade_client import SnapTrade
+from snaptrade_client.auth import SnapTradeAuth
+from snaptrade_client.exceptions import ApiException
+
+BASE_URL = os.environ["BASE_URL"]
+CLIENT_ID = os.environ["CLIENT_ID"]
+CONSUMER_KEY = os.environ["CONSUMER_KEY"]
+
+
+def sdk(consumer_key: str = CONSUMER_KEY) -> SnapTrade:
+    auth = SnapTradeAuth.commercial_api_key(consumer_key=consumer_key, client_id=CLIENT_ID)
+    return SnapTrade(host=BASE_URL, auth=auth)
+
+
+def complete_portal(url: str) -> dict:
+    body = json.dumps({"url": url, "username": "user_good", "password": "pass_good"}).encode()
+    request = urllib.request.Request(
+        BASE_URL + "/_sandbox/portal/complete", data=body, headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)
+
+
+def sync_flow() -> None:
+    st = sdk()
+    # Non-ASCII: the SDK signs the body \u-escaped but sends it as raw UTF-8.
+    user_id = f"python-sdk-é-{uuid.uuid4()}"
+    registered = st.authentication.register_snap_trade_user(user_id=user_id)
+    assert registered.status == 200
+    assert registered.body["userId"] == user_id
+    secret = registered.body["userSecret"]
+
+    login = st.authentication.login_snap_trade_user(
+        user_id=user_id, user_secret=secret, broker="ALPACA", connection_type="read", dark_mode=True
+    )
+    assert login.status == 200
+    assert "/snapTrade/redeemToken?" in login.body["redirectURI"]
+    assert login.body["sessionId"]
+
+    done = complete_portal(login.body["redirectURI"])
+    assert done["status"] == "SUCCESS", done
+
+    listed = st.connections.list_brokerage_authorizations(user_id=user_id, user_secret=secret)
+    assert [c["id"] for c in listed.body] == [done["connection_id"]]
+    assert listed.body[0]["brokerage"]["slug"] == "ALPACA"
+    assert listed.body[0]["disabled"] is False
+
+    detail = st.connections.detail_brokerage_authorization(
+        authorization_id=done["connection_id"], user_id=user_id, user_secret=secret
+    )
+    assert detail.body["id"] == done["connection_id"]
+
+    accounts = st.account_information.list_user_accounts(user_id=user_id, user_secret=secret)
+    assert len(accounts.body) == 1
+    assert accounts.body[0]["brokerage_authorization"] == done["connection_id"]
+    assert accounts.body[0]["balance"]["total"]["currency"] == "USD"
+
+    by_connection = st.connections.list_brokerage_authorization_accounts(
+        authorization_id=done["connection_id"], user_id=user_id, user_secret=secret
+    )
+    assert [a["id"] for a in by_connection.body] == [a["id"] for a in accounts.body]
+
+    users = st.authentication.list_snap_trade_users()
+    assert user_id in users.body
+
+    removed = st.connections.delete_connection(
+        connection_id=done["connection_id"], user_id=user_id, user_secret=secret
+    )
+    assert removed.body["connection_id"] == done["connection_id"]
+
+    try:
+        sdk("not-the-consumer-key").authentication.list_snap_trade_users()
+    except ApiException as error:
+        assert error.status == 401
+    else:
+        raise AssertionError("a wrong consumer key was accepted")
+    print("python sdk (sync): ok")
+
+
+async def async_flow() -> None:
+    st = sdk()
+    user_id = f"python-sdk-async-{uuid.uuid4()}"
+    registered = await st.authentication.aregister_snap_trade_user(user_id=user_id)
+    secret = registered.body["userSecret"]
+    login = await st.authentication.alogin_snap_trade_user(user_id=user_id, user_secret=secret)
+    done = complete_portal(login.body["redirectURI"])
+    assert done["status"] == "SUCCESS", done
+    listed = await st.connections.alist_brokerage_authorizations(user_id=user_id, user_secret=secret)
+    assert [c["id"] for c in listed.body] == [done["connection_id"]]
+    accounts = await st.account_information.alist_user_accounts(user_id=user_id, user_secret=secret)
+    assert len(accounts.body) == 1
+    print("python sdk (async): ok")
+
+
+if __name__ == "__main__":
+    sync_flow()
+    asyncio.run(async_flow())
