@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 //! The core against a real sandbox over loopback HTTP: what the conformance scenarios do not
 //! show in a transcript (wire details, secrecy, legacy paths).
 
