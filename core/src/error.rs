@@ -104,6 +104,7 @@ struct Inner {
     retry_after: Option<Duration>,
     attempts: u32,
     provider_code: Option<String>,
+    provider_category: Option<String>,
     source: Option<Cause>,
 }
 
@@ -120,6 +121,7 @@ impl Error {
             retry_after: None,
             attempts: 0,
             provider_code: None,
+            provider_category: None,
             source: None,
         }))
     }
@@ -167,6 +169,11 @@ impl Error {
         self
     }
 
+    pub fn with_provider_category(mut self, category: Option<String>) -> Self {
+        self.0.provider_category = category;
+        self
+    }
+
     pub fn with_source(mut self, source: impl StdError + Send + Sync + 'static) -> Self {
         self.0.source = Some(Box::new(source));
         self
@@ -209,6 +216,11 @@ impl Error {
     pub fn provider_code(&self) -> Option<&str> {
         self.0.provider_code.as_deref()
     }
+
+    /// The provider's error category, where it has one (Finatic: `AUTHENTICATION`, …).
+    pub fn provider_category(&self) -> Option<&str> {
+        self.0.provider_category.as_deref()
+    }
 }
 
 impl fmt::Display for Error {
@@ -250,6 +262,7 @@ impl fmt::Debug for Error {
             .field("retry_after", &inner.retry_after)
             .field("attempts", &inner.attempts)
             .field("provider_code", &inner.provider_code)
+            .field("provider_category", &inner.provider_category)
             .field("source", &inner.source)
             .finish()
     }
