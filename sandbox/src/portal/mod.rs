@@ -28,6 +28,7 @@ pub fn router(app: App) -> Router {
         .route("/portal/assets/portal.js", get(script))
         .route("/portal/assets/portal.css", get(style))
         .route("/portal/logos/{file}", get(logo))
+        .route("/favicon.ico", get(favicon))
         .route("/portal/api/session", get(session_info))
         .route("/portal/api/connect", post(connect))
         .route("/portal/api/mfa", post(mfa))
@@ -60,6 +61,15 @@ async fn script() -> Response {
 
 async fn style() -> Response {
     asset("text/css; charset=utf-8", STYLE)
+}
+
+async fn favicon() -> Response {
+    let icon = r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="8" fill="#5b5bd6"/><path d="M13 19l6-6M11 15l-2 2a4 4 0 0 0 6 6l2-2M21 17l2-2a4 4 0 0 0-6-6l-2 2" stroke="#fff" stroke-width="2.5" fill="none" stroke-linecap="round"/></svg>"##;
+    (
+        [(header::CONTENT_TYPE, HeaderValue::from_static("image/svg+xml"))],
+        icon,
+    )
+        .into_response()
 }
 
 async fn logo(Path(file): Path<String>) -> Response {

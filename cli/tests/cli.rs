@@ -1,0 +1,113 @@
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+//! The `brokerlink` binary as users and scripts run it.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_brokerlink");
+
+struct Running {
+    child: Child,
+    url: String,
+    client_id: String,
+    consumer_key: String,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_sandbox(extra: &[&str]) -> Running {
+    let mut child = Command::new(BIN)
+        .args(["sandbox", "--port", "0"])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut next = || lines.next().unwrap().unwrap();
+    let first = next();
+    let url = first
+        .strip_prefix("brokerlink sandbox listening on http://127.0.0.1:")
+        .map(|port| format!("http://127.0.0.1:{port}"))
+        .unwrap_or_else(|| panic!("unexpected first line {first:?}"));
+    assert!(url[17..].parse::<u16>().unwrap() > 0);
+    let client_id = next().strip_prefix("client_id=").unwrap().to_owned();
+    let consumer_key = next().strip_prefix("consumer_key=").unwrap().to_owned();
+    assert!(next().starts_with("api_key="));
+    Running {
+        child,
+        url,
+        client_id,
+        consumer_key,
+    }
+}
+
+#[test]
+fn sandbox_prints_its_contract_and_honours_given_credentials() {
+    let sandbox = start_sandbox(&["--client-id", "MY-CLIENT", "--consumer-key", "my-key"]);
+    assert_eq!(sandbox.client_id, "MY-CLIENT");
+    assert_eq!(sandbox.consumer_key, "my-key");
+    let out = Command::new(BIN)
+        .args(["connections", "--user-id", "nobody"])
+        .env("BROKERLINK_BASE_URL", &sandbox.url)
+        .env("BROKERLINK_CLIENT_ID", &sandbox.client_id)
+        .env("BROKERLINK_CONSUMER_KEY", &sandbox.consumer_key)
+        .env("BROKERLINK_USER_SECRET", "wrong-secret")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("error: unauthorized:"), "{stderr}");
+    assert!(
+        !stderr.contains("wrong-secret") && !stderr.contains("my-key"),
+        "{stderr}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn sandbox_stops_cleanly_on_sigterm() {
+    let mut sandbox = start_sandbox(&[]);
+    let status = Command::new("kill")
+        .args(["-TERM", &sandbox.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = sandbox.child.wait().unwrap();
+    assert!(exit.success(), "{exit:?}");
+}
+
+#[test]
+fn portal_url_rejects_bad_input_before_any_request() {
+    let out = Command::new(BIN)
+        .args(["portal-url", "--user-id", "u", "--redirect-url", "javascript:alert(1)"])
+        .env("BROKERLINK_BASE_URL", "http://127.0.0.1:9")
+        .env("BROKERLINK_CLIENT_ID", "c")
+        .env("BROKERLINK_CONSUMER_KEY", "k")
+        .env("BROKERLINK_USER_SECRET", "s")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.starts_with("error: invalid_input: redirect_url"), "{stderr}");
+}
+
+#[test]
+fn demo_runs_the_whole_flow() {
+    for username in ["user_good", "user_pending"] {
+        let out = Command::new(BIN)
+            .args(["demo", "--username", username])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        assert!(out.status.success(), "{username}: {stdout}");
+        assert!(stdout.contains("/snapTrade/redeemToken?token="), "{stdout}");
+        assert!(stdout.contains("Alpaca is active"), "{stdout}");
+        assert!(stdout.contains("15363.23 USD"), "{stdout}");
+    }
+}
