@@ -3,9 +3,10 @@
 use crate::error::{Error, Result};
 use crate::http::{RetryPolicy, Transport};
 use crate::portal::{PortalLink, PortalOptions};
+use crate::providers::finatic::{self, Finatic};
 use crate::providers::snaptrade::{self, SnapTrade};
 use crate::secret::Secret;
-use crate::types::{Account, Connection, ProviderKind, UserCredentials};
+use crate::types::{Account, Connection, Environment, ProviderKind, Session, UserCredentials};
 use crate::validate;
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,6 +18,7 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 #[derive(Debug)]
 pub(crate) enum Provider {
     SnapTrade(SnapTrade),
+    Finatic(Finatic),
 }
 
 /// A pooled, cloneable client for one aggregator account. Clones share the connection pool.
@@ -34,6 +36,7 @@ struct Inner {
 #[derive(Debug)]
 enum Credentials {
     SnapTrade { client_id: String, consumer_key: Secret },
+    Finatic { api_key: Secret },
 }
 
 /// Builds a `Client`; pick a provider, then optionally tune it.
@@ -45,6 +48,7 @@ pub struct ClientBuilder {
     retry: Option<RetryPolicy>,
     user_agent: Option<String>,
     max_response_bytes: Option<usize>,
+    environment: Option<Environment>,
 }
 
 impl ClientBuilder {
@@ -55,6 +59,20 @@ impl ClientBuilder {
             client_id: client_id.into(),
             consumer_key: consumer_key.into(),
         });
+        self
+    }
+
+    /// Finatic with the company API key (server-side only; it mints one-time tokens).
+    pub fn finatic(mut self, api_key: impl Into<Secret>) -> Self {
+        self.credentials = Some(Credentials::Finatic {
+            api_key: api_key.into(),
+        });
+        self
+    }
+
+    /// Finatic's environment; by default `sandbox` for `fntc_sandbox_…` keys, else `live`.
+    pub fn environment(mut self, environment: Environment) -> Self {
+        self.environment = Some(environment);
         self
     }
 
@@ -88,7 +106,10 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client> {
         let credentials = self
             .credentials
-            .ok_or_else(|| Error::invalid_input("provider", "choose a provider (snaptrade) before build"))?;
+            .ok_or_else(|| Error::invalid_input("provider", "choose a provider (snaptrade or finatic) before build"))?;
+        if self.environment.is_some() && !matches!(credentials, Credentials::Finatic { .. }) {
+            return Err(Error::invalid_input("environment", "is a Finatic option"));
+        }
         let user_agent = self
             .user_agent
             .unwrap_or_else(|| format!("brokerlink/{} (rust)", env!("CARGO_PKG_VERSION")));
@@ -106,6 +127,10 @@ impl ClientBuilder {
                 let base = validate::base_url(self.base_url.as_deref().unwrap_or(snaptrade::DEFAULT_BASE_URL))?;
                 Provider::SnapTrade(SnapTrade::new(client_id, consumer_key, base)?)
             }
+            Credentials::Finatic { api_key } => {
+                let base = validate::base_url(self.base_url.as_deref().unwrap_or(finatic::DEFAULT_BASE_URL))?;
+                Provider::Finatic(Finatic::new(api_key, base, self.environment)?)
+            }
         };
         Ok(Client {
             inner: Arc::new(Inner { transport, provider }),
@@ -119,6 +144,7 @@ macro_rules! dispatch {
         let transport = &$self.inner.transport;
         match &$self.inner.provider {
             Provider::SnapTrade(p) => p.$method(transport, $($arg),*).await,
+            Provider::Finatic(p) => p.$method(transport, $($arg),*).await,
         }
     }};
 }
@@ -131,6 +157,7 @@ impl Client {
     pub fn provider(&self) -> ProviderKind {
         match &self.inner.provider {
             Provider::SnapTrade(_) => ProviderKind::SnapTrade,
+            Provider::Finatic(_) => ProviderKind::Finatic,
         }
     }
 
@@ -155,6 +182,22 @@ impl Client {
     /// A connection-portal link for the user; it expires after five minutes.
     pub async fn portal_url(&self, user: &UserCredentials, options: &PortalOptions) -> Result<PortalLink> {
         dispatch!(self, portal_url(user, options))
+    }
+
+    /// Starts a Finatic session, for a saved user or (with `None`) for a new one who will log
+    /// in through the portal. The one-time token is minted and spent inside.
+    pub async fn start_session(&self, user_id: Option<&str>) -> Result<Session> {
+        dispatch!(self, start_session(user_id))
+    }
+
+    /// The portal link of a session (Finatic's `getPortalUrl`).
+    pub async fn session_portal_url(&self, session: &Session, options: &PortalOptions) -> Result<PortalLink> {
+        dispatch!(self, session_portal_url(session, options))
+    }
+
+    /// The user who logged in through a session's portal (Finatic's `getUserId`); save its id.
+    pub async fn session_user(&self, session: &Session) -> Result<UserCredentials> {
+        dispatch!(self, session_user(session))
     }
 
     pub async fn connections(&self, user: &UserCredentials) -> Result<Vec<Connection>> {

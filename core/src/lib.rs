@@ -31,9 +31,14 @@ pub use client::{Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIME
 pub use error::{Error, ErrorKind, Result};
 pub use http::RetryPolicy;
 pub use portal::{
-    parse_portal_result, ConnectionType, PortalLink, PortalMode, PortalOptions, PortalResult, PORTAL_LINK_LIFETIME,
+    parse_portal_result, ConnectionType, PortalLink, PortalMode, PortalOptions, PortalResult, PortalTheme,
+    PORTAL_LINK_LIFETIME,
 };
+pub use providers::finatic::DEFAULT_BASE_URL as FINATIC_BASE_URL;
 pub use providers::snaptrade::DEFAULT_BASE_URL as SNAPTRADE_BASE_URL;
 pub use secret::Secret;
-pub use types::{Account, Broker, Connection, ConnectionStatus, Money, Permission, ProviderKind, UserCredentials};
+pub use types::{
+    Account, Broker, Connection, ConnectionStatus, Environment, Money, Permission, ProviderKind, Session,
+    SessionStatus, UserCredentials,
+};
 pub use wait::WaitOptions;

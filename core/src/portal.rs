@@ -65,6 +65,14 @@ impl PortalMode {
     }
 }
 
+/// The portal's look: a named preset, or a custom theme object (Finatic).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PortalTheme {
+    Preset(String),
+    /// A JSON object; sent as `themeObject`, base64 of its JSON.
+    Custom(serde_json::Value),
+}
+
 /// Everything a portal link can be asked to do. Options a provider has no use for are
 /// rejected with `invalid_input` naming them, never silently dropped.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -84,6 +92,17 @@ pub struct PortalOptions {
     pub show_close_button: Option<bool>,
     /// SnapTrade portal version: `v4` (`v2`/`v3` are deprecated and served as v4).
     pub portal_version: Option<String>,
+    /// Offer only these brokers (Finatic broker ids).
+    pub brokers: Vec<String>,
+    /// Prefill the portal's email field (Finatic).
+    pub email: Option<String>,
+    pub theme: Option<PortalTheme>,
+    /// `broker` or `exchange` (Finatic's `type`).
+    pub broker_type: Option<String>,
+    /// Brokers must have all of these capabilities, e.g. `equity`, `options` (Finatic).
+    pub capabilities: Vec<String>,
+    /// Broker release stages to offer: `production`, `beta`, `alpha` (Finatic).
+    pub stages: Vec<String>,
 }
 
 /// A connection-portal URL for one end user. Treat `url` as a secret: it logs the user in.

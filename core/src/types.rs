@@ -51,6 +51,71 @@ impl UserCredentials {
     }
 }
 
+/// Which Finatic environment a key works in (sent as `X-Finatic-Environment`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Environment {
+    Live,
+    /// Synthetic data; `fntc_sandbox_…` keys.
+    Sandbox,
+}
+
+impl Environment {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Environment::Live => "live",
+            Environment::Sandbox => "sandbox",
+        }
+    }
+}
+
+/// Where a Finatic session is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SessionStatus {
+    Pending,
+    Authenticating,
+    /// Usable; after a portal login it also names a user.
+    Active,
+    Completed,
+    Expired,
+    Unknown,
+}
+
+impl SessionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionStatus::Pending => "pending",
+            SessionStatus::Authenticating => "authenticating",
+            SessionStatus::Active => "active",
+            SessionStatus::Completed => "completed",
+            SessionStatus::Expired => "expired",
+            SessionStatus::Unknown => "unknown",
+        }
+    }
+
+    pub fn parse(value: &str) -> SessionStatus {
+        match value {
+            "pending" => SessionStatus::Pending,
+            "authenticating" => SessionStatus::Authenticating,
+            "active" => SessionStatus::Active,
+            "completed" => SessionStatus::Completed,
+            "expired" => SessionStatus::Expired,
+            _ => SessionStatus::Unknown,
+        }
+    }
+}
+
+/// A Finatic session, started from a one-time token that brokerlink mints and spends itself
+/// (the token never leaves the core).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub id: String,
+    pub company_id: String,
+    pub status: SessionStatus,
+    pub expires_at: Option<DateTime<Utc>>,
+    /// The Finatic user, once known (started for a saved user, or after a portal login).
+    pub user_id: Option<String>,
+}
+
 /// A connection's state, normalised across providers; the provider's own word stays in
 /// `Connection::raw_status`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

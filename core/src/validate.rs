@@ -44,6 +44,22 @@ pub fn identifier(field: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
+pub fn email(value: &str) -> Result<()> {
+    let well_formed = value.len() <= 254
+        && !value.chars().any(|c| c.is_whitespace() || c.is_control())
+        && value
+            .split_once('@')
+            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.starts_with('.'));
+    if well_formed {
+        Ok(())
+    } else {
+        Err(Error::invalid_input(
+            "email",
+            format!("{value:?} is not an email address"),
+        ))
+    }
+}
+
 pub fn redirect_url(field: &str, value: &str) -> Result<()> {
     let parsed =
         url::Url::parse(value).map_err(|e| Error::invalid_input(field, format!("is not an absolute URL ({e})")))?;

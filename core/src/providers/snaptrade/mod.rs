@@ -325,6 +325,23 @@ impl SnapTrade {
         Ok(list.into_iter().map(Account::from).collect())
     }
 
+    pub async fn start_session(&self, _t: &Transport, _user_id: Option<&str>) -> Result<crate::types::Session> {
+        Err(no_sessions("start_session"))
+    }
+
+    pub async fn session_portal_url(
+        &self,
+        _t: &Transport,
+        _session: &crate::types::Session,
+        _options: &PortalOptions,
+    ) -> Result<PortalLink> {
+        Err(no_sessions("session_portal_url"))
+    }
+
+    pub async fn session_user(&self, _t: &Transport, _session: &crate::types::Session) -> Result<UserCredentials> {
+        Err(no_sessions("session_user"))
+    }
+
     /// SnapTrade has no "pending" state on a connection: a fresh one is usable once its
     /// accounts finished their first holdings sync (before that the accounts route answers
     /// 425 "still populating", or lists accounts not yet synced).
@@ -337,8 +354,29 @@ impl SnapTrade {
     }
 }
 
+fn no_sessions(call: &str) -> Error {
+    Error::invalid_input(
+        call,
+        "is not part of SnapTrade's protocol: register the user and call portal_url",
+    )
+}
+
 /// The `login` body for the portal options SnapTrade understands.
 fn login_body(options: &PortalOptions) -> Result<Map<String, Value>> {
+    let unsupported: [(&str, bool); 6] = [
+        ("brokers", !options.brokers.is_empty()),
+        ("email", options.email.is_some()),
+        ("theme", options.theme.is_some()),
+        ("broker_type", options.broker_type.is_some()),
+        ("capabilities", !options.capabilities.is_empty()),
+        ("stages", !options.stages.is_empty()),
+    ];
+    if let Some((field, _)) = unsupported.iter().find(|(_, set)| *set) {
+        return Err(Error::invalid_input(
+            field,
+            "is a Finatic portal option; SnapTrade has no such option",
+        ));
+    }
     let mut body = Map::new();
     if let Some(broker) = &options.broker {
         validate::identifier("broker", broker)?;
@@ -400,6 +438,7 @@ mod tests {
             reconnect: Some("8b5f262d-4bb9-365d-888a-202bd3b15fa1".into()),
             show_close_button: Some(false),
             portal_version: Some("v4".into()),
+            ..PortalOptions::default()
         };
         let body = Value::Object(login_body(&options).unwrap());
         assert_eq!(

@@ -1,0 +1,777 @@
+//! Finatic: a company API key mints one-time tokens; a session starts from one; the portal
+//! URL comes from the session; data calls carry the session. Users are Finatic user ids.
+
+mod wire;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::http::{header_text, Idempotency, Outgoing, Reply, Transport};
+use crate::portal::{PortalLink, PortalOptions, PortalTheme, PORTAL_LINK_LIFETIME};
+use crate::providers::{body_excerpt, redact_known};
+use crate::secret::Secret;
+use crate::types::{Account, Connection, ConnectionStatus, Environment, Session, UserCredentials};
+use crate::validate;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine;
+use bytes::Bytes;
+use chrono::Utc;
+use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE};
+use reqwest::Method;
+use serde::de::DeserializeOwned;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+use tokio::sync::OnceCell;
+use url::Url;
+
+pub const DEFAULT_BASE_URL: &str = "https://api.finatic.dev";
+/// A cached user session is replaced this long before it expires.
+const SESSION_REFRESH_MARGIN: Duration = Duration::from_secs(60);
+const ACCOUNTS_PAGE_SIZE: u64 = 100;
+/// Pagination is followed to the end, but never past this many pages.
+const MAX_PAGES: usize = 1000;
+
+#[derive(Debug)]
+pub(crate) struct Finatic {
+    api_key: Secret,
+    base_url: Url,
+    environment: Environment,
+    user_sessions: Mutex<HashMap<String, UserSession>>,
+    brokers: OnceCell<Vec<wire::WireBroker>>,
+}
+
+/// A session started for a saved user, reused for data calls until it nears expiry.
+#[derive(Debug, Clone)]
+struct UserSession {
+    id: String,
+    company_id: String,
+    csrf: Option<Secret>,
+    fresh_until: Instant,
+}
+
+/// Extra headers of one call: the one-time token or a session's.
+#[derive(Default)]
+struct Auth<'a> {
+    one_time_token: Option<&'a Secret>,
+    session: Option<(&'a str, &'a str, Option<&'a Secret>)>,
+}
+
+/// One Finatic call before it is sent.
+struct Request<'a> {
+    what: &'a str,
+    method: Method,
+    path: &'a str,
+    query: &'a [(&'a str, String)],
+    auth: Auth<'a>,
+    body: Option<Value>,
+}
+
+impl<'a> Request<'a> {
+    fn new(what: &'a str, method: Method, path: &'a str) -> Self {
+        Request {
+            what,
+            method,
+            path,
+            query: &[],
+            auth: Auth::default(),
+            body: None,
+        }
+    }
+}
+
+fn unsupported(call: &str, why: &str) -> Error {
+    Error::invalid_input(call, format!("is not part of Finatic's protocol: {why}"))
+}
+
+impl Finatic {
+    pub fn new(api_key: Secret, base_url: Url, environment: Option<Environment>) -> Result<Self> {
+        if api_key.is_empty() {
+            return Err(Error::invalid_input("api_key", "must not be empty"));
+        }
+        let environment = environment.unwrap_or(if api_key.expose().starts_with("fntc_sandbox_") {
+            Environment::Sandbox
+        } else {
+            Environment::Live
+        });
+        Ok(Finatic {
+            api_key,
+            base_url,
+            environment,
+            user_sessions: Mutex::new(HashMap::new()),
+            brokers: OnceCell::new(),
+        })
+    }
+
+    fn build(
+        &self,
+        method: &Method,
+        path: &str,
+        query: &[(&str, String)],
+        auth: &Auth<'_>,
+        body: Option<&Value>,
+    ) -> Result<Outgoing> {
+        let mut url = self.base_url.clone();
+        url.set_path(&format!("{}{}", self.base_url.path().trim_end_matches('/'), path));
+        if !query.is_empty() {
+            url.query_pairs_mut()
+                .extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())));
+        }
+        let mut headers = HeaderMap::new();
+        let mut put = |name: &'static str, value: &str| -> Result<()> {
+            let value =
+                HeaderValue::from_str(value).map_err(|_| Error::invalid_input(name, "is not a valid header value"))?;
+            headers.insert(HeaderName::from_static(name), value);
+            Ok(())
+        };
+        put("x-api-key", self.api_key.expose())?;
+        put("x-finatic-environment", self.environment.as_str())?;
+        if let Some(token) = auth.one_time_token {
+            put("one-time-token", token.expose())?;
+        }
+        if let Some((session_id, company_id, csrf)) = auth.session {
+            put("x-session-id", session_id)?;
+            put("x-company-id", company_id)?;
+            if let Some(csrf) = csrf {
+                put("x-csrf-token", csrf.expose())?;
+            }
+        }
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        Ok(Outgoing {
+            method: method.clone(),
+            url,
+            headers,
+            body: body.map(|b| Bytes::from(b.to_string())),
+        })
+    }
+
+    /// Sends one call and unwraps Finatic's W envelope into `(data, meta)`.
+    async fn call(&self, t: &Transport, request: Request<'_>) -> Result<(Value, Value)> {
+        let Request {
+            what,
+            method,
+            path,
+            query,
+            auth,
+            body,
+        } = request;
+        let idempotency = if method == Method::GET || method == Method::DELETE {
+            Idempotency::Idempotent
+        } else {
+            Idempotency::NotIdempotent
+        };
+        let reply = t
+            .send(idempotency, || self.build(&method, path, query, &auth, body.as_ref()))
+            .await?;
+        let secrets = [&self.api_key];
+        if !reply.is_success() {
+            return Err(self.error_from(&reply, what));
+        }
+        let parsed: wire::Wrapped = serde_json::from_slice(&reply.body).map_err(|e| {
+            self.decorate(
+                Error::decode(format!(
+                    "{what}: not a Finatic envelope ({e}); body starts {}",
+                    body_excerpt(&reply.body, &secrets)
+                )),
+                &reply,
+                None,
+            )
+        })?;
+        if parsed.error.is_some() {
+            return Err(self.error_from(&reply, what));
+        }
+        let success = parsed.success.ok_or_else(|| {
+            self.decorate(
+                Error::decode(format!("{what}: the envelope has neither success nor error")),
+                &reply,
+                parsed.trace_id.clone(),
+            )
+        })?;
+        Ok((success.data, success.meta))
+    }
+
+    fn decorate(&self, error: Error, reply: &Reply, trace_id: Option<String>) -> Error {
+        let trace_id = trace_id
+            .or_else(|| header_text(&reply.headers, "x-trace-id"))
+            .or_else(|| reply.request_id());
+        error
+            .with_status(reply.status)
+            .with_request_id(trace_id)
+            .with_retry_after(reply.retry_after())
+            .with_attempts(reply.attempts)
+    }
+
+    /// Either envelope's error (or none) as a brokerlink error of the right kind.
+    fn error_from(&self, reply: &Reply, what: &str) -> Error {
+        let text = |v: &Option<Value>| {
+            v.as_ref().map(|v| match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+        };
+        let (code, category, message, trace_id) = match serde_json::from_slice::<wire::Wrapped>(&reply.body) {
+            Ok(w) if w.error.is_some() => {
+                let e = w.error.unwrap_or_else(|| unreachable!());
+                (text(&e.code), e.kind, e.message, w.trace_id)
+            }
+            _ => match serde_json::from_slice::<wire::Enveloped>(&reply.body) {
+                Ok(env) if !env.errors.is_empty() => {
+                    let e = &env.errors[0];
+                    (
+                        text(&e.code),
+                        e.category.clone(),
+                        e.message.clone(),
+                        env.trace_id.clone(),
+                    )
+                }
+                _ => (None, None, None, None),
+            },
+        };
+        let kind = kind_for(code.as_deref(), category.as_deref(), reply.status);
+        let message = message
+            .map(|m| redact_known(&m, &[&self.api_key]))
+            .unwrap_or_else(|| format!("HTTP {}", reply.status));
+        let error = Error::new(kind, format!("{what}: {message}"))
+            .with_provider_code(code)
+            .with_provider_category(category);
+        self.decorate(error, reply, trace_id)
+    }
+
+    fn data<T: DeserializeOwned>(&self, what: &str, data: Value) -> Result<T> {
+        serde_json::from_value(data).map_err(|e| Error::decode(format!("{what}: unexpected data shape ({e})")))
+    }
+
+    async fn mint_token(&self, t: &Transport) -> Result<Secret> {
+        let (data, _) = self
+            .call(
+                t,
+                Request {
+                    what: "mint one-time token",
+                    method: Method::POST,
+                    path: "/api/v1/session/init",
+                    query: &[],
+                    auth: Auth::default(),
+                    body: None,
+                },
+            )
+            .await?;
+        let token: wire::OneTimeToken = self.data("mint one-time token", data)?;
+        Ok(Secret::new(token.one_time_token))
+    }
+
+    async fn start(&self, t: &Transport, user_id: Option<&str>) -> Result<(Session, Option<Secret>)> {
+        if let Some(user_id) = user_id {
+            validate::identifier("user_id", user_id)?;
+        }
+        let token = self.mint_token(t).await?;
+        let body = user_id.map(|id| json!({ "user_id": id }));
+        let auth = Auth {
+            one_time_token: Some(&token),
+            ..Auth::default()
+        };
+        let (data, _) = self
+            .call(
+                t,
+                Request {
+                    what: "start session",
+                    method: Method::POST,
+                    path: "/api/v1/session/start",
+                    query: &[],
+                    auth,
+                    body,
+                },
+            )
+            .await?;
+        if user_id.is_some() && data.get("provided_user_id_rejected").and_then(Value::as_bool) == Some(true) {
+            return Err(Error::new(
+                ErrorKind::NotFound,
+                "start session: Finatic does not know this user id",
+            ));
+        }
+        let started: wire::StartedSession = self.data("start session", data)?;
+        Ok((started.to_session(), started.csrf_token.map(Secret::new)))
+    }
+
+    pub async fn start_session(&self, t: &Transport, user_id: Option<&str>) -> Result<Session> {
+        Ok(self.start(t, user_id).await?.0)
+    }
+
+    pub async fn session_portal_url(
+        &self,
+        t: &Transport,
+        session: &Session,
+        options: &PortalOptions,
+    ) -> Result<PortalLink> {
+        validate::identifier("session.id", &session.id)?;
+        let params = portal_params(options)?;
+        let auth = Auth {
+            session: Some((&session.id, &session.company_id, None)),
+            ..Auth::default()
+        };
+        let (data, _) = self
+            .call(
+                t,
+                Request {
+                    what: "portal url",
+                    method: Method::GET,
+                    path: "/api/v1/session/portal",
+                    query: &[],
+                    auth,
+                    body: None,
+                },
+            )
+            .await?;
+        let portal: wire::PortalUrl = self.data("portal url", data)?;
+        let mut url = Url::parse(&portal.portal_url)
+            .map_err(|e| Error::decode(format!("portal url: Finatic returned an invalid URL ({e})")))?;
+        // The SDKs set (replace) these parameters on the URL the API returns.
+        let names: Vec<&str> = params.iter().map(|(k, _)| *k).collect();
+        let kept: Vec<(String, String)> = url
+            .query_pairs()
+            .filter(|(k, _)| !names.contains(&k.as_ref()))
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        url.query_pairs_mut().clear().extend_pairs(kept).extend_pairs(params);
+        Ok(PortalLink {
+            url: url.into(),
+            session_id: session.id.clone(),
+            expires_at: Utc::now() + PORTAL_LINK_LIFETIME,
+        })
+    }
+
+    pub async fn portal_url(
+        &self,
+        t: &Transport,
+        user: &UserCredentials,
+        options: &PortalOptions,
+    ) -> Result<PortalLink> {
+        validate::identifier("user_id", &user.user_id)?;
+        portal_params(options)?;
+        let (session, _) = self.start(t, Some(&user.user_id)).await?;
+        self.session_portal_url(t, &session, options).await
+    }
+
+    pub async fn session_user(&self, t: &Transport, session: &Session) -> Result<UserCredentials> {
+        validate::identifier("session.id", &session.id)?;
+        let path = format!("/api/v1/session/{}/user", segment(&session.id));
+        let auth = Auth {
+            session: Some((&session.id, &session.company_id, None)),
+            ..Auth::default()
+        };
+        let (data, _) = self
+            .call(
+                t,
+                Request {
+                    what: "session user",
+                    method: Method::GET,
+                    path: &path,
+                    query: &[],
+                    auth,
+                    body: None,
+                },
+            )
+            .await?;
+        let user: wire::SessionUser = self.data("session user", data)?;
+        user.user_id
+            .filter(|id| !id.is_empty())
+            .map(UserCredentials::id_only)
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::NotFound,
+                    "session user: no user has logged in through this session yet",
+                )
+            })
+    }
+
+    /// The cached session for a saved user, or a new one.
+    async fn user_session(&self, t: &Transport, user: &UserCredentials) -> Result<UserSession> {
+        validate::identifier("user_id", &user.user_id)?;
+        if let Some(cached) = self
+            .sessions()
+            .get(&user.user_id)
+            .filter(|s| s.fresh_until > Instant::now())
+            .cloned()
+        {
+            return Ok(cached);
+        }
+        let (session, csrf) = self.start(t, Some(&user.user_id)).await?;
+        let lifetime = session
+            .expires_at
+            .and_then(|at| (at - Utc::now()).to_std().ok())
+            .unwrap_or(Duration::from_secs(600));
+        let cached = UserSession {
+            id: session.id,
+            company_id: session.company_id,
+            csrf,
+            fresh_until: Instant::now() + lifetime.saturating_sub(SESSION_REFRESH_MARGIN),
+        };
+        self.sessions().insert(user.user_id.clone(), cached.clone());
+        Ok(cached)
+    }
+
+    fn sessions(&self) -> std::sync::MutexGuard<'_, HashMap<String, UserSession>> {
+        self.user_sessions
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// A data call on the user's session; a session that expired early is replaced once.
+    async fn user_call(
+        &self,
+        t: &Transport,
+        user: &UserCredentials,
+        what: &str,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<(Value, Value)> {
+        for attempt in 0..2 {
+            let session = self.user_session(t, user).await?;
+            let auth = Auth {
+                session: Some((&session.id, &session.company_id, session.csrf.as_ref())),
+                ..Auth::default()
+            };
+            match self
+                .call(
+                    t,
+                    Request {
+                        what,
+                        method: method.clone(),
+                        path,
+                        query,
+                        auth,
+                        body: None,
+                    },
+                )
+                .await
+            {
+                Err(e) if attempt == 0 && matches!(e.kind(), ErrorKind::PortalExpired | ErrorKind::Unauthorized) => {
+                    self.sessions().remove(&user.user_id);
+                }
+                other => return other,
+            }
+        }
+        Err(Error::internal("user session retry loop ended"))
+    }
+
+    async fn broker_list(&self, t: &Transport) -> Result<&Vec<wire::WireBroker>> {
+        self.brokers
+            .get_or_try_init(|| async {
+                let (data, _) = self
+                    .call(
+                        t,
+                        Request {
+                            what: "list brokers",
+                            method: Method::GET,
+                            path: "/api/beta/brokers/",
+                            query: &[],
+                            auth: Auth::default(),
+                            body: None,
+                        },
+                    )
+                    .await?;
+                self.data::<Vec<wire::WireBroker>>("list brokers", data)
+            })
+            .await
+    }
+
+    pub async fn connections(&self, t: &Transport, user: &UserCredentials) -> Result<Vec<Connection>> {
+        let (data, _) = self
+            .user_call(
+                t,
+                user,
+                "list connections",
+                Method::GET,
+                "/api/beta/brokers/connections",
+                &[],
+            )
+            .await?;
+        let list: Vec<wire::BrokerConnection> = self.data("list connections", data)?;
+        let brokers = self.broker_list(t).await?;
+        Ok(list
+            .into_iter()
+            .map(|c| {
+                let broker = brokers.iter().find(|b| Some(&b.id) == c.broker_id.as_ref());
+                c.into_connection(broker)
+            })
+            .collect())
+    }
+
+    pub async fn connection(&self, t: &Transport, user: &UserCredentials, id: &str) -> Result<Connection> {
+        validate::identifier("connection_id", id)?;
+        self.connections(t, user)
+            .await?
+            .into_iter()
+            .find(|c| c.id == id)
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::NotFound,
+                    format!("connection detail: no connection {id} for this user"),
+                )
+            })
+    }
+
+    pub async fn remove_connection(&self, t: &Transport, user: &UserCredentials, id: &str) -> Result<()> {
+        validate::identifier("connection_id", id)?;
+        let path = format!("/api/beta/brokers/disconnect-company/{}", segment(id));
+        self.user_call(t, user, "remove connection", Method::DELETE, &path, &[])
+            .await
+            .map(drop)
+    }
+
+    async fn account_pages(
+        &self,
+        t: &Transport,
+        user: &UserCredentials,
+        connection_id: Option<&str>,
+    ) -> Result<Vec<Account>> {
+        let mut accounts = Vec::new();
+        let mut offset = 0;
+        for _ in 0..MAX_PAGES {
+            let mut query = vec![
+                ("limit", ACCOUNTS_PAGE_SIZE.to_string()),
+                ("offset", offset.to_string()),
+            ];
+            if let Some(id) = connection_id {
+                query.push(("connection_id", id.to_owned()));
+            }
+            let (data, meta) = self
+                .user_call(
+                    t,
+                    user,
+                    "list accounts",
+                    Method::GET,
+                    "/api/beta/brokers/data/accounts",
+                    &query,
+                )
+                .await?;
+            let page: Vec<wire::WireAccount> = self.data("list accounts", data)?;
+            let fetched = page.len() as u64;
+            accounts.extend(page.into_iter().map(Account::from));
+            let pagination: wire::Pagination = meta
+                .get("pagination")
+                .cloned()
+                .map(|p| self.data("list accounts pagination", p))
+                .transpose()?
+                .unwrap_or_default();
+            if !pagination.has_more || fetched == 0 {
+                return Ok(accounts);
+            }
+            offset = pagination.next_offset.unwrap_or(offset + fetched);
+        }
+        Err(Error::decode(format!("list accounts: more than {MAX_PAGES} pages")))
+    }
+
+    pub async fn accounts(&self, t: &Transport, user: &UserCredentials) -> Result<Vec<Account>> {
+        self.account_pages(t, user, None).await
+    }
+
+    pub async fn connection_accounts(&self, t: &Transport, user: &UserCredentials, id: &str) -> Result<Vec<Account>> {
+        validate::identifier("connection_id", id)?;
+        self.account_pages(t, user, Some(id)).await
+    }
+
+    pub async fn account(&self, t: &Transport, user: &UserCredentials, id: &str) -> Result<Account> {
+        validate::identifier("account_id", id)?;
+        self.accounts(t, user)
+            .await?
+            .into_iter()
+            .find(|a| a.id == id)
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::NotFound,
+                    format!("account detail: no account {id} for this user"),
+                )
+            })
+    }
+
+    pub async fn is_ready(&self, _t: &Transport, _user: &UserCredentials, connection: &Connection) -> Result<bool> {
+        Ok(connection.status == ConnectionStatus::Active)
+    }
+
+    pub async fn register_user(&self, _t: &Transport, _user_id: &str) -> Result<UserCredentials> {
+        Err(unsupported(
+            "register_user",
+            "Finatic issues user ids through the portal; use start_session",
+        ))
+    }
+
+    pub async fn delete_user(&self, _t: &Transport, _user: &UserCredentials) -> Result<()> {
+        Err(unsupported("delete_user", "users are managed by Finatic"))
+    }
+
+    pub async fn list_users(&self, _t: &Transport) -> Result<Vec<String>> {
+        Err(unsupported("list_users", "Finatic has no user listing"))
+    }
+
+    pub async fn rotate_user_secret(&self, _t: &Transport, _user: &UserCredentials) -> Result<UserCredentials> {
+        Err(unsupported("rotate_user_secret", "Finatic users have no secret"))
+    }
+
+    pub async fn refresh_connection(&self, _t: &Transport, _user: &UserCredentials, _id: &str) -> Result<()> {
+        Err(unsupported("refresh_connection", "start a new session to resync"))
+    }
+
+    pub async fn disable_connection(&self, _t: &Transport, _user: &UserCredentials, _id: &str) -> Result<()> {
+        Err(unsupported("disable_connection", "there is no test-only disable call"))
+    }
+}
+
+fn segment(id: &str) -> String {
+    utf8_percent_encode(id, NON_ALPHANUMERIC).to_string()
+}
+
+/// Finatic's error category or code, else the HTTP status, as a brokerlink kind.
+fn kind_for(code: Option<&str>, category: Option<&str>, status: u16) -> ErrorKind {
+    match code.map(str::to_ascii_uppercase).as_deref() {
+        Some("SESSION_EXPIRED" | "TOKEN_EXPIRED" | "PORTAL_EXPIRED") => return ErrorKind::PortalExpired,
+        Some("SESSION_NOT_FOUND" | "CONNECTION_NOT_FOUND" | "USER_NOT_FOUND" | "NOT_FOUND") => {
+            return ErrorKind::NotFound
+        }
+        Some("INVALID_API_KEY" | "INVALID_TOKEN" | "TOKEN_USED" | "UNAUTHORIZED") => return ErrorKind::Unauthorized,
+        Some("RATE_LIMIT_EXCEEDED") => return ErrorKind::RateLimited,
+        _ => {}
+    }
+    match category.map(str::to_ascii_uppercase).as_deref() {
+        Some("AUTHENTICATION" | "AUTHORIZATION") => ErrorKind::Unauthorized,
+        Some("VALIDATION") => ErrorKind::InvalidInput,
+        Some("NOT_FOUND") => ErrorKind::NotFound,
+        Some("CONFLICT") => ErrorKind::Conflict,
+        Some("RATE_LIMITED") => ErrorKind::RateLimited,
+        Some("REAUTH_REQUIRED") => ErrorKind::PortalExpired,
+        Some("PROVIDER_ERROR" | "INTERNAL") => ErrorKind::Server,
+        _ => ErrorKind::for_status(status),
+    }
+}
+
+/// The portal URL parameters of the notes' §6, checked; SnapTrade-only options are refused.
+fn portal_params(options: &PortalOptions) -> Result<Vec<(&'static str, String)>> {
+    let snaptrade_only: [(&str, bool); 7] = [
+        ("connection_type", options.connection_type.is_some()),
+        ("locale", options.locale.is_some()),
+        ("redirect_url", options.redirect_url.is_some()),
+        ("immediate_redirect", options.immediate_redirect.is_some()),
+        ("reconnect", options.reconnect.is_some()),
+        ("show_close_button", options.show_close_button.is_some()),
+        ("portal_version", options.portal_version.is_some()),
+    ];
+    if let Some((field, _)) = snaptrade_only.iter().find(|(_, set)| *set) {
+        return Err(Error::invalid_input(
+            field,
+            "is a SnapTrade portal option; Finatic has no such option",
+        ));
+    }
+    let mut params = Vec::new();
+    if let Some(theme) = &options.theme {
+        match theme {
+            PortalTheme::Preset(name) => {
+                validate::identifier("theme", name)?;
+                params.push(("theme", name.clone()));
+            }
+            PortalTheme::Custom(object) if object.is_object() => {
+                params.push(("theme", "custom".to_owned()));
+                params.push(("themeObject", BASE64.encode(object.to_string())));
+            }
+            PortalTheme::Custom(_) => {
+                return Err(Error::invalid_input("theme", "a custom theme must be a JSON object"))
+            }
+        }
+    }
+    let mut brokers = options.brokers.clone();
+    if let Some(broker) = &options.broker {
+        brokers.push(broker.clone());
+    }
+    if !brokers.is_empty() {
+        for broker in &brokers {
+            validate::identifier("brokers", broker)?;
+        }
+        params.push(("brokers", BASE64.encode(json!(brokers).to_string())));
+    }
+    if let Some(kind) = &options.broker_type {
+        if !matches!(kind.as_str(), "broker" | "exchange") {
+            return Err(Error::invalid_input(
+                "broker_type",
+                format!("{kind:?} is neither broker nor exchange"),
+            ));
+        }
+        params.push(("type", kind.clone()));
+    }
+    if !options.capabilities.is_empty() {
+        for capability in &options.capabilities {
+            validate::identifier("capabilities", capability)?;
+        }
+        params.push(("capabilities", options.capabilities.join(",")));
+    }
+    if !options.stages.is_empty() {
+        if let Some(bad) = options
+            .stages
+            .iter()
+            .find(|s| !matches!(s.as_str(), "production" | "beta" | "alpha"))
+        {
+            return Err(Error::invalid_input(
+                "stages",
+                format!("{bad:?} is not production, beta or alpha"),
+            ));
+        }
+        params.push(("stage", options.stages.join(",")));
+    }
+    if let Some(email) = &options.email {
+        validate::email(email)?;
+        params.push(("email", email.clone()));
+    }
+    if let Some(mode) = options.mode {
+        params.push(("mode", mode.as_str().to_owned()));
+    }
+    Ok(params)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::portal::PortalMode;
+
+    #[test]
+    fn portal_params_follow_the_notes() {
+        let options = PortalOptions {
+            brokers: vec!["alpaca".into(), "tradier".into()],
+            broker_type: Some("broker".into()),
+            capabilities: vec!["equity".into(), "options".into()],
+            mode: Some(PortalMode::Dark),
+            email: Some("ana@example.com".into()),
+            theme: Some(PortalTheme::Custom(json!({"primary": "#123456"}))),
+            ..PortalOptions::default()
+        };
+        let params: HashMap<_, _> = portal_params(&options).unwrap().into_iter().collect();
+        assert_eq!(params["brokers"], "WyJhbHBhY2EiLCJ0cmFkaWVyIl0=");
+        assert_eq!(params["capabilities"], "equity,options");
+        assert_eq!(params["theme"], "custom");
+        assert_eq!(
+            BASE64.decode(&params["themeObject"]).unwrap(),
+            br##"{"primary":"#123456"}"##
+        );
+        assert_eq!(params["mode"], "dark");
+    }
+
+    #[test]
+    fn snaptrade_options_are_refused_by_name() {
+        let options = PortalOptions {
+            reconnect: Some("8b5f262d-4bb9-365d-888a-202bd3b15fa1".into()),
+            ..PortalOptions::default()
+        };
+        assert_eq!(portal_params(&options).unwrap_err().field(), Some("reconnect"));
+        let bad_stage = PortalOptions {
+            stages: vec!["gamma".into()],
+            ..PortalOptions::default()
+        };
+        assert_eq!(portal_params(&bad_stage).unwrap_err().field(), Some("stages"));
+    }
+
+    #[test]
+    fn kinds_from_codes_categories_and_status() {
+        assert_eq!(kind_for(Some("SESSION_EXPIRED"), None, 401), ErrorKind::PortalExpired);
+        assert_eq!(kind_for(None, Some("AUTHENTICATION"), 401), ErrorKind::Unauthorized);
+        assert_eq!(kind_for(None, Some("VALIDATION"), 422), ErrorKind::InvalidInput);
+        assert_eq!(kind_for(None, None, 404), ErrorKind::NotFound);
+    }
+}
