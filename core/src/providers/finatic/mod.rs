@@ -67,19 +67,6 @@ struct Request<'a> {
     body: Option<Value>,
 }
 
-impl<'a> Request<'a> {
-    fn new(what: &'a str, method: Method, path: &'a str) -> Self {
-        Request {
-            what,
-            method,
-            path,
-            query: &[],
-            auth: Auth::default(),
-            body: None,
-        }
-    }
-}
-
 fn unsupported(call: &str, why: &str) -> Error {
     Error::invalid_input(call, format!("is not part of Finatic's protocol: {why}"))
 }
