@@ -4,7 +4,8 @@
 use crate::canonical;
 use crate::scenario::{resolve, ClientSettings, Scenario};
 use brokerlink::{
-    parse_portal_result, Client, ConnectionType, PortalMode, PortalOptions, RetryPolicy, UserCredentials, WaitOptions,
+    parse_portal_result, Client, ConnectionType, PortalMode, PortalOptions, PortalTheme, RetryPolicy, UserCredentials,
+    WaitOptions,
 };
 use brokerlink_sandbox::{CompletePortal, FaultRule, Sandbox, SandboxConfig};
 use serde_json::{json, Value};
@@ -115,7 +116,24 @@ fn portal_options(args: &Value) -> brokerlink::Result<PortalOptions> {
         reconnect: text(&o, "reconnect"),
         show_close_button: flag("show_close_button"),
         portal_version: text(&o, "portal_version"),
+        brokers: strings(&o, "brokers"),
+        email: text(&o, "email"),
+        theme: match o.get("theme") {
+            Some(Value::String(name)) => Some(PortalTheme::Preset(name.clone())),
+            Some(object @ Value::Object(_)) => Some(PortalTheme::Custom(object.clone())),
+            _ => None,
+        },
+        broker_type: text(&o, "broker_type"),
+        capabilities: strings(&o, "capabilities"),
+        stages: strings(&o, "stages"),
     })
+}
+
+fn strings(args: &Value, key: &str) -> Vec<String> {
+    args.get(key)
+        .and_then(Value::as_array)
+        .map(|items| items.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+        .unwrap_or_default()
 }
 
 fn list<T>(items: Vec<T>, f: fn(&T) -> Value) -> Value {
