@@ -219,7 +219,7 @@ async fn portal_url(args: PortalUrlArgs) -> Result<(), String> {
         immediate_redirect: args.immediate_redirect.then_some(true),
         reconnect: args.reconnect,
         show_close_button: args.hide_close_button.then_some(false),
-        portal_version: None,
+        ..PortalOptions::default()
     };
     let client = args.target.client().map_err(s)?;
     let link = client.portal_url(&args.target.user(), &options).await.map_err(s)?;
