@@ -31,7 +31,7 @@ pub use client::{Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIME
 pub use error::{Error, ErrorKind, Result};
 pub use http::RetryPolicy;
 pub use portal::{
-    parse_portal_result, ConnectionType, PortalLink, PortalMode, PortalOptions, PortalResult, PortalTheme,
+    parse_portal_result, redact_link, ConnectionType, PortalLink, PortalMode, PortalOptions, PortalResult, PortalTheme,
     PORTAL_LINK_LIFETIME,
 };
 pub use providers::finatic::DEFAULT_BASE_URL as FINATIC_BASE_URL;

@@ -105,12 +105,41 @@ pub struct PortalOptions {
     pub stages: Vec<String>,
 }
 
-/// A connection-portal URL for one end user. Treat `url` as a secret: it logs the user in.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A connection-portal URL for one end user. Treat `url` as a secret: it logs the user in,
+/// so `Debug` shows it with its token hidden.
+#[derive(Clone, PartialEq, Eq)]
 pub struct PortalLink {
     pub url: String,
     pub session_id: String,
     pub expires_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for PortalLink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PortalLink")
+            .field("url", &redact_link(&self.url))
+            .field("session_id", &self.session_id)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
+/// A portal URL with the value of its `token` parameter replaced by `***`, for display.
+pub fn redact_link(url: &str) -> String {
+    let Ok(mut parsed) = url::Url::parse(url) else {
+        return "***".to_owned();
+    };
+    let pairs: Vec<(String, String)> = parsed
+        .query_pairs()
+        .map(|(k, v)| {
+            let hidden = matches!(k.as_ref(), "token" | "userSecret" | "one_time_token");
+            (k.into_owned(), if hidden { "***".to_owned() } else { v.into_owned() })
+        })
+        .collect();
+    if !pairs.is_empty() {
+        parsed.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    parsed.into()
 }
 
 /// What the portal reported when the end user finished.
@@ -395,6 +424,21 @@ mod tests {
         assert_eq!(
             parse_portal_result(r#"{"type":"portal-resize","height":640}"#).unwrap(),
             PortalResult::Resize { height: 640 }
+        );
+    }
+
+    #[test]
+    fn link_debug_hides_the_token() {
+        let link = PortalLink {
+            url: "http://127.0.0.1:1/snapTrade/redeemToken?token=s3cret-token&sessionId=abc".into(),
+            session_id: "abc".into(),
+            expires_at: Utc::now(),
+        };
+        let shown = format!("{link:?}");
+        assert!(!shown.contains("s3cret-token"), "{shown}");
+        assert!(
+            shown.contains("token=***") && shown.contains("sessionId=abc"),
+            "{shown}"
         );
     }
 
