@@ -1,11 +1,21 @@
 //! The language-neutral JSON form of every result type. Each language's runner writes
 //! exactly these shapes, so transcripts can be compared byte for byte.
 
-use brokerlink::{Account, Connection, Error, PortalLink, PortalResult, UserCredentials};
+use brokerlink::{Account, Connection, Error, PortalLink, PortalResult, Session, UserCredentials};
 use serde_json::{json, Value};
 
 pub fn user(u: &UserCredentials) -> Value {
     json!({ "user_id": u.user_id, "user_secret": u.user_secret.as_ref().map(|s| s.expose()) })
+}
+
+pub fn session(s: &Session) -> Value {
+    json!({
+        "id": s.id,
+        "company_id": s.company_id,
+        "status": s.status.as_str(),
+        "expires_at": s.expires_at.map(|t| t.to_rfc3339()),
+        "user_id": s.user_id,
+    })
 }
 
 pub fn link(l: &PortalLink) -> Value {

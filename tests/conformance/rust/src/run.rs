@@ -4,8 +4,8 @@
 use crate::canonical;
 use crate::scenario::{resolve, ClientSettings, Scenario};
 use brokerlink::{
-    parse_portal_result, Client, ConnectionType, PortalMode, PortalOptions, PortalTheme, RetryPolicy, UserCredentials,
-    WaitOptions,
+    parse_portal_result, Client, ConnectionType, PortalMode, PortalOptions, PortalTheme, RetryPolicy, Session,
+    SessionStatus, UserCredentials, WaitOptions,
 };
 use brokerlink_sandbox::{CompletePortal, FaultRule, Sandbox, SandboxConfig};
 use serde_json::{json, Value};
@@ -40,7 +40,8 @@ pub async fn run(scenario: &Scenario) -> Vec<Value> {
         let outcome = match resolve(&step.args, &saved) {
             Ok(args) => {
                 let client_name = step.client.as_deref().unwrap_or("default");
-                execute(&sandbox, scenario.clients.get(client_name), &step.call, &args).await
+                let settings = scenario.clients.get(client_name);
+                execute(&sandbox, &scenario.provider, settings, &step.call, &args).await
             }
             Err(message) => Err(json!({ "runner_error": message })),
         };
@@ -60,15 +61,19 @@ pub async fn run(scenario: &Scenario) -> Vec<Value> {
     lines
 }
 
-fn client(sandbox: &Sandbox, settings: Option<&ClientSettings>) -> brokerlink::Result<Client> {
+fn client(sandbox: &Sandbox, provider: &str, settings: Option<&ClientSettings>) -> brokerlink::Result<Client> {
     let settings = settings.cloned().unwrap_or_default();
-    let client_id = settings.client_id.unwrap_or_else(|| sandbox.client_id().to_owned());
-    let consumer_key = settings
-        .consumer_key
-        .unwrap_or_else(|| sandbox.consumer_key().to_owned());
-    let mut builder = Client::builder()
-        .snaptrade(client_id, consumer_key)
-        .base_url(sandbox.url());
+    let mut builder = if provider == "finatic" {
+        let api_key = settings.api_key.unwrap_or_else(|| sandbox.api_key().to_owned());
+        Client::builder().finatic(api_key)
+    } else {
+        let client_id = settings.client_id.unwrap_or_else(|| sandbox.client_id().to_owned());
+        let consumer_key = settings
+            .consumer_key
+            .unwrap_or_else(|| sandbox.consumer_key().to_owned());
+        Client::builder().snaptrade(client_id, consumer_key)
+    };
+    builder = builder.base_url(sandbox.url());
     if let Some(ms) = settings.timeout_ms {
         builder = builder.timeout(Duration::from_millis(ms));
     }
@@ -140,7 +145,13 @@ fn list<T>(items: Vec<T>, f: fn(&T) -> Value) -> Value {
     Value::Array(items.iter().map(f).collect())
 }
 
-async fn execute(sandbox: &Sandbox, settings: Option<&ClientSettings>, call: &str, args: &Value) -> Outcome {
+async fn execute(
+    sandbox: &Sandbox,
+    provider: &str,
+    settings: Option<&ClientSettings>,
+    call: &str,
+    args: &Value,
+) -> Outcome {
     if let Some(admin) = call.strip_prefix("sandbox.") {
         return sandbox_call(sandbox, admin, args).await;
     }
@@ -155,7 +166,7 @@ async fn execute(sandbox: &Sandbox, settings: Option<&ClientSettings>, call: &st
             .map(|r| canonical::portal_result(&r))
             .map_err(|e| canonical::error(&e));
     }
-    let c = client(sandbox, settings).map_err(|e| canonical::error(&e))?;
+    let c = client(sandbox, provider, settings).map_err(|e| canonical::error(&e))?;
     let e = |err: brokerlink::Error| canonical::error(&err);
     let id = |key: &str| text(args, key).unwrap_or_default();
     let result: brokerlink::Result<Value> = async {
@@ -173,6 +184,12 @@ async fn execute(sandbox: &Sandbox, settings: Option<&ClientSettings>, call: &st
                 let user = user_arg(args).map_err(|_| missing())?;
                 canonical::link(&c.portal_url(&user, &portal_options(args)?).await?)
             }
+            "start_session" => canonical::session(&c.start_session(text(args, "user_id").as_deref()).await?),
+            "session_portal_url" => canonical::link(
+                &c.session_portal_url(&session_arg(args)?, &portal_options(args)?)
+                    .await?,
+            ),
+            "session_user" => canonical::user(&c.session_user(&session_arg(args)?).await?),
             "connections" => list(
                 c.connections(&user_arg(args).map_err(|_| missing())?).await?,
                 canonical::connection,
@@ -226,6 +243,18 @@ async fn execute(sandbox: &Sandbox, settings: Option<&ClientSettings>, call: &st
     }
     .await;
     result.map_err(e)
+}
+
+/// A session given back as its canonical form.
+fn session_arg(args: &Value) -> brokerlink::Result<Session> {
+    let s = args.get("session").ok_or_else(missing)?;
+    Ok(Session {
+        id: text(s, "id").unwrap_or_default(),
+        company_id: text(s, "company_id").unwrap_or_default(),
+        status: SessionStatus::parse(&text(s, "status").unwrap_or_default()),
+        expires_at: None,
+        user_id: text(s, "user_id"),
+    })
 }
 
 fn missing() -> brokerlink::Error {

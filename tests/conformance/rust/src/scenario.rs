@@ -39,6 +39,7 @@ pub struct SandboxSettings {
 pub struct ClientSettings {
     pub client_id: Option<String>,
     pub consumer_key: Option<String>,
+    pub api_key: Option<String>,
     pub timeout_ms: Option<u64>,
     pub retry: Option<RetrySettings>,
 }
