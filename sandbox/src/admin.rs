@@ -56,7 +56,18 @@ fn link_token(url: &str) -> Option<String> {
 
 pub fn complete_portal(store: &Store, request: &CompletePortal) -> Outcome {
     let token = link_token(&request.url).unwrap_or_default();
-    let broker = request.broker.as_deref().or(Some(crate::brokers::BROKERS[0].slug));
+    let params: std::collections::HashMap<String, String> = url::Url::parse(&request.url)
+        .map(|u| u.query_pairs().into_owned().collect())
+        .unwrap_or_default();
+    flow::apply_link_params(store, &token, &params);
+    // Without an explicit pick, take the first broker the link offers.
+    let first_offered = store.portal_sessions.get(&token).and_then(|s| {
+        crate::brokers::BROKERS
+            .iter()
+            .find(|b| flow::broker_allowed(&s, b))
+            .map(|b| b.slug)
+    });
+    let broker = request.broker.as_deref().or(first_offered);
     let mut outcome = flow::connect(
         store,
         &token,

@@ -27,6 +27,9 @@ pub struct SandboxConfig {
     pub expiring_after: Duration,
     pub timestamp_window: Duration,
     pub portal_link_lifetime: Duration,
+    /// How long a Finatic one-time token and session live.
+    pub one_time_token_lifetime: Duration,
+    pub finatic_session_lifetime: Duration,
     /// Minimum time between two refreshes of one connection (else 429 `throttled`).
     pub refresh_cooldown: Duration,
 }
@@ -45,6 +48,8 @@ impl Default for SandboxConfig {
             timestamp_window: TIMESTAMP_WINDOW,
             portal_link_lifetime: PORTAL_LINK_LIFETIME,
             refresh_cooldown: Duration::from_secs(10),
+            one_time_token_lifetime: Duration::from_secs(90),
+            finatic_session_lifetime: Duration::from_secs(30 * 60),
         }
     }
 }

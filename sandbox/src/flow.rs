@@ -2,7 +2,7 @@
 //! de-duplication and reconnect. The portal page and `/_sandbox/portal/complete` both use it.
 
 use crate::brokers::{self, SimBroker};
-use crate::store::{PendingMfa, PortalSession, SimAccount, SimConnection, Store};
+use crate::store::{PendingMfa, PortalSession, Protocol, SimAccount, SimConnection, Store, UserRecord};
 use chrono::Utc;
 use serde::Serialize;
 use std::time::Instant;
@@ -61,6 +61,41 @@ fn error(code: &'static str, status: u16, detail: impl Into<String>) -> Outcome 
     }
 }
 
+/// Finatic's SDKs add filters and looks to the portal URL itself (`brokers` as base64 JSON,
+/// `mode`, `email`); the page forwards its query, so the sandbox learns them here.
+pub fn apply_link_params(store: &Store, token: &str, params: &std::collections::HashMap<String, String>) {
+    use base64::Engine;
+    let Some(mut session) = store.portal_sessions.get_mut(token) else {
+        return;
+    };
+    if session.protocol != Protocol::Finatic {
+        return;
+    }
+    if let Some(encoded) = params.get("brokers") {
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(encoded.trim())
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<Vec<String>>(&bytes).ok());
+        if let Some(ids) = decoded {
+            session.options.brokers_filter = Some(ids);
+        }
+    }
+    if let Some(mode) = params.get("mode") {
+        session.options.dark_mode = Some(mode == "dark");
+    }
+    if let Some(email) = params.get("email") {
+        session.options.email = Some(email.clone());
+    }
+}
+
+/// Whether the session's broker filter (if any) lets the user pick `broker`.
+pub fn broker_allowed(session: &PortalSession, broker: &SimBroker) -> bool {
+    session.options.brokers_filter.as_ref().is_none_or(|ids| {
+        ids.iter()
+            .any(|id| brokers::find_by_id(id).is_some_and(|b| b.slug == broker.slug))
+    })
+}
+
 /// Checks that `token` names a live, unspent link; 1006 otherwise.
 pub fn live_session(store: &Store, token: &str) -> Result<PortalSession, Outcome> {
     let expired = || {
@@ -95,7 +130,15 @@ pub fn session_broker(
     }
     let slug = session.options.broker.as_deref().or(picked);
     let slug = slug.ok_or_else(|| error(codes::BAD_INPUT, 400, "Pick a broker first."))?;
-    brokers::find(slug).ok_or_else(|| error(codes::BAD_INPUT, 400, format!("Unknown broker {slug}.")))
+    let broker = brokers::find(slug).ok_or_else(|| error(codes::BAD_INPUT, 400, format!("Unknown broker {slug}.")))?;
+    if !broker_allowed(session, broker) {
+        return Err(error(
+            codes::BAD_INPUT,
+            400,
+            format!("{} is not offered by this link.", broker.name),
+        ));
+    }
+    Ok(broker)
 }
 
 /// Read or trade, from what the link asked for and what the broker supports.
@@ -193,7 +236,23 @@ fn establish(
     username: &str,
     trade: bool,
 ) -> Outcome {
-    let Some(mut user) = store.users.get_mut(&session.user_id) else {
+    let user_id = if session.user_id.is_empty() {
+        // A Finatic session for a new user: the portal login creates the user.
+        let id = uuid::Uuid::new_v4().to_string();
+        store.users.insert(
+            id.clone(),
+            UserRecord {
+                user_id: id.clone(),
+                protocol: Protocol::Finatic,
+                secret: String::new(),
+                connections: Vec::new(),
+            },
+        );
+        id
+    } else {
+        session.user_id.clone()
+    };
+    let Some(mut user) = store.users.get_mut(&user_id) else {
         return error("0000", 404, "The user of this link no longer exists.");
     };
     let now = Instant::now();
@@ -245,6 +304,7 @@ fn establish(
                 expired: false,
                 pending_until: None,
                 disable_at: None,
+                breaks_as_expired: session.protocol == Protocol::Finatic,
                 last_refresh: None,
                 accounts: broker
                     .accounts
@@ -270,6 +330,12 @@ fn establish(
     if let Some(mut live) = store.portal_sessions.get_mut(token) {
         live.spent = true;
         live.mfa = None;
+    }
+    if let Some(api_session) = &session.api_session {
+        if let Some(mut s) = store.finatic_sessions.get_mut(api_session) {
+            s.status = "active";
+            s.user_id = Some(user_id.clone());
+        }
     }
     Outcome::Success {
         connection_id,

@@ -6,6 +6,7 @@ mod admin;
 pub mod brokers;
 mod config;
 mod faults;
+mod finatic;
 mod flow;
 mod portal;
 mod ratelimit;
@@ -61,8 +62,12 @@ impl Sandbox {
             .merge(portal::router(app.clone()))
             .merge(snaptrade::router(app.clone()))
             .fallback(snaptrade::not_found);
+        let routers = server::Routers {
+            main: router,
+            finatic: finatic::router(app.clone()),
+        };
         let (tx, rx) = oneshot::channel();
-        let task = tokio::spawn(server::serve(listener, app.clone(), router, rx));
+        let task = tokio::spawn(server::serve(listener, app.clone(), routers, rx));
         Ok(Sandbox {
             app,
             shutdown: Some(tx),

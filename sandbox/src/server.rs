@@ -32,7 +32,15 @@ impl std::fmt::Display for InjectedReset {
 
 impl std::error::Error for InjectedReset {}
 
-pub(crate) async fn serve(listener: TcpListener, app: App, router: Router, mut shutdown: oneshot::Receiver<()>) {
+/// The SnapTrade face with the portal and admin API, and the Finatic face; both own paths
+/// under `/api/v1`, so requests are dispatched by `finatic::claims`.
+#[derive(Debug, Clone)]
+pub(crate) struct Routers {
+    pub main: Router,
+    pub finatic: Router,
+}
+
+pub(crate) async fn serve(listener: TcpListener, app: App, routers: Routers, mut shutdown: oneshot::Receiver<()>) {
     let graceful = GracefulShutdown::new();
     let mut housekeeping = tokio::time::interval(Duration::from_secs(60));
     loop {
@@ -40,8 +48,8 @@ pub(crate) async fn serve(listener: TcpListener, app: App, router: Router, mut s
             accepted = listener.accept() => {
                 let Ok((stream, peer)) = accepted else { continue };
                 let _ = stream.set_nodelay(true);
-                let (app, router) = (app.clone(), router.clone());
-                let service = hyper::service::service_fn(move |req| handle(app.clone(), router.clone(), peer, req));
+                let (app, routers) = (app.clone(), routers.clone());
+                let service = hyper::service::service_fn(move |req| handle(app.clone(), routers.clone(), peer, req));
                 let connection = hyper::server::conn::http1::Builder::new()
                     .timer(TokioTimer::new())
                     .header_read_timeout(Duration::from_secs(30))
@@ -61,7 +69,7 @@ pub(crate) async fn serve(listener: TcpListener, app: App, router: Router, mut s
 
 async fn handle(
     app: App,
-    router: Router,
+    routers: Routers,
     peer: SocketAddr,
     mut request: Request<Incoming>,
 ) -> Result<Response<Body>, InjectedReset> {
@@ -69,6 +77,8 @@ async fn handle(
     let method = request.method().as_str().to_owned();
     let path = request.uri().path().to_owned();
     let admin = path.starts_with("/_sandbox");
+    let finatic = crate::finatic::claims(request.method(), &path, request.headers());
+    let router = if finatic { routers.finatic } else { routers.main };
     request.extensions_mut().insert(ConnectInfo(peer));
     let request = request.map(Body::new);
 
@@ -96,7 +106,14 @@ async fn handle(
                 retry_after,
             }) => {
                 let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-                let body = body.unwrap_or_else(|| crate::snaptrade::error_body(status.as_u16(), "Injected fault"));
+                let body = body.unwrap_or_else(|| {
+                    if finatic {
+                        crate::finatic::FinaticError::new(status.as_u16(), "INJECTED_FAULT", "Injected fault")
+                            .wrapped_body()
+                    } else {
+                        crate::snaptrade::error_body(status.as_u16(), "Injected fault")
+                    }
+                });
                 let mut response = json_response(status, body.to_string());
                 if let Some(seconds) = retry_after {
                     response.headers_mut().insert("retry-after", HeaderValue::from(seconds));

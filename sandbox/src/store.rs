@@ -16,11 +16,15 @@ use std::time::{Duration, Instant};
 #[serde(rename_all = "lowercase")]
 pub enum Protocol {
     SnapTrade,
+    Finatic,
 }
 
 #[derive(Debug)]
 pub struct UserRecord {
     pub user_id: String,
+    /// The face that created the user; each face sees only its own users.
+    pub protocol: Protocol,
+    /// SnapTrade's user secret; empty for Finatic users.
     pub secret: String,
     pub connections: Vec<SimConnection>,
 }
@@ -53,6 +57,8 @@ pub struct SimConnection {
     pub pending_until: Option<Instant>,
     /// Breaks by itself at that moment (`user_expiring`).
     pub disable_at: Option<Instant>,
+    /// Whether breaking by itself means expired (Finatic) rather than disabled (SnapTrade).
+    pub breaks_as_expired: bool,
     pub last_refresh: Option<Instant>,
     pub accounts: Vec<SimAccount>,
 }
@@ -75,7 +81,8 @@ impl SimConnection {
         }
         if self.disable_at.is_some_and(|t| t <= now) {
             self.disable_at = None;
-            self.disabled = true;
+            self.disabled = !self.breaks_as_expired;
+            self.expired = self.breaks_as_expired;
             self.disabled_at = Some(Utc::now());
             self.updated_at = Utc::now();
         }
@@ -121,8 +128,11 @@ pub struct PendingMfa {
 
 #[derive(Debug, Clone)]
 pub struct PortalSession {
+    /// The Finatic API session this link came from, told when the login succeeds.
+    pub api_session: Option<String>,
     pub session_id: String,
     pub protocol: Protocol,
+    /// Empty for a Finatic session whose user will be created by the portal login.
     pub user_id: String,
     pub options: PortalOptions,
     pub expires: Instant,
@@ -135,6 +145,7 @@ impl PortalSession {
     pub fn new(protocol: Protocol, user_id: String, options: PortalOptions, lifetime: Duration) -> Self {
         let now = Instant::now();
         PortalSession {
+            api_session: None,
             session_id: uuid::Uuid::new_v4().to_string(),
             protocol,
             user_id,
@@ -147,6 +158,30 @@ impl PortalSession {
     }
 }
 
+/// A Finatic one-time token: single use, short-lived.
+#[derive(Debug, Clone)]
+pub struct OneTimeToken {
+    pub expires: Instant,
+    pub used: bool,
+}
+
+/// A Finatic API session (distinct from the portal link it hands out).
+#[derive(Debug, Clone)]
+pub struct FinaticSession {
+    pub id: String,
+    pub status: &'static str,
+    pub user_id: Option<String>,
+    pub csrf_token: String,
+    pub expires: Instant,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl FinaticSession {
+    pub fn is_expired(&self) -> bool {
+        Instant::now() >= self.expires
+    }
+}
+
 #[derive(Debug)]
 pub struct Store {
     pub config: SandboxConfig,
@@ -155,6 +190,10 @@ pub struct Store {
     pub portal_sessions: DashMap<String, PortalSession>,
     /// Which user owns a connection, for the admin API.
     pub connection_owner: DashMap<String, String>,
+    pub one_time_tokens: DashMap<String, OneTimeToken>,
+    pub finatic_sessions: DashMap<String, FinaticSession>,
+    /// The one company every Finatic session of this sandbox belongs to.
+    pub company_id: String,
     pub faults: Faults,
     pub rate_limiter: RateLimiter,
     requests_served: AtomicU64,
@@ -178,6 +217,9 @@ impl Store {
             users: DashMap::new(),
             portal_sessions: DashMap::new(),
             connection_owner: DashMap::new(),
+            one_time_tokens: DashMap::new(),
+            finatic_sessions: DashMap::new(),
+            company_id: uuid::Uuid::new_v4().to_string(),
             faults: Faults::default(),
             requests_served: AtomicU64::new(0),
         }
@@ -192,6 +234,8 @@ impl Store {
         self.users.clear();
         self.portal_sessions.clear();
         self.connection_owner.clear();
+        self.one_time_tokens.clear();
+        self.finatic_sessions.clear();
         self.faults.clear();
         self.rate_limiter.clear();
     }
@@ -204,7 +248,7 @@ impl Store {
         }
         StateCounts {
             users: self.users.len(),
-            sessions: self.portal_sessions.len(),
+            sessions: self.portal_sessions.len() + self.finatic_sessions.len(),
             connections,
             accounts,
             faults: self.faults.ids().len(),
@@ -226,5 +270,7 @@ impl Store {
         let cutoff = Instant::now();
         let grace = Duration::from_secs(3600);
         self.portal_sessions.retain(|_, s| s.expires + grace > cutoff);
+        self.finatic_sessions.retain(|_, s| s.expires + grace > cutoff);
+        self.one_time_tokens.retain(|_, t| t.expires + grace > cutoff);
     }
 }

@@ -11,6 +11,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
+use std::collections::HashMap;
 
 const PAGE: &str = include_str!("page.html");
 const SCRIPT: &str = include_str!("portal.js");
@@ -101,14 +102,10 @@ fn outcome_response(outcome: Outcome) -> Response {
     (status, Json(outcome)).into_response()
 }
 
-#[derive(Deserialize)]
-struct TokenQuery {
-    #[serde(default)]
-    token: String,
-}
-
-async fn session_info(State(app): State<App>, Query(q): Query<TokenQuery>) -> Response {
-    let session = match flow::live_session(&app.store, &q.token) {
+async fn session_info(State(app): State<App>, Query(params): Query<HashMap<String, String>>) -> Response {
+    let token = params.get("token").cloned().unwrap_or_default();
+    flow::apply_link_params(&app.store, &token, &params);
+    let session = match flow::live_session(&app.store, &token) {
         Ok(session) => session,
         Err(outcome) => return outcome_response(outcome),
     };
@@ -116,15 +113,9 @@ async fn session_info(State(app): State<App>, Query(q): Query<TokenQuery>) -> Re
         let broker = flow::session_broker(&app.store, &session, None).ok()?;
         Some(json!({ "connection_id": id, "broker": broker.slug }))
     });
-    let allowed = |slug: &str| {
-        session.options.brokers_filter.as_ref().is_none_or(|ids| {
-            ids.iter()
-                .any(|id| brokers::find_by_id(id).is_some_and(|b| b.slug == slug))
-        })
-    };
     let brokers: Vec<Value> = BROKERS
         .iter()
-        .filter(|b| allowed(b.slug))
+        .filter(|b| flow::broker_allowed(&session, b))
         .map(|b| {
             json!({
                 "slug": b.slug, "name": b.name, "display_name": b.display_name,

@@ -188,7 +188,7 @@
     els.back.addEventListener('click', function () { if (state.backFn) state.backFn(); });
     els.close.addEventListener('click', doClose);
     document.getElementById('banner-dismiss').addEventListener('click', dismissBanner);
-    api('/portal/api/session?token=' + encodeURIComponent(state.token)).then(function (res) {
+    api('/portal/api/session' + location.search).then(function (res) {
       if (res.ok && res.data.provider) { start(res.data); return; }
       state.provider = fb.provider;
       state.opts = fb.opts;

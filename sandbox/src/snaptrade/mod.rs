@@ -96,7 +96,7 @@ fn authed_user<'a>(app: &'a App, params: &Params) -> ApiResult<RefMut<'a, String
         return Err(ApiError::bad_user());
     };
     let mut user = app.store.users.get_mut(user_id).ok_or_else(ApiError::bad_user)?;
-    if !constant_time_eq(user.secret.as_bytes(), secret.as_bytes()) {
+    if user.protocol != Protocol::SnapTrade || !constant_time_eq(user.secret.as_bytes(), secret.as_bytes()) {
         return Err(ApiError::bad_user());
     }
     let now = Instant::now();
@@ -161,7 +161,13 @@ async fn status() -> Json<Value> {
 }
 
 async fn list_users(State(app): State<App>) -> Json<Value> {
-    let mut ids: Vec<String> = app.store.users.iter().map(|u| u.key().clone()).collect();
+    let mut ids: Vec<String> = app
+        .store
+        .users
+        .iter()
+        .filter(|u| u.protocol == Protocol::SnapTrade)
+        .map(|u| u.key().clone())
+        .collect();
     ids.sort();
     Json(json!(ids))
 }
@@ -186,6 +192,7 @@ async fn register_user(State(app): State<App>, body: Bytes) -> ApiResult {
         dashmap::Entry::Vacant(slot) => {
             slot.insert(UserRecord {
                 user_id: user_id.to_owned(),
+                protocol: Protocol::SnapTrade,
                 secret: secret.clone(),
                 connections: Vec::new(),
             });
@@ -202,7 +209,7 @@ async fn delete_user(State(app): State<App>, RawQuery(q): RawQuery) -> ApiResult
     let (_, user) = app
         .store
         .users
-        .remove(user_id)
+        .remove_if(user_id, |_, u| u.protocol == Protocol::SnapTrade)
         .ok_or_else(|| ApiError::not_found("User"))?;
     for connection in &user.connections {
         app.store.connection_owner.remove(&connection.id);

@@ -1,0 +1,300 @@
+//! Finatic's data routes: brokers, broker connections, disconnect, accounts (beta, W), and the
+//! v1 account, grant and session-status routes (E).
+
+use super::envelope::{e_ok, w_ok, w_ok_meta, FinaticError};
+use super::session_from;
+use crate::brokers::{SimBroker, BROKERS};
+use crate::store::{SimConnection, SimStatus, UserRecord};
+use crate::App;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use axum::routing::{delete, get, post};
+use axum::Router;
+use chrono::{SecondsFormat, Utc};
+use dashmap::mapref::one::RefMut;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::time::Instant;
+
+pub fn routes(router: Router<App>) -> Router<App> {
+    router
+        .route("/api/beta/brokers/", get(brokers))
+        .route("/api/beta/brokers", get(brokers))
+        .route("/api/beta/brokers/connections", get(connections))
+        .route("/api/beta/brokers/disconnect-company/{id}", delete(disconnect))
+        .route("/api/beta/brokers/data/accounts", get(beta_accounts))
+        .route("/api/v1/accounts", get(v1_accounts))
+        .route("/api/v1/account-grants", get(grants))
+        .route("/api/v1/sessions/{id}", get(session_detail))
+        .route("/api/v1/sessions/{id}/sync-status", get(sync_status))
+        .route(
+            "/api/v1/users/{user_id}/broker-connections/offboarding",
+            post(offboarding),
+        )
+}
+
+fn timestamp(t: chrono::DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+pub fn broker_id(b: &SimBroker) -> String {
+    b.slug.to_ascii_lowercase()
+}
+
+fn broker_json(b: &SimBroker) -> Value {
+    let mut features = vec!["equity"];
+    if b.allows_trading {
+        features.push("trading");
+    }
+    json!({
+        "id": broker_id(b),
+        "name": b.name,
+        "display_name": b.display_name,
+        "features": features,
+        "auth_type": "oauth",
+        "logo_path": b.logo_path(),
+        "is_active": true,
+        "kind": if b.kind == "Crypto Exchange" { "exchange" } else { "broker" },
+    })
+}
+
+/// Finatic's free-string status for the sandbox's lifecycle.
+fn status_word(status: SimStatus) -> &'static str {
+    match status {
+        SimStatus::Active => "active",
+        SimStatus::Pending => "pending",
+        SimStatus::Disabled => "error",
+        SimStatus::Expired => "expired",
+        SimStatus::Removed => "removed",
+    }
+}
+
+fn connection_json(c: &SimConnection) -> Value {
+    let status = c.status();
+    json!({
+        "id": c.id,
+        "user_id": c.user_id,
+        "broker_id": broker_id(c.broker),
+        "status": status_word(status),
+        "connection_metadata": {},
+        "created_at": timestamp(c.created_at),
+        "updated_at": timestamp(c.updated_at),
+        "last_synced_at": (status == SimStatus::Active).then(|| timestamp(c.updated_at)),
+        "permissions": { "read": status != SimStatus::Pending, "write": c.trade },
+    })
+}
+
+fn account_json(c: &SimConnection, a: &crate::store::SimAccount) -> Value {
+    json!({
+        "id": a.id,
+        "accountId": a.id,
+        "accountNumber": a.number,
+        "accountName": a.name,
+        "accountType": "margin",
+        "brokerId": broker_id(c.broker),
+        "brokerName": c.broker.name,
+        "accountStatus": "active",
+        "connectionId": c.id,
+        "currency": c.broker.currency,
+        "balance": a.balance,
+        "createdAt": timestamp(a.created_at),
+        "isPaper": false,
+        "syncStatus": if c.is_pending() { "syncing" } else { "synced" },
+    })
+}
+
+/// The logged-in user of the request's session, with connection timers settled.
+fn session_owner<'a>(app: &'a App, headers: &HeaderMap) -> Result<RefMut<'a, String, UserRecord>, FinaticError> {
+    let session = session_from(app, headers)?;
+    let user_id = session.user_id.ok_or_else(|| {
+        FinaticError::new(
+            401,
+            "SESSION_NOT_AUTHENTICATED",
+            "No user has logged in through this session",
+        )
+    })?;
+    let mut user = app
+        .store
+        .users
+        .get_mut(&user_id)
+        .ok_or_else(|| FinaticError::new(404, "USER_NOT_FOUND", "The session's user no longer exists"))?;
+    let now = Instant::now();
+    user.connections.iter_mut().for_each(|c| c.settle(now));
+    Ok(user)
+}
+
+async fn brokers() -> Response {
+    w_ok(json!(BROKERS.iter().map(broker_json).collect::<Vec<_>>()))
+}
+
+async fn connections(State(app): State<App>, headers: HeaderMap) -> Response {
+    match session_owner(&app, &headers) {
+        Ok(user) => w_ok(json!(user.connections.iter().map(connection_json).collect::<Vec<_>>())),
+        Err(e) => e.wrapped(),
+    }
+}
+
+async fn disconnect(State(app): State<App>, Path(id): Path<String>, headers: HeaderMap) -> Response {
+    let mut user = match session_owner(&app, &headers) {
+        Ok(user) => user,
+        Err(e) => return e.wrapped(),
+    };
+    let Some(index) = user.connections.iter().position(|c| c.id == id) else {
+        return FinaticError::new(404, "CONNECTION_NOT_FOUND", "No such connection for this user").wrapped();
+    };
+    user.connections.remove(index);
+    drop(user);
+    app.store.connection_owner.remove(&id);
+    w_ok(json!({ "success": true, "message": "Company access to the connection was removed", "connection_id": id }))
+}
+
+fn number(params: &HashMap<String, String>, key: &str, default: usize) -> usize {
+    params.get(key).and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+async fn beta_accounts(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let user = match session_owner(&app, &headers) {
+        Ok(user) => user,
+        Err(e) => return e.wrapped(),
+    };
+    let wanted = |c: &&SimConnection| {
+        params.get("connection_id").is_none_or(|id| &c.id == id)
+            && params.get("broker_id").is_none_or(|b| &broker_id(c.broker) == b)
+    };
+    let all: Vec<Value> = user
+        .connections
+        .iter()
+        .filter(wanted)
+        .flat_map(|c| c.accounts.iter().map(move |a| account_json(c, a)))
+        .collect();
+    let limit = number(&params, "limit", 100).clamp(1, 1000);
+    let offset = number(&params, "offset", 0);
+    let page: Vec<Value> = all.iter().skip(offset).take(limit).cloned().collect();
+    let has_more = offset + page.len() < all.len();
+    let pagination = json!({
+        "has_more": has_more,
+        "next_offset": has_more.then_some(offset + page.len()),
+        "current_offset": offset,
+        "limit": limit,
+    });
+    w_ok_meta(json!(page), json!({ "pagination": pagination }))
+}
+
+async fn v1_accounts(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let user = match session_owner(&app, &headers) {
+        Ok(user) => user,
+        Err(e) => return e.enveloped(),
+    };
+    let all: Vec<Value> = user
+        .connections
+        .iter()
+        .flat_map(|c| c.accounts.iter().map(move |a| account_json(c, a)))
+        .collect();
+    let limit = number(&params, "limit", 100).clamp(1, 1000);
+    let offset = number(&params, "offset", 0);
+    e_ok(json!(all.into_iter().skip(offset).take(limit).collect::<Vec<_>>()))
+}
+
+async fn grants(State(app): State<App>, headers: HeaderMap) -> Response {
+    let user = match session_owner(&app, &headers) {
+        Ok(user) => user,
+        Err(e) => return e.enveloped(),
+    };
+    let grants: Vec<Value> = user
+        .connections
+        .iter()
+        .flat_map(|c| {
+            c.accounts.iter().map(move |a| {
+                json!({
+                    "id": format!("grant_{}", &a.id[..8]),
+                    "brokerAccountId": a.id,
+                    "brokerId": broker_id(c.broker),
+                    "companyAccountId": a.id,
+                    "canRead": c.status() != SimStatus::Pending,
+                    "canTrade": c.trade,
+                    "status": status_word(c.status()),
+                    "expiresAt": null,
+                    "revokedAt": null,
+                })
+            })
+        })
+        .collect();
+    e_ok(json!(grants))
+}
+
+async fn session_detail(State(app): State<App>, Path(id): Path<String>) -> Response {
+    match app.store.finatic_sessions.get(&id) {
+        Some(s) => e_ok(json!({
+            "sessionId": s.id,
+            "companyId": app.store.company_id,
+            "status": if s.is_expired() { "expired" } else { s.status },
+            "userId": s.user_id,
+            "expiresAt": timestamp(s.expires_at),
+        })),
+        None => FinaticError::new(404, "SESSION_NOT_FOUND", "No such session").enveloped(),
+    }
+}
+
+async fn sync_status(State(app): State<App>, Path(id): Path<String>, headers: HeaderMap) -> Response {
+    let user = match session_owner(&app, &headers) {
+        Ok(user) if session_from(&app, &headers).is_ok_and(|s| s.id == id) => user,
+        Ok(_) => {
+            return FinaticError::new(403, "SESSION_MISMATCH", "The session header does not match the path").enveloped()
+        }
+        Err(e) => return e.enveloped(),
+    };
+    let accounts: Vec<Value> = user
+        .connections
+        .iter()
+        .flat_map(|c| {
+            let sync = match c.status() {
+                SimStatus::Pending => "syncing",
+                SimStatus::Active => "ready",
+                _ => "reauth_required",
+            };
+            c.accounts.iter().map(move |a| {
+                json!({
+                    "accountId": a.id, "brokerId": broker_id(c.broker), "lastSyncedAt": timestamp(c.updated_at),
+                    "providerHealth": "healthy", "syncError": null, "syncStatus": sync,
+                })
+            })
+        })
+        .collect();
+    e_ok(json!({ "sessionId": id, "companyId": app.store.company_id, "status": "active", "accounts": accounts }))
+}
+
+async fn offboarding(
+    State(app): State<App>,
+    Path(user_id): Path<String>,
+    headers: HeaderMap,
+    body: bytes::Bytes,
+) -> Response {
+    if super::check_api_key(&app, &headers).is_err() {
+        return FinaticError::new(401, "INVALID_API_KEY", "The API key is missing or invalid").enveloped();
+    }
+    let account_id = serde_json::from_slice::<Value>(&body)
+        .ok()
+        .and_then(|b| b.get("accountId").and_then(Value::as_str).map(str::to_owned))
+        .unwrap_or_default();
+    let Some(mut user) = app.store.users.get_mut(&user_id) else {
+        return FinaticError::new(404, "USER_NOT_FOUND", "No such user").enveloped();
+    };
+    let before = user.connections.iter().map(|c| c.accounts.len()).sum::<usize>();
+    user.connections
+        .iter_mut()
+        .for_each(|c| c.accounts.retain(|a| a.id != account_id));
+    let removed = before != user.connections.iter().map(|c| c.accounts.len()).sum::<usize>();
+    if !removed {
+        return FinaticError::new(404, "ACCOUNT_NOT_FOUND", "No such account for this user").enveloped();
+    }
+    e_ok(json!({ "userId": user_id, "accountId": account_id, "status": "offboarded" }))
+}
