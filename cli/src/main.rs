@@ -56,31 +56,52 @@ struct SandboxArgs {
 /// Where the aggregator is and who is calling.
 #[derive(Args, Debug)]
 struct Target {
+    /// snaptrade or finatic
+    #[arg(long, env = "BROKERLINK_PROVIDER", default_value = "snaptrade", value_parser = ["snaptrade", "finatic"])]
+    provider: String,
     /// API root, e.g. a sandbox's http://127.0.0.1:PORT.
     #[arg(long, env = "BROKERLINK_BASE_URL")]
     base_url: Option<String>,
     #[arg(long, env = "BROKERLINK_CLIENT_ID")]
-    client_id: String,
+    client_id: Option<String>,
     #[arg(long, env = "BROKERLINK_CONSUMER_KEY", hide_env_values = true)]
-    consumer_key: String,
+    consumer_key: Option<String>,
+    /// Finatic company API key.
+    #[arg(long, env = "BROKERLINK_API_KEY", hide_env_values = true)]
+    api_key: Option<String>,
+    /// SnapTrade: the user you registered. Finatic: a saved Finatic user id (omit for a new user).
     #[arg(long)]
-    user_id: String,
+    user_id: Option<String>,
     /// Prefer the environment variable: flags are visible to other local users.
     #[arg(long, env = "BROKERLINK_USER_SECRET", hide_env_values = true)]
-    user_secret: String,
+    user_secret: Option<String>,
+}
+
+fn required<'a>(value: &'a Option<String>, what: &str) -> Result<&'a str, String> {
+    value.as_deref().ok_or_else(|| format!("{what} is required"))
 }
 
 impl Target {
-    fn client(&self) -> brokerlink::Result<Client> {
-        let mut builder = Client::builder().snaptrade(&self.client_id, self.consumer_key.as_str());
+    fn client(&self) -> Result<Client, String> {
+        let mut builder = if self.provider == "finatic" {
+            Client::builder().finatic(required(&self.api_key, "BROKERLINK_API_KEY (or --api-key)")?)
+        } else {
+            let client_id = required(&self.client_id, "BROKERLINK_CLIENT_ID (or --client-id)")?;
+            let key = required(&self.consumer_key, "BROKERLINK_CONSUMER_KEY (or --consumer-key)")?;
+            Client::builder().snaptrade(client_id, key)
+        };
         if let Some(url) = &self.base_url {
             builder = builder.base_url(url);
         }
-        builder.build()
+        builder.build().map_err(s)
     }
 
-    fn user(&self) -> UserCredentials {
-        UserCredentials::new(&self.user_id, self.user_secret.as_str())
+    fn user(&self) -> Result<UserCredentials, String> {
+        let user_id = required(&self.user_id, "--user-id")?;
+        Ok(match &self.user_secret {
+            Some(secret) => UserCredentials::new(user_id, secret.as_str()),
+            None => UserCredentials::id_only(user_id),
+        })
     }
 }
 
@@ -107,6 +128,12 @@ struct PortalUrlArgs {
     reconnect: Option<String>,
     #[arg(long)]
     hide_close_button: bool,
+    /// Finatic: offer only these brokers (repeat the flag).
+    #[arg(long = "only-broker")]
+    brokers: Vec<String>,
+    /// Finatic: prefill the portal's email field.
+    #[arg(long)]
+    email: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -219,10 +246,22 @@ async fn portal_url(args: PortalUrlArgs) -> Result<(), String> {
         immediate_redirect: args.immediate_redirect.then_some(true),
         reconnect: args.reconnect,
         show_close_button: args.hide_close_button.then_some(false),
+        brokers: args.brokers,
+        email: args.email,
         ..PortalOptions::default()
     };
-    let client = args.target.client().map_err(s)?;
-    let link = client.portal_url(&args.target.user(), &options).await.map_err(s)?;
+    let client = args.target.client()?;
+    let link = if args.target.provider == "finatic" && args.target.user_id.is_none() {
+        // A new Finatic user: the portal login creates them; print the session to recover it.
+        let session = client.start_session(None).await.map_err(s)?;
+        eprintln!(
+            "session {} (recover the user id with it after the portal login)",
+            session.id
+        );
+        client.session_portal_url(&session, &options).await.map_err(s)?
+    } else {
+        client.portal_url(&args.target.user()?, &options).await.map_err(s)?
+    };
     println!("{}", link.url);
     eprintln!(
         "session {} · expires {}",
@@ -233,8 +272,8 @@ async fn portal_url(args: PortalUrlArgs) -> Result<(), String> {
 }
 
 async fn connections(args: ConnectionsArgs) -> Result<(), String> {
-    let client = args.target.client().map_err(s)?;
-    let user = args.target.user();
+    let client = args.target.client()?;
+    let user = args.target.user()?;
     let connections = client.connections(&user).await.map_err(s)?;
     println!("{}", table::connections(&connections));
     if !args.no_accounts {

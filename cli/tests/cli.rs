@@ -11,6 +11,7 @@ struct Running {
     url: String,
     client_id: String,
     consumer_key: String,
+    api_key: String,
 }
 
 impl Drop for Running {
@@ -38,12 +39,13 @@ fn start_sandbox(extra: &[&str]) -> Running {
     assert!(url[17..].parse::<u16>().unwrap() > 0);
     let client_id = next().strip_prefix("client_id=").unwrap().to_owned();
     let consumer_key = next().strip_prefix("consumer_key=").unwrap().to_owned();
-    assert!(next().starts_with("api_key="));
+    let api_key = next().strip_prefix("api_key=").unwrap().to_owned();
     Running {
         child,
         url,
         client_id,
         consumer_key,
+        api_key,
     }
 }
 
@@ -98,15 +100,59 @@ fn portal_url_rejects_bad_input_before_any_request() {
 }
 
 #[test]
+fn finatic_portal_url_starts_a_session_for_a_new_user() {
+    let sandbox = start_sandbox(&[]);
+    let out = Command::new(BIN)
+        .args([
+            "portal-url",
+            "--provider",
+            "finatic",
+            "--only-broker",
+            "alpaca",
+            "--mode",
+            "dark",
+        ])
+        .env("BROKERLINK_BASE_URL", &sandbox.url)
+        .env("BROKERLINK_API_KEY", &sandbox.api_key)
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    );
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stdout.starts_with(&format!("{}/portal?token=", sandbox.url)),
+        "{stdout}"
+    );
+    assert!(stdout.contains("mode=dark") && stdout.contains("brokers="), "{stdout}");
+    assert!(stderr.contains("session "), "{stderr}");
+    let missing_key = Command::new(BIN)
+        .args(["connections", "--provider", "finatic", "--user-id", "u"])
+        .env_remove("BROKERLINK_API_KEY")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(missing_key.stderr).unwrap();
+    assert!(stderr.starts_with("error: BROKERLINK_API_KEY"), "{stderr}");
+}
+
+#[test]
 fn demo_runs_the_whole_flow() {
-    for username in ["user_good", "user_pending"] {
+    let runs = [
+        ("snaptrade", "user_good", "/snapTrade/redeemToken?token="),
+        ("snaptrade", "user_pending", "/snapTrade/redeemToken?token="),
+        ("finatic", "user_good", "/portal?token="),
+        ("finatic", "user_mfa", "/portal?token="),
+    ];
+    for (provider, username, link) in runs {
         let out = Command::new(BIN)
-            .args(["demo", "--username", username])
+            .args(["demo", "--provider", provider, "--username", username])
             .output()
             .unwrap();
         let stdout = String::from_utf8(out.stdout).unwrap();
-        assert!(out.status.success(), "{username}: {stdout}");
-        assert!(stdout.contains("/snapTrade/redeemToken?token="), "{stdout}");
+        assert!(out.status.success(), "{provider} {username}: {stdout}");
+        assert!(stdout.contains(link), "{stdout}");
+        assert_eq!(provider == "finatic", stdout.contains("user id "), "{stdout}");
         assert!(stdout.contains("Alpaca is active"), "{stdout}");
         assert!(stdout.contains("15363.23 USD"), "{stdout}");
     }
