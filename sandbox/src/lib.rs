@@ -61,7 +61,8 @@ impl Sandbox {
             .merge(admin::router(app.clone()))
             .merge(portal::router(app.clone()))
             .merge(snaptrade::router(app.clone()))
-            .fallback(snaptrade::not_found);
+            .fallback(snaptrade::not_found)
+            .method_not_allowed_fallback(snaptrade::method_not_allowed);
         let routers = server::Routers {
             main: router,
             finatic: finatic::router(app.clone()),

@@ -4,7 +4,7 @@
 use super::envelope::{e_ok, w_ok, w_ok_meta, FinaticError};
 use super::session_from;
 use crate::brokers::{SimBroker, BROKERS};
-use crate::store::{SimConnection, SimStatus, UserRecord};
+use crate::store::{SimConnection, SimStatus};
 use crate::App;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
@@ -12,7 +12,6 @@ use axum::response::Response;
 use axum::routing::{delete, get, post};
 use axum::Router;
 use chrono::{SecondsFormat, Utc};
-use dashmap::mapref::one::RefMut;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::time::Instant;
@@ -104,16 +103,12 @@ fn account_json(c: &SimConnection, a: &crate::store::SimAccount) -> Value {
     })
 }
 
-/// The logged-in user of the request's session, with connection timers settled.
-fn session_owner<'a>(app: &'a App, headers: &HeaderMap) -> Result<RefMut<'a, String, UserRecord>, FinaticError> {
+/// The connections of the session's user, timers settled; none before anyone logged in.
+fn session_connections(app: &App, headers: &HeaderMap) -> Result<Vec<SimConnection>, FinaticError> {
     let session = session_from(app, headers)?;
-    let user_id = session.user_id.ok_or_else(|| {
-        FinaticError::new(
-            401,
-            "SESSION_NOT_AUTHENTICATED",
-            "No user has logged in through this session",
-        )
-    })?;
+    let Some(user_id) = session.user_id else {
+        return Ok(Vec::new());
+    };
     let mut user = app
         .store
         .users
@@ -121,7 +116,7 @@ fn session_owner<'a>(app: &'a App, headers: &HeaderMap) -> Result<RefMut<'a, Str
         .ok_or_else(|| FinaticError::new(404, "USER_NOT_FOUND", "The session's user no longer exists"))?;
     let now = Instant::now();
     user.connections.iter_mut().for_each(|c| c.settle(now));
-    Ok(user)
+    Ok(user.connections.clone())
 }
 
 async fn brokers() -> Response {
@@ -129,19 +124,23 @@ async fn brokers() -> Response {
 }
 
 async fn connections(State(app): State<App>, headers: HeaderMap) -> Response {
-    match session_owner(&app, &headers) {
-        Ok(user) => w_ok(json!(user.connections.iter().map(connection_json).collect::<Vec<_>>())),
+    match session_connections(&app, &headers) {
+        Ok(connections) => w_ok(json!(connections.iter().map(connection_json).collect::<Vec<_>>())),
         Err(e) => e.wrapped(),
     }
 }
 
 async fn disconnect(State(app): State<App>, Path(id): Path<String>, headers: HeaderMap) -> Response {
-    let mut user = match session_owner(&app, &headers) {
-        Ok(user) => user,
+    let not_found = || FinaticError::new(404, "CONNECTION_NOT_FOUND", "No such connection for this user").wrapped();
+    let user_id = match session_from(&app, &headers) {
+        Ok(session) => session.user_id,
         Err(e) => return e.wrapped(),
     };
+    let Some(mut user) = user_id.and_then(|id| app.store.users.get_mut(&id)) else {
+        return not_found();
+    };
     let Some(index) = user.connections.iter().position(|c| c.id == id) else {
-        return FinaticError::new(404, "CONNECTION_NOT_FOUND", "No such connection for this user").wrapped();
+        return not_found();
     };
     user.connections.remove(index);
     drop(user);
@@ -158,16 +157,15 @@ async fn beta_accounts(
     headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    let user = match session_owner(&app, &headers) {
-        Ok(user) => user,
+    let connections = match session_connections(&app, &headers) {
+        Ok(connections) => connections,
         Err(e) => return e.wrapped(),
     };
     let wanted = |c: &&SimConnection| {
         params.get("connection_id").is_none_or(|id| &c.id == id)
             && params.get("broker_id").is_none_or(|b| &broker_id(c.broker) == b)
     };
-    let all: Vec<Value> = user
-        .connections
+    let all: Vec<Value> = connections
         .iter()
         .filter(wanted)
         .flat_map(|c| c.accounts.iter().map(move |a| account_json(c, a)))
@@ -190,12 +188,11 @@ async fn v1_accounts(
     headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    let user = match session_owner(&app, &headers) {
-        Ok(user) => user,
+    let connections = match session_connections(&app, &headers) {
+        Ok(connections) => connections,
         Err(e) => return e.enveloped(),
     };
-    let all: Vec<Value> = user
-        .connections
+    let all: Vec<Value> = connections
         .iter()
         .flat_map(|c| c.accounts.iter().map(move |a| account_json(c, a)))
         .collect();
@@ -205,12 +202,11 @@ async fn v1_accounts(
 }
 
 async fn grants(State(app): State<App>, headers: HeaderMap) -> Response {
-    let user = match session_owner(&app, &headers) {
-        Ok(user) => user,
+    let connections = match session_connections(&app, &headers) {
+        Ok(connections) => connections,
         Err(e) => return e.enveloped(),
     };
-    let grants: Vec<Value> = user
-        .connections
+    let grants: Vec<Value> = connections
         .iter()
         .flat_map(|c| {
             c.accounts.iter().map(move |a| {
@@ -245,15 +241,14 @@ async fn session_detail(State(app): State<App>, Path(id): Path<String>) -> Respo
 }
 
 async fn sync_status(State(app): State<App>, Path(id): Path<String>, headers: HeaderMap) -> Response {
-    let user = match session_owner(&app, &headers) {
-        Ok(user) if session_from(&app, &headers).is_ok_and(|s| s.id == id) => user,
+    let connections = match session_connections(&app, &headers) {
+        Ok(connections) if session_from(&app, &headers).is_ok_and(|s| s.id == id) => connections,
         Ok(_) => {
             return FinaticError::new(403, "SESSION_MISMATCH", "The session header does not match the path").enveloped()
         }
         Err(e) => return e.enveloped(),
     };
-    let accounts: Vec<Value> = user
-        .connections
+    let accounts: Vec<Value> = connections
         .iter()
         .flat_map(|c| {
             let sync = match c.status() {

@@ -80,6 +80,7 @@ impl FinaticError {
             "success": { "data": null },
             "error": {
                 "type": self.error_type(),
+                "category": self.category(),
                 "code": self.code,
                 "message": self.message,
                 "status": self.status,

@@ -49,8 +49,13 @@ pub fn router(app: App) -> Router {
     }
     data::routes(router)
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn(cors))
         .with_state(app)
+}
+
+async fn method_not_allowed() -> Response {
+    FinaticError::new(405, "METHOD_NOT_ALLOWED", "This route does not take that method").wrapped()
 }
 
 async fn not_found() -> Response {

@@ -150,6 +150,10 @@ async fn mark_deprecated(mut response: Response) -> Response {
     response
 }
 
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::new(405, "1012", "Method not allowed")
+}
+
 pub async fn not_found() -> ApiError {
     ApiError::new(404, "1011", "Not found")
 }

@@ -200,7 +200,7 @@ impl Finatic {
         let (code, category, message, trace_id) = match serde_json::from_slice::<wire::Wrapped>(&reply.body) {
             Ok(w) if w.error.is_some() => {
                 let e = w.error.unwrap_or_else(|| unreachable!());
-                (text(&e.code), e.kind, e.message, w.trace_id)
+                (text(&e.code), e.category.or(e.kind), e.message, w.trace_id)
             }
             _ => match serde_json::from_slice::<wire::Enveloped>(&reply.body) {
                 Ok(env) if !env.errors.is_empty() => {

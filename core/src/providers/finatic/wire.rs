@@ -26,6 +26,7 @@ pub(super) struct WrappedSuccess {
 pub(super) struct WrappedError {
     #[serde(rename = "type")]
     pub kind: Option<String>,
+    pub category: Option<String>,
     pub code: Option<Value>,
     pub message: Option<String>,
 }
