@@ -30,10 +30,12 @@ pub enum ErrorKind {
     Decode,
     /// A bug in brokerlink: a caught panic or a broken invariant.
     Internal,
+    /// A webhook delivery failed verification; `reason()` says how.
+    WebhookInvalid,
 }
 
 impl ErrorKind {
-    pub const ALL: [ErrorKind; 11] = [
+    pub const ALL: [ErrorKind; 12] = [
         ErrorKind::InvalidInput,
         ErrorKind::Unauthorized,
         ErrorKind::NotFound,
@@ -45,6 +47,7 @@ impl ErrorKind {
         ErrorKind::Timeout,
         ErrorKind::Decode,
         ErrorKind::Internal,
+        ErrorKind::WebhookInvalid,
     ];
 
     /// The stable string every binding and conformance transcript uses.
@@ -61,6 +64,7 @@ impl ErrorKind {
             ErrorKind::Timeout => "timeout",
             ErrorKind::Decode => "decode",
             ErrorKind::Internal => "internal",
+            ErrorKind::WebhookInvalid => "webhook_invalid",
         }
     }
 
@@ -105,6 +109,7 @@ struct Inner {
     attempts: u32,
     provider_code: Option<String>,
     provider_category: Option<String>,
+    reason: Option<&'static str>,
     source: Option<Cause>,
 }
 
@@ -122,6 +127,7 @@ impl Error {
             attempts: 0,
             provider_code: None,
             provider_category: None,
+            reason: None,
             source: None,
         }))
     }
@@ -174,6 +180,14 @@ impl Error {
         self
     }
 
+    /// A `webhook_invalid` error with its reason (`missing_header`, `malformed_header`,
+    /// `no_matching_signature`, `timestamp_out_of_tolerance`, `invalid_payload`).
+    pub fn webhook_invalid(reason: &'static str, message: impl Into<String>) -> Self {
+        let mut error = Error::new(ErrorKind::WebhookInvalid, message);
+        error.0.reason = Some(reason);
+        error
+    }
+
     pub fn with_source(mut self, source: impl StdError + Send + Sync + 'static) -> Self {
         self.0.source = Some(Box::new(source));
         self
@@ -215,6 +229,11 @@ impl Error {
     /// The provider's own error code (SnapTrade `code`, Finatic `code`).
     pub fn provider_code(&self) -> Option<&str> {
         self.0.provider_code.as_deref()
+    }
+
+    /// Why a webhook failed verification (only for `webhook_invalid`).
+    pub fn reason(&self) -> Option<&'static str> {
+        self.0.reason
     }
 
     /// The provider's error category, where it has one (Finatic: `AUTHENTICATION`, …).
@@ -263,6 +282,7 @@ impl fmt::Debug for Error {
             .field("attempts", &inner.attempts)
             .field("provider_code", &inner.provider_code)
             .field("provider_category", &inner.provider_category)
+            .field("reason", &inner.reason)
             .field("source", &inner.source)
             .finish()
     }

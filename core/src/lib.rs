@@ -26,6 +26,7 @@ pub mod signing;
 mod types;
 mod validate;
 mod wait;
+mod webhooks;
 
 pub use client::{Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT};
 pub use error::{Error, ErrorKind, Result};
@@ -42,3 +43,6 @@ pub use types::{
     SessionStatus, UserCredentials,
 };
 pub use wait::WaitOptions;
+pub use webhooks::{
+    sign_webhook, verify_webhook, WebhookEvent, WebhookEventKind, WebhookOptions, WebhookSigner, DEFAULT_TOLERANCE,
+};

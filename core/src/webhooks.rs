@@ -1,0 +1,583 @@
+//! Verifying webhook deliveries from their raw bytes (SnapTrade's canonical-JSON `Signature`,
+//! Standard Webhooks headers, Finatic's `X-Finatic-Signature`) into typed events, and signing
+//! test deliveries.
+
+use crate::error::{Error, Result};
+use crate::providers::parse_timestamp;
+use crate::secret::Secret;
+use crate::signing::{canonical_json, constant_time_eq, hmac_base64, hmac_sha256, NonAscii};
+use crate::types::ProviderKind;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use std::fmt::Write as _;
+use std::time::Duration;
+
+/// Standard Webhooks' replay window.
+pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);
+const WHSEC_PREFIX: &str = "whsec_";
+
+/// How strictly to verify.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookOptions {
+    /// Allowed distance between `webhook-timestamp` and now (Standard Webhooks only).
+    pub tolerance: Duration,
+    /// Reject events whose own `eventTimestamp` is older than this. Off by default: SnapTrade
+    /// retries arrive 30 minutes and more after the event.
+    pub max_event_age: Option<Duration>,
+    /// The clock to check against; `None` is the system clock (tests pass a fixed instant).
+    pub now: Option<DateTime<Utc>>,
+}
+
+impl Default for WebhookOptions {
+    fn default() -> Self {
+        WebhookOptions {
+            tolerance: DEFAULT_TOLERANCE,
+            max_event_age: None,
+            now: None,
+        }
+    }
+}
+
+/// What happened, with the connection events of both providers on one scale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum WebhookEventKind {
+    UserRegistered,
+    UserDeleted,
+    ConnectionAttempted,
+    ConnectionAdded,
+    ConnectionDeleted,
+    /// The connection needs the user to reconnect (SnapTrade `CONNECTION_BROKEN`, Finatic
+    /// `connection.reauth.required`).
+    ConnectionBroken,
+    ConnectionFixed,
+    ConnectionUpdated,
+    ConnectionFailed,
+    NewAccountAvailable,
+    AccountTransactionsInitialUpdate,
+    AccountTransactionsUpdated,
+    AccountRemoved,
+    AccountHoldingsUpdated,
+    /// A type brokerlink does not know; read `event_type` and `raw`.
+    Unknown,
+}
+
+impl WebhookEventKind {
+    pub fn as_str(self) -> &'static str {
+        use WebhookEventKind::*;
+        match self {
+            UserRegistered => "user_registered",
+            UserDeleted => "user_deleted",
+            ConnectionAttempted => "connection_attempted",
+            ConnectionAdded => "connection_added",
+            ConnectionDeleted => "connection_deleted",
+            ConnectionBroken => "connection_broken",
+            ConnectionFixed => "connection_fixed",
+            ConnectionUpdated => "connection_updated",
+            ConnectionFailed => "connection_failed",
+            NewAccountAvailable => "new_account_available",
+            AccountTransactionsInitialUpdate => "account_transactions_initial_update",
+            AccountTransactionsUpdated => "account_transactions_updated",
+            AccountRemoved => "account_removed",
+            AccountHoldingsUpdated => "account_holdings_updated",
+            Unknown => "unknown",
+        }
+    }
+
+    fn from_event_type(provider: ProviderKind, event_type: &str) -> Self {
+        use WebhookEventKind::*;
+        match (provider, event_type) {
+            (ProviderKind::SnapTrade, t) => match t {
+                "USER_REGISTERED" => UserRegistered,
+                "USER_DELETED" => UserDeleted,
+                "CONNECTION_ATTEMPTED" => ConnectionAttempted,
+                "CONNECTION_ADDED" => ConnectionAdded,
+                "CONNECTION_DELETED" => ConnectionDeleted,
+                "CONNECTION_BROKEN" => ConnectionBroken,
+                "CONNECTION_FIXED" => ConnectionFixed,
+                "CONNECTION_UPDATED" => ConnectionUpdated,
+                "CONNECTION_FAILED" => ConnectionFailed,
+                "NEW_ACCOUNT_AVAILABLE" => NewAccountAvailable,
+                "ACCOUNT_TRANSACTIONS_INITIAL_UPDATE" => AccountTransactionsInitialUpdate,
+                "ACCOUNT_TRANSACTIONS_UPDATED" => AccountTransactionsUpdated,
+                "ACCOUNT_REMOVED" => AccountRemoved,
+                "ACCOUNT_HOLDINGS_UPDATED" => AccountHoldingsUpdated,
+                _ => Unknown,
+            },
+            (ProviderKind::Finatic, t) => match t {
+                "account.grant.created" => ConnectionAdded,
+                "account.grant.updated" => ConnectionUpdated,
+                "account.grant.revoked" => ConnectionDeleted,
+                "connection.reauth.required" => ConnectionBroken,
+                "account.sync.succeeded" => AccountHoldingsUpdated,
+                "account.sync.failed" => ConnectionFailed,
+                _ => Unknown,
+            },
+        }
+    }
+}
+
+/// A verified delivery.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WebhookEvent {
+    /// Stable across retries of one event: de-duplicate on it.
+    pub id: String,
+    pub provider: ProviderKind,
+    pub kind: WebhookEventKind,
+    /// The provider's own type (`CONNECTION_ADDED`, `account.grant.created`).
+    pub event_type: String,
+    pub user_id: Option<String>,
+    pub connection_id: Option<String>,
+    pub account_id: Option<String>,
+    pub broker: Option<String>,
+    /// SnapTrade's `connectionAttemptedResult`, e.g. `SUCCESS`, `INVALID_MFA_CODE`.
+    pub result: Option<String>,
+    pub occurred_at: Option<DateTime<Utc>>,
+    /// The whole payload as received.
+    pub raw: Value,
+}
+
+/// Headers looked up case-insensitively.
+struct Headers<'a>(Vec<(String, &'a str)>);
+
+impl<'a> Headers<'a> {
+    fn new<I, K, V>(headers: I) -> Self
+    where
+        I: IntoIterator<Item = (K, &'a V)>,
+        K: AsRef<str>,
+        V: AsRef<str> + ?Sized + 'a,
+    {
+        Headers(
+            headers
+                .into_iter()
+                .map(|(k, v)| (k.as_ref().to_ascii_lowercase(), v.as_ref()))
+                .collect(),
+        )
+    }
+
+    fn get(&self, name: &str) -> Option<&'a str> {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| *v)
+    }
+}
+
+/// One way a delivery can be signed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scheme {
+    StandardWebhooks,
+    SnapTrade,
+    Finatic,
+}
+
+/// Verifies a delivery from the exact bytes received and its headers, against any of
+/// `secrets` (so a rotation can accept old and new), and returns the typed event.
+/// `whsec_…` secrets verify Standard Webhooks headers; other secrets verify the provider's own
+/// header (SnapTrade: the consumer key; Finatic: the subscription secret).
+pub fn verify_webhook<'a, I, K, V>(
+    raw_body: &[u8],
+    headers: I,
+    secrets: &[Secret],
+    options: &WebhookOptions,
+) -> Result<WebhookEvent>
+where
+    I: IntoIterator<Item = (K, &'a V)>,
+    K: AsRef<str>,
+    V: AsRef<str> + ?Sized + 'a,
+{
+    let headers = Headers::new(headers);
+    if secrets.is_empty() {
+        return Err(Error::invalid_input("secrets", "give at least one secret"));
+    }
+    let now = options.now.unwrap_or_else(Utc::now);
+    let present: Vec<Scheme> = [
+        (Scheme::StandardWebhooks, headers.get("webhook-signature").is_some()),
+        (Scheme::SnapTrade, headers.get("signature").is_some()),
+        (Scheme::Finatic, headers.get("x-finatic-signature").is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(scheme, here)| here.then_some(scheme))
+    .collect();
+    let usable: Vec<Scheme> = present
+        .iter()
+        .copied()
+        .filter(|s| secrets.iter().any(|secret| secret_fits(*s, secret)))
+        .collect();
+    if usable.is_empty() {
+        let wanted = if secrets.iter().any(|s| s.expose().starts_with(WHSEC_PREFIX)) {
+            "webhook-id/webhook-timestamp/webhook-signature"
+        } else {
+            "Signature or X-Finatic-Signature"
+        };
+        return Err(Error::webhook_invalid(
+            "missing_header",
+            format!("no {wanted} header for the secrets given"),
+        ));
+    }
+    let mut outcome = Err(Error::webhook_invalid(
+        "no_matching_signature",
+        "no signature matches any of the secrets",
+    ));
+    for scheme in usable {
+        match check_scheme(scheme, raw_body, &headers, secrets, options.tolerance, now) {
+            Ok(()) => {
+                outcome = Ok(scheme);
+                break;
+            }
+            // A more specific reason than "no match" wins.
+            Err(e) if e.reason() != Some("no_matching_signature") => outcome = Err(e),
+            Err(_) => {}
+        }
+    }
+    let scheme = outcome?;
+    let event = parse_event(raw_body, &headers, scheme)?;
+    if let (Some(max_age), Some(at)) = (options.max_event_age, event.occurred_at) {
+        let age = (now - at).to_std().unwrap_or_default();
+        if age > max_age {
+            return Err(Error::webhook_invalid(
+                "timestamp_out_of_tolerance",
+                format!(
+                    "the event is {}s old; the limit is {}s",
+                    age.as_secs(),
+                    max_age.as_secs()
+                ),
+            ));
+        }
+    }
+    Ok(event)
+}
+
+fn secret_fits(scheme: Scheme, secret: &Secret) -> bool {
+    (scheme == Scheme::StandardWebhooks) == secret.expose().starts_with(WHSEC_PREFIX)
+}
+
+fn check_scheme(
+    scheme: Scheme,
+    body: &[u8],
+    headers: &Headers<'_>,
+    secrets: &[Secret],
+    tolerance: Duration,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let secrets = secrets.iter().filter(|s| secret_fits(scheme, s));
+    let matched = match scheme {
+        Scheme::StandardWebhooks => {
+            let id = headers
+                .get("webhook-id")
+                .ok_or_else(|| Error::webhook_invalid("missing_header", "webhook-id is missing"))?;
+            let stamp = headers
+                .get("webhook-timestamp")
+                .ok_or_else(|| Error::webhook_invalid("missing_header", "webhook-timestamp is missing"))?;
+            let seconds: i64 = stamp
+                .trim()
+                .parse()
+                .map_err(|_| Error::webhook_invalid("malformed_header", "webhook-timestamp is not Unix seconds"))?;
+            let skew = (now.timestamp() - seconds).unsigned_abs();
+            if skew > tolerance.as_secs() {
+                return Err(Error::webhook_invalid(
+                    "timestamp_out_of_tolerance",
+                    format!(
+                        "webhook-timestamp is {skew}s away from now; the tolerance is {}s",
+                        tolerance.as_secs()
+                    ),
+                ));
+            }
+            let offered = standard_signatures(headers.get("webhook-signature").unwrap_or_default())?;
+            let mut signed = Vec::with_capacity(body.len() + 64);
+            signed.extend_from_slice(format!("{id}.{seconds}.").as_bytes());
+            signed.extend_from_slice(body);
+            let mut any = false;
+            for secret in secrets {
+                let key = whsec_key(secret)?;
+                let expected = hmac_sha256(&key, &signed);
+                any |= offered.iter().any(|sig| constant_time_eq(sig, &expected));
+            }
+            any
+        }
+        Scheme::SnapTrade => {
+            let offered = headers.get("signature").unwrap_or_default().trim();
+            // SnapTrade signs its canonical JSON of the payload, not the bytes on the wire.
+            let value: Value = serde_json::from_slice(body)
+                .map_err(|e| Error::webhook_invalid("invalid_payload", format!("the body is not JSON: {e}")))?;
+            let canonical = canonical_json(&value, NonAscii::Escape);
+            secrets.into_iter().any(|secret| {
+                let expected = hmac_base64(secret.expose().as_bytes(), canonical.as_bytes());
+                constant_time_eq(expected.as_bytes(), offered.as_bytes())
+            })
+        }
+        Scheme::Finatic => {
+            let header = headers.get("x-finatic-signature").unwrap_or_default().trim();
+            let hex = header.strip_prefix("sha256=").ok_or_else(|| {
+                Error::webhook_invalid("malformed_header", "X-Finatic-Signature must be sha256=<hex>")
+            })?;
+            let offered = decode_hex(hex)
+                .ok_or_else(|| Error::webhook_invalid("malformed_header", "X-Finatic-Signature is not hex"))?;
+            secrets
+                .into_iter()
+                .any(|secret| constant_time_eq(&hmac_sha256(secret.expose().as_bytes(), body), &offered))
+        }
+    };
+    if matched {
+        Ok(())
+    } else {
+        Err(Error::webhook_invalid(
+            "no_matching_signature",
+            "no signature matches any of the secrets",
+        ))
+    }
+}
+
+/// `v1,<base64> v1,<base64> …`; other versions are ignored, as the spec says.
+fn standard_signatures(header: &str) -> Result<Vec<Vec<u8>>> {
+    let mut signatures = Vec::new();
+    for part in header.split_whitespace() {
+        let (version, signature) = part.split_once(',').ok_or_else(|| {
+            Error::webhook_invalid("malformed_header", "webhook-signature entries look like v1,<base64>")
+        })?;
+        if version == "v1" {
+            let bytes = BASE64
+                .decode(signature)
+                .map_err(|_| Error::webhook_invalid("malformed_header", "a webhook-signature is not base64"))?;
+            signatures.push(bytes);
+        }
+    }
+    if signatures.is_empty() {
+        return Err(Error::webhook_invalid(
+            "malformed_header",
+            "webhook-signature has no v1 signature",
+        ));
+    }
+    Ok(signatures)
+}
+
+fn whsec_key(secret: &Secret) -> Result<Vec<u8>> {
+    let encoded = secret.expose().trim_start_matches(WHSEC_PREFIX);
+    BASE64
+        .decode(encoded)
+        .map_err(|_| Error::invalid_input("secrets", "a whsec_ secret must be whsec_ followed by base64"))
+}
+
+fn decode_hex(hex: &str) -> Option<Vec<u8>> {
+    if !hex.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+fn text(value: &Value, keys: &[&str]) -> Option<String> {
+    keys.iter().find_map(|k| match value.get(*k)? {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    })
+}
+
+fn parse_event(body: &[u8], headers: &Headers<'_>, scheme: Scheme) -> Result<WebhookEvent> {
+    let raw: Value = serde_json::from_slice(body)
+        .map_err(|e| Error::webhook_invalid("invalid_payload", format!("the body is not JSON: {e}")))?;
+    if !raw.is_object() {
+        return Err(Error::webhook_invalid(
+            "invalid_payload",
+            "the body is not a JSON object",
+        ));
+    }
+    // Finatic's payloads say `type`/`event`; SnapTrade's say `eventType`.
+    let finatic = scheme == Scheme::Finatic
+        || raw.get("eventType").is_none() && (raw.get("type").is_some() || raw.get("event").is_some());
+    let provider = if finatic {
+        ProviderKind::Finatic
+    } else {
+        ProviderKind::SnapTrade
+    };
+    let event_type = text(&raw, &["eventType", "type", "event"])
+        .ok_or_else(|| Error::webhook_invalid("invalid_payload", "the payload names no event type"))?;
+    let data = raw.get("data").filter(|d| d.is_object()).unwrap_or(&raw);
+    let field = |keys: &[&str]| text(&raw, keys).or_else(|| text(data, keys));
+    let id = field(&["webhookId", "eventId", "id"])
+        .or_else(|| headers.get("webhook-id").map(str::to_owned))
+        .ok_or_else(|| Error::webhook_invalid("invalid_payload", "the payload has no event id"))?;
+    Ok(WebhookEvent {
+        id,
+        provider,
+        kind: WebhookEventKind::from_event_type(provider, &event_type),
+        event_type,
+        user_id: field(&["userId", "user_id"]),
+        connection_id: field(&["brokerageAuthorizationId", "connectionId", "connection_id"]),
+        account_id: field(&["accountId", "account_id"]),
+        broker: field(&["brokerageId", "brokerId", "broker_id"]),
+        result: field(&["connectionAttemptedResult"]),
+        occurred_at: field(&["eventTimestamp", "createdAt", "created_at", "timestamp"])
+            .and_then(|t| parse_timestamp(&t)),
+        raw,
+    })
+}
+
+/// Which signatures `sign_webhook` adds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WebhookSigner {
+    /// SnapTrade's `Signature` over canonical JSON, keyed by the consumer key.
+    SnapTrade { consumer_key: Secret },
+    /// Standard Webhooks headers, keyed by a `whsec_` secret.
+    Standard { secret: Secret, id: String, timestamp: i64 },
+    /// Finatic's `X-Finatic-Signature`.
+    Finatic { secret: Secret },
+}
+
+/// Builds the headers of a valid delivery of `body`, for users' own tests.
+pub fn sign_webhook(body: &[u8], signer: &WebhookSigner) -> Result<Vec<(String, String)>> {
+    Ok(match signer {
+        WebhookSigner::SnapTrade { consumer_key } => {
+            let value: Value =
+                serde_json::from_slice(body).map_err(|e| Error::invalid_input("body", format!("is not JSON: {e}")))?;
+            let canonical = canonical_json(&value, NonAscii::Escape);
+            vec![(
+                "Signature".into(),
+                hmac_base64(consumer_key.expose().as_bytes(), canonical.as_bytes()),
+            )]
+        }
+        WebhookSigner::Standard { secret, id, timestamp } => {
+            let key = whsec_key(secret)?;
+            let mut signed = format!("{id}.{timestamp}.").into_bytes();
+            signed.extend_from_slice(body);
+            vec![
+                ("webhook-id".into(), id.clone()),
+                ("webhook-timestamp".into(), timestamp.to_string()),
+                (
+                    "webhook-signature".into(),
+                    format!("v1,{}", BASE64.encode(hmac_sha256(&key, &signed))),
+                ),
+            ]
+        }
+        WebhookSigner::Finatic { secret } => {
+            let mut hex = String::with_capacity(71);
+            hex.push_str("sha256=");
+            for byte in hmac_sha256(secret.expose().as_bytes(), body) {
+                let _ = write!(hex, "{byte:02x}");
+            }
+            vec![("X-Finatic-Signature".into(), hex)]
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    const VECTOR_BODY: &str = r#"{"clientId":"TEST","eventTimestamp":"2026-01-01T00:00:00.000000+00:00","eventType":"USER_REGISTERED","userId":"u1","webhookId":"00000000-0000-0000-0000-000000000001"}"#;
+
+    fn pairs(headers: &[(String, String)]) -> Vec<(&str, &str)> {
+        headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+    }
+
+    #[test]
+    fn the_notes_snaptrade_vector() {
+        let key = Secret::new("test-consumer-key");
+        let headers = [("Signature", "9ZYJbBLz9F7q25SLrs/NLjgmRMoueNEA5sbQcW0ME1c=")];
+        let event = verify_webhook(VECTOR_BODY.as_bytes(), headers, &[key], &WebhookOptions::default()).unwrap();
+        assert_eq!(event.kind, WebhookEventKind::UserRegistered);
+        assert_eq!(event.id, "00000000-0000-0000-0000-000000000001");
+        assert_eq!(event.user_id.as_deref(), Some("u1"));
+        // Reordered keys and whitespace still verify: SnapTrade signs the parsed payload.
+        let reordered = r#"{ "userId": "u1", "eventType": "USER_REGISTERED", "clientId": "TEST", "webhookId": "00000000-0000-0000-0000-000000000001", "eventTimestamp": "2026-01-01T00:00:00.000000+00:00" }"#;
+        let headers = [("SIGNATURE", "9ZYJbBLz9F7q25SLrs/NLjgmRMoueNEA5sbQcW0ME1c=")];
+        assert!(verify_webhook(
+            reordered.as_bytes(),
+            headers,
+            &[Secret::new("test-consumer-key")],
+            &WebhookOptions::default()
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn standard_webhooks_rotation_and_tolerance() {
+        let old = Secret::new(format!("whsec_{}", BASE64.encode(b"old-secret-bytes")));
+        let new = Secret::new(format!("whsec_{}", BASE64.encode(b"new-secret-bytes")));
+        let now = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        let body = br#"{"eventType":"CONNECTION_ADDED","webhookId":"w1","brokerageAuthorizationId":"c1"}"#;
+        let signer = WebhookSigner::Standard {
+            secret: new.clone(),
+            id: "msg_1".into(),
+            timestamp: now.timestamp(),
+        };
+        let signed = sign_webhook(body, &signer).unwrap();
+        let options = WebhookOptions {
+            now: Some(now),
+            ..WebhookOptions::default()
+        };
+        let event = verify_webhook(body, pairs(&signed), &[old.clone(), new.clone()], &options).unwrap();
+        assert_eq!(event.kind, WebhookEventKind::ConnectionAdded);
+        assert_eq!(event.connection_id.as_deref(), Some("c1"));
+        let err = verify_webhook(body, pairs(&signed), &[old.clone()], &options).unwrap_err();
+        assert_eq!(err.reason(), Some("no_matching_signature"));
+        let late = WebhookOptions {
+            now: Some(now + chrono::Duration::seconds(301)),
+            ..WebhookOptions::default()
+        };
+        let err = verify_webhook(body, pairs(&signed), &[new.clone()], &late).unwrap_err();
+        assert_eq!(err.reason(), Some("timestamp_out_of_tolerance"));
+        let mut tampered = body.to_vec();
+        tampered[20] ^= 1;
+        let err = verify_webhook(&tampered, pairs(&signed), &[new], &options).unwrap_err();
+        assert_eq!(err.reason(), Some("no_matching_signature"));
+    }
+
+    #[test]
+    fn finatic_signature_and_event_mapping() {
+        let secret = Secret::new("fin-secret");
+        let body = br#"{"id":"evt_1","type":"account.grant.created","data":{"userId":"u9","accountId":"a1"}}"#;
+        let signed = sign_webhook(body, &WebhookSigner::Finatic { secret: secret.clone() }).unwrap();
+        let event = verify_webhook(body, pairs(&signed), &[secret], &WebhookOptions::default()).unwrap();
+        assert_eq!(
+            (event.provider, event.kind),
+            (ProviderKind::Finatic, WebhookEventKind::ConnectionAdded)
+        );
+        assert_eq!(
+            (event.user_id.as_deref(), event.account_id.as_deref()),
+            (Some("u9"), Some("a1"))
+        );
+    }
+
+    #[test]
+    fn failures_name_their_reason() {
+        let key = Secret::new("k");
+        let opts = WebhookOptions::default();
+        let reason = |r: Result<WebhookEvent>| r.unwrap_err().reason();
+        assert_eq!(
+            reason(verify_webhook(b"{}", [("x", "y")], &[key.clone()], &opts)),
+            Some("missing_header")
+        );
+        let bad = [("X-Finatic-Signature", "md5=abc")];
+        assert_eq!(
+            reason(verify_webhook(b"{}", bad, &[key.clone()], &opts)),
+            Some("malformed_header")
+        );
+        let signed = sign_webhook(
+            b"[1]",
+            &WebhookSigner::SnapTrade {
+                consumer_key: key.clone(),
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            reason(verify_webhook(b"[1]", pairs(&signed), &[key.clone()], &opts)),
+            Some("invalid_payload")
+        );
+        let unknown = br#"{"eventType":"SOMETHING_NEW","webhookId":"w"}"#;
+        let signed = sign_webhook(
+            unknown,
+            &WebhookSigner::SnapTrade {
+                consumer_key: key.clone(),
+            },
+        )
+        .unwrap();
+        let event = verify_webhook(unknown, pairs(&signed), &[key], &opts).unwrap();
+        assert_eq!(
+            (event.kind, event.event_type.as_str()),
+            (WebhookEventKind::Unknown, "SOMETHING_NEW")
+        );
+    }
+}
