@@ -511,13 +511,13 @@ mod tests {
         let event = verify_webhook(body, pairs(&signed), &[old.clone(), new.clone()], &options).unwrap();
         assert_eq!(event.kind, WebhookEventKind::ConnectionAdded);
         assert_eq!(event.connection_id.as_deref(), Some("c1"));
-        let err = verify_webhook(body, pairs(&signed), &[old.clone()], &options).unwrap_err();
+        let err = verify_webhook(body, pairs(&signed), std::slice::from_ref(&old), &options).unwrap_err();
         assert_eq!(err.reason(), Some("no_matching_signature"));
         let late = WebhookOptions {
             now: Some(now + chrono::Duration::seconds(301)),
             ..WebhookOptions::default()
         };
-        let err = verify_webhook(body, pairs(&signed), &[new.clone()], &late).unwrap_err();
+        let err = verify_webhook(body, pairs(&signed), std::slice::from_ref(&new), &late).unwrap_err();
         assert_eq!(err.reason(), Some("timestamp_out_of_tolerance"));
         let mut tampered = body.to_vec();
         tampered[20] ^= 1;
@@ -547,12 +547,12 @@ mod tests {
         let opts = WebhookOptions::default();
         let reason = |r: Result<WebhookEvent>| r.unwrap_err().reason();
         assert_eq!(
-            reason(verify_webhook(b"{}", [("x", "y")], &[key.clone()], &opts)),
+            reason(verify_webhook(b"{}", [("x", "y")], std::slice::from_ref(&key), &opts)),
             Some("missing_header")
         );
         let bad = [("X-Finatic-Signature", "md5=abc")];
         assert_eq!(
-            reason(verify_webhook(b"{}", bad, &[key.clone()], &opts)),
+            reason(verify_webhook(b"{}", bad, std::slice::from_ref(&key), &opts)),
             Some("malformed_header")
         );
         let signed = sign_webhook(
@@ -563,7 +563,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            reason(verify_webhook(b"[1]", pairs(&signed), &[key.clone()], &opts)),
+            reason(verify_webhook(b"[1]", pairs(&signed), std::slice::from_ref(&key), &opts)),
             Some("invalid_payload")
         );
         let unknown = br#"{"eventType":"SOMETHING_NEW","webhookId":"w"}"#;
