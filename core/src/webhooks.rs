@@ -246,8 +246,15 @@ where
     Ok(event)
 }
 
+/// `whsec_` secrets sign Standard Webhooks headers, never SnapTrade's (whose key is the
+/// consumer key); Finatic subscription secrets may have any form.
 fn secret_fits(scheme: Scheme, secret: &Secret) -> bool {
-    (scheme == Scheme::StandardWebhooks) == secret.expose().starts_with(WHSEC_PREFIX)
+    let whsec = secret.expose().starts_with(WHSEC_PREFIX);
+    match scheme {
+        Scheme::StandardWebhooks => whsec,
+        Scheme::SnapTrade => !whsec,
+        Scheme::Finatic => true,
+    }
 }
 
 fn check_scheme(
@@ -531,6 +538,9 @@ mod tests {
         let body = br#"{"id":"evt_1","type":"account.grant.created","data":{"userId":"u9","accountId":"a1"}}"#;
         let signed = sign_webhook(body, &WebhookSigner::Finatic { secret: secret.clone() }).unwrap();
         let event = verify_webhook(body, pairs(&signed), &[secret], &WebhookOptions::default()).unwrap();
+        let whsec = Secret::new(format!("whsec_{}", BASE64.encode(b"k")));
+        let signed = sign_webhook(body, &WebhookSigner::Finatic { secret: whsec.clone() }).unwrap();
+        assert!(verify_webhook(body, pairs(&signed), &[whsec], &WebhookOptions::default()).is_ok());
         assert_eq!(
             (event.provider, event.kind),
             (ProviderKind::Finatic, WebhookEventKind::ConnectionAdded)
@@ -563,7 +573,12 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            reason(verify_webhook(b"[1]", pairs(&signed), std::slice::from_ref(&key), &opts)),
+            reason(verify_webhook(
+                b"[1]",
+                pairs(&signed),
+                std::slice::from_ref(&key),
+                &opts
+            )),
             Some("invalid_payload")
         );
         let unknown = br#"{"eventType":"SOMETHING_NEW","webhookId":"w"}"#;

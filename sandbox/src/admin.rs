@@ -3,7 +3,8 @@
 
 use crate::faults::FaultRule;
 use crate::flow::{self, Outcome};
-use crate::store::{SimConnection, SimStatus, Store};
+use crate::store::{Protocol, SimConnection, SimStatus, Store};
+use crate::webhooks::{check_target, Endpoint, Happening};
 use crate::App;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -21,6 +22,11 @@ pub fn router(app: App) -> Router {
             "/_sandbox/faults",
             post(add_fault).delete(clear_faults).get(list_faults),
         )
+        .route("/_sandbox/webhooks", post(add_webhook_route).get(list_webhooks))
+        .route("/_sandbox/webhooks/deliveries", get(deliveries))
+        .route("/_sandbox/webhooks/deliveries/{id}/replay", post(replay))
+        .route("/_sandbox/webhooks/{id}", axum::routing::delete(remove_webhook))
+        .route("/_sandbox/webhooks/{id}/rotate", post(rotate_webhook))
         .route("/_sandbox/reset", post(reset))
         .route("/_sandbox/state", get(state))
         .with_state(app)
@@ -120,10 +126,18 @@ pub fn change_connection(store: &Store, id: &str, action: &str) -> Result<Value,
             c.pending_until = None;
             c.disabled_at = Some(now);
             c.updated_at = now;
-            Ok(connection_view(c, c.status()))
+            let view = connection_view(c, c.status());
+            store.emit(
+                user.protocol,
+                &user.user_id,
+                Some(&user.connections[index]),
+                Happening::Broken,
+            );
+            Ok(view)
         }
         "remove" => {
             let c = user.connections.remove(index);
+            store.emit(user.protocol, &user.user_id, Some(&c), Happening::Deleted);
             Ok(connection_view(&c, SimStatus::Removed))
         }
         other => Err(format!("unknown action {other:?}: use disable, expire or remove")),
@@ -157,6 +171,86 @@ async fn clear_faults(State(app): State<App>) -> Json<Value> {
 
 async fn list_faults(State(app): State<App>) -> Json<Value> {
     Json(json!({ "armed": app.store.faults.ids() }))
+}
+
+/// `POST /_sandbox/webhooks`: where to deliver, which provider's events, which types.
+#[derive(Debug, Clone, Deserialize)]
+pub struct NewWebhook {
+    pub url: String,
+    #[serde(default)]
+    pub provider: Option<String>,
+    #[serde(default)]
+    pub event_types: Option<Vec<String>>,
+}
+
+/// Registers an endpoint; deliveries go to loopback or explicitly allowed hosts only.
+pub fn add_webhook(store: &Store, request: &NewWebhook) -> Result<Endpoint, String> {
+    check_target(&request.url, &store.config.webhook_allowed_hosts)?;
+    let provider = match request.provider.as_deref() {
+        None => None,
+        Some("snaptrade") => Some(Protocol::SnapTrade),
+        Some("finatic") => Some(Protocol::Finatic),
+        Some(other) => return Err(format!("unknown provider {other:?}: use snaptrade or finatic")),
+    };
+    Ok(store
+        .webhooks
+        .add_endpoint(request.url.clone(), provider, request.event_types.clone()))
+}
+
+async fn add_webhook_route(State(app): State<App>, body: axum::body::Bytes) -> Response {
+    let request = match serde_json::from_slice::<NewWebhook>(&body) {
+        Ok(request) => request,
+        Err(e) => return admin_error(StatusCode::BAD_REQUEST, format!("not a webhook endpoint: {e}")),
+    };
+    match add_webhook(&app.store, &request) {
+        Ok(endpoint) => Json(json!({ "id": endpoint.id, "secret": endpoint.secret })).into_response(),
+        Err(message) => admin_error(StatusCode::BAD_REQUEST, message),
+    }
+}
+
+async fn list_webhooks(State(app): State<App>) -> Json<Value> {
+    let mut endpoints: Vec<Endpoint> = app.store.webhooks.endpoints.iter().map(|e| e.clone()).collect();
+    endpoints.sort_by(|a, b| a.created_at.cmp(&b.created_at));
+    Json(json!(endpoints))
+}
+
+async fn remove_webhook(State(app): State<App>, Path(id): Path<String>) -> Response {
+    match app.store.webhooks.endpoints.remove(&id) {
+        Some(_) => Json(json!({ "deleted": id })).into_response(),
+        None => admin_error(StatusCode::NOT_FOUND, format!("no webhook endpoint {id}")),
+    }
+}
+
+#[derive(Deserialize)]
+struct Rotate {
+    #[serde(default = "default_grace")]
+    grace_seconds: f64,
+}
+
+fn default_grace() -> f64 {
+    3600.0
+}
+
+async fn rotate_webhook(State(app): State<App>, Path(id): Path<String>, body: axum::body::Bytes) -> Response {
+    let grace = serde_json::from_slice::<Rotate>(&body).map_or(default_grace(), |r| r.grace_seconds);
+    let grace = std::time::Duration::try_from_secs_f64(grace).unwrap_or_default();
+    match app.store.webhooks.rotate(&id, grace) {
+        Some(secret) => {
+            Json(json!({ "id": id, "secret": secret, "grace_seconds": grace.as_secs_f64() })).into_response()
+        }
+        None => admin_error(StatusCode::NOT_FOUND, format!("no webhook endpoint {id}")),
+    }
+}
+
+async fn deliveries(State(app): State<App>) -> Json<Value> {
+    Json(json!(app.store.webhooks.deliveries()))
+}
+
+async fn replay(State(app): State<App>, Path(id): Path<String>) -> Response {
+    match app.store.webhooks.replay(&id) {
+        Some(delivery_id) => Json(json!({ "delivery_id": delivery_id })).into_response(),
+        None => admin_error(StatusCode::NOT_FOUND, format!("no delivery {id}")),
+    }
 }
 
 async fn reset(State(app): State<App>) -> Json<Value> {

@@ -27,6 +27,10 @@ pub struct SandboxConfig {
     pub expiring_after: Duration,
     pub timestamp_window: Duration,
     pub portal_link_lifetime: Duration,
+    /// Pauses between webhook delivery attempts; one retry per entry.
+    pub webhook_retry_delays: Vec<Duration>,
+    /// Hosts other than loopback that webhooks may be delivered to.
+    pub webhook_allowed_hosts: Vec<String>,
     /// How long a Finatic one-time token and session live.
     pub one_time_token_lifetime: Duration,
     pub finatic_session_lifetime: Duration,
@@ -48,6 +52,8 @@ impl Default for SandboxConfig {
             timestamp_window: TIMESTAMP_WINDOW,
             portal_link_lifetime: PORTAL_LINK_LIFETIME,
             refresh_cooldown: Duration::from_secs(10),
+            webhook_retry_delays: vec![Duration::from_secs(1), Duration::from_secs(5), Duration::from_secs(30)],
+            webhook_allowed_hosts: Vec::new(),
             one_time_token_lifetime: Duration::from_secs(90),
             finatic_session_lifetime: Duration::from_secs(30 * 60),
         }

@@ -3,6 +3,7 @@
 
 use crate::brokers::{self, SimBroker};
 use crate::store::{PendingMfa, PortalSession, Protocol, SimAccount, SimConnection, Store, UserRecord};
+use crate::webhooks::Happening;
 use chrono::Utc;
 use serde::Serialize;
 use std::time::Instant;
@@ -184,6 +185,7 @@ pub fn connect(
     };
     match (username, password) {
         ("user_locked", _) => {
+            attempt_failed(store, &session, "UNCAUGHT_ERROR");
             return error(
                 codes::ACCOUNT_LOCKED,
                 403,
@@ -191,10 +193,13 @@ pub fn connect(
                     "Your {} account is locked. Contact {} to unlock it.",
                     broker.name, broker.name
                 ),
-            )
+            );
         }
         ("user_good" | "user_mfa" | "user_pending" | "user_expiring", GOOD_PASSWORD) => {}
-        _ => return error(codes::BAD_CREDENTIALS, 401, "The username or password is incorrect."),
+        _ => {
+            attempt_failed(store, &session, "INVALID_CREDENTIALS");
+            return error(codes::BAD_CREDENTIALS, 401, "The username or password is incorrect.");
+        }
     }
     if username == "user_mfa" {
         if let Some(mut live) = store.portal_sessions.get_mut(token) {
@@ -222,9 +227,31 @@ pub fn submit_mfa(store: &Store, token: &str, code: &str) -> Outcome {
         if let Some(mut live) = store.portal_sessions.get_mut(token) {
             live.mfa = None;
         }
+        attempt_failed(store, &session, "INVALID_MFA_CODE");
         return error(codes::BAD_MFA_CODE, 401, "The verification code is incorrect.");
     }
     establish(store, token, &session, pending.broker, &pending.username, pending.trade)
+}
+
+/// Tells webhooks about a login that failed.
+fn attempt_failed(store: &Store, session: &PortalSession, result: &'static str) {
+    if !session.user_id.is_empty() {
+        store.emit(session.protocol, &session.user_id, None, Happening::Attempted(result));
+    }
+}
+
+/// Tells webhooks about a connection that was just made or repaired.
+fn announce(store: &Store, user: &UserRecord, index: usize, happening: Option<Happening>) {
+    let connection = &user.connections[index];
+    store.emit(
+        user.protocol,
+        &user.user_id,
+        Some(connection),
+        Happening::Attempted("SUCCESS"),
+    );
+    if let Some(happening) = happening {
+        store.emit(user.protocol, &user.user_id, Some(connection), happening);
+    }
 }
 
 /// Creates, de-duplicates or repairs the connection, then spends the link.
@@ -271,6 +298,7 @@ fn establish(
                 return error(codes::BAD_INPUT, 404, "The connection to reconnect no longer exists.");
             };
             if user.connections[index].login != username {
+                attempt_failed(store, session, "DIFFERENT_ACCOUNT");
                 return error(
                     codes::DIFFERENT_ACCOUNT,
                     400,
@@ -286,7 +314,9 @@ fn establish(
     };
     let connection_id = match existing {
         Some(index) => {
+            let was_broken = user.connections[index].disabled || user.connections[index].expired;
             lifecycle(&mut user.connections[index]);
+            announce(store, &user, index, was_broken.then_some(Happening::Fixed));
             user.connections[index].id.clone()
         }
         None => {
@@ -322,6 +352,7 @@ fn establish(
             let id = connection.id.clone();
             store.connection_owner.insert(id.clone(), user.user_id.clone());
             user.connections.push(connection);
+            announce(store, &user, user.connections.len() - 1, Some(Happening::Added));
             id
         }
     };

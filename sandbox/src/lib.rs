@@ -13,12 +13,14 @@ mod ratelimit;
 mod server;
 mod snaptrade;
 mod store;
+mod webhooks;
 
-pub use admin::CompletePortal;
+pub use admin::{CompletePortal, NewWebhook};
 pub use config::{SandboxConfig, DEFAULT_RATE_LIMIT_PER_MINUTE, TIMESTAMP_WINDOW};
 pub use faults::{Fault, FaultRule};
 pub use flow::{MFA_CODE, TEST_CREDENTIALS};
 pub use store::StateCounts;
+pub use webhooks::{Delivery, Endpoint};
 
 use axum::Router;
 use brokerlink::PortalResult;
@@ -46,6 +48,7 @@ pub struct Sandbox {
     app: App,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
+    deliveries: JoinHandle<()>,
 }
 
 impl Sandbox {
@@ -69,10 +72,18 @@ impl Sandbox {
         };
         let (tx, rx) = oneshot::channel();
         let task = tokio::spawn(server::serve(listener, app.clone(), routers, rx));
+        let receiver = app.store.webhooks.take_receiver();
+        let store = app.store.clone();
+        let deliveries = tokio::spawn(async move {
+            if let Some(receiver) = receiver {
+                webhooks::run_deliveries(store, receiver).await;
+            }
+        });
         Ok(Sandbox {
             app,
             shutdown: Some(tx),
             task: Some(task),
+            deliveries,
         })
     }
 
@@ -142,7 +153,33 @@ impl Sandbox {
         admin::change_connection(&self.app.store, connection_id, action)
     }
 
-    /// Empties users, sessions, connections and faults; keeps credentials.
+    /// Registers a webhook endpoint (loopback or an allowed host); returns it with its
+    /// `whsec_` secret.
+    pub fn add_webhook(&self, request: &NewWebhook) -> Result<Endpoint, String> {
+        admin::add_webhook(&self.app.store, request)
+    }
+
+    pub fn remove_webhook(&self, id: &str) -> bool {
+        self.app.store.webhooks.endpoints.remove(id).is_some()
+    }
+
+    /// A new secret for the endpoint; the old one keeps signing beside it for `grace`.
+    pub fn rotate_webhook_secret(&self, id: &str, grace: std::time::Duration) -> Option<String> {
+        self.app.store.webhooks.rotate(id, grace)
+    }
+
+    /// The delivery log, oldest first.
+    pub fn webhook_deliveries(&self) -> Vec<Delivery> {
+        self.app.store.webhooks.deliveries()
+    }
+
+    /// Sends a logged delivery's event again (same event id); returns the new delivery id.
+    pub fn replay_delivery(&self, delivery_id: &str) -> Option<String> {
+        self.app.store.webhooks.replay(delivery_id)
+    }
+
+    /// Empties users, sessions, connections, faults, webhook endpoints and deliveries; keeps
+    /// credentials.
     pub fn reset(&self) {
         self.app.store.reset();
     }
@@ -159,6 +196,7 @@ impl Sandbox {
         if let Some(task) = self.task.take() {
             let _ = task.await;
         }
+        self.deliveries.abort();
     }
 }
 
@@ -167,5 +205,6 @@ impl Drop for Sandbox {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
+        self.deliveries.abort();
     }
 }

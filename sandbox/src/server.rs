@@ -43,6 +43,9 @@ pub(crate) struct Routers {
 pub(crate) async fn serve(listener: TcpListener, app: App, routers: Routers, mut shutdown: oneshot::Receiver<()>) {
     let graceful = GracefulShutdown::new();
     let mut housekeeping = tokio::time::interval(Duration::from_secs(60));
+    // Timed transitions (pending → active, expiring) send webhooks when they happen.
+    let mut timers = tokio::time::interval(Duration::from_millis(100));
+    timers.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
         tokio::select! {
             accepted = listener.accept() => {
@@ -60,6 +63,7 @@ pub(crate) async fn serve(listener: TcpListener, app: App, routers: Routers, mut
                 });
             }
             _ = housekeeping.tick() => app.store.forget_stale_sessions(),
+            _ = timers.tick() => app.store.settle_due(),
             _ = &mut shutdown => break,
         }
     }

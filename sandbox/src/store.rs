@@ -5,6 +5,7 @@ use crate::brokers::SimBroker;
 use crate::config::SandboxConfig;
 use crate::faults::Faults;
 use crate::ratelimit::RateLimiter;
+use crate::webhooks::{Happening, Webhooks};
 use chrono::{DateTime, Utc};
 use dashmap::DashMap;
 use serde::Serialize;
@@ -73,19 +74,24 @@ pub struct SimAccount {
 }
 
 impl SimConnection {
-    /// Applies the time-driven transitions that are due; called before every read.
-    pub fn settle(&mut self, now: Instant) {
+    /// Applies the time-driven transitions that are due; `Store::settle` calls it before
+    /// every read and on a timer, and announces what changed.
+    fn settle(&mut self, now: Instant) -> Vec<Happening> {
+        let mut changes = Vec::new();
         if self.pending_until.is_some_and(|t| t <= now) {
             self.pending_until = None;
             self.updated_at = Utc::now();
+            changes.push(Happening::Activated);
         }
         if self.disable_at.is_some_and(|t| t <= now) {
+            changes.push(Happening::Broken);
             self.disable_at = None;
             self.disabled = !self.breaks_as_expired;
             self.expired = self.breaks_as_expired;
             self.disabled_at = Some(Utc::now());
             self.updated_at = Utc::now();
         }
+        changes
     }
 
     pub fn status(&self) -> SimStatus {
@@ -195,6 +201,7 @@ pub struct Store {
     /// The one company every Finatic session of this sandbox belongs to.
     pub company_id: String,
     pub faults: Faults,
+    pub webhooks: Webhooks,
     pub rate_limiter: RateLimiter,
     requests_served: AtomicU64,
 }
@@ -221,6 +228,7 @@ impl Store {
             finatic_sessions: DashMap::new(),
             company_id: uuid::Uuid::new_v4().to_string(),
             faults: Faults::default(),
+            webhooks: Webhooks::default(),
             requests_served: AtomicU64::new(0),
         }
     }
@@ -237,6 +245,7 @@ impl Store {
         self.one_time_tokens.clear();
         self.finatic_sessions.clear();
         self.faults.clear();
+        self.webhooks.clear();
         self.rate_limiter.clear();
     }
 
@@ -260,9 +269,39 @@ impl Store {
     pub fn with_connection<T>(&self, connection_id: &str, f: impl FnOnce(&mut UserRecord, usize) -> T) -> Option<T> {
         let owner = self.connection_owner.get(connection_id)?.value().clone();
         let mut user = self.users.get_mut(&owner)?;
+        self.settle(&mut user);
         let index = user.connections.iter().position(|c| c.id == connection_id)?;
-        user.connections[index].settle(Instant::now());
         Some(f(&mut user, index))
+    }
+
+    /// Applies due timers to a user's connections and sends the webhooks they cause.
+    pub fn settle(&self, user: &mut UserRecord) {
+        let now = Instant::now();
+        for index in 0..user.connections.len() {
+            for happening in user.connections[index].settle(now) {
+                self.emit(user.protocol, &user.user_id, Some(&user.connections[index]), happening);
+            }
+        }
+    }
+
+    /// Settles every user with a timer due, so timed transitions send their webhooks even
+    /// when nobody reads the connection.
+    pub fn settle_due(&self) {
+        let now = Instant::now();
+        for mut user in self.users.iter_mut() {
+            let due = user
+                .connections
+                .iter()
+                .any(|c| c.pending_until.is_some_and(|t| t <= now) || c.disable_at.is_some_and(|t| t <= now));
+            if due {
+                self.settle(&mut user);
+            }
+        }
+    }
+
+    pub fn emit(&self, protocol: Protocol, user_id: &str, connection: Option<&SimConnection>, happening: Happening) {
+        self.webhooks
+            .emit(&self.config.client_id, protocol, user_id, connection, happening);
     }
 
     /// Drops portal sessions past their lifetime, so a long-running sandbox stays small.

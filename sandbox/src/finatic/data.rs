@@ -5,6 +5,7 @@ use super::envelope::{e_ok, w_ok, w_ok_meta, FinaticError};
 use super::session_from;
 use crate::brokers::{SimBroker, BROKERS};
 use crate::store::{SimConnection, SimStatus};
+use crate::webhooks::Happening;
 use crate::App;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
@@ -14,7 +15,6 @@ use axum::Router;
 use chrono::{SecondsFormat, Utc};
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use std::time::Instant;
 
 pub fn routes(router: Router<App>) -> Router<App> {
     router
@@ -114,8 +114,7 @@ fn session_connections(app: &App, headers: &HeaderMap) -> Result<Vec<SimConnecti
         .users
         .get_mut(&user_id)
         .ok_or_else(|| FinaticError::new(404, "USER_NOT_FOUND", "The session's user no longer exists"))?;
-    let now = Instant::now();
-    user.connections.iter_mut().for_each(|c| c.settle(now));
+    app.store.settle(&mut user);
     Ok(user.connections.clone())
 }
 
@@ -142,7 +141,9 @@ async fn disconnect(State(app): State<App>, Path(id): Path<String>, headers: Hea
     let Some(index) = user.connections.iter().position(|c| c.id == id) else {
         return not_found();
     };
-    user.connections.remove(index);
+    let removed = user.connections.remove(index);
+    app.store
+        .emit(user.protocol, &user.user_id, Some(&removed), Happening::Deleted);
     drop(user);
     app.store.connection_owner.remove(&id);
     w_ok(json!({ "success": true, "message": "Company access to the connection was removed", "connection_id": id }))

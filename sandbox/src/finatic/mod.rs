@@ -3,6 +3,7 @@
 
 mod data;
 mod envelope;
+mod subscriptions;
 
 pub use envelope::FinaticError;
 
@@ -47,7 +48,7 @@ pub fn router(app: App) -> Router {
             .route(&format!("{prefix}/session/portal"), get(portal))
             .route(&format!("{prefix}/session/{{id}}/user"), get(session_user));
     }
-    data::routes(router)
+    subscriptions::routes(data::routes(router))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn(cors))

@@ -6,6 +6,7 @@ mod render;
 
 use crate::brokers::BROKERS;
 use crate::store::{PortalOptions, PortalSession, Protocol, UserRecord};
+use crate::webhooks::Happening;
 use crate::App;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
@@ -99,8 +100,7 @@ fn authed_user<'a>(app: &'a App, params: &Params) -> ApiResult<RefMut<'a, String
     if user.protocol != Protocol::SnapTrade || !constant_time_eq(user.secret.as_bytes(), secret.as_bytes()) {
         return Err(ApiError::bad_user());
     }
-    let now = Instant::now();
-    user.connections.iter_mut().for_each(|c| c.settle(now));
+    app.store.settle(&mut user);
     Ok(user)
 }
 
@@ -200,6 +200,8 @@ async fn register_user(State(app): State<App>, body: Bytes) -> ApiResult {
                 secret: secret.clone(),
                 connections: Vec::new(),
             });
+            app.store
+                .emit(Protocol::SnapTrade, user_id, None, Happening::UserRegistered);
             Ok(Json(json!({ "userId": user_id, "userSecret": secret })))
         }
     }
@@ -219,6 +221,8 @@ async fn delete_user(State(app): State<App>, RawQuery(q): RawQuery) -> ApiResult
         app.store.connection_owner.remove(&connection.id);
     }
     app.store.portal_sessions.retain(|_, s| s.user_id != user_id);
+    app.store
+        .emit(Protocol::SnapTrade, user_id, None, Happening::UserDeleted);
     Ok(Json(json!({
         "status": "deleted",
         "detail": format!("User {user_id} queued for deletion; please wait for webhook for confirmation."),
@@ -396,7 +400,9 @@ async fn connection_detail(State(app): State<App>, Path(id): Path<String>, RawQu
 fn take_connection(app: &App, id: &str, q: Option<String>) -> ApiResult<()> {
     let mut user = authed_user(app, &Params::parse(q))?;
     let index = connection_index(&user, id)?;
-    user.connections.remove(index);
+    let removed = user.connections.remove(index);
+    app.store
+        .emit(Protocol::SnapTrade, &user.user_id, Some(&removed), Happening::Deleted);
     drop(user);
     app.store.connection_owner.remove(id);
     Ok(())
@@ -440,6 +446,12 @@ async fn refresh(State(app): State<App>, Path(id): Path<String>, RawQuery(q): Ra
     }
     connection.last_refresh = Some(Instant::now());
     connection.updated_at = Utc::now();
+    app.store.emit(
+        Protocol::SnapTrade,
+        &user.user_id,
+        Some(&user.connections[index]),
+        Happening::Refreshed,
+    );
     Ok(Json(
         json!({ "detail": format!("Connection {id} scheduled for refresh") }),
     ))
@@ -456,6 +468,12 @@ async fn disable(State(app): State<App>, Path(id): Path<String>, RawQuery(q): Ra
     connection.disable_at = None;
     connection.disabled_at = Some(Utc::now());
     connection.updated_at = Utc::now();
+    app.store.emit(
+        Protocol::SnapTrade,
+        &user.user_id,
+        Some(&user.connections[index]),
+        Happening::Broken,
+    );
     Ok(Json(json!({ "detail": format!("Connection {id} has been disabled") })))
 }
 
