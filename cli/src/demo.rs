@@ -15,6 +15,81 @@ pub struct DemoArgs {
     /// Test login to use on the portal (see the sandbox's test credentials).
     #[arg(long, default_value = "user_good")]
     username: String,
+    /// Use this running sandbox (e.g. one `brokerlink listen` watches) instead of an
+    /// embedded one; credentials from BROKERLINK_CLIENT_ID / _CONSUMER_KEY / _API_KEY.
+    #[arg(long)]
+    base_url: Option<String>,
+}
+
+/// The embedded sandbox, or a running one driven through its admin API.
+enum Target {
+    Embedded(Sandbox),
+    Running { url: String, http: reqwest::Client },
+}
+
+impl Target {
+    fn url(&self) -> &str {
+        match self {
+            Target::Embedded(sandbox) => sandbox.url(),
+            Target::Running { url, .. } => url,
+        }
+    }
+
+    fn builder(&self, finatic: bool) -> Result<brokerlink::ClientBuilder, String> {
+        let env = |name: &str| std::env::var(name).map_err(|_| format!("{name} is required with --base-url"));
+        Ok(match (self, finatic) {
+            (Target::Embedded(s), true) => Client::builder().finatic(s.api_key()),
+            (Target::Embedded(s), false) => Client::builder().snaptrade(s.client_id(), s.consumer_key()),
+            (Target::Running { .. }, true) => Client::builder().finatic(env("BROKERLINK_API_KEY")?),
+            (Target::Running { .. }, false) => {
+                Client::builder().snaptrade(env("BROKERLINK_CLIENT_ID")?, env("BROKERLINK_CONSUMER_KEY")?)
+            }
+        }
+        .base_url(self.url()))
+    }
+
+    /// What a person would do on the portal page, done headlessly.
+    async fn complete(&self, link: &PortalLink, username: &str) -> Result<PortalResult, String> {
+        let request = CompletePortal {
+            url: link.url.clone(),
+            username: username.to_owned(),
+            password: if username == "user_locked" { "any" } else { "pass_good" }.into(),
+            mfa_code: Some(brokerlink_sandbox::MFA_CODE.into()),
+            broker: None,
+            connection_type: None,
+        };
+        match self {
+            Target::Embedded(sandbox) => Ok(sandbox.complete_portal(&request)),
+            Target::Running { url, http } => {
+                let body = serde_json::json!({
+                    "url": request.url, "username": request.username,
+                    "password": request.password, "mfa_code": request.mfa_code,
+                });
+                let answer: serde_json::Value = http
+                    .post(format!("{url}/_sandbox/portal/complete"))
+                    .json(&body)
+                    .send()
+                    .await
+                    .and_then(|r| r.error_for_status())
+                    .map_err(|e| format!("the sandbox's admin API failed: {}", e.without_url()))?
+                    .json()
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let text = |k: &str| answer[k].as_str().map(str::to_owned);
+                Ok(match answer["status"].as_str() {
+                    Some("SUCCESS") => PortalResult::Success {
+                        connection_id: text("connection_id"),
+                        user_id: text("user_id"),
+                    },
+                    _ => PortalResult::Error {
+                        code: text("error_code").unwrap_or_default(),
+                        message: text("detail"),
+                        status_code: answer["status_code"].as_u64().and_then(|n| u16::try_from(n).ok()),
+                    },
+                })
+            }
+        }
+    }
 }
 
 fn e(error: brokerlink::Error) -> String {
@@ -22,18 +97,24 @@ fn e(error: brokerlink::Error) -> String {
 }
 
 pub async fn run(args: DemoArgs) -> Result<(), String> {
-    let sandbox = Sandbox::start(SandboxConfig::default())
-        .await
-        .map_err(|e| format!("could not start the sandbox: {e}"))?;
-    println!("sandbox   {} ({} protocol)", sandbox.url(), args.provider);
+    let target = match &args.base_url {
+        Some(url) => Target::Running {
+            url: url.trim_end_matches('/').to_owned(),
+            http: reqwest::Client::builder()
+                .no_proxy()
+                .build()
+                .map_err(|e| e.to_string())?,
+        },
+        None => Target::Embedded(
+            Sandbox::start(SandboxConfig::default())
+                .await
+                .map_err(|e| format!("could not start the sandbox: {e}"))?,
+        ),
+    };
+    println!("sandbox   {} ({} protocol)", target.url(), args.provider);
     let since = chrono::Utc::now();
     let finatic = args.provider == "finatic";
-    let builder = if finatic {
-        Client::builder().finatic(sandbox.api_key())
-    } else {
-        Client::builder().snaptrade(sandbox.client_id(), sandbox.consumer_key())
-    };
-    let client = builder.base_url(sandbox.url()).build().map_err(e)?;
+    let client = target.builder(finatic)?.build().map_err(e)?;
 
     // SnapTrade: the app registers its user first. Finatic: a session starts from a
     // one-time token, and the user id comes out of the portal login.
@@ -60,7 +141,7 @@ pub async fn run(args: DemoArgs) -> Result<(), String> {
         (link, Who::Registered(user))
     };
     print_link(&link);
-    match complete(&sandbox, &link, &args.username) {
+    match target.complete(&link, &args.username).await? {
         PortalResult::Success { connection_id, .. } => println!(
             "completed portal as {} → connection {}",
             args.username,
@@ -94,26 +175,15 @@ pub async fn run(args: DemoArgs) -> Result<(), String> {
     println!("{}\n", table::connections(&connections));
     let accounts = client.accounts(&user).await.map_err(e)?;
     println!("{}", table::accounts(&accounts));
-    sandbox.shutdown().await;
+    if let Target::Embedded(sandbox) = target {
+        sandbox.shutdown().await;
+    }
     Ok(())
 }
 
 fn print_link(link: &PortalLink) {
     println!("portal    {}", link.url);
     println!("          expires {}", link.expires_at.format("%H:%M:%S UTC"));
-}
-
-/// What a person would do on the portal page, done headlessly.
-fn complete(sandbox: &Sandbox, link: &PortalLink, username: &str) -> PortalResult {
-    let password = if username == "user_locked" { "any" } else { "pass_good" };
-    sandbox.complete_portal(&CompletePortal {
-        url: link.url.clone(),
-        username: username.to_owned(),
-        password: password.into(),
-        mfa_code: Some(brokerlink_sandbox::MFA_CODE.into()),
-        broker: None,
-        connection_type: None,
-    })
 }
 
 /// How the demo knows its end user: registered up front, or learned from the session.

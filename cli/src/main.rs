@@ -1,6 +1,7 @@
 //! The `brokerlink` command: run the sandbox, run the demo, or call an aggregator.
 
 mod demo;
+mod listen;
 mod table;
 
 use brokerlink::{Client, ConnectionType, PortalMode, PortalOptions, UserCredentials};
@@ -30,6 +31,8 @@ enum Command {
     PortalUrl(PortalUrlArgs),
     /// List a user's connections and accounts.
     Connections(ConnectionsArgs),
+    /// Receive a running sandbox's webhooks: verify, print, optionally forward.
+    Listen(listen::ListenArgs),
 }
 
 #[derive(Args, Debug)]
@@ -157,6 +160,7 @@ fn main() -> ExitCode {
             Command::Demo(args) => demo::run(args).await,
             Command::PortalUrl(args) => portal_url(args).await,
             Command::Connections(args) => connections(args).await,
+            Command::Listen(args) => listen::run(args).await,
         }
     });
     match outcome {

@@ -157,3 +157,102 @@ fn demo_runs_the_whole_flow() {
         assert!(stdout.contains("15363.23 USD"), "{stdout}");
     }
 }
+
+/// A one-request HTTP server on loopback that answers 200 and hands back what it received.
+fn capture_one_request() -> (String, std::sync::mpsc::Receiver<String>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/mine", listener.local_addr().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+            .unwrap();
+        let mut request = Vec::new();
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = stream.read(&mut buf) {
+            request.extend_from_slice(&buf[..n]);
+            let text = String::from_utf8_lossy(&request);
+            if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                let length = head
+                    .lines()
+                    .find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("content-length:")
+                            .map(|v| v.trim().parse().unwrap_or(0))
+                    })
+                    .unwrap_or(0);
+                if body.len() >= length {
+                    break;
+                }
+            }
+            if n == 0 {
+                break;
+            }
+        }
+        let _ = stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+        let _ = tx.send(String::from_utf8_lossy(&request).into_owned());
+    });
+    (url, rx)
+}
+
+#[test]
+fn listen_shows_the_events_of_a_demo_run_beside_it_and_forwards_them() {
+    let sandbox = start_sandbox(&[]);
+    let (forward_url, forwarded) = capture_one_request();
+    let mut listener = Command::new(BIN)
+        .args([
+            "listen",
+            "--sandbox-url",
+            &sandbox.url,
+            "--event",
+            "CONNECTION_ADDED",
+            "--forward-to",
+            &forward_url,
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let (tx, lines) = std::sync::mpsc::channel();
+    let stdout = listener.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let wait = std::time::Duration::from_secs(10);
+    let first = lines.recv_timeout(wait).unwrap();
+    assert!(first.starts_with("listening on http://127.0.0.1:"), "{first}");
+
+    let demo = Command::new(BIN)
+        .args(["demo", "--base-url", &sandbox.url])
+        .env("BROKERLINK_CLIENT_ID", &sandbox.client_id)
+        .env("BROKERLINK_CONSUMER_KEY", &sandbox.consumer_key)
+        .output()
+        .unwrap();
+    assert!(demo.status.success(), "{}", String::from_utf8_lossy(&demo.stderr));
+
+    let mut seen = Vec::new();
+    while let Ok(line) = lines.recv_timeout(wait) {
+        let done = line.contains("CONNECTION_ADDED") && line.ends_with("verified");
+        seen.push(line);
+        if done {
+            break;
+        }
+    }
+    let _ = listener.kill();
+    let _ = listener.wait();
+    assert!(
+        seen.iter()
+            .any(|l| l.contains("CONNECTION_ADDED") && l.contains("user=demo-user-")),
+        "{seen:?}"
+    );
+    let request = forwarded.recv_timeout(wait).unwrap();
+    assert!(request.starts_with("POST /mine"), "{request}");
+    assert!(
+        request.contains("webhook-signature: v1,") && request.contains("\"eventType\":\"CONNECTION_ADDED\""),
+        "{request}"
+    );
+}
