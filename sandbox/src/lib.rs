@@ -11,6 +11,7 @@ mod flow;
 mod portal;
 mod ratelimit;
 mod server;
+mod sink;
 mod snaptrade;
 mod store;
 mod webhooks;
@@ -62,6 +63,7 @@ impl Sandbox {
         };
         let router = Router::new()
             .merge(admin::router(app.clone()))
+            .merge(sink::router(app.clone()))
             .merge(portal::router(app.clone()))
             .merge(snaptrade::router(app.clone()))
             .fallback(snaptrade::not_found)

@@ -202,6 +202,7 @@ pub struct Store {
     pub company_id: String,
     pub faults: Faults,
     pub webhooks: Webhooks,
+    pub sinks: crate::sink::Sinks,
     pub rate_limiter: RateLimiter,
     requests_served: AtomicU64,
 }
@@ -229,6 +230,7 @@ impl Store {
             company_id: uuid::Uuid::new_v4().to_string(),
             faults: Faults::default(),
             webhooks: Webhooks::default(),
+            sinks: Default::default(),
             requests_served: AtomicU64::new(0),
         }
     }
@@ -246,6 +248,7 @@ impl Store {
         self.finatic_sessions.clear();
         self.faults.clear();
         self.webhooks.clear();
+        self.sinks.clear();
         self.rate_limiter.clear();
     }
 

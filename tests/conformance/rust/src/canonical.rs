@@ -1,7 +1,7 @@
 //! The language-neutral JSON form of every result type. Each language's runner writes
 //! exactly these shapes, so transcripts can be compared byte for byte.
 
-use brokerlink::{Account, Connection, Error, PortalLink, PortalResult, Session, UserCredentials};
+use brokerlink::{Account, Connection, Error, PortalLink, PortalResult, Session, UserCredentials, WebhookEvent};
 use serde_json::{json, Value};
 
 pub fn user(u: &UserCredentials) -> Value {
@@ -85,5 +85,21 @@ pub fn error(e: &Error) -> Value {
         "request_id": e.request_id(),
         "retry_after": e.retry_after().map(|d| d.as_secs_f64()),
         "attempts": e.attempts(),
+        "reason": e.reason(),
+    })
+}
+
+pub fn webhook_event(e: &WebhookEvent) -> Value {
+    json!({
+        "id": e.id,
+        "provider": e.provider.as_str(),
+        "kind": e.kind.as_str(),
+        "event_type": e.event_type,
+        "user_id": e.user_id,
+        "connection_id": e.connection_id,
+        "account_id": e.account_id,
+        "broker": e.broker,
+        "result": e.result,
+        "occurred_at": e.occurred_at.map(|t| t.to_rfc3339()),
     })
 }

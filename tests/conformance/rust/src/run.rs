@@ -4,8 +4,8 @@
 use crate::canonical;
 use crate::scenario::{resolve, ClientSettings, Scenario};
 use brokerlink::{
-    parse_portal_result, Client, ConnectionType, PortalMode, PortalOptions, PortalTheme, RetryPolicy, Session,
-    SessionStatus, UserCredentials, WaitOptions,
+    parse_portal_result, verify_webhook, Client, ConnectionType, PortalMode, PortalOptions, PortalTheme, RetryPolicy,
+    Secret, Session, SessionStatus, UserCredentials, WaitOptions, WebhookOptions,
 };
 use brokerlink_sandbox::{CompletePortal, FaultRule, Sandbox, SandboxConfig};
 use serde_json::{json, Value};
@@ -29,6 +29,9 @@ pub async fn run(scenario: &Scenario) -> Vec<Value> {
     }
     if let Some(secs) = s.portal_link_seconds {
         config.portal_link_lifetime = Duration::from_secs_f64(secs);
+    }
+    if let Some(delays) = &s.webhook_retry_ms {
+        config.webhook_retry_delays = delays.iter().map(|ms| Duration::from_millis(*ms)).collect();
     }
     let sandbox = match Sandbox::start(config).await {
         Ok(sandbox) => sandbox,
@@ -160,6 +163,9 @@ async fn execute(
         tokio::time::sleep(Duration::from_millis(ms)).await;
         return Ok(Value::Null);
     }
+    if call == "verify_webhook" {
+        return verify(args);
+    }
     if call == "parse_portal_result" {
         let input = text(args, "input").unwrap_or_default();
         return parse_portal_result(&input)
@@ -261,9 +267,65 @@ fn missing() -> brokerlink::Error {
     brokerlink::Error::internal("scenario step lacks a user argument")
 }
 
+/// `verify_webhook {body, headers, secrets, now?, tolerance_seconds?, max_event_age_seconds?}`
+fn verify(args: &Value) -> Outcome {
+    let body = text(args, "body").unwrap_or_default();
+    let headers: Vec<(String, String)> = args
+        .get("headers")
+        .and_then(Value::as_object)
+        .map(|h| {
+            h.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let secrets: Vec<Secret> = strings(args, "secrets").into_iter().map(Secret::new).collect();
+    let seconds = |key: &str| args.get(key).and_then(Value::as_f64).map(Duration::from_secs_f64);
+    let options = WebhookOptions {
+        tolerance: seconds("tolerance_seconds").unwrap_or(brokerlink::DEFAULT_TOLERANCE),
+        max_event_age: seconds("max_event_age_seconds"),
+        now: args
+            .get("now")
+            .and_then(Value::as_i64)
+            .and_then(|t| chrono::DateTime::from_timestamp(t, 0)),
+    };
+    verify_webhook(body.as_bytes(), headers.iter().map(|(k, v)| (k, v)), &secrets, &options)
+        .map(|event| canonical::webhook_event(&event))
+        .map_err(|e| canonical::error(&e))
+}
+
+/// The admin API over HTTP, as every language's runner reaches it.
+async fn admin(sandbox: &Sandbox, method: reqwest::Method, path: &str, body: Option<Value>) -> Outcome {
+    let mut request = reqwest::Client::new().request(method, format!("{}{path}", sandbox.url()));
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let fail = |e: reqwest::Error| json!({ "runner_error": e.without_url().to_string() });
+    request.send().await.map_err(fail)?.json().await.map_err(fail)
+}
+
 async fn sandbox_call(sandbox: &Sandbox, call: &str, args: &Value) -> Outcome {
     let runner_error = |message: String| json!({ "runner_error": message });
     match call {
+        "add_webhook" => {
+            // `sink` names the sandbox's own receiver; `fail_first` makes it refuse deliveries.
+            let sink = text(args, "sink").unwrap_or_default();
+            let fail_first = args.get("fail_first").and_then(Value::as_u64).unwrap_or(0);
+            let mut body = json!({ "url": format!("{}/_sandbox/sink/{sink}?fail_first={fail_first}", sandbox.url()) });
+            for key in ["provider", "event_types"] {
+                if let Some(value) = args.get(key) {
+                    body[key] = value.clone();
+                }
+            }
+            admin(sandbox, reqwest::Method::POST, "/_sandbox/webhooks", Some(body)).await
+        }
+        "sink" => {
+            let name = text(args, "name").unwrap_or_default();
+            let count = args.get("count").and_then(Value::as_u64).unwrap_or(1);
+            let timeout = args.get("timeout_ms").and_then(Value::as_u64).unwrap_or(5000);
+            let path = format!("/_sandbox/sink/{name}?count={count}&timeout_ms={timeout}");
+            admin(sandbox, reqwest::Method::GET, &path, None).await
+        }
         "complete_portal" => {
             let request: CompletePortal =
                 serde_json::from_value(args.clone()).map_err(|e| runner_error(e.to_string()))?;

@@ -32,6 +32,8 @@ pub struct SandboxSettings {
     pub pending_seconds: Option<f64>,
     pub expiring_seconds: Option<f64>,
     pub portal_link_seconds: Option<f64>,
+    /// Pauses between webhook delivery attempts, in milliseconds.
+    pub webhook_retry_ms: Option<Vec<u64>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -57,6 +59,9 @@ pub struct RetrySettings {
 #[serde(deny_unknown_fields)]
 pub struct Step {
     pub call: String,
+    /// What the step shows, for readers; not executed.
+    #[serde(default)]
+    pub note: Option<String>,
     #[serde(default)]
     pub args: Value,
     #[serde(default)]

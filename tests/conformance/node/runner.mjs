@@ -1,0 +1,393 @@
+#!/usr/bin/env node
+// The Node runner of the conformance suite (design §7): executes every scenario of
+// tests/conformance/scenarios against a fresh in-process Sandbox of the `brokerlink` npm
+// package and writes one raw transcript per scenario, `<name>.jsonl`, in the canonical
+// snake_case forms of tests/conformance/rust/src/canonical.rs. It mirrors run.rs step for
+// step; `conformance check DIR` then normalises and compares with the golden transcripts.
+//
+//   node tests/conformance/node/runner.mjs [--out DIR] [--scenarios DIR] [NAME...]
+
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
+import { dirname, join, resolve as resolvePath } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const root = resolvePath(here, '../../..')
+const packageDir = process.env.BROKERLINK_NODE_PACKAGE ?? join(root, 'bindings-node')
+const { BrokerlinkError, Client, Sandbox, parsePortalResult } = await import(join(packageDir, 'index.mjs'))
+
+// ---- canonical forms (canonical.rs) -------------------------------------------------------
+
+const iso = (date) => (date == null ? null : date.toISOString())
+const orNull = (value) => (value === undefined ? null : value)
+
+/**
+ * Rust's `format!("{:.2}", x)`. `toFixed` agrees except on exact binary ties (x = odd/8, i.e.
+ * …125, …375, …625, …875), which Rust rounds half to even and `toFixed` rounds up.
+ */
+function twoDecimals(x) {
+  const eighths = Math.abs(x) * 8
+  if (!Number.isInteger(eighths) || eighths % 2 === 0) return x.toFixed(2)
+  const down = Math.floor(Math.abs(x) * 100)
+  const cents = down % 2 === 0 ? down : down + 1
+  return `${x < 0 ? '-' : ''}${(cents / 100).toFixed(2)}`
+}
+
+const canonical = {
+  user: (u) => ({ user_id: u.userId, user_secret: orNull(u.userSecret) }),
+  session: (s) => ({
+    id: s.id,
+    company_id: s.companyId,
+    status: s.status,
+    expires_at: iso(s.expiresAt),
+    user_id: orNull(s.userId),
+  }),
+  link: (l) => ({ url: l.url, session_id: l.sessionId, expires_at: iso(l.expiresAt) }),
+  connection: (c) => ({
+    id: c.id,
+    broker: {
+      slug: c.broker.slug,
+      name: c.broker.name,
+      display_name: orNull(c.broker.displayName),
+      allows_trading: orNull(c.broker.allowsTrading),
+    },
+    status: c.status,
+    raw_status: c.rawStatus,
+    permission: c.permission,
+    name: orNull(c.name),
+    created_at: iso(c.createdAt),
+    updated_at: iso(c.updatedAt),
+    disabled_at: iso(c.disabledAt),
+  }),
+  account: (a) => ({
+    id: a.id,
+    connection_id: orNull(a.connectionId),
+    name: orNull(a.name),
+    number: orNull(a.number),
+    institution_name: orNull(a.institutionName),
+    balance: a.balance == null ? null : { amount: twoDecimals(a.balance.amount), currency: a.balance.currency },
+    is_paper: orNull(a.isPaper),
+    raw_status: orNull(a.rawStatus),
+    created_at: iso(a.createdAt),
+    synced: a.synced,
+  }),
+  portalResult(r) {
+    switch (r.type) {
+      case 'success':
+        return { type: 'success', connection_id: orNull(r.connectionId), user_id: orNull(r.userId) }
+      case 'error':
+        return { type: 'error', code: r.code, message: orNull(r.message), status_code: orNull(r.statusCode) }
+      case 'resize':
+        return { type: 'resize', height: r.height }
+      default:
+        return { type: r.type }
+    }
+  },
+  /** Errors are compared by kind and structured fields, never by message text. */
+  error(e) {
+    if (!(e instanceof BrokerlinkError)) return { runner_error: `not a BrokerlinkError: ${e?.stack ?? e}` }
+    return {
+      kind: e.code,
+      field: e.field,
+      status: e.status,
+      provider_code: e.providerCode,
+      request_id: e.requestId,
+      retry_after: e.retryAfter,
+      attempts: e.attempts,
+    }
+  },
+}
+
+/** JSON with recursively sorted keys and no spaces, as the Rust runner writes it. */
+function canonicalJson(value) {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
+  if (value !== null && typeof value === 'object') {
+    const keys = Object.keys(value).filter((k) => value[k] !== undefined).sort()
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`).join(',')}}`
+  }
+  return JSON.stringify(value === undefined ? null : value)
+}
+
+// ---- scenario.rs resolve() ----------------------------------------------------------------
+
+/** Replaces `"$name"` / `"$name.path.to.field"` strings with saved results. */
+function resolve(args, saved) {
+  if (typeof args === 'string' && args.startsWith('$')) {
+    const [name = '', ...parts] = args.slice(1).split('.')
+    if (!saved.has(name)) throw new Error(`nothing saved as ${JSON.stringify(name)}`)
+    let value = saved.get(name)
+    for (const part of parts) {
+      let next
+      if (Array.isArray(value)) next = /^\+?\d+$/.test(part) ? value[Number(part)] : undefined
+      else if (value !== null && typeof value === 'object') next = value[part]
+      if (next === undefined) throw new Error(`${args}: no field ${JSON.stringify(part)}`)
+      value = next
+    }
+    return value
+  }
+  if (Array.isArray(args)) return args.map((v) => resolve(v, saved))
+  if (args !== null && typeof args === 'object') {
+    return Object.fromEntries(Object.entries(args).map(([k, v]) => [k, resolve(v, saved)]))
+  }
+  return args
+}
+
+// ---- run.rs -------------------------------------------------------------------------------
+
+const text = (args, key) => (typeof args?.[key] === 'string' ? args[key] : undefined)
+const flag = (args, key) => (typeof args?.[key] === 'boolean' ? args[key] : undefined)
+const uint = (args, key) => (Number.isInteger(args?.[key]) && args[key] >= 0 ? args[key] : undefined)
+const strings = (args, key) => (Array.isArray(args?.[key]) ? args[key].filter((s) => typeof s === 'string') : [])
+
+class RunnerError extends Error {}
+
+function client(sandbox, provider, settings = {}) {
+  const common = { baseUrl: sandbox.url }
+  if (settings.timeout_ms != null) common.timeoutMs = settings.timeout_ms
+  if (settings.retry != null) {
+    const r = settings.retry
+    common.retry = {
+      maxAttempts: r.max_attempts,
+      initialBackoffMs: r.initial_backoff_ms ?? undefined,
+      maxBackoffMs: r.max_backoff_ms ?? undefined,
+      maxRetryAfterMs: r.max_retry_after_ms ?? undefined,
+    }
+  }
+  if (provider === 'finatic') return Client.finatic({ apiKey: settings.api_key ?? sandbox.apiKey, ...common })
+  return Client.snaptrade({
+    clientId: settings.client_id ?? sandbox.clientId,
+    consumerKey: settings.consumer_key ?? sandbox.consumerKey,
+    ...common,
+  })
+}
+
+/** The scenario's user argument, or the `internal` error the Rust runner fails with. */
+function userArg(args) {
+  const user = args?.user
+  if (user === undefined) {
+    throw new BrokerlinkError('internal: scenario step lacks a user argument', { code: 'internal' })
+  }
+  return { userId: text(user, 'user_id') ?? '', userSecret: text(user, 'user_secret') ?? null }
+}
+
+/** A session given back as its canonical form (without `expires_at`, as run.rs does). */
+function sessionArg(args) {
+  const s = args?.session
+  if (s === undefined) throw new BrokerlinkError('internal: scenario step lacks a user argument', { code: 'internal' })
+  return {
+    id: text(s, 'id') ?? '',
+    companyId: text(s, 'company_id') ?? '',
+    status: text(s, 'status') ?? '',
+    expiresAt: null,
+    userId: text(s, 'user_id') ?? null,
+  }
+}
+
+function portalOptions(args) {
+  const o = args?.options ?? null
+  const theme = o?.theme
+  return {
+    broker: text(o, 'broker'),
+    connectionType: text(o, 'connection_type'),
+    mode: text(o, 'mode'),
+    locale: text(o, 'locale'),
+    redirectUrl: text(o, 'redirect_url'),
+    immediateRedirect: flag(o, 'immediate_redirect'),
+    reconnect: text(o, 'reconnect'),
+    showCloseButton: flag(o, 'show_close_button'),
+    portalVersion: text(o, 'portal_version'),
+    brokers: strings(o, 'brokers'),
+    email: text(o, 'email'),
+    theme:
+      typeof theme === 'string' || (theme !== null && typeof theme === 'object' && !Array.isArray(theme))
+        ? theme
+        : undefined,
+    brokerType: text(o, 'broker_type'),
+    capabilities: strings(o, 'capabilities'),
+    stages: strings(o, 'stages'),
+  }
+}
+
+async function execute(sandbox, provider, settings, call, args) {
+  if (call.startsWith('sandbox.')) return sandboxCall(sandbox, call.slice('sandbox.'.length), args)
+  if (call === 'sleep') {
+    await new Promise((done) => setTimeout(done, uint(args, 'ms') ?? 0))
+    return null
+  }
+  if (call === 'parse_portal_result') return canonical.portalResult(parsePortalResult(text(args, 'input') ?? ''))
+  const c = client(sandbox, provider, settings)
+  const id = (key) => text(args, key) ?? ''
+  switch (call) {
+    case 'register_user':
+      return canonical.user(await c.registerUser(id('user_id')))
+    case 'delete_user':
+      await c.deleteUser(userArg(args))
+      return null
+    case 'list_users':
+      return await c.listUsers()
+    case 'rotate_user_secret':
+      return canonical.user(await c.rotateUserSecret(userArg(args)))
+    case 'portal_url': {
+      const user = userArg(args)
+      return canonical.link(await c.portalUrl(user, portalOptions(args)))
+    }
+    case 'start_session':
+      return canonical.session(await c.startSession(text(args, 'user_id')))
+    case 'session_portal_url':
+      return canonical.link(await c.sessionPortalUrl(sessionArg(args), portalOptions(args)))
+    case 'session_user':
+      return canonical.user(await c.sessionUser(sessionArg(args)))
+    case 'connections':
+      return (await c.connections(userArg(args))).map(canonical.connection)
+    case 'connection':
+      return canonical.connection(await c.connection(userArg(args), id('connection_id')))
+    case 'remove_connection':
+      await c.removeConnection(userArg(args), id('connection_id'))
+      return null
+    case 'refresh_connection':
+      await c.refreshConnection(userArg(args), id('connection_id'))
+      return null
+    case 'disable_connection':
+      await c.disableConnection(userArg(args), id('connection_id'))
+      return null
+    case 'accounts':
+      return (await c.accounts(userArg(args))).map(canonical.account)
+    case 'account':
+      return canonical.account(await c.account(userArg(args), id('account_id')))
+    case 'connection_accounts':
+      return (await c.connectionAccounts(userArg(args), id('connection_id'))).map(canonical.account)
+    case 'wait_for_connection': {
+      const user = userArg(args)
+      const options = {
+        timeoutMs: uint(args, 'timeout_ms') ?? 10_000,
+        pollMs: uint(args, 'poll_ms') ?? 100,
+        maxPollMs: uint(args, 'max_poll_ms') ?? 1_000,
+        connectionId: text(args, 'connection_id'),
+      }
+      return canonical.connection(await c.waitForConnection(user, options))
+    }
+    default:
+      throw new BrokerlinkError(`internal: unknown call ${JSON.stringify(call)}`, { code: 'internal' })
+  }
+}
+
+function sandboxCall(sandbox, call, args) {
+  const runnerError = (e) => new RunnerError(e instanceof Error ? e.message : String(e))
+  switch (call) {
+    case 'complete_portal': {
+      const request = {
+        url: args?.url,
+        username: args?.username,
+        password: args?.password,
+        mfaCode: args?.mfa_code ?? undefined,
+        broker: args?.broker ?? undefined,
+        connectionType: args?.connection_type ?? undefined,
+      }
+      try {
+        return canonical.portalResult(sandbox.completePortal(request))
+      } catch (e) {
+        throw runnerError(e)
+      }
+    }
+    case 'connection':
+      try {
+        return sandbox.changeConnection(text(args, 'id') ?? '', text(args, 'action') ?? '')
+      } catch (e) {
+        throw runnerError(e)
+      }
+    case 'fault':
+      try {
+        sandbox.injectFault(args?.fault, {
+          method: args?.method ?? undefined,
+          pathPrefix: args?.path_prefix ?? undefined,
+          count: args?.count ?? undefined,
+        })
+      } catch (e) {
+        throw runnerError(e)
+      }
+      return null
+    case 'clear_faults':
+      sandbox.clearFaults()
+      return null
+    case 'faults':
+      return { armed: sandbox.armedFaults() }
+    case 'state': {
+      const s = sandbox.state()
+      return {
+        users: s.users,
+        sessions: s.sessions,
+        connections: s.connections,
+        accounts: s.accounts,
+        faults: s.faults,
+        requests_served: s.requestsServed,
+      }
+    }
+    default:
+      throw new RunnerError(`unknown sandbox call ${JSON.stringify(call)}`)
+  }
+}
+
+/** Runs every step; failures are recorded, never raised, so the checker sees them all. */
+async function run(scenario) {
+  const s = scenario.sandbox ?? {}
+  let sandbox
+  try {
+    sandbox = await Sandbox.start({
+      rateLimitPerMinute: s.rate_limit_per_minute ?? undefined,
+      pendingSeconds: s.pending_seconds ?? undefined,
+      expiringSeconds: s.expiring_seconds ?? undefined,
+      portalLinkSeconds: s.portal_link_seconds ?? undefined,
+    })
+  } catch (e) {
+    return [{ runner_error: `sandbox did not start: ${e.message}` }]
+  }
+  const lines = [{ sandbox: sandbox.url }]
+  const saved = new Map()
+  const provider = scenario.provider ?? 'snaptrade'
+  for (const [index, step] of scenario.steps.entries()) {
+    const line = { step: index, call: step.call }
+    try {
+      const args = resolve(step.args ?? null, saved)
+      const settings = (scenario.clients ?? {})[step.client ?? 'default']
+      const value = await execute(sandbox, provider, settings, step.call, args)
+      if (step.save) saved.set(step.save, value)
+      line.ok = value
+    } catch (e) {
+      line.error = e instanceof BrokerlinkError ? canonical.error(e) : { runner_error: e?.message ?? String(e) }
+    }
+    lines.push(line)
+  }
+  await sandbox.close()
+  return lines
+}
+
+async function main() {
+  const argv = process.argv.slice(2)
+  const option = (name, fallback) => {
+    const i = argv.indexOf(name)
+    if (i < 0) return fallback
+    const value = argv[i + 1]
+    argv.splice(i, 2)
+    return value
+  }
+  const out = resolvePath(option('--out', join(root, 'target/conformance/node')))
+  const scenariosDir = resolvePath(option('--scenarios', join(root, 'tests/conformance/scenarios')))
+  const only = new Set(argv)
+  const files = (await readdir(scenariosDir)).filter((f) => f.endsWith('.json')).sort()
+  const scenarios = []
+  for (const file of files) {
+    const scenario = JSON.parse(await readFile(join(scenariosDir, file), 'utf8'))
+    if (only.size === 0 || only.has(scenario.name)) scenarios.push(scenario)
+  }
+  await mkdir(out, { recursive: true })
+  // All at once, as the Rust runner does: each has its own sandbox.
+  await Promise.all(
+    scenarios.map(async (scenario) => {
+      const lines = await run(scenario)
+      await writeFile(join(out, `${scenario.name}.jsonl`), lines.map(canonicalJson).join('\n') + '\n')
+    }),
+  )
+  console.log(`ran ${scenarios.length} scenarios into ${out}`)
+}
+
+await main()

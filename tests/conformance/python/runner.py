@@ -1,0 +1,442 @@
+#!/usr/bin/env python3
+"""The Python conformance runner: executes every scenario of tests/conformance/scenarios against
+a fresh in-process ``brokerlink.Sandbox`` with the ``brokerlink`` package, and writes one raw
+transcript per scenario (``<name>.jsonl``) in the canonical JSON forms of the Rust runner
+(tests/conformance/rust/src/canonical.rs), for ``conformance check DIR`` to normalise and compare.
+
+Mirrors run.rs and scenario.rs step for step: same calls, same argument defaults, same
+``$name.path`` resolution, same error shapes.
+
+    python tests/conformance/python/runner.py [--out DIR] [--scenarios DIR] [--jobs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import brokerlink
+
+HERE = Path(__file__).resolve().parent
+SCENARIOS = HERE.parent / "scenarios"
+
+
+class RunnerError(Exception):
+    """A step the runner itself could not carry out (recorded as ``runner_error``)."""
+
+
+class Missing(Exception):
+    """A step lacks its user or session argument (run.rs reports it as an internal error)."""
+
+
+# --- scenario.rs -------------------------------------------------------------------------
+
+
+def load_all(directory: Path) -> list[dict[str, Any]]:
+    scenarios = []
+    for path in sorted(directory.glob("*.json")):
+        scenario = json.loads(path.read_text(encoding="utf-8"))
+        if scenario.get("name") != path.stem:
+            raise SystemExit(f"{path}: name {scenario.get('name')!r} must equal the file name")
+        scenarios.append(scenario)
+    return scenarios
+
+
+def resolve(args: Any, saved: dict[str, Any]) -> Any:
+    """Replaces ``"$name"`` / ``"$name.path.to.field"`` strings with saved results."""
+    if isinstance(args, str) and args.startswith("$"):
+        name, *parts = args[1:].split(".")
+        if name not in saved:
+            raise RunnerError(f"nothing saved as {name!r}")
+        value = saved[name]
+        for part in parts:
+            if isinstance(value, list):
+                index = int(part) if re.fullmatch(r"[0-9]+", part) else None
+                found = index is not None and index < len(value)
+                value = value[index] if found and index is not None else None
+            elif isinstance(value, dict):
+                found = part in value
+                value = value.get(part)
+            else:
+                found = False
+            if not found:
+                raise RunnerError(f"{args}: no field {part!r}")
+        return value
+    if isinstance(args, list):
+        return [resolve(item, saved) for item in args]
+    if isinstance(args, dict):
+        return {key: resolve(value, saved) for key, value in args.items()}
+    return args
+
+
+# --- canonical.rs ------------------------------------------------------------------------
+
+
+def timestamp(t: datetime | None) -> str | None:
+    """RFC 3339 as chrono's ``to_rfc3339`` writes it (fraction in 0, 3 or 6 digits)."""
+    if t is None:
+        return None
+    text = t.isoformat()
+    if t.microsecond and t.microsecond % 1000 == 0:
+        text = text.replace(f".{t.microsecond:06d}", f".{t.microsecond // 1000:03d}")
+    return text
+
+
+def user(u: brokerlink.UserCredentials) -> dict[str, Any]:
+    return {"user_id": u.user_id, "user_secret": u.user_secret}
+
+
+def session(s: brokerlink.Session) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "company_id": s.company_id,
+        "status": s.status.value,
+        "expires_at": timestamp(s.expires_at),
+        "user_id": s.user_id,
+    }
+
+
+def link(link: brokerlink.PortalLink) -> dict[str, Any]:
+    return {"url": link.url, "session_id": link.session_id, "expires_at": timestamp(link.expires_at)}
+
+
+def connection(c: brokerlink.Connection) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "broker": {
+            "slug": c.broker.slug,
+            "name": c.broker.name,
+            "display_name": c.broker.display_name,
+            "allows_trading": c.broker.allows_trading,
+        },
+        "status": c.status.value,
+        "raw_status": c.raw_status,
+        "permission": c.permission.value,
+        "name": c.name,
+        "created_at": timestamp(c.created_at),
+        "updated_at": timestamp(c.updated_at),
+        "disabled_at": timestamp(c.disabled_at),
+    }
+
+
+def account(a: brokerlink.Account) -> dict[str, Any]:
+    balance = a.balance
+    return {
+        "id": a.id,
+        "connection_id": a.connection_id,
+        "name": a.name,
+        "number": a.number,
+        "institution_name": a.institution_name,
+        # Two decimals as text: float printing differs between languages.
+        "balance": None
+        if balance is None
+        else {"amount": f"{balance.amount:.2f}", "currency": balance.currency},
+        "is_paper": a.is_paper,
+        "raw_status": a.raw_status,
+        "created_at": timestamp(a.created_at),
+        "synced": a.synced,
+    }
+
+
+def portal_result(r: brokerlink.PortalResult) -> dict[str, Any]:
+    if r.type == "success":
+        return {"type": "success", "connection_id": r.connection_id, "user_id": r.user_id}
+    if r.type == "error":
+        return {"type": "error", "code": r.code, "message": r.message, "status_code": r.status_code}
+    if r.type == "resize":
+        return {"type": "resize", "height": r.height}
+    return {"type": r.type}
+
+
+def error(e: brokerlink.BrokerlinkError) -> dict[str, Any]:
+    """Errors are compared by kind and structured fields, never by message text."""
+    return {
+        "kind": e.kind.value,
+        "field": e.field,
+        "status": e.status,
+        "provider_code": e.provider_code,
+        "request_id": e.request_id,
+        "retry_after": e.retry_after,
+        "attempts": e.attempts,
+    }
+
+
+INTERNAL_MISSING = {
+    "kind": "internal",
+    "field": None,
+    "status": None,
+    "provider_code": None,
+    "request_id": None,
+    "retry_after": None,
+    "attempts": 0,
+}
+
+# --- run.rs ------------------------------------------------------------------------------
+
+
+def text(obj: Any, key: str) -> str | None:
+    value = obj.get(key) if isinstance(obj, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def flag(obj: Any, key: str) -> bool | None:
+    value = obj.get(key) if isinstance(obj, dict) else None
+    return value if isinstance(value, bool) else None
+
+
+def unsigned(obj: Any, key: str) -> int | None:
+    value = obj.get(key) if isinstance(obj, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def strings(obj: Any, key: str) -> list[str]:
+    value = obj.get(key) if isinstance(obj, dict) else None
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def client(sandbox: brokerlink.Sandbox, provider: str, settings: dict[str, Any] | None) -> Any:
+    settings = settings or {}
+    extra: dict[str, Any] = {}
+    if settings.get("timeout_ms") is not None:
+        extra["timeout"] = settings["timeout_ms"] / 1000
+    retry = settings.get("retry")
+    if retry is not None:
+        ms = {k: retry.get(f"{k}_ms") for k in ("initial_backoff", "max_backoff", "max_retry_after")}
+        extra["retry"] = brokerlink.RetryPolicy(
+            max_attempts=retry["max_attempts"],
+            **{k: None if v is None else v / 1000 for k, v in ms.items()},
+        )
+    if provider == "finatic":
+        return brokerlink.Client.finatic(
+            api_key=settings.get("api_key") or sandbox.api_key, base_url=sandbox.url, **extra
+        )
+    return brokerlink.Client.snaptrade(
+        client_id=settings.get("client_id") or sandbox.client_id,
+        consumer_key=settings.get("consumer_key") or sandbox.consumer_key,
+        base_url=sandbox.url,
+        **extra,
+    )
+
+
+def user_arg(args: Any) -> brokerlink.UserCredentials:
+    if not isinstance(args, dict) or "user" not in args:
+        raise Missing
+    u = args["user"]
+    return brokerlink.UserCredentials(text(u, "user_id") or "", text(u, "user_secret"))
+
+
+def session_arg(args: Any) -> brokerlink.Session:
+    """A session given back as its canonical form."""
+    if not isinstance(args, dict) or "session" not in args:
+        raise Missing
+    s = args["session"]
+    return brokerlink.Session(
+        text(s, "id") or "",
+        text(s, "company_id") or "",
+        status=text(s, "status") or "",
+        expires_at=None,
+        user_id=text(s, "user_id"),
+    )
+
+
+def portal_options(args: Any) -> dict[str, Any]:
+    o = args.get("options") if isinstance(args, dict) else None
+    theme = o.get("theme") if isinstance(o, dict) else None
+    return {
+        "broker": text(o, "broker"),
+        "connection_type": text(o, "connection_type"),
+        "mode": text(o, "mode"),
+        "locale": text(o, "locale"),
+        "redirect_url": text(o, "redirect_url"),
+        "immediate_redirect": flag(o, "immediate_redirect"),
+        "reconnect": text(o, "reconnect"),
+        "show_close_button": flag(o, "show_close_button"),
+        "portal_version": text(o, "portal_version"),
+        "brokers": strings(o, "brokers"),
+        "email": text(o, "email"),
+        "theme": theme if isinstance(theme, (str, dict)) else None,
+        "broker_type": text(o, "broker_type"),
+        "capabilities": strings(o, "capabilities"),
+        "stages": strings(o, "stages"),
+    }
+
+
+def sandbox_call(sandbox: brokerlink.Sandbox, call: str, args: Any) -> Any:
+    args = args if isinstance(args, dict) else {}
+    if call == "complete_portal":
+        for key in ("url", "username", "password"):
+            if not isinstance(args.get(key), str):
+                raise RunnerError(f"missing field `{key}`")
+        optional = {k: args.get(k) for k in ("mfa_code", "broker", "connection_type")}
+        if any(v is not None and not isinstance(v, str) for v in optional.values()):
+            raise RunnerError("invalid type: expected a string")
+        result = sandbox.complete_portal(args["url"], args["username"], args["password"], **optional)
+        return portal_result(result)
+    if call == "connection":
+        try:
+            return sandbox.change_connection(text(args, "id") or "", text(args, "action") or "")
+        except brokerlink.BrokerlinkError as e:
+            raise RunnerError(e.message) from e
+    if call == "fault":
+        if "fault" not in args:
+            raise RunnerError("missing field `fault`")
+        try:
+            sandbox.inject_fault(
+                args["fault"],
+                method=args.get("method"),
+                path_prefix=args.get("path_prefix"),
+                count=args.get("count", 1),
+            )
+        except (brokerlink.BrokerlinkError, TypeError) as e:
+            raise RunnerError(str(e)) from e
+        return None
+    if call == "clear_faults":
+        sandbox.clear_faults()
+        return None
+    if call == "faults":
+        return {"armed": sandbox.armed_faults()}
+    if call == "state":
+        return sandbox.state()
+    raise RunnerError(f"unknown sandbox call {call!r}")
+
+
+def execute(
+    sandbox: brokerlink.Sandbox, provider: str, settings: dict[str, Any] | None, call: str, args: Any
+) -> Any:
+    if call.startswith("sandbox."):
+        return sandbox_call(sandbox, call[len("sandbox.") :], args)
+    if call == "sleep":
+        time.sleep((unsigned(args, "ms") or 0) / 1000)
+        return None
+    if call == "parse_portal_result":
+        return portal_result(brokerlink.parse_portal_result(text(args, "input") or ""))
+    c = client(sandbox, provider, settings)
+
+    def uid(key: str) -> str:
+        return text(args, key) or ""
+
+    calls: dict[str, Callable[[], Any]] = {
+        "register_user": lambda: user(c.register_user(uid("user_id"))),
+        "delete_user": lambda: c.delete_user(user_arg(args)),
+        "list_users": lambda: c.list_users(),
+        "rotate_user_secret": lambda: user(c.rotate_user_secret(user_arg(args))),
+        "portal_url": lambda: link(c.portal_url(user_arg(args), **portal_options(args))),
+        "start_session": lambda: session(c.start_session(text(args, "user_id"))),
+        "session_portal_url": lambda: link(c.session_portal_url(session_arg(args), **portal_options(args))),
+        "session_user": lambda: user(c.session_user(session_arg(args))),
+        "connections": lambda: [connection(x) for x in c.connections(user_arg(args))],
+        "connection": lambda: connection(c.connection(user_arg(args), uid("connection_id"))),
+        "remove_connection": lambda: c.remove_connection(user_arg(args), uid("connection_id")),
+        "refresh_connection": lambda: c.refresh_connection(user_arg(args), uid("connection_id")),
+        "disable_connection": lambda: c.disable_connection(user_arg(args), uid("connection_id")),
+        "accounts": lambda: [account(x) for x in c.accounts(user_arg(args))],
+        "account": lambda: account(c.account(user_arg(args), uid("account_id"))),
+        "connection_accounts": lambda: [
+            account(x) for x in c.connection_accounts(user_arg(args), uid("connection_id"))
+        ],
+        "wait_for_connection": lambda: connection(
+            c.wait_for_connection(
+                user_arg(args),
+                timeout=_ms(args, "timeout_ms", 10_000),
+                poll_interval=_ms(args, "poll_ms", 100),
+                max_poll_interval=_ms(args, "max_poll_ms", 1_000),
+                connection_id=text(args, "connection_id"),
+            )
+        ),
+    }
+    if call not in calls:
+        return _unknown(call)
+    return calls[call]()
+
+
+def _ms(args: Any, key: str, default: int) -> float:
+    value = unsigned(args, key)
+    return (default if value is None else value) / 1000
+
+
+def _unknown(call: str) -> Any:
+    raise _Canonical({**INTERNAL_MISSING, "kind": "internal"}, f"unknown call {call!r}")
+
+
+class _Canonical(Exception):
+    def __init__(self, value: dict[str, Any], message: str) -> None:
+        super().__init__(message)
+        self.value = value
+
+
+def run(scenario: dict[str, Any]) -> list[dict[str, Any]]:
+    """Runs every step; failures are recorded, never raised, so the checker sees them all."""
+    s = scenario.get("sandbox") or {}
+    options = {
+        key: s[key]
+        for key in ("rate_limit_per_minute", "pending_seconds", "expiring_seconds", "portal_link_seconds")
+        if s.get(key) is not None
+    }
+    try:
+        sandbox = brokerlink.Sandbox(**options)
+        sandbox.start()
+    except Exception as e:
+        return [{"runner_error": f"sandbox did not start: {e}"}]
+    lines: list[dict[str, Any]] = [{"sandbox": sandbox.url}]
+    saved: dict[str, Any] = {}
+    provider = scenario.get("provider", "snaptrade")
+    clients = scenario.get("clients") or {}
+    with sandbox:
+        for index, step in enumerate(scenario["steps"]):
+            line: dict[str, Any] = {"step": index, "call": step["call"]}
+            try:
+                args = resolve(step.get("args"), saved)
+                settings = clients.get(step.get("client") or "default")
+                value = execute(sandbox, provider, settings, step["call"], args)
+            except RunnerError as e:
+                line["error"] = {"runner_error": str(e)}
+            except Missing:
+                line["error"] = dict(INTERNAL_MISSING)
+            except _Canonical as e:
+                line["error"] = e.value
+            except brokerlink.BrokerlinkError as e:
+                line["error"] = error(e)
+            except Exception as e:  # a bug in this runner or a binding: show it, do not stop
+                line["error"] = {"runner_error": f"{type(e).__name__}: {e}"}
+            else:
+                if step.get("save"):
+                    saved[step["save"]] = value
+                line["ok"] = value
+            lines.append(line)
+    return lines
+
+
+def to_jsonl(lines: list[dict[str, Any]]) -> str:
+    """JSON Lines with sorted keys and no spaces, non-ASCII kept raw (as the Rust runner)."""
+    return "".join(
+        json.dumps(line, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n" for line in lines
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=Path("target/conformance/python"))
+    parser.add_argument("--scenarios", type=Path, default=SCENARIOS)
+    parser.add_argument("--jobs", type=int, default=0, help="scenarios at once (default: all)")
+    options = parser.parse_args()
+    scenarios = load_all(options.scenarios)
+    options.out.mkdir(parents=True, exist_ok=True)
+    # Like the Rust runner, every scenario runs at once (the sync client releases the GIL).
+    with ThreadPoolExecutor(max_workers=options.jobs or len(scenarios) or 1) as pool:
+        transcripts = list(pool.map(run, scenarios))
+    for scenario, lines in zip(scenarios, transcripts):
+        (options.out / f"{scenario['name']}.jsonl").write_text(to_jsonl(lines), encoding="utf-8")
+    print(f"ran {len(scenarios)} scenarios into {options.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
