@@ -17,7 +17,7 @@ pub enum Fault {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         retry_after: Option<u64>,
     },
-    /// Serve the request after this delay.
+    /// Serve the request, then answer only after this delay.
     Delay { delay_ms: u64 },
     /// Close the connection without answering.
     Reset { reset: bool },

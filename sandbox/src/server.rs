@@ -101,8 +101,11 @@ async fn handle(
             None => route(router, request).await,
             Some(Fault::Reset { .. }) => return Err(InjectedReset),
             Some(Fault::Delay { delay_ms }) => {
+                // Served first, in its own task, then answered late: a client that times out
+                // has had its request carried out anyway, as with a slow real server.
+                let served = tokio::spawn(route(router, request)).await;
                 tokio::time::sleep(Duration::from_millis(delay_ms)).await;
-                route(router, request).await
+                served.unwrap_or_else(|_| json_response(StatusCode::INTERNAL_SERVER_ERROR, "{}".into()))
             }
             Some(Fault::Status {
                 status,

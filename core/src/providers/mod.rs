@@ -10,6 +10,15 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+/// A delete that had to be retried may have succeeded the first time: the retry then finds
+/// the thing gone, which is the outcome asked for.
+pub(crate) fn gone_is_done(outcome: Result<()>) -> Result<()> {
+    match outcome {
+        Err(e) if e.kind() == crate::ErrorKind::NotFound && e.attempts() > 1 => Ok(()),
+        other => other,
+    }
+}
+
 /// Parses the timestamp spellings providers use: RFC 3339, with a space instead of `T`, or
 /// without an offset (taken as UTC).
 pub(crate) fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {

@@ -6,7 +6,7 @@ mod wire;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{header_text, Idempotency, Outgoing, Reply, Transport};
 use crate::portal::{PortalLink, PortalOptions, PortalTheme, PORTAL_LINK_LIFETIME};
-use crate::providers::{body_excerpt, redact_known};
+use crate::providers::{body_excerpt, gone_is_done, redact_known};
 use crate::secret::Secret;
 use crate::types::{Account, Connection, ConnectionStatus, Environment, Session, UserCredentials};
 use crate::validate;
@@ -502,9 +502,10 @@ impl Finatic {
     pub async fn remove_connection(&self, t: &Transport, user: &UserCredentials, id: &str) -> Result<()> {
         validate::identifier("connection_id", id)?;
         let path = format!("/api/beta/brokers/disconnect-company/{}", segment(id));
-        self.user_call(t, user, "remove connection", Method::DELETE, &path, &[])
-            .await
-            .map(drop)
+        let outcome = self
+            .user_call(t, user, "remove connection", Method::DELETE, &path, &[])
+            .await;
+        gone_is_done(outcome.map(drop))
     }
 
     async fn account_pages(

@@ -5,7 +5,7 @@ mod wire;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Idempotency, Outgoing, Reply, Transport};
 use crate::portal::{PortalLink, PortalMode, PortalOptions, PORTAL_LINK_LIFETIME};
-use crate::providers::{decode_json, redact_known};
+use crate::providers::{decode_json, gone_is_done, redact_known};
 use crate::secret::Secret;
 use crate::signing::{hmac_base64, signing_string, NonAscii};
 use crate::types::{Account, Connection, UserCredentials};
@@ -197,7 +197,7 @@ impl SnapTrade {
         validate::user_id(&user.user_id)?;
         let mut call = Call::new(Method::DELETE, "/snapTrade/deleteUser", "delete user");
         call.params.push(("userId", &user.user_id));
-        self.execute(t, call).await.map(drop)
+        gone_is_done(self.execute(t, call).await.map(drop))
     }
 
     pub async fn list_users(&self, t: &Transport) -> Result<Vec<String>> {
@@ -269,7 +269,7 @@ impl SnapTrade {
             "remove connection",
         )
         .for_user(&user.user_id, secret);
-        self.execute(t, call).await.map(drop)
+        gone_is_done(self.execute(t, call).await.map(drop))
     }
 
     pub async fn refresh_connection(&self, t: &Transport, user: &UserCredentials, id: &str) -> Result<()> {
