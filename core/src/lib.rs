@@ -46,3 +46,14 @@ pub use wait::WaitOptions;
 pub use webhooks::{
     sign_webhook, verify_webhook, WebhookEvent, WebhookEventKind, WebhookOptions, WebhookSigner, DEFAULT_TOLERANCE,
 };
+
+/// Entry points for the fuzz targets in `fuzz/`; not part of the API.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing {
+    /// Runs every response decoder of both providers, and their error decoders, on `body`.
+    pub fn responses(status: u16, body: &[u8]) {
+        crate::providers::snaptrade::fuzz_decoders(status, body);
+        crate::providers::finatic::fuzz_decoders(status, body);
+    }
+}

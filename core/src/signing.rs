@@ -204,6 +204,15 @@ mod tests {
         );
     }
 
+    /// Found by the `canonical` fuzz target: a float must print back to the value it came from
+    /// (serde_json's correctly rounded parsing, `float_roundtrip`).
+    #[test]
+    fn large_numbers_survive_canonicalisation() {
+        let value: Value = serde_json::from_str("155555545215155455115545215155455").unwrap();
+        let again: Value = serde_json::from_str(&canonical_json(&value, NonAscii::Escape)).unwrap();
+        assert_eq!(again, value);
+    }
+
     #[test]
     fn constant_time_eq_compares_whole_values() {
         assert!(constant_time_eq(b"abc", b"abc"));

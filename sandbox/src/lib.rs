@@ -210,3 +210,16 @@ impl Drop for Sandbox {
         self.deliveries.abort();
     }
 }
+
+/// Entry points for the fuzz targets in `fuzz/`; not part of the API.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing {
+    /// Signature verification, query and body parsing of the SnapTrade face, fault rules and
+    /// the Finatic/SnapTrade dispatch, on arbitrary input.
+    pub fn request(path: &str, query: &str, body: &[u8], signature: &str) {
+        crate::snaptrade::fuzz_request(path, query, body, signature);
+        let _ = serde_json::from_slice::<crate::FaultRule>(body);
+        let _ = crate::finatic::claims(&axum::http::Method::GET, path, &axum::http::HeaderMap::new());
+    }
+}

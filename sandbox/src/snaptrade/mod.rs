@@ -567,3 +567,14 @@ async fn authorization_types(RawQuery(q): RawQuery) -> Json<Value> {
     }
     Json(json!(types))
 }
+
+/// The request parsing of this face on arbitrary input; for the fuzzer.
+#[cfg(feature = "fuzzing")]
+pub fn fuzz_request(path: &str, query: &str, body: &[u8], signature: &str) {
+    let _ = auth::signature_matches("fuzz-key", path, query, body, signature);
+    let params = Params::parse(Some(query.to_owned()));
+    let _ = (params.get("userId"), params.get("userSecret"));
+    if let Ok(value) = json_body(&Bytes::copy_from_slice(body)) {
+        let _ = login_options(&value);
+    }
+}

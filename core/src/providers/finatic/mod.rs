@@ -151,9 +151,14 @@ impl Finatic {
         let reply = t
             .send(idempotency, || self.build(&method, path, query, &auth, body.as_ref()))
             .await?;
+        self.unwrap_envelope(&reply, what)
+    }
+
+    /// `(data, meta)` of a W envelope, or the error either envelope (or none) describes.
+    fn unwrap_envelope(&self, reply: &Reply, what: &str) -> Result<(Value, Value)> {
         let secrets = [&self.api_key];
         if !reply.is_success() {
-            return Err(self.error_from(&reply, what));
+            return Err(self.error_from(reply, what));
         }
         let parsed: wire::Wrapped = serde_json::from_slice(&reply.body).map_err(|e| {
             self.decorate(
@@ -161,17 +166,17 @@ impl Finatic {
                     "{what}: not a Finatic envelope ({e}); body starts {}",
                     body_excerpt(&reply.body, &secrets)
                 )),
-                &reply,
+                reply,
                 None,
             )
         })?;
         if parsed.error.is_some() {
-            return Err(self.error_from(&reply, what));
+            return Err(self.error_from(reply, what));
         }
         let success = parsed.success.ok_or_else(|| {
             self.decorate(
                 Error::decode(format!("{what}: the envelope has neither success nor error")),
-                &reply,
+                reply,
                 parsed.trace_id.clone(),
             )
         })?;
@@ -712,6 +717,37 @@ fn portal_params(options: &PortalOptions) -> Result<Vec<(&'static str, String)>>
         params.push(("mode", mode.as_str().to_owned()));
     }
     Ok(params)
+}
+
+/// Every decoder of this provider on arbitrary bytes; for the fuzzer.
+#[cfg(feature = "fuzzing")]
+pub(crate) fn fuzz_decoders(status: u16, body: &[u8]) {
+    let Ok(base) = Url::parse("http://127.0.0.1:1") else {
+        return;
+    };
+    let Ok(finatic) = Finatic::new(Secret::new("fntc_sandbox_fuzz"), base, None) else {
+        return;
+    };
+    let reply = Reply {
+        status,
+        headers: HeaderMap::new(),
+        body: Bytes::copy_from_slice(body),
+        attempts: 1,
+    };
+    let _ = finatic.error_from(&reply, "fuzz");
+    if let Ok((data, meta)) = finatic.unwrap_envelope(&reply, "fuzz") {
+        if let Ok(s) = finatic.data::<wire::StartedSession>("fuzz", data.clone()) {
+            let _ = s.to_session();
+        }
+        if let Ok(list) = finatic.data::<Vec<wire::BrokerConnection>>("fuzz", data.clone()) {
+            let _: Vec<Connection> = list.into_iter().map(|c| c.into_connection(None)).collect();
+        }
+        if let Ok(list) = finatic.data::<Vec<wire::WireAccount>>("fuzz", data.clone()) {
+            let _: Vec<Account> = list.into_iter().map(Account::from).collect();
+        }
+        let _ = finatic.data::<wire::Pagination>("fuzz", meta);
+        let _ = finatic.data::<Vec<wire::WireBroker>>("fuzz", data);
+    }
 }
 
 #[cfg(test)]

@@ -421,6 +421,34 @@ fn query_value(url: &str, key: &str) -> Option<String> {
     found
 }
 
+/// Every decoder of this provider on arbitrary bytes; for the fuzzer.
+#[cfg(feature = "fuzzing")]
+pub(crate) fn fuzz_decoders(status: u16, body: &[u8]) {
+    let Ok(base) = Url::parse("http://127.0.0.1:1") else {
+        return;
+    };
+    let Ok(snaptrade) = SnapTrade::new("fuzz".into(), Secret::new("fuzz-key"), base) else {
+        return;
+    };
+    let reply = Reply {
+        status,
+        headers: HeaderMap::new(),
+        body: Bytes::copy_from_slice(body),
+        attempts: 1,
+    };
+    let _ = snaptrade.error_from(&reply, "fuzz");
+    let secrets = [&snaptrade.consumer_key];
+    let _ = decode_json::<wire::UserIdAndSecret>(&reply, "fuzz", &secrets);
+    let _ = decode_json::<wire::LoginRedirect>(&reply, "fuzz", &secrets);
+    let _ = decode_json::<Vec<String>>(&reply, "fuzz", &secrets);
+    if let Ok(list) = decode_json::<Vec<wire::Authorization>>(&reply, "fuzz", &secrets) {
+        let _: Vec<Connection> = list.into_iter().map(Connection::from).collect();
+    }
+    if let Ok(list) = decode_json::<Vec<wire::WireAccount>>(&reply, "fuzz", &secrets) {
+        let _: Vec<Account> = list.into_iter().map(Account::from).collect();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
