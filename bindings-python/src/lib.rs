@@ -1,1 +1,41 @@
-//! Python bindings (being written).
+//! Python bindings of brokerlink: the native module `brokerlink._native`, re-exported by the
+//! pure-Python package `brokerlink` (bindings-python/python/brokerlink). Registration only; the
+//! conversions live beside the types they convert.
+
+mod args;
+mod client;
+mod enums;
+mod error;
+mod results;
+mod runtime;
+mod sandbox;
+mod types;
+mod webhooks;
+
+use pyo3::prelude::*;
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    enums::register(m)?;
+    error::register(m)?;
+    m.add_class::<client::Client>()?;
+    m.add_class::<client::AsyncClient>()?;
+    m.add_class::<sandbox::Sandbox>()?;
+    m.add_class::<types::UserCredentials>()?;
+    m.add_class::<types::PortalLink>()?;
+    m.add_class::<types::Session>()?;
+    m.add_class::<results::Connection>()?;
+    m.add_class::<results::Broker>()?;
+    m.add_class::<results::Account>()?;
+    m.add_class::<results::Money>()?;
+    m.add_class::<results::PortalResult>()?;
+    m.add_class::<types::RetryPolicy>()?;
+    m.add_class::<webhooks::WebhookEvent>()?;
+    m.add_function(wrap_pyfunction!(client::parse_portal_result, m)?)?;
+    m.add_function(wrap_pyfunction!(webhooks::verify_webhook, m)?)?;
+    m.add_function(wrap_pyfunction!(runtime::_shutdown, m)?)?;
+    #[cfg(any(debug_assertions, feature = "test-hooks"))]
+    m.add_function(wrap_pyfunction!(client::_force_panic, m)?)?;
+    Ok(())
+}

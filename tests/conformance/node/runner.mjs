@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url'
 const here = dirname(fileURLToPath(import.meta.url))
 const root = resolvePath(here, '../../..')
 const packageDir = process.env.BROKERLINK_NODE_PACKAGE ?? join(root, 'bindings-node')
-const { BrokerlinkError, Client, Sandbox, parsePortalResult } = await import(join(packageDir, 'index.mjs'))
+const { BrokerlinkError, Client, Sandbox, parsePortalResult, verifyWebhook } = await import(join(packageDir, 'index.mjs'))
 
 // ---- canonical forms (canonical.rs) -------------------------------------------------------
 
@@ -94,8 +94,21 @@ const canonical = {
       request_id: e.requestId,
       retry_after: e.retryAfter,
       attempts: e.attempts,
+      reason: e.reason,
     }
   },
+  webhookEvent: (e) => ({
+    id: e.id,
+    provider: e.provider,
+    kind: e.kind,
+    event_type: e.eventType,
+    user_id: orNull(e.userId),
+    connection_id: orNull(e.connectionId),
+    account_id: orNull(e.accountId),
+    broker: orNull(e.broker),
+    result: orNull(e.result),
+    occurred_at: iso(e.occurredAt),
+  }),
 }
 
 /** JSON with recursively sorted keys and no spaces, as the Rust runner writes it. */
@@ -214,6 +227,7 @@ async function execute(sandbox, provider, settings, call, args) {
     await new Promise((done) => setTimeout(done, uint(args, 'ms') ?? 0))
     return null
   }
+  if (call === 'verify_webhook') return verify(args)
   if (call === 'parse_portal_result') return canonical.portalResult(parsePortalResult(text(args, 'input') ?? ''))
   const c = client(sandbox, provider, settings)
   const id = (key) => text(args, key) ?? ''
@@ -271,9 +285,56 @@ async function execute(sandbox, provider, settings, call, args) {
   }
 }
 
-function sandboxCall(sandbox, call, args) {
+/** `verify_webhook {body, headers, secrets, now?, tolerance_seconds?, max_event_age_seconds?}` */
+function verify(args) {
+  const headers = {}
+  const given = args?.headers
+  if (given !== null && typeof given === 'object' && !Array.isArray(given)) {
+    for (const [name, value] of Object.entries(given)) headers[name] = typeof value === 'string' ? value : ''
+  }
+  const seconds = (key) => (typeof args?.[key] === 'number' ? args[key] : undefined)
+  const options = {
+    toleranceSeconds: seconds('tolerance_seconds'),
+    maxEventAgeSeconds: seconds('max_event_age_seconds'),
+    now: Number.isInteger(args?.now) ? new Date(args.now * 1000) : undefined,
+  }
+  return canonical.webhookEvent(verifyWebhook(text(args, 'body') ?? '', headers, strings(args, 'secrets'), options))
+}
+
+/** The admin API over HTTP, as every language's runner reaches it. */
+async function admin(sandbox, method, path, body) {
+  try {
+    const init = { method }
+    if (body !== undefined) {
+      init.body = JSON.stringify(body)
+      init.headers = { 'content-type': 'application/json' }
+    }
+    const response = await fetch(`${sandbox.url}${path}`, init)
+    return await response.json()
+  } catch (e) {
+    throw new RunnerError(e.message)
+  }
+}
+
+async function sandboxCall(sandbox, call, args) {
   const runnerError = (e) => new RunnerError(e instanceof Error ? e.message : String(e))
   switch (call) {
+    case 'add_webhook': {
+      // `sink` names the sandbox's own receiver; `fail_first` makes it refuse deliveries.
+      const sink = text(args, 'sink') ?? ''
+      const failFirst = uint(args, 'fail_first') ?? 0
+      const body = { url: `${sandbox.url}/_sandbox/sink/${sink}?fail_first=${failFirst}` }
+      for (const key of ['provider', 'event_types']) {
+        if (args !== null && typeof args === 'object' && key in args) body[key] = args[key]
+      }
+      return admin(sandbox, 'POST', '/_sandbox/webhooks', body)
+    }
+    case 'sink': {
+      const name = text(args, 'name') ?? ''
+      const count = uint(args, 'count') ?? 1
+      const timeout = uint(args, 'timeout_ms') ?? 5000
+      return admin(sandbox, 'GET', `/_sandbox/sink/${name}?count=${count}&timeout_ms=${timeout}`)
+    }
     case 'complete_portal': {
       const request = {
         url: args?.url,
@@ -337,6 +398,7 @@ async function run(scenario) {
       pendingSeconds: s.pending_seconds ?? undefined,
       expiringSeconds: s.expiring_seconds ?? undefined,
       portalLinkSeconds: s.portal_link_seconds ?? undefined,
+      webhookRetryMs: s.webhook_retry_ms ?? undefined,
     })
   } catch (e) {
     return [{ runner_error: `sandbox did not start: ${e.message}` }]

@@ -17,9 +17,10 @@ import json
 import re
 import sys
 import time
+import urllib.request
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -146,6 +147,21 @@ def account(a: brokerlink.Account) -> dict[str, Any]:
     }
 
 
+def webhook_event(e: brokerlink.WebhookEvent) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "provider": e.provider.value,
+        "kind": e.kind,
+        "event_type": e.event_type,
+        "user_id": e.user_id,
+        "connection_id": e.connection_id,
+        "account_id": e.account_id,
+        "broker": e.broker,
+        "result": e.result,
+        "occurred_at": timestamp(e.occurred_at),
+    }
+
+
 def portal_result(r: brokerlink.PortalResult) -> dict[str, Any]:
     if r.type == "success":
         return {"type": "success", "connection_id": r.connection_id, "user_id": r.user_id}
@@ -166,6 +182,7 @@ def error(e: brokerlink.BrokerlinkError) -> dict[str, Any]:
         "request_id": e.request_id,
         "retry_after": e.retry_after,
         "attempts": e.attempts,
+        "reason": e.reason,
     }
 
 
@@ -177,6 +194,7 @@ INTERNAL_MISSING = {
     "request_id": None,
     "retry_after": None,
     "attempts": 0,
+    "reason": None,
 }
 
 # --- run.rs ------------------------------------------------------------------------------
@@ -269,8 +287,64 @@ def portal_options(args: Any) -> dict[str, Any]:
     }
 
 
+def number(obj: Any, key: str) -> float | None:
+    value = obj.get(key) if isinstance(obj, dict) else None
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def verify(args: Any) -> Any:
+    """`verify_webhook {body, headers, secrets, now?, tolerance_seconds?, max_event_age_seconds?}`"""
+    headers = args.get("headers") if isinstance(args, dict) else None
+    pairs = (
+        [(k, v if isinstance(v, str) else "") for k, v in headers.items()]
+        if isinstance(headers, dict)
+        else []
+    )
+    now = args.get("now") if isinstance(args, dict) else None
+    tolerance = number(args, "tolerance_seconds")
+    return webhook_event(
+        brokerlink.verify_webhook(
+            text(args, "body") or "",
+            pairs,
+            strings(args, "secrets"),
+            tolerance=300.0 if tolerance is None else tolerance,
+            max_event_age=number(args, "max_event_age_seconds"),
+            now=None
+            if not isinstance(now, int) or isinstance(now, bool)
+            else datetime.fromtimestamp(now, timezone.utc),
+        )
+    )
+
+
+def admin(sandbox: brokerlink.Sandbox, method: str, path: str, body: Any = None) -> Any:
+    """The admin API over HTTP, as every language's runner reaches it."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(f"{sandbox.url}{path}", data=data, method=method)
+    if data is not None:
+        request.add_header("content-type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.loads(response.read())
+    except (OSError, ValueError) as e:
+        raise RunnerError(str(e)) from e
+
+
 def sandbox_call(sandbox: brokerlink.Sandbox, call: str, args: Any) -> Any:
     args = args if isinstance(args, dict) else {}
+    if call == "add_webhook":
+        # `sink` names the sandbox's own receiver; `fail_first` makes it refuse deliveries.
+        sink = text(args, "sink") or ""
+        fail_first = unsigned(args, "fail_first") or 0
+        body = {"url": f"{sandbox.url}/_sandbox/sink/{sink}?fail_first={fail_first}"}
+        body.update({k: args[k] for k in ("provider", "event_types") if k in args})
+        return admin(sandbox, "POST", "/_sandbox/webhooks", body)
+    if call == "sink":
+        name = text(args, "name") or ""
+        count, timeout = unsigned(args, "count"), unsigned(args, "timeout_ms")
+        count = 1 if count is None else count
+        timeout = 5000 if timeout is None else timeout
+        path = f"/_sandbox/sink/{name}?count={count}&timeout_ms={timeout}"
+        return admin(sandbox, "GET", path)
     if call == "complete_portal":
         for key in ("url", "username", "password"):
             if not isinstance(args.get(key), str):
@@ -316,6 +390,8 @@ def execute(
     if call == "sleep":
         time.sleep((unsigned(args, "ms") or 0) / 1000)
         return None
+    if call == "verify_webhook":
+        return verify(args)
     if call == "parse_portal_result":
         return portal_result(brokerlink.parse_portal_result(text(args, "input") or ""))
     c = client(sandbox, provider, settings)
@@ -380,6 +456,8 @@ def run(scenario: dict[str, Any]) -> list[dict[str, Any]]:
         for key in ("rate_limit_per_minute", "pending_seconds", "expiring_seconds", "portal_link_seconds")
         if s.get(key) is not None
     }
+    if s.get("webhook_retry_ms") is not None:
+        options["webhook_retry_delays"] = [ms / 1000 for ms in s["webhook_retry_ms"]]
     try:
         sandbox = brokerlink.Sandbox(**options)
         sandbox.start()

@@ -1,0 +1,349 @@
+//! `Client`: every core call as a Promise-returning method.
+
+use crate::error::{promise, sync};
+use crate::types::{link_to_js, user_to_js, Account, Connection, PortalOptions, Session, UserCredentials, WaitOptions};
+use brokerlink::{Environment, Error, RetryPolicy};
+use napi::bindgen_prelude::{Object, PromiseRaw, Undefined};
+use napi::Env;
+use napi_derive::napi;
+use std::time::Duration;
+
+/// When and how often a failed request is tried again; unset fields keep the defaults
+/// (3 attempts, 200 ms first backoff, 5 s at most, `Retry-After` honoured up to 10 s).
+#[napi(object)]
+#[derive(Debug, Clone, Default)]
+pub struct RetryOptions {
+    /// Attempts in all, the first included; 1 disables retries.
+    pub max_attempts: Option<u32>,
+    pub initial_backoff_ms: Option<u32>,
+    pub max_backoff_ms: Option<u32>,
+    pub max_retry_after_ms: Option<u32>,
+}
+
+impl From<RetryOptions> for RetryPolicy {
+    fn from(r: RetryOptions) -> Self {
+        let d = RetryPolicy::default();
+        let ms = |v: Option<u32>, d: Duration| v.map_or(d, |ms| Duration::from_millis(ms.into()));
+        RetryPolicy {
+            max_attempts: r.max_attempts.unwrap_or(d.max_attempts),
+            initial_backoff: ms(r.initial_backoff_ms, d.initial_backoff),
+            max_backoff: ms(r.max_backoff_ms, d.max_backoff),
+            max_retry_after: ms(r.max_retry_after_ms, d.max_retry_after),
+        }
+    }
+}
+
+#[napi(object)]
+#[derive(Debug, Clone)]
+pub struct SnapTradeOptions {
+    pub client_id: String,
+    /// Only signs requests; it is never sent.
+    pub consumer_key: String,
+    /// Default `https://api.snaptrade.com`; a sandbox's `url` in tests.
+    pub base_url: Option<String>,
+    /// Per-attempt limit for one HTTP exchange (default 30 000).
+    pub timeout_ms: Option<u32>,
+    pub retry: Option<RetryOptions>,
+    pub user_agent: Option<String>,
+}
+
+#[napi(object)]
+#[derive(Debug, Clone)]
+pub struct FinaticOptions {
+    /// Server-side only: it mints one-time tokens.
+    pub api_key: String,
+    pub base_url: Option<String>,
+    /// Default `sandbox` for `fntc_sandbox_…` keys, else `live`.
+    #[napi(ts_type = "Environment")]
+    pub environment: Option<String>,
+    pub timeout_ms: Option<u32>,
+    pub retry: Option<RetryOptions>,
+    pub user_agent: Option<String>,
+}
+
+/// The options every provider shares.
+fn tune(
+    mut builder: brokerlink::ClientBuilder,
+    base_url: Option<String>,
+    timeout_ms: Option<u32>,
+    retry: Option<RetryOptions>,
+    user_agent: Option<String>,
+) -> brokerlink::ClientBuilder {
+    if let Some(url) = base_url {
+        builder = builder.base_url(url);
+    }
+    if let Some(ms) = timeout_ms {
+        builder = builder.timeout(Duration::from_millis(ms.into()));
+    }
+    if let Some(retry) = retry {
+        builder = builder.retry(retry.into());
+    }
+    if let Some(agent) = user_agent {
+        builder = builder.user_agent(agent);
+    }
+    builder
+}
+
+// The core has no `Environment::parse` yet; this is the one string match the binding holds.
+fn environment(value: &str) -> brokerlink::Result<Environment> {
+    match value {
+        "live" => Ok(Environment::Live),
+        "sandbox" => Ok(Environment::Sandbox),
+        other => Err(Error::invalid_input(
+            "environment",
+            format!("unknown environment {other:?} (expected live or sandbox)"),
+        )),
+    }
+}
+
+/// A pooled client for one aggregator account; create it once and share it.
+#[napi]
+#[derive(Debug)]
+pub struct Client {
+    inner: brokerlink::Client,
+}
+
+type Promise<'env, T> = napi::Result<PromiseRaw<'env, T>>;
+
+#[napi]
+impl Client {
+    /// A SnapTrade client.
+    #[napi(factory, configurable = true)]
+    pub fn snaptrade(env: Env, options: SnapTradeOptions) -> napi::Result<Client> {
+        sync(&env, || {
+            let builder = brokerlink::Client::builder().snaptrade(options.client_id, options.consumer_key);
+            let builder = tune(
+                builder,
+                options.base_url,
+                options.timeout_ms,
+                options.retry,
+                options.user_agent,
+            );
+            Ok(Client {
+                inner: builder.build()?,
+            })
+        })
+    }
+
+    /// A Finatic client.
+    #[napi(factory, configurable = true)]
+    pub fn finatic(env: Env, options: FinaticOptions) -> napi::Result<Client> {
+        sync(&env, || {
+            let mut builder = brokerlink::Client::builder().finatic(options.api_key);
+            if let Some(name) = options.environment.as_deref() {
+                builder = builder.environment(environment(name)?);
+            }
+            let builder = tune(
+                builder,
+                options.base_url,
+                options.timeout_ms,
+                options.retry,
+                options.user_agent,
+            );
+            Ok(Client {
+                inner: builder.build()?,
+            })
+        })
+    }
+
+    /// Which aggregator protocol the client speaks.
+    #[napi(getter, ts_return_type = "ProviderKind")]
+    pub fn provider(&self) -> &'static str {
+        self.inner.provider().as_str()
+    }
+
+    /// Registers an end user under your id; store the returned `userSecret`.
+    #[napi(ts_return_type = "Promise<UserCredentials>")]
+    pub fn register_user<'env>(&self, env: &'env Env, user_id: String) -> Promise<'env, Object<'env>> {
+        let c = self.inner.clone();
+        promise(env, async move { c.register_user(&user_id).await }, user_to_js)
+    }
+
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn delete_user<'env>(&self, env: &'env Env, user: UserCredentials) -> Promise<'env, Undefined> {
+        let c = self.inner.clone();
+        promise(env, async move { c.delete_user(&user.into()).await }, |_, ()| Ok(()))
+    }
+
+    #[napi]
+    pub fn list_users<'env>(&self, env: &'env Env) -> Promise<'env, Vec<String>> {
+        let c = self.inner.clone();
+        promise(env, async move { c.list_users().await }, |_, users| Ok(users))
+    }
+
+    /// Issues a new user secret; the old one stops working at once.
+    #[napi(ts_return_type = "Promise<UserCredentials>")]
+    pub fn rotate_user_secret<'env>(&self, env: &'env Env, user: UserCredentials) -> Promise<'env, Object<'env>> {
+        let c = self.inner.clone();
+        promise(env, async move { c.rotate_user_secret(&user.into()).await }, user_to_js)
+    }
+
+    /// A connection-portal link for the user (valid five minutes).
+    #[napi(ts_return_type = "Promise<PortalLink>")]
+    pub fn portal_url<'env>(
+        &self,
+        env: &'env Env,
+        user: UserCredentials,
+        options: Option<PortalOptions>,
+    ) -> Promise<'env, Object<'env>> {
+        let c = self.inner.clone();
+        let future = async move {
+            let options = options.unwrap_or_default().try_into()?;
+            c.portal_url(&user.into(), &options).await
+        };
+        promise(env, future, link_to_js)
+    }
+
+    /// Starts a Finatic session for a saved user, or (without an id) for a new one.
+    #[napi]
+    pub fn start_session<'env>(&self, env: &'env Env, user_id: Option<String>) -> Promise<'env, Session> {
+        let c = self.inner.clone();
+        promise(env, async move { c.start_session(user_id.as_deref()).await }, |_, s| {
+            Ok(Session::from(s))
+        })
+    }
+
+    /// The portal link of a session (Finatic).
+    #[napi(ts_return_type = "Promise<PortalLink>")]
+    pub fn session_portal_url<'env>(
+        &self,
+        env: &'env Env,
+        session: Session,
+        options: Option<PortalOptions>,
+    ) -> Promise<'env, Object<'env>> {
+        let c = self.inner.clone();
+        let future = async move {
+            let options = options.unwrap_or_default().try_into()?;
+            c.session_portal_url(&session.into(), &options).await
+        };
+        promise(env, future, link_to_js)
+    }
+
+    /// The user who logged in through a session's portal (Finatic); save its id.
+    #[napi(ts_return_type = "Promise<UserCredentials>")]
+    pub fn session_user<'env>(&self, env: &'env Env, session: Session) -> Promise<'env, Object<'env>> {
+        let c = self.inner.clone();
+        promise(env, async move { c.session_user(&session.into()).await }, user_to_js)
+    }
+
+    #[napi]
+    pub fn connections<'env>(&self, env: &'env Env, user: UserCredentials) -> Promise<'env, Vec<Connection>> {
+        let c = self.inner.clone();
+        promise(env, async move { c.connections(&user.into()).await }, |_, list| {
+            Ok(list.into_iter().map(Connection::from).collect())
+        })
+    }
+
+    #[napi]
+    pub fn connection<'env>(
+        &self,
+        env: &'env Env,
+        user: UserCredentials,
+        connection_id: String,
+    ) -> Promise<'env, Connection> {
+        let c = self.inner.clone();
+        promise(
+            env,
+            async move { c.connection(&user.into(), &connection_id).await },
+            |_, x| Ok(Connection::from(x)),
+        )
+    }
+
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn remove_connection<'env>(
+        &self,
+        env: &'env Env,
+        user: UserCredentials,
+        connection_id: String,
+    ) -> Promise<'env, Undefined> {
+        let c = self.inner.clone();
+        promise(
+            env,
+            async move { c.remove_connection(&user.into(), &connection_id).await },
+            |_, ()| Ok(()),
+        )
+    }
+
+    /// Asks the aggregator to sync the connection's data now.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn refresh_connection<'env>(
+        &self,
+        env: &'env Env,
+        user: UserCredentials,
+        connection_id: String,
+    ) -> Promise<'env, Undefined> {
+        let c = self.inner.clone();
+        promise(
+            env,
+            async move { c.refresh_connection(&user.into(), &connection_id).await },
+            |_, ()| Ok(()),
+        )
+    }
+
+    /// Breaks a connection on purpose, to test a reconnect flow.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn disable_connection<'env>(
+        &self,
+        env: &'env Env,
+        user: UserCredentials,
+        connection_id: String,
+    ) -> Promise<'env, Undefined> {
+        let c = self.inner.clone();
+        promise(
+            env,
+            async move { c.disable_connection(&user.into(), &connection_id).await },
+            |_, ()| Ok(()),
+        )
+    }
+
+    #[napi]
+    pub fn accounts<'env>(&self, env: &'env Env, user: UserCredentials) -> Promise<'env, Vec<Account>> {
+        let c = self.inner.clone();
+        promise(env, async move { c.accounts(&user.into()).await }, |_, list| {
+            Ok(list.into_iter().map(Account::from).collect())
+        })
+    }
+
+    #[napi]
+    pub fn account<'env>(&self, env: &'env Env, user: UserCredentials, account_id: String) -> Promise<'env, Account> {
+        let c = self.inner.clone();
+        promise(
+            env,
+            async move { c.account(&user.into(), &account_id).await },
+            |_, a| Ok(Account::from(a)),
+        )
+    }
+
+    #[napi]
+    pub fn connection_accounts<'env>(
+        &self,
+        env: &'env Env,
+        user: UserCredentials,
+        connection_id: String,
+    ) -> Promise<'env, Vec<Account>> {
+        let c = self.inner.clone();
+        promise(
+            env,
+            async move { c.connection_accounts(&user.into(), &connection_id).await },
+            |_, list| Ok(list.into_iter().map(Account::from).collect()),
+        )
+    }
+
+    /// Polls until a new (or repaired, or the named) connection is active and synced;
+    /// fails with `timeout` otherwise.
+    #[napi]
+    pub fn wait_for_connection<'env>(
+        &self,
+        env: &'env Env,
+        user: UserCredentials,
+        options: Option<WaitOptions>,
+    ) -> Promise<'env, Connection> {
+        let c = self.inner.clone();
+        let options = brokerlink::WaitOptions::from(options.unwrap_or_default());
+        promise(
+            env,
+            async move { c.wait_for_connection(&user.into(), &options).await },
+            |_, x| Ok(Connection::from(x)),
+        )
+    }
+}

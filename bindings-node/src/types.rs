@@ -1,0 +1,355 @@
+//! Plain-object DTOs for JavaScript, converted from and to the core's types. Enum values are
+//! the core's own strings (`as_str` out, `parse` in); their TypeScript unions are declared in
+//! `dts-header.d.ts`.
+
+use brokerlink::{ConnectionType, Error, PortalMode, PortalTheme, SessionStatus};
+use chrono::{DateTime, Utc};
+use napi::bindgen_prelude::{FromNapiValue, JsObjectValue, Object, ToNapiValue};
+use napi::{Env, Property, PropertyAttributes};
+use napi_derive::napi;
+use serde_json::Value;
+use std::time::Duration;
+
+/// An end user. Store `userSecret` (SnapTrade issues it once); `util.inspect` shows it as `***`.
+#[napi(object)]
+#[derive(Debug, Clone)]
+pub struct UserCredentials {
+    pub user_id: String,
+    /// Absent or `null` for a user without a secret (Finatic).
+    #[napi(ts_type = "string | null")]
+    pub user_secret: Option<Option<String>>,
+}
+
+impl From<UserCredentials> for brokerlink::UserCredentials {
+    fn from(user: UserCredentials) -> Self {
+        match user.user_secret.flatten() {
+            Some(secret) => brokerlink::UserCredentials::new(user.user_id, secret),
+            None => brokerlink::UserCredentials::id_only(user.user_id),
+        }
+    }
+}
+
+/// The user as a plain object whose `util.inspect` form hides the secret.
+pub(crate) fn user_to_js(env: &Env, user: brokerlink::UserCredentials) -> napi::Result<Object<'_>> {
+    let secret = user.user_secret.as_ref().map(|s| s.expose().to_owned());
+    let shown = UserCredentials {
+        user_id: user.user_id.clone(),
+        user_secret: Some(secret.as_ref().map(|_| "***".to_owned())),
+    };
+    let mut object = Object::new(env)?;
+    object.set("userId", user.user_id)?;
+    object.set(
+        "userSecret",
+        secret.map_or(napi::Either::B(napi::bindgen_prelude::Null), napi::Either::A),
+    )?;
+    inspect_as(env, &mut object, shown)?;
+    Ok(object)
+}
+
+/// A connection-portal link. `url` logs the user in: `util.inspect` shows its token as `***`.
+#[napi(object)]
+#[derive(Debug, Clone)]
+pub struct PortalLink {
+    pub url: String,
+    pub session_id: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+pub(crate) fn link_to_js(env: &Env, link: brokerlink::PortalLink) -> napi::Result<Object<'_>> {
+    let shown = PortalLink {
+        url: brokerlink::redact_link(&link.url),
+        session_id: link.session_id.clone(),
+        expires_at: link.expires_at,
+    };
+    let value = PortalLink {
+        url: link.url,
+        session_id: link.session_id,
+        expires_at: link.expires_at,
+    };
+    let mut object = Object::from_unknown(value.into_unknown(env)?)?;
+    inspect_as(env, &mut object, shown)?;
+    Ok(object)
+}
+
+/// Gives `object` a hidden `util.inspect.custom` method that shows `shown` instead.
+fn inspect_as<T: ToNapiValue + Clone + 'static>(env: &Env, object: &mut Object, shown: T) -> napi::Result<()> {
+    let inspect = env.create_function_from_closure::<(), T, _>("inspect", move |_| Ok(shown.clone()))?;
+    let key = env.symbol_for("nodejs.util.inspect.custom")?;
+    object.define_properties(&[Property::new()
+        .with_name(env, key)?
+        .with_value(&inspect)
+        .with_property_attributes(PropertyAttributes::Writable | PropertyAttributes::Configurable)])
+}
+
+/// A Finatic session; pass it back as received.
+#[napi(object, use_nullable = true)]
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub id: String,
+    pub company_id: String,
+    #[napi(ts_type = "SessionStatus")]
+    pub status: String,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub user_id: Option<String>,
+}
+
+impl From<brokerlink::Session> for Session {
+    fn from(s: brokerlink::Session) -> Self {
+        Session {
+            id: s.id,
+            company_id: s.company_id,
+            status: s.status.as_str().to_owned(),
+            expires_at: s.expires_at,
+            user_id: s.user_id,
+        }
+    }
+}
+
+impl From<Session> for brokerlink::Session {
+    fn from(s: Session) -> Self {
+        brokerlink::Session {
+            id: s.id,
+            company_id: s.company_id,
+            status: SessionStatus::parse(&s.status),
+            expires_at: s.expires_at,
+            user_id: s.user_id,
+        }
+    }
+}
+
+/// Everything a portal link can be asked to do; options a provider has no use for fail as
+/// `invalid_input` naming them.
+#[napi(object)]
+#[derive(Debug, Clone, Default)]
+pub struct PortalOptions {
+    /// Open the portal on this broker (SnapTrade slug).
+    pub broker: Option<String>,
+    #[napi(ts_type = "ConnectionType")]
+    pub connection_type: Option<String>,
+    #[napi(ts_type = "PortalMode")]
+    pub mode: Option<String>,
+    /// `en` or `pt-BR`.
+    pub locale: Option<String>,
+    /// Absolute http(s) URL the portal sends the user to when done.
+    pub redirect_url: Option<String>,
+    pub immediate_redirect: Option<bool>,
+    /// Id of a disabled connection to repair.
+    pub reconnect: Option<String>,
+    pub show_close_button: Option<bool>,
+    /// SnapTrade portal version (`v4`).
+    pub portal_version: Option<String>,
+    /// Offer only these brokers (Finatic broker ids).
+    pub brokers: Option<Vec<String>>,
+    /// Prefill the portal's email field (Finatic).
+    pub email: Option<String>,
+    /// A preset name, or a custom theme object (Finatic).
+    #[napi(ts_type = "string | Record<string, unknown>")]
+    pub theme: Option<Value>,
+    /// `broker` or `exchange` (Finatic).
+    pub broker_type: Option<String>,
+    /// Brokers must have all of these, e.g. `equity`, `options` (Finatic).
+    pub capabilities: Option<Vec<String>>,
+    /// `production`, `beta`, `alpha` (Finatic).
+    pub stages: Option<Vec<String>>,
+}
+
+impl TryFrom<PortalOptions> for brokerlink::PortalOptions {
+    type Error = Error;
+
+    fn try_from(o: PortalOptions) -> Result<Self, Error> {
+        Ok(brokerlink::PortalOptions {
+            broker: o.broker,
+            connection_type: o.connection_type.as_deref().map(ConnectionType::parse).transpose()?,
+            mode: o.mode.as_deref().map(PortalMode::parse).transpose()?,
+            locale: o.locale,
+            redirect_url: o.redirect_url,
+            immediate_redirect: o.immediate_redirect,
+            reconnect: o.reconnect,
+            show_close_button: o.show_close_button,
+            portal_version: o.portal_version,
+            brokers: o.brokers.unwrap_or_default(),
+            email: o.email,
+            theme: match o.theme {
+                None | Some(Value::Null) => None,
+                Some(Value::String(name)) => Some(PortalTheme::Preset(name)),
+                Some(custom @ Value::Object(_)) => Some(PortalTheme::Custom(custom)),
+                Some(_) => return Err(Error::invalid_input("theme", "must be a preset name or an object")),
+            },
+            broker_type: o.broker_type,
+            capabilities: o.capabilities.unwrap_or_default(),
+            stages: o.stages.unwrap_or_default(),
+        })
+    }
+}
+
+/// How long `waitForConnection` polls; unset fields take the core's defaults (2 minutes,
+/// 500 ms growing to 5 s).
+#[napi(object)]
+#[derive(Debug, Clone, Default)]
+pub struct WaitOptions {
+    pub timeout_ms: Option<u32>,
+    pub poll_ms: Option<u32>,
+    pub max_poll_ms: Option<u32>,
+    /// Connections created at or after this instant count as new.
+    pub since: Option<DateTime<Utc>>,
+    /// Wait for this connection (e.g. the one being reconnected).
+    pub connection_id: Option<String>,
+}
+
+impl From<WaitOptions> for brokerlink::WaitOptions {
+    fn from(o: WaitOptions) -> Self {
+        let defaults = brokerlink::WaitOptions::default();
+        let ms = |v: Option<u32>, d: Duration| v.map_or(d, |ms| Duration::from_millis(ms.into()));
+        brokerlink::WaitOptions {
+            timeout: ms(o.timeout_ms, defaults.timeout),
+            poll_interval: ms(o.poll_ms, defaults.poll_interval),
+            max_poll_interval: ms(o.max_poll_ms, defaults.max_poll_interval),
+            since: o.since,
+            connection_id: o.connection_id,
+        }
+    }
+}
+
+#[napi(object, use_nullable = true)]
+#[derive(Debug, Clone)]
+pub struct Broker {
+    /// SnapTrade's slug (`ALPACA`) or Finatic's broker id (`alpaca`).
+    pub slug: String,
+    pub name: String,
+    pub display_name: Option<String>,
+    pub allows_trading: Option<bool>,
+}
+
+/// One brokerage login of one user.
+#[napi(object, use_nullable = true)]
+#[derive(Debug, Clone)]
+pub struct Connection {
+    pub id: String,
+    pub broker: Broker,
+    #[napi(ts_type = "ConnectionStatus")]
+    pub status: String,
+    /// The provider's own word for the status.
+    pub raw_status: String,
+    #[napi(ts_type = "Permission")]
+    pub permission: String,
+    pub name: Option<String>,
+    pub created_at: Option<DateTime<Utc>>,
+    pub updated_at: Option<DateTime<Utc>>,
+    pub disabled_at: Option<DateTime<Utc>>,
+}
+
+impl From<brokerlink::Connection> for Connection {
+    fn from(c: brokerlink::Connection) -> Self {
+        Connection {
+            id: c.id,
+            broker: Broker {
+                slug: c.broker.slug,
+                name: c.broker.name,
+                display_name: c.broker.display_name,
+                allows_trading: c.broker.allows_trading,
+            },
+            status: c.status.as_str().to_owned(),
+            raw_status: c.raw_status,
+            permission: c.permission.as_str().to_owned(),
+            name: c.name,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+            disabled_at: c.disabled_at,
+        }
+    }
+}
+
+#[napi(object)]
+#[derive(Debug, Clone)]
+pub struct Money {
+    pub amount: f64,
+    pub currency: String,
+}
+
+/// A brokerage account behind a connection.
+#[napi(object, use_nullable = true)]
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub id: String,
+    pub connection_id: Option<String>,
+    pub name: Option<String>,
+    /// As the broker shows it; often masked.
+    pub number: Option<String>,
+    pub institution_name: Option<String>,
+    pub balance: Option<Money>,
+    pub is_paper: Option<bool>,
+    pub raw_status: Option<String>,
+    pub created_at: Option<DateTime<Utc>>,
+    /// Whether the aggregator has finished its first sync of this account.
+    pub synced: bool,
+}
+
+impl From<brokerlink::Account> for Account {
+    fn from(a: brokerlink::Account) -> Self {
+        Account {
+            id: a.id,
+            connection_id: a.connection_id,
+            name: a.name,
+            number: a.number,
+            institution_name: a.institution_name,
+            balance: a.balance.map(|m| Money {
+                amount: m.amount,
+                currency: m.currency,
+            }),
+            is_paper: a.is_paper,
+            raw_status: a.raw_status,
+            created_at: a.created_at,
+            synced: a.synced,
+        }
+    }
+}
+
+/// What the portal reported, discriminated by `type`.
+#[napi(discriminant = "type", discriminant_case = "lowercase", use_nullable = true)]
+#[derive(Debug, Clone)]
+pub enum PortalResult {
+    Success {
+        connection_id: Option<String>,
+        user_id: Option<String>,
+    },
+    Error {
+        code: String,
+        message: Option<String>,
+        status_code: Option<u32>,
+    },
+    /// The user closed the portal.
+    Closed,
+    /// The user left without finishing (redirect flow).
+    Abandoned,
+    /// The portal asked its frame to change height (Finatic).
+    Resize { height: u32 },
+}
+
+impl From<brokerlink::PortalResult> for PortalResult {
+    fn from(r: brokerlink::PortalResult) -> Self {
+        match r {
+            brokerlink::PortalResult::Success { connection_id, user_id } => {
+                PortalResult::Success { connection_id, user_id }
+            }
+            brokerlink::PortalResult::Error {
+                code,
+                message,
+                status_code,
+            } => PortalResult::Error {
+                code,
+                message,
+                status_code: status_code.map(u32::from),
+            },
+            brokerlink::PortalResult::Closed => PortalResult::Closed,
+            brokerlink::PortalResult::Abandoned => PortalResult::Abandoned,
+            brokerlink::PortalResult::Resize { height } => PortalResult::Resize { height },
+        }
+    }
+}
+
+/// Parses a portal redirect URL (or its query), a window message as JSON, or a legacy
+/// message string.
+#[napi]
+pub fn parse_portal_result(env: Env, input: String) -> napi::Result<PortalResult> {
+    crate::error::sync(&env, || brokerlink::parse_portal_result(&input).map(PortalResult::from))
+}

@@ -1,0 +1,170 @@
+//! Webhook verification and signing: the core's `verify_webhook` / `sign_webhook`.
+
+use crate::error::sync;
+use brokerlink::{Secret, WebhookOptions};
+use chrono::{DateTime, Utc};
+use napi::bindgen_prelude::{Buffer, Either};
+use napi::Env;
+use napi_derive::napi;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// A verified delivery; de-duplicate on `id` (stable across retries).
+#[napi(object, use_nullable = true)]
+#[derive(Debug, Clone)]
+pub struct WebhookEvent {
+    pub id: String,
+    #[napi(ts_type = "ProviderKind")]
+    pub provider: String,
+    #[napi(ts_type = "WebhookEventKind")]
+    pub kind: String,
+    /// The provider's own type (`CONNECTION_ADDED`, `account.grant.created`).
+    pub event_type: String,
+    pub user_id: Option<String>,
+    pub connection_id: Option<String>,
+    pub account_id: Option<String>,
+    pub broker: Option<String>,
+    /// SnapTrade's `connectionAttemptedResult`, e.g. `SUCCESS`.
+    pub result: Option<String>,
+    pub occurred_at: Option<DateTime<Utc>>,
+    /// The whole payload as received.
+    #[napi(ts_type = "unknown")]
+    pub raw: Value,
+}
+
+impl From<brokerlink::WebhookEvent> for WebhookEvent {
+    fn from(e: brokerlink::WebhookEvent) -> Self {
+        WebhookEvent {
+            id: e.id,
+            provider: e.provider.as_str().to_owned(),
+            kind: e.kind.as_str().to_owned(),
+            event_type: e.event_type,
+            user_id: e.user_id,
+            connection_id: e.connection_id,
+            account_id: e.account_id,
+            broker: e.broker,
+            result: e.result,
+            occurred_at: e.occurred_at,
+            raw: e.raw,
+        }
+    }
+}
+
+/// How strictly to verify; unset fields keep the defaults (300 s tolerance, no event age
+/// limit, the system clock).
+#[napi(object)]
+#[derive(Debug, Clone, Default)]
+pub struct VerifyWebhookOptions {
+    /// Allowed distance between `webhook-timestamp` and now (Standard Webhooks).
+    pub tolerance_seconds: Option<f64>,
+    /// Reject events whose own timestamp is older than this.
+    pub max_event_age_seconds: Option<f64>,
+    /// The clock to check against (tests pass a fixed instant).
+    pub now: Option<DateTime<Utc>>,
+}
+
+fn seconds(field: &str, value: f64) -> brokerlink::Result<Duration> {
+    Duration::try_from_secs_f64(value)
+        .map_err(|_| brokerlink::Error::invalid_input(field, "must be a number of seconds >= 0"))
+}
+
+impl TryFrom<VerifyWebhookOptions> for WebhookOptions {
+    type Error = brokerlink::Error;
+
+    fn try_from(o: VerifyWebhookOptions) -> brokerlink::Result<Self> {
+        Ok(WebhookOptions {
+            tolerance: match o.tolerance_seconds {
+                Some(s) => seconds("tolerance_seconds", s)?,
+                None => brokerlink::DEFAULT_TOLERANCE,
+            },
+            max_event_age: o
+                .max_event_age_seconds
+                .map(|s| seconds("max_event_age_seconds", s))
+                .transpose()?,
+            now: o.now,
+        })
+    }
+}
+
+/// Verifies a delivery from the exact bytes received (a `Buffer`, or the body as a string)
+/// and its headers (e.g. `req.headers`), against any of `secrets` (`whsec_…` endpoint
+/// secrets, the SnapTrade consumer key, Finatic subscription secrets). Fails with
+/// `webhook_invalid` and a `reason`.
+#[napi]
+pub fn verify_webhook(
+    env: Env,
+    body: Either<Buffer, String>,
+    #[napi(ts_arg_type = "Record<string, string | string[] | undefined>")] headers: HashMap<
+        String,
+        Option<Either<String, Vec<String>>>,
+    >,
+    secrets: Vec<String>,
+    options: Option<VerifyWebhookOptions>,
+) -> napi::Result<WebhookEvent> {
+    // Repeated headers arrive as arrays (Node's `req.headers`); each value is one header.
+    let pairs: Vec<(String, String)> = headers
+        .into_iter()
+        .flat_map(|(name, value)| {
+            let values = match value {
+                None => Vec::new(),
+                Some(Either::A(one)) => vec![one],
+                Some(Either::B(many)) => many,
+            };
+            values.into_iter().map(move |v| (name.clone(), v))
+        })
+        .collect();
+    sync(&env, || {
+        let options = WebhookOptions::try_from(options.unwrap_or_default())?;
+        let secrets: Vec<Secret> = secrets.into_iter().map(Secret::new).collect();
+        let bytes: &[u8] = match &body {
+            Either::A(buffer) => buffer,
+            Either::B(text) => text.as_bytes(),
+        };
+        brokerlink::verify_webhook(bytes, pairs.iter().map(|(k, v)| (k, v)), &secrets, &options).map(WebhookEvent::from)
+    })
+}
+
+/// Which signatures `signWebhook` adds.
+#[napi(discriminant = "type", discriminant_case = "lowercase")]
+#[derive(Debug, Clone)]
+pub enum WebhookSigner {
+    /// SnapTrade's `Signature`, keyed by the consumer key.
+    SnapTrade { consumer_key: String },
+    /// Standard Webhooks headers, keyed by a `whsec_` secret; `timestamp` in Unix seconds.
+    Standard { secret: String, id: String, timestamp: i64 },
+    /// Finatic's `X-Finatic-Signature`.
+    Finatic { secret: String },
+}
+
+impl From<WebhookSigner> for brokerlink::WebhookSigner {
+    fn from(s: WebhookSigner) -> Self {
+        match s {
+            WebhookSigner::SnapTrade { consumer_key } => brokerlink::WebhookSigner::SnapTrade {
+                consumer_key: consumer_key.into(),
+            },
+            WebhookSigner::Standard { secret, id, timestamp } => brokerlink::WebhookSigner::Standard {
+                secret: secret.into(),
+                id,
+                timestamp,
+            },
+            WebhookSigner::Finatic { secret } => brokerlink::WebhookSigner::Finatic { secret: secret.into() },
+        }
+    }
+}
+
+/// The headers of a valid delivery of `body`, for your own tests.
+#[napi]
+pub fn sign_webhook(
+    env: Env,
+    body: Either<Buffer, String>,
+    signer: WebhookSigner,
+) -> napi::Result<HashMap<String, String>> {
+    sync(&env, || {
+        let bytes: &[u8] = match &body {
+            Either::A(buffer) => buffer,
+            Either::B(text) => text.as_bytes(),
+        };
+        Ok(brokerlink::sign_webhook(bytes, &signer.into())?.into_iter().collect())
+    })
+}

@@ -1,0 +1,126 @@
+// BrokerlinkError from ESM and CommonJS, secrets kept out of messages and util.inspect, and
+// panics arriving as `internal` errors.
+import assert from 'node:assert/strict'
+import { createRequire } from 'node:module'
+import { inspect } from 'node:util'
+import { after, before, test } from 'node:test'
+import * as esm from 'brokerlink'
+import esmDefault from 'brokerlink'
+
+// A forced panic prints its message (and, with RUST_BACKTRACE=1, a slow backtrace) to stderr.
+process.env.RUST_BACKTRACE = '0'
+const require = createRequire(import.meta.url)
+const cjs = require('brokerlink')
+const { BrokerlinkError, Client, Sandbox } = esm
+
+let sandbox
+before(async () => {
+  sandbox = await Sandbox.start()
+})
+after(() => sandbox.close())
+
+test('one BrokerlinkError class for import and require', async () => {
+  assert.equal(cjs.BrokerlinkError, esm.BrokerlinkError)
+  assert.equal(cjs.Client, esm.Client)
+  assert.equal(esmDefault, cjs)
+  const client = cjs.Client.snaptrade({ clientId: sandbox.clientId, consumerKey: sandbox.consumerKey, baseUrl: sandbox.url })
+  const error = await client.registerUser('').catch((e) => e)
+  assert.ok(error instanceof esm.BrokerlinkError)
+  assert.ok(error instanceof cjs.BrokerlinkError)
+  assert.ok(error instanceof Error)
+  assert.equal(error.name, 'BrokerlinkError')
+  assert.equal(error.code, 'invalid_input')
+  assert.deepEqual(
+    { field: error.field, status: error.status, requestId: error.requestId, retryAfter: error.retryAfter },
+    { field: 'user_id', status: null, requestId: null, retryAfter: null },
+  )
+  assert.deepEqual({ attempts: error.attempts, providerCode: error.providerCode, providerCategory: error.providerCategory }, {
+    attempts: 0,
+    providerCode: null,
+    providerCategory: null,
+  })
+})
+
+test('BrokerlinkError can be constructed by users (e.g. in their own mocks)', () => {
+  const error = new BrokerlinkError('rate_limited: slow down', { code: 'rate_limited', status: 429, retryAfter: 2, attempts: 3 })
+  assert.equal(error.code, 'rate_limited')
+  assert.equal(error.retryAfter, 2)
+  assert.equal(error.field, null)
+  assert.equal(new BrokerlinkError('x').code, 'internal')
+})
+
+test('rate_limited carries retryAfter in seconds', async () => {
+  const limited = await Sandbox.start({ rateLimitPerMinute: 1 })
+  try {
+    const client = Client.snaptrade({
+      clientId: limited.clientId,
+      consumerKey: limited.consumerKey,
+      baseUrl: limited.url,
+      retry: { maxAttempts: 1 },
+    })
+    await client.listUsers()
+    const error = await client.listUsers().catch((e) => e)
+    assert.equal(error.code, 'rate_limited')
+    assert.equal(error.status, 429)
+    assert.equal(typeof error.retryAfter, 'number')
+  } finally {
+    await limited.close()
+  }
+})
+
+test('user secrets and link tokens never show in util.inspect; JSON keeps the secret', async () => {
+  const client = Client.snaptrade({ clientId: sandbox.clientId, consumerKey: sandbox.consumerKey, baseUrl: sandbox.url })
+  const user = await client.registerUser('inspect-user')
+  const secret = user.userSecret
+  assert.ok(secret && secret.length > 8)
+  for (const shown of [inspect(user), inspect({ nested: [user] }, { depth: 5 }), inspect(user, { showHidden: true })]) {
+    assert.ok(!shown.includes(secret), shown)
+    assert.ok(shown.includes('***'), shown)
+  }
+  assert.ok(JSON.stringify(user).includes(secret))
+  assert.deepEqual(Object.keys(user), ['userId', 'userSecret'])
+
+  const link = await client.portalUrl(user)
+  const token = new URL(link.url).searchParams.get('token')
+  assert.ok(token)
+  const shown = inspect(link)
+  assert.ok(!shown.includes(token), shown)
+  assert.ok(shown.includes('token=***'), shown)
+  assert.ok(link.url.includes(token), 'the url itself is intact')
+
+  const rotated = await client.rotateUserSecret(user)
+  assert.ok(!inspect(rotated).includes(rotated.userSecret))
+})
+
+test('no secret in error messages or in the client', async () => {
+  const consumerKey = 'super-secret-consumer-key-0123456789'
+  const wrong = Client.snaptrade({ clientId: sandbox.clientId, consumerKey, baseUrl: sandbox.url })
+  const error = await wrong.listUsers().catch((e) => e)
+  assert.equal(error.code, 'unauthorized')
+  assert.ok(!inspect(error).includes(consumerKey))
+  assert.ok(!inspect(wrong, { showHidden: true }).includes(consumerKey))
+
+  // The request URL carries the user secret; transport errors must not repeat it.
+  const userSecret = 'user-secret-that-must-not-leak'
+  const closed = await Sandbox.start()
+  const url = closed.url
+  await closed.close()
+  const offline = Client.snaptrade({ clientId: 'c', consumerKey, baseUrl: url, retry: { maxAttempts: 1 } })
+  const network = await offline.connections({ userId: 'u', userSecret }).catch((e) => e)
+  assert.equal(network.code, 'network')
+  for (const text of [network.message, inspect(network), String(network.stack)]) {
+    assert.ok(!text.includes(userSecret) && !text.includes(consumerKey), text)
+  }
+})
+
+test('a panic reaches JavaScript as an internal BrokerlinkError, sync and async', async (t) => {
+  if (typeof cjs.__panicSync !== 'function') {
+    t.skip('release build without test hooks')
+    return
+  }
+  assert.throws(() => cjs.__panicSync(), (e) => e instanceof BrokerlinkError && e.code === 'internal' && /panicked/.test(e.message))
+  await assert.rejects(cjs.__panicAsync(), (e) => e instanceof BrokerlinkError && e.code === 'internal')
+  // The addon keeps working afterwards.
+  const client = Client.snaptrade({ clientId: sandbox.clientId, consumerKey: sandbox.consumerKey, baseUrl: sandbox.url })
+  assert.ok(Array.isArray(await client.listUsers()))
+})

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Builds the Python wheel once and runs everything Python against it: ruff, mypy (strict, on the
+# stubs and a usage file), pytest, and the conformance runner plus its checker.
+#
+#   bindings-python/build.sh            # all of it
+#   BROKERLINK_PY_PROFILE=dev ...       # a debug wheel instead of --release (faster to build)
+#
+# Installs its tools into target/python-venv on first use; re-runs reuse the venv and cargo's
+# incremental build, so they cost little more than the tests themselves.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+venv=$root/target/python-venv
+wheels=$root/target/wheels
+profile=${BROKERLINK_PY_PROFILE:-release}
+
+step() { printf '\n==> python: %s\n' "$*"; }
+
+step "venv and tools ($venv)"
+tools='maturin>=1.9.4,<2 pytest>=8 mypy>=1.10 ruff>=0.6 typing_extensions'
+stamp=$venv/.brokerlink-tools-$(printf '%s' "$tools" | cksum | cut -d' ' -f1)
+if [ ! -f "$stamp" ]; then
+  [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+  "$venv/bin/python" -m pip install --quiet --upgrade pip
+  # shellcheck disable=SC2086
+  "$venv/bin/python" -m pip install --quiet $tools
+  touch "$stamp"
+fi
+py=$venv/bin/python
+export VIRTUAL_ENV=$venv PATH=$venv/bin:$PATH
+# Tool caches under target/, not in the source tree.
+export RUFF_CACHE_DIR=$root/target/python-cache/ruff MYPY_CACHE_DIR=$root/target/python-cache/mypy
+
+step "wheel ($profile, once)"
+rm -f "$wheels"/brokerlink-*.whl
+build_flags=(--out "$wheels" --features test-hooks --interpreter "$py")
+if [ "$profile" = release ]; then build_flags+=(--release); else build_flags+=(--profile "$profile"); fi
+started=$(date +%s)
+(cd bindings-python && maturin build --quiet "${build_flags[@]}")
+wheel=$(ls "$wheels"/brokerlink-*.whl)
+echo "built $(basename "$wheel") ($(du -k "$wheel" | cut -f1) KiB) in $(( $(date +%s) - started ))s"
+"$py" -m pip install --quiet --force-reinstall --no-deps "$wheel"
+
+step "ruff"
+ruff check bindings-python tests/conformance/python
+ruff format --check bindings-python tests/conformance/python
+
+step "mypy --strict (stubs and tests/typing_check.py)"
+(cd bindings-python && mypy python/brokerlink tests/typing_check.py)
+
+step "pytest"
+# bindings-python/ (on sys.path under `python -m`) holds no brokerlink/ package: the import
+# below is the installed wheel, not the source tree.
+(cd bindings-python && "$py" -m pytest -q -p no:cacheprovider tests)
+
+step "conformance: Python runner transcripts"
+"$py" tests/conformance/python/runner.py --out target/conformance/python
+cargo build --quiet -p brokerlink-conformance
+./target/debug/conformance check target/conformance/python

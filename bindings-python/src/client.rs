@@ -1,0 +1,462 @@
+//! `Client` (blocking, GIL released while waiting) and `AsyncClient` (asyncio awaitables): the
+//! same calls, generated once by `client_class!`, forwarding to one shared `brokerlink::Client`.
+
+use crate::args::{portal_options, seconds};
+use crate::enums::{self, ENVIRONMENTS};
+use crate::error::{guard, raise};
+use crate::results::{Account, Connection, PortalResult};
+use crate::runtime;
+use crate::types::{PortalLink, RetryPolicy, Session, UserCredentials};
+use brokerlink::{Environment, Error, Secret, WaitOptions};
+use chrono::{DateTime, Utc};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyString};
+use std::sync::Mutex;
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+enum Credentials {
+    SnapTrade {
+        client_id: String,
+        consumer_key: Secret,
+    },
+    Finatic {
+        api_key: Secret,
+        environment: Option<Environment>,
+    },
+}
+
+/// Everything a client was built from, kept so a forked child can build its own pool.
+#[derive(Debug, Clone)]
+struct Config {
+    credentials: Credentials,
+    base_url: Option<String>,
+    timeout: Duration,
+    retry: Option<brokerlink::RetryPolicy>,
+    user_agent: String,
+}
+
+impl Config {
+    fn build(&self) -> brokerlink::Result<brokerlink::Client> {
+        let mut builder = match &self.credentials {
+            Credentials::SnapTrade {
+                client_id,
+                consumer_key,
+            } => brokerlink::Client::builder().snaptrade(client_id.clone(), consumer_key.clone()),
+            Credentials::Finatic { api_key, environment } => {
+                let builder = brokerlink::Client::builder().finatic(api_key.clone());
+                match environment {
+                    Some(environment) => builder.environment(*environment),
+                    None => builder,
+                }
+            }
+        };
+        if let Some(url) = &self.base_url {
+            builder = builder.base_url(url.clone());
+        }
+        if let Some(retry) = &self.retry {
+            builder = builder.retry(retry.clone());
+        }
+        let handle = runtime::handle().map_err(crate::error::no_runtime)?;
+        let _inside = handle.enter();
+        builder
+            .timeout(self.timeout)
+            .user_agent(self.user_agent.clone())
+            .build()
+    }
+
+    fn shown_base_url(&self) -> &str {
+        match (&self.base_url, &self.credentials) {
+            (Some(url), _) => url,
+            (None, Credentials::SnapTrade { .. }) => brokerlink::SNAPTRADE_BASE_URL,
+            (None, Credentials::Finatic { .. }) => brokerlink::FINATIC_BASE_URL,
+        }
+    }
+}
+
+/// The core client and the process it belongs to (see `runtime.rs` on fork).
+#[derive(Debug)]
+struct Core {
+    config: Config,
+    pool: Mutex<(u32, brokerlink::Client)>,
+}
+
+impl Core {
+    fn new(config: Config) -> brokerlink::Result<Self> {
+        let client = config.build()?;
+        Ok(Core {
+            config,
+            pool: Mutex::new((runtime::current_pid(), client)),
+        })
+    }
+
+    /// The core client of this process: in a forked child, a new one with its own pool (the
+    /// parent's connections are served by tasks that do not exist in the child).
+    fn client(&self) -> brokerlink::Result<brokerlink::Client> {
+        let mut pool = self.pool.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let pid = runtime::current_pid();
+        if pool.0 != pid {
+            let fresh = self.config.build()?;
+            let stale = std::mem::replace(&mut *pool, (pid, fresh));
+            std::mem::forget(stale);
+        }
+        Ok(pool.1.clone())
+    }
+
+    fn repr(&self, class: &str, py: Python<'_>) -> PyResult<String> {
+        let provider = match self.config.credentials {
+            Credentials::SnapTrade { .. } => "snaptrade",
+            Credentials::Finatic { .. } => "finatic",
+        };
+        let url = PyString::new(py, self.config.shown_base_url()).repr()?;
+        Ok(format!("{class}(provider='{provider}', base_url={url})"))
+    }
+}
+
+fn config(
+    py: Python<'_>,
+    credentials: Credentials,
+    base_url: Option<String>,
+    timeout: f64,
+    retry: Option<&RetryPolicy>,
+    user_agent: Option<String>,
+) -> PyResult<Core> {
+    let timeout = seconds("timeout", timeout).map_err(raise(py))?;
+    let user_agent = user_agent.unwrap_or_else(|| format!("brokerlink/{} (python)", env!("CARGO_PKG_VERSION")));
+    Core::new(Config {
+        credentials,
+        base_url,
+        timeout,
+        retry: retry.map(|r| r.inner.clone()),
+        user_agent,
+    })
+    .map_err(raise(py))
+}
+
+fn environment(py: Python<'_>, value: Option<&str>) -> PyResult<Option<Environment>> {
+    let Some(value) = value else { return Ok(None) };
+    ENVIRONMENTS
+        .into_iter()
+        .find(|e| e.as_str() == value)
+        .map(Some)
+        .ok_or_else(|| {
+            raise(py)(Error::invalid_input(
+                "environment",
+                format!("unknown environment {value:?} (expected live or sandbox)"),
+            ))
+        })
+}
+
+fn wait_options(
+    py: Python<'_>,
+    timeout: f64,
+    poll_interval: f64,
+    max_poll_interval: f64,
+    since: Option<DateTime<Utc>>,
+    connection_id: Option<String>,
+) -> PyResult<WaitOptions> {
+    Ok(WaitOptions {
+        timeout: seconds("timeout", timeout).map_err(raise(py))?,
+        poll_interval: seconds("poll_interval", poll_interval).map_err(raise(py))?,
+        max_poll_interval: seconds("max_poll_interval", max_poll_interval).map_err(raise(py))?,
+        since,
+        connection_id,
+    })
+}
+
+/// `None` in Python (a bare `()` would become an empty tuple).
+fn none(_: ()) -> Option<()> {
+    None
+}
+
+fn list<T, U: From<T>>(items: Vec<T>) -> Vec<U> {
+    items.into_iter().map(U::from).collect()
+}
+
+/// Generates one client class. `$run` turns a core future into the Python result: a value
+/// (blocking) or an awaitable (asyncio).
+macro_rules! client_class {
+    ($class:ident, $run:path, $doc:literal) => {
+        #[doc = $doc]
+        #[pyclass(frozen, module = "brokerlink")]
+        #[derive(Debug)]
+        pub struct $class {
+            core: Core,
+        }
+
+        #[pymethods]
+        impl $class {
+            /// A SnapTrade client; the consumer key only signs requests and is never sent.
+            #[staticmethod]
+            #[pyo3(signature = (*, client_id, consumer_key, base_url = None, timeout = 30.0, retry = None, user_agent = None))]
+            fn snaptrade(
+                py: Python<'_>,
+                client_id: String,
+                consumer_key: String,
+                base_url: Option<String>,
+                timeout: f64,
+                retry: Option<PyRef<'_, RetryPolicy>>,
+                user_agent: Option<String>,
+            ) -> PyResult<Self> {
+                guard(py, || {
+                    let credentials = Credentials::SnapTrade {
+                        client_id,
+                        consumer_key: Secret::new(consumer_key),
+                    };
+                    let core = config(py, credentials, base_url, timeout, retry.as_deref(), user_agent)?;
+                    Ok($class { core })
+                })
+            }
+
+            /// A Finatic client with the company API key (server side only).
+            #[staticmethod]
+            #[pyo3(signature = (*, api_key, base_url = None, environment = None, timeout = 30.0, retry = None, user_agent = None))]
+            fn finatic(
+                py: Python<'_>,
+                api_key: String,
+                base_url: Option<String>,
+                environment: Option<String>,
+                timeout: f64,
+                retry: Option<PyRef<'_, RetryPolicy>>,
+                user_agent: Option<String>,
+            ) -> PyResult<Self> {
+                guard(py, || {
+                    let credentials = Credentials::Finatic {
+                        api_key: Secret::new(api_key),
+                        environment: self::environment(py, environment.as_deref())?,
+                    };
+                    let core = config(py, credentials, base_url, timeout, retry.as_deref(), user_agent)?;
+                    Ok($class { core })
+                })
+            }
+
+            #[getter]
+            fn provider<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                let kind = match self.core.config.credentials {
+                    Credentials::SnapTrade { .. } => brokerlink::ProviderKind::SnapTrade,
+                    Credentials::Finatic { .. } => brokerlink::ProviderKind::Finatic,
+                };
+                enums::member(py, &enums::get(py)?.provider_kind, kind.as_str())
+            }
+
+            fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+                self.core.repr(stringify!($class), py)
+            }
+
+            fn register_user<'py>(&self, py: Python<'py>, user_id: String) -> PyResult<Bound<'py, PyAny>> {
+                guard(py, || {
+                    let c = self.core.client().map_err(raise(py))?;
+                    $run(py, async move { c.register_user(&user_id).await.map(UserCredentials::from) })
+                })
+            }
+
+            fn delete_user<'py>(&self, py: Python<'py>, user: PyRef<'py, UserCredentials>) -> PyResult<Bound<'py, PyAny>> {
+                guard(py, || {
+                    let (c, user) = (self.core.client().map_err(raise(py))?, user.inner.clone());
+                    $run(py, async move { c.delete_user(&user).await.map(none) })
+                })
+            }
+
+            fn list_users<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                guard(py, || {
+                    let c = self.core.client().map_err(raise(py))?;
+                    $run(py, async move { c.list_users().await })
+                })
+            }
+
+            fn rotate_user_secret<'py>(&self, py: Python<'py>, user: PyRef<'py, UserCredentials>) -> PyResult<Bound<'py, PyAny>> {
+                guard(py, || {
+                    let (c, user) = (self.core.client().map_err(raise(py))?, user.inner.clone());
+                    $run(py, async move { c.rotate_user_secret(&user).await.map(UserCredentials::from) })
+                })
+            }
+
+            #[pyo3(signature = (user, **options))]
+            fn portal_url<'py>(
+                &self,
+                py: Python<'py>,
+                user: PyRef<'py, UserCredentials>,
+                options: Option<&Bound<'py, PyDict>>,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                guard(py, || {
+                    let options = portal_options(py, "portal_url", options)?;
+                    let (c, user) = (self.core.client().map_err(raise(py))?, user.inner.clone());
+                    $run(py, async move { c.portal_url(&user, &options).await.map(PortalLink::from) })
+                })
+            }
+
+            #[pyo3(signature = (user_id = None))]
+            fn start_session<'py>(&self, py: Python<'py>, user_id: Option<String>) -> PyResult<Bound<'py, PyAny>> {
+                guard(py, || {
+                    let c = self.core.client().map_err(raise(py))?;
+                    $run(py, async move { c.start_session(user_id.as_deref()).await.map(Session::from) })
+                })
+            }
+
+            #[pyo3(signature = (session, **options))]
+            fn session_portal_url<'py>(
+                &self,
+                py: Python<'py>,
+                session: PyRef<'py, Session>,
+                options: Option<&Bound<'py, PyDict>>,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                guard(py, || {
+                    let options = portal_options(py, "session_portal_url", options)?;
+                    let (c, session) = (self.core.client().map_err(raise(py))?, session.inner.clone());
+                    $run(py, async move { c.session_portal_url(&session, &options).await.map(PortalLink::from) })
+                })
+            }
+
+            fn session_user<'py>(&self, py: Python<'py>, session: PyRef<'py, Session>) -> PyResult<Bound<'py, PyAny>> {
+                guard(py, || {
+                    let (c, session) = (self.core.client().map_err(raise(py))?, session.inner.clone());
+                    $run(py, async move { c.session_user(&session).await.map(UserCredentials::from) })
+                })
+            }
+
+            fn connections<'py>(&self, py: Python<'py>, user: PyRef<'py, UserCredentials>) -> PyResult<Bound<'py, PyAny>> {
+                guard(py, || {
+                    let (c, user) = (self.core.client().map_err(raise(py))?, user.inner.clone());
+                    $run(py, async move { c.connections(&user).await.map(list::<_, Connection>) })
+                })
+            }
+
+            fn connection<'py>(
+                &self,
+                py: Python<'py>,
+                user: PyRef<'py, UserCredentials>,
+                connection_id: String,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                guard(py, || {
+                    let (c, user) = (self.core.client().map_err(raise(py))?, user.inner.clone());
+                    $run(py, async move { c.connection(&user, &connection_id).await.map(Connection::from) })
+                })
+            }
+
+            fn remove_connection<'py>(
+                &self,
+                py: Python<'py>,
+                user: PyRef<'py, UserCredentials>,
+                connection_id: String,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                guard(py, || {
+                    let (c, user) = (self.core.client().map_err(raise(py))?, user.inner.clone());
+                    $run(py, async move { c.remove_connection(&user, &connection_id).await.map(none) })
+                })
+            }
+
+            fn refresh_connection<'py>(
+                &self,
+                py: Python<'py>,
+                user: PyRef<'py, UserCredentials>,
+                connection_id: String,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                guard(py, || {
+                    let (c, user) = (self.core.client().map_err(raise(py))?, user.inner.clone());
+                    $run(py, async move { c.refresh_connection(&user, &connection_id).await.map(none) })
+                })
+            }
+
+            fn disable_connection<'py>(
+                &self,
+                py: Python<'py>,
+                user: PyRef<'py, UserCredentials>,
+                connection_id: String,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                guard(py, || {
+                    let (c, user) = (self.core.client().map_err(raise(py))?, user.inner.clone());
+                    $run(py, async move { c.disable_connection(&user, &connection_id).await.map(none) })
+                })
+            }
+
+            fn accounts<'py>(&self, py: Python<'py>, user: PyRef<'py, UserCredentials>) -> PyResult<Bound<'py, PyAny>> {
+                guard(py, || {
+                    let (c, user) = (self.core.client().map_err(raise(py))?, user.inner.clone());
+                    $run(py, async move { c.accounts(&user).await.map(list::<_, Account>) })
+                })
+            }
+
+            fn account<'py>(
+                &self,
+                py: Python<'py>,
+                user: PyRef<'py, UserCredentials>,
+                account_id: String,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                guard(py, || {
+                    let (c, user) = (self.core.client().map_err(raise(py))?, user.inner.clone());
+                    $run(py, async move { c.account(&user, &account_id).await.map(Account::from) })
+                })
+            }
+
+            fn connection_accounts<'py>(
+                &self,
+                py: Python<'py>,
+                user: PyRef<'py, UserCredentials>,
+                connection_id: String,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                guard(py, || {
+                    let (c, user) = (self.core.client().map_err(raise(py))?, user.inner.clone());
+                    $run(py, async move { c.connection_accounts(&user, &connection_id).await.map(list::<_, Account>) })
+                })
+            }
+
+            /// Polls until a new (or repaired, or the named) connection is active and synced.
+            #[pyo3(signature = (user, *, timeout = 120.0, poll_interval = 0.5, max_poll_interval = 5.0, since = None, connection_id = None))]
+            #[allow(clippy::too_many_arguments)]
+            fn wait_for_connection<'py>(
+                &self,
+                py: Python<'py>,
+                user: PyRef<'py, UserCredentials>,
+                timeout: f64,
+                poll_interval: f64,
+                max_poll_interval: f64,
+                since: Option<DateTime<Utc>>,
+                connection_id: Option<String>,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                guard(py, || {
+                    let options = wait_options(py, timeout, poll_interval, max_poll_interval, since, connection_id)?;
+                    let (c, user) = (self.core.client().map_err(raise(py))?, user.inner.clone());
+                    $run(py, async move { c.wait_for_connection(&user, &options).await.map(Connection::from) })
+                })
+            }
+        }
+    };
+}
+
+client_class!(
+    Client,
+    runtime::block_on,
+    "A blocking client: each call waits with the GIL released (other threads keep running)."
+);
+client_class!(
+    AsyncClient,
+    runtime::spawn_async,
+    "An asyncio client: each call returns an awaitable; concurrent calls share one connection pool."
+);
+
+/// Parses a portal redirect URL, its query, or a portal window message (JSON or plain text).
+#[pyfunction]
+pub fn parse_portal_result(py: Python<'_>, input: &str) -> PyResult<PortalResult> {
+    guard(py, || {
+        brokerlink::parse_portal_result(input)
+            .map(PortalResult::from)
+            .map_err(raise(py))
+    })
+}
+
+/// Panics inside the module, to prove panics surface as `InternalError` (test builds only):
+/// `mode` is `boundary` (in the entry point), `blocking` (in a task a blocking call waits
+/// for) or `async` (in a task behind an awaitable, which is returned).
+#[cfg(any(debug_assertions, feature = "test-hooks"))]
+#[pyfunction]
+#[pyo3(signature = (mode = "boundary"))]
+pub fn _force_panic<'py>(py: Python<'py>, mode: &str) -> PyResult<Bound<'py, PyAny>> {
+    async fn boom() -> brokerlink::Result<()> {
+        panic!("forced panic in the runtime")
+    }
+    guard(py, || match mode {
+        "blocking" => runtime::block_on(py, boom()),
+        "async" => runtime::spawn_async(py, boom()),
+        _ => panic!("forced panic at the boundary"),
+    })
+}

@@ -1,0 +1,369 @@
+//! What comes back from the aggregator, as frozen Python objects with a readable `repr` and
+//! `to_dict()`: brokers, connections, accounts, money, portal results.
+
+use crate::enums;
+use crate::types::{dict_of, fields_of, repr_of};
+use chrono::{DateTime, Utc};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use pyo3::IntoPyObjectExt;
+
+/// The brokerage behind a connection.
+#[pyclass(frozen, eq, module = "brokerlink")]
+#[derive(Debug, Clone, PartialEq)]
+pub struct Broker {
+    inner: brokerlink::Broker,
+}
+
+#[pymethods]
+impl Broker {
+    #[getter]
+    fn slug(&self) -> &str {
+        &self.inner.slug
+    }
+
+    #[getter]
+    fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    #[getter]
+    fn display_name(&self) -> Option<&str> {
+        self.inner.display_name.as_deref()
+    }
+
+    #[getter]
+    fn allows_trading(&self) -> Option<bool> {
+        self.inner.allows_trading
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        repr_of("Broker", self.fields(py)?)
+    }
+
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        dict_of(py, self.fields(py)?)
+    }
+}
+
+impl Broker {
+    fn fields<'py>(&self, py: Python<'py>) -> PyResult<Vec<(&'static str, Bound<'py, PyAny>)>> {
+        Ok(fields_of![py;
+            "slug" => self.slug(),
+            "name" => self.name(),
+            "display_name" => self.display_name(),
+            "allows_trading" => self.allows_trading(),
+        ])
+    }
+}
+
+/// One brokerage login of one user; it may hold several accounts.
+#[pyclass(frozen, eq, module = "brokerlink")]
+#[derive(Debug, Clone, PartialEq)]
+pub struct Connection {
+    inner: brokerlink::Connection,
+}
+
+impl From<brokerlink::Connection> for Connection {
+    fn from(inner: brokerlink::Connection) -> Self {
+        Connection { inner }
+    }
+}
+
+#[pymethods]
+impl Connection {
+    #[getter]
+    fn id(&self) -> &str {
+        &self.inner.id
+    }
+
+    #[getter]
+    fn broker(&self) -> Broker {
+        Broker {
+            inner: self.inner.broker.clone(),
+        }
+    }
+
+    #[getter]
+    fn status<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        enums::member(py, &enums::get(py)?.connection_status, self.inner.status.as_str())
+    }
+
+    #[getter]
+    fn raw_status(&self) -> &str {
+        &self.inner.raw_status
+    }
+
+    #[getter]
+    fn permission<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        enums::member(py, &enums::get(py)?.permission, self.inner.permission.as_str())
+    }
+
+    #[getter]
+    fn name(&self) -> Option<&str> {
+        self.inner.name.as_deref()
+    }
+
+    #[getter]
+    fn created_at(&self) -> Option<DateTime<Utc>> {
+        self.inner.created_at
+    }
+
+    #[getter]
+    fn updated_at(&self) -> Option<DateTime<Utc>> {
+        self.inner.updated_at
+    }
+
+    #[getter]
+    fn disabled_at(&self) -> Option<DateTime<Utc>> {
+        self.inner.disabled_at
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        repr_of("Connection", self.fields(py)?)
+    }
+
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        dict_of(py, self.fields(py)?)
+    }
+}
+
+impl Connection {
+    fn fields<'py>(&self, py: Python<'py>) -> PyResult<Vec<(&'static str, Bound<'py, PyAny>)>> {
+        Ok(fields_of![py;
+            "id" => self.id(),
+            "broker" => self.broker(),
+            "status" => self.status(py)?,
+            "raw_status" => self.raw_status(),
+            "permission" => self.permission(py)?,
+            "name" => self.name(),
+            "created_at" => self.created_at(),
+            "updated_at" => self.updated_at(),
+            "disabled_at" => self.disabled_at(),
+        ])
+    }
+}
+
+/// An amount of money as the provider reported it.
+#[pyclass(frozen, eq, module = "brokerlink")]
+#[derive(Debug, Clone, PartialEq)]
+pub struct Money {
+    inner: brokerlink::Money,
+}
+
+#[pymethods]
+impl Money {
+    #[getter]
+    fn amount(&self) -> f64 {
+        self.inner.amount
+    }
+
+    #[getter]
+    fn currency(&self) -> &str {
+        &self.inner.currency
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        repr_of(
+            "Money",
+            fields_of![py; "amount" => self.amount(), "currency" => self.currency()],
+        )
+    }
+
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        dict_of(
+            py,
+            fields_of![py; "amount" => self.amount(), "currency" => self.currency()],
+        )
+    }
+}
+
+/// A brokerage account behind a connection.
+#[pyclass(frozen, eq, module = "brokerlink")]
+#[derive(Debug, Clone, PartialEq)]
+pub struct Account {
+    inner: brokerlink::Account,
+}
+
+impl From<brokerlink::Account> for Account {
+    fn from(inner: brokerlink::Account) -> Self {
+        Account { inner }
+    }
+}
+
+#[pymethods]
+impl Account {
+    #[getter]
+    fn id(&self) -> &str {
+        &self.inner.id
+    }
+
+    #[getter]
+    fn connection_id(&self) -> Option<&str> {
+        self.inner.connection_id.as_deref()
+    }
+
+    #[getter]
+    fn name(&self) -> Option<&str> {
+        self.inner.name.as_deref()
+    }
+
+    #[getter]
+    fn number(&self) -> Option<&str> {
+        self.inner.number.as_deref()
+    }
+
+    #[getter]
+    fn institution_name(&self) -> Option<&str> {
+        self.inner.institution_name.as_deref()
+    }
+
+    #[getter]
+    fn balance(&self) -> Option<Money> {
+        self.inner.balance.clone().map(|inner| Money { inner })
+    }
+
+    #[getter]
+    fn is_paper(&self) -> Option<bool> {
+        self.inner.is_paper
+    }
+
+    #[getter]
+    fn raw_status(&self) -> Option<&str> {
+        self.inner.raw_status.as_deref()
+    }
+
+    #[getter]
+    fn created_at(&self) -> Option<DateTime<Utc>> {
+        self.inner.created_at
+    }
+
+    #[getter]
+    fn synced(&self) -> bool {
+        self.inner.synced
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        repr_of("Account", self.fields(py)?)
+    }
+
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        dict_of(py, self.fields(py)?)
+    }
+}
+
+impl Account {
+    fn fields<'py>(&self, py: Python<'py>) -> PyResult<Vec<(&'static str, Bound<'py, PyAny>)>> {
+        Ok(fields_of![py;
+            "id" => self.id(),
+            "connection_id" => self.connection_id(),
+            "name" => self.name(),
+            "number" => self.number(),
+            "institution_name" => self.institution_name(),
+            "balance" => self.balance(),
+            "is_paper" => self.is_paper(),
+            "raw_status" => self.raw_status(),
+            "created_at" => self.created_at(),
+            "synced" => self.synced(),
+        ])
+    }
+}
+
+/// What the portal reported: `type` is `success`, `error`, `closed`, `abandoned` or `resize`;
+/// the other fields are set where that type has them.
+#[pyclass(frozen, eq, module = "brokerlink")]
+#[derive(Debug, Clone, PartialEq)]
+pub struct PortalResult {
+    inner: brokerlink::PortalResult,
+}
+
+impl From<brokerlink::PortalResult> for PortalResult {
+    fn from(inner: brokerlink::PortalResult) -> Self {
+        PortalResult { inner }
+    }
+}
+
+#[pymethods]
+impl PortalResult {
+    #[getter(r#type)]
+    fn kind(&self) -> &'static str {
+        match self.inner {
+            brokerlink::PortalResult::Success { .. } => "success",
+            brokerlink::PortalResult::Error { .. } => "error",
+            brokerlink::PortalResult::Closed => "closed",
+            brokerlink::PortalResult::Abandoned => "abandoned",
+            brokerlink::PortalResult::Resize { .. } => "resize",
+        }
+    }
+
+    #[getter]
+    fn connection_id(&self) -> Option<&str> {
+        match &self.inner {
+            brokerlink::PortalResult::Success { connection_id, .. } => connection_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    #[getter]
+    fn user_id(&self) -> Option<&str> {
+        match &self.inner {
+            brokerlink::PortalResult::Success { user_id, .. } => user_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    #[getter]
+    fn code(&self) -> Option<&str> {
+        match &self.inner {
+            brokerlink::PortalResult::Error { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+
+    #[getter]
+    fn message(&self) -> Option<&str> {
+        match &self.inner {
+            brokerlink::PortalResult::Error { message, .. } => message.as_deref(),
+            _ => None,
+        }
+    }
+
+    #[getter]
+    fn status_code(&self) -> Option<u16> {
+        match &self.inner {
+            brokerlink::PortalResult::Error { status_code, .. } => *status_code,
+            _ => None,
+        }
+    }
+
+    #[getter]
+    fn height(&self) -> Option<u32> {
+        match &self.inner {
+            brokerlink::PortalResult::Resize { height } => Some(*height),
+            _ => None,
+        }
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        repr_of("PortalResult", self.fields(py)?)
+    }
+
+    /// `type` and the fields that type has (as the conformance transcripts spell them).
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        dict_of(py, self.fields(py)?)
+    }
+}
+
+impl PortalResult {
+    fn fields<'py>(&self, py: Python<'py>) -> PyResult<Vec<(&'static str, Bound<'py, PyAny>)>> {
+        Ok(match &self.inner {
+            brokerlink::PortalResult::Success { .. } => fields_of![py;
+                "type" => self.kind(), "connection_id" => self.connection_id(), "user_id" => self.user_id()],
+            brokerlink::PortalResult::Error { .. } => fields_of![py;
+                "type" => self.kind(), "code" => self.code(), "message" => self.message(),
+                "status_code" => self.status_code()],
+            brokerlink::PortalResult::Resize { .. } => fields_of![py; "type" => self.kind(), "height" => self.height()],
+            _ => fields_of![py; "type" => self.kind()],
+        })
+    }
+}

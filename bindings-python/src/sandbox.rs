@@ -1,0 +1,343 @@
+//! `brokerlink.Sandbox`: the sandbox server running in-process on the module's runtime, on a
+//! free loopback port, with its admin operations as methods.
+
+use crate::args::{from_json, seconds, to_json};
+use crate::error::{guard, raise};
+use crate::results::PortalResult;
+use crate::runtime;
+use brokerlink::{Error, ErrorKind};
+use brokerlink_sandbox::{CompletePortal, FaultRule, SandboxConfig};
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyString};
+use serde_json::json;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+#[derive(Debug, Default)]
+struct Running {
+    /// The process that started the server (its tasks live on that process's runtime).
+    pid: u32,
+    server: Option<brokerlink_sandbox::Sandbox>,
+}
+
+/// A local SnapTrade/Finatic sandbox for tests: `with Sandbox() as sandbox: ...`,
+/// `async with Sandbox() as sandbox: ...`, or `start()` / `close()`.
+#[pyclass(frozen, module = "brokerlink")]
+#[derive(Debug)]
+pub struct Sandbox {
+    config: SandboxConfig,
+    running: Arc<Mutex<Running>>,
+}
+
+fn lock(running: &Mutex<Running>) -> MutexGuard<'_, Running> {
+    running.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn not_started() -> PyErr {
+    PyRuntimeError::new_err("the sandbox is not running: call start() or use it in a with block")
+}
+
+async fn start(config: SandboxConfig, running: Arc<Mutex<Running>>) -> brokerlink::Result<()> {
+    if lock(&running).server.is_some() {
+        return Ok(());
+    }
+    let server = brokerlink_sandbox::Sandbox::start(config)
+        .await
+        .map_err(|e| Error::new(ErrorKind::Network, "the sandbox could not listen on 127.0.0.1").with_source(e))?;
+    let mut slot = lock(&running);
+    if slot.server.is_none() {
+        *slot = Running {
+            pid: runtime::current_pid(),
+            server: Some(server),
+        };
+    }
+    Ok(())
+}
+
+async fn close(running: Arc<Mutex<Running>>) -> brokerlink::Result<()> {
+    let server = lock(&running).server.take();
+    if let Some(server) = server {
+        server.shutdown().await;
+    }
+    Ok(())
+}
+
+impl Sandbox {
+    /// Runs `f` on the live server, in the process that started it.
+    fn with<T>(&self, f: impl FnOnce(&brokerlink_sandbox::Sandbox) -> PyResult<T>) -> PyResult<T> {
+        let running = lock(&self.running);
+        let server = running.server.as_ref().ok_or_else(not_started)?;
+        if running.pid != runtime::current_pid() {
+            return Err(PyRuntimeError::new_err(format!(
+                "this sandbox runs in process {}; after os.fork() a child can reach its url, not its methods",
+                running.pid
+            )));
+        }
+        f(server)
+    }
+
+    /// Forgets a server inherited through fork, or stops ours and waits for it.
+    fn close_blocking(&self, py: Python<'_>) -> PyResult<()> {
+        let server = {
+            let mut running = lock(&self.running);
+            if running.server.is_some() && running.pid != runtime::current_pid() {
+                std::mem::forget(running.server.take());
+                return Ok(());
+            }
+            running.server.take()
+        };
+        if let Some(server) = server {
+            let handle = runtime::handle().map_err(|e| raise(py)(crate::error::no_runtime(e)))?;
+            py.detach(move || handle.block_on(server.shutdown()));
+        }
+        Ok(())
+    }
+}
+
+#[pymethods]
+impl Sandbox {
+    #[new]
+    #[pyo3(signature = (*, rate_limit_per_minute = brokerlink_sandbox::DEFAULT_RATE_LIMIT_PER_MINUTE,
+        pending_seconds = None, expiring_seconds = None, portal_link_seconds = None,
+        client_id = None, consumer_key = None, api_key = None, webhook_retry_delays = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        rate_limit_per_minute: u32,
+        pending_seconds: Option<f64>,
+        expiring_seconds: Option<f64>,
+        portal_link_seconds: Option<f64>,
+        client_id: Option<String>,
+        consumer_key: Option<String>,
+        api_key: Option<String>,
+        webhook_retry_delays: Option<Vec<f64>>,
+    ) -> PyResult<Self> {
+        let mut config = SandboxConfig {
+            rate_limit_per_minute,
+            ..SandboxConfig::default()
+        };
+        let secs = |field: &str, v: f64| seconds(field, v).map_err(raise(py));
+        if let Some(s) = pending_seconds {
+            config.pending_activation = secs("pending_seconds", s)?;
+        }
+        if let Some(s) = expiring_seconds {
+            config.expiring_after = secs("expiring_seconds", s)?;
+        }
+        if let Some(s) = portal_link_seconds {
+            config.portal_link_lifetime = secs("portal_link_seconds", s)?;
+        }
+        if let Some(delays) = webhook_retry_delays {
+            config.webhook_retry_delays = delays
+                .into_iter()
+                .map(|s| secs("webhook_retry_delays", s))
+                .collect::<PyResult<_>>()?;
+        }
+        config.client_id = client_id.unwrap_or(config.client_id);
+        config.consumer_key = consumer_key.unwrap_or(config.consumer_key);
+        config.api_key = api_key.unwrap_or(config.api_key);
+        Ok(Sandbox {
+            config,
+            running: Arc::default(),
+        })
+    }
+
+    /// Starts serving on a free port of 127.0.0.1 (does nothing if already running).
+    fn start(&self, py: Python<'_>) -> PyResult<()> {
+        guard(py, || {
+            let handle = runtime::handle().map_err(|e| raise(py)(crate::error::no_runtime(e)))?;
+            let (config, running) = (self.config.clone(), self.running.clone());
+            py.detach(move || handle.block_on(start(config, running)))
+                .map_err(raise(py))
+        })
+    }
+
+    /// Stops the server; in-flight requests get up to five seconds to finish.
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        guard(py, || self.close_blocking(py))
+    }
+
+    fn __enter__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, Self>> {
+        slf.get().start(slf.py())?;
+        Ok(slf.clone())
+    }
+
+    #[pyo3(signature = (*_args))]
+    fn __exit__(&self, py: Python<'_>, _args: &Bound<'_, pyo3::types::PyTuple>) -> PyResult<bool> {
+        self.close(py)?;
+        Ok(false)
+    }
+
+    fn __aenter__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        guard(py, || {
+            let me = slf.clone().unbind();
+            let (config, running) = (slf.get().config.clone(), slf.get().running.clone());
+            runtime::spawn_async(py, async move { start(config, running).await.map(|()| me) })
+        })
+    }
+
+    #[pyo3(signature = (*_args))]
+    fn __aexit__<'py>(&self, py: Python<'py>, _args: &Bound<'py, pyo3::types::PyTuple>) -> PyResult<Bound<'py, PyAny>> {
+        guard(py, || {
+            let running = self.running.clone();
+            let inherited = {
+                let mut slot = lock(&running);
+                if slot.server.is_some() && slot.pid != runtime::current_pid() {
+                    std::mem::forget(slot.server.take());
+                    true
+                } else {
+                    false
+                }
+            };
+            runtime::spawn_async(py, async move {
+                if !inherited {
+                    close(running).await?;
+                }
+                Ok(false)
+            })
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`, the base URL to give a client.
+    #[getter]
+    fn url(&self) -> PyResult<String> {
+        let running = lock(&self.running);
+        running
+            .server
+            .as_ref()
+            .map(|s| s.url().to_owned())
+            .ok_or_else(not_started)
+    }
+
+    #[getter]
+    fn running(&self) -> bool {
+        lock(&self.running).server.is_some()
+    }
+
+    #[getter]
+    fn client_id(&self) -> &str {
+        &self.config.client_id
+    }
+
+    #[getter]
+    fn consumer_key(&self) -> &str {
+        &self.config.consumer_key
+    }
+
+    #[getter]
+    fn api_key(&self) -> &str {
+        &self.config.api_key
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let client_id = PyString::new(py, &self.config.client_id).repr()?;
+        Ok(match self.url() {
+            Ok(url) => format!(
+                "Sandbox(url={}, client_id={client_id})",
+                PyString::new(py, &url).repr()?
+            ),
+            Err(_) => format!("Sandbox(not running, client_id={client_id})"),
+        })
+    }
+
+    /// Does what a person on the portal page would, for a link this sandbox issued.
+    #[pyo3(signature = (url, username, password, mfa_code = None, broker = None, connection_type = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn complete_portal(
+        &self,
+        py: Python<'_>,
+        url: String,
+        username: String,
+        password: String,
+        mfa_code: Option<String>,
+        broker: Option<String>,
+        connection_type: Option<String>,
+    ) -> PyResult<PortalResult> {
+        let request = CompletePortal {
+            url,
+            username,
+            password,
+            mfa_code,
+            broker,
+            connection_type,
+        };
+        guard(py, || {
+            self.with(|s| Ok(PortalResult::from(s.complete_portal(&request))))
+        })
+    }
+
+    /// Arms a fault (a dict as the README's admin table spells it, e.g. `{"status": 503}`) for the
+    /// next `count` requests matching `method` and `path_prefix`; returns its id.
+    #[pyo3(signature = (fault, *, method = None, path_prefix = None, count = 1))]
+    fn inject_fault(
+        &self,
+        py: Python<'_>,
+        fault: &Bound<'_, PyDict>,
+        method: Option<String>,
+        path_prefix: Option<String>,
+        count: u32,
+    ) -> PyResult<u64> {
+        guard(py, || {
+            let rule =
+                json!({ "method": method, "path_prefix": path_prefix, "count": count, "fault": to_json(fault)? });
+            let rule: FaultRule = serde_json::from_value(rule)
+                .map_err(|e| raise(py)(Error::invalid_input("fault", format!("not a fault: {e}"))))?;
+            self.with(|s| Ok(s.inject_fault(rule)))
+        })
+    }
+
+    fn clear_faults(&self, py: Python<'_>) -> PyResult<()> {
+        guard(py, || {
+            self.with(|s| {
+                s.clear_faults();
+                Ok(())
+            })
+        })
+    }
+
+    /// How many faults still wait for a matching request.
+    fn armed_faults(&self, py: Python<'_>) -> PyResult<usize> {
+        guard(py, || self.with(|s| Ok(s.armed_faults())))
+    }
+
+    /// `disable`, `expire` or `remove` a connection as if it happened at the broker; returns
+    /// the connection as stored.
+    fn change_connection<'py>(
+        &self,
+        py: Python<'py>,
+        connection_id: &str,
+        action: &str,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        guard(py, || {
+            let view = self.with(|s| Ok(s.change_connection(connection_id, action)))?;
+            match view {
+                Ok(view) => from_json(py, &view),
+                // The same split as the admin API's 404 / 400.
+                Err(message) if message.starts_with("no connection") => {
+                    Err(raise(py)(Error::new(ErrorKind::NotFound, message)))
+                }
+                Err(message) => Err(raise(py)(Error::invalid_input("action", message))),
+            }
+        })
+    }
+
+    /// Empties users, sessions, connections and faults; keeps credentials.
+    fn reset(&self, py: Python<'_>) -> PyResult<()> {
+        guard(py, || {
+            self.with(|s| {
+                s.reset();
+                Ok(())
+            })
+        })
+    }
+
+    /// `{users, sessions, connections, accounts, faults, requests_served}`.
+    fn state<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        guard(py, || {
+            let counts = self.with(|s| Ok(s.state()))?;
+            let value =
+                serde_json::to_value(counts).map_err(|e| raise(py)(Error::internal(format!("sandbox state: {e}"))))?;
+            from_json(py, &value)
+        })
+    }
+}

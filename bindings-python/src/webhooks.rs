@@ -1,0 +1,144 @@
+//! `verify_webhook`: the core's verification of a webhook delivery (SnapTrade, Standard
+//! Webhooks, Finatic), from the raw body and headers, returning a `WebhookEvent`.
+
+use crate::args::{from_json, seconds};
+use crate::enums;
+use crate::error::{guard, raise};
+use crate::types::{dict_of, fields_of, repr_of};
+use brokerlink::{Secret, WebhookOptions};
+use chrono::{DateTime, Utc};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict};
+use pyo3::IntoPyObjectExt;
+
+/// A verified webhook event. `kind` is brokerlink's normalised name (`connection_added`, …,
+/// `unknown`); `event_type` is the provider's word; `raw` the parsed body.
+#[pyclass(frozen, module = "brokerlink")]
+#[derive(Debug, Clone)]
+pub struct WebhookEvent {
+    inner: brokerlink::WebhookEvent,
+}
+
+#[pymethods]
+impl WebhookEvent {
+    #[getter]
+    fn id(&self) -> &str {
+        &self.inner.id
+    }
+
+    #[getter]
+    fn provider<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        enums::member(py, &enums::get(py)?.provider_kind, self.inner.provider.as_str())
+    }
+
+    #[getter]
+    fn kind(&self) -> &'static str {
+        self.inner.kind.as_str()
+    }
+
+    #[getter]
+    fn event_type(&self) -> &str {
+        &self.inner.event_type
+    }
+
+    #[getter]
+    fn user_id(&self) -> Option<&str> {
+        self.inner.user_id.as_deref()
+    }
+
+    #[getter]
+    fn connection_id(&self) -> Option<&str> {
+        self.inner.connection_id.as_deref()
+    }
+
+    #[getter]
+    fn account_id(&self) -> Option<&str> {
+        self.inner.account_id.as_deref()
+    }
+
+    #[getter]
+    fn broker(&self) -> Option<&str> {
+        self.inner.broker.as_deref()
+    }
+
+    #[getter]
+    fn result(&self) -> Option<&str> {
+        self.inner.result.as_deref()
+    }
+
+    #[getter]
+    fn occurred_at(&self) -> Option<DateTime<Utc>> {
+        self.inner.occurred_at
+    }
+
+    #[getter]
+    fn raw<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        from_json(py, &self.inner.raw)
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        repr_of("WebhookEvent", self.fields(py)?)
+    }
+
+    /// The fields, `raw` left out.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        dict_of(py, self.fields(py)?)
+    }
+}
+
+impl WebhookEvent {
+    fn fields<'py>(&self, py: Python<'py>) -> PyResult<Vec<(&'static str, Bound<'py, PyAny>)>> {
+        Ok(fields_of![py;
+            "id" => self.id(),
+            "provider" => self.provider(py)?,
+            "kind" => self.kind(),
+            "event_type" => self.event_type(),
+            "user_id" => self.user_id(),
+            "connection_id" => self.connection_id(),
+            "account_id" => self.account_id(),
+            "broker" => self.broker(),
+            "result" => self.result(),
+            "occurred_at" => self.occurred_at(),
+        ])
+    }
+}
+
+/// Verifies a delivery from its raw body (bytes, or str as received) and its headers (a
+/// mapping or pairs, names in any case) against one or more secrets (during rotation); raises
+/// `WebhookInvalidError` with a `reason` otherwise.
+#[pyfunction]
+#[pyo3(signature = (body, headers, secrets, *, tolerance = 300.0, max_event_age = None, now = None))]
+pub fn verify_webhook(
+    py: Python<'_>,
+    body: &Bound<'_, PyAny>,
+    headers: &Bound<'_, PyAny>,
+    secrets: Vec<String>,
+    tolerance: f64,
+    max_event_age: Option<f64>,
+    now: Option<DateTime<Utc>>,
+) -> PyResult<WebhookEvent> {
+    guard(py, || {
+        let body: Vec<u8> = match body.cast::<PyBytes>() {
+            Ok(bytes) => bytes.as_bytes().to_vec(),
+            Err(_) => body.extract::<String>()?.into_bytes(),
+        };
+        let pairs = if headers.is_instance_of::<PyDict>() {
+            headers.call_method0("items")?
+        } else {
+            headers.clone()
+        };
+        let headers: Vec<(String, String)> = pairs.try_iter()?.map(|p| p?.extract()).collect::<PyResult<_>>()?;
+        let options = WebhookOptions {
+            tolerance: seconds("tolerance", tolerance).map_err(raise(py))?,
+            max_event_age: max_event_age
+                .map(|s| seconds("max_event_age", s))
+                .transpose()
+                .map_err(raise(py))?,
+            now,
+        };
+        let secrets: Vec<Secret> = secrets.into_iter().map(Secret::new).collect();
+        let event =
+            py.detach(|| brokerlink::verify_webhook(&body, headers.iter().map(|(k, v)| (k, v)), &secrets, &options));
+        event.map(|inner| WebhookEvent { inner }).map_err(raise(py))
+    })
+}

@@ -1,0 +1,83 @@
+"""brokerlink.Sandbox: lifecycle, credentials and the admin operations."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import connect
+
+import brokerlink
+
+
+def test_start_and_close() -> None:
+    sandbox = brokerlink.Sandbox(client_id="MY-ID", consumer_key="my-key", api_key="fntc_sandbox_k")
+    assert not sandbox.running
+    assert "not running" in repr(sandbox)
+    with pytest.raises(RuntimeError, match="not running"):
+        _ = sandbox.url
+    sandbox.start()
+    try:
+        assert sandbox.running
+        assert sandbox.url.startswith("http://127.0.0.1:")
+        assert (sandbox.client_id, sandbox.consumer_key, sandbox.api_key) == (
+            "MY-ID",
+            "my-key",
+            "fntc_sandbox_k",
+        )
+        assert repr(sandbox) == f"Sandbox(url='{sandbox.url}', client_id='MY-ID')"
+        client = brokerlink.Client.snaptrade(client_id="MY-ID", consumer_key="my-key", base_url=sandbox.url)
+        assert client.list_users() == []
+    finally:
+        sandbox.close()
+    assert not sandbox.running
+    sandbox.close()  # closing twice is fine
+
+
+def test_generated_credentials_differ() -> None:
+    a, b = brokerlink.Sandbox(), brokerlink.Sandbox()
+    assert a.client_id != b.client_id
+    assert a.consumer_key != b.consumer_key
+    assert a.api_key.startswith("fntc_sandbox_")
+
+
+def test_admin_operations(
+    sandbox: brokerlink.Sandbox, client: brokerlink.Client, user: brokerlink.UserCredentials
+) -> None:
+    assert sandbox.state()["users"] == 1
+    locked = connect(client, sandbox, user, username="user_locked")
+    assert (locked.type, locked.code, locked.status_code) == ("error", "3000", 403)
+    done = connect(client, sandbox, user)
+    assert done.connection_id is not None
+    changed = sandbox.change_connection(done.connection_id, "expire")
+    assert changed["status"] == "expired"
+    assert client.connection(user, done.connection_id).status is brokerlink.ConnectionStatus.DISABLED
+    with pytest.raises(brokerlink.NotFoundError):
+        sandbox.change_connection("00000000-0000-4000-8000-000000000000", "remove")
+    with pytest.raises(brokerlink.InvalidInputError):
+        sandbox.change_connection(done.connection_id, "explode")
+    fault_id = sandbox.inject_fault(
+        {"status": 503}, method="GET", path_prefix="/snapTrade/listUsers", count=2
+    )
+    assert isinstance(fault_id, int)
+    assert sandbox.armed_faults() == 1
+    sandbox.clear_faults()
+    assert sandbox.armed_faults() == 0
+    with pytest.raises(brokerlink.InvalidInputError) as caught:
+        sandbox.inject_fault({"explode": True})
+    assert caught.value.field == "fault"
+    sandbox.reset()
+    assert sandbox.state()["users"] == 0
+    assert sandbox.state()["requests_served"] > 0
+
+
+def test_complete_portal_variants(
+    sandbox: brokerlink.Sandbox, client: brokerlink.Client, user: brokerlink.UserCredentials
+) -> None:
+    link = client.portal_url(user)
+    needs_code = sandbox.complete_portal(link.url, "user_mfa", "pass_good")
+    assert (needs_code.type, needs_code.code) == ("error", "1086")
+    done = sandbox.complete_portal(
+        link.url, "user_mfa", "pass_good", mfa_code="123456", broker="SCHWAB", connection_type="trade"
+    )
+    assert done.type == "success"
+    [connection] = client.connections(user)
+    assert connection.broker.slug == "SCHWAB"

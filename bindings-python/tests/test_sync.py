@@ -1,0 +1,187 @@
+"""The blocking client against the in-process sandbox: the README's flow and every call."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import pytest
+from conftest import connect
+
+import brokerlink
+from brokerlink import ConnectionStatus, ConnectionType, Permission, PortalMode
+
+
+def test_readme_flow(sandbox: brokerlink.Sandbox, client: brokerlink.Client) -> None:
+    user = client.register_user("app-user-42")
+    assert user.user_id == "app-user-42"
+    assert user.user_secret
+    link = client.portal_url(user, connection_type="read", redirect_url="https://app.example/connected")
+    assert link.url.startswith(sandbox.url)
+    assert link.expires_at.tzinfo is not None
+    assert link.expires_at > dt.datetime.now(dt.timezone.utc)
+    done = sandbox.complete_portal(link.url, "user_good", "pass_good")
+    assert done.type == "success"
+    assert done.connection_id
+    redirect = f"https://app.example/connected?status=SUCCESS&connection_id={done.connection_id}"
+    assert brokerlink.parse_portal_result(redirect).connection_id == done.connection_id
+    connection = client.wait_for_connection(user, timeout=10, poll_interval=0.05)
+    assert connection.id == done.connection_id
+    assert connection.status is ConnectionStatus.ACTIVE
+    assert connection.status == "active"
+    assert connection.permission is Permission.READ
+    assert connection.broker.name == "Alpaca"
+    accounts = client.accounts(user)
+    assert len(accounts) == 1
+    balance = accounts[0].balance
+    assert balance is not None
+    assert (balance.amount, balance.currency) == (15363.23, "USD")
+    assert accounts[0].synced
+
+
+def test_users(client: brokerlink.Client) -> None:
+    alice = client.register_user("alice")
+    client.register_user("bob")
+    assert sorted(client.list_users()) == ["alice", "bob"]
+    rotated = client.rotate_user_secret(alice)
+    assert rotated.user_id == "alice"
+    assert rotated.user_secret != alice.user_secret
+    with pytest.raises(brokerlink.UnauthorizedError):
+        client.connections(alice)  # the old secret stopped working
+    assert client.connections(rotated) == []
+    assert client.delete_user(rotated) is None
+    assert client.list_users() == ["bob"]
+
+
+def test_connection_calls(
+    sandbox: brokerlink.Sandbox, client: brokerlink.Client, user: brokerlink.UserCredentials
+) -> None:
+    done = connect(client, sandbox, user)
+    assert done.connection_id is not None
+    cid = done.connection_id
+    assert client.connection(user, cid).id == cid
+    [account] = client.connection_accounts(user, cid)
+    assert client.account(user, account.id) == account
+    assert client.refresh_connection(user, cid) is None
+    assert client.disable_connection(user, cid) is None
+    assert client.connection(user, cid).status is ConnectionStatus.DISABLED
+    assert client.remove_connection(user, cid) is None
+    with pytest.raises(brokerlink.NotFoundError):
+        client.connection(user, cid)
+
+
+def test_portal_options_take_strings_or_enums(
+    client: brokerlink.Client, user: brokerlink.UserCredentials
+) -> None:
+    by_str = client.portal_url(user, connection_type="trade", mode="dark", locale="pt_br", broker="ALPACA")
+    by_enum = client.portal_url(user, connection_type=ConnectionType.TRADE, mode=PortalMode.DARK)
+    for link in (by_str, by_enum):
+        assert "connectionType=trade" in link.url
+        assert "darkMode=true" in link.url
+    assert "locale=pt-BR" in by_str.url
+
+
+def test_bad_options_fail_like_the_core(client: brokerlink.Client, user: brokerlink.UserCredentials) -> None:
+    for options, field in [
+        ({"connection_type": "everything"}, "connection_type"),
+        ({"mode": "sepia"}, "mode"),
+        ({"locale": "fr"}, "locale"),
+        ({"redirect_url": "/relative"}, "redirect_url"),
+        ({"reconnect": "not-a-uuid"}, "reconnect"),
+    ]:
+        with pytest.raises(brokerlink.InvalidInputError) as caught:
+            client.portal_url(user, **options)
+        assert caught.value.field == field
+        assert caught.value.attempts == 0
+    with pytest.raises(TypeError, match="unexpected keyword argument"):
+        client.portal_url(user, colour="red")  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="theme"):
+        client.portal_url(user, theme=5)  # type: ignore[arg-type]
+
+
+def test_result_objects(
+    sandbox: brokerlink.Sandbox, client: brokerlink.Client, user: brokerlink.UserCredentials
+) -> None:
+    connect(client, sandbox, user)
+    [connection] = client.connections(user)
+    as_dict = connection.to_dict()
+    assert as_dict["id"] == connection.id
+    assert as_dict["broker"] == connection.broker.to_dict()
+    assert as_dict["status"] == "active"
+    assert isinstance(as_dict["created_at"], dt.datetime)
+    assert repr(connection).startswith("Connection(id='")
+    assert "status='active'" in repr(connection)
+    with pytest.raises(AttributeError):
+        connection.id = "other"  # type: ignore[misc]
+    [account] = client.accounts(user)
+    assert account.to_dict()["balance"] == {"amount": 15363.23, "currency": "USD"}
+
+
+def test_user_credentials_and_session_from_stored_values() -> None:
+    user = brokerlink.UserCredentials("alice", "s3cret")
+    assert user == brokerlink.UserCredentials("alice", user_secret="s3cret")
+    assert brokerlink.UserCredentials("alice").user_secret is None
+    assert user.to_dict() == {"user_id": "alice", "user_secret": "s3cret"}
+    when = dt.datetime(2030, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)
+    session = brokerlink.Session("sess-1", "company-1", expires_at=when, user_id="u1")
+    assert session.status is brokerlink.SessionStatus.ACTIVE
+    assert brokerlink.Session("s", "c", status="weird").status is brokerlink.SessionStatus.UNKNOWN
+    assert session.to_dict()["expires_at"] == when
+
+
+def test_parse_portal_result_forms() -> None:
+    cid = str(uuid.uuid4())
+    assert brokerlink.parse_portal_result(f"SUCCESS:{cid}").connection_id == cid
+    error = brokerlink.parse_portal_result("https://a/cb?status=ERROR&error_code=1086&status_code=401")
+    assert (error.type, error.code, error.status_code) == ("error", "1086", 401)
+    assert error.to_dict() == {"type": "error", "code": "1086", "message": None, "status_code": 401}
+    assert brokerlink.parse_portal_result('{"type":"portal-resize","height":640}').height == 640
+    assert brokerlink.parse_portal_result("CLOSED").type == "closed"
+    with pytest.raises(brokerlink.InvalidInputError) as caught:
+        brokerlink.parse_portal_result("not a portal result")
+    assert caught.value.field == "input"
+
+
+def test_client_settings() -> None:
+    retry = brokerlink.RetryPolicy(max_attempts=5, initial_backoff=0.01)
+    assert (retry.max_attempts, retry.initial_backoff, retry.max_backoff) == (5, 0.01, 5.0)
+    assert brokerlink.RetryPolicy.none().max_attempts == 1
+    client = brokerlink.Client.snaptrade(client_id="id", consumer_key="key", retry=retry, timeout=2.5)
+    assert client.provider is brokerlink.ProviderKind.SNAPTRADE
+    assert repr(client) == "Client(provider='snaptrade', base_url='https://api.snaptrade.com')"
+    finatic = brokerlink.Client.finatic(api_key="fntc_sandbox_x", environment="sandbox")
+    assert finatic.provider is brokerlink.ProviderKind.FINATIC
+    for bad in (
+        lambda: brokerlink.Client.snaptrade(client_id="id", consumer_key="k", timeout=0),
+        lambda: brokerlink.Client.snaptrade(client_id="id", consumer_key="k", timeout=-1),
+        lambda: brokerlink.Client.snaptrade(client_id="id", consumer_key="k", base_url="ftp://x"),
+        lambda: brokerlink.Client.snaptrade(
+            client_id="id", consumer_key="k", retry=brokerlink.RetryPolicy(max_attempts=0)
+        ),
+        lambda: brokerlink.Client.finatic(api_key="k", environment="moon"),
+    ):
+        with pytest.raises(brokerlink.InvalidInputError):
+            bad()
+
+
+def test_wait_for_a_pending_connection(client: brokerlink.Client) -> None:
+    with brokerlink.Sandbox(pending_seconds=0.3) as sandbox:
+        client = brokerlink.Client.snaptrade(
+            client_id=sandbox.client_id, consumer_key=sandbox.consumer_key, base_url=sandbox.url
+        )
+        user = client.register_user("carol")
+        done = connect(client, sandbox, user, username="user_pending")
+        connection = client.wait_for_connection(user, timeout=5, poll_interval=0.05, max_poll_interval=0.2)
+        assert connection.id == done.connection_id
+        with pytest.raises(brokerlink.BrokerlinkTimeoutError):
+            client.wait_for_connection(user, timeout=0.2, poll_interval=0.05, connection_id=str(uuid.uuid4()))
+
+
+def test_finatic_client_against_the_sandbox(sandbox: brokerlink.Sandbox) -> None:
+    client = brokerlink.Client.finatic(api_key=sandbox.api_key, base_url=sandbox.url)
+    session = client.start_session()
+    assert session.id
+    assert isinstance(session.status, brokerlink.SessionStatus)
+    link = client.session_portal_url(session, theme={"primaryColor": "#00f"}, brokers=["alpaca"])
+    assert link.url.startswith(sandbox.url)
+    assert "token=***" in repr(link) or "one_time_token=***" in repr(link) or link.url not in repr(link)

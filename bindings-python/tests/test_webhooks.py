@@ -1,0 +1,51 @@
+"""verify_webhook against the shared vectors of tests/conformance (signed independently)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+import brokerlink
+
+BODY = (
+    '{"clientId":"TEST","eventTimestamp":"2026-01-01T00:00:00.000000+00:00","eventType":"USER_REGISTERED",'
+    '"userId":"u1","webhookId":"00000000-0000-0000-0000-000000000001"}'
+)
+HEADERS = {"Signature": "9ZYJbBLz9F7q25SLrs/NLjgmRMoueNEA5sbQcW0ME1c="}
+NOW = dt.datetime.fromtimestamp(1767225600, dt.timezone.utc)
+
+
+def test_a_snaptrade_delivery_verifies() -> None:
+    event = brokerlink.verify_webhook(BODY.encode(), HEADERS, ["old-key", "test-consumer-key"], now=NOW)
+    assert (event.kind, event.event_type, event.user_id) == ("user_registered", "USER_REGISTERED", "u1")
+    assert event.provider is brokerlink.ProviderKind.SNAPTRADE
+    assert event.occurred_at == NOW
+    assert event.raw["clientId"] == "TEST"
+    assert event.to_dict()["id"] == event.id
+    same = brokerlink.verify_webhook(
+        BODY, [("SIGNATURE", HEADERS["Signature"])], ["test-consumer-key"], now=NOW
+    )
+    assert same.id == event.id
+
+
+def test_tolerance_applies_to_standard_webhooks() -> None:
+    headers = {"webhook-id": "msg_1", "webhook-timestamp": "1767225299", "webhook-signature": "v1,AAAA"}
+    with pytest.raises(brokerlink.WebhookInvalidError) as caught:
+        brokerlink.verify_webhook(BODY, headers, ["whsec_dGhlIG5ldyBlbmRwb2ludCBzZWNyZXQh"], now=NOW)
+    assert caught.value.reason == "timestamp_out_of_tolerance"
+    assert brokerlink.ErrorKind.WEBHOOK_INVALID is caught.value.kind
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "now", "reason"),
+    [
+        (BODY.replace("u1", "u2"), HEADERS, NOW, "no_matching_signature"),
+        (BODY, {}, NOW, "missing_header"),
+    ],
+)
+def test_bad_deliveries_say_why(body: str, headers: dict[str, str], now: dt.datetime, reason: str) -> None:
+    with pytest.raises(brokerlink.WebhookInvalidError) as caught:
+        brokerlink.verify_webhook(body, headers, ["test-consumer-key"], now=now)
+    assert caught.value.reason == reason
+    assert "test-consumer-key" not in str(caught.value)
