@@ -1,0 +1,138 @@
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+//! The sandbox's own defences: redirects limited to http(s), bounded request bodies, the
+//! admin API only from loopback, a portal page that loads nothing from outside.
+
+use brokerlink::signing::{hmac_base64, signing_string, NonAscii};
+use brokerlink::{Client, PortalOptions};
+use brokerlink_sandbox::{Sandbox, SandboxConfig};
+use std::net::{IpAddr, Ipv4Addr, UdpSocket};
+
+/// A signed SnapTrade request with a body of our choosing (bypassing the core's checks).
+async fn signed_post(sandbox: &Sandbox, path: &str, extra_query: &str, body: &[u8]) -> reqwest::Response {
+    let query = format!(
+        "clientId={}{extra_query}&timestamp={}",
+        sandbox.client_id(),
+        chrono::Utc::now().timestamp()
+    );
+    let content: Option<serde_json::Value> = serde_json::from_slice(body).ok();
+    let signed = signing_string(content.as_ref(), path, &query, NonAscii::Escape);
+    reqwest::Client::new()
+        .post(format!("{}{path}?{query}", sandbox.url()))
+        .header(
+            "Signature",
+            hmac_base64(sandbox.consumer_key().as_bytes(), signed.as_bytes()),
+        )
+        .header("Content-Type", "application/json")
+        .body(body.to_vec())
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn custom_redirects_must_be_http() {
+    let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let client = Client::builder()
+        .snaptrade(sandbox.client_id(), sandbox.consumer_key())
+        .base_url(sandbox.url())
+        .build()
+        .unwrap();
+    let user = client.register_user("redirected").await.unwrap();
+    let secret = user.user_secret.as_ref().unwrap().expose().to_owned();
+    let extra = format!("&userId=redirected&userSecret={secret}");
+    for bad in ["javascript:alert(1)", "data:text/html,hi", "/relative"] {
+        let body = serde_json::to_vec(&serde_json::json!({ "customRedirect": bad })).unwrap();
+        let response = signed_post(&sandbox, "/snapTrade/login", &extra, &body).await;
+        assert_eq!(response.status(), 400, "{bad}");
+    }
+    let good = serde_json::to_vec(&serde_json::json!({ "customRedirect": "https://app.example/done" })).unwrap();
+    assert_eq!(
+        signed_post(&sandbox, "/snapTrade/login", &extra, &good).await.status(),
+        200
+    );
+    // The core refuses such input before sending anything.
+    let options = PortalOptions {
+        redirect_url: Some("javascript:alert(1)".into()),
+        ..PortalOptions::default()
+    };
+    assert_eq!(
+        client.portal_url(&user, &options).await.unwrap_err().field(),
+        Some("redirect_url")
+    );
+}
+
+#[tokio::test]
+async fn request_bodies_are_bounded() {
+    let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let huge = format!("{{\"userId\":\"{}\"}}", "x".repeat(2 * 1024 * 1024));
+    let response = signed_post(&sandbox, "/snapTrade/registerUser", "", huge.as_bytes()).await;
+    assert_eq!(response.status(), 413);
+}
+
+/// This machine's address on its first non-loopback interface, if it has one.
+fn interface_address() -> Option<Ipv4Addr> {
+    // Connecting a UDP socket sends nothing; it only picks the outgoing interface.
+    let socket = UdpSocket::bind("0.0.0.0:0").ok()?;
+    socket.connect("10.255.255.255:9").ok()?;
+    match socket.local_addr().ok()?.ip() {
+        IpAddr::V4(ip) if !ip.is_loopback() && !ip.is_unspecified() => Some(ip),
+        _ => None,
+    }
+}
+
+#[tokio::test]
+async fn the_admin_api_answers_loopback_only() {
+    let Some(address) = interface_address() else {
+        eprintln!("this machine has no non-loopback IPv4 interface; only the loopback half runs");
+        return;
+    };
+    let config = SandboxConfig {
+        host: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        ..SandboxConfig::default()
+    };
+    let sandbox = Sandbox::start(config).await.unwrap();
+    let port = sandbox.url().rsplit(':').next().unwrap().to_owned();
+    let from_loopback = reqwest::get(format!("http://127.0.0.1:{port}/_sandbox/state"))
+        .await
+        .unwrap();
+    assert_eq!(from_loopback.status(), 200);
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let from_interface = client
+        .get(format!("http://{address}:{port}/_sandbox/state"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(from_interface.status(), 403);
+    // The protocol faces still answer there (a LAN sandbox is a choice the user made).
+    let status = client.get(format!("http://{address}:{port}/")).send().await.unwrap();
+    assert_eq!(status.status(), 200);
+}
+
+#[tokio::test]
+async fn the_portal_page_loads_nothing_from_outside() {
+    let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let page = reqwest::get(format!("{}/portal?token=x", sandbox.url())).await.unwrap();
+    let csp = page.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(
+        csp.contains("default-src 'self'") && csp.contains("script-src 'self'"),
+        "{csp}"
+    );
+    let html = page.text().await.unwrap();
+    for asset in ["/portal/assets/portal.css", "/portal/assets/portal.js"] {
+        assert!(html.contains(asset));
+    }
+    for text in [
+        html,
+        reqwest::get(format!("{}/portal/assets/portal.js", sandbox.url()))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+    ] {
+        assert!(
+            !text.contains("https://") && !text.contains("//cdn"),
+            "an external reference"
+        );
+    }
+}
