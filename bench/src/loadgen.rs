@@ -88,7 +88,11 @@ async fn main() -> Result<(), String> {
         .send()
         .await
         .map_err(|e| e.without_url().to_string())?;
-    let secret = user.user_secret.as_ref().map(|s| s.expose().to_owned()).unwrap_or_default();
+    let secret = user
+        .user_secret
+        .as_ref()
+        .map(|s| s.expose().to_owned())
+        .unwrap_or_default();
 
     let signed = Arc::new(RwLock::new(sign(&args, &user_id, &secret)));
     let stop = Arc::new(AtomicBool::new(false));
@@ -132,7 +136,13 @@ async fn main() -> Result<(), String> {
     }
     let elapsed = started.elapsed().as_secs_f64();
     latencies.sort_unstable();
-    let pct = |p: f64| latencies.get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1))).copied().unwrap_or(0) as f64 / 1000.0;
+    let pct = |p: f64| {
+        latencies
+            .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(0) as f64
+            / 1000.0
+    };
     let (ok, errors) = (ok.load(Ordering::Relaxed), errors.load(Ordering::Relaxed));
     let report = json!({
         "seconds": elapsed,
