@@ -18,6 +18,12 @@ pub enum ConnectionType {
 }
 
 impl ConnectionType {
+    pub const ALL: [ConnectionType; 3] = [
+        ConnectionType::Read,
+        ConnectionType::Trade,
+        ConnectionType::TradeIfAvailable,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ConnectionType::Read => "read",
@@ -46,6 +52,8 @@ pub enum PortalMode {
 }
 
 impl PortalMode {
+    pub const ALL: [PortalMode; 2] = [PortalMode::Light, PortalMode::Dark];
+
     pub fn as_str(self) -> &'static str {
         match self {
             PortalMode::Light => "light",
@@ -160,6 +168,19 @@ pub enum PortalResult {
     Abandoned,
     /// The portal asked its frame to change height (Finatic).
     Resize { height: u32 },
+}
+
+impl PortalResult {
+    /// `success`, `error`, `closed`, `abandoned` or `resize`: the tag every binding uses.
+    pub fn kind_str(&self) -> &'static str {
+        match self {
+            PortalResult::Success { .. } => "success",
+            PortalResult::Error { .. } => "error",
+            PortalResult::Closed => "closed",
+            PortalResult::Abandoned => "abandoned",
+            PortalResult::Resize { .. } => "resize",
+        }
+    }
 }
 
 /// Parses a redirect URL (or its query), a window message as JSON, or a legacy message string.

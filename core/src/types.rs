@@ -12,6 +12,8 @@ pub enum ProviderKind {
 }
 
 impl ProviderKind {
+    pub const ALL: [ProviderKind; 2] = [ProviderKind::SnapTrade, ProviderKind::Finatic];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ProviderKind::SnapTrade => "snaptrade",
@@ -60,11 +62,25 @@ pub enum Environment {
 }
 
 impl Environment {
+    pub const ALL: [Environment; 2] = [Environment::Live, Environment::Sandbox];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Environment::Live => "live",
             Environment::Sandbox => "sandbox",
         }
+    }
+
+    pub fn parse(value: &str) -> crate::Result<Environment> {
+        Environment::ALL
+            .into_iter()
+            .find(|e| e.as_str() == value)
+            .ok_or_else(|| {
+                crate::Error::invalid_input(
+                    "environment",
+                    format!("unknown environment {value:?} (expected live or sandbox)"),
+                )
+            })
     }
 }
 
@@ -81,6 +97,15 @@ pub enum SessionStatus {
 }
 
 impl SessionStatus {
+    pub const ALL: [SessionStatus; 6] = [
+        SessionStatus::Pending,
+        SessionStatus::Authenticating,
+        SessionStatus::Active,
+        SessionStatus::Completed,
+        SessionStatus::Expired,
+        SessionStatus::Unknown,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             SessionStatus::Pending => "pending",
@@ -133,6 +158,15 @@ pub enum ConnectionStatus {
 }
 
 impl ConnectionStatus {
+    pub const ALL: [ConnectionStatus; 6] = [
+        ConnectionStatus::Active,
+        ConnectionStatus::Pending,
+        ConnectionStatus::Disabled,
+        ConnectionStatus::Expired,
+        ConnectionStatus::Removed,
+        ConnectionStatus::Unknown,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ConnectionStatus::Active => "active",
@@ -153,6 +187,8 @@ pub enum Permission {
 }
 
 impl Permission {
+    pub const ALL: [Permission; 2] = [Permission::Read, Permission::Trade];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Permission::Read => "read",
@@ -207,4 +243,34 @@ pub struct Account {
     pub created_at: Option<DateTime<Utc>>,
     /// Whether the aggregator has finished its first sync of this account's holdings.
     pub synced: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ConnectionType, PortalMode, WebhookEventKind};
+    use std::collections::HashSet;
+
+    fn distinct(names: impl IntoIterator<Item = &'static str>) -> usize {
+        names.into_iter().collect::<HashSet<_>>().len()
+    }
+
+    /// The `ALL` lists that bindings build their enums from hold distinct values.
+    #[test]
+    fn all_lists_are_distinct() {
+        assert_eq!(distinct(ConnectionStatus::ALL.map(ConnectionStatus::as_str)), 6);
+        assert_eq!(distinct(SessionStatus::ALL.map(SessionStatus::as_str)), 6);
+        assert_eq!(distinct(Permission::ALL.map(Permission::as_str)), 2);
+        assert_eq!(distinct(ProviderKind::ALL.map(ProviderKind::as_str)), 2);
+        assert_eq!(distinct(ConnectionType::ALL.map(ConnectionType::as_str)), 3);
+        assert_eq!(distinct(PortalMode::ALL.map(PortalMode::as_str)), 2);
+        assert_eq!(distinct(WebhookEventKind::ALL.map(WebhookEventKind::as_str)), 15);
+        for environment in Environment::ALL {
+            assert_eq!(Environment::parse(environment.as_str()).unwrap(), environment);
+        }
+        assert_eq!(Environment::parse("staging").unwrap_err().field(), Some("environment"));
+        for status in SessionStatus::ALL {
+            assert_eq!(SessionStatus::parse(status.as_str()), status);
+        }
+    }
 }

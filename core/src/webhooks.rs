@@ -64,6 +64,27 @@ pub enum WebhookEventKind {
 }
 
 impl WebhookEventKind {
+    pub const ALL: [WebhookEventKind; 15] = {
+        use WebhookEventKind::*;
+        [
+            UserRegistered,
+            UserDeleted,
+            ConnectionAttempted,
+            ConnectionAdded,
+            ConnectionDeleted,
+            ConnectionBroken,
+            ConnectionFixed,
+            ConnectionUpdated,
+            ConnectionFailed,
+            NewAccountAvailable,
+            AccountTransactionsInitialUpdate,
+            AccountTransactionsUpdated,
+            AccountRemoved,
+            AccountHoldingsUpdated,
+            Unknown,
+        ]
+    };
+
     pub fn as_str(self) -> &'static str {
         use WebhookEventKind::*;
         match self {
