@@ -58,21 +58,22 @@ pub fn account(a: &Account) -> Value {
 }
 
 pub fn portal_result(r: &PortalResult) -> Value {
-    match r {
+    let mut value = match r {
         PortalResult::Success { connection_id, user_id } => {
-            json!({ "type": "success", "connection_id": connection_id, "user_id": user_id })
+            json!({ "connection_id": connection_id, "user_id": user_id })
         }
         PortalResult::Error {
             code,
             message,
             status_code,
         } => {
-            json!({ "type": "error", "code": code, "message": message, "status_code": status_code })
+            json!({ "code": code, "message": message, "status_code": status_code })
         }
-        PortalResult::Closed => json!({ "type": "closed" }),
-        PortalResult::Abandoned => json!({ "type": "abandoned" }),
-        PortalResult::Resize { height } => json!({ "type": "resize", "height": height }),
-    }
+        PortalResult::Closed | PortalResult::Abandoned => json!({}),
+        PortalResult::Resize { height } => json!({ "height": height }),
+    };
+    value["type"] = json!(r.kind_str());
+    value
 }
 
 /// Errors are compared by kind and structured fields, never by message text.
