@@ -2,12 +2,12 @@
 //! same calls, generated once by `client_class!`, forwarding to one shared `brokerlink::Client`.
 
 use crate::args::{portal_options, seconds};
-use crate::enums::{self, ENVIRONMENTS};
+use crate::enums;
 use crate::error::{guard, raise};
 use crate::results::{Account, Connection, PortalResult};
 use crate::runtime;
 use crate::types::{PortalLink, RetryPolicy, Session, UserCredentials};
-use brokerlink::{Environment, Error, Secret, WaitOptions};
+use brokerlink::{Environment, Secret, WaitOptions};
 use chrono::{DateTime, Utc};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
@@ -134,17 +134,7 @@ fn config(
 }
 
 fn environment(py: Python<'_>, value: Option<&str>) -> PyResult<Option<Environment>> {
-    let Some(value) = value else { return Ok(None) };
-    ENVIRONMENTS
-        .into_iter()
-        .find(|e| e.as_str() == value)
-        .map(Some)
-        .ok_or_else(|| {
-            raise(py)(Error::invalid_input(
-                "environment",
-                format!("unknown environment {value:?} (expected live or sandbox)"),
-            ))
-        })
+    value.map(Environment::parse).transpose().map_err(raise(py))
 }
 
 fn wait_options(

@@ -4,68 +4,11 @@
 
 use brokerlink::{
     ConnectionStatus, ConnectionType, Environment, ErrorKind, Permission, PortalMode, ProviderKind, SessionStatus,
+    WebhookEventKind,
 };
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyString, PyType};
-
-// Every variant of each enum; the `match`es below fail to compile when the core grows one.
-const CONNECTION_STATUSES: [ConnectionStatus; 6] = [
-    ConnectionStatus::Active,
-    ConnectionStatus::Pending,
-    ConnectionStatus::Disabled,
-    ConnectionStatus::Expired,
-    ConnectionStatus::Removed,
-    ConnectionStatus::Unknown,
-];
-const _: fn(ConnectionStatus) = |s| match s {
-    ConnectionStatus::Active
-    | ConnectionStatus::Pending
-    | ConnectionStatus::Disabled
-    | ConnectionStatus::Expired
-    | ConnectionStatus::Removed
-    | ConnectionStatus::Unknown => {}
-};
-const PERMISSIONS: [Permission; 2] = [Permission::Read, Permission::Trade];
-const _: fn(Permission) = |p| match p {
-    Permission::Read | Permission::Trade => {}
-};
-const SESSION_STATUSES: [SessionStatus; 6] = [
-    SessionStatus::Pending,
-    SessionStatus::Authenticating,
-    SessionStatus::Active,
-    SessionStatus::Completed,
-    SessionStatus::Expired,
-    SessionStatus::Unknown,
-];
-const _: fn(SessionStatus) = |s| match s {
-    SessionStatus::Pending
-    | SessionStatus::Authenticating
-    | SessionStatus::Active
-    | SessionStatus::Completed
-    | SessionStatus::Expired
-    | SessionStatus::Unknown => {}
-};
-const PROVIDERS: [ProviderKind; 2] = [ProviderKind::SnapTrade, ProviderKind::Finatic];
-const _: fn(ProviderKind) = |p| match p {
-    ProviderKind::SnapTrade | ProviderKind::Finatic => {}
-};
-const CONNECTION_TYPES: [ConnectionType; 3] = [
-    ConnectionType::Read,
-    ConnectionType::Trade,
-    ConnectionType::TradeIfAvailable,
-];
-const _: fn(ConnectionType) = |t| match t {
-    ConnectionType::Read | ConnectionType::Trade | ConnectionType::TradeIfAvailable => {}
-};
-const PORTAL_MODES: [PortalMode; 2] = [PortalMode::Light, PortalMode::Dark];
-const _: fn(PortalMode) = |m| match m {
-    PortalMode::Light | PortalMode::Dark => {}
-};
-pub const ENVIRONMENTS: [Environment; 2] = [Environment::Live, Environment::Sandbox];
-const _: fn(Environment) = |e| match e {
-    Environment::Live | Environment::Sandbox => {}
-};
 
 /// The Python enum classes, by name; filled once at import.
 #[derive(Debug)]
@@ -78,6 +21,7 @@ pub struct Enums {
     pub connection_type: Py<PyType>,
     pub portal_mode: Py<PyType>,
     pub environment: Py<PyType>,
+    pub webhook_event_kind: Py<PyType>,
 }
 
 static ENUMS: PyOnceLock<Enums> = PyOnceLock::new();
@@ -103,64 +47,57 @@ fn make<'py>(py: Python<'py>, name: &str, values: &[&str], doc: &str) -> PyResul
 }
 
 fn build(py: Python<'_>) -> PyResult<Enums> {
-    let strs = |items: Vec<&'static str>| items;
+    // Members come from the core's own `ALL` lists, so they cannot drift.
+    fn names<T: Copy, const N: usize>(all: [T; N], as_str: fn(T) -> &'static str) -> Vec<&'static str> {
+        all.into_iter().map(as_str).collect()
+    }
+    let enum_of = |name: &str, values: Vec<&str>, doc: &str| make(py, name, &values, doc).map(Bound::unbind);
     Ok(Enums {
-        connection_status: make(
-            py,
+        connection_status: enum_of(
             "ConnectionStatus",
-            &strs(CONNECTION_STATUSES.iter().map(|s| s.as_str()).collect()),
+            names(ConnectionStatus::ALL, ConnectionStatus::as_str),
             "A connection's state, normalised across providers (the provider's word is in raw_status).",
-        )?
-        .unbind(),
-        permission: make(
-            py,
+        )?,
+        permission: enum_of(
             "Permission",
-            &strs(PERMISSIONS.iter().map(|p| p.as_str()).collect()),
+            names(Permission::ALL, Permission::as_str),
             "What the end user allowed the app to do with a connection.",
-        )?
-        .unbind(),
-        session_status: make(
-            py,
+        )?,
+        session_status: enum_of(
             "SessionStatus",
-            &strs(SESSION_STATUSES.iter().map(|s| s.as_str()).collect()),
+            names(SessionStatus::ALL, SessionStatus::as_str),
             "Where a Finatic session is in its life.",
-        )?
-        .unbind(),
-        error_kind: make(
-            py,
+        )?,
+        error_kind: enum_of(
             "ErrorKind",
-            &strs(ErrorKind::ALL.iter().map(|k| k.as_str()).collect()),
+            names(ErrorKind::ALL, ErrorKind::as_str),
             "The stable kind of every BrokerlinkError.",
-        )?
-        .unbind(),
-        provider_kind: make(
-            py,
+        )?,
+        provider_kind: enum_of(
             "ProviderKind",
-            &strs(PROVIDERS.iter().map(|p| p.as_str()).collect()),
+            names(ProviderKind::ALL, ProviderKind::as_str),
             "Which aggregator protocol a client speaks.",
-        )?
-        .unbind(),
-        connection_type: make(
-            py,
+        )?,
+        connection_type: enum_of(
             "ConnectionType",
-            &strs(CONNECTION_TYPES.iter().map(|t| t.as_str()).collect()),
+            names(ConnectionType::ALL, ConnectionType::as_str),
             "Permission the portal asks the end user for.",
-        )?
-        .unbind(),
-        portal_mode: make(
-            py,
+        )?,
+        portal_mode: enum_of(
             "PortalMode",
-            &strs(PORTAL_MODES.iter().map(|m| m.as_str()).collect()),
+            names(PortalMode::ALL, PortalMode::as_str),
             "The portal's colour scheme.",
-        )?
-        .unbind(),
-        environment: make(
-            py,
+        )?,
+        environment: enum_of(
             "Environment",
-            &strs(ENVIRONMENTS.iter().map(|e| e.as_str()).collect()),
+            names(Environment::ALL, Environment::as_str),
             "Which Finatic environment a key works in.",
-        )?
-        .unbind(),
+        )?,
+        webhook_event_kind: enum_of(
+            "WebhookEventKind",
+            names(WebhookEventKind::ALL, WebhookEventKind::as_str),
+            "What a webhook event means, both providers on one scale (unknown for new types).",
+        )?,
     })
 }
 
@@ -187,6 +124,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         &e.connection_type,
         &e.portal_mode,
         &e.environment,
+        &e.webhook_event_kind,
     ] {
         m.add(class.bind(py).name()?, class.bind(py))?;
     }

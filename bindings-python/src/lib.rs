@@ -34,6 +34,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<webhooks::WebhookEvent>()?;
     m.add_function(wrap_pyfunction!(client::parse_portal_result, m)?)?;
     m.add_function(wrap_pyfunction!(webhooks::verify_webhook, m)?)?;
+    m.add_function(wrap_pyfunction!(webhooks::sign_webhook, m)?)?;
     m.add_function(wrap_pyfunction!(runtime::_shutdown, m)?)?;
     #[cfg(any(debug_assertions, feature = "test-hooks"))]
     m.add_function(wrap_pyfunction!(client::_force_panic, m)?)?;

@@ -287,13 +287,7 @@ impl From<brokerlink::PortalResult> for PortalResult {
 impl PortalResult {
     #[getter(r#type)]
     fn kind(&self) -> &'static str {
-        match self.inner {
-            brokerlink::PortalResult::Success { .. } => "success",
-            brokerlink::PortalResult::Error { .. } => "error",
-            brokerlink::PortalResult::Closed => "closed",
-            brokerlink::PortalResult::Abandoned => "abandoned",
-            brokerlink::PortalResult::Resize { .. } => "resize",
-        }
+        self.inner.kind_str()
     }
 
     #[getter]

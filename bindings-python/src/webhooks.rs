@@ -5,7 +5,7 @@ use crate::args::{from_json, seconds};
 use crate::enums;
 use crate::error::{guard, raise};
 use crate::types::{dict_of, fields_of, repr_of};
-use brokerlink::{Secret, WebhookOptions};
+use brokerlink::{Secret, WebhookOptions, WebhookSigner};
 use chrono::{DateTime, Utc};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
@@ -32,8 +32,8 @@ impl WebhookEvent {
     }
 
     #[getter]
-    fn kind(&self) -> &'static str {
-        self.inner.kind.as_str()
+    fn kind<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        enums::member(py, &enums::get(py)?.webhook_event_kind, self.inner.kind.as_str())
     }
 
     #[getter]
@@ -91,7 +91,7 @@ impl WebhookEvent {
         Ok(fields_of![py;
             "id" => self.id(),
             "provider" => self.provider(py)?,
-            "kind" => self.kind(),
+            "kind" => self.kind(py)?,
             "event_type" => self.event_type(),
             "user_id" => self.user_id(),
             "connection_id" => self.connection_id(),
@@ -140,5 +140,56 @@ pub fn verify_webhook(
         let event =
             py.detach(|| brokerlink::verify_webhook(&body, headers.iter().map(|(k, v)| (k, v)), &secrets, &options));
         event.map(|inner| WebhookEvent { inner }).map_err(raise(py))
+    })
+}
+
+/// The headers of a valid delivery of `body`, for your own tests. `signer` is one of
+/// `{"type": "snaptrade", "consumer_key": …}`, `{"type": "standard", "secret": "whsec_…",
+/// "id": …, "timestamp": unix seconds}` or `{"type": "finatic", "secret": …}`.
+#[pyfunction]
+pub fn sign_webhook<'py>(
+    py: Python<'py>,
+    body: &Bound<'py, PyAny>,
+    signer: &Bound<'py, PyDict>,
+) -> PyResult<Bound<'py, PyDict>> {
+    guard(py, || {
+        let body: Vec<u8> = match body.cast::<PyBytes>() {
+            Ok(bytes) => bytes.as_bytes().to_vec(),
+            Err(_) => body.extract::<String>()?.into_bytes(),
+        };
+        let text = |key: &str| -> PyResult<String> {
+            signer
+                .get_item(key)?
+                .ok_or_else(|| raise(py)(brokerlink::Error::invalid_input("signer", format!("needs {key:?}"))))?
+                .extract()
+        };
+        let signer = match text("type")?.as_str() {
+            "snaptrade" => WebhookSigner::SnapTrade {
+                consumer_key: Secret::new(text("consumer_key")?),
+            },
+            "standard" => {
+                let timestamp = signer.get_item("timestamp")?.map(|t| t.extract::<i64>()).transpose()?;
+                WebhookSigner::Standard {
+                    secret: Secret::new(text("secret")?),
+                    id: text("id")?,
+                    timestamp: timestamp.unwrap_or_else(|| Utc::now().timestamp()),
+                }
+            }
+            "finatic" => WebhookSigner::Finatic {
+                secret: Secret::new(text("secret")?),
+            },
+            other => {
+                return Err(raise(py)(brokerlink::Error::invalid_input(
+                    "signer",
+                    format!("unknown type {other:?} (snaptrade, standard or finatic)"),
+                )))
+            }
+        };
+        let headers = brokerlink::sign_webhook(&body, &signer).map_err(raise(py))?;
+        let dict = PyDict::new(py);
+        for (name, value) in headers {
+            dict.set_item(name, value)?;
+        }
+        Ok(dict)
     })
 }

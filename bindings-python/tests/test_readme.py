@@ -13,8 +13,14 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
 
 
-def test_there_are_four_examples() -> None:
-    assert len(BLOCKS) == 4
+def test_there_are_six_examples() -> None:
+    assert len(BLOCKS) == 6
+
+
+@pytest.mark.parametrize("index", [4, 5], ids=["flask", "fastapi"])
+def test_webhook_handler_examples_are_python(index: int) -> None:
+    # Flask and FastAPI are not dependencies; the handlers must at least be valid Python.
+    compile(BLOCKS[index], f"README example {index}", "exec")
 
 
 @pytest.mark.parametrize("index", [0, 1], ids=["blocking", "asyncio"])

@@ -49,3 +49,35 @@ def test_bad_deliveries_say_why(body: str, headers: dict[str, str], now: dt.date
         brokerlink.verify_webhook(body, headers, ["test-consumer-key"], now=now)
     assert caught.value.reason == reason
     assert "test-consumer-key" not in str(caught.value)
+
+
+GRANT = '{"id":"evt_1","type":"account.grant.created","data":{"userId":"fin-user","accountId":"a1"}}'
+
+
+@pytest.mark.parametrize(
+    ("body", "signer", "kind"),
+    [
+        (BODY, {"type": "snaptrade", "consumer_key": "ck"}, brokerlink.WebhookEventKind.USER_REGISTERED),
+        (
+            BODY,
+            {
+                "type": "standard",
+                "secret": "whsec_dGhlIG5ldyBlbmRwb2ludCBzZWNyZXQh",
+                "id": "msg_9",
+                "timestamp": 1767225600,
+            },
+            brokerlink.WebhookEventKind.USER_REGISTERED,
+        ),
+        (GRANT, {"type": "finatic", "secret": "fin-secret"}, brokerlink.WebhookEventKind.CONNECTION_ADDED),
+    ],
+)
+def test_sign_webhook_builds_deliveries_that_verify(
+    body: str, signer: dict[str, object], kind: brokerlink.WebhookEventKind
+) -> None:
+    headers = brokerlink.sign_webhook(body.encode(), signer)
+    secret = str(signer.get("consumer_key") or signer["secret"])
+    event = brokerlink.verify_webhook(body.encode(), headers, [secret], now=NOW)
+    assert event.kind is kind
+    with pytest.raises(brokerlink.InvalidInputError) as caught:
+        brokerlink.sign_webhook(body, {"type": "carrier-pigeon"})
+    assert caught.value.field == "signer"

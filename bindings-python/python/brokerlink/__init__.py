@@ -43,8 +43,10 @@ from brokerlink._native import (
     UnauthorizedError,
     UserCredentials,
     WebhookEvent,
+    WebhookEventKind,
     WebhookInvalidError,
     parse_portal_result,
+    sign_webhook,
     verify_webhook,
 )
 
@@ -87,8 +89,10 @@ __all__ = [
     "UnauthorizedError",
     "UserCredentials",
     "WebhookEvent",
+    "WebhookEventKind",
     "WebhookInvalidError",
     "__version__",
     "parse_portal_result",
+    "sign_webhook",
     "verify_webhook",
 ]

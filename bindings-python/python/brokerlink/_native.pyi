@@ -75,6 +75,25 @@ class Environment(str, Enum):
     LIVE = "live"
     SANDBOX = "sandbox"
 
+class WebhookEventKind(str, Enum):
+    """What a webhook event means, both providers on one scale (unknown for new types)."""
+
+    USER_REGISTERED = "user_registered"
+    USER_DELETED = "user_deleted"
+    CONNECTION_ATTEMPTED = "connection_attempted"
+    CONNECTION_ADDED = "connection_added"
+    CONNECTION_DELETED = "connection_deleted"
+    CONNECTION_BROKEN = "connection_broken"
+    CONNECTION_FIXED = "connection_fixed"
+    CONNECTION_UPDATED = "connection_updated"
+    CONNECTION_FAILED = "connection_failed"
+    NEW_ACCOUNT_AVAILABLE = "new_account_available"
+    ACCOUNT_TRANSACTIONS_INITIAL_UPDATE = "account_transactions_initial_update"
+    ACCOUNT_TRANSACTIONS_UPDATED = "account_transactions_updated"
+    ACCOUNT_REMOVED = "account_removed"
+    ACCOUNT_HOLDINGS_UPDATED = "account_holdings_updated"
+    UNKNOWN = "unknown"
+
 class BrokerlinkError(Exception):
     """Base of every brokerlink error; ``kind`` says which. Picklable; never holds a secret."""
 
@@ -565,7 +584,7 @@ class WebhookEvent:
     @property
     def provider(self) -> ProviderKind: ...
     @property
-    def kind(self) -> str: ...
+    def kind(self) -> WebhookEventKind: ...
     @property
     def event_type(self) -> str: ...
     @property
@@ -594,6 +613,11 @@ def verify_webhook(
     now: datetime | None = None,
 ) -> WebhookEvent:
     """Verifies a webhook delivery from its raw body and headers; raises WebhookInvalidError."""
+
+def sign_webhook(body: bytes | str, signer: Mapping[str, Any]) -> dict[str, str]:
+    """The headers of a valid delivery of ``body`` (for tests); ``signer["type"]`` is
+    ``snaptrade`` (``consumer_key``), ``standard`` (``secret``, ``id``, ``timestamp``) or
+    ``finatic`` (``secret``)."""
 
 def parse_portal_result(input: str) -> PortalResult:
     """Parses a portal redirect URL, its query, or a portal window message."""
