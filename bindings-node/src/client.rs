@@ -2,7 +2,7 @@
 
 use crate::error::{promise, sync};
 use crate::types::{link_to_js, user_to_js, Account, Connection, PortalOptions, Session, UserCredentials, WaitOptions};
-use brokerlink::{Environment, Error, RetryPolicy};
+use brokerlink::{Environment, RetryPolicy};
 use napi::bindgen_prelude::{Object, PromiseRaw, Undefined};
 use napi::Env;
 use napi_derive::napi;
@@ -84,18 +84,6 @@ fn tune(
     builder
 }
 
-// The core has no `Environment::parse` yet; this is the one string match the binding holds.
-fn environment(value: &str) -> brokerlink::Result<Environment> {
-    match value {
-        "live" => Ok(Environment::Live),
-        "sandbox" => Ok(Environment::Sandbox),
-        other => Err(Error::invalid_input(
-            "environment",
-            format!("unknown environment {other:?} (expected live or sandbox)"),
-        )),
-    }
-}
-
 /// A pooled client for one aggregator account; create it once and share it.
 #[napi]
 #[derive(Debug)]
@@ -131,7 +119,7 @@ impl Client {
         sync(&env, || {
             let mut builder = brokerlink::Client::builder().finatic(options.api_key);
             if let Some(name) = options.environment.as_deref() {
-                builder = builder.environment(environment(name)?);
+                builder = builder.environment(Environment::parse(name)?);
             }
             let builder = tune(
                 builder,
