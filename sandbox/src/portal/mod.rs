@@ -16,6 +16,8 @@ use std::collections::HashMap;
 const PAGE: &str = include_str!("page.html");
 const SCRIPT: &str = include_str!("portal.js");
 const STYLE: &str = include_str!("portal.css");
+/// `openPortal()` for host pages: the npm package's `brokerlink/portal`, one file, served as is.
+const OPEN_PORTAL: &str = include_str!("../../../bindings-node/portal/open-portal.js");
 
 /// Nothing from outside the sandbox; framing allowed, since apps embed the portal.
 const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
@@ -28,6 +30,7 @@ pub fn router(app: App) -> Router {
         .route("/portal", get(page))
         .route("/portal/assets/portal.js", get(script))
         .route("/portal/assets/portal.css", get(style))
+        .route("/portal/assets/open-portal.js", get(open_portal))
         .route("/portal/logos/{file}", get(logo))
         .route("/favicon.ico", get(favicon))
         .route("/portal/api/session", get(session_info))
@@ -62,6 +65,15 @@ async fn script() -> Response {
 
 async fn style() -> Response {
     asset("text/css; charset=utf-8", STYLE)
+}
+
+/// Loaded by pages of other origins (as a module script, so fetched with CORS).
+async fn open_portal() -> Response {
+    let mut response = asset("text/javascript; charset=utf-8", OPEN_PORTAL);
+    let headers = response.headers_mut();
+    headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    headers.insert("cross-origin-resource-policy", HeaderValue::from_static("cross-origin"));
+    response
 }
 
 async fn favicon() -> Response {

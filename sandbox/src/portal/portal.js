@@ -30,7 +30,7 @@
   var state = {
     token: '', provider: 'snaptrade', opts: {}, brokers: [], creds: [], mfaHint: '123456', lang: 'en',
     broker: null, connType: 'read', picker: false, query: '', success: null, successUrl: null, loaded: false,
-    embedded: false, framed: false, target: null, origin: null, lastHeight: 0, backFn: null
+    embedded: false, framed: false, target: null, origin: null, lastHeight: 0, backFn: null, urlTheme: null
   };
   var els = {};
   var timers = { announce: 0, count: 0 };
@@ -155,24 +155,37 @@
       state.origin = origin && origin !== 'null' ? origin : null;
     } catch (e) { state.origin = null; }
     if (state.embedded) document.documentElement.classList.add('embedded');
+    if (state.framed) document.documentElement.classList.add('framed');
   }
 
   function watchHeight() {
     if (state.provider !== 'finatic' || typeof ResizeObserver !== 'function') return;
+    document.documentElement.classList.add('resizes');
+    /* The content's own height (the root's scrollHeight never drops below the frame's). */
+    var page = document.querySelector('.page');
     new ResizeObserver(function () {
-      var height = Math.ceil(document.documentElement.scrollHeight);
-      if (height === state.lastHeight) return;
+      var height = Math.ceil(page.getBoundingClientRect().height);
+      if (height === state.lastHeight || height === 0) return;
       state.lastHeight = height;
       post({ type: 'portal-resize', height: height });
-    }).observe(document.body);
+    }).observe(page);
   }
 
   /* Without a session (expired or used link), the link's own query is all there is to go on. */
   function fallback(q) {
     var flag = function (name) { var v = q.get(name); return v === 'true' ? true : v === 'false' ? false : null; };
     var provider = q.get('provider') || (/snaptrade/i.test(window.location.pathname) || q.has('clientId') ? 'snaptrade' : 'finatic');
+    var mode = q.get('mode');
     return { provider: provider, opts: { custom_redirect: q.get('customRedirect') || null, immediate_redirect: flag('immediateRedirect') === true,
-      show_close_button: flag('showCloseButton') === true, dark_mode: flag('darkMode'), locale: q.get('locale') } };
+      show_close_button: flag('showCloseButton') === true, locale: q.get('locale'),
+      dark_mode: flag('darkMode') !== null ? flag('darkMode') : mode === 'dark' ? true : mode === 'light' ? false : null } };
+  }
+
+  /* Escape leaves the portal when an app shows it (frame or popup), as its close button would. */
+  function onEscape(e) {
+    if (e.key !== 'Escape' || e.defaultPrevented || !state.embedded || document.body.getAttribute('data-current') === 'closed') return;
+    e.preventDefault();
+    doClose();
   }
 
   function init() {
@@ -181,6 +194,7 @@
     try { STRINGS = JSON.parse(document.getElementById('portal-strings').textContent); } catch (e) { STRINGS = {}; }
     var q = new URLSearchParams(window.location.search);
     var fb = fallback(q);
+    state.urlTheme = fb.opts.dark_mode;
     state.token = q.get('token') || '';
     applyTheme(fb.opts.dark_mode);
     applyLang(fb.opts.locale);
@@ -188,6 +202,7 @@
     els.back.addEventListener('click', function () { if (state.backFn) state.backFn(); });
     els.close.addEventListener('click', doClose);
     document.getElementById('banner-dismiss').addEventListener('click', dismissBanner);
+    document.addEventListener('keydown', onEscape);
     api('/portal/api/session' + location.search).then(function (res) {
       if (res.ok && res.data.provider) { start(res.data); return; }
       state.provider = fb.provider;
@@ -208,7 +223,8 @@
     state.brokers = Array.isArray(data.brokers) ? data.brokers : [];
     state.creds = Array.isArray(data.test_credentials) ? data.test_credentials : [];
     if (data.mfa_code_hint) state.mfaHint = String(data.mfa_code_hint);
-    applyTheme(state.opts.dark_mode);
+    /* The link's own darkMode / mode (an app may set it when it opens the link) wins. */
+    applyTheme(state.urlTheme !== null ? state.urlTheme : state.opts.dark_mode);
     applyLang(state.opts.locale);
     watchHeight();
     els.close.hidden = !state.opts.show_close_button;
