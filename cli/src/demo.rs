@@ -111,7 +111,7 @@ pub async fn run(args: DemoArgs) -> Result<(), String> {
                 .map_err(|e| format!("could not start the sandbox: {e}"))?,
         ),
     };
-    println!("sandbox   {} ({} protocol)", target.url(), args.provider);
+    say!("sandbox   {} ({} protocol)", target.url(), args.provider);
     let since = chrono::Utc::now();
     let finatic = args.provider == "finatic";
     let client = target.builder(finatic)?.build().map_err(e)?;
@@ -120,7 +120,7 @@ pub async fn run(args: DemoArgs) -> Result<(), String> {
     // one-time token, and the user id comes out of the portal login.
     let (link, who) = if finatic {
         let session = client.start_session(None).await.map_err(e)?;
-        println!(
+        say!(
             "session   {} is {} (one-time token minted and spent)",
             session.id,
             session.status.as_str()
@@ -133,16 +133,17 @@ pub async fn run(args: DemoArgs) -> Result<(), String> {
     } else {
         let user_id = format!("demo-user-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
         let user = client.register_user(&user_id).await.map_err(e)?;
-        println!(
+        say!(
             "user      {} registered (secret kept, shown as {:?})",
-            user.user_id, user.user_secret
+            user.user_id,
+            user.user_secret
         );
         let link = client.portal_url(&user, &PortalOptions::default()).await.map_err(e)?;
         (link, Who::Registered(user))
     };
     print_link(&link);
     match target.complete(&link, &args.username).await? {
-        PortalResult::Success { connection_id, .. } => println!(
+        PortalResult::Success { connection_id, .. } => say!(
             "completed portal as {} → connection {}",
             args.username,
             connection_id.as_deref().unwrap_or("?")
@@ -153,7 +154,7 @@ pub async fn run(args: DemoArgs) -> Result<(), String> {
         Who::Registered(user) => user,
         Who::Session(session) => {
             let user = client.session_user(&session).await.map_err(e)?;
-            println!("user id   {} (save it: it names this user from now on)", user.user_id);
+            say!("user id   {} (save it: it names this user from now on)", user.user_id);
             user
         }
     };
@@ -165,16 +166,16 @@ pub async fn run(args: DemoArgs) -> Result<(), String> {
         ..WaitOptions::default()
     };
     let connection = client.wait_for_connection(&user, &wait).await.map_err(e)?;
-    println!(
+    say!(
         "waited    {} is {}\n",
         connection.broker.name,
         connection.status.as_str()
     );
 
     let connections = client.connections(&user).await.map_err(e)?;
-    println!("{}\n", table::connections(&connections));
+    say!("{}\n", table::connections(&connections));
     let accounts = client.accounts(&user).await.map_err(e)?;
-    println!("{}", table::accounts(&accounts));
+    say!("{}", table::accounts(&accounts));
     if let Target::Embedded(sandbox) = target {
         sandbox.shutdown().await;
     }
@@ -182,8 +183,8 @@ pub async fn run(args: DemoArgs) -> Result<(), String> {
 }
 
 fn print_link(link: &PortalLink) {
-    println!("portal    {}", link.url);
-    println!("          expires {}", link.expires_at.format("%H:%M:%S UTC"));
+    say!("portal    {}", link.url);
+    say!("          expires {}", link.expires_at.format("%H:%M:%S UTC"));
 }
 
 /// How the demo knows its end user: registered up front, or learned from the session.

@@ -72,12 +72,12 @@ pub async fn run(args: ListenArgs) -> Result<(), String> {
     let (Some(id), Some(secret)) = (answer["id"].as_str(), answer["secret"].as_str()) else {
         return Err(format!("the sandbox refused the registration: {answer}"));
     };
-    println!(
+    say!(
         "listening on http://{address} for webhooks from {} (endpoint {id})",
         args.sandbox_url
     );
     if let Some(target) = &args.forward_to {
-        println!("forwarding each delivery to {target}");
+        say!("forwarding each delivery to {target}");
     }
     // The endpoint's whsec secret verifies every delivery; SnapTrade's own Signature also
     // verifies when the consumer key is at hand.
@@ -112,8 +112,8 @@ async fn receive(State(listener): State<Arc<Listener>>, headers: HeaderMap, body
     );
     let now = chrono::Utc::now().format("%H:%M:%S");
     match &verified {
-        Ok(event) => println!("{now}  {}  verified", describe(event)),
-        Err(e) => println!("{now}  rejected: {} ({})", e.reason().unwrap_or("invalid"), e.message()),
+        Ok(event) => say!("{now}  {}  verified", describe(event)),
+        Err(e) => say!("{now}  rejected: {} ({})", e.reason().unwrap_or("invalid"), e.message()),
     }
     let mut status = if verified.is_ok() {
         StatusCode::NO_CONTENT
@@ -130,11 +130,11 @@ async fn receive(State(listener): State<Arc<Listener>>, headers: HeaderMap, body
         match request.send().await {
             Ok(response) => {
                 status = StatusCode::from_u16(response.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
-                println!("          → {target} answered {}", status.as_u16());
+                say!("          → {target} answered {}", status.as_u16());
             }
             Err(e) => {
                 status = StatusCode::BAD_GATEWAY;
-                println!("          → {target} failed: {}", e.without_url());
+                say!("          → {target} failed: {}", e.without_url());
             }
         }
     }

@@ -1,5 +1,16 @@
 //! The `brokerlink` command: run the sandbox, run the demo, or call an aggregator.
 
+/// `println!` for output that may go to a closed pipe (`brokerlink demo | head`): a reader
+/// that stopped listening ends the program quietly instead of with a panic.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if writeln!(std::io::stdout(), $($arg)*).is_err() {
+            std::process::exit(0);
+        }
+    }};
+}
+
 mod demo;
 mod listen;
 mod table;
@@ -199,10 +210,10 @@ async fn run_sandbox(args: SandboxArgs) -> Result<(), String> {
         .await
         .map_err(|e| format!("could not start the sandbox: {e}"))?;
     // Other tools parse these lines (design §6): keep them exactly so.
-    println!("brokerlink sandbox listening on {}", sandbox.url());
-    println!("client_id={}", sandbox.client_id());
-    println!("consumer_key={}", sandbox.consumer_key());
-    println!("api_key={}", sandbox.api_key());
+    say!("brokerlink sandbox listening on {}", sandbox.url());
+    say!("client_id={}", sandbox.client_id());
+    say!("consumer_key={}", sandbox.consumer_key());
+    say!("api_key={}", sandbox.api_key());
     wait_for_stop_signal().await;
     eprintln!("stopping");
     sandbox.shutdown().await;
@@ -266,7 +277,7 @@ async fn portal_url(args: PortalUrlArgs) -> Result<(), String> {
     } else {
         client.portal_url(&args.target.user()?, &options).await.map_err(s)?
     };
-    println!("{}", link.url);
+    say!("{}", link.url);
     eprintln!(
         "session {} · expires {}",
         link.session_id,
@@ -279,10 +290,10 @@ async fn connections(args: ConnectionsArgs) -> Result<(), String> {
     let client = args.target.client()?;
     let user = args.target.user()?;
     let connections = client.connections(&user).await.map_err(s)?;
-    println!("{}", table::connections(&connections));
+    say!("{}", table::connections(&connections));
     if !args.no_accounts {
         let accounts = client.accounts(&user).await.map_err(s)?;
-        println!("\n{}", table::accounts(&accounts));
+        say!("\n{}", table::accounts(&accounts));
     }
     Ok(())
 }
