@@ -1,0 +1,71 @@
+package brokerlink
+
+import kotlinx.coroutines.runBlocking
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertInstanceOf
+import org.junit.jupiter.api.Assertions.assertNotNull
+import org.junit.jupiter.api.Assertions.assertNull
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Test
+
+/** Finatic's "Connecting Brokers" guide: session → portal → user id → connections. */
+class FinaticFlowTest : SandboxTest() {
+    @Test
+    fun `session, portal, user id, connections and accounts`() = runBlocking<Unit> {
+        finatic().use { client ->
+            assertEquals(ProviderKind.FINATIC, client.provider())
+            val session = client.startSession()
+            assertNull(session.userId)
+            val link = client.sessionPortalUrl(
+                session,
+                PortalOptions(brokers = listOf("alpaca", "robinhood"), mode = "dark", email = "ana@example.com"),
+            )
+            assertTrue(link.url().startsWith(sandbox.url() + "/portal?"), link.url())
+            val done = assertInstanceOf(
+                PortalResult.Success::class.java,
+                sandbox.completePortal(link.url(), "user_good", "pass_good"),
+            )
+            val user = client.sessionUser(session)
+            assertEquals(done.userId, user.userId())
+            assertNull(user.userSecret())
+
+            // Later, for the saved user id alone.
+            val saved = UserCredentials(user.userId())
+            val connection = client.waitForConnection(saved, quickWait)
+            assertEquals(ConnectionStatus.ACTIVE, connection.status)
+            assertEquals(listOf(connection.id), client.connections(saved).map { it.id })
+            assertTrue(client.accounts(saved).isNotEmpty())
+            client.removeConnection(saved, connection.id)
+            assertTrue(client.connections(saved).none { it.id == connection.id && it.status == ConnectionStatus.ACTIVE })
+        }
+    }
+
+    @Test
+    fun `a session for a saved user names it`() = runBlocking<Unit> {
+        finatic().use { client ->
+            val first = client.startSession()
+            val link = client.sessionPortalUrl(first)
+            val done = sandbox.completePortal(link.url(), "user_good", "pass_good") as PortalResult.Success
+            val again = client.startSession(done.userId)
+            assertEquals(done.userId, again.userId)
+            assertNotNull(again.expiresAt)
+            // Stored and rebuilt: status from its string, through the core's parser.
+            val rebuilt = Session(again.id, again.companyId, parseSessionStatus(again.status.toString()), null, again.userId)
+            assertEquals(again.status, rebuilt.status)
+        }
+    }
+
+    @Test
+    fun `calls Finatic has no use for are refused by name`() = runBlocking<Unit> {
+        finatic().use { client ->
+            val e = failure<BrokerlinkException.InvalidInput> { client.registerUser("x") }
+            assertEquals("register_user", e.details.field)
+            assertEquals(0u, e.details.attempts)
+            val email = failure<BrokerlinkException> {
+                snaptrade().use { it.portalUrl(UserCredentials("u", "s"), PortalOptions(email = "a@b.c")) }
+            }
+            assertEquals(ErrorKind.INVALID_INPUT, email.kind())
+            assertEquals("email", email.details().field)
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package brokerlink
+
+import kotlinx.coroutines.runBlocking
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertFalse
+import org.junit.jupiter.api.Assertions.assertInstanceOf
+import org.junit.jupiter.api.Assertions.assertNotEquals
+import org.junit.jupiter.api.Assertions.assertNotNull
+import org.junit.jupiter.api.Assertions.assertNull
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Test
+import java.time.Instant
+
+/** The README's SnapTrade flow, written as a backend would: `runBlocking` around suspend calls. */
+class SnapTradeFlowTest : SandboxTest(SandboxOptions(rateLimitPerMinute = 0u, pendingSeconds = 0.5)) {
+    @Test
+    fun `register, portal, complete, wait, read, change and delete`() = runBlocking<Unit> {
+        snaptrade().use { client ->
+            assertEquals(ProviderKind.SNAP_TRADE, client.provider())
+            val user = client.registerUser("kotlin-alice")
+            assertEquals("kotlin-alice", user.userId())
+            val secret = user.userSecret()!!
+
+            val link = client.portalUrl(
+                user,
+                PortalOptions(connectionType = "read", redirectUrl = "https://app.example/connected"),
+            )
+            assertTrue(link.url().startsWith(sandbox.url() + "/snapTrade/redeemToken?"), link.url())
+            assertTrue(link.expiresAt().isAfter(Instant.now()))
+            assertFalse(link.sessionId().isEmpty())
+
+            val done = assertInstanceOf(
+                PortalResult.Success::class.java,
+                sandbox.completePortal(link.url(), "user_good", "pass_good"),
+            )
+            val connection = client.waitForConnection(user, quickWait)
+            assertEquals(done.connectionId, connection.id)
+            assertEquals(ConnectionStatus.ACTIVE, connection.status)
+            assertEquals("active", connection.status.toString())
+            assertEquals(Permission.READ, connection.permission)
+            assertNotNull(connection.createdAt)
+
+            assertEquals(listOf(connection.id), client.connections(user).map { it.id })
+            assertEquals(connection.id, client.connection(user, connection.id).id)
+            val accounts = client.accounts(user)
+            assertTrue(accounts.isNotEmpty())
+            assertNotNull(accounts[0].balance)
+            assertEquals(accounts[0].id, client.account(user, accounts[0].id).id)
+            assertEquals(accounts.size, client.connectionAccounts(user, connection.id).size)
+
+            client.refreshConnection(user, connection.id)
+            client.disableConnection(user, connection.id)
+            assertEquals(ConnectionStatus.DISABLED, client.connection(user, connection.id).status)
+            client.removeConnection(user, connection.id)
+            assertTrue(client.connections(user).isEmpty())
+
+            assertTrue("kotlin-alice" in client.listUsers())
+            val rotated = client.rotateUserSecret(user)
+            assertEquals("kotlin-alice", rotated.userId())
+            assertNotEquals(secret, rotated.userSecret())
+            // A stored user, rebuilt from its id and secret, works like the returned one.
+            client.deleteUser(UserCredentials("kotlin-alice", rotated.userSecret()))
+            assertFalse("kotlin-alice" in client.listUsers())
+        }
+    }
+
+    @Test
+    fun `a pending connection is waited for until it is active`() = runBlocking<Unit> {
+        snaptrade().use { client ->
+            val user = client.registerUser("kotlin-pending")
+            val link = client.portalUrl(user)
+            sandbox.completePortal(link.url(), "user_pending", "pass_good")
+            val connection = client.waitForConnection(user, quickWait)
+            assertEquals(ConnectionStatus.ACTIVE, connection.status)
+        }
+    }
+
+    @Test
+    fun `an MFA login needs its code`() = runBlocking<Unit> {
+        snaptrade().use { client ->
+            val user = client.registerUser("kotlin-mfa")
+            val link = client.portalUrl(user)
+            val wrong = sandbox.completePortal(link.url(), "user_mfa", "pass_good", mfaCode = "000000")
+            assertEquals("1086", assertInstanceOf(PortalResult.Error::class.java, wrong).code)
+            val again = client.portalUrl(user)
+            val right = sandbox.completePortal(again.url(), "user_mfa", "pass_good", mfaCode = "123456")
+            assertInstanceOf(PortalResult.Success::class.java, right)
+        }
+    }
+
+    @Test
+    fun `portal results parse from redirects and messages`() {
+        val redirect = parsePortalResult("https://app.example/connected?status=SUCCESS&connection_id=c-1")
+        assertEquals(PortalResult.Success(connectionId = "c-1", userId = null), redirect)
+        val error = assertInstanceOf(
+            PortalResult.Error::class.java,
+            parsePortalResult("""{"status":"ERROR","errorCode":"1066","statusCode":401}"""),
+        )
+        assertEquals("1066", error.code)
+        assertEquals(401.toUShort(), error.statusCode)
+        assertEquals(PortalResult.Closed, parsePortalResult("CLOSED"))
+        assertEquals(PortalResult.Resize(640u), parsePortalResult("""{"type":"portal-resize","height":640}"""))
+        val bad = failure<BrokerlinkException.InvalidInput> { parsePortalResult("") }
+        assertEquals("input", bad.details.field)
+        assertNull(bad.details.status)
+    }
+}

@@ -1,0 +1,256 @@
+//! `Client`: one constructor per provider and every core call as an async method (Swift
+//! `async throws`, Kotlin `suspend`), each forwarding to one shared `brokerlink::Client`.
+
+use crate::error::Result;
+use crate::results::{Account, Connection, Environment, ProviderKind};
+use crate::runtime::{enter, run};
+use crate::types::{PortalLink, PortalOptions, Session, UserCredentials, WaitOptions};
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// When and how often a failed request is tried again; unset fields keep the core's defaults
+/// (3 attempts, 200 ms first backoff, 5 s at most, `Retry-After` honoured up to 10 s).
+#[derive(Debug, Clone, Default, PartialEq, Eq, uniffi::Record)]
+pub struct RetryOptions {
+    /// Attempts in all, the first included; 1 disables retries.
+    #[uniffi(default = None)]
+    pub max_attempts: Option<u32>,
+    #[uniffi(default = None)]
+    pub initial_backoff: Option<Duration>,
+    #[uniffi(default = None)]
+    pub max_backoff: Option<Duration>,
+    #[uniffi(default = None)]
+    pub max_retry_after: Option<Duration>,
+}
+
+impl From<RetryOptions> for brokerlink::RetryPolicy {
+    fn from(r: RetryOptions) -> Self {
+        let d = brokerlink::RetryPolicy::default();
+        brokerlink::RetryPolicy {
+            max_attempts: r.max_attempts.unwrap_or(d.max_attempts),
+            initial_backoff: r.initial_backoff.unwrap_or(d.initial_backoff),
+            max_backoff: r.max_backoff.unwrap_or(d.max_backoff),
+            max_retry_after: r.max_retry_after.unwrap_or(d.max_retry_after),
+        }
+    }
+}
+
+/// What every provider's client can be tuned with; unset fields keep the defaults.
+#[derive(Debug, Clone, Default, PartialEq, Eq, uniffi::Record)]
+pub struct ClientOptions {
+    /// The aggregator's API root, e.g. a sandbox's `url()`; default the provider's.
+    #[uniffi(default = None)]
+    pub base_url: Option<String>,
+    /// Per-attempt limit for one HTTP exchange (default 30 s).
+    #[uniffi(default = None)]
+    pub timeout: Option<Duration>,
+    #[uniffi(default = None)]
+    pub retry: Option<RetryOptions>,
+    #[uniffi(default = None)]
+    pub user_agent: Option<String>,
+    /// Finatic only (SnapTrade refuses it as `invalid_input`).
+    #[uniffi(default = None)]
+    pub environment: Option<Environment>,
+}
+
+fn build(builder: brokerlink::ClientBuilder, o: ClientOptions) -> brokerlink::Result<brokerlink::Client> {
+    let mut builder = builder;
+    if let Some(url) = o.base_url {
+        builder = builder.base_url(url);
+    }
+    if let Some(timeout) = o.timeout {
+        builder = builder.timeout(timeout);
+    }
+    if let Some(retry) = o.retry {
+        builder = builder.retry(retry.into());
+    }
+    let agent = o
+        .user_agent
+        .unwrap_or_else(|| format!("brokerlink/{} (swift-kotlin)", env!("CARGO_PKG_VERSION")));
+    builder = builder.user_agent(agent);
+    if let Some(environment) = o.environment {
+        builder = builder.environment(environment.into());
+    }
+    builder.build()
+}
+
+/// A pooled client for one aggregator account; create it once and share it (calls may run
+/// concurrently from any thread, task or coroutine).
+#[derive(Debug, uniffi::Object)]
+#[uniffi::export(Display)]
+pub struct Client {
+    inner: brokerlink::Client,
+    base_url: String,
+}
+
+impl fmt::Display for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Client(provider={}, baseUrl={:?})",
+            self.inner.provider(),
+            self.base_url
+        )
+    }
+}
+
+/// The user as the core takes it.
+fn core_user(user: &UserCredentials) -> brokerlink::UserCredentials {
+    user.inner.clone()
+}
+
+#[uniffi::export]
+impl Client {
+    /// A SnapTrade client; the consumer key only signs requests and is never sent.
+    #[uniffi::constructor(default(options))]
+    pub fn snaptrade(client_id: String, consumer_key: String, options: ClientOptions) -> Result<Arc<Self>> {
+        let base_url = options
+            .base_url
+            .clone()
+            .unwrap_or_else(|| brokerlink::SNAPTRADE_BASE_URL.to_owned());
+        enter(|| {
+            let inner = build(
+                brokerlink::Client::builder().snaptrade(client_id, consumer_key),
+                options,
+            )?;
+            Ok(Arc::new(Client { inner, base_url }))
+        })
+    }
+
+    /// A Finatic client with the company API key (server side only: it mints one-time tokens).
+    #[uniffi::constructor(default(options))]
+    pub fn finatic(api_key: String, options: ClientOptions) -> Result<Arc<Self>> {
+        let base_url = options
+            .base_url
+            .clone()
+            .unwrap_or_else(|| brokerlink::FINATIC_BASE_URL.to_owned());
+        enter(|| {
+            let inner = build(brokerlink::Client::builder().finatic(api_key), options)?;
+            Ok(Arc::new(Client { inner, base_url }))
+        })
+    }
+
+    pub fn provider(&self) -> ProviderKind {
+        self.inner.provider().into()
+    }
+
+    /// Registers an end user under your id; store the returned secret (SnapTrade).
+    pub async fn register_user(&self, user_id: String) -> Result<Arc<UserCredentials>> {
+        let c = self.inner.clone();
+        run(async move { c.register_user(&user_id).await.map(UserCredentials::wrap) }).await
+    }
+
+    pub async fn delete_user(&self, user: Arc<UserCredentials>) -> Result<()> {
+        let (c, user) = (self.inner.clone(), core_user(&user));
+        run(async move { c.delete_user(&user).await }).await
+    }
+
+    pub async fn list_users(&self) -> Result<Vec<String>> {
+        let c = self.inner.clone();
+        run(async move { c.list_users().await }).await
+    }
+
+    /// Issues a new user secret; the old one stops working at once.
+    pub async fn rotate_user_secret(&self, user: Arc<UserCredentials>) -> Result<Arc<UserCredentials>> {
+        let (c, user) = (self.inner.clone(), core_user(&user));
+        run(async move { c.rotate_user_secret(&user).await.map(UserCredentials::wrap) }).await
+    }
+
+    /// A connection-portal link for the user; it expires after five minutes.
+    #[uniffi::method(default(options))]
+    pub async fn portal_url(&self, user: Arc<UserCredentials>, options: PortalOptions) -> Result<Arc<PortalLink>> {
+        let (c, user) = (self.inner.clone(), core_user(&user));
+        run(async move {
+            let options = brokerlink::PortalOptions::try_from(options)?;
+            c.portal_url(&user, &options).await.map(PortalLink::wrap)
+        })
+        .await
+    }
+
+    /// Starts a Finatic session for a saved user, or (without one) for a new user who will
+    /// log in through the portal. The one-time token is minted and spent inside.
+    #[uniffi::method(default(user_id = None))]
+    pub async fn start_session(&self, user_id: Option<String>) -> Result<Session> {
+        let c = self.inner.clone();
+        run(async move { c.start_session(user_id.as_deref()).await.map(Session::from) }).await
+    }
+
+    /// The portal link of a session (Finatic's `getPortalUrl`).
+    #[uniffi::method(default(options))]
+    pub async fn session_portal_url(&self, session: Session, options: PortalOptions) -> Result<Arc<PortalLink>> {
+        let c = self.inner.clone();
+        run(async move {
+            let options = brokerlink::PortalOptions::try_from(options)?;
+            c.session_portal_url(&session.into(), &options)
+                .await
+                .map(PortalLink::wrap)
+        })
+        .await
+    }
+
+    /// The user who logged in through a session's portal (Finatic's `getUserId`); save its id.
+    pub async fn session_user(&self, session: Session) -> Result<Arc<UserCredentials>> {
+        let c = self.inner.clone();
+        run(async move { c.session_user(&session.into()).await.map(UserCredentials::wrap) }).await
+    }
+
+    pub async fn connections(&self, user: Arc<UserCredentials>) -> Result<Vec<Connection>> {
+        let (c, user) = (self.inner.clone(), core_user(&user));
+        run(async move { c.connections(&user).await.map(list) }).await
+    }
+
+    pub async fn connection(&self, user: Arc<UserCredentials>, connection_id: String) -> Result<Connection> {
+        let (c, user) = (self.inner.clone(), core_user(&user));
+        run(async move { c.connection(&user, &connection_id).await.map(Connection::from) }).await
+    }
+
+    pub async fn remove_connection(&self, user: Arc<UserCredentials>, connection_id: String) -> Result<()> {
+        let (c, user) = (self.inner.clone(), core_user(&user));
+        run(async move { c.remove_connection(&user, &connection_id).await }).await
+    }
+
+    /// Asks the aggregator to sync the connection's data now.
+    pub async fn refresh_connection(&self, user: Arc<UserCredentials>, connection_id: String) -> Result<()> {
+        let (c, user) = (self.inner.clone(), core_user(&user));
+        run(async move { c.refresh_connection(&user, &connection_id).await }).await
+    }
+
+    /// Breaks a connection on purpose, to test a reconnect flow.
+    pub async fn disable_connection(&self, user: Arc<UserCredentials>, connection_id: String) -> Result<()> {
+        let (c, user) = (self.inner.clone(), core_user(&user));
+        run(async move { c.disable_connection(&user, &connection_id).await }).await
+    }
+
+    pub async fn accounts(&self, user: Arc<UserCredentials>) -> Result<Vec<Account>> {
+        let (c, user) = (self.inner.clone(), core_user(&user));
+        run(async move { c.accounts(&user).await.map(list) }).await
+    }
+
+    pub async fn account(&self, user: Arc<UserCredentials>, account_id: String) -> Result<Account> {
+        let (c, user) = (self.inner.clone(), core_user(&user));
+        run(async move { c.account(&user, &account_id).await.map(Account::from) }).await
+    }
+
+    pub async fn connection_accounts(&self, user: Arc<UserCredentials>, connection_id: String) -> Result<Vec<Account>> {
+        let (c, user) = (self.inner.clone(), core_user(&user));
+        run(async move { c.connection_accounts(&user, &connection_id).await.map(list) }).await
+    }
+
+    /// Polls until a new (or repaired, or the named) connection is active and synced; fails
+    /// with `timeout` otherwise.
+    #[uniffi::method(default(options))]
+    pub async fn wait_for_connection(&self, user: Arc<UserCredentials>, options: WaitOptions) -> Result<Connection> {
+        let (c, user) = (self.inner.clone(), core_user(&user));
+        run(async move {
+            c.wait_for_connection(&user, &options.into())
+                .await
+                .map(Connection::from)
+        })
+        .await
+    }
+}
+
+fn list<T, U: From<T>>(items: Vec<T>) -> Vec<U> {
+    items.into_iter().map(U::from).collect()
+}

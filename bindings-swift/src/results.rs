@@ -1,0 +1,173 @@
+//! What comes back from the aggregator, as records and enums converted from the core's types.
+//! Each enum's `toString()` / `description` is the core's stable string (`active`, `read`, …).
+
+use crate::error::{guard, Result};
+use std::time::SystemTime;
+
+mirror_enum! {
+    /// Which aggregator protocol a client speaks.
+    ProviderKind => brokerlink::ProviderKind { SnapTrade, Finatic }
+}
+
+mirror_enum! {
+    /// A connection's state, normalised across providers (the provider's word is `rawStatus`).
+    ConnectionStatus => brokerlink::ConnectionStatus {
+        Active,
+        /// Connected, but still activating or syncing its first data.
+        Pending,
+        /// Broken: the user must reconnect through the portal.
+        Disabled,
+        Expired,
+        Removed,
+        /// A status brokerlink does not know yet; read `rawStatus`.
+        Unknown,
+    }
+}
+
+mirror_enum! {
+    /// What the end user allowed the app to do with a connection.
+    Permission => brokerlink::Permission { Read, Trade }
+}
+
+mirror_enum! {
+    /// Which Finatic environment a key works in (default: `sandbox` for `fntc_sandbox_…` keys).
+    Environment => brokerlink::Environment { Live, Sandbox }
+}
+
+/// The brokerage behind a connection.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Broker {
+    /// SnapTrade's slug (`ALPACA`) or Finatic's broker id (`alpaca`).
+    pub slug: String,
+    pub name: String,
+    pub display_name: Option<String>,
+    pub allows_trading: Option<bool>,
+}
+
+/// One brokerage login of one user; it may hold several accounts.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Connection {
+    pub id: String,
+    pub broker: Broker,
+    pub status: ConnectionStatus,
+    /// The provider's own word for the status.
+    pub raw_status: String,
+    pub permission: Permission,
+    pub name: Option<String>,
+    pub created_at: Option<SystemTime>,
+    pub updated_at: Option<SystemTime>,
+    pub disabled_at: Option<SystemTime>,
+}
+
+impl From<brokerlink::Connection> for Connection {
+    fn from(c: brokerlink::Connection) -> Self {
+        Connection {
+            id: c.id,
+            broker: Broker {
+                slug: c.broker.slug,
+                name: c.broker.name,
+                display_name: c.broker.display_name,
+                allows_trading: c.broker.allows_trading,
+            },
+            status: c.status.into(),
+            raw_status: c.raw_status,
+            permission: c.permission.into(),
+            name: c.name,
+            created_at: c.created_at.map(SystemTime::from),
+            updated_at: c.updated_at.map(SystemTime::from),
+            disabled_at: c.disabled_at.map(SystemTime::from),
+        }
+    }
+}
+
+/// An amount of money as the provider reported it.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct Money {
+    pub amount: f64,
+    pub currency: String,
+}
+
+/// A brokerage account behind a connection.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct Account {
+    pub id: String,
+    pub connection_id: Option<String>,
+    pub name: Option<String>,
+    /// As the broker shows it; often masked.
+    pub number: Option<String>,
+    pub institution_name: Option<String>,
+    pub balance: Option<Money>,
+    pub is_paper: Option<bool>,
+    pub raw_status: Option<String>,
+    pub created_at: Option<SystemTime>,
+    /// Whether the aggregator has finished its first sync of this account.
+    pub synced: bool,
+}
+
+impl From<brokerlink::Account> for Account {
+    fn from(a: brokerlink::Account) -> Self {
+        Account {
+            id: a.id,
+            connection_id: a.connection_id,
+            name: a.name,
+            number: a.number,
+            institution_name: a.institution_name,
+            balance: a.balance.map(|m| Money {
+                amount: m.amount,
+                currency: m.currency,
+            }),
+            is_paper: a.is_paper,
+            raw_status: a.raw_status,
+            created_at: a.created_at.map(SystemTime::from),
+            synced: a.synced,
+        }
+    }
+}
+
+/// What the portal reported when the end user finished.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum PortalResult {
+    Success {
+        connection_id: Option<String>,
+        user_id: Option<String>,
+    },
+    Error {
+        code: String,
+        message: Option<String>,
+        status_code: Option<u16>,
+    },
+    /// The user closed the portal.
+    Closed,
+    /// The user left without finishing (redirect flow).
+    Abandoned,
+    /// The portal asked its frame to change height (Finatic).
+    Resize { height: u32 },
+}
+
+impl From<brokerlink::PortalResult> for PortalResult {
+    fn from(r: brokerlink::PortalResult) -> Self {
+        use brokerlink::PortalResult as R;
+        match r {
+            R::Success { connection_id, user_id } => PortalResult::Success { connection_id, user_id },
+            R::Error {
+                code,
+                message,
+                status_code,
+            } => PortalResult::Error {
+                code,
+                message,
+                status_code,
+            },
+            R::Closed => PortalResult::Closed,
+            R::Abandoned => PortalResult::Abandoned,
+            R::Resize { height } => PortalResult::Resize { height },
+        }
+    }
+}
+
+/// Parses a portal redirect URL (or its query), a window message as JSON, or a legacy
+/// message string.
+#[uniffi::export]
+pub fn parse_portal_result(input: String) -> Result<PortalResult> {
+    guard(|| brokerlink::parse_portal_result(&input).map(PortalResult::from))
+}

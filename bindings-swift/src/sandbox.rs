@@ -1,0 +1,406 @@
+//! `Sandbox`: the brokerlink sandbox running in-process on the library's runtime, on a free
+//! loopback port, with its admin operations as methods. Releasing the object (Kotlin
+//! `close()` / `use {}`, Swift's last reference) stops the server; `shutdown()` also waits for
+//! requests in flight.
+//!
+//! Its credentials (`consumerKey()`, `apiKey()`, webhook secrets) are the sandbox's own test
+//! values: they are returned as plain strings and may be printed.
+
+use crate::error::Result;
+use crate::results::PortalResult;
+use crate::runtime::{enter, run};
+use brokerlink::{Error, ErrorKind};
+use brokerlink_sandbox::{CompletePortal, FaultRule, NewWebhook, SandboxConfig};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// How the sandbox starts; unset fields keep its defaults (generated credentials, 250
+/// requests per minute, 2 s pending, 10 s expiring, 5-minute portal links, webhook retries
+/// after 1 s, 5 s and 30 s).
+#[derive(Debug, Clone, Default, PartialEq, uniffi::Record)]
+pub struct SandboxOptions {
+    /// Requests per minute per client id; 0 turns rate limiting off.
+    #[uniffi(default = None)]
+    pub rate_limit_per_minute: Option<u32>,
+    /// How long `user_pending` connections stay pending.
+    #[uniffi(default = None)]
+    pub pending_seconds: Option<f64>,
+    /// How long `user_expiring` connections stay active.
+    #[uniffi(default = None)]
+    pub expiring_seconds: Option<f64>,
+    #[uniffi(default = None)]
+    pub portal_link_seconds: Option<f64>,
+    /// Pauses between webhook delivery attempts, in milliseconds; one retry per entry.
+    #[uniffi(default = None)]
+    pub webhook_retry_ms: Option<Vec<u64>>,
+    #[uniffi(default = None)]
+    pub client_id: Option<String>,
+    #[uniffi(default = None)]
+    pub consumer_key: Option<String>,
+    #[uniffi(default = None)]
+    pub api_key: Option<String>,
+}
+
+fn seconds(field: &str, value: f64) -> brokerlink::Result<Duration> {
+    Duration::try_from_secs_f64(value).map_err(|_| Error::invalid_input(field, "must be a number of seconds >= 0"))
+}
+
+impl TryFrom<SandboxOptions> for SandboxConfig {
+    type Error = Error;
+
+    fn try_from(o: SandboxOptions) -> brokerlink::Result<Self> {
+        let mut config = SandboxConfig::default();
+        if let Some(limit) = o.rate_limit_per_minute {
+            config.rate_limit_per_minute = limit;
+        }
+        if let Some(s) = o.pending_seconds {
+            config.pending_activation = seconds("pending_seconds", s)?;
+        }
+        if let Some(s) = o.expiring_seconds {
+            config.expiring_after = seconds("expiring_seconds", s)?;
+        }
+        if let Some(s) = o.portal_link_seconds {
+            config.portal_link_lifetime = seconds("portal_link_seconds", s)?;
+        }
+        if let Some(delays) = o.webhook_retry_ms {
+            config.webhook_retry_delays = delays.into_iter().map(Duration::from_millis).collect();
+        }
+        config.client_id = o.client_id.unwrap_or(config.client_id);
+        config.consumer_key = o.consumer_key.unwrap_or(config.consumer_key);
+        config.api_key = o.api_key.unwrap_or(config.api_key);
+        Ok(config)
+    }
+}
+
+/// A fault for the next matching requests (the admin API's `fault` object, typed).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum Fault {
+    /// Answer with this status (and body, a JSON text, and `Retry-After` seconds).
+    Status {
+        status: u16,
+        body_json: Option<String>,
+        retry_after: Option<u64>,
+    },
+    /// Serve the request, then answer only after this delay.
+    Delay { delay_ms: u64 },
+    /// Close the connection without answering.
+    Reset,
+    /// Serve the request but cut the body off half-way.
+    Truncate,
+    /// Serve the request's status with a body that is not JSON.
+    InvalidJson,
+    /// Answer 200 with a JSON body of this many bytes.
+    LargeBody { bytes: u64 },
+}
+
+/// Which requests a fault applies to: by default the next one, whatever it is.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct FaultOptions {
+    #[uniffi(default = None)]
+    pub method: Option<String>,
+    #[uniffi(default = None)]
+    pub path_prefix: Option<String>,
+    #[uniffi(default = 1)]
+    pub count: u32,
+}
+
+fn fault_rule(fault: Fault, options: FaultOptions) -> brokerlink::Result<FaultRule> {
+    use brokerlink_sandbox::Fault as F;
+    let fault = match fault {
+        Fault::Status {
+            status,
+            body_json,
+            retry_after,
+        } => F::Status {
+            status,
+            body: body_json
+                .map(|text| serde_json::from_str(&text))
+                .transpose()
+                .map_err(|e| Error::invalid_input("body_json", format!("is not JSON: {e}")))?,
+            retry_after,
+        },
+        Fault::Delay { delay_ms } => F::Delay { delay_ms },
+        Fault::Reset => F::Reset { reset: true },
+        Fault::Truncate => F::Truncate { truncate: true },
+        Fault::InvalidJson => F::InvalidJson { invalid_json: true },
+        Fault::LargeBody { bytes } => F::LargeBody {
+            large_body_bytes: bytes,
+        },
+    };
+    Ok(FaultRule {
+        method: options.method,
+        path_prefix: options.path_prefix,
+        count: options.count,
+        fault,
+    })
+}
+
+/// A webhook endpoint registered with the sandbox, with its `whsec_` secret.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SandboxWebhook {
+    pub id: String,
+    pub url: String,
+    /// `snaptrade`, `finatic`, or absent for both.
+    pub provider: Option<String>,
+    pub event_types: Option<Vec<String>>,
+    pub secret: String,
+    pub status: String,
+}
+
+/// One entry of the sandbox's webhook delivery log.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SandboxDelivery {
+    pub id: String,
+    pub event_id: String,
+    pub event_type: String,
+    pub endpoint_id: String,
+    pub url: String,
+    /// `pending`, `delivered` or `failed`.
+    pub status: String,
+    pub attempts: u32,
+    pub response_code: Option<u16>,
+    pub last_error: Option<String>,
+}
+
+/// What the sandbox holds (`GET /_sandbox/state`).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SandboxState {
+    pub users: u64,
+    pub sessions: u64,
+    pub connections: u64,
+    pub accounts: u64,
+    pub faults: u64,
+    pub requests_served: u64,
+}
+
+fn not_found(what: String) -> Error {
+    Error::new(ErrorKind::NotFound, what)
+}
+
+fn count(n: usize) -> u64 {
+    u64::try_from(n).unwrap_or(u64::MAX)
+}
+
+/// A running sandbox.
+#[derive(Debug, uniffi::Object)]
+pub struct Sandbox {
+    server: Mutex<Option<brokerlink_sandbox::Sandbox>>,
+    url: String,
+    client_id: String,
+    consumer_key: String,
+    api_key: String,
+}
+
+impl Sandbox {
+    /// Runs `f` on the live server.
+    fn with<T>(&self, f: impl FnOnce(&brokerlink_sandbox::Sandbox) -> brokerlink::Result<T>) -> Result<T> {
+        enter(|| {
+            let server = self.server.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            match server.as_ref() {
+                Some(server) => f(server),
+                None => Err(Error::invalid_input("sandbox", "is shut down")),
+            }
+        })
+    }
+}
+
+#[uniffi::export]
+impl Sandbox {
+    /// Starts a sandbox on a free port of 127.0.0.1.
+    #[uniffi::constructor(default(options))]
+    pub async fn start(options: SandboxOptions) -> Result<Arc<Self>> {
+        run(async move {
+            let config = SandboxConfig::try_from(options)?;
+            let server = brokerlink_sandbox::Sandbox::start(config).await.map_err(|e| {
+                Error::new(ErrorKind::Network, "the sandbox could not listen on 127.0.0.1").with_source(e)
+            })?;
+            Ok(Arc::new(Sandbox {
+                url: server.url().to_owned(),
+                client_id: server.client_id().to_owned(),
+                consumer_key: server.consumer_key().to_owned(),
+                api_key: server.api_key().to_owned(),
+                server: Mutex::new(Some(server)),
+            }))
+        })
+        .await
+    }
+
+    /// `http://127.0.0.1:PORT`, the base URL for clients.
+    pub fn url(&self) -> String {
+        self.url.clone()
+    }
+
+    pub fn client_id(&self) -> String {
+        self.client_id.clone()
+    }
+
+    /// The sandbox's own test consumer key (SnapTrade).
+    pub fn consumer_key(&self) -> String {
+        self.consumer_key.clone()
+    }
+
+    /// The sandbox's own test API key (Finatic).
+    pub fn api_key(&self) -> String {
+        self.api_key.clone()
+    }
+
+    /// Does what a person on the portal page would, for a link this sandbox issued.
+    #[uniffi::method(default(mfa_code = None, broker = None, connection_type = None))]
+    pub fn complete_portal(
+        &self,
+        url: String,
+        username: String,
+        password: String,
+        mfa_code: Option<String>,
+        broker: Option<String>,
+        connection_type: Option<String>,
+    ) -> Result<PortalResult> {
+        let request = CompletePortal {
+            url,
+            username,
+            password,
+            mfa_code,
+            broker,
+            connection_type,
+        };
+        self.with(|s| Ok(s.complete_portal(&request).into()))
+    }
+
+    /// Arms a fault for the next matching requests; returns its id.
+    #[uniffi::method(default(options))]
+    pub fn inject_fault(&self, fault: Fault, options: FaultOptions) -> Result<u64> {
+        self.with(|s| Ok(s.inject_fault(fault_rule(fault, options)?)))
+    }
+
+    pub fn clear_faults(&self) -> Result<()> {
+        self.with(|s| {
+            s.clear_faults();
+            Ok(())
+        })
+    }
+
+    /// How many faults still wait for a matching request.
+    pub fn armed_faults(&self) -> Result<u64> {
+        self.with(|s| Ok(count(s.armed_faults())))
+    }
+
+    /// `disable`, `expire` or `remove` a connection as if it happened at the broker; returns
+    /// the connection as the admin API shows it (JSON text).
+    pub fn change_connection(&self, connection_id: String, action: String) -> Result<String> {
+        self.with(|s| match s.change_connection(&connection_id, &action) {
+            Ok(view) => Ok(view.to_string()),
+            // The same split as the admin API's 404 / 400.
+            Err(message) if message.starts_with("no connection") => Err(not_found(message)),
+            Err(message) => Err(Error::invalid_input("action", message)),
+        })
+    }
+
+    /// Registers a webhook endpoint (loopback only); returns it with its `whsec_` secret.
+    #[uniffi::method(default(provider = None, event_types = None))]
+    pub fn add_webhook(
+        &self,
+        url: String,
+        provider: Option<String>,
+        event_types: Option<Vec<String>>,
+    ) -> Result<SandboxWebhook> {
+        let request = NewWebhook {
+            url,
+            provider,
+            event_types,
+        };
+        self.with(|s| {
+            let e = s.add_webhook(&request).map_err(|m| Error::invalid_input("url", m))?;
+            let provider = serde_json::to_value(e.provider)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned));
+            Ok(SandboxWebhook {
+                id: e.id,
+                url: e.url,
+                provider,
+                event_types: e.event_types,
+                secret: e.secret,
+                status: e.status,
+            })
+        })
+    }
+
+    /// Whether an endpoint was there to remove.
+    pub fn remove_webhook(&self, id: String) -> Result<bool> {
+        self.with(|s| Ok(s.remove_webhook(&id)))
+    }
+
+    /// A new secret for the endpoint; the old one keeps signing beside it for `grace`.
+    pub fn rotate_webhook_secret(&self, id: String, grace: Duration) -> Result<String> {
+        self.with(|s| {
+            s.rotate_webhook_secret(&id, grace)
+                .ok_or_else(|| not_found(format!("no webhook endpoint {id}")))
+        })
+    }
+
+    /// The delivery log, oldest first.
+    pub fn webhook_deliveries(&self) -> Result<Vec<SandboxDelivery>> {
+        self.with(|s| {
+            Ok(s.webhook_deliveries()
+                .into_iter()
+                .map(|d| SandboxDelivery {
+                    id: d.id,
+                    event_id: d.event_id,
+                    event_type: d.event_type,
+                    endpoint_id: d.endpoint_id,
+                    url: d.url,
+                    status: d.status.to_owned(),
+                    attempts: d.attempts,
+                    response_code: d.response_code,
+                    last_error: d.last_error,
+                })
+                .collect())
+        })
+    }
+
+    /// Sends a logged delivery's event again (same event id); returns the new delivery id.
+    pub fn replay_delivery(&self, delivery_id: String) -> Result<String> {
+        self.with(|s| {
+            s.replay_delivery(&delivery_id)
+                .ok_or_else(|| not_found(format!("no delivery {delivery_id}")))
+        })
+    }
+
+    /// Empties users, sessions, connections, faults and webhooks; keeps the credentials.
+    pub fn reset(&self) -> Result<()> {
+        self.with(|s| {
+            s.reset();
+            Ok(())
+        })
+    }
+
+    pub fn state(&self) -> Result<SandboxState> {
+        self.with(|s| {
+            let c = s.state();
+            Ok(SandboxState {
+                users: count(c.users),
+                sessions: count(c.sessions),
+                connections: count(c.connections),
+                accounts: count(c.accounts),
+                faults: count(c.faults),
+                requests_served: c.requests_served,
+            })
+        })
+    }
+
+    /// Stops accepting requests and lets those in flight finish (up to 5 s); calling it again
+    /// does nothing.
+    pub async fn shutdown(&self) -> Result<()> {
+        let server = self
+            .server
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take();
+        run(async move {
+            if let Some(server) = server {
+                server.shutdown().await;
+            }
+            Ok(())
+        })
+        .await
+    }
+}

@@ -1,0 +1,341 @@
+//! What callers hand to the client: users, sessions and options, as thin views of the core's
+//! types. The two that carry credentials, `UserCredentials` and `PortalLink`, are objects (not
+//! records) so that neither Kotlin's data-class `toString()` nor Swift's reflection can print
+//! them: their `toString()` / `description` is the core's redacted form.
+
+use brokerlink::{ConnectionType, PortalMode};
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+/// An end user. SnapTrade issues `userSecret()` at registration: store it. `toString()` /
+/// `description` shows it as `***`.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Object)]
+#[uniffi::export(Display, Debug, Eq)]
+pub struct UserCredentials {
+    pub(crate) inner: brokerlink::UserCredentials,
+}
+
+impl UserCredentials {
+    pub(crate) fn wrap(inner: brokerlink::UserCredentials) -> Arc<Self> {
+        Arc::new(UserCredentials { inner })
+    }
+}
+
+#[uniffi::export]
+impl UserCredentials {
+    /// A user from stored values; `user_secret` is absent for Finatic users.
+    #[uniffi::constructor(default(user_secret = None))]
+    pub fn new(user_id: String, user_secret: Option<String>) -> Arc<Self> {
+        let inner = match user_secret {
+            Some(secret) => brokerlink::UserCredentials::new(user_id, secret),
+            None => brokerlink::UserCredentials::id_only(user_id),
+        };
+        Arc::new(UserCredentials { inner })
+    }
+
+    pub fn user_id(&self) -> String {
+        self.inner.user_id.clone()
+    }
+
+    /// The secret itself, for storing it; never logged or printed by brokerlink.
+    pub fn user_secret(&self) -> Option<String> {
+        self.inner.user_secret.as_ref().map(|s| s.expose().to_owned())
+    }
+}
+
+impl fmt::Display for UserCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let secret = if self.inner.user_secret.is_some() {
+            "***"
+        } else {
+            "null"
+        };
+        write!(
+            f,
+            "UserCredentials(userId={:?}, userSecret={secret})",
+            self.inner.user_id
+        )
+    }
+}
+
+/// A connection-portal link. `url()` logs the user in: treat it as a secret (`toString()` /
+/// `description` hide its token).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Object)]
+#[uniffi::export(Display, Debug, Eq)]
+pub struct PortalLink {
+    inner: brokerlink::PortalLink,
+}
+
+impl PortalLink {
+    pub(crate) fn wrap(inner: brokerlink::PortalLink) -> Arc<Self> {
+        Arc::new(PortalLink { inner })
+    }
+}
+
+#[uniffi::export]
+impl PortalLink {
+    /// The link to send the end user to (it carries a one-time token).
+    pub fn url(&self) -> String {
+        self.inner.url.clone()
+    }
+
+    pub fn session_id(&self) -> String {
+        self.inner.session_id.clone()
+    }
+
+    pub fn expires_at(&self) -> SystemTime {
+        self.inner.expires_at.into()
+    }
+}
+
+impl fmt::Display for PortalLink {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "PortalLink(url={:?}, sessionId={:?}, expiresAt={})",
+            brokerlink::redact_link(&self.inner.url),
+            self.inner.session_id,
+            self.inner.expires_at.to_rfc3339()
+        )
+    }
+}
+
+/// Where a Finatic session is in its life; `toString()` / `description` is the core's string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+#[uniffi::export(Display)]
+pub enum SessionStatus {
+    Pending,
+    Authenticating,
+    Active,
+    Completed,
+    Expired,
+    Unknown,
+}
+
+impl From<brokerlink::SessionStatus> for SessionStatus {
+    fn from(s: brokerlink::SessionStatus) -> Self {
+        use brokerlink::SessionStatus as S;
+        match s {
+            S::Pending => SessionStatus::Pending,
+            S::Authenticating => SessionStatus::Authenticating,
+            S::Active => SessionStatus::Active,
+            S::Completed => SessionStatus::Completed,
+            S::Expired => SessionStatus::Expired,
+            S::Unknown => SessionStatus::Unknown,
+        }
+    }
+}
+
+impl From<SessionStatus> for brokerlink::SessionStatus {
+    fn from(s: SessionStatus) -> Self {
+        use brokerlink::SessionStatus as S;
+        match s {
+            SessionStatus::Pending => S::Pending,
+            SessionStatus::Authenticating => S::Authenticating,
+            SessionStatus::Active => S::Active,
+            SessionStatus::Completed => S::Completed,
+            SessionStatus::Expired => S::Expired,
+            SessionStatus::Unknown => S::Unknown,
+        }
+    }
+}
+
+impl fmt::Display for SessionStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(brokerlink::SessionStatus::from(*self).as_str())
+    }
+}
+
+/// A session status from its stored string (`active`, …); unknown words give `UNKNOWN`.
+#[uniffi::export]
+pub fn parse_session_status(value: String) -> SessionStatus {
+    brokerlink::SessionStatus::parse(&value).into()
+}
+
+/// A Finatic session; pass it back as received (or rebuilt from stored values).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Session {
+    pub id: String,
+    pub company_id: String,
+    pub status: SessionStatus,
+    #[uniffi(default = None)]
+    pub expires_at: Option<SystemTime>,
+    /// The Finatic user, once known.
+    #[uniffi(default = None)]
+    pub user_id: Option<String>,
+}
+
+impl From<brokerlink::Session> for Session {
+    fn from(s: brokerlink::Session) -> Self {
+        Session {
+            id: s.id,
+            company_id: s.company_id,
+            status: s.status.into(),
+            expires_at: s.expires_at.map(SystemTime::from),
+            user_id: s.user_id,
+        }
+    }
+}
+
+impl From<Session> for brokerlink::Session {
+    fn from(s: Session) -> Self {
+        brokerlink::Session {
+            id: s.id,
+            company_id: s.company_id,
+            status: s.status.into(),
+            expires_at: s.expires_at.map(Into::into),
+            user_id: s.user_id,
+        }
+    }
+}
+
+/// The portal's look: a preset name, or a custom theme (Finatic) as a JSON object.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum PortalTheme {
+    Preset {
+        name: String,
+    },
+    /// `json` is the text of a JSON object, e.g. `{"primary":"#123456"}`.
+    Custom {
+        json: String,
+    },
+}
+
+/// Everything a portal link can be asked to do; options a provider has no use for fail as
+/// `invalid_input` naming them. `connectionType` (`read`, `trade`, `trade-if-available`) and
+/// `mode` (`light`, `dark`) are parsed by the core.
+#[derive(Debug, Clone, Default, PartialEq, Eq, uniffi::Record)]
+pub struct PortalOptions {
+    /// Open the portal on this broker (SnapTrade slug).
+    #[uniffi(default = None)]
+    pub broker: Option<String>,
+    #[uniffi(default = None)]
+    pub connection_type: Option<String>,
+    #[uniffi(default = None)]
+    pub mode: Option<String>,
+    /// `en` or `pt-BR`.
+    #[uniffi(default = None)]
+    pub locale: Option<String>,
+    /// Absolute http(s) URL the portal sends the user to when done.
+    #[uniffi(default = None)]
+    pub redirect_url: Option<String>,
+    #[uniffi(default = None)]
+    pub immediate_redirect: Option<bool>,
+    /// Id of a disabled connection to repair.
+    #[uniffi(default = None)]
+    pub reconnect: Option<String>,
+    #[uniffi(default = None)]
+    pub show_close_button: Option<bool>,
+    /// SnapTrade portal version (`v4`).
+    #[uniffi(default = None)]
+    pub portal_version: Option<String>,
+    /// Offer only these brokers (Finatic broker ids).
+    #[uniffi(default = [])]
+    pub brokers: Vec<String>,
+    /// Prefill the portal's email field (Finatic).
+    #[uniffi(default = None)]
+    pub email: Option<String>,
+    #[uniffi(default = None)]
+    pub theme: Option<PortalTheme>,
+    /// `broker` or `exchange` (Finatic).
+    #[uniffi(default = None)]
+    pub broker_type: Option<String>,
+    /// Brokers must have all of these, e.g. `equity`, `options` (Finatic).
+    #[uniffi(default = [])]
+    pub capabilities: Vec<String>,
+    /// `production`, `beta`, `alpha` (Finatic).
+    #[uniffi(default = [])]
+    pub stages: Vec<String>,
+}
+
+impl TryFrom<PortalOptions> for brokerlink::PortalOptions {
+    type Error = brokerlink::Error;
+
+    fn try_from(o: PortalOptions) -> brokerlink::Result<Self> {
+        Ok(brokerlink::PortalOptions {
+            broker: o.broker,
+            connection_type: o.connection_type.as_deref().map(ConnectionType::parse).transpose()?,
+            mode: o.mode.as_deref().map(PortalMode::parse).transpose()?,
+            locale: o.locale,
+            redirect_url: o.redirect_url,
+            immediate_redirect: o.immediate_redirect,
+            reconnect: o.reconnect,
+            show_close_button: o.show_close_button,
+            portal_version: o.portal_version,
+            brokers: o.brokers,
+            email: o.email,
+            theme: match o.theme {
+                None => None,
+                Some(PortalTheme::Preset { name }) => Some(brokerlink::PortalTheme::Preset(name)),
+                Some(PortalTheme::Custom { json }) => match serde_json::from_str(&json) {
+                    Ok(object @ serde_json::Value::Object(_)) => Some(brokerlink::PortalTheme::Custom(object)),
+                    _ => {
+                        return Err(brokerlink::Error::invalid_input(
+                            "theme",
+                            "a custom theme must be a JSON object",
+                        ))
+                    }
+                },
+            },
+            broker_type: o.broker_type,
+            capabilities: o.capabilities,
+            stages: o.stages,
+        })
+    }
+}
+
+/// How long `waitForConnection` polls; unset fields take the core's defaults (2 minutes,
+/// 500 ms growing to 5 s, since one portal-link lifetime ago).
+#[derive(Debug, Clone, Default, PartialEq, Eq, uniffi::Record)]
+pub struct WaitOptions {
+    #[uniffi(default = None)]
+    pub timeout: Option<Duration>,
+    #[uniffi(default = None)]
+    pub poll_interval: Option<Duration>,
+    #[uniffi(default = None)]
+    pub max_poll_interval: Option<Duration>,
+    /// Connections created at or after this instant count as new.
+    #[uniffi(default = None)]
+    pub since: Option<SystemTime>,
+    /// Wait for this connection (e.g. the one being reconnected) instead of any new one.
+    #[uniffi(default = None)]
+    pub connection_id: Option<String>,
+}
+
+impl From<WaitOptions> for brokerlink::WaitOptions {
+    fn from(o: WaitOptions) -> Self {
+        let d = brokerlink::WaitOptions::default();
+        brokerlink::WaitOptions {
+            timeout: o.timeout.unwrap_or(d.timeout),
+            poll_interval: o.poll_interval.unwrap_or(d.poll_interval),
+            max_poll_interval: o.max_poll_interval.unwrap_or(d.max_poll_interval),
+            since: o.since.map(Into::into),
+            connection_id: o.connection_id,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_print_without_their_secret() {
+        let user = UserCredentials::new("alice".into(), Some("s3cr3t-value".into()));
+        let shown = format!("{user} {user:?}");
+        assert!(!shown.contains("s3cr3t-value"), "{shown}");
+        assert!(shown.contains("***"));
+        assert_eq!(user.user_secret().as_deref(), Some("s3cr3t-value"));
+    }
+
+    #[test]
+    fn options_are_parsed_by_the_core() {
+        let bad = PortalOptions {
+            mode: Some("sepia".into()),
+            ..PortalOptions::default()
+        };
+        let e = brokerlink::PortalOptions::try_from(bad).unwrap_err();
+        assert_eq!(e.field(), Some("mode"));
+    }
+}

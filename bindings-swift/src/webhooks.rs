@@ -1,0 +1,180 @@
+//! Webhook verification and signing: the core's `verify_webhook` / `sign_webhook`, taking the
+//! raw body as bytes (Kotlin `ByteArray`, Swift `Data`).
+
+use crate::error::{guard, Result};
+use crate::results::ProviderKind;
+use brokerlink::{Secret, WebhookOptions};
+use std::collections::HashMap;
+use std::fmt;
+use std::time::{Duration, SystemTime};
+
+mirror_enum! {
+    /// What happened, with both providers' connection events on one scale; `toString()` /
+    /// `description` is the core's string (`connection_added`, …).
+    WebhookEventKind => brokerlink::WebhookEventKind {
+        UserRegistered,
+        UserDeleted,
+        ConnectionAttempted,
+        ConnectionAdded,
+        ConnectionDeleted,
+        /// The user must reconnect (SnapTrade `CONNECTION_BROKEN`, Finatic
+        /// `connection.reauth.required`).
+        ConnectionBroken,
+        ConnectionFixed,
+        ConnectionUpdated,
+        ConnectionFailed,
+        NewAccountAvailable,
+        AccountTransactionsInitialUpdate,
+        AccountTransactionsUpdated,
+        AccountRemoved,
+        AccountHoldingsUpdated,
+        /// A type brokerlink does not know; read `eventType` and `rawJson`.
+        Unknown,
+    }
+}
+
+/// A verified delivery; de-duplicate on `id` (stable across retries).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct WebhookEvent {
+    pub id: String,
+    pub provider: ProviderKind,
+    pub kind: WebhookEventKind,
+    /// The provider's own type (`CONNECTION_ADDED`, `account.grant.created`).
+    pub event_type: String,
+    pub user_id: Option<String>,
+    pub connection_id: Option<String>,
+    pub account_id: Option<String>,
+    pub broker: Option<String>,
+    /// SnapTrade's `connectionAttemptedResult`, e.g. `SUCCESS`.
+    pub result: Option<String>,
+    pub occurred_at: Option<SystemTime>,
+    /// The whole payload as received, as JSON text.
+    pub raw_json: String,
+}
+
+impl From<brokerlink::WebhookEvent> for WebhookEvent {
+    fn from(e: brokerlink::WebhookEvent) -> Self {
+        WebhookEvent {
+            id: e.id,
+            provider: e.provider.into(),
+            kind: e.kind.into(),
+            event_type: e.event_type,
+            user_id: e.user_id,
+            connection_id: e.connection_id,
+            account_id: e.account_id,
+            broker: e.broker,
+            result: e.result,
+            occurred_at: e.occurred_at.map(SystemTime::from),
+            raw_json: e.raw.to_string(),
+        }
+    }
+}
+
+/// How strictly to verify; unset fields keep the defaults (300 s tolerance, no event age
+/// limit, the system clock).
+#[derive(Debug, Clone, Default, PartialEq, Eq, uniffi::Record)]
+pub struct VerifyOptions {
+    /// Allowed distance between `webhook-timestamp` and now (Standard Webhooks).
+    #[uniffi(default = None)]
+    pub tolerance: Option<Duration>,
+    /// Reject events whose own timestamp is older than this.
+    #[uniffi(default = None)]
+    pub max_event_age: Option<Duration>,
+    /// The clock to check against (tests pass a fixed instant).
+    #[uniffi(default = None)]
+    pub now: Option<SystemTime>,
+}
+
+/// Verifies a delivery from the exact bytes received and its headers (names in any case;
+/// join repeated headers with `, `), against any of `secrets` (`whsec_…` endpoint secrets,
+/// the SnapTrade consumer key, Finatic subscription secrets). Fails with `webhook_invalid`
+/// and a `reason`.
+#[uniffi::export(default(options))]
+pub fn verify_webhook(
+    body: Vec<u8>,
+    headers: HashMap<String, String>,
+    secrets: Vec<String>,
+    options: VerifyOptions,
+) -> Result<WebhookEvent> {
+    guard(|| {
+        let options = WebhookOptions {
+            tolerance: options.tolerance.unwrap_or(brokerlink::DEFAULT_TOLERANCE),
+            max_event_age: options.max_event_age,
+            now: options.now.map(Into::into),
+        };
+        let secrets: Vec<Secret> = secrets.into_iter().map(Secret::new).collect();
+        brokerlink::verify_webhook(&body, headers.iter(), &secrets, &options).map(WebhookEvent::from)
+    })
+}
+
+/// Which signatures `signWebhook` adds. `toString()` / `description` hide the secrets.
+#[derive(Clone, PartialEq, Eq, uniffi::Enum)]
+#[uniffi::export(Display)]
+pub enum WebhookSigner {
+    /// SnapTrade's `Signature`, keyed by the consumer key.
+    SnapTrade { consumer_key: String },
+    /// Standard Webhooks headers, keyed by a `whsec_` secret; `timestamp` in Unix seconds.
+    Standard { secret: String, id: String, timestamp: i64 },
+    /// Finatic's `X-Finatic-Signature`.
+    Finatic { secret: String },
+}
+
+impl fmt::Display for WebhookSigner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WebhookSigner::SnapTrade { .. } => f.write_str("SnapTrade(consumerKey=***)"),
+            WebhookSigner::Standard { id, timestamp, .. } => {
+                write!(f, "Standard(secret=***, id={id:?}, timestamp={timestamp})")
+            }
+            WebhookSigner::Finatic { .. } => f.write_str("Finatic(secret=***)"),
+        }
+    }
+}
+
+impl fmt::Debug for WebhookSigner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl From<WebhookSigner> for brokerlink::WebhookSigner {
+    fn from(s: WebhookSigner) -> Self {
+        match s {
+            WebhookSigner::SnapTrade { consumer_key } => brokerlink::WebhookSigner::SnapTrade {
+                consumer_key: Secret::new(consumer_key),
+            },
+            WebhookSigner::Standard { secret, id, timestamp } => brokerlink::WebhookSigner::Standard {
+                secret: Secret::new(secret),
+                id,
+                timestamp,
+            },
+            WebhookSigner::Finatic { secret } => brokerlink::WebhookSigner::Finatic {
+                secret: Secret::new(secret),
+            },
+        }
+    }
+}
+
+/// The headers of a valid delivery of `body`, for your own tests.
+#[uniffi::export]
+pub fn sign_webhook(body: Vec<u8>, signer: WebhookSigner) -> Result<HashMap<String, String>> {
+    guard(|| Ok(brokerlink::sign_webhook(&body, &signer.into())?.into_iter().collect()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signed_bodies_verify_and_signers_hide_secrets() {
+        let body = br#"{"eventType":"USER_REGISTERED","userId":"u1","webhookId":"w1","clientId":"C"}"#.to_vec();
+        let signer = WebhookSigner::SnapTrade {
+            consumer_key: "ck-secret".into(),
+        };
+        assert!(!format!("{signer} {signer:?}").contains("ck-secret"));
+        let headers = sign_webhook(body.clone(), signer).unwrap();
+        let event = verify_webhook(body, headers, vec!["ck-secret".into()], VerifyOptions::default()).unwrap();
+        assert_eq!(event.kind, WebhookEventKind::UserRegistered);
+        assert_eq!(event.kind.to_string(), "user_registered");
+    }
+}

@@ -1,0 +1,64 @@
+import Brokerlink
+import Foundation
+import XCTest
+
+/// Finatic's "Connecting Brokers" guide (mirrors FinaticFlowTest.kt).
+final class FinaticFlowTests: SandboxTestCase {
+    func testSessionPortalUserIdConnectionsAndAccounts() async throws {
+        let client = try finatic()
+        XCTAssertEqual(client.provider(), .finatic)
+        let session = try await client.startSession()
+        XCTAssertNil(session.userId)
+        let link = try await client.sessionPortalUrl(
+            session: session,
+            options: PortalOptions(mode: "dark", brokers: ["alpaca", "robinhood"], email: "ana@example.com")
+        )
+        XCTAssertTrue(link.url().hasPrefix(sandbox.url() + "/portal?"), link.url())
+        let done = try sandbox.completePortal(url: link.url(), username: "user_good", password: "pass_good")
+        guard case let .success(_, userId) = done else { return XCTFail("portal failed: \(done)") }
+        let user = try await client.sessionUser(session: session)
+        XCTAssertEqual(user.userId(), userId)
+        XCTAssertNil(user.userSecret())
+
+        // Later, for the saved user id alone.
+        let saved = UserCredentials(userId: user.userId())
+        let connection = try await client.waitForConnection(user: saved, options: quickWait)
+        XCTAssertEqual(connection.status, .active)
+        let listed = try await client.connections(user: saved)
+        XCTAssertEqual(listed.map(\.id), [connection.id])
+        let accounts = try await client.accounts(user: saved)
+        XCTAssertFalse(accounts.isEmpty)
+        try await client.removeConnection(user: saved, connectionId: connection.id)
+    }
+
+    func testASessionForASavedUserNamesIt() async throws {
+        let client = try finatic()
+        let first = try await client.startSession()
+        let link = try await client.sessionPortalUrl(session: first)
+        let done = try sandbox.completePortal(url: link.url(), username: "user_good", password: "pass_good")
+        guard case let .success(_, userId) = done else { return XCTFail("portal failed: \(done)") }
+        let again = try await client.startSession(userId: userId)
+        XCTAssertEqual(again.userId, userId)
+        XCTAssertNotNil(again.expiresAt)
+        // Stored and rebuilt: the status from its string, through the core's parser.
+        let rebuilt = Session(
+            id: again.id, companyId: again.companyId, status: parseSessionStatus(value: again.status.description),
+            userId: again.userId
+        )
+        XCTAssertEqual(rebuilt.status, again.status)
+    }
+
+    func testCallsFinaticHasNoUseForAreRefusedByName() async throws {
+        let client = try finatic()
+        let e = await failure { _ = try await client.registerUser(userId: "x") }
+        guard case let .InvalidInput(details)? = e else { return XCTFail("expected InvalidInput, got \(String(describing: e))") }
+        XCTAssertEqual(details.field, "register_user")
+        XCTAssertEqual(details.attempts, 0)
+        let snap = try snaptrade()
+        let email = await failure {
+            _ = try await snap.portalUrl(user: UserCredentials(userId: "u", userSecret: "s"), options: PortalOptions(email: "a@b.c"))
+        }
+        XCTAssertEqual(email?.kind(), .invalidInput)
+        XCTAssertEqual(email?.details().field, "email")
+    }
+}
