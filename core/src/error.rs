@@ -82,7 +82,8 @@ impl ErrorKind {
             410 => ErrorKind::PortalExpired,
             429 => ErrorKind::RateLimited,
             408 | 504 => ErrorKind::Timeout,
-            500..=599 => ErrorKind::Server,
+            // A redirect is never followed (it would carry credentials elsewhere).
+            300..=399 | 500..=599 => ErrorKind::Server,
             _ => ErrorKind::InvalidInput,
         }
     }

@@ -82,8 +82,9 @@ impl Reply {
 
     pub fn retry_after(&self) -> Option<Duration> {
         let value = self.headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+        // Seconds only; an absurd value is clamped to a day rather than trusted (or panicked on).
         let seconds: f64 = value.parse().ok()?;
-        (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds))
+        (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds.min(86_400.0)))
     }
 
     pub fn is_success(&self) -> bool {
@@ -131,6 +132,11 @@ impl Transport {
             .connect_timeout(timeout.min(Duration::from_secs(10)))
             .default_headers(headers)
             .pool_idle_timeout(Duration::from_secs(60))
+            // Never follow redirects: the credential headers (X-API-Key, Signature, session
+            // ids) would be re-sent to the new host, and Referer would carry the user secret
+            // in the old URL's query. A 3xx surfaces as an error instead.
+            .redirect(reqwest::redirect::Policy::none())
+            .referer(false)
             .build()
             .map_err(|e| Error::internal("could not build the HTTP client").with_source(e.without_url()))?;
         Ok(Transport {
@@ -283,6 +289,24 @@ mod tests {
             let cap = Duration::from_millis(100 * (1 << (attempt - 1).min(3)));
             assert!(wait <= cap, "attempt {attempt}: {wait:?} > {cap:?}");
         }
+    }
+
+    #[test]
+    fn absurd_retry_after_values_neither_panic_nor_count() {
+        let reply = |value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(RETRY_AFTER, HeaderValue::from_str(value).unwrap());
+            Reply {
+                status: 429,
+                headers,
+                body: Bytes::new(),
+                attempts: 1,
+            }
+        };
+        assert_eq!(reply("1e30").retry_after(), Some(Duration::from_secs(86_400)));
+        assert_eq!(reply("2.5").retry_after(), Some(Duration::from_millis(2500)));
+        assert_eq!(reply("-1").retry_after(), None);
+        assert_eq!(reply("NaN").retry_after(), None);
     }
 
     #[test]

@@ -173,3 +173,41 @@ async fn portal_completion_reports_typed_results() {
     let accounts = client.accounts(&user).await.unwrap();
     assert_eq!(accounts[0].balance.as_ref().unwrap().currency, "CAD");
 }
+
+#[tokio::test]
+async fn redirects_are_not_followed_so_credentials_stay_home() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    // Where a hostile redirect would send the request, with the credential headers.
+    let reached = Arc::new(AtomicUsize::new(0));
+    let counter = reached.clone();
+    let elsewhere = axum::Router::new().fallback(move || {
+        counter.fetch_add(1, Ordering::SeqCst);
+        async { "[]" }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let target = format!("http://{}/stolen", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, elsewhere).await });
+    let redirector = axum::Router::new().fallback(move || {
+        let target = target.clone();
+        async move { (axum::http::StatusCode::TEMPORARY_REDIRECT, [("location", target)], "") }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, redirector).await });
+
+    let finatic = Client::builder()
+        .finatic("fntc_sandbox_key")
+        .base_url(&base)
+        .build()
+        .unwrap();
+    let err = finatic.start_session(None).await.unwrap_err();
+    assert_eq!((err.kind(), err.status()), (ErrorKind::Server, Some(307)));
+    let snaptrade = Client::builder().snaptrade("c", "k").base_url(&base).build().unwrap();
+    let err = snaptrade
+        .connections(&UserCredentials::new("u", "user-secret"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(307));
+    assert_eq!(reached.load(Ordering::SeqCst), 0, "a redirect was followed");
+}

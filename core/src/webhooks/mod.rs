@@ -183,6 +183,12 @@ impl<'a> Headers<'a> {
     fn get(&self, name: &str) -> Option<&'a str> {
         self.0.iter().find(|(k, _)| k == name).map(|(_, v)| *v)
     }
+
+    /// Every value of a header that may be repeated (or joined with ", " by a framework).
+    fn all(&self, name: &str) -> String {
+        let values: Vec<&str> = self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| *v).collect();
+        values.join(" ")
+    }
 }
 
 /// One way a delivery can be signed.
@@ -221,9 +227,14 @@ where
     .into_iter()
     .filter_map(|(scheme, here)| here.then_some(scheme))
     .collect();
+    // A `whsec_` secret means the sender signs Standard Webhooks headers, whose timestamp is
+    // the replay protection: then that scheme must pass, and a weaker provider signature beside
+    // it cannot stand in for a stale or missing one.
+    let standard_required = secrets.iter().any(|s| s.expose().starts_with(WHSEC_PREFIX));
     let usable: Vec<Scheme> = present
         .iter()
         .copied()
+        .filter(|s| !standard_required || *s == Scheme::StandardWebhooks)
         .filter(|s| secrets.iter().any(|secret| secret_fits(*s, secret)))
         .collect();
     if usable.is_empty() {
@@ -302,7 +313,7 @@ fn check_scheme(
                 .trim()
                 .parse()
                 .map_err(|_| Error::webhook_invalid("malformed_header", "webhook-timestamp is not Unix seconds"))?;
-            let skew = (now.timestamp() - seconds).unsigned_abs();
+            let skew = now.timestamp().abs_diff(seconds);
             if skew > tolerance.as_secs() {
                 return Err(Error::webhook_invalid(
                     "timestamp_out_of_tolerance",
@@ -312,9 +323,10 @@ fn check_scheme(
                     ),
                 ));
             }
-            let offered = standard_signatures(headers.get("webhook-signature").unwrap_or_default())?;
+            let offered = standard_signatures(&headers.all("webhook-signature"))?;
             let mut signed = Vec::with_capacity(body.len() + 64);
-            signed.extend_from_slice(format!("{id}.{seconds}.").as_bytes());
+            // Signed over the header exactly as sent, not a re-printing of the parsed number.
+            signed.extend_from_slice(format!("{id}.{stamp}.").as_bytes());
             signed.extend_from_slice(body);
             let mut any = false;
             for secret in secrets {
@@ -360,7 +372,11 @@ fn check_scheme(
 /// `v1,<base64> v1,<base64> …`; other versions are ignored, as the spec says.
 fn standard_signatures(header: &str) -> Result<Vec<Vec<u8>>> {
     let mut signatures = Vec::new();
-    for part in header.split_whitespace() {
+    for part in header
+        .split_whitespace()
+        .map(|p| p.trim_end_matches(','))
+        .filter(|p| !p.is_empty())
+    {
         let (version, signature) = part.split_once(',').ok_or_else(|| {
             Error::webhook_invalid("malformed_header", "webhook-signature entries look like v1,<base64>")
         })?;
@@ -516,8 +532,11 @@ mod tests {
         let signed = sign_webhook(body, &WebhookSigner::Finatic { secret: secret.clone() }).unwrap();
         let event = verify_webhook(body, pairs(&signed), &[secret], &WebhookOptions::default()).unwrap();
         let whsec = Secret::new(format!("whsec_{}", BASE64.encode(b"k")));
+        // A whsec_ secret demands Standard Webhooks headers: dropping them (or letting them go
+        // stale) must not fall back to a signature without a timestamp.
         let signed = sign_webhook(body, &WebhookSigner::Finatic { secret: whsec.clone() }).unwrap();
-        assert!(verify_webhook(body, pairs(&signed), &[whsec], &WebhookOptions::default()).is_ok());
+        let err = verify_webhook(body, pairs(&signed), &[whsec], &WebhookOptions::default()).unwrap_err();
+        assert_eq!(err.reason(), Some("missing_header"));
         assert_eq!(
             (event.provider, event.kind),
             (ProviderKind::Finatic, WebhookEventKind::ConnectionAdded)

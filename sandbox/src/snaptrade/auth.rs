@@ -57,7 +57,7 @@ pub async fn verify_signature(
     let Some(timestamp) = timestamp else {
         return ApiError::new(401, "1076", "timestamp is required").into_response();
     };
-    let skew = (chrono::Utc::now().timestamp() - timestamp).unsigned_abs();
+    let skew = chrono::Utc::now().timestamp().abs_diff(timestamp);
     if skew > config.timestamp_window.as_secs() {
         return ApiError::new(
             401,

@@ -110,6 +110,23 @@ vector("standard webhooks: within a wider tolerance", ADDED,
 vector("standard webhooks: malformed signature header", ADDED,
        {"webhook-id": "msg_1", "webhook-timestamp": str(NOW), "webhook-signature": "not-a-signature"}, [NEW],
        reason="malformed_header")
+stale_both = {"webhook-id": "msg_1", "webhook-timestamp": str(stale),
+              "webhook-signature": standard(ADDED, NEW, "msg_1", stale), "Signature": snaptrade_signature(ADDED)}
+vector("a stale Standard Webhooks delivery is not rescued by a valid SnapTrade Signature", ADDED, stale_both,
+       [NEW, CONSUMER_KEY], reason="timestamp_out_of_tolerance")
+vector("standard webhooks: a valid provider Signature cannot stand in for missing webhook-* headers", ADDED,
+       {"Signature": snaptrade_signature(ADDED)}, [NEW, CONSUMER_KEY], reason="missing_header")
+joined = standard(ADDED, OLD, "msg_1", NOW) + ", " + standard(ADDED, NEW, "msg_1", NOW)
+vector("standard webhooks: signatures joined with ', ' by a framework", ADDED,
+       {"webhook-id": "msg_1", "webhook-timestamp": str(NOW), "webhook-signature": joined}, [NEW],
+       {"kind": "connection_added"})
+vector("standard webhooks: signed over the timestamp exactly as sent", ADDED,
+       {"webhook-id": "msg_1", "webhook-timestamp": "+" + str(NOW),
+        "webhook-signature": standard(ADDED, NEW, "msg_1", "+" + str(NOW))}, [NEW], {"kind": "connection_added"})
+vector("standard webhooks: an absurd timestamp is out of tolerance, not a crash", ADDED,
+       {"webhook-id": "msg_1", "webhook-timestamp": "-9223372036854775808",
+        "webhook-signature": standard(ADDED, NEW, "msg_1", "-9223372036854775808")}, [NEW],
+       reason="timestamp_out_of_tolerance")
 vector("finatic: valid", GRANT, {"X-Finatic-Signature": finatic(GRANT)}, [FINATIC],
        {"kind": "connection_added", "provider": "finatic", "event_type": "account.grant.created",
         "user_id": "fin-user", "account_id": "acct-1", "connection_id": "conn-1"})
