@@ -40,6 +40,7 @@ struct Listener {
 pub async fn run(args: ListenArgs) -> Result<(), String> {
     let http = reqwest::Client::builder()
         .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
         .build()
         .map_err(|e| e.to_string())?;
     let socket = tokio::net::TcpListener::bind(("127.0.0.1", args.port))

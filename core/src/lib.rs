@@ -52,8 +52,15 @@ pub use webhooks::{
 #[doc(hidden)]
 pub mod fuzzing {
     /// Runs every response decoder of both providers, and their error decoders, on `body`.
-    pub fn responses(status: u16, body: &[u8]) {
-        crate::providers::snaptrade::fuzz_decoders(status, body);
-        crate::providers::finatic::fuzz_decoders(status, body);
+    /// `header` is sent as `Retry-After`, `X-Request-ID` and `X-Trace-ID` alike.
+    pub fn responses(status: u16, header: &str, body: &[u8]) {
+        let mut headers = reqwest::header::HeaderMap::new();
+        if let Ok(value) = reqwest::header::HeaderValue::from_str(header) {
+            for name in ["retry-after", "x-request-id", "x-trace-id"] {
+                headers.insert(name, value.clone());
+            }
+        }
+        crate::providers::snaptrade::fuzz_decoders(status, &headers, body);
+        crate::providers::finatic::fuzz_decoders(status, &headers, body);
     }
 }

@@ -54,25 +54,25 @@ impl Client {
         let mut interval = options.poll_interval;
         let mut first_seen: Option<HashMap<String, ConnectionStatus>> = None;
         let mut polls = 0u32;
+        let mut last_problem: Option<Error> = None;
         loop {
             polls += 1;
-            let connections = self.connections(user).await?;
-            let baseline =
-                first_seen.get_or_insert_with(|| connections.iter().map(|c| (c.id.clone(), c.status)).collect());
-            let candidates = connections
-                .iter()
-                .filter(|c| is_candidate(c, baseline, since, options.connection_id.as_deref()));
-            for connection in candidates {
-                if connection.status == ConnectionStatus::Active && self.is_ready(user, connection).await? {
-                    return Ok(connection.clone());
-                }
+            // One poll never runs past the deadline, and a passing failure (a 5xx, a reset, a
+            // 429 past the retry budget) only means "not yet".
+            let poll = tokio::time::timeout_at(deadline, self.poll_once(user, options, since, &mut first_seen)).await;
+            match poll {
+                Ok(Ok(Some(connection))) => return Ok(connection),
+                Ok(Ok(None)) | Err(_) => {}
+                Ok(Err(e)) if is_passing(&e) => last_problem = Some(e),
+                Ok(Err(e)) => return Err(e),
             }
             let now = Instant::now();
             if now >= deadline {
+                let why = last_problem.map(|e| format!("; last problem: {e}")).unwrap_or_default();
                 return Err(Error::new(
                     ErrorKind::Timeout,
                     format!(
-                        "no new active connection after {:.1}s ({polls} polls)",
+                        "no new active connection after {:.1}s ({polls} polls){why}",
                         options.timeout.as_secs_f64()
                     ),
                 ));
@@ -85,6 +85,37 @@ impl Client {
 
 /// New (absent at the first poll, or created since `since`), or not active at the first poll
 /// (being repaired or activated), or the one asked for.
+/// Failures worth polling through until the deadline.
+fn is_passing(e: &Error) -> bool {
+    matches!(
+        e.kind(),
+        ErrorKind::Server | ErrorKind::Network | ErrorKind::Timeout | ErrorKind::RateLimited | ErrorKind::NotFound
+    )
+}
+
+impl Client {
+    /// One look at the user's connections: the first candidate that is active and usable.
+    async fn poll_once(
+        &self,
+        user: &UserCredentials,
+        options: &WaitOptions,
+        since: DateTime<Utc>,
+        first_seen: &mut Option<HashMap<String, ConnectionStatus>>,
+    ) -> Result<Option<Connection>> {
+        let connections = self.connections(user).await?;
+        let baseline = first_seen.get_or_insert_with(|| connections.iter().map(|c| (c.id.clone(), c.status)).collect());
+        for connection in connections
+            .iter()
+            .filter(|c| is_candidate(c, baseline, since, options.connection_id.as_deref()))
+        {
+            if connection.status == ConnectionStatus::Active && self.is_ready(user, connection).await? {
+                return Ok(Some(connection.clone()));
+            }
+        }
+        Ok(None)
+    }
+}
+
 fn is_candidate(
     c: &Connection,
     baseline: &HashMap<String, ConnectionStatus>,
@@ -96,6 +127,12 @@ fn is_candidate(
     }
     match baseline.get(&c.id) {
         None => true,
-        Some(first) => *first != ConnectionStatus::Active || c.created_at.is_some_and(|created| created >= since),
+        // Active at the first poll: new if created since, or repaired since (a reconnect keeps
+        // the id and creation time; the portal may have finished before the wait began).
+        Some(first) => {
+            *first != ConnectionStatus::Active
+                || c.created_at.is_some_and(|created| created >= since)
+                || c.updated_at.is_some_and(|updated| updated >= since)
+        }
     }
 }

@@ -211,3 +211,83 @@ async fn redirects_are_not_followed_so_credentials_stay_home() {
     assert_eq!(err.status(), Some(307));
     assert_eq!(reached.load(Ordering::SeqCst), 0, "a redirect was followed");
 }
+
+#[tokio::test]
+async fn wait_returns_a_connection_reconnected_before_the_wait_began() {
+    let sandbox = sandbox().await;
+    let client = client_for(&sandbox, sandbox.url());
+    let user = client.register_user("reconnecting").await.unwrap();
+    let complete = |url: String| CompletePortal {
+        url,
+        username: "user_good".into(),
+        password: "pass_good".into(),
+        mfa_code: None,
+        broker: None,
+        connection_type: None,
+    };
+    let link = client.portal_url(&user, &PortalOptions::default()).await.unwrap();
+    sandbox.complete_portal(&complete(link.url));
+    let id = client.connections(&user).await.unwrap()[0].id.clone();
+    client.disable_connection(&user, &id).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let since = chrono::Utc::now();
+    let repair = PortalOptions {
+        reconnect: Some(id.clone()),
+        ..PortalOptions::default()
+    };
+    let link = client.portal_url(&user, &repair).await.unwrap();
+    sandbox.complete_portal(&complete(link.url));
+    // The repair finished before the wait: the connection is active at the first poll, with
+    // its old creation time. It still counts, because it was updated since.
+    let options = brokerlink::WaitOptions {
+        timeout: Duration::from_secs(5),
+        poll_interval: Duration::from_millis(50),
+        since: Some(since),
+        ..brokerlink::WaitOptions::default()
+    };
+    assert_eq!(client.wait_for_connection(&user, &options).await.unwrap().id, id);
+}
+
+#[tokio::test]
+async fn wait_polls_through_passing_failures_and_keeps_its_deadline() {
+    let sandbox = sandbox().await;
+    let client = client_for(&sandbox, sandbox.url());
+    let user = client.register_user("patient").await.unwrap();
+    sandbox.inject_fault(
+        serde_json::from_value(
+            serde_json::json!({"path_prefix": "/authorizations", "count": 3, "fault": {"status": 503}}),
+        )
+        .unwrap(),
+    );
+    let link = client.portal_url(&user, &PortalOptions::default()).await.unwrap();
+    sandbox.complete_portal(&CompletePortal {
+        url: link.url,
+        username: "user_good".into(),
+        password: "pass_good".into(),
+        mfa_code: None,
+        broker: None,
+        connection_type: None,
+    });
+    let options = brokerlink::WaitOptions {
+        timeout: Duration::from_secs(5),
+        poll_interval: Duration::from_millis(20),
+        ..brokerlink::WaitOptions::default()
+    };
+    assert!(client.wait_for_connection(&user, &options).await.is_ok());
+    // A server slower than the whole wait: the wait still ends on time.
+    sandbox.inject_fault(serde_json::from_value(serde_json::json!({"count": 5, "fault": {"delay_ms": 3000}})).unwrap());
+    let short = brokerlink::WaitOptions {
+        timeout: Duration::from_millis(400),
+        poll_interval: Duration::from_millis(20),
+        since: Some(chrono::Utc::now()),
+        ..brokerlink::WaitOptions::default()
+    };
+    let started = std::time::Instant::now();
+    let err = client.wait_for_connection(&user, &short).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout);
+    assert!(
+        started.elapsed() < Duration::from_millis(1500),
+        "{:?}",
+        started.elapsed()
+    );
+}

@@ -144,3 +144,42 @@ async fn faces_keep_their_users_apart_and_sessions_are_reused() {
         .unwrap();
     assert_eq!(snaptrade.list_users().await.unwrap(), Vec::<String>::new());
 }
+
+#[tokio::test]
+async fn a_session_the_server_forgot_is_replaced_once_and_the_catalogue_is_optional() {
+    let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let client = Client::builder()
+        .finatic(sandbox.api_key())
+        .base_url(sandbox.url())
+        .build()
+        .unwrap();
+    let session = client.start_session(None).await.unwrap();
+    let link = client
+        .session_portal_url(&session, &PortalOptions::default())
+        .await
+        .unwrap();
+    sandbox.complete_portal(&CompletePortal {
+        url: link.url,
+        username: "user_good".into(),
+        password: "pass_good".into(),
+        mfa_code: None,
+        broker: None,
+        connection_type: None,
+    });
+    let user = client.session_user(&session).await.unwrap();
+    // The broker catalogue fails: connections still come back, named by their broker id.
+    let broken = json!({"method": "GET", "path": "/api/beta/brokers/", "count": 1, "fault": {"status": 500}});
+    sandbox.inject_fault(serde_json::from_value(broken).unwrap());
+    let connections = client.connections(&user).await.unwrap();
+    assert_eq!(connections[0].broker.slug, "alpaca");
+    // The server forgets the cached session: brokerlink starts a new one and carries on.
+    let forgotten = json!({"method": "GET", "path_prefix": "/api/beta/brokers/connections", "count": 1,
+        "fault": {"status": 404, "body": {"trace_id": "t", "success": {"data": null},
+            "error": {"type": "NotFoundError", "code": "SESSION_NOT_FOUND", "message": "gone", "status": 404}}}});
+    sandbox.inject_fault(serde_json::from_value(forgotten).unwrap());
+    let served = sandbox.state().requests_served;
+    assert_eq!(client.connections(&user).await.unwrap().len(), 1);
+    // The refused call, a new session (init + start), the call again, and the catalogue, which
+    // was not cached while it failed.
+    assert_eq!(sandbox.state().requests_served - served, 5);
+}

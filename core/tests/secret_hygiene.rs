@@ -1,6 +1,7 @@
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 //! No secret — consumer key, API key, user secret, portal token, one-time token — reaches
-//! `tracing` output at any level, from brokerlink or the HTTP stack under it.
+//! `tracing` output at any level, from any thread: brokerlink's requests, its retries, and the
+//! sandbox answering them. (reqwest and hyper, as built here, emit no `tracing` events.)
 
 use brokerlink::{Client, PortalOptions, RetryPolicy, UserCredentials};
 use brokerlink_sandbox::{CompletePortal, Sandbox, SandboxConfig};
@@ -29,7 +30,8 @@ async fn tracing_at_trace_level_shows_no_secret() {
         .with_writer(move || writer.clone())
         .with_ansi(false)
         .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    // Global, not thread-local: the runtime's worker threads do most of the work.
+    tracing::subscriber::set_global_default(subscriber).unwrap();
 
     let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
     let snaptrade = Client::builder()

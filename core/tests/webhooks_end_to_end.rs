@@ -242,3 +242,35 @@ async fn finatic_grants_and_timed_expiry_are_delivered() {
         [WebhookEventKind::ConnectionAdded, WebhookEventKind::ConnectionBroken]
     );
 }
+
+#[tokio::test]
+async fn nothing_goes_out_for_a_removed_endpoint() {
+    let sandbox = Sandbox::start(SandboxConfig {
+        webhook_retry_delays: vec![Duration::from_millis(100)],
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap();
+    // Fails every delivery, so the retry is pending when the endpoint goes away.
+    let (url, received) = receiver(usize::MAX).await;
+    let endpoint = sandbox
+        .add_webhook(&NewWebhook {
+            url,
+            provider: None,
+            event_types: None,
+        })
+        .unwrap();
+    let client = Client::builder()
+        .snaptrade(sandbox.client_id(), sandbox.consumer_key())
+        .base_url(sandbox.url())
+        .build()
+        .unwrap();
+    client.register_user("short-lived").await.unwrap();
+    wait_for(&received, 1).await;
+    assert!(sandbox.remove_webhook(&endpoint.id));
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(received.lock().unwrap().len(), 1, "a retry went to a removed endpoint");
+    let log = sandbox.webhook_deliveries();
+    assert_eq!(log[0].status, "failed");
+    assert!(sandbox.replay_delivery(&log[0].id).is_none());
+}

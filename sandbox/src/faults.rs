@@ -35,6 +35,9 @@ pub struct FaultRule {
     pub method: Option<String>,
     #[serde(default)]
     pub path_prefix: Option<String>,
+    /// Only this exact path (with or without the legacy `/api/v1` prefix).
+    #[serde(default)]
+    pub path: Option<String>,
     #[serde(default = "one")]
     pub count: u32,
     pub fault: Fault,
@@ -78,7 +81,12 @@ impl Faults {
                 a.rule.path_prefix.as_deref().is_none_or(|prefix| {
                     path.starts_with(prefix) || legacy_free.is_some_and(|p| p.starts_with(prefix))
                 });
-            method_ok && path_ok
+            let exact_ok = a
+                .rule
+                .path
+                .as_deref()
+                .is_none_or(|exact| path == exact || legacy_free == Some(exact));
+            method_ok && path_ok && exact_ok
         })?;
         let fault = armed[index].rule.fault.clone();
         armed[index].rule.count -= 1;

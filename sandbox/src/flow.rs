@@ -263,6 +263,36 @@ fn establish(
     username: &str,
     trade: bool,
 ) -> Outcome {
+    // Claim the link before touching any state, so two logins racing on one link (a double
+    // submit, the page and the admin API) cannot both connect.
+    match store.portal_sessions.get_mut(token) {
+        Some(mut live) if !live.spent => live.spent = true,
+        _ => {
+            return error(
+                codes::SESSION_EXPIRED,
+                410,
+                "This link has expired or was already used.",
+            )
+        }
+    }
+    let outcome = connect_claimed(store, token, session, broker, username, trade);
+    if !matches!(outcome, Outcome::Success { .. }) {
+        // Not connected: the user may correct the login on the same link.
+        if let Some(mut live) = store.portal_sessions.get_mut(token) {
+            live.spent = false;
+        }
+    }
+    outcome
+}
+
+fn connect_claimed(
+    store: &Store,
+    token: &str,
+    session: &PortalSession,
+    broker: &'static SimBroker,
+    username: &str,
+    trade: bool,
+) -> Outcome {
     let user_id = if session.user_id.is_empty() {
         // A Finatic session for a new user: the portal login creates the user.
         let id = uuid::Uuid::new_v4().to_string();
@@ -359,7 +389,6 @@ fn establish(
     let user_id = user.user_id.clone();
     drop(user);
     if let Some(mut live) = store.portal_sessions.get_mut(token) {
-        live.spent = true;
         live.mfa = None;
     }
     if let Some(api_session) = &session.api_session {

@@ -159,9 +159,23 @@ impl Webhooks {
         Some(endpoint.secret.clone())
     }
 
-    /// Queues a delivery of the same event (same id) again.
+    pub fn is_active(&self, endpoint_id: &str) -> bool {
+        self.endpoints.get(endpoint_id).is_some_and(|e| e.status == "active")
+    }
+
+    fn endpoint_of(&self, delivery_id: &str) -> Option<String> {
+        lock(&self.log)
+            .iter()
+            .find(|d| d.id == delivery_id)
+            .map(|d| d.endpoint_id.clone())
+    }
+
+    /// Queues a delivery of the same event (same id) again, if its endpoint is still active.
     pub fn replay(&self, delivery_id: &str) -> Option<String> {
         let original = lock(&self.log).iter().find(|d| d.id == delivery_id).cloned()?;
+        if !self.is_active(&original.endpoint_id) {
+            return None;
+        }
         Some(self.enqueue(
             original.endpoint_id,
             original.url,
@@ -302,7 +316,13 @@ impl Webhooks {
 
 /// Delivers queued deliveries, each in its own task so a slow receiver delays nobody else.
 pub async fn run_deliveries(store: std::sync::Arc<crate::store::Store>, mut receiver: mpsc::UnboundedReceiver<String>) {
-    let http = match reqwest::Client::builder().timeout(ATTEMPT_TIMEOUT).no_proxy().build() {
+    // Redirects are not followed: "loopback only" must hold for where the bytes end up.
+    let http = reqwest::Client::builder()
+        .timeout(ATTEMPT_TIMEOUT)
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .build();
+    let http = match http {
         Ok(http) => http,
         Err(_) => return,
     };
@@ -315,6 +335,17 @@ pub async fn run_deliveries(store: std::sync::Arc<crate::store::Store>, mut rece
 async fn deliver(store: &crate::store::Store, http: &reqwest::Client, id: &str) {
     let delays = store.config.webhook_retry_delays.clone();
     for attempt in 0..=delays.len() {
+        if !store
+            .webhooks
+            .is_active(&store.webhooks.endpoint_of(id).unwrap_or_default())
+        {
+            // Removed, disabled or revoked since: nothing more goes out, signed or not.
+            store.webhooks.update(id, |d| {
+                d.status = "failed";
+                d.last_error = Some("the endpoint was removed or is not active".into());
+            });
+            return;
+        }
         let Some(delivery) = store.webhooks.update(id, |d| d.attempts += 1) else {
             return;
         };

@@ -136,3 +136,49 @@ async fn the_portal_page_loads_nothing_from_outside() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_link_connects_once_even_when_logins_race() {
+    let sandbox = std::sync::Arc::new(Sandbox::start(SandboxConfig::default()).await.unwrap());
+    let client = Client::builder()
+        .snaptrade(sandbox.client_id(), sandbox.consumer_key())
+        .base_url(sandbox.url())
+        .build()
+        .unwrap();
+    let user = client.register_user("racer").await.unwrap();
+    let link = client.portal_url(&user, &PortalOptions::default()).await.unwrap();
+    let brokers: [&'static str; 8] = [
+        "ALPACA",
+        "ROBINHOOD",
+        "SCHWAB",
+        "FIDELITY",
+        "VANGUARD",
+        "QUESTRADE",
+        "COINBASE",
+        "WEALTHSIMPLE",
+    ];
+    let racers: Vec<_> = brokers
+        .iter()
+        .map(|broker| {
+            let (sandbox, url, broker) = (sandbox.clone(), link.url.clone(), *broker);
+            tokio::task::spawn_blocking(move || {
+                sandbox.complete_portal(&brokerlink_sandbox::CompletePortal {
+                    url,
+                    username: "user_good".into(),
+                    password: "pass_good".into(),
+                    mfa_code: None,
+                    broker: Some(broker.into()),
+                    connection_type: None,
+                })
+            })
+        })
+        .collect();
+    let mut successes = 0;
+    for racer in racers {
+        if matches!(racer.await.unwrap(), brokerlink::PortalResult::Success { .. }) {
+            successes += 1;
+        }
+    }
+    assert_eq!(successes, 1);
+    assert_eq!(client.connections(&user).await.unwrap().len(), 1);
+}

@@ -439,7 +439,8 @@ impl Finatic {
                 )
                 .await
             {
-                Err(e) if attempt == 0 && matches!(e.kind(), ErrorKind::PortalExpired | ErrorKind::Unauthorized) => {
+                // The session expired early, or the server no longer knows it (restart, revoke).
+                Err(e) if attempt == 0 && session_is_gone(&e) => {
                     self.sessions().remove(&user.user_id);
                 }
                 other => return other,
@@ -481,11 +482,12 @@ impl Finatic {
             )
             .await?;
         let list: Vec<wire::BrokerConnection> = self.data("list connections", data)?;
-        let brokers = self.broker_list(t).await?;
+        // Broker names only enrich the list: without the catalogue, connections still come back.
+        let brokers = self.broker_list(t).await.ok();
         Ok(list
             .into_iter()
             .map(|c| {
-                let broker = brokers.iter().find(|b| Some(&b.id) == c.broker_id.as_ref());
+                let broker = brokers.and_then(|all| all.iter().find(|b| Some(&b.id) == c.broker_id.as_ref()));
                 c.into_connection(broker)
             })
             .collect())
@@ -612,6 +614,11 @@ impl Finatic {
     }
 }
 
+fn session_is_gone(e: &Error) -> bool {
+    matches!(e.kind(), ErrorKind::PortalExpired | ErrorKind::Unauthorized)
+        || e.provider_code() == Some("SESSION_NOT_FOUND")
+}
+
 fn segment(id: &str) -> String {
     utf8_percent_encode(id, NON_ALPHANUMERIC).to_string()
 }
@@ -641,7 +648,7 @@ fn kind_for(code: Option<&str>, category: Option<&str>, status: u16) -> ErrorKin
 
 /// Every decoder of this provider on arbitrary bytes; for the fuzzer.
 #[cfg(feature = "fuzzing")]
-pub(crate) fn fuzz_decoders(status: u16, body: &[u8]) {
+pub(crate) fn fuzz_decoders(status: u16, headers: &HeaderMap, body: &[u8]) {
     let Ok(base) = Url::parse("http://127.0.0.1:1") else {
         return;
     };
@@ -650,7 +657,7 @@ pub(crate) fn fuzz_decoders(status: u16, body: &[u8]) {
     };
     let reply = Reply {
         status,
-        headers: HeaderMap::new(),
+        headers: headers.clone(),
         body: Bytes::copy_from_slice(body),
         attempts: 1,
     };

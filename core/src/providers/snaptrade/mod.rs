@@ -423,7 +423,7 @@ fn query_value(url: &str, key: &str) -> Option<String> {
 
 /// Every decoder of this provider on arbitrary bytes; for the fuzzer.
 #[cfg(feature = "fuzzing")]
-pub(crate) fn fuzz_decoders(status: u16, body: &[u8]) {
+pub(crate) fn fuzz_decoders(status: u16, headers: &HeaderMap, body: &[u8]) {
     let Ok(base) = Url::parse("http://127.0.0.1:1") else {
         return;
     };
@@ -432,7 +432,7 @@ pub(crate) fn fuzz_decoders(status: u16, body: &[u8]) {
     };
     let reply = Reply {
         status,
-        headers: HeaderMap::new(),
+        headers: headers.clone(),
         body: Bytes::copy_from_slice(body),
         attempts: 1,
     };
