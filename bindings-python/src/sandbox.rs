@@ -340,4 +340,70 @@ impl Sandbox {
             from_json(py, &value)
         })
     }
+
+    /// Registers a webhook endpoint (loopback or an allowed host); `{"id", "secret"}`, the
+    /// secret being the endpoint's `whsec_…` signing secret.
+    #[pyo3(signature = (url, *, provider = None, event_types = None))]
+    fn add_webhook<'py>(
+        &self,
+        py: Python<'py>,
+        url: String,
+        provider: Option<String>,
+        event_types: Option<Vec<String>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        guard(py, || {
+            let request = brokerlink_sandbox::NewWebhook {
+                url,
+                provider,
+                event_types,
+            };
+            match self.with(|s| Ok(s.add_webhook(&request)))? {
+                Ok(endpoint) => from_json(py, &serde_json::json!({ "id": endpoint.id, "secret": endpoint.secret })),
+                Err(message) => Err(raise(py)(Error::invalid_input("url", message))),
+            }
+        })
+    }
+
+    /// Removes an endpoint; whether it existed.
+    fn remove_webhook(&self, py: Python<'_>, endpoint_id: &str) -> PyResult<bool> {
+        guard(py, || self.with(|s| Ok(s.remove_webhook(endpoint_id))))
+    }
+
+    /// A new secret for the endpoint; the old one keeps signing beside it for `grace` seconds.
+    #[pyo3(signature = (endpoint_id, *, grace = 3600.0))]
+    fn rotate_webhook_secret(&self, py: Python<'_>, endpoint_id: &str, grace: f64) -> PyResult<String> {
+        guard(py, || {
+            let grace = seconds("grace", grace).map_err(raise(py))?;
+            self.with(|s| Ok(s.rotate_webhook_secret(endpoint_id, grace)))?
+                .ok_or_else(|| {
+                    raise(py)(Error::new(
+                        ErrorKind::NotFound,
+                        format!("no webhook endpoint {endpoint_id}"),
+                    ))
+                })
+        })
+    }
+
+    /// The delivery log, oldest first: `[{id, event_id, event_type, endpoint_id, url, status,
+    /// attempts, response_code, last_error}]`.
+    fn webhook_deliveries<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        guard(py, || {
+            let log = self.with(|s| Ok(s.webhook_deliveries()))?;
+            let value =
+                serde_json::to_value(log).map_err(|e| raise(py)(Error::internal(format!("deliveries: {e}"))))?;
+            from_json(py, &value)
+        })
+    }
+
+    /// Sends a logged delivery's event again (same event id); the new delivery's id.
+    fn replay_delivery(&self, py: Python<'_>, delivery_id: &str) -> PyResult<String> {
+        guard(py, || {
+            self.with(|s| Ok(s.replay_delivery(delivery_id)))?.ok_or_else(|| {
+                raise(py)(Error::new(
+                    ErrorKind::NotFound,
+                    format!("no delivery {delivery_id}, or its endpoint is gone"),
+                ))
+            })
+        })
+    }
 }

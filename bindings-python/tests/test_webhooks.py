@@ -81,3 +81,49 @@ def test_sign_webhook_builds_deliveries_that_verify(
     with pytest.raises(brokerlink.InvalidInputError) as caught:
         brokerlink.sign_webhook(body, {"type": "carrier-pigeon"})
     assert caught.value.field == "signer"
+
+
+def test_the_sandbox_delivers_signed_events_to_a_local_receiver() -> None:
+    import http.server
+    import threading
+    import time
+
+    received: list[tuple[dict[str, str], bytes]] = []
+
+    class Receiver(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["content-length"]))
+            received.append((dict(self.headers.items()), body))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with brokerlink.Sandbox(rate_limit_per_minute=0) as sandbox:
+            url = f"http://127.0.0.1:{server.server_address[1]}/hooks"
+            endpoint = sandbox.add_webhook(url, provider="snaptrade", event_types=["USER_REGISTERED"])
+            client = brokerlink.Client.snaptrade(
+                client_id=sandbox.client_id, consumer_key=sandbox.consumer_key, base_url=sandbox.url
+            )
+            client.register_user("hooked")
+            deadline = time.monotonic() + 10
+            while not received and time.monotonic() < deadline:
+                time.sleep(0.02)
+            headers, body = received[0]
+            event = brokerlink.verify_webhook(body, headers, [endpoint["secret"]])
+            assert (event.kind, event.user_id) == (brokerlink.WebhookEventKind.USER_REGISTERED, "hooked")
+            log = sandbox.webhook_deliveries()
+            assert [(d["status"], d["attempts"]) for d in log] == [("delivered", 1)]
+            new_secret = sandbox.rotate_webhook_secret(endpoint["id"], grace=60)
+            assert new_secret.startswith("whsec_")
+            assert new_secret != endpoint["secret"]
+            assert sandbox.replay_delivery(log[0]["id"]).startswith("dl_")
+            assert sandbox.remove_webhook(endpoint["id"]) is True
+            with pytest.raises(brokerlink.InvalidInputError):
+                sandbox.add_webhook("https://example.com/hooks")
+    finally:
+        server.shutdown()
