@@ -15,7 +15,7 @@ mod demo;
 mod listen;
 mod table;
 
-use brokerlink::{Client, ConnectionType, PortalMode, PortalOptions, UserCredentials};
+use brokerlink::{Client, ConnectionType, PortalMode, PortalOptions, Secret, UserCredentials};
 use brokerlink_sandbox::{Sandbox, SandboxConfig};
 use clap::{Args, Parser, Subcommand};
 use std::process::ExitCode;
@@ -79,30 +79,30 @@ struct Target {
     #[arg(long, env = "BROKERLINK_CLIENT_ID")]
     client_id: Option<String>,
     #[arg(long, env = "BROKERLINK_CONSUMER_KEY", hide_env_values = true)]
-    consumer_key: Option<String>,
+    consumer_key: Option<Secret>,
     /// Finatic company API key.
     #[arg(long, env = "BROKERLINK_API_KEY", hide_env_values = true)]
-    api_key: Option<String>,
+    api_key: Option<Secret>,
     /// SnapTrade: the user you registered. Finatic: a saved Finatic user id (omit for a new user).
     #[arg(long)]
     user_id: Option<String>,
     /// Prefer the environment variable: flags are visible to other local users.
     #[arg(long, env = "BROKERLINK_USER_SECRET", hide_env_values = true)]
-    user_secret: Option<String>,
+    user_secret: Option<Secret>,
 }
 
-fn required<'a>(value: &'a Option<String>, what: &str) -> Result<&'a str, String> {
-    value.as_deref().ok_or_else(|| format!("{what} is required"))
+fn required<'a, T>(value: &'a Option<T>, what: &str) -> Result<&'a T, String> {
+    value.as_ref().ok_or_else(|| format!("{what} is required"))
 }
 
 impl Target {
     fn client(&self) -> Result<Client, String> {
         let mut builder = if self.provider == "finatic" {
-            Client::builder().finatic(required(&self.api_key, "BROKERLINK_API_KEY (or --api-key)")?)
+            Client::builder().finatic(required(&self.api_key, "BROKERLINK_API_KEY (or --api-key)")?.clone())
         } else {
             let client_id = required(&self.client_id, "BROKERLINK_CLIENT_ID (or --client-id)")?;
             let key = required(&self.consumer_key, "BROKERLINK_CONSUMER_KEY (or --consumer-key)")?;
-            Client::builder().snaptrade(client_id, key)
+            Client::builder().snaptrade(client_id.as_str(), key.clone())
         };
         if let Some(url) = &self.base_url {
             builder = builder.base_url(url);
@@ -113,8 +113,8 @@ impl Target {
     fn user(&self) -> Result<UserCredentials, String> {
         let user_id = required(&self.user_id, "--user-id")?;
         Ok(match &self.user_secret {
-            Some(secret) => UserCredentials::new(user_id, secret.as_str()),
-            None => UserCredentials::id_only(user_id),
+            Some(secret) => UserCredentials::new(user_id.as_str(), secret.clone()),
+            None => UserCredentials::id_only(user_id.as_str()),
         })
     }
 }

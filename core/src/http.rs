@@ -58,7 +58,6 @@ pub(crate) enum Idempotency {
 }
 
 /// One fully built request; rebuilt per attempt so that signatures carry a fresh timestamp.
-#[derive(Debug)]
 pub(crate) struct Outgoing {
     pub method: Method,
     pub url: Url,
@@ -67,12 +66,34 @@ pub(crate) struct Outgoing {
 }
 
 /// A response with its body read (within the size limit).
-#[derive(Debug)]
 pub(crate) struct Reply {
     pub status: u16,
     pub headers: HeaderMap,
     pub body: Bytes,
     pub attempts: u32,
+}
+
+// Hand-written: the URL's query carries user secrets, headers carry keys and signatures, and a
+// registration's body carries the new secret. Only what is safe to log is shown.
+impl std::fmt::Debug for Outgoing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Outgoing")
+            .field("method", &self.method)
+            .field("path", &self.url.path())
+            .field("body_bytes", &self.body.as_ref().map(Bytes::len))
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for Reply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reply")
+            .field("status", &self.status)
+            .field("request_id", &self.request_id())
+            .field("body_bytes", &self.body.len())
+            .field("attempts", &self.attempts)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Reply {

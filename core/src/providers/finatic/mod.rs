@@ -33,13 +33,24 @@ const ACCOUNTS_PAGE_SIZE: u64 = 100;
 /// Pagination is followed to the end, but never past this many pages.
 const MAX_PAGES: usize = 1000;
 
-#[derive(Debug)]
 pub(crate) struct Finatic {
     api_key: Secret,
     base_url: Url,
     environment: Environment,
     user_sessions: Mutex<HashMap<String, UserSession>>,
     brokers: OnceCell<Vec<wire::WireBroker>>,
+}
+
+// Hand-written: cached session ids authorise data calls on their own, so they stay out.
+impl std::fmt::Debug for Finatic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Finatic")
+            .field("api_key", &self.api_key)
+            .field("base_url", &self.base_url.as_str())
+            .field("environment", &self.environment)
+            .field("cached_sessions", &self.sessions().len())
+            .finish_non_exhaustive()
+    }
 }
 
 /// A session started for a saved user, reused for data calls until it nears expiry.
@@ -107,8 +118,10 @@ impl Finatic {
         }
         let mut headers = HeaderMap::new();
         let mut put = |name: &'static str, value: &str| -> Result<()> {
-            let value =
+            let mut value =
                 HeaderValue::from_str(value).map_err(|_| Error::invalid_input(name, "is not a valid header value"))?;
+            // Every header brokerlink adds here is a credential of some kind.
+            value.set_sensitive(true);
             headers.insert(HeaderName::from_static(name), value);
             Ok(())
         };
@@ -250,7 +263,7 @@ impl Finatic {
             )
             .await?;
         let token: wire::OneTimeToken = self.data("mint one-time token", data)?;
-        Ok(Secret::new(token.one_time_token))
+        Ok(token.one_time_token)
     }
 
     async fn start(&self, t: &Transport, user_id: Option<&str>) -> Result<(Session, Option<Secret>)> {
@@ -283,7 +296,7 @@ impl Finatic {
             ));
         }
         let started: wire::StartedSession = self.data("start session", data)?;
-        Ok((started.to_session(), started.csrf_token.map(Secret::new)))
+        Ok((started.to_session(), started.csrf_token))
     }
 
     pub async fn start_session(&self, t: &Transport, user_id: Option<&str>) -> Result<Session> {

@@ -2,6 +2,7 @@
 //! the v1 account routes, and the objects inside them.
 
 use crate::providers::parse_timestamp;
+use crate::secret::Secret;
 use crate::types::{Account, Broker, Connection, ConnectionStatus, Money, Permission, Session, SessionStatus};
 use serde::Deserialize;
 use serde_json::Value;
@@ -49,7 +50,7 @@ pub(super) struct EnvelopedError {
 
 #[derive(Debug, Deserialize)]
 pub(super) struct OneTimeToken {
-    pub one_time_token: String,
+    pub one_time_token: Secret,
 }
 
 #[derive(Debug, Deserialize)]
@@ -59,7 +60,7 @@ pub(super) struct StartedSession {
     pub status: Option<String>,
     pub expires_at: Option<String>,
     pub user_id: Option<String>,
-    pub csrf_token: Option<String>,
+    pub csrf_token: Option<Secret>,
 }
 
 impl StartedSession {

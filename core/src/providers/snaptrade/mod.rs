@@ -112,10 +112,10 @@ impl SnapTrade {
 
         let mut headers = HeaderMap::new();
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
-        headers.insert(
-            "Signature",
-            HeaderValue::from_str(&signature).map_err(|_| Error::internal("signature is not a header value"))?,
-        );
+        let mut signature =
+            HeaderValue::from_str(&signature).map_err(|_| Error::internal("signature is not a header value"))?;
+        signature.set_sensitive(true);
+        headers.insert("Signature", signature);
         let body = call.body.as_ref().map(|value| {
             // The bytes sent are the canonical (ASCII-escaped) form, so server-side
             // re-serialisation and raw-byte comparison both agree with the signature.

@@ -2,6 +2,7 @@
 //! conversion into brokerlink's public types.
 
 use crate::providers::parse_timestamp;
+use crate::secret::Secret;
 use crate::types::{Account, Broker, Connection, ConnectionStatus, Money, Permission};
 use serde::Deserialize;
 use serde_json::Value;
@@ -11,7 +12,7 @@ pub(super) struct UserIdAndSecret {
     #[serde(rename = "userId")]
     pub user_id: String,
     #[serde(rename = "userSecret")]
-    pub user_secret: String,
+    pub user_secret: Secret,
 }
 
 #[derive(Debug, Deserialize)]
