@@ -87,6 +87,8 @@ pub struct CompletePortalRequest {
 pub struct FaultOptions {
     pub method: Option<String>,
     pub path_prefix: Option<String>,
+    /// Only this exact path (with or without the legacy `/api/v1` prefix).
+    pub path: Option<String>,
     /// How many matching requests it applies to (default 1).
     pub count: Option<u32>,
 }
@@ -213,7 +215,7 @@ impl Sandbox {
     ) -> napi::Result<u32> {
         sync(&env, || {
             let o = options.unwrap_or_default();
-            let rule = json!({ "method": o.method, "path_prefix": o.path_prefix, "count": o.count.unwrap_or(1), "fault": fault });
+            let rule = json!({ "method": o.method, "path_prefix": o.path_prefix, "path": o.path, "count": o.count.unwrap_or(1), "fault": fault });
             let rule: FaultRule = serde_json::from_value(rule)
                 .map_err(|e| Error::invalid_input("fault", format!("is not a fault: {e}")))?;
             self.with(|s| Ok(u32::try_from(s.inject_fault(rule)).unwrap_or(u32::MAX)))

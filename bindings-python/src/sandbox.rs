@@ -267,19 +267,19 @@ impl Sandbox {
     }
 
     /// Arms a fault (a dict as the README's admin table spells it, e.g. `{"status": 503}`) for the
-    /// next `count` requests matching `method` and `path_prefix`; returns its id.
-    #[pyo3(signature = (fault, *, method = None, path_prefix = None, count = 1))]
+    /// next `count` requests matching `method`, `path_prefix` and `path` (exact); returns its id.
+    #[pyo3(signature = (fault, *, method = None, path_prefix = None, path = None, count = 1))]
     fn inject_fault(
         &self,
         py: Python<'_>,
         fault: &Bound<'_, PyDict>,
         method: Option<String>,
         path_prefix: Option<String>,
+        path: Option<String>,
         count: u32,
     ) -> PyResult<u64> {
         guard(py, || {
-            let rule =
-                json!({ "method": method, "path_prefix": path_prefix, "count": count, "fault": to_json(fault)? });
+            let rule = json!({ "method": method, "path_prefix": path_prefix, "path": path, "count": count, "fault": to_json(fault)? });
             let rule: FaultRule = serde_json::from_value(rule)
                 .map_err(|e| raise(py)(Error::invalid_input("fault", format!("not a fault: {e}"))))?;
             self.with(|s| Ok(s.inject_fault(rule)))

@@ -100,6 +100,9 @@ pub struct FaultOptions {
     pub method: Option<String>,
     #[uniffi(default = None)]
     pub path_prefix: Option<String>,
+    /// Only this exact path (with or without the legacy `/api/v1` prefix).
+    #[uniffi(default = None)]
+    pub path: Option<String>,
     #[uniffi(default = 1)]
     pub count: u32,
 }
@@ -130,6 +133,7 @@ fn fault_rule(fault: Fault, options: FaultOptions) -> brokerlink::Result<FaultRu
     Ok(FaultRule {
         method: options.method,
         path_prefix: options.path_prefix,
+        path: options.path,
         count: options.count,
         fault,
     })

@@ -567,6 +567,7 @@ class Sandbox:
         *,
         method: str | None = None,
         path_prefix: str | None = None,
+        path: str | None = None,
         count: int = 1,
     ) -> int: ...
     def clear_faults(self) -> None: ...

@@ -331,6 +331,7 @@ private suspend fun sandboxCall(sandbox: Sandbox, call: String, args: JsonElemen
         val options = FaultOptions(
             method = text(args, "method"),
             pathPrefix = text(args, "path_prefix"),
+            path = text(args, "path"),
             count = (unsigned(args, "count") ?: 1).toUInt(),
         )
         sandbox.injectFault(fault(args.field("fault")), options)

@@ -361,6 +361,7 @@ async function sandboxCall(sandbox, call, args) {
         sandbox.injectFault(args?.fault, {
           method: args?.method ?? undefined,
           pathPrefix: args?.path_prefix ?? undefined,
+          path: args?.path ?? undefined,
           count: args?.count ?? undefined,
         })
       } catch (e) {

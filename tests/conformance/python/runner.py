@@ -367,6 +367,7 @@ def sandbox_call(sandbox: brokerlink.Sandbox, call: str, args: Any) -> Any:
                 args["fault"],
                 method=args.get("method"),
                 path_prefix=args.get("path_prefix"),
+                path=args.get("path"),
                 count=args.get("count", 1),
             )
         except (brokerlink.BrokerlinkError, TypeError) as e:

@@ -2529,13 +2529,21 @@ public func FfiConverterTypeErrorDetails_lower(_ value: ErrorDetails) -> RustBuf
 public struct FaultOptions: Equatable, Hashable {
     public var method: String?
     public var pathPrefix: String?
+    /**
+     * Only this exact path (with or without the legacy `/api/v1` prefix).
+     */
+    public var path: String?
     public var count: UInt32
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(method: String? = nil, pathPrefix: String? = nil, count: UInt32 = UInt32(1)) {
+    public init(method: String? = nil, pathPrefix: String? = nil, 
+        /**
+         * Only this exact path (with or without the legacy `/api/v1` prefix).
+         */path: String? = nil, count: UInt32 = UInt32(1)) {
         self.method = method
         self.pathPrefix = pathPrefix
+        self.path = path
         self.count = count
     }
 
@@ -2557,6 +2565,7 @@ public struct FfiConverterTypeFaultOptions: FfiConverterRustBuffer {
             try FaultOptions(
                 method: FfiConverterOptionString.read(from: &buf), 
                 pathPrefix: FfiConverterOptionString.read(from: &buf), 
+                path: FfiConverterOptionString.read(from: &buf), 
                 count: FfiConverterUInt32.read(from: &buf)
         )
     }
@@ -2564,6 +2573,7 @@ public struct FfiConverterTypeFaultOptions: FfiConverterRustBuffer {
     public static func write(_ value: FaultOptions, into buf: inout [UInt8]) {
         FfiConverterOptionString.write(value.method, into: &buf)
         FfiConverterOptionString.write(value.pathPrefix, into: &buf)
+        FfiConverterOptionString.write(value.path, into: &buf)
         FfiConverterUInt32.write(value.count, into: &buf)
     }
 }

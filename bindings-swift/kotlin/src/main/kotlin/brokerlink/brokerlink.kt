@@ -4205,6 +4205,11 @@ data class FaultOptions (
     , 
     val `pathPrefix`: kotlin.String? = null 
     , 
+    /**
+     * Only this exact path (with or without the legacy `/api/v1` prefix).
+     */
+    val `path`: kotlin.String? = null 
+    , 
     val `count`: kotlin.UInt = 1u 
     
 ){
@@ -4224,6 +4229,7 @@ public object FfiConverterTypeFaultOptions: FfiConverterRustBuffer<FaultOptions>
         return FaultOptions(
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
             FfiConverterUInt.read(buf),
         )
     }
@@ -4231,12 +4237,14 @@ public object FfiConverterTypeFaultOptions: FfiConverterRustBuffer<FaultOptions>
     override fun allocationSize(value: FaultOptions) = (
             FfiConverterOptionalString.allocationSize(value.`method`) +
             FfiConverterOptionalString.allocationSize(value.`pathPrefix`) +
+            FfiConverterOptionalString.allocationSize(value.`path`) +
             FfiConverterUInt.allocationSize(value.`count`)
     )
 
     override fun write(value: FaultOptions, buf: ByteBuffer) {
             FfiConverterOptionalString.write(value.`method`, buf)
             FfiConverterOptionalString.write(value.`pathPrefix`, buf)
+            FfiConverterOptionalString.write(value.`path`, buf)
             FfiConverterUInt.write(value.`count`, buf)
     }
 }
