@@ -284,6 +284,8 @@ export interface Connection {
 export interface FaultOptions {
   method?: string
   pathPrefix?: string
+  /** Only this exact path (with or without the legacy `/api/v1` prefix). */
+  path?: string
   /** How many matching requests it applies to (default 1). */
   count?: number
 }
