@@ -42,8 +42,8 @@ echo "built $(basename "$wheel") ($(du -k "$wheel" | cut -f1) KiB) in $(( $(date
 "$py" -m pip install --quiet --force-reinstall --no-deps "$wheel"
 
 step "ruff"
-ruff check bindings-python tests/conformance/python
-ruff format --check bindings-python tests/conformance/python
+ruff check bindings-python tests/conformance tests/compat bench
+ruff format --check bindings-python tests/conformance tests/compat bench
 
 step "mypy --strict (stubs and tests/typing_check.py)"
 (cd bindings-python && mypy python/brokerlink tests/typing_check.py)

@@ -18,9 +18,7 @@ API_KEY = os.environ["API_KEY"]
 
 
 def complete_portal(url: str) -> dict:
-    body = json.dumps(
-        {"url": url, "username": "user_good", "password": "pass_good"}
-    ).encode()
+    body = json.dumps({"url": url, "username": "user_good", "password": "pass_good"}).encode()
     request = urllib.request.Request(
         BASE_URL + "/_sandbox/portal/complete",
         data=body,
@@ -31,9 +29,7 @@ def complete_portal(url: str) -> dict:
 
 
 def server(api_key: str = API_KEY) -> FinaticServer:
-    return FinaticServer(
-        api_key, sdk_config={"base_url": BASE_URL, "environment": "sandbox"}
-    )
+    return FinaticServer(api_key, sdk_config={"base_url": BASE_URL, "environment": "sandbox"})
 
 
 async def flow() -> None:
@@ -47,18 +43,14 @@ async def flow() -> None:
         assert started["status"] == "pending" and not started["authenticated"], started
         assert v1.get_session_id() == started["session_id"]
 
-        url = await v1.get_portal_url(
-            brokers=["alpaca", "schwab"], mode="dark", email="ana+1@example.com"
-        )
+        url = await v1.get_portal_url(brokers=["alpaca", "schwab"], mode="dark", email="ana+1@example.com")
         query = parse_qs(urlparse(url).query)
         assert url.startswith(BASE_URL + "/portal?"), url
         assert json.loads(base64.b64decode(query["brokers"][0])) == [
             "alpaca",
             "schwab",
         ], query
-        assert query["mode"] == ["dark"] and query["email"] == ["ana+1@example.com"], (
-            query
-        )
+        assert query["mode"] == ["dark"] and query["email"] == ["ana+1@example.com"], query
 
         done = complete_portal(url)
         assert done["status"] == "SUCCESS", done
@@ -67,9 +59,7 @@ async def flow() -> None:
 
         accounts = await v1.list_accounts()
         assert not accounts["errors"], accounts
-        assert [a["connectionId"] for a in accounts["data"]] == [
-            done["connection_id"]
-        ], accounts
+        assert [a["connectionId"] for a in accounts["data"]] == [done["connection_id"]], accounts
 
         # A saved user id starts an authenticated session for that user.
         again = await v1.start_session(user_id=done["user_id"])

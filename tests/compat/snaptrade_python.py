@@ -21,16 +21,12 @@ CONSUMER_KEY = os.environ["CONSUMER_KEY"]
 
 
 def sdk(consumer_key: str = CONSUMER_KEY) -> SnapTrade:
-    auth = SnapTradeAuth.commercial_api_key(
-        consumer_key=consumer_key, client_id=CLIENT_ID
-    )
+    auth = SnapTradeAuth.commercial_api_key(consumer_key=consumer_key, client_id=CLIENT_ID)
     return SnapTrade(host=BASE_URL, auth=auth)
 
 
 def complete_portal(url: str) -> dict:
-    body = json.dumps(
-        {"url": url, "username": "user_good", "password": "pass_good"}
-    ).encode()
+    body = json.dumps({"url": url, "username": "user_good", "password": "pass_good"}).encode()
     request = urllib.request.Request(
         BASE_URL + "/_sandbox/portal/complete",
         data=body,
@@ -63,9 +59,7 @@ def sync_flow() -> None:
     done = complete_portal(login.body["redirectURI"])
     assert done["status"] == "SUCCESS", done
 
-    listed = st.connections.list_brokerage_authorizations(
-        user_id=user_id, user_secret=secret
-    )
+    listed = st.connections.list_brokerage_authorizations(user_id=user_id, user_secret=secret)
     assert [c["id"] for c in listed.body] == [done["connection_id"]]
     assert listed.body[0]["brokerage"]["slug"] == "ALPACA"
     assert listed.body[0]["disabled"] is False
@@ -75,9 +69,7 @@ def sync_flow() -> None:
     )
     assert detail.body["id"] == done["connection_id"]
 
-    accounts = st.account_information.list_user_accounts(
-        user_id=user_id, user_secret=secret
-    )
+    accounts = st.account_information.list_user_accounts(user_id=user_id, user_secret=secret)
     assert len(accounts.body) == 1
     assert accounts.body[0]["brokerage_authorization"] == done["connection_id"]
     assert accounts.body[0]["balance"]["total"]["currency"] == "USD"
@@ -90,9 +82,7 @@ def sync_flow() -> None:
     users = st.authentication.list_snap_trade_users()
     assert user_id in users.body
 
-    removed = st.connections.delete_connection(
-        connection_id=done["connection_id"], user_id=user_id, user_secret=secret
-    )
+    removed = st.connections.delete_connection(connection_id=done["connection_id"], user_id=user_id, user_secret=secret)
     assert removed.body["connection_id"] == done["connection_id"]
 
     try:
@@ -109,18 +99,12 @@ async def async_flow() -> None:
     user_id = f"python-sdk-async-{uuid.uuid4()}"
     registered = await st.authentication.aregister_snap_trade_user(user_id=user_id)
     secret = registered.body["userSecret"]
-    login = await st.authentication.alogin_snap_trade_user(
-        user_id=user_id, user_secret=secret
-    )
+    login = await st.authentication.alogin_snap_trade_user(user_id=user_id, user_secret=secret)
     done = complete_portal(login.body["redirectURI"])
     assert done["status"] == "SUCCESS", done
-    listed = await st.connections.alist_brokerage_authorizations(
-        user_id=user_id, user_secret=secret
-    )
+    listed = await st.connections.alist_brokerage_authorizations(user_id=user_id, user_secret=secret)
     assert [c["id"] for c in listed.body] == [done["connection_id"]]
-    accounts = await st.account_information.alist_user_accounts(
-        user_id=user_id, user_secret=secret
-    )
+    accounts = await st.account_information.alist_user_accounts(user_id=user_id, user_secret=secret)
     assert len(accounts.body) == 1
     print("python sdk (async): ok")
 

@@ -25,7 +25,7 @@ def snaptrade_signature(body: str, key: str = CONSUMER_KEY) -> str:
 
 
 def standard(body: str, secret: str, msg_id: str, ts: int) -> str:
-    key = base64.b64decode(secret[len("whsec_"):])
+    key = base64.b64decode(secret[len("whsec_") :])
     signed = f"{msg_id}.{ts}.".encode() + body.encode()
     return "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
 
@@ -69,75 +69,209 @@ def vector(name, body, headers, secrets, expect=None, reason=None, **options):
     steps.append(step)
 
 
-vector("snaptrade: the notes' vector", REGISTERED, {"Signature": snaptrade_signature(REGISTERED)}, [CONSUMER_KEY],
-       {"kind": "user_registered", "provider": "snaptrade", "user_id": "u1", "id": "<id:1>"})
-vector("snaptrade: header names in any case", REGISTERED, {"SIGNATURE": snaptrade_signature(REGISTERED)}, [CONSUMER_KEY],
-       {"kind": "user_registered"})
-vector("snaptrade: reordered keys and whitespace sign the same", REORDERED,
-       {"signature": snaptrade_signature(REGISTERED)}, [CONSUMER_KEY], {"kind": "user_registered"})
-vector("snaptrade: non-ASCII raw on the wire, escaped when signed", ADDED, {"Signature": snaptrade_signature(ADDED)},
-       [CONSUMER_KEY], {"kind": "connection_added", "user_id": "jos\u00e9-\u00f1", "broker": "ALPACA",
-                        "connection_id": "<id:2>"})
-vector("snaptrade: tampered body", REGISTERED.replace('"u1"', '"u2"'), {"Signature": snaptrade_signature(REGISTERED)},
-       [CONSUMER_KEY], reason="no_matching_signature")
-vector("snaptrade: wrong secret", REGISTERED, {"Signature": snaptrade_signature(REGISTERED)}, ["another-key"],
-       reason="no_matching_signature")
-vector("snaptrade: a second key during rotation", REGISTERED,
-       {"Signature": snaptrade_signature(REGISTERED, "rotated-key")}, [CONSUMER_KEY, "rotated-key"],
-       {"kind": "user_registered"})
-vector("standard webhooks: valid", ADDED,
-       {"webhook-id": "msg_1", "webhook-timestamp": str(NOW), "webhook-signature": standard(ADDED, NEW, "msg_1", NOW)},
-       [NEW], {"kind": "connection_added", "id": "<id:3>"})
+vector(
+    "snaptrade: the notes' vector",
+    REGISTERED,
+    {"Signature": snaptrade_signature(REGISTERED)},
+    [CONSUMER_KEY],
+    {"kind": "user_registered", "provider": "snaptrade", "user_id": "u1", "id": "<id:1>"},
+)
+vector(
+    "snaptrade: header names in any case",
+    REGISTERED,
+    {"SIGNATURE": snaptrade_signature(REGISTERED)},
+    [CONSUMER_KEY],
+    {"kind": "user_registered"},
+)
+vector(
+    "snaptrade: reordered keys and whitespace sign the same",
+    REORDERED,
+    {"signature": snaptrade_signature(REGISTERED)},
+    [CONSUMER_KEY],
+    {"kind": "user_registered"},
+)
+vector(
+    "snaptrade: non-ASCII raw on the wire, escaped when signed",
+    ADDED,
+    {"Signature": snaptrade_signature(ADDED)},
+    [CONSUMER_KEY],
+    {"kind": "connection_added", "user_id": "jos\u00e9-\u00f1", "broker": "ALPACA", "connection_id": "<id:2>"},
+)
+vector(
+    "snaptrade: tampered body",
+    REGISTERED.replace('"u1"', '"u2"'),
+    {"Signature": snaptrade_signature(REGISTERED)},
+    [CONSUMER_KEY],
+    reason="no_matching_signature",
+)
+vector(
+    "snaptrade: wrong secret",
+    REGISTERED,
+    {"Signature": snaptrade_signature(REGISTERED)},
+    ["another-key"],
+    reason="no_matching_signature",
+)
+vector(
+    "snaptrade: a second key during rotation",
+    REGISTERED,
+    {"Signature": snaptrade_signature(REGISTERED, "rotated-key")},
+    [CONSUMER_KEY, "rotated-key"],
+    {"kind": "user_registered"},
+)
+vector(
+    "standard webhooks: valid",
+    ADDED,
+    {"webhook-id": "msg_1", "webhook-timestamp": str(NOW), "webhook-signature": standard(ADDED, NEW, "msg_1", NOW)},
+    [NEW],
+    {"kind": "connection_added", "id": "<id:3>"},
+)
 both = standard(ADDED, OLD, "msg_1", NOW) + " " + standard(ADDED, NEW, "msg_1", NOW)
-vector("standard webhooks: both signatures during rotation, old secret", ADDED,
-       {"webhook-id": "msg_1", "webhook-timestamp": str(NOW), "webhook-signature": both}, [OLD], {"kind": "connection_added"})
-vector("standard webhooks: both signatures during rotation, new secret", ADDED,
-       {"webhook-id": "msg_1", "webhook-timestamp": str(NOW), "webhook-signature": both}, [NEW], {"kind": "connection_added"})
-vector("standard webhooks: wrong secret", ADDED,
-       {"webhook-id": "msg_1", "webhook-timestamp": str(NOW), "webhook-signature": standard(ADDED, OLD, "msg_1", NOW)},
-       [NEW], reason="no_matching_signature")
+vector(
+    "standard webhooks: both signatures during rotation, old secret",
+    ADDED,
+    {"webhook-id": "msg_1", "webhook-timestamp": str(NOW), "webhook-signature": both},
+    [OLD],
+    {"kind": "connection_added"},
+)
+vector(
+    "standard webhooks: both signatures during rotation, new secret",
+    ADDED,
+    {"webhook-id": "msg_1", "webhook-timestamp": str(NOW), "webhook-signature": both},
+    [NEW],
+    {"kind": "connection_added"},
+)
+vector(
+    "standard webhooks: wrong secret",
+    ADDED,
+    {"webhook-id": "msg_1", "webhook-timestamp": str(NOW), "webhook-signature": standard(ADDED, OLD, "msg_1", NOW)},
+    [NEW],
+    reason="no_matching_signature",
+)
 stale = NOW - 301
-vector("standard webhooks: stale timestamp", ADDED,
-       {"webhook-id": "msg_1", "webhook-timestamp": str(stale), "webhook-signature": standard(ADDED, NEW, "msg_1", stale)},
-       [NEW], reason="timestamp_out_of_tolerance")
+vector(
+    "standard webhooks: stale timestamp",
+    ADDED,
+    {"webhook-id": "msg_1", "webhook-timestamp": str(stale), "webhook-signature": standard(ADDED, NEW, "msg_1", stale)},
+    [NEW],
+    reason="timestamp_out_of_tolerance",
+)
 future = NOW + 301
-vector("standard webhooks: future timestamp", ADDED,
-       {"webhook-id": "msg_1", "webhook-timestamp": str(future), "webhook-signature": standard(ADDED, NEW, "msg_1", future)},
-       [NEW], reason="timestamp_out_of_tolerance")
-vector("standard webhooks: within a wider tolerance", ADDED,
-       {"webhook-id": "msg_1", "webhook-timestamp": str(stale), "webhook-signature": standard(ADDED, NEW, "msg_1", stale)},
-       [NEW], {"kind": "connection_added"}, tolerance_seconds=600)
-vector("standard webhooks: malformed signature header", ADDED,
-       {"webhook-id": "msg_1", "webhook-timestamp": str(NOW), "webhook-signature": "not-a-signature"}, [NEW],
-       reason="malformed_header")
-stale_both = {"webhook-id": "msg_1", "webhook-timestamp": str(stale),
-              "webhook-signature": standard(ADDED, NEW, "msg_1", stale), "Signature": snaptrade_signature(ADDED)}
-vector("a stale Standard Webhooks delivery is not rescued by a valid SnapTrade Signature", ADDED, stale_both,
-       [NEW, CONSUMER_KEY], reason="timestamp_out_of_tolerance")
-vector("standard webhooks: a valid provider Signature cannot stand in for missing webhook-* headers", ADDED,
-       {"Signature": snaptrade_signature(ADDED)}, [NEW, CONSUMER_KEY], reason="missing_header")
+vector(
+    "standard webhooks: future timestamp",
+    ADDED,
+    {
+        "webhook-id": "msg_1",
+        "webhook-timestamp": str(future),
+        "webhook-signature": standard(ADDED, NEW, "msg_1", future),
+    },
+    [NEW],
+    reason="timestamp_out_of_tolerance",
+)
+vector(
+    "standard webhooks: within a wider tolerance",
+    ADDED,
+    {"webhook-id": "msg_1", "webhook-timestamp": str(stale), "webhook-signature": standard(ADDED, NEW, "msg_1", stale)},
+    [NEW],
+    {"kind": "connection_added"},
+    tolerance_seconds=600,
+)
+vector(
+    "standard webhooks: malformed signature header",
+    ADDED,
+    {"webhook-id": "msg_1", "webhook-timestamp": str(NOW), "webhook-signature": "not-a-signature"},
+    [NEW],
+    reason="malformed_header",
+)
+stale_both = {
+    "webhook-id": "msg_1",
+    "webhook-timestamp": str(stale),
+    "webhook-signature": standard(ADDED, NEW, "msg_1", stale),
+    "Signature": snaptrade_signature(ADDED),
+}
+vector(
+    "a stale Standard Webhooks delivery is not rescued by a valid SnapTrade Signature",
+    ADDED,
+    stale_both,
+    [NEW, CONSUMER_KEY],
+    reason="timestamp_out_of_tolerance",
+)
+vector(
+    "standard webhooks: a valid provider Signature cannot stand in for missing webhook-* headers",
+    ADDED,
+    {"Signature": snaptrade_signature(ADDED)},
+    [NEW, CONSUMER_KEY],
+    reason="missing_header",
+)
 joined = standard(ADDED, OLD, "msg_1", NOW) + ", " + standard(ADDED, NEW, "msg_1", NOW)
-vector("standard webhooks: signatures joined with ', ' by a framework", ADDED,
-       {"webhook-id": "msg_1", "webhook-timestamp": str(NOW), "webhook-signature": joined}, [NEW],
-       {"kind": "connection_added"})
-vector("standard webhooks: signed over the timestamp exactly as sent", ADDED,
-       {"webhook-id": "msg_1", "webhook-timestamp": "+" + str(NOW),
-        "webhook-signature": standard(ADDED, NEW, "msg_1", "+" + str(NOW))}, [NEW], {"kind": "connection_added"})
-vector("standard webhooks: an absurd timestamp is out of tolerance, not a crash", ADDED,
-       {"webhook-id": "msg_1", "webhook-timestamp": "-9223372036854775808",
-        "webhook-signature": standard(ADDED, NEW, "msg_1", "-9223372036854775808")}, [NEW],
-       reason="timestamp_out_of_tolerance")
-vector("finatic: valid", GRANT, {"X-Finatic-Signature": finatic(GRANT)}, [FINATIC],
-       {"kind": "connection_added", "provider": "finatic", "event_type": "account.grant.created",
-        "user_id": "fin-user", "account_id": "acct-1", "connection_id": "conn-1"})
-vector("finatic: tampered body", GRANT.replace("acct-1", "acct-2"), {"X-Finatic-Signature": finatic(GRANT)}, [FINATIC],
-       reason="no_matching_signature")
-vector("unknown event type", UNKNOWN, {"Signature": snaptrade_signature(UNKNOWN)}, [CONSUMER_KEY],
-       {"kind": "unknown", "event_type": "BRAND_NEW_EVENT"})
+vector(
+    "standard webhooks: signatures joined with ', ' by a framework",
+    ADDED,
+    {"webhook-id": "msg_1", "webhook-timestamp": str(NOW), "webhook-signature": joined},
+    [NEW],
+    {"kind": "connection_added"},
+)
+vector(
+    "standard webhooks: signed over the timestamp exactly as sent",
+    ADDED,
+    {
+        "webhook-id": "msg_1",
+        "webhook-timestamp": "+" + str(NOW),
+        "webhook-signature": standard(ADDED, NEW, "msg_1", "+" + str(NOW)),
+    },
+    [NEW],
+    {"kind": "connection_added"},
+)
+vector(
+    "standard webhooks: an absurd timestamp is out of tolerance, not a crash",
+    ADDED,
+    {
+        "webhook-id": "msg_1",
+        "webhook-timestamp": "-9223372036854775808",
+        "webhook-signature": standard(ADDED, NEW, "msg_1", "-9223372036854775808"),
+    },
+    [NEW],
+    reason="timestamp_out_of_tolerance",
+)
+vector(
+    "finatic: valid",
+    GRANT,
+    {"X-Finatic-Signature": finatic(GRANT)},
+    [FINATIC],
+    {
+        "kind": "connection_added",
+        "provider": "finatic",
+        "event_type": "account.grant.created",
+        "user_id": "fin-user",
+        "account_id": "acct-1",
+        "connection_id": "conn-1",
+    },
+)
+vector(
+    "finatic: tampered body",
+    GRANT.replace("acct-1", "acct-2"),
+    {"X-Finatic-Signature": finatic(GRANT)},
+    [FINATIC],
+    reason="no_matching_signature",
+)
+vector(
+    "unknown event type",
+    UNKNOWN,
+    {"Signature": snaptrade_signature(UNKNOWN)},
+    [CONSUMER_KEY],
+    {"kind": "unknown", "event_type": "BRAND_NEW_EVENT"},
+)
 vector("missing header", REGISTERED, {"Content-Type": "application/json"}, [CONSUMER_KEY], reason="missing_header")
-vector("event older than the opt-in maximum age", OLD_EVENT, {"Signature": snaptrade_signature(OLD_EVENT)}, [CONSUMER_KEY],
-       reason="timestamp_out_of_tolerance", max_event_age_seconds=3600)
-vector("not a JSON object", "[1,2]", {"Signature": snaptrade_signature("[1,2]")}, [CONSUMER_KEY], reason="invalid_payload")
+vector(
+    "event older than the opt-in maximum age",
+    OLD_EVENT,
+    {"Signature": snaptrade_signature(OLD_EVENT)},
+    [CONSUMER_KEY],
+    reason="timestamp_out_of_tolerance",
+    max_event_age_seconds=3600,
+)
+vector(
+    "not a JSON object", "[1,2]", {"Signature": snaptrade_signature("[1,2]")}, [CONSUMER_KEY], reason="invalid_payload"
+)
 
 scenario = {
     "name": "webhook_vectors",

@@ -1,0 +1,284 @@
+//! The Rust contenders: brokerlink's own client, and the floor — a bare reqwest client sending
+//! the same signed requests (same query, same canonical-JSON HMAC per request, the body read and
+//! checked as JSON, items counted) with none of brokerlink's typing, validation, retries or
+//! error mapping.
+//!
+//! One run per process (so peak RSS is the run's), one JSON line on stdout (brokerlink_bench::report).
+
+use brokerlink::signing::{hmac_base64, signing_string, NonAscii};
+use brokerlink::{Client, PortalOptions, UserCredentials};
+use brokerlink_bench::{drive, report, UsersFile};
+use clap::{Parser, ValueEnum};
+use reqwest::{Method, RequestBuilder, Url};
+use serde::de::{DeserializeOwned, IgnoredAny};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Kind {
+    Brokerlink,
+    Raw,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum Mode {
+    /// Sequential "list connections" for the first SnapTrade user.
+    Latency,
+    /// "list connections" for every SnapTrade user, `--concurrency` in flight.
+    Bulk,
+    /// A portal link for every SnapTrade user.
+    Portal,
+    /// Sequential "list accounts" for the first Finatic user (one session, reused).
+    FinaticLatency,
+    /// "list accounts" for every Finatic user: token, session for the saved user, accounts.
+    FinaticBulk,
+}
+
+#[derive(Parser, Debug)]
+struct Args {
+    #[arg(long)]
+    users: String,
+    #[arg(long, value_enum)]
+    contender: Kind,
+    #[arg(long, value_enum)]
+    mode: Mode,
+    /// Calls in the latency modes.
+    #[arg(long, default_value_t = 2000)]
+    calls: usize,
+    #[arg(long, default_value_t = 32)]
+    concurrency: usize,
+    /// Untimed calls before a latency run.
+    #[arg(long, default_value_t = 50)]
+    warmup: usize,
+}
+
+/// The floor: reqwest with signing done inline.
+#[derive(Debug)]
+struct Raw {
+    http: reqwest::Client,
+    users: UsersFile,
+}
+
+/// What a Finatic session's calls carry in their headers.
+#[derive(Debug, Deserialize)]
+struct RawSession {
+    session_id: String,
+    company_id: String,
+    csrf_token: Option<String>,
+}
+
+impl Raw {
+    fn new(users: UsersFile) -> Result<Self, String> {
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .map_err(|e| e.to_string())?;
+        Ok(Raw { http, users })
+    }
+
+    /// A SnapTrade request for a user, signed as brokerlink and the official SDKs sign it.
+    fn signed(&self, method: Method, path: &str, user: usize) -> Result<RequestBuilder, String> {
+        let user = &self.users.snaptrade[user];
+        let mut url = Url::parse(&format!("{}{path}", self.users.base_url)).map_err(|e| e.to_string())?;
+        url.query_pairs_mut()
+            .append_pair("clientId", &self.users.client_id)
+            .append_pair("userId", &user.user_id)
+            .append_pair("userSecret", &user.user_secret)
+            .append_pair("timestamp", &chrono::Utc::now().timestamp().to_string());
+        let canonical = signing_string(None, path, url.query().unwrap_or_default(), NonAscii::Escape);
+        let signature = hmac_base64(self.users.consumer_key.as_bytes(), canonical.as_bytes());
+        Ok(self
+            .http
+            .request(method, url)
+            .header("Accept", "application/json")
+            .header("Signature", signature))
+    }
+
+    /// Sends, reads the body, and decodes only what the caller looks at: `IgnoredAny` checks
+    /// the JSON and counts items without building values.
+    async fn json<T: DeserializeOwned>(request: RequestBuilder) -> Result<T, String> {
+        let response = request.send().await.map_err(|e| e.without_url().to_string())?;
+        let status = response.status();
+        let body = response.bytes().await.map_err(|e| e.without_url().to_string())?;
+        if !status.is_success() {
+            return Err(format!("HTTP {status}: {}", String::from_utf8_lossy(&body)));
+        }
+        serde_json::from_slice(&body).map_err(|e| e.to_string())
+    }
+
+    async fn connections(&self, user: usize) -> Result<usize, String> {
+        let list: Vec<IgnoredAny> = Self::json(self.signed(Method::GET, "/authorizations", user)?).await?;
+        Ok(list.len())
+    }
+
+    async fn portal(&self, user: usize) -> Result<usize, String> {
+        let link: Login = Self::json(self.signed(Method::POST, "/snapTrade/login", user)?).await?;
+        Ok(usize::from(!link.redirect_uri.is_empty()))
+    }
+
+    fn finatic(&self, method: Method, path: &str) -> RequestBuilder {
+        self.http
+            .request(method, format!("{}{path}", self.users.base_url))
+            .header("X-API-Key", &self.users.api_key)
+            .header("X-Finatic-Environment", "sandbox")
+            .header("Accept", "application/json")
+    }
+
+    /// `success.data` of a Finatic W envelope.
+    async fn finatic_data<T: DeserializeOwned>(request: RequestBuilder) -> Result<T, String> {
+        let envelope: Envelope<T> = Self::json(request).await?;
+        match envelope {
+            Envelope {
+                success: Some(Success { data }),
+                error: None,
+            } => Ok(data),
+            Envelope { error, .. } => Err(format!("Finatic error: {error:?}")),
+        }
+    }
+
+    async fn finatic_session(&self, user: usize) -> Result<RawSession, String> {
+        let token: Token = Self::finatic_data(self.finatic(Method::POST, "/api/v1/session/init")).await?;
+        Self::finatic_data(
+            self.finatic(Method::POST, "/api/v1/session/start")
+                .header("One-Time-Token", token.one_time_token)
+                .json(&json!({ "user_id": self.users.finatic[user].user_id })),
+        )
+        .await
+    }
+
+    async fn finatic_accounts(&self, session: &RawSession) -> Result<usize, String> {
+        let mut request = self
+            .finatic(Method::GET, "/api/beta/brokers/data/accounts?limit=100&offset=0")
+            .header("X-Session-ID", &session.session_id)
+            .header("X-Company-ID", &session.company_id);
+        if let Some(csrf) = &session.csrf_token {
+            request = request.header("X-CSRF-Token", csrf);
+        }
+        let accounts: Vec<IgnoredAny> = Self::finatic_data(request).await?;
+        Ok(accounts.len())
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct Login {
+    #[serde(rename = "redirectURI")]
+    redirect_uri: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct Envelope<T> {
+    success: Option<Success<T>>,
+    error: Option<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Success<T> {
+    data: T,
+}
+
+#[derive(Debug, Deserialize)]
+struct Token {
+    one_time_token: String,
+}
+
+fn snaptrade_user(users: &UsersFile, i: usize) -> UserCredentials {
+    let user = &users.snaptrade[i];
+    UserCredentials::new(user.user_id.clone(), user.user_secret.as_str())
+}
+
+/// A contender, ready to make one call of a mode for user `i`.
+#[derive(Debug)]
+enum Contender {
+    Brokerlink(Client, UsersFile),
+    /// The floor, with a session for Finatic user 0 in the Finatic latency mode.
+    Raw(Raw, Option<RawSession>),
+}
+
+impl Contender {
+    async fn new(kind: Kind, mode: Mode, users: UsersFile) -> Result<Self, String> {
+        let finatic = matches!(mode, Mode::FinaticLatency | Mode::FinaticBulk);
+        Ok(match kind {
+            Kind::Brokerlink => {
+                let builder = Client::builder().base_url(&users.base_url);
+                let builder = if finatic {
+                    builder.finatic(users.api_key.as_str())
+                } else {
+                    builder.snaptrade(&users.client_id, users.consumer_key.as_str())
+                };
+                Contender::Brokerlink(builder.build().map_err(|e| e.to_string())?, users)
+            }
+            Kind::Raw => {
+                let raw = Raw::new(users)?;
+                let session = match mode {
+                    Mode::FinaticLatency => Some(raw.finatic_session(0).await?),
+                    _ => None,
+                };
+                Contender::Raw(raw, session)
+            }
+        })
+    }
+
+    /// One call; the number of items it returned.
+    async fn call(&self, mode: Mode, i: usize) -> Result<usize, String> {
+        match self {
+            Contender::Brokerlink(client, users) => match mode {
+                Mode::Latency | Mode::Bulk => client.connections(&snaptrade_user(users, i)).await.map(|c| c.len()),
+                Mode::Portal => client
+                    .portal_url(&snaptrade_user(users, i), &PortalOptions::default())
+                    .await
+                    .map(|link| usize::from(!link.url.is_empty())),
+                Mode::FinaticLatency | Mode::FinaticBulk => client
+                    .accounts(&UserCredentials::id_only(users.finatic[i].user_id.clone()))
+                    .await
+                    .map(|a| a.len()),
+            }
+            .map_err(|e| e.to_string()),
+            Contender::Raw(raw, session) => match (mode, session) {
+                (Mode::Latency | Mode::Bulk, _) => raw.connections(i).await,
+                (Mode::Portal, _) => raw.portal(i).await,
+                (Mode::FinaticLatency, Some(session)) => raw.finatic_accounts(session).await,
+                (Mode::FinaticLatency | Mode::FinaticBulk, _) => {
+                    raw.finatic_accounts(&raw.finatic_session(i).await?).await
+                }
+            },
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<(), String> {
+    let args = Args::parse();
+    let users = UsersFile::load(&args.users)?;
+    let count = match args.mode {
+        Mode::Latency | Mode::FinaticLatency => None,
+        Mode::Bulk | Mode::Portal => Some(users.snaptrade.len()),
+        Mode::FinaticBulk => Some(users.finatic.len()),
+    };
+    let mode = args.mode;
+    let contender = Arc::new(Contender::new(args.contender, mode, users).await?);
+    let call = move |i: usize| {
+        let contender = contender.clone();
+        async move { contender.call(mode, i).await }
+    };
+    let outcome = match count {
+        // Warm up (connection, lazy setup), then time sequential calls for user 0.
+        None => {
+            drive(1, args.warmup, {
+                let call = call.clone();
+                move |_| call(0)
+            })
+            .await;
+            drive(1, args.calls, move |_| call(0)).await
+        }
+        // One untimed call first, as in every language; then every user, N in flight.
+        Some(count) => {
+            call(0).await?;
+            drive(args.concurrency, count, call).await
+        }
+    };
+    println!("{}", report(&outcome));
+    Ok(())
+}
