@@ -11,7 +11,8 @@ NOTES = """\
   run. `bench-prepare` registers the users first (SnapTrade: register → portal link → headless
   portal login, one connection each; Finatic: session → portal link → login → session user) and
   writes them to one JSON file that every contender reads.
-- Every contender runs every mode in a fresh process of its own; the peak RSS is that process's
+- Each figure is the median of {repeats} runs (by p50 for latency, by req/s otherwise), each run a
+  fresh process. Every contender runs every mode in a fresh process of its own; the peak RSS is that process's
   `VmHWM` at the end of its bulk run (interpreter, libraries and the run itself).
 - **latency**: {calls} sequential "list connections" calls (`GET /authorizations`) for one user
   after {warmup} untimed warm-up calls. **bulk**: "list connections" for {users} users, {concurrency}
@@ -141,8 +142,8 @@ def targets(v: View) -> list[tuple[str, float | None, str, bool | None]]:
 
 def write_markdown(report: dict, labels: dict, path: Path) -> list[str]:
     v, s, m = View(report, labels), report["sizes"], report["machine"]
-    before, after = report["load_before"], report["load_after"]
-    busy = max(before[0], after[0]) > 0.5
+    before, after = report["busy_before"], report["busy_after"]
+    busy = max(before, after) > 0.15
     out = [
         "# brokerlink benchmarks" + (" (smoke run: tiny sizes, not a measurement)" if report["smoke"] else ""),
         "",
@@ -151,8 +152,8 @@ def write_markdown(report: dict, labels: dict, path: Path) -> list[str]:
         f"- machine: {m['cpu']}; {m['os']}",
         f"- toolchains: {m['rustc']}; {m['python']}; Node {m['node']}",
         f"- packages: {m['packages']}",
-        f"- load average (1/5/15 min) before {fmt(before[0])} / {fmt(before[1])} / {fmt(before[2])}, after "
-        f"{fmt(after[0])} / {fmt(after[1])} / {fmt(after[2])}: "
+        f"- other work on the machine (share of all cores busy over 1 s, sandbox stopped) before "
+        f"{before:.0%}, after {after:.0%}: "
         + ("**the machine was busy with other work; these numbers are noisy.**" if busy else "the machine was idle."),
         "",
         "## Targets and ratios",
@@ -235,6 +236,7 @@ def write_markdown(report: dict, labels: dict, path: Path) -> list[str]:
     out += [
         "",
         NOTES.format(
+            repeats=s["repeats"],
             calls=s["calls"],
             warmup=s["warmup"],
             users=s["users"],
@@ -290,7 +292,7 @@ def write_chart(report: dict, labels: dict, path: Path) -> None:
     ax.invert_yaxis()
     ax.set_title(f"import / require, ms (median of {report['sizes']['cold']})")
     m = report["machine"]
-    busy = max(report["load_before"][0], report["load_after"][0]) > 0.5
+    busy = max(report["busy_before"], report["busy_after"]) > 0.15
     fig.suptitle(
         f"brokerlink vs official SDKs vs raw reqwest — {m['date']}, {m['cpu']}"
         + (" (machine busy: noisy)" if busy else ""),
