@@ -105,6 +105,26 @@ async fn errors_carry_the_body_trace_id_code_and_category() {
 }
 
 #[tokio::test]
+async fn a_wrong_shape_inside_a_good_envelope_is_a_decode_error_naming_its_response() {
+    let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let client = Client::builder()
+        .finatic(sandbox.api_key())
+        .base_url(sandbox.url())
+        .build()
+        .unwrap();
+    let body = json!({"success": {"data": {"unexpected": true}, "meta": null}, "error": null, "trace_id": "trace-7"});
+    let rule = json!({"path": "/api/v1/session/init", "fault": {"status": 200, "body": body}});
+    sandbox.inject_fault(serde_json::from_value(rule).unwrap());
+    let err = client.start_session(None).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Decode);
+    assert_eq!(err.status(), Some(200));
+    assert_eq!(err.request_id(), Some("trace-7"));
+    assert_eq!(err.attempts(), 1);
+    // The next call is unaffected: the fault was for one response.
+    assert!(client.start_session(None).await.is_ok());
+}
+
+#[tokio::test]
 async fn faces_keep_their_users_apart_and_sessions_are_reused() {
     let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
     let client = Client::builder()

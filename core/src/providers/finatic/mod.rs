@@ -79,6 +79,44 @@ struct Request<'a> {
     body: Option<Value>,
 }
 
+/// Finatic's trace id (from the envelope, else its header), else the generic request id header.
+fn request_id(reply: &Reply, trace_id: Option<String>) -> Option<String> {
+    trace_id
+        .or_else(|| header_text(&reply.headers, "x-trace-id"))
+        .or_else(|| reply.request_id())
+}
+
+/// A successful envelope's contents, and the response they came from.
+struct Answer {
+    data: Value,
+    meta: Value,
+    origin: Origin,
+}
+
+impl Answer {
+    fn decode<T: DeserializeOwned>(self, what: &str) -> Result<T> {
+        self.origin.decode(what, self.data)
+    }
+}
+
+/// Which response a value came from, so that a shape error names it as a transport error would.
+struct Origin {
+    status: u16,
+    request_id: Option<String>,
+    attempts: u32,
+}
+
+impl Origin {
+    fn decode<T: DeserializeOwned>(&self, what: &str, value: Value) -> Result<T> {
+        serde_json::from_value(value).map_err(|e| {
+            Error::decode(format!("{what}: unexpected data shape ({e})"))
+                .with_status(self.status)
+                .with_request_id(self.request_id.clone())
+                .with_attempts(self.attempts)
+        })
+    }
+}
+
 fn unsupported(call: &str, why: &str) -> Error {
     Error::invalid_input(call, format!("is not part of Finatic's protocol: {why}"))
 }
@@ -148,7 +186,7 @@ impl Finatic {
     }
 
     /// Sends one call and unwraps Finatic's W envelope into `(data, meta)`.
-    async fn call(&self, t: &Transport, request: Request<'_>) -> Result<(Value, Value)> {
+    async fn call(&self, t: &Transport, request: Request<'_>) -> Result<Answer> {
         let Request {
             what,
             method,
@@ -168,8 +206,8 @@ impl Finatic {
         self.unwrap_envelope(&reply, what)
     }
 
-    /// `(data, meta)` of a W envelope, or the error either envelope (or none) describes.
-    fn unwrap_envelope(&self, reply: &Reply, what: &str) -> Result<(Value, Value)> {
+    /// The `data` and `meta` of a W envelope, or the error either envelope (or none) describes.
+    fn unwrap_envelope(&self, reply: &Reply, what: &str) -> Result<Answer> {
         let secrets = [&self.api_key];
         if !reply.is_success() {
             return Err(self.error_from(reply, what));
@@ -194,16 +232,21 @@ impl Finatic {
                 parsed.trace_id.clone(),
             )
         })?;
-        Ok((success.data, success.meta))
+        Ok(Answer {
+            data: success.data,
+            meta: success.meta,
+            origin: Origin {
+                status: reply.status,
+                request_id: request_id(reply, parsed.trace_id),
+                attempts: reply.attempts,
+            },
+        })
     }
 
     fn decorate(&self, error: Error, reply: &Reply, trace_id: Option<String>) -> Error {
-        let trace_id = trace_id
-            .or_else(|| header_text(&reply.headers, "x-trace-id"))
-            .or_else(|| reply.request_id());
         error
             .with_status(reply.status)
-            .with_request_id(trace_id)
+            .with_request_id(request_id(reply, trace_id))
             .with_retry_after(reply.retry_after())
             .with_attempts(reply.attempts)
     }
@@ -244,12 +287,8 @@ impl Finatic {
         self.decorate(error, reply, trace_id)
     }
 
-    fn data<T: DeserializeOwned>(&self, what: &str, data: Value) -> Result<T> {
-        serde_json::from_value(data).map_err(|e| Error::decode(format!("{what}: unexpected data shape ({e})")))
-    }
-
     async fn mint_token(&self, t: &Transport) -> Result<Secret> {
-        let (data, _) = self
+        let answer = self
             .call(
                 t,
                 Request {
@@ -262,7 +301,7 @@ impl Finatic {
                 },
             )
             .await?;
-        let token: wire::OneTimeToken = self.data("mint one-time token", data)?;
+        let token: wire::OneTimeToken = answer.decode("mint one-time token")?;
         Ok(token.one_time_token)
     }
 
@@ -276,7 +315,7 @@ impl Finatic {
             one_time_token: Some(&token),
             ..Auth::default()
         };
-        let (data, _) = self
+        let answer = self
             .call(
                 t,
                 Request {
@@ -289,13 +328,13 @@ impl Finatic {
                 },
             )
             .await?;
-        if user_id.is_some() && data.get("provided_user_id_rejected").and_then(Value::as_bool) == Some(true) {
+        if user_id.is_some() && answer.data.get("provided_user_id_rejected").and_then(Value::as_bool) == Some(true) {
             return Err(Error::new(
                 ErrorKind::NotFound,
                 "start session: Finatic does not know this user id",
             ));
         }
-        let started: wire::StartedSession = self.data("start session", data)?;
+        let started: wire::StartedSession = answer.decode("start session")?;
         Ok((started.to_session(), started.csrf_token))
     }
 
@@ -315,7 +354,7 @@ impl Finatic {
             session: Some((&session.id, &session.company_id, None)),
             ..Auth::default()
         };
-        let (data, _) = self
+        let answer = self
             .call(
                 t,
                 Request {
@@ -328,7 +367,7 @@ impl Finatic {
                 },
             )
             .await?;
-        let portal: wire::PortalUrl = self.data("portal url", data)?;
+        let portal: wire::PortalUrl = answer.decode("portal url")?;
         let mut url = Url::parse(&portal.portal_url)
             .map_err(|e| Error::decode(format!("portal url: Finatic returned an invalid URL ({e})")))?;
         // The SDKs set (replace) these parameters on the URL the API returns.
@@ -365,7 +404,7 @@ impl Finatic {
             session: Some((&session.id, &session.company_id, None)),
             ..Auth::default()
         };
-        let (data, _) = self
+        let answer = self
             .call(
                 t,
                 Request {
@@ -378,7 +417,7 @@ impl Finatic {
                 },
             )
             .await?;
-        let user: wire::SessionUser = self.data("session user", data)?;
+        let user: wire::SessionUser = answer.decode("session user")?;
         user.user_id
             .filter(|id| !id.is_empty())
             .map(UserCredentials::id_only)
@@ -431,7 +470,7 @@ impl Finatic {
         method: Method,
         path: &str,
         query: &[(&str, String)],
-    ) -> Result<(Value, Value)> {
+    ) -> Result<Answer> {
         for attempt in 0..2 {
             let session = self.user_session(t, user).await?;
             let auth = Auth {
@@ -465,7 +504,7 @@ impl Finatic {
     async fn broker_list(&self, t: &Transport) -> Result<&Vec<wire::WireBroker>> {
         self.brokers
             .get_or_try_init(|| async {
-                let (data, _) = self
+                let answer = self
                     .call(
                         t,
                         Request {
@@ -478,13 +517,13 @@ impl Finatic {
                         },
                     )
                     .await?;
-                self.data::<Vec<wire::WireBroker>>("list brokers", data)
+                answer.decode::<Vec<wire::WireBroker>>("list brokers")
             })
             .await
     }
 
     pub async fn connections(&self, t: &Transport, user: &UserCredentials) -> Result<Vec<Connection>> {
-        let (data, _) = self
+        let answer = self
             .user_call(
                 t,
                 user,
@@ -494,7 +533,7 @@ impl Finatic {
                 &[],
             )
             .await?;
-        let list: Vec<wire::BrokerConnection> = self.data("list connections", data)?;
+        let list: Vec<wire::BrokerConnection> = answer.decode("list connections")?;
         // Broker names only enrich the list: without the catalogue, connections still come back.
         let brokers = self.broker_list(t).await.ok();
         Ok(list
@@ -545,7 +584,7 @@ impl Finatic {
             if let Some(id) = connection_id {
                 query.push(("connection_id", id.to_owned()));
             }
-            let (data, meta) = self
+            let Answer { data, meta, origin } = self
                 .user_call(
                     t,
                     user,
@@ -555,13 +594,13 @@ impl Finatic {
                     &query,
                 )
                 .await?;
-            let page: Vec<wire::WireAccount> = self.data("list accounts", data)?;
+            let page: Vec<wire::WireAccount> = origin.decode("list accounts", data)?;
             let fetched = page.len() as u64;
             accounts.extend(page.into_iter().map(Account::from));
             let pagination: wire::Pagination = meta
                 .get("pagination")
                 .cloned()
-                .map(|p| self.data("list accounts pagination", p))
+                .map(|p| origin.decode("list accounts pagination", p))
                 .transpose()?
                 .unwrap_or_default();
             if !pagination.has_more || fetched == 0 {
