@@ -280,7 +280,7 @@ def write_chart(report: dict, labels: dict, path: Path) -> None:
         ax.invert_yaxis()
         ax.set_title(title)
         for i, (_, value, _) in enumerate(rows):
-            ax.annotate(f" {value:,.3g}", (value, i), va="center", fontsize=8)
+            ax.annotate(f" {value:,.0f}" if value >= 100 else f" {value:.3g}", (value, i), va="center", fontsize=8)
     cold = report.get("cold_start", {})
     ax = axes.flat[5]
     names = list(cold)
