@@ -714,18 +714,18 @@ pub(crate) fn fuzz_decoders(status: u16, headers: &HeaderMap, body: &[u8]) {
         attempts: 1,
     };
     let _ = finatic.error_from(&reply, "fuzz");
-    if let Ok((data, meta)) = finatic.unwrap_envelope(&reply, "fuzz") {
-        if let Ok(s) = finatic.data::<wire::StartedSession>("fuzz", data.clone()) {
+    if let Ok(Answer { data, meta, origin }) = finatic.unwrap_envelope(&reply, "fuzz") {
+        if let Ok(s) = origin.decode::<wire::StartedSession>("fuzz", data.clone()) {
             let _ = s.to_session();
         }
-        if let Ok(list) = finatic.data::<Vec<wire::BrokerConnection>>("fuzz", data.clone()) {
+        if let Ok(list) = origin.decode::<Vec<wire::BrokerConnection>>("fuzz", data.clone()) {
             let _: Vec<Connection> = list.into_iter().map(|c| c.into_connection(None)).collect();
         }
-        if let Ok(list) = finatic.data::<Vec<wire::WireAccount>>("fuzz", data.clone()) {
+        if let Ok(list) = origin.decode::<Vec<wire::WireAccount>>("fuzz", data.clone()) {
             let _: Vec<Account> = list.into_iter().map(Account::from).collect();
         }
-        let _ = finatic.data::<wire::Pagination>("fuzz", meta);
-        let _ = finatic.data::<Vec<wire::WireBroker>>("fuzz", data);
+        let _ = origin.decode::<wire::Pagination>("fuzz", meta);
+        let _ = origin.decode::<Vec<wire::WireBroker>>("fuzz", data);
     }
 }
 
