@@ -15,6 +15,15 @@ async fn post(sandbox: &Sandbox, path: &str, headers: &[(&str, &str)]) -> (u16, 
     (response.status().as_u16(), response.json().await.unwrap())
 }
 
+/// A Finatic client of the sandbox with the default retry policy.
+fn finatic_client(sandbox: &Sandbox) -> Client {
+    Client::builder()
+        .finatic(sandbox.api_key())
+        .base_url(sandbox.url())
+        .build()
+        .unwrap()
+}
+
 #[tokio::test]
 async fn one_time_tokens_are_single_use_and_short_lived() {
     let config = SandboxConfig {
@@ -107,11 +116,7 @@ async fn errors_carry_the_body_trace_id_code_and_category() {
 #[tokio::test]
 async fn a_wrong_shape_inside_a_good_envelope_is_a_decode_error_naming_its_response() {
     let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
-    let client = Client::builder()
-        .finatic(sandbox.api_key())
-        .base_url(sandbox.url())
-        .build()
-        .unwrap();
+    let client = finatic_client(&sandbox);
     let body = json!({"success": {"data": {"unexpected": true}, "meta": null}, "error": null, "trace_id": "trace-7"});
     let rule = json!({"path": "/api/v1/session/init", "fault": {"status": 200, "body": body}});
     sandbox.inject_fault(serde_json::from_value(rule).unwrap());
@@ -127,11 +132,7 @@ async fn a_wrong_shape_inside_a_good_envelope_is_a_decode_error_naming_its_respo
 #[tokio::test]
 async fn faces_keep_their_users_apart_and_sessions_are_reused() {
     let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
-    let client = Client::builder()
-        .finatic(sandbox.api_key())
-        .base_url(sandbox.url())
-        .build()
-        .unwrap();
+    let client = finatic_client(&sandbox);
     let session = client.start_session(None).await.unwrap();
     let link = client
         .session_portal_url(&session, &PortalOptions::default())
@@ -168,11 +169,7 @@ async fn faces_keep_their_users_apart_and_sessions_are_reused() {
 #[tokio::test]
 async fn a_session_the_server_forgot_is_replaced_once_and_the_catalogue_is_optional() {
     let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
-    let client = Client::builder()
-        .finatic(sandbox.api_key())
-        .base_url(sandbox.url())
-        .build()
-        .unwrap();
+    let client = finatic_client(&sandbox);
     let session = client.start_session(None).await.unwrap();
     let link = client
         .session_portal_url(&session, &PortalOptions::default())
