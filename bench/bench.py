@@ -381,7 +381,17 @@ def main() -> int:
     parser.add_argument("--bins", required=True, help="folder of the brokerlink, bench-client, loadgen binaries")
     parser.add_argument("--node-pkg", required=True, help="folder of the brokerlink npm package (release addon)")
     parser.add_argument("--out", required=True, help="folder for results.md (and results.png)")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="comma-separated contender keys (e.g. py-sync,raw): a focused run that prints its "
+        "figures and skips cold start, the sandbox load run and the result files",
+    )
     args = parser.parse_args()
+    only = {key for key in args.only.split(",") if key}
+    unknown = only - {c["key"] for c in contenders(Path(args.bins), sys.executable)}
+    if unknown:
+        parser.error(f"unknown contender keys: {', '.join(sorted(unknown))}")
     sizes, bins, py, out = SMOKE if args.smoke else FULL, Path(args.bins), sys.executable, Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     env = {
@@ -430,6 +440,8 @@ def main() -> int:
         )
         print(f"==> bench: users prepared in {time.perf_counter() - started:.1f}s", flush=True)
         for contender in contenders(bins, py):
+            if only and contender["key"] not in only:
+                continue
             for mode in contender["modes"]:
                 result = measure(contender, mode, sizes, users_file, env, sandbox)
                 report["runs"].setdefault(contender["key"], {})[mode] = result
@@ -439,6 +451,8 @@ def main() -> int:
                     f"peak RSS {result['peak_rss_kib'] / 1024:.0f} MiB"
                 )
                 print(f"    {contender['label']:<48} {mode:<16} {summary}", flush=True)
+        if only:
+            return
         report["cold_start"] = cold_start(py, sizes, env, Path(args.node_pkg))
         for name, cold in report["cold_start"].items():
             print(f"    {name:<48} {cold['import_ms']:.1f} ms (process {cold['process_ms']:.0f} ms)")

@@ -22,7 +22,9 @@ NOTES = """\
 - **floor**: bench/src/client.rs `--contender raw`: reqwest (pooled, keep-alive), the same query
   and the same canonical-JSON HMAC per request, the body read and parsed with serde_json; no
   typing, validation, retries or error mapping. "vs floor" divides a contender's latency p50 by
-  the floor's (per-call overhead) — 1.00 is the floor itself.
+  the floor's (per-call overhead) — 1.00 is the floor itself. The Rust latency runs (floor and
+  brokerlink) use a current-thread tokio runtime, the fastest way to make sequential calls (no
+  wake-up of another thread per call); their bulk runs use a multi-thread one.
 - **CPU µs/call**: the contender process's CPU time (user + system, all threads) during the bulk
   run, and the sandbox's over the same run, divided by the calls. On a 2-core machine the two
   together bound the throughput (2,000,000 µs of CPU per second), and they are far less

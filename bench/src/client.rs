@@ -248,9 +248,19 @@ impl Contender {
     }
 }
 
-#[tokio::main]
-async fn main() -> Result<(), String> {
+fn main() -> Result<(), String> {
     let args = Args::parse();
+    // Sequential calls run best with everything on one thread (no wake-ups between threads,
+    // which cost tens of microseconds on small VMs); concurrent ones want every core.
+    let runtime = match args.mode {
+        Mode::Latency | Mode::FinaticLatency => tokio::runtime::Builder::new_current_thread().enable_all().build(),
+        _ => tokio::runtime::Builder::new_multi_thread().enable_all().build(),
+    }
+    .map_err(|e| e.to_string())?;
+    runtime.block_on(run(args))
+}
+
+async fn run(args: Args) -> Result<(), String> {
     let users = UsersFile::load(&args.users)?;
     let count = match args.mode {
         Mode::Latency | Mode::FinaticLatency => None,

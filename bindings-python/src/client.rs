@@ -57,8 +57,8 @@ impl Config {
         if let Some(retry) = &self.retry {
             builder = builder.retry(retry.clone());
         }
-        let handle = runtime::handle().map_err(crate::error::no_runtime)?;
-        let _inside = handle.enter();
+        // No runtime needed here: a pool opens its connections on the runtime of the call
+        // that needs them (the caller's own for `Client`, the module's for `AsyncClient`).
         builder
             .timeout(self.timeout)
             .user_agent(self.user_agent.clone())

@@ -3,6 +3,7 @@
 //! conversions live beside the types they convert.
 
 mod args;
+mod awaitable;
 mod client;
 mod enums;
 mod error;

@@ -1,5 +1,6 @@
-//! The one tokio runtime of the module, shared by `Client`, `AsyncClient` and `Sandbox`, and the
-//! two ways Python waits on it: blocking with the GIL released, or as an asyncio awaitable.
+//! How Python waits for the core: the blocking `Client` drives each call on the calling thread
+//! (`brokerlink::blocking`, GIL released); `AsyncClient` and `Sandbox` share the module's one
+//! multi-thread tokio runtime, an asyncio awaitable bridging each call.
 //!
 //! Why the process-id check: `os.fork()` copies the runtime's memory into the child but none of
 //! its worker threads (fork keeps only the calling thread). Work spawned on that copy would
@@ -11,13 +12,8 @@
 use crate::error::{self, Reply};
 use futures_util::FutureExt;
 use pyo3::prelude::*;
-use pyo3_async_runtimes::generic::{ContextExt, Runtime as GenericRuntime};
-use pyo3_async_runtimes::TaskLocals;
-use std::cell::OnceCell;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::pin::Pin;
-use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::Mutex;
 use std::time::Duration;
 use tokio::runtime::{Builder, Handle, Runtime};
@@ -84,55 +80,39 @@ pub fn _shutdown(py: Python<'_>) {
     }
 }
 
-/// Runs `fut` on the runtime and waits for it with the GIL released, waking every 100 ms to
-/// let Python raise `KeyboardInterrupt` (which cancels the call). Panics become `InternalError`.
+/// Runs `fut` on the calling thread with the GIL released (`brokerlink::blocking`: no hand-off
+/// to a runtime thread and back), waking every 100 ms to let Python raise `KeyboardInterrupt`
+/// (which cancels the call). Panics become `InternalError`.
 pub fn block_on<'py, F, T>(py: Python<'py>, fut: F) -> PyResult<Bound<'py, PyAny>>
 where
-    F: Future<Output = brokerlink::Result<T>> + Send + 'static,
-    T: for<'a> IntoPyObject<'a> + Send + 'static,
+    F: Future<Output = brokerlink::Result<T>> + Send,
+    T: for<'a> IntoPyObject<'a> + Send,
 {
-    let handle = handle().map_err(|e| error::to_pyerr(py, error::no_runtime(e)))?;
-    let (tx, rx) = mpsc::sync_channel(1);
-    let task = handle.spawn(async move {
-        let _ = tx.send(caught(fut).await);
+    let outcome = py.detach(|| {
+        brokerlink::blocking::block_on_interruptible(caught(fut), SIGNAL_CHECK_INTERVAL, || {
+            Python::attach(|py| py.check_signals())
+        })
     });
-    let mut rx = rx;
-    let result = loop {
-        // The receiver is moved in and handed back: it is not `Sync`, so it cannot be borrowed.
-        let (received, back) = py.detach(move || (rx.recv_timeout(SIGNAL_CHECK_INTERVAL), rx));
-        rx = back;
-        match received {
-            Ok(result) => break result,
-            Err(RecvTimeoutError::Timeout) => {
-                if let Err(interrupt) = py.check_signals() {
-                    task.abort();
-                    return Err(interrupt);
-                }
-            }
-            Err(RecvTimeoutError::Disconnected) => {
-                break Err(brokerlink::Error::internal(
-                    "the brokerlink runtime stopped before the call finished",
-                ))
-            }
-        }
-    };
-    Reply(result).into_pyobject(py)
+    match outcome {
+        Ok(Ok(result)) => Reply(result).into_pyobject(py),
+        Ok(Err(interrupt)) => Err(interrupt),
+        Err(unavailable) => Err(error::to_pyerr(py, unavailable)),
+    }
 }
 
-/// Runs `fut` on the runtime as an asyncio awaitable of the running loop. Panics become
-/// `InternalError`; errors are turned into exceptions where pyo3-async-runtimes already holds
-/// the GIL to resolve the Python future, so no runtime thread waits for it here.
+/// Runs `fut` on the runtime as an asyncio awaitable of the running loop (`awaitable.rs`).
+/// Panics become `InternalError`.
 pub fn spawn_async<'py, F, T>(py: Python<'py>, fut: F) -> PyResult<Bound<'py, PyAny>>
 where
     F: Future<Output = brokerlink::Result<T>> + Send + 'static,
     T: for<'a> IntoPyObject<'a> + Send + 'static,
 {
-    handle().map_err(|e| error::to_pyerr(py, error::no_runtime(e)))?;
-    pyo3_async_runtimes::generic::future_into_py::<ModuleRuntime, _, _>(py, async move { Ok(Reply(caught(fut).await)) })
+    let handle = handle().map_err(|e| error::to_pyerr(py, error::no_runtime(e)))?;
+    crate::awaitable::spawn(py, handle, fut)
 }
 
 /// `fut`, with a panic inside it turned into an `internal` error.
-async fn caught<F, T>(fut: F) -> brokerlink::Result<T>
+pub(crate) async fn caught<F, T>(fut: F) -> brokerlink::Result<T>
 where
     F: Future<Output = brokerlink::Result<T>>,
 {
@@ -140,51 +120,4 @@ where
         .catch_unwind()
         .await
         .unwrap_or_else(|payload| Err(error::from_panic(payload.as_ref())))
-}
-
-/// pyo3-async-runtimes' view of our runtime: it spawns on whichever runtime this process owns.
-pub struct ModuleRuntime;
-
-tokio::task_local! {
-    static TASK_LOCALS: OnceCell<TaskLocals>;
-}
-
-fn spawn_handle() -> Handle {
-    // Only reached right after `spawn_async` obtained a handle, so building cannot fail here
-    // short of the OS refusing threads; that panic is caught at the entry point.
-    handle().expect("the brokerlink tokio runtime could not start")
-}
-
-impl GenericRuntime for ModuleRuntime {
-    type JoinError = tokio::task::JoinError;
-    type JoinHandle = tokio::task::JoinHandle<()>;
-
-    fn spawn<F>(fut: F) -> Self::JoinHandle
-    where
-        F: Future<Output = ()> + Send + 'static,
-    {
-        spawn_handle().spawn(fut)
-    }
-
-    fn spawn_blocking<F>(f: F) -> Self::JoinHandle
-    where
-        F: FnOnce() + Send + 'static,
-    {
-        spawn_handle().spawn_blocking(f)
-    }
-}
-
-impl ContextExt for ModuleRuntime {
-    fn scope<F, R>(locals: TaskLocals, fut: F) -> Pin<Box<dyn Future<Output = R> + Send>>
-    where
-        F: Future<Output = R> + Send + 'static,
-    {
-        let cell = OnceCell::new();
-        let _ = cell.set(locals);
-        Box::pin(TASK_LOCALS.scope(cell, fut))
-    }
-
-    fn get_task_locals() -> Option<TaskLocals> {
-        TASK_LOCALS.try_with(|cell| cell.get().cloned()).unwrap_or_default()
-    }
 }

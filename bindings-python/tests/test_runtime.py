@@ -124,3 +124,95 @@ def test_a_signal_interrupts_a_blocking_call(sandbox: brokerlink.Sandbox, client
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
     assert time.monotonic() - started < 1.5
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="needs /proc")
+def test_blocking_calls_run_on_the_calling_thread(sandbox: brokerlink.Sandbox) -> None:
+    # A fresh interpreter (this one runs the sandbox on the shared runtime): blocking calls
+    # must not start the multi-thread runtime, and each thread keeps its own pooled connection.
+    script = """
+import os, sys, threading, time, brokerlink
+client = brokerlink.Client.snaptrade(client_id=sys.argv[1], consumer_key=sys.argv[2], base_url=sys.argv[3])
+user = client.register_user("on-the-caller")
+for _ in range(5):
+    assert client.connections(user) == []
+worker = threading.Thread(target=lambda: [client.list_users() for _ in range(3)])
+worker.start(); worker.join()
+def names():
+    found = []
+    for task in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{task}/comm") as comm:
+                found.append(comm.read().strip())
+        except FileNotFoundError:  # a thread that just ended
+            pass
+    return found
+deadline = time.monotonic() + 10  # the joined worker's OS thread may take a moment to end
+while len(names()) > 1 and time.monotonic() < deadline:
+    time.sleep(0.01)
+print(",".join(sorted(names())))
+"""
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, "-c", script, sandbox.client_id, sandbox.consumer_key, sandbox.url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    threads = done.stdout.strip().split(",")
+    assert not [t for t in threads if t.startswith("brokerlink-rt")], threads
+    assert len(threads) == 1, threads
+    # 1 registration + 5 lists on the main thread, 3 lists on the worker.
+    assert sandbox.state()["requests_served"] == 9
+
+
+def _open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs /proc")
+def test_event_loops_come_and_go_without_leaking(sandbox: brokerlink.Sandbox) -> None:
+    import gc
+
+    client = brokerlink.AsyncClient.snaptrade(
+        client_id=sandbox.client_id, consumer_key=sandbox.consumer_key, base_url=sandbox.url
+    )
+
+    async def one_call() -> list[str]:
+        return await client.list_users()
+
+    assert asyncio.run(one_call()) == []
+    gc.collect()
+    before = _open_fds()
+    for _ in range(30):
+        assert asyncio.run(one_call()) == []
+    gc.collect()
+    # Each loop's completion socket pair goes with its loop (a loop holds a few fds itself).
+    assert _open_fds() - before <= 4
+
+
+class _LoopWithoutReaders(asyncio.SelectorEventLoop):
+    """A loop that cannot watch file descriptors, like Windows' proactor loop."""
+
+    def add_reader(self, *args: object, **kwargs: object) -> None:
+        raise NotImplementedError
+
+
+def test_a_loop_that_cannot_watch_sockets_still_settles_calls(sandbox: brokerlink.Sandbox) -> None:
+    client = brokerlink.AsyncClient.snaptrade(
+        client_id=sandbox.client_id, consumer_key=sandbox.consumer_key, base_url=sandbox.url
+    )
+
+    async def main() -> None:
+        users = await asyncio.gather(*(client.register_user(f"proactor-{i}") for i in range(20)))
+        assert sorted(await client.list_users()) == sorted(u.user_id for u in users)
+        with pytest.raises(brokerlink.ConflictError):
+            await client.register_user("proactor-0")
+
+    loop = _LoopWithoutReaders()
+    try:
+        loop.run_until_complete(main())
+    finally:
+        loop.close()

@@ -242,6 +242,8 @@ fn listen_shows_the_events_of_a_demo_run_beside_it_and_forwards_them() {
             break;
         }
     }
+    // The listener prints an event before it forwards it: wait for the copy before stopping it.
+    let request = forwarded.recv_timeout(wait);
     let _ = listener.kill();
     let _ = listener.wait();
     assert!(
@@ -249,7 +251,7 @@ fn listen_shows_the_events_of_a_demo_run_beside_it_and_forwards_them() {
             .any(|l| l.contains("CONNECTION_ADDED") && l.contains("user=demo-user-")),
         "{seen:?}"
     );
-    let request = forwarded.recv_timeout(wait).unwrap();
+    let request = request.unwrap();
     assert!(request.starts_with("POST /mine"), "{request}");
     assert!(
         request.contains("webhook-signature: v1,") && request.contains("\"eventType\":\"CONNECTION_ADDED\""),

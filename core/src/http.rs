@@ -1,13 +1,16 @@
 //! The one HTTP path every provider call takes: a pooled reqwest client, bounded response
 //! bodies, and retries with exponential backoff and full jitter (design §5).
 
+use crate::blocking;
 use crate::error::{Error, ErrorKind, Result};
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
 use rand::Rng;
 use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER, USER_AGENT};
 use reqwest::Method;
+use std::cell::RefCell;
 use std::time::{Duration, Instant};
+use thread_local::ThreadLocal;
 use url::Url;
 
 /// When and how often a failed request is tried again.
@@ -123,9 +126,48 @@ pub(crate) fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
 
 #[derive(Debug)]
 pub(crate) struct Transport {
+    /// The pool of callers that run their own async runtime.
     http: reqwest::Client,
+    /// One pool per thread that calls through `blocking::block_on`, tagged with the generation
+    /// of the runtime its connections live on (see `blocking.rs` on why pools cannot be shared).
+    per_thread: ThreadLocal<RefCell<Option<ThreadPool>>>,
+    settings: HttpSettings,
     retry: RetryPolicy,
     max_body_bytes: usize,
+}
+
+/// A blocking thread's pool and the runtime (and process) its connections belong to.
+#[derive(Debug)]
+struct ThreadPool {
+    generation: u64,
+    pid: u32,
+    http: reqwest::Client,
+}
+
+/// What every pool of a transport is built from.
+#[derive(Debug)]
+struct HttpSettings {
+    timeout: Duration,
+    user_agent: HeaderValue,
+}
+
+impl HttpSettings {
+    fn build(&self) -> Result<reqwest::Client> {
+        let mut headers = HeaderMap::new();
+        headers.insert(USER_AGENT, self.user_agent.clone());
+        reqwest::Client::builder()
+            .timeout(self.timeout)
+            .connect_timeout(self.timeout.min(Duration::from_secs(10)))
+            .default_headers(headers)
+            .pool_idle_timeout(Duration::from_secs(60))
+            // Never follow redirects: the credential headers (X-API-Key, Signature, session
+            // ids) would be re-sent to the new host, and Referer would carry the user secret
+            // in the old URL's query. A 3xx surfaces as an error instead.
+            .redirect(reqwest::redirect::Policy::none())
+            .referer(false)
+            .build()
+            .map_err(|e| Error::internal("could not build the HTTP client").with_source(e.without_url()))
+    }
 }
 
 /// A failed attempt, and whether the server may have acted on it.
@@ -144,27 +186,42 @@ impl Transport {
         if timeout.is_zero() {
             return Err(Error::invalid_input("timeout", "must be greater than zero"));
         }
-        let mut headers = HeaderMap::new();
-        let agent = HeaderValue::from_str(user_agent)
+        let user_agent = HeaderValue::from_str(user_agent)
             .map_err(|_| Error::invalid_input("user_agent", "must be printable ASCII"))?;
-        headers.insert(USER_AGENT, agent);
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout.min(Duration::from_secs(10)))
-            .default_headers(headers)
-            .pool_idle_timeout(Duration::from_secs(60))
-            // Never follow redirects: the credential headers (X-API-Key, Signature, session
-            // ids) would be re-sent to the new host, and Referer would carry the user secret
-            // in the old URL's query. A 3xx surfaces as an error instead.
-            .redirect(reqwest::redirect::Policy::none())
-            .referer(false)
-            .build()
-            .map_err(|e| Error::internal("could not build the HTTP client").with_source(e.without_url()))?;
+        let settings = HttpSettings { timeout, user_agent };
         Ok(Transport {
-            http,
+            http: settings.build()?,
+            per_thread: ThreadLocal::new(),
+            settings,
             retry,
             max_body_bytes,
         })
+    }
+
+    /// The pool for this call: the calling thread's own inside `blocking::block_on`, else the
+    /// shared one.
+    fn pool(&self) -> Result<reqwest::Client> {
+        let Some(generation) = blocking::driving() else {
+            return Ok(self.http.clone());
+        };
+        let mut slot = self.per_thread.get_or_default().borrow_mut();
+        if let Some(pool) = slot.as_ref().filter(|pool| pool.generation == generation) {
+            return Ok(pool.http.clone());
+        }
+        let fresh = ThreadPool {
+            generation,
+            pid: std::process::id(),
+            http: self.settings.build()?,
+        };
+        let http = fresh.http.clone();
+        match slot.replace(fresh) {
+            // Inherited through fork: its sockets are the parent's too (see `blocking.rs`).
+            Some(stale) if stale.pid != std::process::id() => std::mem::forget(stale),
+            // A pool of a thread that ended (its slot is reused): its runtime is gone, and
+            // with it every connection.
+            _ => {}
+        }
+        Ok(http)
     }
 
     /// Sends the request `build` makes, retrying as the policy and `idempotency` allow.
@@ -211,10 +268,12 @@ impl Transport {
     }
 
     async fn attempt(&self, outgoing: Outgoing) -> Result<Reply, AttemptFailure> {
-        let mut request = self
-            .http
-            .request(outgoing.method, outgoing.url)
-            .headers(outgoing.headers);
+        let pool = self.pool().map_err(|error| AttemptFailure {
+            error,
+            maybe_delivered: false,
+            transient: false,
+        })?;
+        let mut request = pool.request(outgoing.method, outgoing.url).headers(outgoing.headers);
         if let Some(body) = outgoing.body {
             request = request.body(body);
         }

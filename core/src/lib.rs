@@ -16,6 +16,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod blocking;
 mod client;
 mod error;
 mod http;
