@@ -227,6 +227,17 @@ def write_markdown(report: dict, labels: dict, path: Path) -> list[str]:
             f"{lg['sandbox_cpu_share']:.2f} cores (the load generator shares the machine), peak RSS "
             f"{max(rss) / 1024:.0f} MiB."
         )
+    wake = report.get("wake", {})
+    out += ["", "## A thread-to-thread wake-up on this machine", ""]
+    if "failed" in wake or not wake:
+        out.append(f"bench-wake failed: {wake.get('failed')}")
+    else:
+        out.append(
+            f"A value sent to a parked thread and back (bench/src/wake.rs): p50 **{wake['p50_us']:.0f} µs**, "
+            f"p99 {wake['p99_us']:.0f} µs. The asyncio and Node bindings pay about one such round trip per "
+            "call (the event loop hands the call to a runtime thread, which hands the answer back); the "
+            "blocking Python client and the Rust latency runs do their I/O on the calling thread and pay none."
+        )
     failed = [
         f"- {labels[k]['label']} {mode}: {r['failed']}"
         for k, modes in report["runs"].items()
