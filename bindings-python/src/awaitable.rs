@@ -97,21 +97,27 @@ impl Completions {
             self.woken.store(false, Ordering::SeqCst);
             let finished = std::mem::take(&mut *self.finished.lock().unwrap_or_else(|p| p.into_inner()));
             for Finished { future, settle } in finished {
+                // One future's trouble must not strand the others of the batch.
                 let future = future.bind(py);
-                if future.call_method0("cancelled")?.is_truthy()? {
-                    continue;
-                }
-                let settled = match settle(py) {
-                    Ok(value) => future.call_method1("set_result", (value,)),
-                    Err(raised) => future.call_method1("set_exception", (raised.into_value(py),)),
-                };
-                if let Err(unexpected) = settled {
+                if let Err(unexpected) = settle_one(future, settle) {
                     unexpected.write_unraisable(py, Some(future));
                 }
             }
             Ok(())
         })
     }
+}
+
+/// Gives a finished call's result to its future, unless the future was cancelled meanwhile.
+fn settle_one(future: &Bound<'_, PyAny>, settle: Settle) -> PyResult<()> {
+    if future.call_method0("cancelled")?.is_truthy()? {
+        return Ok(());
+    }
+    let settled = match settle(future.py()) {
+        Ok(value) => future.call_method1("set_result", (value,)),
+        Err(raised) => future.call_method1("set_exception", (raised.into_value(future.py()),)),
+    };
+    settled.map(drop)
 }
 
 /// Runs `fut` on the runtime as an asyncio future of the running loop.
@@ -159,9 +165,8 @@ impl CancelOnDone {
 /// The loop's completions, made (and watched) on its first call.
 fn completions_for(event_loop: &Bound<'_, PyAny>) -> PyResult<Py<Completions>> {
     let py = event_loop.py();
-    static LOOPS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-    let loops = LOOPS.import(py, "weakref", "WeakKeyDictionary")?;
-    let registry = registry(py, loops)?;
+    static WEAK_KEY_DICTIONARY: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    let registry = registry(py, WEAK_KEY_DICTIONARY.import(py, "weakref", "WeakKeyDictionary")?)?;
     if let Ok(found) = registry.call_method1("get", (event_loop,)) {
         if let Ok(known) = found.cast_into::<Completions>() {
             return Ok(known.unbind());
