@@ -32,7 +32,6 @@ FULL = {
     "cold": 10,
     "loadgen_seconds": 10,
     "loadgen_connections": 64,
-    "wake_rounds": 20000,
     "timeout": 900,
     "repeats": 5,
 }
@@ -44,7 +43,6 @@ SMOKE = {
     "cold": 3,
     "loadgen_seconds": 1,
     "loadgen_connections": 8,
-    "wake_rounds": 200,
     "timeout": 180,
     "repeats": 1,
 }
@@ -120,6 +118,13 @@ def contenders(bins: Path, py: str) -> list[dict]:
             "kind": "floor",
             "modes": both,
             "argv": [str(bins / "bench-client"), "--contender", "raw"],
+        },
+        {
+            "key": "raw-handoff",
+            "label": "raw reqwest, handed to a runtime thread (hand-off floor)",
+            "kind": "floor",
+            "modes": ("latency",),
+            "argv": [str(bins / "bench-client"), "--contender", "raw", "--handoff"],
         },
     ]
 
@@ -334,20 +339,6 @@ def load_generator(bins: Path, sandbox: Sandbox, sizes: dict, env: dict) -> dict
     return result
 
 
-def wake_round_trip(bins: Path, sizes: dict, env: dict) -> dict:
-    """bench-wake: a thread-to-thread wake-up and back (median of `repeats` runs, by p50)."""
-    runs = []
-    for _ in range(sizes["repeats"]):
-        try:
-            raw = run_json([str(bins / "bench-wake"), "--rounds", str(sizes["wake_rounds"])], env, 120)
-        except (RuntimeError, subprocess.TimeoutExpired, json.JSONDecodeError, IndexError) as error:
-            return {"failed": str(error)}
-        latencies = sorted(raw["latencies_us"])
-        runs.append({"p50_us": percentile(latencies, 0.50) * 1000, "p99_us": percentile(latencies, 0.99) * 1000})
-    runs.sort(key=lambda run: run["p50_us"])
-    return runs[len(runs) // 2]
-
-
 def command_output(argv: list[str], cwd: Path = ROOT) -> str:
     try:
         return subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=30, check=False).stdout.strip()
@@ -474,8 +465,6 @@ def main() -> int:
             print(f"    {name:<48} {cold['import_ms']:.1f} ms (process {cold['process_ms']:.0f} ms)")
         report["loadgen"] = load_generator(bins, sandbox, sizes, env)
         print(f"    sandbox loadgen: {report['loadgen']}", flush=True)
-        report["wake"] = wake_round_trip(bins, sizes, env)
-        print(f"    thread wake-up round trip: {report['wake']}", flush=True)
         report["sandbox_state"] = {k: v for k, v in sandbox.state().items() if k != "faults"}
     finally:
         sandbox.stop()

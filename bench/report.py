@@ -24,7 +24,11 @@ NOTES = """\
   typing, validation, retries or error mapping. "vs floor" divides a contender's latency p50 by
   the floor's (per-call overhead) — 1.00 is the floor itself. The Rust latency runs (floor and
   brokerlink) use a current-thread tokio runtime, the fastest way to make sequential calls (no
-  wake-up of another thread per call); their bulk runs use a multi-thread one.
+  wake-up of another thread per call); their bulk runs use a multi-thread one. The **hand-off
+  floor** (`--contender raw --handoff`, latency only) makes the same calls from a plain thread,
+  each handed to a multi-thread runtime and waited for without spinning: what any binding whose
+  event loop is not the runtime (asyncio, Node) pays at least, one thread hand-off and back per
+  call.
 - **CPU µs/call**: the contender process's CPU time (user + system, all threads) during the bulk
   run, and the sandbox's over the same run, divided by the calls. On a 2-core machine the two
   together bound the throughput (2,000,000 µs of CPU per second), and they are far less
@@ -93,6 +97,17 @@ def targets(v: View) -> list[tuple[str, float | None, str, bool | None]]:
             ratio(p50(key), p50("raw")),
             1.3,
             higher=False,
+        )
+    add(
+        "hand-off: floor with each call handed to a runtime thread ÷ floor (latency p50)",
+        ratio(p50("raw-handoff"), p50("raw")),
+        None,
+    )
+    for key in ("py-async", "node"):
+        add(
+            f"per-call overhead: {v.labels[key]['label']} latency p50 ÷ hand-off floor p50",
+            ratio(p50(key), p50("raw-handoff")),
+            None,
         )
     add("bulk: brokerlink Rust ÷ floor (req/s)", ratio(rps("rust"), rps("raw")), None)
     add(
@@ -178,7 +193,7 @@ def write_markdown(report: dict, labels: dict, path: Path) -> list[str]:
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for key, contender in labels.items():
-        if "bulk" not in contender["modes"]:
+        if "latency" not in contender["modes"]:
             continue
         g = lambda mode, field, k=key: v.get(k, mode, field)  # noqa: E731
         out.append(
@@ -226,17 +241,6 @@ def write_markdown(report: dict, labels: dict, path: Path) -> list[str]:
             f"p99 **{lg['p99_ms']:.2f} ms**, {lg['errors']} errors; the sandbox used "
             f"{lg['sandbox_cpu_share']:.2f} cores (the load generator shares the machine), peak RSS "
             f"{max(rss) / 1024:.0f} MiB."
-        )
-    wake = report.get("wake", {})
-    out += ["", "## A thread-to-thread wake-up on this machine", ""]
-    if "failed" in wake or not wake:
-        out.append(f"bench-wake failed: {wake.get('failed')}")
-    else:
-        out.append(
-            f"A value sent to a parked thread and back (bench/src/wake.rs): p50 **{wake['p50_us']:.0f} µs**, "
-            f"p99 {wake['p99_us']:.0f} µs. The asyncio and Node bindings pay about one such round trip per "
-            "call (the event loop hands the call to a runtime thread, which hands the answer back); the "
-            "blocking Python client and the Rust latency runs do their I/O on the calling thread and pay none."
         )
     failed = [
         f"- {labels[k]['label']} {mode}: {r['failed']}"

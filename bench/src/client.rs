@@ -7,7 +7,7 @@
 
 use brokerlink::signing::{hmac_base64, signing_string, NonAscii};
 use brokerlink::{Client, PortalOptions, UserCredentials};
-use brokerlink_bench::{drive, report, UsersFile};
+use brokerlink_bench::{drive, report, Outcome, UsersFile};
 use clap::{Parser, ValueEnum};
 use reqwest::{Method, RequestBuilder, Url};
 use serde::de::{DeserializeOwned, IgnoredAny};
@@ -52,6 +52,10 @@ struct Args {
     /// Untimed calls before a latency run.
     #[arg(long, default_value_t = 50)]
     warmup: usize,
+    /// Latency modes only: make each call from a plain thread, handed to a multi-thread runtime
+    /// and waited for (no spinning), as a binding whose event loop is not the runtime must.
+    #[arg(long)]
+    handoff: bool,
 }
 
 /// The floor: reqwest with signing done inline.
@@ -250,6 +254,9 @@ impl Contender {
 
 fn main() -> Result<(), String> {
     let args = Args::parse();
+    if args.handoff {
+        return handed_off(args);
+    }
     // Sequential calls run best with everything on one thread (no wake-ups between threads,
     // which cost tens of microseconds on small VMs); concurrent ones want every core.
     let runtime = match args.mode {
@@ -289,6 +296,62 @@ async fn run(args: Args) -> Result<(), String> {
             drive(args.concurrency, count, call).await
         }
     };
+    println!("{}", report(&outcome));
+    Ok(())
+}
+
+/// The `--handoff` latency run: sequential calls from this (non-runtime) thread, each spawned on
+/// a multi-thread runtime, the thread sleeping until the answer is handed back.
+fn handed_off(args: Args) -> Result<(), String> {
+    if !matches!(args.mode, Mode::Latency | Mode::FinaticLatency) {
+        return Err("--handoff is for the latency modes".into());
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let users = UsersFile::load(&args.users)?;
+    let (mode, contender) = (
+        args.mode,
+        Arc::new(runtime.block_on(Contender::new(args.contender, args.mode, users))?),
+    );
+    let one_call = || {
+        let answer = Arc::new((std::sync::Mutex::new(None), std::sync::Condvar::new()));
+        let (contender, handed) = (contender.clone(), answer.clone());
+        runtime.spawn(async move {
+            let result = contender.call(mode, 0).await;
+            let (slot, ready) = &*handed;
+            *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(result);
+            ready.notify_one();
+        });
+        let (slot, ready) = &*answer;
+        let mut slot = slot.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            match slot.take() {
+                Some(result) => return result,
+                None => slot = ready.wait(slot).unwrap_or_else(|p| p.into_inner()),
+            }
+        }
+    };
+    for _ in 0..args.warmup {
+        one_call()?;
+    }
+    let mut outcome = Outcome::default();
+    let (started, cpu_before) = (std::time::Instant::now(), brokerlink_bench::cpu_ms());
+    for _ in 0..args.calls {
+        let sent = std::time::Instant::now();
+        let result = one_call();
+        outcome.latencies_us.push(sent.elapsed().as_micros() as u64);
+        match result {
+            Ok(items) => outcome.items += items as u64,
+            Err(e) => {
+                outcome.errors += 1;
+                outcome.first_error.get_or_insert(e);
+            }
+        }
+    }
+    outcome.seconds = started.elapsed().as_secs_f64();
+    outcome.cpu_ms = brokerlink_bench::cpu_ms() - cpu_before;
     println!("{}", report(&outcome));
     Ok(())
 }
