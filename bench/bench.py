@@ -214,18 +214,42 @@ class Sandbox:
                 self.proc.wait(timeout=10)
 
 
-def measure(contender: dict, mode: str, sizes: dict, users_file: Path, env: dict, sandbox: Sandbox) -> dict:
-    """The median of `repeats` runs (each a fresh process): by p50 for latency, by req/s otherwise.
-    One run is a fraction of a second for the fast contenders, so a single one is mostly noise."""
-    runs = [measure_once(contender, mode, sizes, users_file, env, sandbox) for _ in range(sizes["repeats"])]
+def median_run(runs: list[dict], mode: str) -> dict:
+    """The median of a contender's runs of one mode: by p50 for latency, by req/s otherwise."""
     failed = [run for run in runs if "failed" in run]
     if failed:
         return failed[0]
     key = "p50_ms" if mode.endswith("latency") else "rps"
-    runs.sort(key=lambda run: run[key])
+    runs = sorted(runs, key=lambda run: run[key])
     median = dict(runs[len(runs) // 2])
     median["repeats"] = [round(run[key], 3) for run in runs]
     return median
+
+
+def measure_all(chosen: list[dict], sizes: dict, users_file: Path, env: dict, sandbox: Sandbox) -> dict:
+    """Every contender's every mode, `repeats` times, round-robin: one run each per round, so
+    that a machine whose speed drifts over the minutes of a run (shared hosts do) slows every
+    contender alike instead of whichever ran during the slow minute. Each run is a fresh
+    process and a fraction of a second for the fast contenders, so a single one is mostly noise."""
+    runs: dict[tuple[str, str], list[dict]] = {}
+    for round_number in range(sizes["repeats"]):
+        print(f"==> bench: round {round_number + 1} of {sizes['repeats']}", flush=True)
+        for contender in chosen:
+            for mode in contender["modes"]:
+                run = measure_once(contender, mode, sizes, users_file, env, sandbox)
+                runs.setdefault((contender["key"], mode), []).append(run)
+    results: dict = {}
+    for contender in chosen:
+        for mode in contender["modes"]:
+            result = median_run(runs[(contender["key"], mode)], mode)
+            results.setdefault(contender["key"], {})[mode] = result
+            summary = result.get("failed") or (
+                f"{result['calls']} calls in {result['seconds']:.2f}s, {result['rps']:.0f}/s, "
+                f"p50 {result['p50_ms']:.3f} ms, p99 {result['p99_ms']:.3f} ms, "
+                f"peak RSS {result['peak_rss_kib'] / 1024:.0f} MiB"
+            )
+            print(f"    {contender['label']:<48} {mode:<16} {summary}", flush=True)
+    return results
 
 
 def measure_once(contender: dict, mode: str, sizes: dict, users_file: Path, env: dict, sandbox: Sandbox) -> dict:
@@ -446,18 +470,8 @@ def main() -> int:
             timeout=sizes["timeout"],
         )
         print(f"==> bench: users prepared in {time.perf_counter() - started:.1f}s", flush=True)
-        for contender in contenders(bins, py):
-            if only and contender["key"] not in only:
-                continue
-            for mode in contender["modes"]:
-                result = measure(contender, mode, sizes, users_file, env, sandbox)
-                report["runs"].setdefault(contender["key"], {})[mode] = result
-                summary = result.get("failed") or (
-                    f"{result['calls']} calls in {result['seconds']:.2f}s, {result['rps']:.0f}/s, "
-                    f"p50 {result['p50_ms']:.3f} ms, p99 {result['p99_ms']:.3f} ms, "
-                    f"peak RSS {result['peak_rss_kib'] / 1024:.0f} MiB"
-                )
-                print(f"    {contender['label']:<48} {mode:<16} {summary}", flush=True)
+        chosen = [c for c in contenders(bins, py) if not only or c["key"] in only]
+        report["runs"] = measure_all(chosen, sizes, users_file, env, sandbox)
         if only:
             return
         report["cold_start"] = cold_start(py, sizes, env, Path(args.node_pkg))

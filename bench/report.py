@@ -12,8 +12,9 @@ NOTES = """\
   portal login, one connection each; Finatic: session → portal link → login → session user) and
   writes them to one JSON file that every contender reads.
 - Each figure is the median of {repeats} runs (by p50 for latency, by req/s otherwise), each run a
-  fresh process. Every contender runs every mode in a fresh process of its own; the peak RSS is that process's
-  `VmHWM` at the end of its bulk run (interpreter, libraries and the run itself).
+  fresh process, the runs taken round-robin (every contender once per round) so that the host's
+  drift over the minutes of the run slows every contender alike. The peak RSS is the bulk run's
+  process's `VmHWM` at its end (interpreter, libraries and the run itself).
 - **latency**: {calls} sequential "list connections" calls (`GET /authorizations`) for one user
   after {warmup} untimed warm-up calls. **bulk**: "list connections" for {users} users, {concurrency}
   in flight, after one untimed call; wall time from the first call to the last answer.
