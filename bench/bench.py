@@ -33,7 +33,7 @@ FULL = {
     "loadgen_seconds": 10,
     "loadgen_connections": 64,
     "timeout": 900,
-    "repeats": 5,
+    "repeats": 11,
 }
 SMOKE = {
     "users": 20,
