@@ -27,15 +27,6 @@ struct Finished {
     settle: Settle,
 }
 
-impl std::fmt::Debug for Completions {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let waiting = self.finished.lock().map_or(0, |queue| queue.len());
-        f.debug_struct("Completions")
-            .field("waiting", &waiting)
-            .finish_non_exhaustive()
-    }
-}
-
 /// How a finished call gets the loop's attention.
 enum Wake {
     /// One byte on a socket pair whose reading end the loop watches.
@@ -55,6 +46,15 @@ pub struct Completions {
     /// Set when the loop has been woken and has not drained yet: one wake per batch.
     woken: AtomicBool,
     wake: Wake,
+}
+
+impl std::fmt::Debug for Completions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let waiting = self.finished.lock().map_or(0, |queue| queue.len());
+        f.debug_struct("Completions")
+            .field("waiting", &waiting)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Queues a finished call; wakes the loop unless it is already woken.
@@ -165,8 +165,7 @@ impl CancelOnDone {
 /// The loop's completions, made (and watched) on its first call.
 fn completions_for(event_loop: &Bound<'_, PyAny>) -> PyResult<Py<Completions>> {
     let py = event_loop.py();
-    static WEAK_KEY_DICTIONARY: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-    let registry = registry(py, WEAK_KEY_DICTIONARY.import(py, "weakref", "WeakKeyDictionary")?)?;
+    let registry = registry(py)?;
     if let Ok(found) = registry.call_method1("get", (event_loop,)) {
         if let Ok(known) = found.cast_into::<Completions>() {
             return Ok(known.unbind());
@@ -189,10 +188,13 @@ fn completions_for(event_loop: &Bound<'_, PyAny>) -> PyResult<Py<Completions>> {
 }
 
 /// The module's one `WeakKeyDictionary` of loops (so a loop's completions go with it).
-fn registry<'py>(py: Python<'py>, class: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+fn registry(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
     static REGISTRY: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
     REGISTRY
-        .get_or_try_init(py, || class.call0().map(Bound::unbind))
+        .get_or_try_init(py, || {
+            let class = py.import("weakref")?.getattr("WeakKeyDictionary")?;
+            class.call0().map(Bound::unbind)
+        })
         .map(|r| r.bind(py).clone())
 }
 

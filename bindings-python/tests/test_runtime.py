@@ -181,7 +181,7 @@ def test_event_loops_come_and_go_without_leaking(sandbox: brokerlink.Sandbox) ->
     )
 
     async def one_call() -> list[str]:
-        return await client.list_users()
+        return await asyncio.wait_for(client.list_users(), 30)
 
     assert asyncio.run(one_call()) == []
     gc.collect()
@@ -213,6 +213,7 @@ def test_a_loop_that_cannot_watch_sockets_still_settles_calls(sandbox: brokerlin
 
     loop = _LoopWithoutReaders()
     try:
-        loop.run_until_complete(main())
+        # A call never settled would hang: bounded, it fails instead.
+        loop.run_until_complete(asyncio.wait_for(main(), 30))
     finally:
         loop.close()

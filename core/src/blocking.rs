@@ -66,24 +66,20 @@ where
         let _context = driver.runtime.enter();
         let mut future = pin!(future);
         let mut idle_tasks = driver.runtime.metrics().num_alive_tasks() > 0;
-        if check_every == Duration::MAX {
-            return Ok(Ok(driver.runtime.block_on(async {
-                if idle_tasks {
-                    catch_up().await;
-                }
-                future.await
-            })));
-        }
         loop {
             let step = driver.runtime.block_on(async {
                 if std::mem::take(&mut idle_tasks) {
                     catch_up().await;
                 }
-                tokio::time::timeout(check_every, future.as_mut()).await
+                if check_every == Duration::MAX {
+                    Some(future.as_mut().await)
+                } else {
+                    tokio::time::timeout(check_every, future.as_mut()).await.ok()
+                }
             });
             match step {
-                Ok(output) => return Ok(Ok(output)),
-                Err(_elapsed) => {
+                Some(output) => return Ok(Ok(output)),
+                None => {
                     if let Err(stop) = check() {
                         return Ok(Err(stop));
                     }
