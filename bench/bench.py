@@ -370,6 +370,14 @@ def command_output(argv: list[str], cwd: Path = ROOT) -> str:
         return "?"
 
 
+def cpuidle() -> str:
+    """The kernel's idle driver: how a sleeping CPU is woken (and so what a wake-up costs)."""
+    try:
+        return "; cpuidle " + Path("/sys/devices/system/cpu/cpuidle/current_driver").read_text().strip()
+    except OSError:
+        return ""
+
+
 def machine(py: str) -> dict:
     cpu = next(
         (
@@ -397,7 +405,7 @@ def machine(py: str) -> dict:
     return {
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "cpu": f"{cpu}, {os.cpu_count()} cores, {int(mem) // 1024} MiB RAM",
-        "os": f"{platform.system()} {platform.release()}",
+        "os": f"{platform.system()} {platform.release()}{cpuidle()}",
         "rustc": command_output(["rustc", "--version"]),
         "python": command_output([py, "--version"]),
         "node": command_output(["node", "--version"]),

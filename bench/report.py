@@ -30,6 +30,14 @@ NOTES = """\
   each handed to a multi-thread runtime and waited for without spinning: what any binding whose
   event loop is not the runtime (asyncio, Node) pays at least, one thread hand-off and back per
   call.
+- **wake-ups**: a sequential call is mostly waiting: the client sleeps until the sandbox
+  answers, and every sleeping thread that is woken costs the waker and the wakee a few µs of
+  kernel time, much more on a VM whose idle vCPU must be woken by the hypervisor (the machine
+  line names the idle driver). On the VM of this table the same floor binary measured ~130 µs
+  p50 with the other vCPU idle and ~42 µs with a busy loop keeping it awake, and a run can
+  drift by that much over minutes: compare the ratios of one run, not absolute figures across
+  runs. Contenders that hand each call to another thread (asyncio, Node) pay two more wake-ups
+  per call than the floor.
 - **CPU µs/call**: the contender process's CPU time (user + system, all threads) during the bulk
   run, and the sandbox's over the same run, divided by the calls. On a 2-core machine the two
   together bound the throughput (2,000,000 µs of CPU per second), and they are far less

@@ -24,7 +24,7 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::pin::pin;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::runtime::{Builder, Handle, Runtime};
 
 /// Runs `future` to completion on the calling thread and returns its output.
@@ -65,7 +65,8 @@ where
         // happens inside the runtime its I/O is registered with.
         let _context = driver.runtime.enter();
         let mut future = pin!(future);
-        let mut idle_tasks = driver.runtime.metrics().num_alive_tasks() > 0;
+        let mut idle_tasks = driver.was_away() && driver.runtime.metrics().num_alive_tasks() > 0;
+        let _back = Returning(driver);
         loop {
             let step = driver.runtime.block_on(async {
                 if std::mem::take(&mut idle_tasks) {
@@ -94,6 +95,10 @@ where
 /// handed to this call, where a request written to it would fail as "connection closed before
 /// message completed" (and, for a POST, could not be retried). The first yield makes the
 /// scheduler poll the I/O driver, which wakes those tasks; the second lets them run.
+///
+/// Skipped when the thread's previous call returned less than `AWAY` ago: servers close idle
+/// connections after seconds, never within milliseconds, and the yields cost a self-wake and
+/// two `epoll_wait`s, as many system calls again as the request itself.
 async fn catch_up() {
     tokio::task::yield_now().await;
     tokio::task::yield_now().await;
@@ -105,12 +110,33 @@ pub(crate) fn driving() -> Option<u64> {
     DRIVING.with(Cell::get)
 }
 
+/// How long a thread must have been out of `block_on` before a call catches up first.
+const AWAY: Duration = Duration::from_millis(10);
+
 /// A thread's runtime and the process it was built in.
 struct Driver {
     pid: u32,
     /// Unique across the process's runtimes, so a pool can tell its runtime was replaced.
     generation: u64,
     runtime: Runtime,
+    /// When the thread's last call returned.
+    returned: Cell<Option<Instant>>,
+}
+
+impl Driver {
+    /// Whether the runtime sat unpolled for `AWAY` or longer since the last call (or never ran).
+    fn was_away(&self) -> bool {
+        !matches!(self.returned.get(), Some(at) if at.elapsed() < AWAY)
+    }
+}
+
+/// Notes when a call returns (also on unwind).
+struct Returning<'a>(&'a Driver);
+
+impl Drop for Returning<'_> {
+    fn drop(&mut self) {
+        self.0.returned.set(Some(Instant::now()));
+    }
 }
 
 static GENERATIONS: AtomicU64 = AtomicU64::new(1);
@@ -137,6 +163,7 @@ impl Driver {
                 pid,
                 generation: GENERATIONS.fetch_add(1, Ordering::Relaxed),
                 runtime,
+                returned: Cell::new(None),
             });
         }
         slot.as_ref()
