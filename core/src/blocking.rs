@@ -96,9 +96,11 @@ where
 /// message completed" (and, for a POST, could not be retried). The first yield makes the
 /// scheduler poll the I/O driver, which wakes those tasks; the second lets them run.
 ///
-/// Skipped when the thread's previous call returned less than `AWAY` ago: servers close idle
-/// connections after seconds, never within milliseconds, and the yields cost a self-wake and
-/// two `epoll_wait`s, as many system calls again as the request itself.
+/// Skipped when the thread's previous call returned less than `AWAY` ago, because the yields
+/// cost a self-wake and two `epoll_wait`s, as many system calls again as the request itself.
+/// The previous call drove every task of this runtime, so only a close that lands in those few
+/// milliseconds is missed: the same race every pool has between its check and its write, which
+/// a retry covers for idempotent requests.
 async fn catch_up() {
     tokio::task::yield_now().await;
     tokio::task::yield_now().await;
