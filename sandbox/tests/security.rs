@@ -182,3 +182,39 @@ async fn a_link_connects_once_even_when_logins_race() {
     assert_eq!(successes, 1);
     assert_eq!(client.connections(&user).await.unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn signatures_verify_over_the_decoded_path_as_a_real_server_does() {
+    let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let client = Client::builder()
+        .snaptrade(sandbox.client_id(), sandbox.consumer_key())
+        .base_url(sandbox.url())
+        .build()
+        .unwrap();
+    let user = client.register_user("decoded-paths").await.unwrap();
+    let secret = user.user_secret.as_ref().unwrap().expose().to_owned();
+    let query = format!(
+        "clientId={}&userId=decoded-paths&userSecret={secret}&timestamp={}",
+        sandbox.client_id(),
+        chrono::Utc::now().timestamp()
+    );
+    let wire_path = "/authorizations/8b5f262d%2D4bb9%2D365d%2D888a%2D202bd3b15fa1";
+    let decoded = "/authorizations/8b5f262d-4bb9-365d-888a-202bd3b15fa1";
+    let get = |signed_path: &str| {
+        let signed = signing_string(None, signed_path, &query, NonAscii::Escape);
+        reqwest::Client::new()
+            .get(format!("{}{wire_path}?{query}", sandbox.url()))
+            .header(
+                "Signature",
+                hmac_base64(sandbox.consumer_key().as_bytes(), signed.as_bytes()),
+            )
+            .send()
+    };
+    // Signed over the bytes on the wire: a server sees the decoded path, so this fails.
+    let response = get(wire_path).await.unwrap();
+    assert_eq!(response.status(), 401);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["code"], "1076");
+    // Signed over what the server decodes: past the signature check, to an unknown id.
+    assert_eq!(get(decoded).await.unwrap().status(), 404);
+}

@@ -7,6 +7,7 @@ use crate::error::{Error, Result};
 use crate::http::Reply;
 use crate::secret::Secret;
 use chrono::{DateTime, NaiveDateTime, Utc};
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -17,6 +18,16 @@ pub(crate) fn gone_is_done(outcome: Result<()>) -> Result<()> {
         Err(e) if e.kind() == crate::ErrorKind::NotFound && e.attempts() > 1 => Ok(()),
         other => other,
     }
+}
+
+/// What RFC 3986 requires escaped in a path segment: everything but the unreserved
+/// characters. Escaping more (`-` as `%2D`) changes the bytes a server decodes and verifies a
+/// signature over, so a UUID must travel exactly as it is written.
+const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// One id as a URL path segment.
+pub(crate) fn path_segment(id: &str) -> String {
+    utf8_percent_encode(id, PATH_SEGMENT).to_string()
 }
 
 /// Parses the timestamp spellings providers use: RFC 3339, with a space instead of `T`, or
@@ -99,6 +110,17 @@ fn redact_secret_fields(value: &mut Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn path_segments_escape_only_what_rfc_3986_requires() {
+        assert_eq!(
+            path_segment("8b5f262d-4bb9-365d-888a-202bd3b15fa1"),
+            "8b5f262d-4bb9-365d-888a-202bd3b15fa1"
+        );
+        assert_eq!(path_segment("A.z_0~9"), "A.z_0~9");
+        assert_eq!(path_segment("a/b?c#d e%"), "a%2Fb%3Fc%23d%20e%25");
+        assert_eq!(path_segment("é"), "%C3%A9");
+    }
 
     #[test]
     fn timestamps_in_every_spelling_providers_use() {

@@ -74,7 +74,10 @@ pub async fn verify_signature(
         .get("signature")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    if signature.is_empty() || !signature_matches(&config.consumer_key, uri.path(), query, &body, signature) {
+    // A real server verifies over the path its web framework hands it, percent-decoded; the
+    // bytes on the wire differ from it when a client escapes more than it must.
+    let path = percent_encoding::percent_decode_str(uri.path()).decode_utf8_lossy();
+    if signature.is_empty() || !signature_matches(&config.consumer_key, &path, query, &body, signature) {
         return ApiError::new(401, "1076", "Unable to verify signature sent").into_response();
     }
     let mut response = next.run(Request::from_parts(parts, Body::from(body))).await;

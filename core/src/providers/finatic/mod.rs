@@ -11,13 +11,12 @@ use portal::portal_params;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Idempotency, Outgoing, Transport};
 use crate::portal::{PortalLink, PortalOptions, PORTAL_LINK_LIFETIME};
-use crate::providers::gone_is_done;
+use crate::providers::{gone_is_done, path_segment};
 use crate::secret::Secret;
 use crate::types::{Account, Connection, ConnectionStatus, Environment, Session, UserCredentials};
 use crate::validate;
 use bytes::Bytes;
 use chrono::Utc;
-use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE};
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -281,7 +280,7 @@ impl Finatic {
 
     pub async fn session_user(&self, t: &Transport, session: &Session) -> Result<UserCredentials> {
         validate::identifier("session.id", &session.id)?;
-        let path = format!("/api/v1/session/{}/user", segment(&session.id));
+        let path = format!("/api/v1/session/{}/user", path_segment(&session.id));
         let auth = Auth {
             session: Some((&session.id, &session.company_id, None)),
             ..Auth::default()
@@ -443,7 +442,7 @@ impl Finatic {
 
     pub async fn remove_connection(&self, t: &Transport, user: &UserCredentials, id: &str) -> Result<()> {
         validate::identifier("connection_id", id)?;
-        let path = format!("/api/beta/brokers/disconnect-company/{}", segment(id));
+        let path = format!("/api/beta/brokers/disconnect-company/{}", path_segment(id));
         let outcome = self
             .user_call(t, user, "remove connection", Method::DELETE, &path, &[])
             .await;
@@ -551,10 +550,6 @@ impl Finatic {
 fn session_is_gone(e: &Error) -> bool {
     matches!(e.kind(), ErrorKind::PortalExpired | ErrorKind::Unauthorized)
         || e.provider_code() == Some("SESSION_NOT_FOUND")
-}
-
-fn segment(id: &str) -> String {
-    utf8_percent_encode(id, NON_ALPHANUMERIC).to_string()
 }
 
 /// Every decoder of this provider on arbitrary bytes; for the fuzzer.

@@ -5,14 +5,13 @@ mod wire;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Idempotency, Outgoing, Reply, Transport};
 use crate::portal::{PortalLink, PortalMode, PortalOptions, PORTAL_LINK_LIFETIME};
-use crate::providers::{decode_json, gone_is_done, redact_known};
+use crate::providers::{decode_json, gone_is_done, path_segment, redact_known};
 use crate::secret::Secret;
 use crate::signing::{hmac_base64, signing_string, NonAscii};
 use crate::types::{Account, Connection, UserCredentials};
 use crate::validate;
 use bytes::Bytes;
 use chrono::Utc;
-use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE};
 use reqwest::Method;
 use serde_json::{json, Map, Value};
@@ -30,7 +29,8 @@ pub(crate) struct SnapTrade {
 /// One SnapTrade operation before signing.
 struct Call<'a> {
     method: Method,
-    /// Path relative to the base URL; this is what gets signed, as the official SDKs do.
+    /// Path relative to the base URL, its segments escaped for the wire. Its decoded form is
+    /// what gets signed: that is what a server verifies, as its framework hands it over.
     path: String,
     params: Vec<(&'static str, &'a str)>,
     body: Option<Value>,
@@ -72,10 +72,6 @@ impl<'a> Call<'a> {
     }
 }
 
-fn segment(id: &str) -> String {
-    utf8_percent_encode(id, NON_ALPHANUMERIC).to_string()
-}
-
 impl SnapTrade {
     pub fn new(client_id: String, consumer_key: Secret, base_url: Url) -> Result<Self> {
         if client_id.trim().is_empty() {
@@ -107,7 +103,8 @@ impl SnapTrade {
         // Sign the query exactly as it will travel, after the URL type has normalised it.
         let sent_query = url.query().unwrap_or_default().to_owned();
 
-        let canonical = signing_string(call.body.as_ref(), &call.path, &sent_query, NonAscii::Escape);
+        let signed_path = percent_encoding::percent_decode_str(&call.path).decode_utf8_lossy();
+        let canonical = signing_string(call.body.as_ref(), &signed_path, &sent_query, NonAscii::Escape);
         let signature = hmac_base64(self.consumer_key.expose().as_bytes(), canonical.as_bytes());
 
         let mut headers = HeaderMap::new();
@@ -252,7 +249,7 @@ impl SnapTrade {
         validate::uuid("connection_id", id)?;
         let call = Call::new(
             Method::GET,
-            format!("/authorizations/{}", segment(id)),
+            format!("/authorizations/{}", path_segment(id)),
             "connection detail",
         )
         .for_user(&user.user_id, secret);
@@ -265,7 +262,7 @@ impl SnapTrade {
         validate::uuid("connection_id", id)?;
         let call = Call::new(
             Method::DELETE,
-            format!("/connection/{}", segment(id)),
+            format!("/connection/{}", path_segment(id)),
             "remove connection",
         )
         .for_user(&user.user_id, secret);
@@ -277,7 +274,7 @@ impl SnapTrade {
         validate::uuid("connection_id", id)?;
         let call = Call::new(
             Method::POST,
-            format!("/authorizations/{}/refresh", segment(id)),
+            format!("/authorizations/{}/refresh", path_segment(id)),
             "refresh connection",
         )
         .for_user(&user.user_id, secret);
@@ -289,7 +286,7 @@ impl SnapTrade {
         validate::uuid("connection_id", id)?;
         let call = Call::new(
             Method::POST,
-            format!("/authorizations/{}/disable", segment(id)),
+            format!("/authorizations/{}/disable", path_segment(id)),
             "disable connection",
         )
         .for_user(&user.user_id, secret);
@@ -306,7 +303,7 @@ impl SnapTrade {
     pub async fn account(&self, t: &Transport, user: &UserCredentials, id: &str) -> Result<Account> {
         let secret = Self::secret_of(user)?;
         validate::uuid("account_id", id)?;
-        let call = Call::new(Method::GET, format!("/accounts/{}", segment(id)), "account detail")
+        let call = Call::new(Method::GET, format!("/accounts/{}", path_segment(id)), "account detail")
             .for_user(&user.user_id, secret);
         let account: wire::WireAccount = self.fetch(t, call).await?;
         Ok(account.into())
@@ -317,7 +314,7 @@ impl SnapTrade {
         validate::uuid("connection_id", id)?;
         let call = Call::new(
             Method::GET,
-            format!("/authorizations/{}/accounts", segment(id)),
+            format!("/authorizations/{}/accounts", path_segment(id)),
             "connection accounts",
         )
         .for_user(&user.user_id, secret);
