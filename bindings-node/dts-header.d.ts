@@ -22,6 +22,7 @@ export type WebhookInvalidReason =
   | 'malformed_header'
   | 'no_matching_signature'
   | 'timestamp_out_of_tolerance'
+  | 'invalid_event_timestamp'
   | 'invalid_payload'
 
 /**

@@ -1,7 +1,9 @@
 //! `Client`: every core call as a Promise-returning method.
 
 use crate::error::{promise, sync};
-use crate::types::{link_to_js, user_to_js, Account, Connection, PortalOptions, Session, UserCredentials, WaitOptions};
+use crate::types::{
+    link_to_js, session_to_js, user_to_js, Account, Connection, PortalOptions, Session, UserCredentials, WaitOptions,
+};
 use brokerlink::{Environment, RetryPolicy};
 use napi::bindgen_prelude::{Object, PromiseRaw, Undefined};
 use napi::Env;
@@ -183,12 +185,14 @@ impl Client {
     }
 
     /// Starts a Finatic session for a saved user, or (without an id) for a new one.
-    #[napi]
-    pub fn start_session<'env>(&self, env: &'env Env, user_id: Option<String>) -> Promise<'env, Session> {
+    #[napi(ts_return_type = "Promise<Session>")]
+    pub fn start_session<'env>(&self, env: &'env Env, user_id: Option<String>) -> Promise<'env, Object<'env>> {
         let c = self.inner.clone();
-        promise(env, async move { c.start_session(user_id.as_deref()).await }, |_, s| {
-            Ok(Session::from(s))
-        })
+        promise(
+            env,
+            async move { c.start_session(user_id.as_deref()).await },
+            session_to_js,
+        )
     }
 
     /// The portal link of a session (Finatic).

@@ -46,7 +46,8 @@ pub(crate) fn user_to_js(env: &Env, user: brokerlink::UserCredentials) -> napi::
     Ok(object)
 }
 
-/// A connection-portal link. `url` logs the user in: `util.inspect` shows its token as `***`.
+/// A connection-portal link. `url` logs the user in and `sessionId` authorises calls:
+/// `util.inspect` shows both (the link's token) as `***`.
 #[napi(object)]
 #[derive(Debug, Clone)]
 pub struct PortalLink {
@@ -58,12 +59,12 @@ pub struct PortalLink {
 pub(crate) fn link_to_js(env: &Env, link: brokerlink::PortalLink) -> napi::Result<Object<'_>> {
     let shown = PortalLink {
         url: brokerlink::redact_link(&link.url),
-        session_id: link.session_id.clone(),
+        session_id: "***".to_owned(),
         expires_at: link.expires_at,
     };
     let value = PortalLink {
         url: link.url,
-        session_id: link.session_id,
+        session_id: link.session_id.expose().to_owned(),
         expires_at: link.expires_at,
     };
     let mut object = Object::from_unknown(value.into_unknown(env)?)?;
@@ -81,7 +82,8 @@ fn inspect_as<T: ToNapiValue + Clone + 'static>(env: &Env, object: &mut Object, 
         .with_property_attributes(PropertyAttributes::Writable | PropertyAttributes::Configurable)])
 }
 
-/// A Finatic session; pass it back as received.
+/// A Finatic session; pass it back as received. `id` authorises calls on its own:
+/// `util.inspect` shows it as `***`.
 #[napi(object, use_nullable = true)]
 #[derive(Debug, Clone)]
 pub struct Session {
@@ -93,22 +95,27 @@ pub struct Session {
     pub user_id: Option<String>,
 }
 
-impl From<brokerlink::Session> for Session {
-    fn from(s: brokerlink::Session) -> Self {
-        Session {
-            id: s.id,
-            company_id: s.company_id,
-            status: s.status.as_str().to_owned(),
-            expires_at: s.expires_at,
-            user_id: s.user_id,
-        }
-    }
+pub(crate) fn session_to_js(env: &Env, s: brokerlink::Session) -> napi::Result<Object<'_>> {
+    let value = Session {
+        id: s.id.expose().to_owned(),
+        company_id: s.company_id,
+        status: s.status.as_str().to_owned(),
+        expires_at: s.expires_at,
+        user_id: s.user_id,
+    };
+    let shown = Session {
+        id: "***".to_owned(),
+        ..value.clone()
+    };
+    let mut object = Object::from_unknown(value.into_unknown(env)?)?;
+    inspect_as(env, &mut object, shown)?;
+    Ok(object)
 }
 
 impl From<Session> for brokerlink::Session {
     fn from(s: Session) -> Self {
         brokerlink::Session {
-            id: s.id,
+            id: s.id.into(),
             company_id: s.company_id,
             status: SessionStatus::parse(&s.status),
             expires_at: s.expires_at,

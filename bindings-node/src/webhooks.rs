@@ -28,7 +28,11 @@ pub struct WebhookEvent {
     /// SnapTrade's `connectionAttemptedResult`, e.g. `SUCCESS`.
     pub result: Option<String>,
     pub occurred_at: Option<DateTime<Utc>>,
-    /// The whole payload as received.
+    /// SnapTrade's `schemaVersion` (`oauth_v1` for events of OAuth apps).
+    pub schema_version: Option<String>,
+    /// The OAuth app an `oauth_v1` event belongs to.
+    pub oauth_client_id: Option<String>,
+    /// The whole payload as received; a deprecated `webhookSecret` reads `***`.
     #[napi(ts_type = "unknown")]
     pub raw: Value,
 }
@@ -46,6 +50,8 @@ impl From<brokerlink::WebhookEvent> for WebhookEvent {
             broker: e.broker,
             result: e.result,
             occurred_at: e.occurred_at,
+            schema_version: e.schema_version,
+            oauth_client_id: e.oauth_client_id,
             raw: e.raw,
         }
     }

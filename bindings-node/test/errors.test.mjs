@@ -92,6 +92,21 @@ test('user secrets and link tokens never show in util.inspect; JSON keeps the se
   assert.ok(!inspect(rotated).includes(rotated.userSecret))
 })
 
+test('Finatic session ids never show in util.inspect or errors', async () => {
+  const client = Client.finatic({ apiKey: sandbox.apiKey, baseUrl: sandbox.url })
+  const session = await client.startSession()
+  const link = await client.sessionPortalUrl(session)
+  assert.ok(session.id && link.sessionId === session.id)
+  for (const shown of [inspect(session), inspect({ nested: [session, link] }, { depth: 5 }), inspect(link)]) {
+    assert.ok(!shown.includes(session.id), shown)
+    assert.ok(shown.includes('***'), shown)
+  }
+  assert.ok(JSON.stringify(session).includes(session.id), 'the value itself stays readable')
+  const error = await client.sessionUser(session).catch((e) => e)
+  assert.equal(error.code, 'not_found')
+  assert.ok(!inspect(error).includes(session.id) && !error.message.includes(session.id))
+})
+
 test('no secret in error messages or in the client', async () => {
   const consumerKey = 'super-secret-consumer-key-0123456789'
   const wrong = Client.snaptrade({ clientId: sandbox.clientId, consumerKey, baseUrl: sandbox.url })

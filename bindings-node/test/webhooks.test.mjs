@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict'
 import { createServer } from 'node:http'
 import { test } from 'node:test'
+import { inspect } from 'node:util'
 import { BrokerlinkError, Client, Sandbox, signWebhook, verifyWebhook } from 'brokerlink'
 
 const body = JSON.stringify({
@@ -33,6 +34,27 @@ test('signWebhook output verifies, for every signer', () => {
   const finatic = JSON.stringify({ id: 'evt_2', type: 'account.grant.created', data: { user_id: 'u', connection_id: 'c' } })
   const headers = signWebhook(finatic, { type: 'finatic', secret: 'fin-secret' })
   assert.equal(verifyWebhook(finatic, headers, ['fin-secret']).kind, 'connection_added')
+})
+
+test('the deprecated webhookSecret never prints; oauth_v1 fields show; empty secrets are refused', () => {
+  const oauth = JSON.stringify({
+    webookId: 'w-9',
+    schemaVersion: 'oauth_v1',
+    oauthClientId: 'app-7',
+    eventType: 'CONNECTION_ADDED',
+    connectionId: 'c1',
+    webhookSecret: 'legacy-webhook-secret',
+  })
+  const event = verifyWebhook(oauth, signWebhook(oauth, { type: 'snaptrade', consumerKey: 'ck' }), ['ck'])
+  assert.deepEqual([event.id, event.schemaVersion, event.oauthClientId], ['w-9', 'oauth_v1', 'app-7'])
+  assert.equal(event.raw.webhookSecret, '***')
+  for (const printed of [inspect(event, { depth: 10 }), JSON.stringify(event)]) {
+    assert.ok(!printed.includes('legacy-webhook-secret'), printed)
+  }
+  const headers = signWebhook(body, { type: 'snaptrade', consumerKey: 'ck' })
+  for (const empty of ['', 'whsec_']) {
+    assert.throws(() => verifyWebhook(body, headers, [empty]), (e) => e.code === 'invalid_input' && e.field === 'secrets')
+  }
 })
 
 test('failures are webhook_invalid with a reason', () => {

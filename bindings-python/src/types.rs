@@ -110,7 +110,8 @@ impl UserCredentials {
     }
 }
 
-/// A connection-portal link. `url` logs the user in: treat it as a secret (`repr` hides its token).
+/// A connection-portal link. `url` logs the user in and `session_id` authorises calls: treat
+/// both as secrets (`repr` hides the token and the session id).
 #[pyclass(frozen, eq, module = "brokerlink")]
 #[derive(Debug, Clone, PartialEq)]
 pub struct PortalLink {
@@ -132,7 +133,7 @@ impl PortalLink {
 
     #[getter]
     fn session_id(&self) -> &str {
-        &self.inner.session_id
+        self.inner.session_id.expose()
     }
 
     #[getter]
@@ -144,7 +145,7 @@ impl PortalLink {
         let url = brokerlink::redact_link(&self.inner.url);
         repr_of(
             "PortalLink",
-            fields_of![py; "url" => url, "session_id" => self.session_id(), "expires_at" => self.expires_at()],
+            fields_of![py; "url" => url, "session_id" => "***", "expires_at" => self.expires_at()],
         )
     }
 
@@ -156,7 +157,8 @@ impl PortalLink {
     }
 }
 
-/// A Finatic session. Build one from stored values with `Session(id, company_id, …)`.
+/// A Finatic session. Build one from stored values with `Session(id, company_id, …)`. Its `id`
+/// authorises calls on its own: `repr` shows it as `***`.
 #[pyclass(frozen, eq, module = "brokerlink")]
 #[derive(Debug, Clone, PartialEq)]
 pub struct Session {
@@ -182,7 +184,7 @@ impl Session {
     ) -> Self {
         Session {
             inner: brokerlink::Session {
-                id,
+                id: id.into(),
                 company_id,
                 status: SessionStatus::parse(status),
                 expires_at,
@@ -193,7 +195,7 @@ impl Session {
 
     #[getter]
     fn id(&self) -> &str {
-        &self.inner.id
+        self.inner.id.expose()
     }
 
     #[getter]
@@ -217,18 +219,19 @@ impl Session {
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        repr_of("Session", self.fields(py)?)
+        repr_of("Session", self.fields(py, "***")?)
     }
 
+    /// The fields, the id included (for storing the session).
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        dict_of(py, self.fields(py)?)
+        dict_of(py, self.fields(py, self.id())?)
     }
 }
 
 impl Session {
-    fn fields<'py>(&self, py: Python<'py>) -> PyResult<Vec<(&'static str, Bound<'py, PyAny>)>> {
+    fn fields<'py>(&self, py: Python<'py>, id: &str) -> PyResult<Vec<(&'static str, Bound<'py, PyAny>)>> {
         Ok(fields_of![py;
-            "id" => self.id(),
+            "id" => id,
             "company_id" => self.company_id(),
             "status" => self.status(py)?,
             "expires_at" => self.expires_at(),

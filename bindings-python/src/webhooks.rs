@@ -72,6 +72,16 @@ impl WebhookEvent {
     }
 
     #[getter]
+    fn schema_version(&self) -> Option<&str> {
+        self.inner.schema_version.as_deref()
+    }
+
+    #[getter]
+    fn oauth_client_id(&self) -> Option<&str> {
+        self.inner.oauth_client_id.as_deref()
+    }
+
+    #[getter]
     fn raw<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         from_json(py, &self.inner.raw)
     }
@@ -99,6 +109,8 @@ impl WebhookEvent {
             "broker" => self.broker(),
             "result" => self.result(),
             "occurred_at" => self.occurred_at(),
+            "schema_version" => self.schema_version(),
+            "oauth_client_id" => self.oauth_client_id(),
         ])
     }
 }

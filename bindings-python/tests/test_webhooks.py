@@ -29,6 +29,27 @@ def test_a_snaptrade_delivery_verifies() -> None:
     assert same.id == event.id
 
 
+def test_the_deprecated_webhook_secret_never_prints_and_oauth_fields_show() -> None:
+    body = (
+        '{"webookId":"w-9","schemaVersion":"oauth_v1","oauthClientId":"app-7","eventType":"CONNECTION_ADDED",'
+        '"connectionId":"c1","webhookSecret":"legacy-webhook-secret"}'
+    )
+    headers = brokerlink.sign_webhook(body, {"type": "snaptrade", "consumer_key": "ck"})
+    event = brokerlink.verify_webhook(body, headers, ["ck"])
+    assert (event.id, event.schema_version, event.oauth_client_id) == ("w-9", "oauth_v1", "app-7")
+    assert event.raw["webhookSecret"] == "***"
+    for printed in (repr(event), str(event), repr(event.raw), str(event.to_dict())):
+        assert "legacy-webhook-secret" not in printed
+
+
+def test_empty_secrets_are_invalid_input() -> None:
+    headers = brokerlink.sign_webhook(BODY, {"type": "snaptrade", "consumer_key": "ck"})
+    for empty in ("", "whsec_"):
+        with pytest.raises(brokerlink.InvalidInputError) as caught:
+            brokerlink.verify_webhook(BODY, headers, [empty])
+        assert caught.value.field == "secrets"
+
+
 def test_tolerance_applies_to_standard_webhooks() -> None:
     headers = {"webhook-id": "msg_1", "webhook-timestamp": "1767225299", "webhook-signature": "v1,AAAA"}
     with pytest.raises(brokerlink.WebhookInvalidError) as caught:

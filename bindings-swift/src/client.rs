@@ -171,18 +171,18 @@ impl Client {
     /// Starts a Finatic session for a saved user, or (without one) for a new user who will
     /// log in through the portal. The one-time token is minted and spent inside.
     #[uniffi::method(default(user_id = None))]
-    pub async fn start_session(&self, user_id: Option<String>) -> Result<Session> {
+    pub async fn start_session(&self, user_id: Option<String>) -> Result<Arc<Session>> {
         let c = self.inner.clone();
-        run(async move { c.start_session(user_id.as_deref()).await.map(Session::from) }).await
+        run(async move { c.start_session(user_id.as_deref()).await.map(Session::wrap) }).await
     }
 
     /// The portal link of a session (Finatic's `getPortalUrl`).
     #[uniffi::method(default(options))]
-    pub async fn session_portal_url(&self, session: Session, options: PortalOptions) -> Result<Arc<PortalLink>> {
+    pub async fn session_portal_url(&self, session: Arc<Session>, options: PortalOptions) -> Result<Arc<PortalLink>> {
         let c = self.inner.clone();
         run(async move {
             let options = brokerlink::PortalOptions::try_from(options)?;
-            c.session_portal_url(&session.into(), &options)
+            c.session_portal_url(&session.inner, &options)
                 .await
                 .map(PortalLink::wrap)
         })
@@ -190,9 +190,9 @@ impl Client {
     }
 
     /// The user who logged in through a session's portal (Finatic's `getUserId`); save its id.
-    pub async fn session_user(&self, session: Session) -> Result<Arc<UserCredentials>> {
+    pub async fn session_user(&self, session: Arc<Session>) -> Result<Arc<UserCredentials>> {
         let c = self.inner.clone();
-        run(async move { c.session_user(&session.into()).await.map(UserCredentials::wrap) }).await
+        run(async move { c.session_user(&session.inner).await.map(UserCredentials::wrap) }).await
     }
 
     pub async fn connections(&self, user: Arc<UserCredentials>) -> Result<Vec<Connection>> {

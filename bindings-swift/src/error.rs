@@ -112,7 +112,7 @@ pub struct ErrorDetails {
     pub provider_category: Option<String>,
     /// Why a webhook failed verification (`webhook_invalid` only): `missing_header`,
     /// `malformed_header`, `no_matching_signature`, `timestamp_out_of_tolerance`,
-    /// `invalid_payload`.
+    /// `invalid_event_timestamp`, `invalid_payload`.
     pub reason: Option<String>,
 }
 

@@ -1,7 +1,7 @@
 //! What callers hand to the client: users, sessions and options, as thin views of the core's
-//! types. The two that carry credentials, `UserCredentials` and `PortalLink`, are objects (not
-//! records) so that neither Kotlin's data-class `toString()` nor Swift's reflection can print
-//! them: their `toString()` / `description` is the core's redacted form.
+//! types. The three that carry credentials, `UserCredentials`, `PortalLink` and `Session`, are
+//! objects (not records) so that neither Kotlin's data-class `toString()` nor Swift's
+//! reflection can print them: their `toString()` / `description` is the core's redacted form.
 
 use brokerlink::{ConnectionType, PortalMode};
 use std::fmt;
@@ -80,8 +80,9 @@ impl PortalLink {
         self.inner.url.clone()
     }
 
+    /// The portal session; it authorises Finatic calls on its own.
     pub fn session_id(&self) -> String {
-        self.inner.session_id.clone()
+        self.inner.session_id.expose().to_owned()
     }
 
     pub fn expires_at(&self) -> SystemTime {
@@ -93,9 +94,8 @@ impl fmt::Display for PortalLink {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "PortalLink(url={:?}, sessionId={:?}, expiresAt={})",
+            "PortalLink(url={:?}, sessionId=***, expiresAt={})",
             brokerlink::redact_link(&self.inner.url),
-            self.inner.session_id,
             self.inner.expires_at.to_rfc3339()
         )
     }
@@ -153,40 +153,72 @@ pub fn parse_session_status(value: String) -> SessionStatus {
     brokerlink::SessionStatus::parse(&value).into()
 }
 
-/// A Finatic session; pass it back as received (or rebuilt from stored values).
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+/// A Finatic session; pass it back as received (or rebuilt from stored values). Its `id()`
+/// authorises calls on its own: `toString()` / `description` shows it as `***`.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Object)]
+#[uniffi::export(Display, Debug, Eq)]
 pub struct Session {
-    pub id: String,
-    pub company_id: String,
-    pub status: SessionStatus,
-    #[uniffi(default = None)]
-    pub expires_at: Option<SystemTime>,
-    /// The Finatic user, once known.
-    #[uniffi(default = None)]
-    pub user_id: Option<String>,
+    pub(crate) inner: brokerlink::Session,
 }
 
-impl From<brokerlink::Session> for Session {
-    fn from(s: brokerlink::Session) -> Self {
-        Session {
-            id: s.id,
-            company_id: s.company_id,
-            status: s.status.into(),
-            expires_at: s.expires_at.map(SystemTime::from),
-            user_id: s.user_id,
-        }
+impl Session {
+    pub(crate) fn wrap(inner: brokerlink::Session) -> Arc<Self> {
+        Arc::new(Session { inner })
     }
 }
 
-impl From<Session> for brokerlink::Session {
-    fn from(s: Session) -> Self {
-        brokerlink::Session {
-            id: s.id,
-            company_id: s.company_id,
-            status: s.status.into(),
-            expires_at: s.expires_at.map(Into::into),
-            user_id: s.user_id,
-        }
+#[uniffi::export]
+impl Session {
+    /// A session from stored values.
+    #[uniffi::constructor(default(expires_at = None, user_id = None))]
+    pub fn new(
+        id: String,
+        company_id: String,
+        status: SessionStatus,
+        expires_at: Option<SystemTime>,
+        user_id: Option<String>,
+    ) -> Arc<Self> {
+        Session::wrap(brokerlink::Session {
+            id: id.into(),
+            company_id,
+            status: status.into(),
+            expires_at: expires_at.map(Into::into),
+            user_id,
+        })
+    }
+
+    pub fn id(&self) -> String {
+        self.inner.id.expose().to_owned()
+    }
+
+    pub fn company_id(&self) -> String {
+        self.inner.company_id.clone()
+    }
+
+    pub fn status(&self) -> SessionStatus {
+        self.inner.status.into()
+    }
+
+    pub fn expires_at(&self) -> Option<SystemTime> {
+        self.inner.expires_at.map(SystemTime::from)
+    }
+
+    /// The Finatic user, once known.
+    pub fn user_id(&self) -> Option<String> {
+        self.inner.user_id.clone()
+    }
+}
+
+impl fmt::Display for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Session(id=***, companyId={:?}, status={}, expiresAt={}, userId={:?})",
+            self.inner.company_id,
+            self.inner.status.as_str(),
+            self.inner.expires_at.map_or("null".to_owned(), |t| t.to_rfc3339()),
+            self.inner.user_id
+        )
     }
 }
 

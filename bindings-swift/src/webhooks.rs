@@ -48,7 +48,11 @@ pub struct WebhookEvent {
     /// SnapTrade's `connectionAttemptedResult`, e.g. `SUCCESS`.
     pub result: Option<String>,
     pub occurred_at: Option<SystemTime>,
-    /// The whole payload as received, as JSON text.
+    /// SnapTrade's `schemaVersion` (`oauth_v1` for events of OAuth apps).
+    pub schema_version: Option<String>,
+    /// The OAuth app an `oauth_v1` event belongs to.
+    pub oauth_client_id: Option<String>,
+    /// The whole payload as received, as JSON text; a deprecated `webhookSecret` reads `***`.
     pub raw_json: String,
 }
 
@@ -65,6 +69,8 @@ impl From<brokerlink::WebhookEvent> for WebhookEvent {
             broker: e.broker,
             result: e.result,
             occurred_at: e.occurred_at.map(SystemTime::from),
+            schema_version: e.schema_version,
+            oauth_client_id: e.oauth_client_id,
             raw_json: e.raw.to_string(),
         }
     }

@@ -121,8 +121,7 @@ pub async fn run(args: DemoArgs) -> Result<(), String> {
     let (link, who) = if finatic {
         let session = client.start_session(None).await.map_err(e)?;
         say!(
-            "session   {} is {} (one-time token minted and spent)",
-            session.id,
+            "session   started, {} (one-time token minted and spent; the id stays hidden)",
             session.status.as_str()
         );
         let link = client
@@ -183,7 +182,8 @@ pub async fn run(args: DemoArgs) -> Result<(), String> {
 }
 
 fn print_link(link: &PortalLink) {
-    say!("portal    {}", link.url);
+    // The link logs the user in and names the portal session: shown with both hidden.
+    say!("portal    {}", brokerlink::redact_link(&link.url));
     say!("          expires {}", link.expires_at.format("%H:%M:%S UTC"));
 }
 

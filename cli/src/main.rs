@@ -272,20 +272,17 @@ async fn portal_url(args: PortalUrlArgs) -> Result<(), String> {
     };
     let client = args.target.client()?;
     let link = if args.target.provider == "finatic" && args.target.user_id.is_none() {
-        // A new Finatic user: the portal login creates them; print the session to recover it.
+        // A new Finatic user: the portal login creates them. The session id authorises calls
+        // on its own, so it is never printed.
         let session = client.start_session(None).await.map_err(s)?;
-        eprintln!(
-            "session {} (recover the user id with it after the portal login)",
-            session.id
-        );
+        eprintln!("session started for a new user (id hidden: it is a credential)");
         client.session_portal_url(&session, &options).await.map_err(s)?
     } else {
         client.portal_url(&args.target.user()?, &options).await.map_err(s)?
     };
     say!("{}", link.url);
     eprintln!(
-        "session {} · expires {}",
-        link.session_id,
+        "portal session *** · expires {}",
         link.expires_at.format("%H:%M:%S UTC")
     );
     Ok(())

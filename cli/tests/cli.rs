@@ -126,7 +126,12 @@ fn finatic_portal_url_starts_a_session_for_a_new_user() {
         "{stdout}"
     );
     assert!(stdout.contains("mode=dark") && stdout.contains("brokers="), "{stdout}");
-    assert!(stderr.contains("session "), "{stderr}");
+    assert!(
+        stderr.contains("session started") && stderr.contains("session ***"),
+        "{stderr}"
+    );
+    let token = stdout.split("token=").nth(1).unwrap().split('&').next().unwrap();
+    assert!(!stderr.contains(token), "{stderr}");
     let missing_key = Command::new(BIN)
         .args(["connections", "--provider", "finatic", "--user-id", "u"])
         .env_remove("BROKERLINK_API_KEY")
@@ -139,10 +144,10 @@ fn finatic_portal_url_starts_a_session_for_a_new_user() {
 #[test]
 fn demo_runs_the_whole_flow() {
     let runs = [
-        ("snaptrade", "user_good", "/snapTrade/redeemToken?token="),
-        ("snaptrade", "user_pending", "/snapTrade/redeemToken?token="),
-        ("finatic", "user_good", "/portal?token="),
-        ("finatic", "user_mfa", "/portal?token="),
+        ("snaptrade", "user_good", "/snapTrade/redeemToken?token=***"),
+        ("snaptrade", "user_pending", "/snapTrade/redeemToken?token=***"),
+        ("finatic", "user_good", "/portal?token=***"),
+        ("finatic", "user_mfa", "/portal?token=***"),
     ];
     for (provider, username, link) in runs {
         let out = Command::new(BIN)
@@ -152,6 +157,7 @@ fn demo_runs_the_whole_flow() {
         let stdout = String::from_utf8(out.stdout).unwrap();
         assert!(out.status.success(), "{provider} {username}: {stdout}");
         assert!(stdout.contains(link), "{stdout}");
+        assert_eq!(provider == "snaptrade", stdout.contains("&sessionId=***"), "{stdout}");
         assert_eq!(provider == "finatic", stdout.contains("user id "), "{stdout}");
         assert!(stdout.contains("Alpaca is active"), "{stdout}");
         assert!(stdout.contains("15363.23 USD"), "{stdout}");

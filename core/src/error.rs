@@ -182,7 +182,8 @@ impl Error {
     }
 
     /// A `webhook_invalid` error with its reason (`missing_header`, `malformed_header`,
-    /// `no_matching_signature`, `timestamp_out_of_tolerance`, `invalid_payload`).
+    /// `no_matching_signature`, `timestamp_out_of_tolerance`, `invalid_event_timestamp`,
+    /// `invalid_payload`).
     pub fn webhook_invalid(reason: &'static str, message: impl Into<String>) -> Self {
         let mut error = Error::new(ErrorKind::WebhookInvalid, message);
         error.0.reason = Some(reason);

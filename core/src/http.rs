@@ -3,6 +3,7 @@
 
 use crate::blocking;
 use crate::error::{Error, ErrorKind, Result};
+use crate::secret::{redact, Secret};
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
 use rand::Rng;
@@ -66,6 +67,9 @@ pub(crate) struct Outgoing {
     pub url: Url,
     pub headers: HeaderMap,
     pub body: Option<Bytes>,
+    /// Every credential the request carries, wherever it travels (header, query, path, body):
+    /// kept out of logs, and out of whatever the provider's answer echoes into an error.
+    pub carried: Vec<Secret>,
 }
 
 /// A response with its body read (within the size limit).
@@ -74,6 +78,8 @@ pub(crate) struct Reply {
     pub headers: HeaderMap,
     pub body: Bytes,
     pub attempts: u32,
+    /// The credentials the request carried (see `Outgoing::carried`).
+    pub carried: Vec<Secret>,
 }
 
 // Hand-written: the URL's query carries user secrets, headers carry keys and signatures, and a
@@ -82,7 +88,7 @@ impl std::fmt::Debug for Outgoing {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Outgoing")
             .field("method", &self.method)
-            .field("path", &self.url.path())
+            .field("path", &redact(self.url.path(), &self.carried))
             .field("body_bytes", &self.body.as_ref().map(Bytes::len))
             .finish_non_exhaustive()
     }
@@ -104,17 +110,28 @@ impl Reply {
         header_text(&self.headers, "x-request-id")
     }
 
+    /// `Retry-After` as seconds or as an HTTP-date (RFC 9110), clamped to a day either way
+    /// rather than trusted (or panicked on); a date in the past means "now".
     pub fn retry_after(&self) -> Option<Duration> {
         let value = self.headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-        // Seconds only; an absurd value is clamped to a day rather than trusted (or panicked on).
-        let seconds: f64 = value.parse().ok()?;
-        (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds.min(86_400.0)))
+        let seconds: f64 = match value.parse::<f64>() {
+            Ok(seconds) => seconds,
+            Err(_) => {
+                let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+                let ahead = at.signed_duration_since(chrono::Utc::now()).num_milliseconds();
+                (ahead.max(0) as f64) / 1000.0
+            }
+        };
+        (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds.min(MAX_RETRY_AFTER_SECONDS)))
     }
 
     pub fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
     }
 }
+
+/// The longest wait a `Retry-After` can ask for, whatever it says.
+const MAX_RETRY_AFTER_SECONDS: f64 = 86_400.0;
 
 pub(crate) fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
@@ -231,7 +248,8 @@ impl Transport {
         loop {
             attempt += 1;
             let outgoing = build()?;
-            let (method, path) = (outgoing.method.clone(), outgoing.url.path().to_owned());
+            // Finatic puts session ids in paths: they authorise calls, so logs never show them.
+            let (method, path) = (outgoing.method.clone(), redact(outgoing.url.path(), &outgoing.carried));
             let started = Instant::now();
             let outcome = self.attempt(outgoing).await;
             let elapsed_ms = started.elapsed().as_millis() as u64;
@@ -273,6 +291,7 @@ impl Transport {
             maybe_delivered: false,
             transient: false,
         })?;
+        let carried = outgoing.carried;
         let mut request = pool.request(outgoing.method, outgoing.url).headers(outgoing.headers);
         if let Some(body) = outgoing.body {
             request = request.body(body);
@@ -295,6 +314,7 @@ impl Transport {
             headers,
             body,
             attempts: 0,
+            carried,
         })
     }
 
@@ -381,9 +401,28 @@ mod tests {
                 headers,
                 body: Bytes::new(),
                 attempts: 1,
+                carried: Vec::new(),
             }
         };
         assert_eq!(reply("1e30").retry_after(), Some(Duration::from_secs(86_400)));
+        // The HTTP-date form: honoured, clamped like seconds, and "now" when already past.
+        let soon = (chrono::Utc::now() + chrono::Duration::seconds(30))
+            .to_rfc2822()
+            .replace("+0000", "GMT");
+        let asked = reply(&soon).retry_after().unwrap();
+        assert!(
+            asked > Duration::from_secs(25) && asked <= Duration::from_secs(30),
+            "{asked:?}"
+        );
+        assert_eq!(
+            reply("Tue, 31 Dec 2999 23:59:59 GMT").retry_after(),
+            Some(Duration::from_secs(86_400))
+        );
+        assert_eq!(
+            reply("Sun, 06 Nov 1994 08:49:37 GMT").retry_after(),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(reply("tomorrow").retry_after(), None);
         assert_eq!(reply("2.5").retry_after(), Some(Duration::from_millis(2500)));
         assert_eq!(reply("-1").retry_after(), None);
         assert_eq!(reply("NaN").retry_after(), None);

@@ -1,6 +1,7 @@
 //! Portal options, links, and turning what the portal reports back into a typed result.
 
 use crate::error::{Error, Result};
+use crate::secret::Secret;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use std::time::Duration;
@@ -118,7 +119,8 @@ pub struct PortalOptions {
 #[derive(Clone, PartialEq, Eq)]
 pub struct PortalLink {
     pub url: String,
-    pub session_id: String,
+    /// The portal session; it authorises Finatic calls on its own, so it prints as `***`.
+    pub session_id: Secret,
     pub expires_at: DateTime<Utc>,
 }
 
@@ -140,7 +142,10 @@ pub fn redact_link(url: &str) -> String {
     let pairs: Vec<(String, String)> = parsed
         .query_pairs()
         .map(|(k, v)| {
-            let hidden = matches!(k.as_ref(), "token" | "userSecret" | "one_time_token");
+            let hidden = matches!(
+                k.as_ref(),
+                "token" | "userSecret" | "one_time_token" | "sessionId" | "session_id" | "session"
+            );
             (k.into_owned(), if hidden { "***".to_owned() } else { v.into_owned() })
         })
         .collect();
@@ -449,16 +454,19 @@ mod tests {
     }
 
     #[test]
-    fn link_debug_hides_the_token() {
+    fn link_debug_hides_the_token_and_the_session() {
         let link = PortalLink {
-            url: "http://127.0.0.1:1/snapTrade/redeemToken?token=s3cret-token&sessionId=abc".into(),
-            session_id: "abc".into(),
+            url: "http://127.0.0.1:1/snapTrade/redeemToken?token=s3cret-token&sessionId=sess-1234&locale=en".into(),
+            session_id: "sess-1234".into(),
             expires_at: Utc::now(),
         };
         let shown = format!("{link:?}");
-        assert!(!shown.contains("s3cret-token"), "{shown}");
         assert!(
-            shown.contains("token=***") && shown.contains("sessionId=abc"),
+            !shown.contains("s3cret-token") && !shown.contains("sess-1234"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("token=***") && shown.contains("sessionId=***") && shown.contains("locale=en"),
             "{shown}"
         );
     }

@@ -133,7 +133,9 @@ impl SessionStatus {
 /// (the token never leaves the core).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
-    pub id: String,
+    /// Authorises calls on its own (Finatic sends it as `X-Session-ID`): a credential, so it
+    /// prints as `***`.
+    pub id: Secret,
     pub company_id: String,
     pub status: SessionStatus,
     pub expires_at: Option<DateTime<Utc>>,

@@ -1,6 +1,6 @@
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
-//! No secret — consumer key, API key, user secret, portal token, one-time token — reaches
-//! `tracing` output at any level, from any thread: brokerlink's requests, its retries, and the
+//! No secret — consumer key, API key, user secret, portal token, one-time token, session id —
+//! reaches `tracing` output at any level, from any thread: brokerlink's requests, its retries, and the
 //! sandbox answering them. (reqwest and hyper, as built here, emit no `tracing` events.)
 
 use brokerlink::{Client, PortalOptions, RetryPolicy, UserCredentials};
@@ -67,10 +67,13 @@ async fn tracing_at_trace_level_shows_no_secret() {
         .build()
         .unwrap();
     let session = finatic.start_session(None).await.unwrap();
-    finatic
+    let finatic_link = finatic
         .session_portal_url(&session, &PortalOptions::default())
         .await
         .unwrap();
+    // The session id travels in this path; no one has logged in yet, so it fails.
+    let no_user = finatic.session_user(&session).await.unwrap_err();
+    let printed = format!("{session:?} {finatic_link:?} {link:?} {no_user} {no_user:?}");
 
     let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(
@@ -83,9 +86,13 @@ async fn tracing_at_trace_level_shows_no_secret() {
         user.user_secret.as_ref().unwrap().expose().to_owned(),
         "wrong-secret-value".to_owned(),
         token,
+        session.id.expose().to_owned(),
+        link.session_id.expose().to_owned(),
     ];
+    assert!(log.contains("/api/v1/session/***/user"), "{log}");
     for secret in secrets {
         assert!(!log.contains(&secret), "a secret reached the trace output:\n{log}");
+        assert!(!printed.contains(&secret), "a secret was printed: {printed}");
     }
     assert!(!log.contains("ott_"), "a one-time token reached the trace output");
 }

@@ -5,7 +5,7 @@ pub(crate) mod snaptrade;
 
 use crate::error::{Error, Result};
 use crate::http::Reply;
-use crate::secret::Secret;
+use crate::secret::{redact, Secret};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::de::DeserializeOwned;
@@ -44,11 +44,11 @@ pub(crate) fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
 }
 
 /// Decodes a successful reply's JSON into `T`, or fails as `decode` with a redacted excerpt.
-pub(crate) fn decode_json<T: DeserializeOwned>(reply: &Reply, what: &str, secrets: &[&Secret]) -> Result<T> {
+pub(crate) fn decode_json<T: DeserializeOwned>(reply: &Reply, what: &str) -> Result<T> {
     serde_json::from_slice(&reply.body).map_err(|e| {
         Error::decode(format!(
             "{what}: the response is not in the documented shape ({e}); body starts {}",
-            body_excerpt(&reply.body, secrets)
+            body_excerpt(&reply.body, &reply.carried)
         ))
         .with_status(reply.status)
         .with_request_id(reply.request_id())
@@ -60,7 +60,7 @@ const EXCERPT_CHARS: usize = 200;
 
 /// A short, printable start of a response body with every credential removed: values of keys
 /// that name a secret, and any known secret value wherever it appears.
-pub(crate) fn body_excerpt(body: &[u8], secrets: &[&Secret]) -> String {
+pub(crate) fn body_excerpt(body: &[u8], secrets: &[Secret]) -> String {
     let text = match serde_json::from_slice::<Value>(body) {
         Ok(mut value) => {
             redact_secret_fields(&mut value);
@@ -68,23 +68,12 @@ pub(crate) fn body_excerpt(body: &[u8], secrets: &[&Secret]) -> String {
         }
         Err(_) => String::from_utf8_lossy(body).into_owned(),
     };
-    let text = redact_known(&text, secrets);
+    let text = redact(&text, secrets);
     let mut excerpt: String = text.chars().take(EXCERPT_CHARS).collect();
     if text.chars().count() > EXCERPT_CHARS {
         excerpt.push('…');
     }
     format!("{excerpt:?}")
-}
-
-/// Replaces every occurrence of a known secret in a provider-supplied text.
-pub(crate) fn redact_known(text: &str, secrets: &[&Secret]) -> String {
-    let mut text = text.to_owned();
-    for secret in secrets {
-        if secret.expose().len() >= 4 {
-            text = text.replace(secret.expose(), "***");
-        }
-    }
-    text
 }
 
 fn redact_secret_fields(value: &mut Value) {
@@ -136,7 +125,7 @@ mod tests {
     fn excerpts_hide_credentials() {
         let key = Secret::new("consumer-key-value");
         let body = br#"{"userSecret":"s3cr3t","detail":"bad consumer-key-value","nested":[{"one_time_token":"t"}]}"#;
-        let excerpt = body_excerpt(body, &[&key]);
+        let excerpt = body_excerpt(body, &[key]);
         assert!(!excerpt.contains("s3cr3t"), "{excerpt}");
         assert!(!excerpt.contains("consumer-key-value"), "{excerpt}");
         assert!(!excerpt.contains("\"t\""), "{excerpt}");

@@ -158,7 +158,12 @@ pub struct WebhookEvent {
     /// SnapTrade's `connectionAttemptedResult`, e.g. `SUCCESS`, `INVALID_MFA_CODE`.
     pub result: Option<String>,
     pub occurred_at: Option<DateTime<Utc>>,
-    /// The whole payload as received.
+    /// SnapTrade's `schemaVersion` (`oauth_v1` for events of OAuth apps).
+    pub schema_version: Option<String>,
+    /// The OAuth app an `oauth_v1` event belongs to (SnapTrade's `oauthClientId`).
+    pub oauth_client_id: Option<String>,
+    /// The whole payload as received, except SnapTrade's deprecated `webhookSecret`, which is
+    /// replaced by `***`: it is a credential, and the signature is what proves the sender.
     pub raw: Value,
 }
 
@@ -215,9 +220,7 @@ where
     V: AsRef<str> + ?Sized + 'a,
 {
     let headers = Headers::new(headers);
-    if secrets.is_empty() {
-        return Err(Error::invalid_input("secrets", "give at least one secret"));
-    }
+    check_secrets(secrets)?;
     let now = options.now.unwrap_or_else(Utc::now);
     let present: Vec<Scheme> = [
         (Scheme::StandardWebhooks, headers.get("webhook-signature").is_some()),
@@ -265,20 +268,68 @@ where
     }
     let scheme = outcome?;
     let event = parse_event(raw_body, &headers, scheme)?;
-    if let (Some(max_age), Some(at)) = (options.max_event_age, event.occurred_at) {
-        let age = (now - at).to_std().unwrap_or_default();
-        if age > max_age {
-            return Err(Error::webhook_invalid(
-                "timestamp_out_of_tolerance",
-                format!(
-                    "the event is {}s old; the limit is {}s",
-                    age.as_secs(),
-                    max_age.as_secs()
-                ),
-            ));
-        }
+    if let Some(max_age) = options.max_event_age {
+        check_event_age(&event, max_age, options.tolerance, now)?;
     }
     Ok(event)
+}
+
+/// Refuses secrets that would make every signature check meaningless: an empty HMAC key is
+/// one anybody can sign with.
+fn check_secrets(secrets: &[Secret]) -> Result<()> {
+    if secrets.is_empty() {
+        return Err(Error::invalid_input("secrets", "give at least one secret"));
+    }
+    secrets.iter().try_for_each(|secret| check_secret("secrets", secret))
+}
+
+pub(crate) fn check_secret(field: &'static str, secret: &Secret) -> Result<()> {
+    if secret.expose().is_empty() {
+        return Err(Error::invalid_input(field, "a secret must not be empty"));
+    }
+    if secret.expose().starts_with(WHSEC_PREFIX) && whsec_key(secret)?.is_empty() {
+        return Err(Error::invalid_input(
+            field,
+            "a whsec_ secret must carry key bytes after the prefix",
+        ));
+    }
+    Ok(())
+}
+
+/// The opt-in age limit fails closed: an event whose time cannot be read, or that claims to
+/// come from the future, cannot be shown to be recent.
+fn check_event_age(event: &WebhookEvent, max_age: Duration, tolerance: Duration, now: DateTime<Utc>) -> Result<()> {
+    let stamp = text(&event.raw, &EVENT_TIME_KEYS).or_else(|| text(event_data(&event.raw), &EVENT_TIME_KEYS));
+    let Some(stamp) = stamp else {
+        return Err(Error::webhook_invalid(
+            "invalid_event_timestamp",
+            "max_event_age is set, but the payload carries no event time",
+        ));
+    };
+    let Some(at) = event.occurred_at else {
+        return Err(Error::webhook_invalid(
+            "invalid_event_timestamp",
+            format!("max_event_age is set, but the event time {stamp:?} is not an ISO 8601 timestamp"),
+        ));
+    };
+    let seconds_old = now.signed_duration_since(at).num_seconds();
+    let ahead = seconds_old.checked_neg().unwrap_or(i64::MAX);
+    if ahead > 0 && ahead.unsigned_abs() > tolerance.as_secs() {
+        return Err(Error::webhook_invalid(
+            "timestamp_out_of_tolerance",
+            format!(
+                "the event time is {ahead}s in the future; the tolerance is {}s",
+                tolerance.as_secs()
+            ),
+        ));
+    }
+    if seconds_old > 0 && seconds_old.unsigned_abs() > max_age.as_secs() {
+        return Err(Error::webhook_invalid(
+            "timestamp_out_of_tolerance",
+            format!("the event is {seconds_old}s old; the limit is {}s", max_age.as_secs()),
+        ));
+    }
+    Ok(())
 }
 
 /// `whsec_` secrets sign Standard Webhooks headers, never SnapTrade's (whose key is the
@@ -421,8 +472,16 @@ fn text(value: &Value, keys: &[&str]) -> Option<String> {
     })
 }
 
+/// Where each provider puts the time of the event.
+const EVENT_TIME_KEYS: [&str; 4] = ["eventTimestamp", "createdAt", "created_at", "timestamp"];
+
+/// Finatic nests an event's fields under `data`; SnapTrade's are at the top level.
+fn event_data(raw: &Value) -> &Value {
+    raw.get("data").filter(|d| d.is_object()).unwrap_or(raw)
+}
+
 fn parse_event(body: &[u8], headers: &Headers<'_>, scheme: Scheme) -> Result<WebhookEvent> {
-    let raw: Value = serde_json::from_slice(body)
+    let mut raw: Value = serde_json::from_slice(body)
         .map_err(|e| Error::webhook_invalid("invalid_payload", format!("the body is not JSON: {e}")))?;
     if !raw.is_object() {
         return Err(Error::webhook_invalid(
@@ -440,9 +499,13 @@ fn parse_event(body: &[u8], headers: &Headers<'_>, scheme: Scheme) -> Result<Web
     };
     let event_type = text(&raw, &["eventType", "type", "event"])
         .ok_or_else(|| Error::webhook_invalid("invalid_payload", "the payload names no event type"))?;
-    let data = raw.get("data").filter(|d| d.is_object()).unwrap_or(&raw);
+    if let Some(secret) = raw.get_mut("webhookSecret") {
+        *secret = Value::String("***".into());
+    }
+    let data = event_data(&raw);
     let field = |keys: &[&str]| text(&raw, keys).or_else(|| text(data, keys));
-    let id = field(&["webhookId", "eventId", "id"])
+    // SnapTrade's spec (`WebhookBase`) spells it `webookId`; its deliveries say `webhookId`.
+    let id = field(&["webhookId", "webookId", "eventId", "id"])
         .or_else(|| headers.get("webhook-id").map(str::to_owned))
         .ok_or_else(|| Error::webhook_invalid("invalid_payload", "the payload has no event id"))?;
     Ok(WebhookEvent {
@@ -455,8 +518,9 @@ fn parse_event(body: &[u8], headers: &Headers<'_>, scheme: Scheme) -> Result<Web
         account_id: field(&["accountId", "account_id"]),
         broker: field(&["brokerageId", "brokerId", "broker_id"]),
         result: field(&["connectionAttemptedResult"]),
-        occurred_at: field(&["eventTimestamp", "createdAt", "created_at", "timestamp"])
-            .and_then(|t| parse_timestamp(&t)),
+        occurred_at: field(&EVENT_TIME_KEYS).and_then(|t| parse_timestamp(&t)),
+        schema_version: field(&["schemaVersion"]),
+        oauth_client_id: field(&["oauthClientId"]),
         raw,
     })
 }
@@ -590,5 +654,121 @@ mod tests {
             (event.kind, event.event_type.as_str()),
             (WebhookEventKind::Unknown, "SOMETHING_NEW")
         );
+    }
+
+    fn snaptrade_signed(body: &str, key: &Secret) -> Vec<(String, String)> {
+        sign_webhook(
+            body.as_bytes(),
+            &WebhookSigner::SnapTrade {
+                consumer_key: key.clone(),
+            },
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn empty_secrets_are_refused_not_used_as_keys() {
+        let body = br#"{"eventType":"USER_REGISTERED","webhookId":"w"}"#;
+        // What a body "signed" with the empty key carries.
+        let canonical = canonical_json(&serde_json::from_slice(body).unwrap(), NonAscii::Escape);
+        let empty_signature = hmac_base64(b"", canonical.as_bytes());
+        let standard_empty = {
+            let mut signed = b"m.1767225600.".to_vec();
+            signed.extend_from_slice(body);
+            format!("v1,{}", BASE64.encode(hmac_sha256(b"", &signed)))
+        };
+        let now = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        let options = WebhookOptions {
+            now: Some(now),
+            ..WebhookOptions::default()
+        };
+        let cases: [(&str, Vec<(&str, &str)>); 2] = [
+            ("", vec![("Signature", empty_signature.as_str())]),
+            (
+                "whsec_",
+                vec![
+                    ("webhook-id", "m"),
+                    ("webhook-timestamp", "1767225600"),
+                    ("webhook-signature", standard_empty.as_str()),
+                ],
+            ),
+        ];
+        for (secret, headers) in cases {
+            let err = verify_webhook(body, headers, &[Secret::new(secret)], &options).unwrap_err();
+            assert_eq!(
+                (err.kind(), err.field()),
+                (crate::ErrorKind::InvalidInput, Some("secrets")),
+                "{secret:?}"
+            );
+            let signer = WebhookSigner::Finatic {
+                secret: Secret::new(secret),
+            };
+            assert_eq!(sign_webhook(body, &signer).unwrap_err().field(), Some("secret"));
+        }
+    }
+
+    #[test]
+    fn max_event_age_fails_closed() {
+        let key = Secret::new("k");
+        let now = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        let options = WebhookOptions {
+            max_event_age: Some(Duration::from_secs(3600)),
+            now: Some(now),
+            ..WebhookOptions::default()
+        };
+        let outcome = |body: &str| {
+            verify_webhook(
+                body.as_bytes(),
+                pairs(&snaptrade_signed(body, &key)),
+                std::slice::from_ref(&key),
+                &options,
+            )
+        };
+        let reason = |body: &str| outcome(body).unwrap_err().reason();
+        assert_eq!(
+            reason(r#"{"eventType":"USER_REGISTERED","webhookId":"w"}"#),
+            Some("invalid_event_timestamp")
+        );
+        assert_eq!(
+            reason(r#"{"eventType":"USER_REGISTERED","webhookId":"w","eventTimestamp":1767225600000}"#),
+            Some("invalid_event_timestamp")
+        );
+        assert_eq!(
+            reason(r#"{"eventType":"USER_REGISTERED","webhookId":"w","eventTimestamp":"2026-01-01T00:05:01+00:00"}"#),
+            Some("timestamp_out_of_tolerance")
+        );
+        assert_eq!(
+            reason(r#"{"eventType":"USER_REGISTERED","webhookId":"w","eventTimestamp":"2025-12-31T22:59:59+00:00"}"#),
+            Some("timestamp_out_of_tolerance")
+        );
+        // Within the clock tolerance ahead, and within the age behind.
+        for fine in ["2026-01-01T00:04:59+00:00", "2025-12-31T23:00:01+00:00"] {
+            let body = format!(r#"{{"eventType":"USER_REGISTERED","webhookId":"w","eventTimestamp":"{fine}"}}"#);
+            assert!(outcome(&body).is_ok(), "{fine}");
+        }
+        // Without the limit, an event with no time is fine: SnapTrade retries come late anyway.
+        let body = r#"{"eventType":"USER_REGISTERED","webhookId":"w"}"#;
+        let plain = WebhookOptions::default();
+        assert!(verify_webhook(body.as_bytes(), pairs(&snaptrade_signed(body, &key)), &[key], &plain).is_ok());
+    }
+
+    #[test]
+    fn the_specs_spelling_oauth_fields_and_a_redacted_webhook_secret() {
+        let key = Secret::new("k");
+        let body = r#"{"webookId":"0b3ebefb-0000-4000-8000-000000000001","schemaVersion":"oauth_v1","oauthClientId":"app-1","eventType":"CONNECTION_ADDED","connectionId":"c1","userId":"u1","eventTimestamp":"2026-01-01T00:00:00+00:00","webhookSecret":"legacy-webhook-secret"}"#;
+        let event = verify_webhook(
+            body.as_bytes(),
+            pairs(&snaptrade_signed(body, &key)),
+            &[key],
+            &WebhookOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(event.id, "0b3ebefb-0000-4000-8000-000000000001");
+        assert_eq!(event.schema_version.as_deref(), Some("oauth_v1"));
+        assert_eq!(event.oauth_client_id.as_deref(), Some("app-1"));
+        assert_eq!(event.connection_id.as_deref(), Some("c1"));
+        assert_eq!(event.raw["webhookSecret"], "***");
+        let printed = format!("{event:?} {}", event.raw);
+        assert!(!printed.contains("legacy-webhook-secret"), "{printed}");
     }
 }

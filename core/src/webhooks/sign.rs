@@ -1,6 +1,6 @@
 //! Building valid deliveries, for users' own tests and for the sandbox.
 
-use super::whsec_key;
+use super::{check_secret, whsec_key};
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 use crate::signing::{canonical_json, hmac_base64, hmac_sha256, NonAscii};
@@ -22,6 +22,10 @@ pub enum WebhookSigner {
 
 /// Builds the headers of a valid delivery of `body`, for users' own tests.
 pub fn sign_webhook(body: &[u8], signer: &WebhookSigner) -> Result<Vec<(String, String)>> {
+    match signer {
+        WebhookSigner::SnapTrade { consumer_key } => check_secret("consumer_key", consumer_key)?,
+        WebhookSigner::Standard { secret, .. } | WebhookSigner::Finatic { secret } => check_secret("secret", secret)?,
+    }
     Ok(match signer {
         WebhookSigner::SnapTrade { consumer_key } => {
             let value: Value =

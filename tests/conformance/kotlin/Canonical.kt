@@ -30,11 +30,11 @@ internal fun user(u: UserCredentials): JsonElement = u.use {
 }
 
 internal fun session(s: Session): JsonElement = buildJsonObject {
-    put("id", s.id)
-    put("company_id", s.companyId)
-    put("status", s.status.toString())
-    put("expires_at", time(s.expiresAt))
-    put("user_id", s.userId)
+    put("id", s.id())
+    put("company_id", s.companyId())
+    put("status", s.status().toString())
+    put("expires_at", time(s.expiresAt()))
+    put("user_id", s.userId())
 }
 
 internal fun link(l: PortalLink): JsonElement = l.use {
@@ -148,4 +148,6 @@ internal fun webhookEvent(e: WebhookEvent): JsonElement = buildJsonObject {
     put("broker", e.broker)
     put("result", e.result)
     put("occurred_at", time(e.occurredAt))
+    put("schema_version", e.schemaVersion)
+    put("oauth_client_id", e.oauthClientId)
 }

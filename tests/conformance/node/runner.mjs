@@ -108,6 +108,8 @@ const canonical = {
     broker: orNull(e.broker),
     result: orNull(e.result),
     occurred_at: iso(e.occurredAt),
+    schema_version: orNull(e.schemaVersion),
+    oauth_client_id: orNull(e.oauthClientId),
   }),
 }
 

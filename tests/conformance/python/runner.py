@@ -159,6 +159,8 @@ def webhook_event(e: brokerlink.WebhookEvent) -> dict[str, Any]:
         "broker": e.broker,
         "result": e.result,
         "occurred_at": timestamp(e.occurred_at),
+        "schema_version": e.schema_version,
+        "oauth_client_id": e.oauth_client_id,
     }
 
 

@@ -53,16 +53,32 @@ GRANT = (
 )
 UNKNOWN = '{"eventType":"BRAND_NEW_EVENT","webhookId":"00000000-0000-0000-0000-000000000003","userId":"u1"}'
 OLD_EVENT = REGISTERED.replace("2026-01-01T00:00:00", "2025-12-31T00:00:00")
+FUTURE_EVENT = REGISTERED.replace("2026-01-01T00:00:00", "2026-01-01T00:05:01")
+NO_TIME_EVENT = '{"eventType":"USER_REGISTERED","userId":"u1","webhookId":"00000000-0000-0000-0000-000000000001"}'
+EPOCH_MS_EVENT = (
+    '{"eventTimestamp":1767225600000,"eventType":"USER_REGISTERED","userId":"u1",'
+    '"webhookId":"00000000-0000-0000-0000-000000000001"}'
+)
+# SnapTrade's spec (WebhookBase / OAuthWebhookBase) spells the id `webookId`.
+OAUTH_EVENT = (
+    '{"connectionId":"0b3ebefb-ed47-43df-cd8f-729a4420b5cf","eventTimestamp":"2026-01-01T00:00:00.000000+00:00",'
+    '"eventType":"CONNECTION_ADDED","oauthClientId":"oauth-app-7","schemaVersion":"oauth_v1",'
+    '"userId":"5b8f2a9e-0000-4000-8000-000000000009","webookId":"00000000-0000-0000-0000-000000000004"}'
+)
+LEGACY_SECRET_EVENT = REGISTERED.replace('"userId"', '"webhookSecret":"legacy-webhook-secret","userId"')
 
 steps = []
 
 
-def vector(name, body, headers, secrets, expect=None, reason=None, **options):
+def vector(name, body, headers, secrets, expect=None, reason=None, error=None, **options):
     args = {"body": body, "headers": headers, "secrets": secrets, "now": NOW, **options}
     step = {"call": "verify_webhook", "args": args}
     if reason:
         step["expect_error"] = "webhook_invalid"
         step["expect"] = {"reason": reason}
+    elif error:
+        step["expect_error"] = error["kind"]
+        step["expect"] = error
     else:
         step["expect"] = expect
     step["note"] = name
@@ -268,6 +284,67 @@ vector(
     [CONSUMER_KEY],
     reason="timestamp_out_of_tolerance",
     max_event_age_seconds=3600,
+)
+vector(
+    "max_event_age fails closed: no event time",
+    NO_TIME_EVENT,
+    {"Signature": snaptrade_signature(NO_TIME_EVENT)},
+    [CONSUMER_KEY],
+    reason="invalid_event_timestamp",
+    max_event_age_seconds=3600,
+)
+vector(
+    "max_event_age fails closed: epoch milliseconds are not a timestamp",
+    EPOCH_MS_EVENT,
+    {"Signature": snaptrade_signature(EPOCH_MS_EVENT)},
+    [CONSUMER_KEY],
+    reason="invalid_event_timestamp",
+    max_event_age_seconds=3600,
+)
+vector(
+    "max_event_age fails closed: an event from beyond the tolerance in the future",
+    FUTURE_EVENT,
+    {"Signature": snaptrade_signature(FUTURE_EVENT)},
+    [CONSUMER_KEY],
+    reason="timestamp_out_of_tolerance",
+    max_event_age_seconds=3600,
+)
+vector(
+    "the spec's webookId, schemaVersion and oauthClientId",
+    OAUTH_EVENT,
+    {"Signature": snaptrade_signature(OAUTH_EVENT)},
+    [CONSUMER_KEY],
+    {
+        "kind": "connection_added",
+        "schema_version": "oauth_v1",
+        "oauth_client_id": "oauth-app-7",
+    },
+)
+vector(
+    "the deprecated webhookSecret field verifies like any other",
+    LEGACY_SECRET_EVENT,
+    {"Signature": snaptrade_signature(LEGACY_SECRET_EVENT)},
+    [CONSUMER_KEY],
+    {"kind": "user_registered"},
+)
+vector(
+    "an empty secret is refused, never used as an HMAC key",
+    REGISTERED,
+    {"Signature": snaptrade_signature(REGISTERED, "")},
+    [""],
+    error={"kind": "invalid_input", "field": "secrets"},
+)
+vector(
+    "a whsec_ secret without key bytes is refused",
+    ADDED,
+    {
+        "webhook-id": "msg_1",
+        "webhook-timestamp": str(NOW),
+        "webhook-signature": "v1,"
+        + base64.b64encode(hmac.new(b"", f"msg_1.{NOW}.".encode() + ADDED.encode(), hashlib.sha256).digest()).decode(),
+    },
+    ["whsec_"],
+    error={"kind": "invalid_input", "field": "secrets"},
 )
 vector(
     "not a JSON object", "[1,2]", {"Signature": snaptrade_signature("[1,2]")}, [CONSUMER_KEY], reason="invalid_payload"

@@ -8,7 +8,7 @@ final class FinaticFlowTests: SandboxTestCase {
         let client = try finatic()
         XCTAssertEqual(client.provider(), .finatic)
         let session = try await client.startSession()
-        XCTAssertNil(session.userId)
+        XCTAssertNil(session.userId())
         let link = try await client.sessionPortalUrl(
             session: session,
             options: PortalOptions(mode: "dark", brokers: ["alpaca", "robinhood"], email: "ana@example.com")
@@ -38,14 +38,15 @@ final class FinaticFlowTests: SandboxTestCase {
         let done = try sandbox.completePortal(url: link.url(), username: "user_good", password: "pass_good")
         guard case let .success(_, userId) = done else { return XCTFail("portal failed: \(done)") }
         let again = try await client.startSession(userId: userId)
-        XCTAssertEqual(again.userId, userId)
-        XCTAssertNotNil(again.expiresAt)
+        XCTAssertEqual(again.userId(), userId)
+        XCTAssertNotNil(again.expiresAt())
         // Stored and rebuilt: the status from its string, through the core's parser.
         let rebuilt = Session(
-            id: again.id, companyId: again.companyId, status: parseSessionStatus(value: again.status.description),
-            userId: again.userId
+            id: again.id(), companyId: again.companyId(), status: parseSessionStatus(value: again.status().description),
+            userId: again.userId()
         )
-        XCTAssertEqual(rebuilt.status, again.status)
+        XCTAssertEqual(rebuilt.status(), again.status())
+        XCTAssertEqual(rebuilt.id(), again.id())
     }
 
     func testCallsFinaticHasNoUseForAreRefusedByName() async throws {

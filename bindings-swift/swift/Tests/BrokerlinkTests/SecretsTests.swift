@@ -44,6 +44,17 @@ final class SecretsTests: SandboxTestCase {
         assertHidden(sandbox.apiKey(), fin)
     }
 
+    func testFinaticSessionIdsAreCredentials() async throws {
+        let client = try finatic()
+        let session = try await client.startSession()
+        let link = try await client.sessionPortalUrl(session: session)
+        XCTAssertEqual(session.id(), link.sessionId())
+        XCTAssertTrue(session.description.hasPrefix("Session(id=***"), session.description)
+        assertHidden(session.id(), session, link)
+        let e = await failure { _ = try await client.sessionUser(session: session) }
+        assertHidden(session.id(), e as Any, e?.localizedDescription ?? "", e?.details() as Any)
+    }
+
     func testWebhookSignersHideTheirKeys() {
         let signers: [WebhookSigner] = [
             .snapTrade(consumerKey: "ck-0123456789"),

@@ -64,6 +64,21 @@ final class WebhooksTests: SandboxTestCase {
         XCTAssertEqual(try verifyWebhook(body: reordered, headers: upper, secrets: ["consumer-key"]).id, "w-1")
     }
 
+    func testTheDeprecatedWebhookSecretNeverPrintsAndOAuthFieldsShow() async throws {
+        let oauth = Data(
+            #"{"webookId":"w-9","schemaVersion":"oauth_v1","oauthClientId":"app-7","eventType":"CONNECTION_ADDED","connectionId":"c1","webhookSecret":"legacy-webhook-secret"}"#.utf8
+        )
+        let headers = try signWebhook(body: oauth, signer: .snapTrade(consumerKey: "ck"))
+        let event = try verifyWebhook(body: oauth, headers: headers, secrets: ["ck"])
+        XCTAssertEqual([event.id, event.schemaVersion, event.oauthClientId], ["w-9", "oauth_v1", "app-7"])
+        XCTAssertFalse("\(event)".contains("legacy-webhook-secret"))
+        XCTAssertTrue(event.rawJson.contains(#""webhookSecret":"***""#))
+        for empty in ["", "whsec_"] {
+            let field = await failure { _ = try verifyWebhook(body: self.body, headers: headers, secrets: [empty]) }?.details().field
+            XCTAssertEqual(field, "secrets")
+        }
+    }
+
     /// What the sandbox's own receiver (`/_sandbox/sink/NAME`) got, raw.
     private struct Received: Decodable {
         let status: Int

@@ -4,7 +4,8 @@
 use super::{wire, Finatic};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{header_text, Reply};
-use crate::providers::{body_excerpt, redact_known};
+use crate::providers::body_excerpt;
+use crate::secret::provider_text;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -49,7 +50,6 @@ impl Origin {
 impl Finatic {
     /// The `data` and `meta` of a W envelope, or the error either envelope (or none) describes.
     pub(super) fn unwrap_envelope(&self, reply: &Reply, what: &str) -> Result<Answer> {
-        let secrets = [&self.api_key];
         if !reply.is_success() {
             return Err(self.error_from(reply, what));
         }
@@ -57,7 +57,7 @@ impl Finatic {
             self.decorate(
                 Error::decode(format!(
                     "{what}: not a Finatic envelope ({e}); body starts {}",
-                    body_excerpt(&reply.body, &secrets)
+                    body_excerpt(&reply.body, &reply.carried)
                 )),
                 reply,
                 None,
@@ -120,7 +120,7 @@ impl Finatic {
         };
         let kind = kind_for(code.as_deref(), category.as_deref(), reply.status);
         let message = message
-            .map(|m| redact_known(&m, &[&self.api_key]))
+            .map(|m| provider_text(&m, &reply.carried))
             .unwrap_or_else(|| format!("HTTP {}", reply.status));
         let error = Error::new(kind, format!("{what}: {message}"))
             .with_provider_code(code)

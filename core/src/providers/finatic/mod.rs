@@ -56,7 +56,7 @@ impl std::fmt::Debug for Finatic {
 /// A session started for a saved user, reused for data calls until it nears expiry.
 #[derive(Debug, Clone)]
 struct UserSession {
-    id: String,
+    id: Secret,
     company_id: String,
     csrf: Option<Secret>,
     fresh_until: Instant,
@@ -66,7 +66,7 @@ struct UserSession {
 #[derive(Default)]
 struct Auth<'a> {
     one_time_token: Option<&'a Secret>,
-    session: Option<(&'a str, &'a str, Option<&'a Secret>)>,
+    session: Option<(&'a Secret, &'a str, Option<&'a Secret>)>,
 }
 
 /// One Finatic call before it is sent.
@@ -125,16 +125,20 @@ impl Finatic {
             headers.insert(HeaderName::from_static(name), value);
             Ok(())
         };
+        let mut carried = vec![self.api_key.clone()];
         put("x-api-key", self.api_key.expose())?;
         put("x-finatic-environment", self.environment.as_str())?;
         if let Some(token) = auth.one_time_token {
             put("one-time-token", token.expose())?;
+            carried.push(token.clone());
         }
         if let Some((session_id, company_id, csrf)) = auth.session {
-            put("x-session-id", session_id)?;
+            put("x-session-id", session_id.expose())?;
             put("x-company-id", company_id)?;
+            carried.push(session_id.clone());
             if let Some(csrf) = csrf {
                 put("x-csrf-token", csrf.expose())?;
+                carried.push(csrf.clone());
             }
         }
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
@@ -144,6 +148,7 @@ impl Finatic {
             url,
             headers,
             body: body.map(|b| Bytes::from(b.to_string())),
+            carried,
         })
     }
 
@@ -229,7 +234,7 @@ impl Finatic {
         session: &Session,
         options: &PortalOptions,
     ) -> Result<PortalLink> {
-        validate::identifier("session.id", &session.id)?;
+        validate::identifier("session.id", session.id.expose())?;
         let params = portal_params(options)?;
         let auth = Auth {
             session: Some((&session.id, &session.company_id, None)),
@@ -279,8 +284,8 @@ impl Finatic {
     }
 
     pub async fn session_user(&self, t: &Transport, session: &Session) -> Result<UserCredentials> {
-        validate::identifier("session.id", &session.id)?;
-        let path = format!("/api/v1/session/{}/user", path_segment(&session.id));
+        validate::identifier("session.id", session.id.expose())?;
+        let path = format!("/api/v1/session/{}/user", path_segment(session.id.expose()));
         let auth = Auth {
             session: Some((&session.id, &session.company_id, None)),
             ..Auth::default()
@@ -566,6 +571,7 @@ pub(crate) fn fuzz_decoders(status: u16, headers: &HeaderMap, body: &[u8]) {
         headers: headers.clone(),
         body: Bytes::copy_from_slice(body),
         attempts: 1,
+        carried: vec![finatic.api_key.clone()],
     };
     let _ = finatic.error_from(&reply, "fuzz");
     if let Ok(Answer { data, meta, origin }) = finatic.unwrap_envelope(&reply, "fuzz") {

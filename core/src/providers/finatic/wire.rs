@@ -55,7 +55,7 @@ pub(super) struct OneTimeToken {
 
 #[derive(Debug, Deserialize)]
 pub(super) struct StartedSession {
-    pub session_id: String,
+    pub session_id: Secret,
     pub company_id: String,
     pub status: Option<String>,
     pub expires_at: Option<String>,

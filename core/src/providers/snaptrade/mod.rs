@@ -5,8 +5,8 @@ mod wire;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Idempotency, Outgoing, Reply, Transport};
 use crate::portal::{PortalLink, PortalMode, PortalOptions, PORTAL_LINK_LIFETIME};
-use crate::providers::{decode_json, gone_is_done, path_segment, redact_known};
-use crate::secret::Secret;
+use crate::providers::{decode_json, gone_is_done, path_segment};
+use crate::secret::{provider_text, Secret};
 use crate::signing::{hmac_base64, signing_string, NonAscii};
 use crate::types::{Account, Connection, UserCredentials};
 use crate::validate;
@@ -36,6 +36,8 @@ struct Call<'a> {
     body: Option<Value>,
     idempotency: Idempotency,
     what: &'static str,
+    /// The user secret this call carries in its query, or in its body (`resetUserSecret`).
+    user_secret: Option<&'a Secret>,
 }
 
 impl<'a> Call<'a> {
@@ -52,12 +54,14 @@ impl<'a> Call<'a> {
             body: None,
             idempotency,
             what,
+            user_secret: None,
         }
     }
 
     fn for_user(mut self, user_id: &'a str, user_secret: &'a Secret) -> Self {
         self.params.push(("userId", user_id));
         self.params.push(("userSecret", user_secret.expose()));
+        self.user_secret = Some(user_secret);
         self
     }
 
@@ -121,11 +125,14 @@ impl SnapTrade {
         if body.is_some() {
             headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         }
+        let mut carried = vec![self.consumer_key.clone()];
+        carried.extend(call.user_secret.cloned());
         Ok(Outgoing {
             method: call.method.clone(),
             url,
             headers,
             body,
+            carried,
         })
     }
 
@@ -140,15 +147,8 @@ impl SnapTrade {
 
     async fn fetch<T: serde::de::DeserializeOwned>(&self, transport: &Transport, call: Call<'_>) -> Result<T> {
         let what = call.what;
-        let secret = call
-            .params
-            .iter()
-            .find(|(k, _)| *k == "userSecret")
-            .map(|(_, v)| Secret::new(*v));
         let reply = self.execute(transport, call).await?;
-        let mut secrets = vec![&self.consumer_key];
-        secrets.extend(secret.as_ref());
-        decode_json(&reply, what, &secrets)
+        decode_json(&reply, what)
     }
 
     fn error_from(&self, reply: &Reply, what: &str) -> Error {
@@ -164,7 +164,7 @@ impl SnapTrade {
         };
         let detail = body
             .message()
-            .map(|m| redact_known(&m, &[&self.consumer_key]))
+            .map(|m| provider_text(&m, &reply.carried))
             .unwrap_or_else(|| format!("HTTP {}", reply.status));
         Error::new(kind, format!("{what}: {detail}"))
             .with_status(reply.status)
@@ -204,8 +204,9 @@ impl SnapTrade {
 
     pub async fn rotate_user_secret(&self, t: &Transport, user: &UserCredentials) -> Result<UserCredentials> {
         let secret = Self::secret_of(user)?;
-        let call = Call::new(Method::POST, "/snapTrade/resetUserSecret", "rotate user secret")
+        let mut call = Call::new(Method::POST, "/snapTrade/resetUserSecret", "rotate user secret")
             .body(json!({ "userId": user.user_id, "userSecret": secret.expose() }));
+        call.user_secret = Some(secret);
         let rotated: wire::UserIdAndSecret = self.fetch(t, call).await?;
         Ok(UserCredentials::new(rotated.user_id, rotated.user_secret))
     }
@@ -228,8 +229,8 @@ impl SnapTrade {
         let login: wire::LoginRedirect = self.fetch(t, call).await?;
         let session_id = login
             .session_id
-            .or_else(|| query_value(&login.redirect_uri, "sessionId"))
-            .unwrap_or_default();
+            .or_else(|| query_value(&login.redirect_uri, "sessionId").map(Secret::new))
+            .unwrap_or_else(|| Secret::new(""));
         Ok(PortalLink {
             url: login.redirect_uri,
             session_id,
@@ -432,16 +433,16 @@ pub(crate) fn fuzz_decoders(status: u16, headers: &HeaderMap, body: &[u8]) {
         headers: headers.clone(),
         body: Bytes::copy_from_slice(body),
         attempts: 1,
+        carried: vec![snaptrade.consumer_key.clone()],
     };
     let _ = snaptrade.error_from(&reply, "fuzz");
-    let secrets = [&snaptrade.consumer_key];
-    let _ = decode_json::<wire::UserIdAndSecret>(&reply, "fuzz", &secrets);
-    let _ = decode_json::<wire::LoginRedirect>(&reply, "fuzz", &secrets);
-    let _ = decode_json::<Vec<String>>(&reply, "fuzz", &secrets);
-    if let Ok(list) = decode_json::<Vec<wire::Authorization>>(&reply, "fuzz", &secrets) {
+    let _ = decode_json::<wire::UserIdAndSecret>(&reply, "fuzz");
+    let _ = decode_json::<wire::LoginRedirect>(&reply, "fuzz");
+    let _ = decode_json::<Vec<String>>(&reply, "fuzz");
+    if let Ok(list) = decode_json::<Vec<wire::Authorization>>(&reply, "fuzz") {
         let _: Vec<Connection> = list.into_iter().map(Connection::from).collect();
     }
-    if let Ok(list) = decode_json::<Vec<wire::WireAccount>>(&reply, "fuzz", &secrets) {
+    if let Ok(list) = decode_json::<Vec<wire::WireAccount>>(&reply, "fuzz") {
         let _: Vec<Account> = list.into_iter().map(Account::from).collect();
     }
 }

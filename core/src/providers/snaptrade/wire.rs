@@ -20,7 +20,7 @@ pub(super) struct LoginRedirect {
     #[serde(rename = "redirectURI")]
     pub redirect_uri: String,
     #[serde(rename = "sessionId")]
-    pub session_id: Option<String>,
+    pub session_id: Option<Secret>,
 }
 
 /// `{"detail", "status_code", "code"}`, or the `default_*` variant some errors use.

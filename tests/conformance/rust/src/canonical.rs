@@ -10,7 +10,7 @@ pub fn user(u: &UserCredentials) -> Value {
 
 pub fn session(s: &Session) -> Value {
     json!({
-        "id": s.id,
+        "id": s.id.expose(),
         "company_id": s.company_id,
         "status": s.status.as_str(),
         "expires_at": s.expires_at.map(|t| t.to_rfc3339()),
@@ -19,7 +19,7 @@ pub fn session(s: &Session) -> Value {
 }
 
 pub fn link(l: &PortalLink) -> Value {
-    json!({ "url": l.url, "session_id": l.session_id, "expires_at": l.expires_at.to_rfc3339() })
+    json!({ "url": l.url, "session_id": l.session_id.expose(), "expires_at": l.expires_at.to_rfc3339() })
 }
 
 pub fn connection(c: &Connection) -> Value {
@@ -102,5 +102,7 @@ pub fn webhook_event(e: &WebhookEvent) -> Value {
         "broker": e.broker,
         "result": e.result,
         "occurred_at": e.occurred_at.map(|t| t.to_rfc3339()),
+        "schema_version": e.schema_version,
+        "oauth_client_id": e.oauth_client_id,
     })
 }

@@ -255,7 +255,7 @@ async fn execute(
 fn session_arg(args: &Value) -> brokerlink::Result<Session> {
     let s = args.get("session").ok_or_else(missing)?;
     Ok(Session {
-        id: text(s, "id").unwrap_or_default(),
+        id: text(s, "id").unwrap_or_default().into(),
         company_id: text(s, "company_id").unwrap_or_default(),
         status: SessionStatus::parse(&text(s, "status").unwrap_or_default()),
         expires_at: None,

@@ -15,7 +15,7 @@ class FinaticFlowTest : SandboxTest() {
         finatic().use { client ->
             assertEquals(ProviderKind.FINATIC, client.provider())
             val session = client.startSession()
-            assertNull(session.userId)
+            assertNull(session.userId())
             val link = client.sessionPortalUrl(
                 session,
                 PortalOptions(brokers = listOf("alpaca", "robinhood"), mode = "dark", email = "ana@example.com"),
@@ -47,11 +47,12 @@ class FinaticFlowTest : SandboxTest() {
             val link = client.sessionPortalUrl(first)
             val done = sandbox.completePortal(link.url(), "user_good", "pass_good") as PortalResult.Success
             val again = client.startSession(done.userId)
-            assertEquals(done.userId, again.userId)
-            assertNotNull(again.expiresAt)
+            assertEquals(done.userId, again.userId())
+            assertNotNull(again.expiresAt())
             // Stored and rebuilt: status from its string, through the core's parser.
-            val rebuilt = Session(again.id, again.companyId, parseSessionStatus(again.status.toString()), null, again.userId)
-            assertEquals(again.status, rebuilt.status)
+            val rebuilt = Session(again.id(), again.companyId(), parseSessionStatus(again.status().toString()), null, again.userId())
+            assertEquals(again.status(), rebuilt.status())
+            assertEquals(again.id(), rebuilt.id())
         }
     }
 

@@ -52,6 +52,19 @@ class SecretsTest : SandboxTest() {
     }
 
     @Test
+    fun `Finatic session ids are credentials`() = runBlocking<Unit> {
+        finatic().use { client ->
+            val session = client.startSession()
+            val link = client.sessionPortalUrl(session)
+            assertEquals(session.id(), link.sessionId())
+            assertTrue(session.toString().startsWith("Session(id=***"), session.toString())
+            assertHidden(session.id(), session, link)
+            val e = failure<BrokerlinkException.NotFound> { client.sessionUser(session) }
+            assertHidden(session.id(), e, e.message ?: "", e.details())
+        }
+    }
+
+    @Test
     fun `webhook signers hide their keys`() {
         val signers = listOf(
             WebhookSigner.SnapTrade("ck-0123456789"),

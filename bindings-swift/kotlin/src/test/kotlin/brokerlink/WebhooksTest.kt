@@ -111,4 +111,21 @@ class WebhooksTest : SandboxTest(SandboxOptions(rateLimitPerMinute = 0u, webhook
             server.stop(0)
         }
     }
+
+    @Test
+    fun `the deprecated webhookSecret never prints and oauth_v1 fields show`() {
+        val oauth =
+            """{"webookId":"w-9","schemaVersion":"oauth_v1","oauthClientId":"app-7","eventType":"CONNECTION_ADDED","connectionId":"c1","webhookSecret":"legacy-webhook-secret"}"""
+                .toByteArray()
+        val event = verifyWebhook(oauth, signWebhook(oauth, WebhookSigner.SnapTrade("ck")), listOf("ck"))
+        assertEquals(listOf("w-9", "oauth_v1", "app-7"), listOf(event.id, event.schemaVersion, event.oauthClientId))
+        assertTrue(!event.toString().contains("legacy-webhook-secret"), event.toString())
+        assertTrue(event.rawJson.contains("\"webhookSecret\":\"***\""), event.rawJson)
+        for (empty in listOf("", "whsec_")) {
+            val e = failure<BrokerlinkException.InvalidInput> {
+                verifyWebhook(body, signWebhook(body, WebhookSigner.SnapTrade("ck")), listOf(empty))
+            }
+            assertEquals("secrets", e.details.field)
+        }
+    }
 }
