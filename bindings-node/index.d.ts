@@ -22,6 +22,7 @@ export type WebhookInvalidReason =
   | 'malformed_header'
   | 'no_matching_signature'
   | 'timestamp_out_of_tolerance'
+  | 'invalid_event_timestamp'
   | 'invalid_payload'
 
 /**
@@ -202,9 +203,9 @@ export declare class Sandbox {
   completePortal(request: CompletePortalRequest): PortalResult
   /**
    * Arms a fault (`{status: 503}`, `{delay_ms: 50}`, `{reset: true}`, …) for the next
-   * matching requests; returns its id.
+   * matching requests; returns its id (random, `flt_…`).
    */
-  injectFault(fault: Fault, options?: FaultOptions | undefined | null): number
+  injectFault(fault: Fault, options?: FaultOptions | undefined | null): string
   clearFaults(): void
   /** How many faults still wait for a matching request. */
   armedFaults(): number
@@ -322,7 +323,10 @@ export interface NewWebhookRequest {
  */
 export declare function parsePortalResult(input: string): PortalResult
 
-/** A connection-portal link. `url` logs the user in: `util.inspect` shows its token as `***`. */
+/**
+ * A connection-portal link. `url` logs the user in and `sessionId` authorises calls:
+ * `util.inspect` shows both (the link's token) as `***`.
+ */
 export interface PortalLink {
   url: string
   sessionId: string
@@ -414,7 +418,10 @@ export interface SandboxState {
   requestsServed: number
 }
 
-/** A Finatic session; pass it back as received. */
+/**
+ * A Finatic session; pass it back as received. `id` authorises calls on its own:
+ * `util.inspect` shows it as `***`.
+ */
 export interface Session {
   id: string
   companyId: string
@@ -494,7 +501,11 @@ export interface WebhookEvent {
   /** SnapTrade's `connectionAttemptedResult`, e.g. `SUCCESS`. */
   result: string | null
   occurredAt: Date | null
-  /** The whole payload as received. */
+  /** SnapTrade's `schemaVersion` (`oauth_v1` for events of OAuth apps). */
+  schemaVersion: string | null
+  /** The OAuth app an `oauth_v1` event belongs to. */
+  oauthClientId: string | null
+  /** The whole payload as received; a deprecated `webhookSecret` reads `***`. */
   raw: unknown
 }
 

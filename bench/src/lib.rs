@@ -11,6 +11,18 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+/// A process's resident memory in KiB, from `/proc` (Linux); `None` elsewhere or once it ended.
+pub fn rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
 /// The sandbox and the users prepared on it (written by `bench-prepare`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct UsersFile {

@@ -9,6 +9,7 @@
 
 use brokerlink::signing::{hmac_base64, signing_string, NonAscii};
 use brokerlink::{Client, PortalOptions};
+use brokerlink_bench::rss_kib;
 use clap::Parser;
 use serde_json::json;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -36,17 +37,6 @@ struct Args {
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
-}
-
-fn rss_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))?
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()
 }
 
 /// The bytes of one signed request, ready to write.

@@ -143,7 +143,7 @@ async function main(): Promise<void> {
 
   const fault: Fault = { status: 503, retry_after: 1 }
   const faultOptions: FaultOptions = { method: 'GET', pathPrefix: '/accounts', count: 1 }
-  const faultId: number = sandbox.injectFault(fault, faultOptions)
+  const faultId: string = sandbox.injectFault(fault, faultOptions)
   sandbox.injectFault({ delay_ms: 10 })
   console.log(faultId, sandbox.armedFaults())
   sandbox.clearFaults()

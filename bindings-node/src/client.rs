@@ -4,7 +4,7 @@ use crate::error::{promise, sync};
 use crate::types::{
     link_to_js, session_to_js, user_to_js, Account, Connection, PortalOptions, Session, UserCredentials, WaitOptions,
 };
-use brokerlink::{Environment, RetryPolicy};
+use brokerlink::{duration_from_millis, Environment, RetryPolicy};
 use napi::bindgen_prelude::{Object, PromiseRaw, Undefined};
 use napi::Env;
 use napi_derive::napi;
@@ -17,21 +17,23 @@ use std::time::Duration;
 pub struct RetryOptions {
     /// Attempts in all, the first included; 1 disables retries.
     pub max_attempts: Option<u32>,
-    pub initial_backoff_ms: Option<u32>,
-    pub max_backoff_ms: Option<u32>,
-    pub max_retry_after_ms: Option<u32>,
+    pub initial_backoff_ms: Option<f64>,
+    pub max_backoff_ms: Option<f64>,
+    pub max_retry_after_ms: Option<f64>,
 }
 
-impl From<RetryOptions> for RetryPolicy {
-    fn from(r: RetryOptions) -> Self {
+impl TryFrom<RetryOptions> for RetryPolicy {
+    type Error = brokerlink::Error;
+
+    fn try_from(r: RetryOptions) -> brokerlink::Result<Self> {
         let d = RetryPolicy::default();
-        let ms = |v: Option<u32>, d: Duration| v.map_or(d, |ms| Duration::from_millis(ms.into()));
-        RetryPolicy {
+        let ms = |field: &str, v: Option<f64>, d: Duration| v.map_or(Ok(d), |ms| duration_from_millis(field, ms));
+        Ok(RetryPolicy {
             max_attempts: r.max_attempts.unwrap_or(d.max_attempts),
-            initial_backoff: ms(r.initial_backoff_ms, d.initial_backoff),
-            max_backoff: ms(r.max_backoff_ms, d.max_backoff),
-            max_retry_after: ms(r.max_retry_after_ms, d.max_retry_after),
-        }
+            initial_backoff: ms("initial_backoff_ms", r.initial_backoff_ms, d.initial_backoff)?,
+            max_backoff: ms("max_backoff_ms", r.max_backoff_ms, d.max_backoff)?,
+            max_retry_after: ms("max_retry_after_ms", r.max_retry_after_ms, d.max_retry_after)?,
+        })
     }
 }
 
@@ -44,7 +46,7 @@ pub struct SnapTradeOptions {
     /// Default `https://api.snaptrade.com`; a sandbox's `url` in tests.
     pub base_url: Option<String>,
     /// Per-attempt limit for one HTTP exchange (default 30 000).
-    pub timeout_ms: Option<u32>,
+    pub timeout_ms: Option<f64>,
     pub retry: Option<RetryOptions>,
     pub user_agent: Option<String>,
 }
@@ -58,7 +60,7 @@ pub struct FinaticOptions {
     /// Default `sandbox` for `fntc_sandbox_…` keys, else `live`.
     #[napi(ts_type = "Environment")]
     pub environment: Option<String>,
-    pub timeout_ms: Option<u32>,
+    pub timeout_ms: Option<f64>,
     pub retry: Option<RetryOptions>,
     pub user_agent: Option<String>,
 }
@@ -67,23 +69,23 @@ pub struct FinaticOptions {
 fn tune(
     mut builder: brokerlink::ClientBuilder,
     base_url: Option<String>,
-    timeout_ms: Option<u32>,
+    timeout_ms: Option<f64>,
     retry: Option<RetryOptions>,
     user_agent: Option<String>,
-) -> brokerlink::ClientBuilder {
+) -> brokerlink::Result<brokerlink::ClientBuilder> {
     if let Some(url) = base_url {
         builder = builder.base_url(url);
     }
     if let Some(ms) = timeout_ms {
-        builder = builder.timeout(Duration::from_millis(ms.into()));
+        builder = builder.timeout(duration_from_millis("timeout_ms", ms)?);
     }
     if let Some(retry) = retry {
-        builder = builder.retry(retry.into());
+        builder = builder.retry(retry.try_into()?);
     }
     if let Some(agent) = user_agent {
         builder = builder.user_agent(agent);
     }
-    builder
+    Ok(builder)
 }
 
 /// A pooled client for one aggregator account; create it once and share it.
@@ -108,7 +110,7 @@ impl Client {
                 options.timeout_ms,
                 options.retry,
                 options.user_agent,
-            );
+            )?;
             Ok(Client {
                 inner: builder.build()?,
             })
@@ -129,7 +131,7 @@ impl Client {
                 options.timeout_ms,
                 options.retry,
                 options.user_agent,
-            );
+            )?;
             Ok(Client {
                 inner: builder.build()?,
             })
@@ -331,10 +333,10 @@ impl Client {
         options: Option<WaitOptions>,
     ) -> Promise<'env, Connection> {
         let c = self.inner.clone();
-        let options = brokerlink::WaitOptions::from(options.unwrap_or_default());
+        let options = brokerlink::WaitOptions::try_from(options.unwrap_or_default());
         promise(
             env,
-            async move { c.wait_for_connection(&user.into(), &options).await },
+            async move { c.wait_for_connection(&user.into(), &options?).await },
             |_, x| Ok(Connection::from(x)),
         )
     }

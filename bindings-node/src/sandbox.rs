@@ -13,7 +13,6 @@ use napi::Env;
 use napi_derive::napi;
 use serde_json::{json, Value};
 use std::sync::Mutex;
-use std::time::Duration;
 
 /// How the sandbox starts; unset fields keep its defaults (generated credentials, 250
 /// requests per minute, 2 s pending, 10 s expiring, 5-minute portal links).
@@ -32,12 +31,10 @@ pub struct SandboxOptions {
     pub api_key: Option<String>,
     /// Pauses between webhook delivery attempts, in milliseconds (default 1 000, 5 000,
     /// 30 000); one retry per entry.
-    pub webhook_retry_ms: Option<Vec<u32>>,
+    pub webhook_retry_ms: Option<Vec<f64>>,
 }
 
-fn seconds(field: &str, value: f64) -> brokerlink::Result<Duration> {
-    Duration::try_from_secs_f64(value).map_err(|_| Error::invalid_input(field, "must be a number of seconds >= 0"))
-}
+use brokerlink::duration_from_secs as seconds;
 
 impl TryFrom<SandboxOptions> for SandboxConfig {
     type Error = Error;
@@ -60,8 +57,12 @@ impl TryFrom<SandboxOptions> for SandboxConfig {
         config.consumer_key = o.consumer_key.unwrap_or(config.consumer_key);
         config.api_key = o.api_key.unwrap_or(config.api_key);
         if let Some(delays) = o.webhook_retry_ms {
-            config.webhook_retry_delays = delays.into_iter().map(|ms| Duration::from_millis(ms.into())).collect();
+            config.webhook_retry_delays = delays
+                .into_iter()
+                .map(|ms| brokerlink::duration_from_millis("webhook_retry_ms", ms))
+                .collect::<brokerlink::Result<_>>()?;
         }
+        config.check()?;
         Ok(config)
     }
 }
@@ -90,7 +91,7 @@ pub struct FaultOptions {
     /// Only this exact path (with or without the legacy `/api/v1` prefix).
     pub path: Option<String>,
     /// How many matching requests it applies to (default 1).
-    pub count: Option<u32>,
+    pub count: Option<f64>,
 }
 
 /// A webhook endpoint to register with the sandbox.
@@ -205,20 +206,21 @@ impl Sandbox {
     }
 
     /// Arms a fault (`{status: 503}`, `{delay_ms: 50}`, `{reset: true}`, …) for the next
-    /// matching requests; returns its id.
+    /// matching requests; returns its id (random, `flt_…`).
     #[napi]
     pub fn inject_fault(
         &self,
         env: Env,
         #[napi(ts_arg_type = "Fault")] fault: Value,
         options: Option<FaultOptions>,
-    ) -> napi::Result<u32> {
+    ) -> napi::Result<String> {
         sync(&env, || {
             let o = options.unwrap_or_default();
-            let rule = json!({ "method": o.method, "path_prefix": o.path_prefix, "path": o.path, "count": o.count.unwrap_or(1), "fault": fault });
+            let count = brokerlink::count_u32("count", o.count.unwrap_or(1.0))?;
+            let rule = json!({ "method": o.method, "path_prefix": o.path_prefix, "path": o.path, "count": count, "fault": fault });
             let rule: FaultRule = serde_json::from_value(rule)
                 .map_err(|e| Error::invalid_input("fault", format!("is not a fault: {e}")))?;
-            self.with(|s| Ok(u32::try_from(s.inject_fault(rule)).unwrap_or(u32::MAX)))
+            self.with(|s| s.inject_fault(rule))
         })
     }
 
@@ -288,7 +290,7 @@ impl Sandbox {
         sync(&env, || {
             let grace = seconds("grace_seconds", grace_seconds)?;
             self.with(|s| {
-                s.rotate_webhook_secret(&id, grace)
+                s.rotate_webhook_secret(&id, grace)?
                     .ok_or_else(|| Error::new(brokerlink::ErrorKind::NotFound, format!("no webhook endpoint {id}")))
             })
         })

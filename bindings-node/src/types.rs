@@ -194,26 +194,30 @@ impl TryFrom<PortalOptions> for brokerlink::PortalOptions {
 #[napi(object)]
 #[derive(Debug, Clone, Default)]
 pub struct WaitOptions {
-    pub timeout_ms: Option<u32>,
-    pub poll_ms: Option<u32>,
-    pub max_poll_ms: Option<u32>,
+    pub timeout_ms: Option<f64>,
+    pub poll_ms: Option<f64>,
+    pub max_poll_ms: Option<f64>,
     /// Connections created at or after this instant count as new.
     pub since: Option<DateTime<Utc>>,
     /// Wait for this connection (e.g. the one being reconnected).
     pub connection_id: Option<String>,
 }
 
-impl From<WaitOptions> for brokerlink::WaitOptions {
-    fn from(o: WaitOptions) -> Self {
+impl TryFrom<WaitOptions> for brokerlink::WaitOptions {
+    type Error = Error;
+
+    fn try_from(o: WaitOptions) -> brokerlink::Result<Self> {
         let defaults = brokerlink::WaitOptions::default();
-        let ms = |v: Option<u32>, d: Duration| v.map_or(d, |ms| Duration::from_millis(ms.into()));
-        brokerlink::WaitOptions {
-            timeout: ms(o.timeout_ms, defaults.timeout),
-            poll_interval: ms(o.poll_ms, defaults.poll_interval),
-            max_poll_interval: ms(o.max_poll_ms, defaults.max_poll_interval),
+        let ms = |field: &str, v: Option<f64>, d: Duration| {
+            v.map_or(Ok(d), |ms| brokerlink::duration_from_millis(field, ms))
+        };
+        Ok(brokerlink::WaitOptions {
+            timeout: ms("timeout_ms", o.timeout_ms, defaults.timeout)?,
+            poll_interval: ms("poll_ms", o.poll_ms, defaults.poll_interval)?,
+            max_poll_interval: ms("max_poll_ms", o.max_poll_ms, defaults.max_poll_interval)?,
             since: o.since,
             connection_id: o.connection_id,
-        }
+        })
     }
 }
 

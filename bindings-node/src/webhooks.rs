@@ -8,7 +8,6 @@ use napi::Env;
 use napi_derive::napi;
 use serde_json::Value;
 use std::collections::HashMap;
-use std::time::Duration;
 
 /// A verified delivery; de-duplicate on `id` (stable across retries).
 #[napi(object, use_nullable = true)]
@@ -70,10 +69,7 @@ pub struct VerifyWebhookOptions {
     pub now: Option<DateTime<Utc>>,
 }
 
-fn seconds(field: &str, value: f64) -> brokerlink::Result<Duration> {
-    Duration::try_from_secs_f64(value)
-        .map_err(|_| brokerlink::Error::invalid_input(field, "must be a number of seconds >= 0"))
-}
+use brokerlink::duration_from_secs as seconds;
 
 impl TryFrom<VerifyWebhookOptions> for WebhookOptions {
     type Error = brokerlink::Error;

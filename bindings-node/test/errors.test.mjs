@@ -139,3 +139,25 @@ test('a panic reaches JavaScript as an internal BrokerlinkError, sync and async'
   const client = Client.snaptrade({ clientId: sandbox.clientId, consumerKey: sandbox.consumerKey, baseUrl: sandbox.url })
   assert.ok(Array.isArray(await client.listUsers()))
 })
+
+test('durations and counts that do not fit are invalid_input naming the field, never wrapped', async () => {
+  const client = Client.snaptrade({ clientId: sandbox.clientId, consumerKey: sandbox.consumerKey, baseUrl: sandbox.url })
+  const user = { userId: 'nobody', userSecret: 'not-a-secret' }
+  const field = async (call) => {
+    try {
+      await call()
+    } catch (e) {
+      assert.equal(e.code, 'invalid_input', e.message)
+      return e.field
+    }
+    return 'no error'
+  }
+  assert.equal(await field(() => Sandbox.start({ pendingSeconds: 1e18 })), 'pending_seconds')
+  assert.equal(await field(() => sandbox.injectFault({ status: 503 }, { count: 2 ** 40 })), 'count')
+  assert.equal(await field(() => sandbox.injectFault({ status: 503 }, { count: -1 })), 'count')
+  assert.equal(await field(() => client.waitForConnection(user, { timeoutMs: 1e30 })), 'timeout_ms')
+  assert.equal(await field(() => client.waitForConnection(user, { timeoutMs: -1 })), 'timeout_ms')
+  assert.equal(await field(() => Client.snaptrade({ clientId: 'c', consumerKey: 'k', timeoutMs: 2 ** 53 * 1e9 })), 'timeout_ms')
+  assert.equal(await field(() => sandbox.rotateWebhookSecret('we_x', 1e300)), 'grace_seconds')
+  assert.equal(sandbox.armedFaults(), 0)
+})

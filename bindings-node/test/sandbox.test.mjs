@@ -30,22 +30,24 @@ test('completePortal outcomes, faults, connection changes, reset and state', asy
   })
   try {
     const user = await client.registerUser('sandbox-user')
-    const completeAs = async (username, extra = {}) => {
-      const link = await client.portalUrl(user)
+    const completeAs = async (username, extra = {}, connectionType = 'read') => {
+      const link = await client.portalUrl(user, { connectionType })
       return sandbox.completePortal({ url: link.url, username, password: 'pass_good', ...extra })
     }
+    const widened = await completeAs('user_good', { connectionType: 'trade' })
+    assert.ok(widened.type === 'error' && widened.code === '1012', JSON.stringify(widened))
     const locked = await completeAs('user_locked')
     assert.equal(locked.type, 'error')
     assert.ok(locked.type === 'error' && locked.code === '3000' && locked.statusCode !== null && locked.message)
     const mfa = await completeAs('user_mfa')
     assert.equal(mfa.type, 'error')
-    const ok = await completeAs('user_mfa', { mfaCode: '123456', broker: 'SCHWAB', connectionType: 'trade' })
+    const ok = await completeAs('user_mfa', { mfaCode: '123456', broker: 'SCHWAB', connectionType: 'trade' }, 'trade')
     assert.equal(ok.type, 'success')
     const id = ok.type === 'success' ? ok.connectionId ?? '' : ''
     assert.equal((await client.connection(user, id)).broker.slug, 'SCHWAB')
 
     const faultId = sandbox.injectFault({ status: 503 }, { method: 'GET', pathPrefix: '/snapTrade/listUsers', count: 2 })
-    assert.equal(typeof faultId, 'number')
+    assert.match(faultId, /^flt_[0-9a-f]{32}$/)
     assert.equal(sandbox.armedFaults(), 1)
     await assert.rejects(client.listUsers(), { code: 'server', status: 503 })
     sandbox.clearFaults()

@@ -1,7 +1,7 @@
 //! Arguments from Python: seconds, portal options given as keyword arguments, JSON values.
 
 use crate::error::raise;
-use brokerlink::{ConnectionType, Error, PortalMode, PortalOptions, PortalTheme};
+use brokerlink::{ConnectionType, PortalMode, PortalOptions, PortalTheme};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -9,8 +9,7 @@ use std::time::Duration;
 
 /// Seconds as a `Duration`, for an argument named `field`.
 pub fn seconds(field: &str, value: f64) -> brokerlink::Result<Duration> {
-    Duration::try_from_secs_f64(value)
-        .map_err(|_| Error::invalid_input(field, "must be a finite, non-negative number of seconds"))
+    brokerlink::duration_from_secs(field, value)
 }
 
 /// A Python value (dicts, lists, str, numbers, bools, None) as JSON.

@@ -41,6 +41,7 @@ async fn start(config: SandboxConfig, running: Arc<Mutex<Running>>) -> brokerlin
     if lock(&running).server.is_some() {
         return Ok(());
     }
+    config.check()?;
     let server = brokerlink_sandbox::Sandbox::start(config)
         .await
         .map_err(|e| Error::new(ErrorKind::Network, "the sandbox could not listen on 127.0.0.1").with_source(e))?;
@@ -97,13 +98,13 @@ impl Sandbox {
 #[pymethods]
 impl Sandbox {
     #[new]
-    #[pyo3(signature = (*, rate_limit_per_minute = brokerlink_sandbox::DEFAULT_RATE_LIMIT_PER_MINUTE,
+    #[pyo3(signature = (*, rate_limit_per_minute = 250.0,
         pending_seconds = None, expiring_seconds = None, portal_link_seconds = None,
         client_id = None, consumer_key = None, api_key = None, webhook_retry_delays = None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
-        rate_limit_per_minute: u32,
+        rate_limit_per_minute: f64,
         pending_seconds: Option<f64>,
         expiring_seconds: Option<f64>,
         portal_link_seconds: Option<f64>,
@@ -112,6 +113,8 @@ impl Sandbox {
         api_key: Option<String>,
         webhook_retry_delays: Option<Vec<f64>>,
     ) -> PyResult<Self> {
+        let rate_limit_per_minute =
+            brokerlink::count_u32("rate_limit_per_minute", rate_limit_per_minute).map_err(raise(py))?;
         let mut config = SandboxConfig {
             rate_limit_per_minute,
             ..SandboxConfig::default()
@@ -267,8 +270,9 @@ impl Sandbox {
     }
 
     /// Arms a fault (a dict as the README's admin table spells it, e.g. `{"status": 503}`) for the
-    /// next `count` requests matching `method`, `path_prefix` and `path` (exact); returns its id.
-    #[pyo3(signature = (fault, *, method = None, path_prefix = None, path = None, count = 1))]
+    /// next `count` requests matching `method`, `path_prefix` and `path` (exact); returns its id
+    /// (random, `flt_…`).
+    #[pyo3(signature = (fault, *, method = None, path_prefix = None, path = None, count = 1.0))]
     fn inject_fault(
         &self,
         py: Python<'_>,
@@ -276,13 +280,14 @@ impl Sandbox {
         method: Option<String>,
         path_prefix: Option<String>,
         path: Option<String>,
-        count: u32,
-    ) -> PyResult<u64> {
+        count: f64,
+    ) -> PyResult<String> {
         guard(py, || {
+            let count = brokerlink::count_u32("count", count).map_err(raise(py))?;
             let rule = json!({ "method": method, "path_prefix": path_prefix, "path": path, "count": count, "fault": to_json(fault)? });
             let rule: FaultRule = serde_json::from_value(rule)
                 .map_err(|e| raise(py)(Error::invalid_input("fault", format!("not a fault: {e}"))))?;
-            self.with(|s| Ok(s.inject_fault(rule)))
+            self.with(|s| s.inject_fault(rule).map_err(raise(py)))
         })
     }
 
@@ -374,7 +379,7 @@ impl Sandbox {
     fn rotate_webhook_secret(&self, py: Python<'_>, endpoint_id: &str, grace: f64) -> PyResult<String> {
         guard(py, || {
             let grace = seconds("grace", grace).map_err(raise(py))?;
-            self.with(|s| Ok(s.rotate_webhook_secret(endpoint_id, grace)))?
+            self.with(|s| s.rotate_webhook_secret(endpoint_id, grace).map_err(raise(py)))?
                 .ok_or_else(|| {
                     raise(py)(Error::new(
                         ErrorKind::NotFound,

@@ -129,3 +129,21 @@ def test_str_carries_the_details(client: brokerlink.Client) -> None:
     assert "HTTP 400" in str(err)
     assert "code 1010" in str(err)
     assert err.message in str(err)
+
+
+def test_durations_and_counts_that_do_not_fit_are_invalid_input(
+    sandbox: brokerlink.Sandbox, client: brokerlink.Client, user: brokerlink.UserCredentials
+) -> None:
+    cases = [
+        ("pending_seconds", lambda: brokerlink.Sandbox(pending_seconds=1e18)),
+        ("rate_limit_per_minute", lambda: brokerlink.Sandbox(rate_limit_per_minute=2**40)),
+        ("count", lambda: sandbox.inject_fault({"status": 503}, count=2**40)),
+        ("count", lambda: sandbox.inject_fault({"status": 503}, count=-1)),
+        ("timeout", lambda: client.wait_for_connection(user, timeout=1e18)),
+        ("grace", lambda: sandbox.rotate_webhook_secret("we_x", grace=1e300)),
+    ]
+    for field, call in cases:
+        with pytest.raises(brokerlink.InvalidInputError) as caught:
+            call()
+        assert caught.value.field == field
+    assert sandbox.armed_faults() == 0

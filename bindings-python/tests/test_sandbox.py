@@ -57,7 +57,9 @@ def test_admin_operations(
     fault_id = sandbox.inject_fault(
         {"status": 503}, method="GET", path_prefix="/snapTrade/listUsers", count=2
     )
-    assert isinstance(fault_id, int)
+    assert isinstance(fault_id, str)
+    assert fault_id.startswith("flt_")
+    assert len(fault_id) == len("flt_") + 32
     assert sandbox.armed_faults() == 1
     sandbox.clear_faults()
     assert sandbox.armed_faults() == 0
@@ -72,7 +74,10 @@ def test_admin_operations(
 def test_complete_portal_variants(
     sandbox: brokerlink.Sandbox, client: brokerlink.Client, user: brokerlink.UserCredentials
 ) -> None:
-    link = client.portal_url(user)
+    read_only = client.portal_url(user)
+    widened = sandbox.complete_portal(read_only.url, "user_good", "pass_good", connection_type="trade")
+    assert (widened.type, widened.code) == ("error", "1012")
+    link = client.portal_url(user, connection_type="trade")
     needs_code = sandbox.complete_portal(link.url, "user_mfa", "pass_good")
     assert (needs_code.type, needs_code.code) == ("error", "1086")
     done = sandbox.complete_portal(

@@ -30,10 +30,12 @@ def test_finatic_session_ids_are_credentials(sandbox: brokerlink.Sandbox) -> Non
     client = brokerlink.Client.finatic(api_key=sandbox.api_key, base_url=sandbox.url)
     session = client.start_session()
     link = client.session_portal_url(session)
-    assert session.id and link.session_id == session.id
+    assert session.id
+    assert link.session_id == session.id
     for shown in (_everything_shown(session), _everything_shown(link)):
         assert session.id not in shown, shown
-    assert "id=***" in repr(session) and "session_id=***" in repr(link)
+    assert "id='***'" in repr(session)
+    assert "session_id='***'" in repr(link)
     assert session.to_dict()["id"] == session.id, "the value itself stays readable"
     # The session id travels in the path of this call; the error does not repeat it.
     with pytest.raises(brokerlink.NotFoundError) as caught:

@@ -41,9 +41,7 @@ pub struct SandboxOptions {
     pub api_key: Option<String>,
 }
 
-fn seconds(field: &str, value: f64) -> brokerlink::Result<Duration> {
-    Duration::try_from_secs_f64(value).map_err(|_| Error::invalid_input(field, "must be a number of seconds >= 0"))
-}
+use brokerlink::duration_from_secs as seconds;
 
 impl TryFrom<SandboxOptions> for SandboxConfig {
     type Error = Error;
@@ -215,6 +213,7 @@ impl Sandbox {
     pub async fn start(options: SandboxOptions) -> Result<Arc<Self>> {
         run(async move {
             let config = SandboxConfig::try_from(options)?;
+            config.check()?;
             let server = brokerlink_sandbox::Sandbox::start(config).await.map_err(|e| {
                 Error::new(ErrorKind::Network, "the sandbox could not listen on 127.0.0.1").with_source(e)
             })?;
@@ -270,10 +269,10 @@ impl Sandbox {
         self.with(|s| Ok(s.complete_portal(&request).into()))
     }
 
-    /// Arms a fault for the next matching requests; returns its id.
+    /// Arms a fault for the next matching requests; returns its id (random, `flt_…`).
     #[uniffi::method(default(options))]
-    pub fn inject_fault(&self, fault: Fault, options: FaultOptions) -> Result<u64> {
-        self.with(|s| Ok(s.inject_fault(fault_rule(fault, options)?)))
+    pub fn inject_fault(&self, fault: Fault, options: FaultOptions) -> Result<String> {
+        self.with(|s| s.inject_fault(fault_rule(fault, options)?))
     }
 
     pub fn clear_faults(&self) -> Result<()> {
@@ -336,7 +335,7 @@ impl Sandbox {
     /// A new secret for the endpoint; the old one keeps signing beside it for `grace`.
     pub fn rotate_webhook_secret(&self, id: String, grace: Duration) -> Result<String> {
         self.with(|s| {
-            s.rotate_webhook_secret(&id, grace)
+            s.rotate_webhook_secret(&id, grace)?
                 .ok_or_else(|| not_found(format!("no webhook endpoint {id}")))
         })
     }

@@ -203,6 +203,10 @@ impl Transport {
         if timeout.is_zero() {
             return Err(Error::invalid_input("timeout", "must be greater than zero"));
         }
+        crate::validate::checked_duration("timeout", timeout)?;
+        crate::validate::checked_duration("retry.initial_backoff", retry.initial_backoff)?;
+        crate::validate::checked_duration("retry.max_backoff", retry.max_backoff)?;
+        crate::validate::checked_duration("retry.max_retry_after", retry.max_retry_after)?;
         let user_agent = HeaderValue::from_str(user_agent)
             .map_err(|_| Error::invalid_input("user_agent", "must be printable ASCII"))?;
         let settings = HttpSettings { timeout, user_agent };
@@ -436,5 +440,13 @@ mod tests {
         };
         let err = Transport::new(Duration::from_secs(1), policy, "ua", 1024).unwrap_err();
         assert_eq!(err.field(), Some("retry.max_attempts"));
+        let err = Transport::new(Duration::MAX, RetryPolicy::default(), "ua", 1024).unwrap_err();
+        assert_eq!((err.kind(), err.field()), (ErrorKind::InvalidInput, Some("timeout")));
+        let huge = RetryPolicy {
+            max_backoff: Duration::MAX,
+            ..RetryPolicy::default()
+        };
+        let err = Transport::new(Duration::from_secs(1), huge, "ua", 1024).unwrap_err();
+        assert_eq!(err.field(), Some("retry.max_backoff"));
     }
 }

@@ -43,6 +43,7 @@ pub use types::{
     Account, Broker, Connection, ConnectionStatus, Environment, Money, Permission, ProviderKind, Session,
     SessionStatus, UserCredentials,
 };
+pub use validate::{checked_duration, count_u32, duration_from_millis, duration_from_secs, MAX_DURATION};
 pub use wait::WaitOptions;
 pub use webhooks::{
     sign_webhook, verify_webhook, WebhookEvent, WebhookEventKind, WebhookOptions, WebhookSigner, DEFAULT_TOLERANCE,

@@ -1,8 +1,54 @@
 //! Input checks that run before any request is sent, each naming the field it rejects.
 
 use crate::error::{Error, Result};
+use std::time::Duration;
 
 pub const MAX_USER_ID_LEN: usize = 255;
+
+/// The longest duration any caller-given timeout, lifetime or grace may be: 100 years. Longer
+/// ones cannot be added to a clock reading without overflowing somewhere (an `Instant`, a
+/// `chrono` time), and mean "forever" anyway.
+pub const MAX_DURATION: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
+/// `value` if it is at most [`MAX_DURATION`]; else `invalid_input` naming `field`.
+pub fn checked_duration(field: &str, value: Duration) -> Result<Duration> {
+    if value > MAX_DURATION {
+        return Err(Error::invalid_input(
+            field,
+            format!(
+                "is {}s; the longest allowed is {}s (100 years)",
+                value.as_secs(),
+                MAX_DURATION.as_secs()
+            ),
+        ));
+    }
+    Ok(value)
+}
+
+/// Seconds from a binding (a float in Python and JavaScript) as a checked `Duration`.
+pub fn duration_from_secs(field: &str, seconds: f64) -> Result<Duration> {
+    let value = Duration::try_from_secs_f64(seconds)
+        .map_err(|_| Error::invalid_input(field, "must be a finite, non-negative number of seconds"))?;
+    checked_duration(field, value)
+}
+
+/// Milliseconds from a binding as a checked `Duration`.
+pub fn duration_from_millis(field: &str, millis: f64) -> Result<Duration> {
+    let value = Duration::try_from_secs_f64(millis / 1000.0)
+        .map_err(|_| Error::invalid_input(field, "must be a finite, non-negative number of milliseconds"))?;
+    checked_duration(field, value)
+}
+
+/// A count from a binding (a float in JavaScript, an int of any size in Python) as a `u32`.
+pub fn count_u32(field: &str, value: f64) -> Result<u32> {
+    if value.fract() != 0.0 || !(0.0..=f64::from(u32::MAX)).contains(&value) {
+        return Err(Error::invalid_input(
+            field,
+            format!("must be a whole number from 0 to {}", u32::MAX),
+        ));
+    }
+    Ok(value as u32)
+}
 
 pub fn user_id(value: &str) -> Result<()> {
     if value.is_empty() {
@@ -108,6 +154,31 @@ pub fn portal_version(value: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_and_counts_that_do_not_fit_name_their_field() {
+        assert_eq!(duration_from_secs("t", 1.5).unwrap(), Duration::from_millis(1500));
+        assert_eq!(duration_from_millis("t", 250.0).unwrap(), Duration::from_millis(250));
+        for bad in [-1.0, f64::NAN, f64::INFINITY, 1e300, 1e18] {
+            let err = duration_from_secs("grace", bad).unwrap_err();
+            assert_eq!(
+                (err.kind(), err.field()),
+                (crate::ErrorKind::InvalidInput, Some("grace")),
+                "{bad}"
+            );
+            assert_eq!(
+                duration_from_millis("timeout_ms", bad * 1000.0).unwrap_err().field(),
+                Some("timeout_ms")
+            );
+        }
+        assert!(checked_duration("t", MAX_DURATION).is_ok());
+        assert_eq!(checked_duration("t", Duration::MAX).unwrap_err().field(), Some("t"));
+        assert_eq!(count_u32("count", 3.0).unwrap(), 3);
+        assert_eq!(count_u32("count", 4_294_967_295.0).unwrap(), u32::MAX);
+        for bad in [-1.0, 0.5, 4_294_967_296.0, f64::NAN, 1e300] {
+            assert_eq!(count_u32("count", bad).unwrap_err().field(), Some("count"), "{bad}");
+        }
+    }
     use crate::ErrorKind;
 
     fn field_of(result: Result<()>) -> String {

@@ -49,6 +49,8 @@ impl Client {
                 "must be greater than zero and not above max_poll_interval",
             ));
         }
+        crate::validate::checked_duration("timeout", options.timeout)?;
+        crate::validate::checked_duration("max_poll_interval", options.max_poll_interval)?;
         let deadline = Instant::now() + options.timeout;
         let since = options.since.unwrap_or_else(|| Utc::now() - PORTAL_LINK_LIFETIME);
         let mut interval = options.poll_interval;

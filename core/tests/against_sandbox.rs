@@ -138,7 +138,9 @@ async fn timeout_applies_per_attempt() {
         .retry(RetryPolicy::none())
         .build()
         .unwrap();
-    sandbox.inject_fault(serde_json::from_value(serde_json::json!({"count": 1, "fault": {"delay_ms": 1000}})).unwrap());
+    sandbox
+        .inject_fault(serde_json::from_value(serde_json::json!({"count": 1, "fault": {"delay_ms": 1000}})).unwrap())
+        .unwrap();
     let err = client.list_users().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Timeout);
     assert_eq!(err.attempts(), 1);
@@ -149,7 +151,11 @@ async fn portal_completion_reports_typed_results() {
     let sandbox = sandbox().await;
     let client = client_for(&sandbox, sandbox.url());
     let user = client.register_user("typed").await.unwrap();
-    let link = client.portal_url(&user, &PortalOptions::default()).await.unwrap();
+    let trade = PortalOptions {
+        connection_type: Some(brokerlink::ConnectionType::Trade),
+        ..PortalOptions::default()
+    };
+    let link = client.portal_url(&user, &trade).await.unwrap();
     let remaining = link.expires_at - chrono::Utc::now();
     assert!(remaining.num_seconds() > 290 && remaining.num_seconds() <= 300);
     let result = sandbox.complete_portal(&CompletePortal {
@@ -253,12 +259,14 @@ async fn wait_polls_through_passing_failures_and_keeps_its_deadline() {
     let sandbox = sandbox().await;
     let client = client_for(&sandbox, sandbox.url());
     let user = client.register_user("patient").await.unwrap();
-    sandbox.inject_fault(
-        serde_json::from_value(
-            serde_json::json!({"path_prefix": "/authorizations", "count": 3, "fault": {"status": 503}}),
+    sandbox
+        .inject_fault(
+            serde_json::from_value(
+                serde_json::json!({"path_prefix": "/authorizations", "count": 3, "fault": {"status": 503}}),
+            )
+            .unwrap(),
         )
-        .unwrap(),
-    );
+        .unwrap();
     let link = client.portal_url(&user, &PortalOptions::default()).await.unwrap();
     sandbox.complete_portal(&CompletePortal {
         url: link.url,
@@ -275,7 +283,9 @@ async fn wait_polls_through_passing_failures_and_keeps_its_deadline() {
     };
     assert!(client.wait_for_connection(&user, &options).await.is_ok());
     // A server slower than the whole wait: the wait still ends on time.
-    sandbox.inject_fault(serde_json::from_value(serde_json::json!({"count": 5, "fault": {"delay_ms": 3000}})).unwrap());
+    sandbox
+        .inject_fault(serde_json::from_value(serde_json::json!({"count": 5, "fault": {"delay_ms": 3000}})).unwrap())
+        .unwrap();
     let short = brokerlink::WaitOptions {
         timeout: Duration::from_millis(400),
         poll_interval: Duration::from_millis(20),
@@ -290,4 +300,29 @@ async fn wait_polls_through_passing_failures_and_keeps_its_deadline() {
         "{:?}",
         started.elapsed()
     );
+}
+
+#[tokio::test]
+async fn durations_that_do_not_fit_are_invalid_input_before_any_request() {
+    let client = Client::builder()
+        .snaptrade("c", "k")
+        .base_url("http://127.0.0.1:9")
+        .build()
+        .unwrap();
+    let user = UserCredentials::new("u", "user-secret");
+    let forever = brokerlink::WaitOptions {
+        timeout: Duration::MAX,
+        ..brokerlink::WaitOptions::default()
+    };
+    let err = client.wait_for_connection(&user, &forever).await.unwrap_err();
+    assert_eq!(
+        (err.kind(), err.field(), err.attempts()),
+        (ErrorKind::InvalidInput, Some("timeout"), 0)
+    );
+    let err = Client::builder()
+        .snaptrade("c", "k")
+        .timeout(Duration::MAX)
+        .build()
+        .unwrap_err();
+    assert_eq!(err.field(), Some("timeout"));
 }

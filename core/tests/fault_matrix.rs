@@ -228,7 +228,8 @@ async fn every_call_under_every_fault_has_its_documented_outcome() {
             fixture.sandbox.clear_faults();
             fixture
                 .sandbox
-                .inject_fault(serde_json::from_value(json!({"count": 1, "fault": fault})).unwrap());
+                .inject_fault(serde_json::from_value(json!({"count": 1, "fault": fault})).unwrap())
+                .unwrap();
             let served = fixture.sandbox.state().requests_served;
             let outcome = fixture.run(call, extra.as_ref()).await;
             let sent = fixture.sandbox.state().requests_served - served;
@@ -266,9 +267,12 @@ async fn a_non_idempotent_call_whose_outcome_is_unknown_is_not_repeated() {
     let fixture = Fixture::new().await;
     let before = fixture.client.list_users().await.unwrap().len();
     // The request reaches the server (which registers the user) but the answer comes too late.
-    fixture.sandbox.inject_fault(
-        serde_json::from_value(json!({"method": "POST", "count": 1, "fault": {"delay_ms": 700}})).unwrap(),
-    );
+    fixture
+        .sandbox
+        .inject_fault(
+            serde_json::from_value(json!({"method": "POST", "count": 1, "fault": {"delay_ms": 700}})).unwrap(),
+        )
+        .unwrap();
     let err = fixture.client.register_user("maybe").await.unwrap_err();
     assert_eq!((err.kind(), err.attempts()), (ErrorKind::Timeout, 1));
     tokio::time::sleep(Duration::from_millis(600)).await;

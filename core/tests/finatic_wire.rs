@@ -104,7 +104,7 @@ async fn errors_carry_the_body_trace_id_code_and_category() {
     let body = json!({"traceId": "trace-42", "data": null, "warnings": [],
                       "errors": [{"category": "CONFLICT", "code": "ALREADY", "message": "m"}]});
     let rule = json!({"path_prefix": "/api/v1/session/init", "fault": {"status": 409, "body": body}});
-    sandbox.inject_fault(serde_json::from_value(rule).unwrap());
+    sandbox.inject_fault(serde_json::from_value(rule).unwrap()).unwrap();
     let err = client.start_session(None).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Conflict);
     assert_eq!(err.request_id(), Some("trace-42"));
@@ -119,7 +119,7 @@ async fn a_wrong_shape_inside_a_good_envelope_is_a_decode_error_naming_its_respo
     let client = finatic_client(&sandbox);
     let body = json!({"success": {"data": {"unexpected": true}, "meta": null}, "error": null, "trace_id": "trace-7"});
     let rule = json!({"path": "/api/v1/session/init", "fault": {"status": 200, "body": body}});
-    sandbox.inject_fault(serde_json::from_value(rule).unwrap());
+    sandbox.inject_fault(serde_json::from_value(rule).unwrap()).unwrap();
     let err = client.start_session(None).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Decode);
     assert_eq!(err.status(), Some(200));
@@ -186,14 +186,16 @@ async fn a_session_the_server_forgot_is_replaced_once_and_the_catalogue_is_optio
     let user = client.session_user(&session).await.unwrap();
     // The broker catalogue fails: connections still come back, named by their broker id.
     let broken = json!({"method": "GET", "path": "/api/beta/brokers/", "count": 1, "fault": {"status": 500}});
-    sandbox.inject_fault(serde_json::from_value(broken).unwrap());
+    sandbox.inject_fault(serde_json::from_value(broken).unwrap()).unwrap();
     let connections = client.connections(&user).await.unwrap();
     assert_eq!(connections[0].broker.slug, "alpaca");
     // The server forgets the cached session: brokerlink starts a new one and carries on.
     let forgotten = json!({"method": "GET", "path_prefix": "/api/beta/brokers/connections", "count": 1,
         "fault": {"status": 404, "body": {"trace_id": "t", "success": {"data": null},
             "error": {"type": "NotFoundError", "code": "SESSION_NOT_FOUND", "message": "gone", "status": 404}}}});
-    sandbox.inject_fault(serde_json::from_value(forgotten).unwrap());
+    sandbox
+        .inject_fault(serde_json::from_value(forgotten).unwrap())
+        .unwrap();
     let served = sandbox.state().requests_served;
     assert_eq!(client.connections(&user).await.unwrap().len(), 1);
     // The refused call, a new session (init + start), the call again, and the catalogue, which

@@ -157,7 +157,13 @@ async fn rotation_signs_with_both_secrets_during_the_grace_period() {
         .unwrap();
     let new_secret = sandbox
         .rotate_webhook_secret(&endpoint.id, Duration::from_secs(60))
+        .unwrap()
         .unwrap();
+    let err = sandbox.rotate_webhook_secret(&endpoint.id, Duration::MAX).unwrap_err();
+    assert_eq!(
+        (err.kind(), err.field()),
+        (brokerlink::ErrorKind::InvalidInput, Some("grace"))
+    );
     let client = Client::builder()
         .snaptrade(sandbox.client_id(), sandbox.consumer_key())
         .base_url(sandbox.url())

@@ -159,7 +159,10 @@ async fn connection_action(State(app): State<App>, Path((id, action)): Path<(Str
 
 async fn add_fault(State(app): State<App>, body: axum::body::Bytes) -> Response {
     match serde_json::from_slice::<FaultRule>(&body) {
-        Ok(rule) => Json(json!({ "id": app.store.faults.add(rule) })).into_response(),
+        Ok(rule) => match app.store.faults.add(rule) {
+            Ok(id) => Json(json!({ "id": id })).into_response(),
+            Err(e) => admin_error(StatusCode::CONFLICT, e.message()),
+        },
         Err(e) => admin_error(StatusCode::BAD_REQUEST, format!("not a fault: {e}")),
     }
 }
@@ -192,9 +195,9 @@ pub fn add_webhook(store: &Store, request: &NewWebhook) -> Result<Endpoint, Stri
         Some("finatic") => Some(Protocol::Finatic),
         Some(other) => return Err(format!("unknown provider {other:?}: use snaptrade or finatic")),
     };
-    Ok(store
+    store
         .webhooks
-        .add_endpoint(request.url.clone(), provider, request.event_types.clone()))
+        .add_endpoint(request.url.clone(), provider, request.event_types.clone())
 }
 
 async fn add_webhook_route(State(app): State<App>, body: axum::body::Bytes) -> Response {
@@ -233,7 +236,10 @@ fn default_grace() -> f64 {
 
 async fn rotate_webhook(State(app): State<App>, Path(id): Path<String>, body: axum::body::Bytes) -> Response {
     let grace = serde_json::from_slice::<Rotate>(&body).map_or(default_grace(), |r| r.grace_seconds);
-    let grace = std::time::Duration::try_from_secs_f64(grace).unwrap_or_default();
+    let grace = match brokerlink::duration_from_secs("grace_seconds", grace) {
+        Ok(grace) => grace,
+        Err(e) => return admin_error(StatusCode::BAD_REQUEST, e.to_string()),
+    };
     match app.store.webhooks.rotate(&id, grace) {
         Some(secret) => {
             Json(json!({ "id": id, "secret": secret, "grace_seconds": grace.as_secs_f64() })).into_response()

@@ -60,6 +60,29 @@ impl Default for SandboxConfig {
     }
 }
 
+impl SandboxConfig {
+    /// Every duration fits the clocks it is added to (`invalid_input` naming the field
+    /// otherwise), so no timer of the sandbox can overflow.
+    pub fn check(&self) -> brokerlink::Result<()> {
+        let durations = [
+            ("pending_activation", self.pending_activation),
+            ("expiring_after", self.expiring_after),
+            ("timestamp_window", self.timestamp_window),
+            ("portal_link_lifetime", self.portal_link_lifetime),
+            ("one_time_token_lifetime", self.one_time_token_lifetime),
+            ("finatic_session_lifetime", self.finatic_session_lifetime),
+            ("refresh_cooldown", self.refresh_cooldown),
+        ];
+        for (field, value) in durations {
+            brokerlink::checked_duration(field, value)?;
+        }
+        for delay in &self.webhook_retry_delays {
+            brokerlink::checked_duration("webhook_retry_delays", *delay)?;
+        }
+        Ok(())
+    }
+}
+
 pub fn random_text(len: usize) -> String {
     rand::thread_rng()
         .sample_iter(&Alphanumeric)

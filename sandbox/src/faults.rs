@@ -2,7 +2,6 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 /// What goes wrong, as `POST /_sandbox/faults` spells it (design §6).
@@ -49,23 +48,35 @@ fn one() -> u32 {
 
 #[derive(Debug)]
 struct Armed {
-    id: u64,
+    id: String,
     rule: FaultRule,
 }
 
 #[derive(Debug, Default)]
 pub struct Faults {
     armed: Mutex<Vec<Armed>>,
-    next_id: AtomicU64,
 }
 
 impl Faults {
-    pub fn add(&self, rule: FaultRule) -> u64 {
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
+    /// Arms a rule and returns its id: random, so that nothing that did not arm it (a page in
+    /// the developer's browser, say) can name it.
+    /// Refused past [`crate::limits::ARMED_FAULTS`] rules still armed.
+    pub fn add(&self, rule: FaultRule) -> brokerlink::Result<String> {
+        let id = crate::random_id("flt");
         if rule.count > 0 {
-            self.lock().push(Armed { id, rule });
+            let mut armed = self.lock();
+            if armed.len() >= crate::limits::ARMED_FAULTS {
+                return Err(brokerlink::Error::invalid_input(
+                    "fault",
+                    format!(
+                        "{} faults are armed already, the most the sandbox keeps: clear them first",
+                        armed.len()
+                    ),
+                ));
+            }
+            armed.push(Armed { id: id.clone(), rule });
         }
-        id
+        Ok(id)
     }
 
     /// The fault for this request, if one is armed; uses up one of its count.
@@ -100,8 +111,8 @@ impl Faults {
         self.lock().clear();
     }
 
-    pub fn ids(&self) -> Vec<u64> {
-        self.lock().iter().map(|a| a.id).collect()
+    pub fn ids(&self) -> Vec<String> {
+        self.lock().iter().map(|a| a.id.clone()).collect()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Armed>> {
@@ -143,14 +154,28 @@ mod tests {
     #[test]
     fn faults_match_method_and_prefix_and_run_out() {
         let faults = Faults::default();
-        faults.add(rule(
-            json!({"method": "GET", "path_prefix": "/authorizations", "count": 2, "fault": {"status": 500}}),
-        ));
+        faults
+            .add(rule(
+                json!({"method": "GET", "path_prefix": "/authorizations", "count": 2, "fault": {"status": 500}}),
+            ))
+            .unwrap();
         assert!(faults.take("POST", "/authorizations").is_none());
         assert!(faults.take("GET", "/accounts").is_none());
         assert!(faults.take("GET", "/authorizations/x").is_some());
         assert!(faults.take("GET", "/api/v1/authorizations").is_some());
         assert!(faults.take("GET", "/authorizations").is_none());
         assert!(faults.ids().is_empty());
+    }
+
+    #[test]
+    fn arming_is_bounded() {
+        let faults = Faults::default();
+        let never = || rule(json!({"path": "/nowhere", "count": 1, "fault": {"status": 500}}));
+        for _ in 0..crate::limits::ARMED_FAULTS {
+            faults.add(never()).unwrap();
+        }
+        assert_eq!(faults.add(never()).unwrap_err().field(), Some("fault"));
+        faults.clear();
+        assert!(faults.add(never()).is_ok());
     }
 }

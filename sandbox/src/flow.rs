@@ -161,6 +161,29 @@ fn effective_trade(broker: &SimBroker, requested: Option<&str>) -> Result<bool, 
     }
 }
 
+/// The connection type a login asks for, within what the link allows: the app chose the link's
+/// type on its server, so the page (or anyone posting to it) may narrow it, never widen it.
+fn within_link<'a>(link: Option<&'a str>, asked: Option<&'a str>) -> Result<&'a str, Outcome> {
+    // A trade-if-available link becomes a trade connection where the broker trades.
+    let rank = |kind: &str| match kind {
+        "read" => Some(0),
+        "trade-if-available" | "trade" => Some(1),
+        _ => None,
+    };
+    let link = link.unwrap_or("read");
+    let Some(asked) = asked else {
+        return Ok(link);
+    };
+    match (rank(asked), rank(link)) {
+        (Some(a), Some(l)) if a > l => Err(error(
+            codes::BAD_INPUT,
+            403,
+            format!("This link allows {link} connections; it cannot make a {asked} one."),
+        )),
+        _ => Ok(asked),
+    }
+}
+
 /// A login attempt on the portal.
 pub fn connect(
     store: &Store,
@@ -178,8 +201,11 @@ pub fn connect(
         Ok(broker) => broker,
         Err(outcome) => return outcome,
     };
-    let requested = connection_type.or(session.options.connection_type.as_deref());
-    let trade = match effective_trade(broker, requested) {
+    let requested = match within_link(session.options.connection_type.as_deref(), connection_type) {
+        Ok(requested) => requested,
+        Err(outcome) => return outcome,
+    };
+    let trade = match effective_trade(broker, Some(requested)) {
         Ok(trade) => trade,
         Err(outcome) => return outcome,
     };

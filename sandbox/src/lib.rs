@@ -3,11 +3,13 @@
 //! every test and benchmark, and the language packages' in-process `Sandbox`.
 
 mod admin;
+mod admin_guard;
 pub mod brokers;
 mod config;
 mod faults;
 mod finatic;
 mod flow;
+mod limits;
 mod portal;
 mod ratelimit;
 mod server;
@@ -20,6 +22,7 @@ pub use admin::{CompletePortal, NewWebhook};
 pub use config::{SandboxConfig, DEFAULT_RATE_LIMIT_PER_MINUTE, TIMESTAMP_WINDOW};
 pub use faults::{Fault, FaultRule};
 pub use flow::{MFA_CODE, TEST_CREDENTIALS};
+pub use snaptrade::SNAPTRADE_ROUTES;
 pub use store::StateCounts;
 pub use webhooks::{Delivery, Endpoint};
 
@@ -37,6 +40,13 @@ pub(crate) struct App {
     pub store: Arc<Store>,
     /// `http://127.0.0.1:PORT`, for links the sandbox hands out.
     pub base_url: Arc<str>,
+    /// The port it listens on: pages of the sandbox's own origin carry it.
+    pub port: u16,
+}
+
+/// `prefix_` and 128 random bits in hex: an id nobody can guess.
+pub(crate) fn random_id(prefix: &str) -> String {
+    format!("{prefix}_{}", uuid::Uuid::new_v4().simple())
 }
 
 pub(crate) fn snaptrade_timestamp(t: DateTime<Utc>) -> String {
@@ -54,11 +64,16 @@ pub struct Sandbox {
 
 impl Sandbox {
     /// Binds (port 0 picks a free one) and starts serving on the current tokio runtime.
+    /// A configuration that fails [`SandboxConfig::check`] is refused as `InvalidInput`.
     pub async fn start(config: SandboxConfig) -> std::io::Result<Sandbox> {
+        config
+            .check()
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
         let listener = tokio::net::TcpListener::bind((config.host, config.port)).await?;
         let address = listener.local_addr()?;
         let app = App {
             base_url: format!("http://{address}").into(),
+            port: address.port(),
             store: Arc::new(Store::new(config)),
         };
         let router = Router::new()
@@ -137,7 +152,8 @@ impl Sandbox {
     }
 
     /// Arms a fault for the next matching requests; returns its id.
-    pub fn inject_fault(&self, rule: FaultRule) -> u64 {
+    /// `invalid_input` once [`limits::ARMED_FAULTS`] rules are armed.
+    pub fn inject_fault(&self, rule: FaultRule) -> brokerlink::Result<String> {
         self.app.store.faults.add(rule)
     }
 
@@ -166,8 +182,11 @@ impl Sandbox {
     }
 
     /// A new secret for the endpoint; the old one keeps signing beside it for `grace`.
-    pub fn rotate_webhook_secret(&self, id: &str, grace: std::time::Duration) -> Option<String> {
-        self.app.store.webhooks.rotate(id, grace)
+    /// `Ok(None)`: no such endpoint; a grace beyond [`brokerlink::MAX_DURATION`] is
+    /// `invalid_input`.
+    pub fn rotate_webhook_secret(&self, id: &str, grace: std::time::Duration) -> brokerlink::Result<Option<String>> {
+        let grace = brokerlink::checked_duration("grace", grace)?;
+        Ok(self.app.store.webhooks.rotate(id, grace))
     }
 
     /// The delivery log, oldest first.

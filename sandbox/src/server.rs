@@ -42,7 +42,7 @@ pub(crate) struct Routers {
 
 pub(crate) async fn serve(listener: TcpListener, app: App, routers: Routers, mut shutdown: oneshot::Receiver<()>) {
     let graceful = GracefulShutdown::new();
-    let mut housekeeping = tokio::time::interval(Duration::from_secs(60));
+    let mut housekeeping = tokio::time::interval(crate::limits::HOUSEKEEPING_EVERY);
     // Timed transitions (pending → active, expiring) send webhooks when they happen.
     let mut timers = tokio::time::interval(Duration::from_millis(100));
     timers.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -86,11 +86,13 @@ async fn handle(
     request.extensions_mut().insert(ConnectInfo(peer));
     let request = request.map(Body::new);
 
-    let mut response = if admin && !peer.ip().is_loopback() {
-        json_response(
-            StatusCode::FORBIDDEN,
-            r#"{"error":"the admin API answers loopback only"}"#.into(),
-        )
+    let refused = if admin {
+        crate::admin_guard::refusal(request.method(), request.headers(), peer, app.port)
+    } else {
+        None
+    };
+    let mut response = if let Some((status, why)) = refused {
+        json_response(status, serde_json::json!({ "error": why }).to_string())
     } else {
         let fault = if admin {
             None
@@ -146,6 +148,10 @@ async fn handle(
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert("x-request-id", value);
     }
+    // Every answer is what its Content-Type says; a browser must not guess otherwise.
+    response
+        .headers_mut()
+        .insert("x-content-type-options", HeaderValue::from_static("nosniff"));
     Ok(response)
 }
 

@@ -10,7 +10,7 @@ use axum::routing::post;
 use axum::{Json, Router};
 use dashmap::DashMap;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, Serialize)]
@@ -24,7 +24,7 @@ pub struct Received {
 }
 
 #[derive(Debug, Default)]
-pub struct Sinks(DashMap<String, Vec<Received>>);
+pub struct Sinks(DashMap<String, VecDeque<Received>>);
 
 impl Sinks {
     pub fn clear(&self) {
@@ -52,13 +52,20 @@ async fn receive(
     headers: HeaderMap,
     body: Bytes,
 ) -> StatusCode {
-    let mut list = app.store.sinks.0.entry(name).or_default();
+    let sinks = &app.store.sinks.0;
+    if !sinks.contains_key(&name) && sinks.len() >= crate::limits::SINKS {
+        return StatusCode::INSUFFICIENT_STORAGE;
+    }
+    let mut list = sinks.entry(name).or_default();
+    if list.len() >= crate::limits::SINK_DELIVERIES {
+        list.pop_front();
+    }
     let status = if list.len() < q.fail_first {
         StatusCode::INTERNAL_SERVER_ERROR
     } else {
         StatusCode::NO_CONTENT
     };
-    list.push(Received {
+    list.push_back(Received {
         body: String::from_utf8_lossy(&body).into_owned(),
         headers: headers
             .iter()

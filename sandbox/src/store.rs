@@ -307,12 +307,76 @@ impl Store {
             .emit(&self.config.client_id, protocol, user_id, connection, happening);
     }
 
-    /// Drops portal sessions past their lifetime, so a long-running sandbox stays small.
+    /// Drops sessions and tokens that ended long ago, then keeps each store within its bound
+    /// (see `limits`), so a long-running sandbox stays small however busy it is.
     pub fn forget_stale_sessions(&self) {
-        let cutoff = Instant::now();
-        let grace = Duration::from_secs(3600);
-        self.portal_sessions.retain(|_, s| s.expires + grace > cutoff);
-        self.finatic_sessions.retain(|_, s| s.expires + grace > cutoff);
-        self.one_time_tokens.retain(|_, t| t.expires + grace > cutoff);
+        use crate::limits::{ENDED_KEPT_FOR, FINATIC_SESSIONS, ONE_TIME_TOKENS, PORTAL_SESSIONS};
+        let now = Instant::now();
+        let kept = |expires: Instant| expires.checked_add(ENDED_KEPT_FOR).is_none_or(|until| until > now);
+        self.portal_sessions.retain(|_, s| kept(s.expires));
+        self.finatic_sessions.retain(|_, s| kept(s.expires));
+        self.one_time_tokens.retain(|_, t| kept(t.expires));
+        keep_within(&self.portal_sessions, PORTAL_SESSIONS, |s| {
+            (!s.spent && s.expires > now, s.expires)
+        });
+        keep_within(&self.finatic_sessions, FINATIC_SESSIONS, |s| {
+            (s.expires > now, s.expires)
+        });
+        keep_within(&self.one_time_tokens, ONE_TIME_TOKENS, |t| {
+            (!t.used && t.expires > now, t.expires)
+        });
+    }
+}
+
+/// Keeps `map` within `bound` entries: past it, drops down to nine tenths of the bound, the
+/// entries that already ended first (`live` false), then those that end soonest. Nine tenths,
+/// so that a store at its bound is not sorted again every second.
+fn keep_within<V>(map: &DashMap<String, V>, bound: usize, order: impl Fn(&V) -> (bool, Instant)) {
+    if map.len() <= bound {
+        return;
+    }
+    let mut entries: Vec<((bool, Instant), String)> = map.iter().map(|e| (order(e.value()), e.key().clone())).collect();
+    entries.sort_unstable();
+    let excess = entries.len().saturating_sub(bound - bound / 10);
+    for (_, key) in entries.into_iter().take(excess) {
+        map.remove(&key);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stores_that_grow_with_traffic_stay_within_their_bounds() {
+        let store = Store::new(SandboxConfig::default());
+        let live = Instant::now() + Duration::from_secs(300);
+        let ended = Instant::now() - Duration::from_secs(1);
+        for n in 0..crate::limits::ONE_TIME_TOKENS + 50 {
+            let token = OneTimeToken {
+                expires: if n < 50 { ended } else { live },
+                used: false,
+            };
+            store.one_time_tokens.insert(format!("ott_{n}"), token);
+        }
+        store.forget_stale_sessions();
+        let left = store.one_time_tokens.len();
+        assert!(left <= crate::limits::ONE_TIME_TOKENS, "{left}");
+        // The ended ones went first.
+        assert!((0..50).all(|n| !store.one_time_tokens.contains_key(&format!("ott_{n}"))));
+        // Long-ended ones go whatever the count.
+        // (A monotonic clock younger than that cannot say "an hour ago": nothing to check then.)
+        if let Some(long_ago) = Instant::now().checked_sub(crate::limits::ENDED_KEPT_FOR + Duration::from_secs(1)) {
+            store.one_time_tokens.clear();
+            store.one_time_tokens.insert(
+                "old".into(),
+                OneTimeToken {
+                    expires: long_ago,
+                    used: true,
+                },
+            );
+            store.forget_stale_sessions();
+            assert!(store.one_time_tokens.is_empty());
+        }
     }
 }

@@ -11,7 +11,6 @@ use dashmap::DashMap;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
@@ -62,7 +61,6 @@ pub struct Webhooks {
     log: Mutex<VecDeque<Delivery>>,
     queue: mpsc::UnboundedSender<String>,
     receiver: Mutex<Option<mpsc::UnboundedReceiver<String>>>,
-    next_id: AtomicU64,
 }
 
 impl Default for Webhooks {
@@ -73,7 +71,6 @@ impl Default for Webhooks {
             log: Mutex::new(VecDeque::new()),
             queue,
             receiver: Mutex::new(Some(receiver)),
-            next_id: AtomicU64::new(0),
         }
     }
 }
@@ -131,11 +128,24 @@ impl Webhooks {
         lock(&self.log).iter().cloned().collect()
     }
 
+    /// Random: whoever did not create an endpoint or delivery cannot name it.
     fn next(&self, prefix: &str) -> String {
-        format!("{prefix}_{}", self.next_id.fetch_add(1, Ordering::Relaxed) + 1)
+        crate::random_id(prefix)
     }
 
-    pub fn add_endpoint(&self, url: String, provider: Option<Protocol>, event_types: Option<Vec<String>>) -> Endpoint {
+    /// Refused past [`crate::limits::WEBHOOK_ENDPOINTS`] endpoints.
+    pub fn add_endpoint(
+        &self,
+        url: String,
+        provider: Option<Protocol>,
+        event_types: Option<Vec<String>>,
+    ) -> Result<Endpoint, String> {
+        if self.endpoints.len() >= crate::limits::WEBHOOK_ENDPOINTS {
+            return Err(format!(
+                "{} webhook endpoints are registered, the most the sandbox keeps: remove some first",
+                self.endpoints.len()
+            ));
+        }
         let endpoint = Endpoint {
             id: self.next("we"),
             url,
@@ -148,7 +158,7 @@ impl Webhooks {
             created_at: Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true),
         };
         self.endpoints.insert(endpoint.id.clone(), endpoint.clone());
-        endpoint
+        Ok(endpoint)
     }
 
     /// A new secret; the old one keeps signing (beside it) for `grace`.

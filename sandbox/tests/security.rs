@@ -218,3 +218,168 @@ async fn signatures_verify_over_the_decoded_path_as_a_real_server_does() {
     // Signed over what the server decodes: past the signature check, to an unknown id.
     assert_eq!(get(decoded).await.unwrap().status(), 404);
 }
+
+#[tokio::test]
+async fn the_admin_api_refuses_browser_pages_and_rebound_names() {
+    let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let http = reqwest::Client::new();
+    let state = format!("{}/_sandbox/state", sandbox.url());
+    let port = sandbox.url().rsplit(':').next().unwrap().to_owned();
+    // DNS rebinding: a hostile name that resolves to 127.0.0.1 arrives with its own Host.
+    let rebound = http
+        .get(&state)
+        .header("host", format!("evil.example:{port}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rebound.status(), 403);
+    for host in [format!("localhost:{port}"), format!("127.0.0.1:{port}")] {
+        assert_eq!(
+            http.get(&state).header("host", host).send().await.unwrap().status(),
+            200
+        );
+    }
+    // A page of another origin, even one on this machine.
+    for origin in ["https://evil.example", "http://localhost:3000", "null"] {
+        let response = http.get(&state).header("origin", origin).send().await.unwrap();
+        assert_eq!(response.status(), 403, "{origin}");
+    }
+    let own = http.get(&state).header("origin", sandbox.url()).send().await.unwrap();
+    assert_eq!(own.status(), 200);
+
+    // A cross-site no-cors POST can only be text/plain (or a form): it neither arms a fault
+    // nor resets state.
+    let client = Client::builder()
+        .snaptrade(sandbox.client_id(), sandbox.consumer_key())
+        .base_url(sandbox.url())
+        .build()
+        .unwrap();
+    client.register_user("survivor").await.unwrap();
+    let fault = r#"{"count": 1, "fault": {"status": 503}}"#;
+    for (path, body) in [("/_sandbox/faults", fault), ("/_sandbox/reset", "")] {
+        let response = http
+            .post(format!("{}{path}", sandbox.url()))
+            .header("content-type", "text/plain")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 415, "{path}");
+    }
+    assert_eq!(sandbox.armed_faults(), 0);
+    assert_eq!(client.list_users().await.unwrap(), vec!["survivor".to_owned()]);
+
+    // Ids the admin API hands out cannot be guessed from one another.
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let armed: serde_json::Value = http
+            .post(format!("{}/_sandbox/faults", sandbox.url()))
+            .header("content-type", "application/json")
+            .body(r#"{"count": 1, "path": "/nowhere", "fault": {"status": 503}}"#)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        ids.push(armed["id"].as_str().unwrap().to_owned());
+    }
+    assert_ne!(ids[0], ids[1]);
+    for id in &ids {
+        assert!(id.starts_with("flt_") && id.len() == 36, "{id}");
+    }
+    let endpoint = sandbox
+        .add_webhook(
+            &serde_json::from_value(serde_json::json!({"url": format!("{}/_sandbox/sink/a", sandbox.url())})).unwrap(),
+        )
+        .unwrap();
+    assert!(
+        endpoint.id.starts_with("we_") && endpoint.id.len() == 35,
+        "{}",
+        endpoint.id
+    );
+}
+
+#[tokio::test]
+async fn the_portal_redirects_only_where_its_app_asked_and_never_widens_a_link() {
+    let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let http = reqwest::Client::new();
+    let session_info = |query: String| {
+        let url = format!("{}/portal/api/session?{query}", sandbox.url());
+        let http = http.clone();
+        async move { http.get(url).send().await.unwrap() }
+    };
+    // A forged link: no session, so no redirect, whatever the query asks.
+    let forged = session_info("token=x&customRedirect=https://example.org/&immediateRedirect=true".into()).await;
+    assert_eq!(forged.status(), 410);
+    assert_eq!(forged.headers()["x-content-type-options"], "nosniff");
+    let body: serde_json::Value = forged.json().await.unwrap();
+    assert!(body.get("options").is_none(), "{body}");
+
+    // A real link that was used up: its app's own redirect, from the server's record.
+    let client = Client::builder()
+        .snaptrade(sandbox.client_id(), sandbox.consumer_key())
+        .base_url(sandbox.url())
+        .build()
+        .unwrap();
+    let user = client.register_user("redirected-home").await.unwrap();
+    let options = PortalOptions {
+        redirect_url: Some("https://app.example/back".into()),
+        ..PortalOptions::default()
+    };
+    let link = client.portal_url(&user, &options).await.unwrap();
+    let complete = |url: String, connection_type: Option<&str>| brokerlink_sandbox::CompletePortal {
+        url,
+        username: "user_good".into(),
+        password: "pass_good".into(),
+        mfa_code: None,
+        broker: Some("ALPACA".into()),
+        connection_type: connection_type.map(str::to_owned),
+    };
+    // A read-only link cannot be widened to a trade connection by whoever completes it.
+    let widened = sandbox.complete_portal(&complete(link.url.clone(), Some("trade")));
+    assert!(
+        matches!(&widened, brokerlink::PortalResult::Error { code, .. } if code == "1012"),
+        "{widened:?}"
+    );
+    let done = sandbox.complete_portal(&complete(link.url.clone(), None));
+    assert!(matches!(done, brokerlink::PortalResult::Success { .. }), "{done:?}");
+    assert_eq!(
+        client.connections(&user).await.unwrap()[0].permission,
+        brokerlink::Permission::Read
+    );
+    let token = url::Url::parse(&link.url)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "token")
+        .unwrap()
+        .1
+        .into_owned();
+    let spent = session_info(format!("token={token}&customRedirect=https://evil.example/")).await;
+    let body: serde_json::Value = spent.json().await.unwrap();
+    assert_eq!(body["options"]["custom_redirect"], "https://app.example/back", "{body}");
+
+    let page = reqwest::get(format!("{}/snapTrade/redeemToken?token=x", sandbox.url()))
+        .await
+        .unwrap();
+    assert_eq!(page.headers()["x-content-type-options"], "nosniff");
+    let csp = page.headers()["content-security-policy"].to_str().unwrap();
+    assert!(!csp.contains("frame-ancestors *"), "{csp}");
+    assert!(csp.contains("frame-ancestors 'self' http://localhost:*"), "{csp}");
+}
+
+#[tokio::test]
+async fn lifetimes_that_overflow_a_clock_are_refused_at_start() {
+    let config = SandboxConfig {
+        portal_link_lifetime: std::time::Duration::MAX,
+        ..SandboxConfig::default()
+    };
+    let err = config.check().unwrap_err();
+    assert_eq!(
+        (err.kind(), err.field()),
+        (brokerlink::ErrorKind::InvalidInput, Some("portal_link_lifetime"))
+    );
+    let refused = Sandbox::start(config).await.unwrap_err();
+    assert_eq!(refused.kind(), std::io::ErrorKind::InvalidInput);
+    assert!(SandboxConfig::default().check().is_ok());
+}

@@ -250,4 +250,18 @@ describe('the portal page', () => {
       }
     }
   })
+
+  test('a forged link cannot make the page redirect: no session, no customRedirect from the query', T, async () => {
+    const page = await newPage(browser)
+    const requested = []
+    page.on('request', (request) => requested.push(request.url()))
+    const forged = new URLSearchParams({ token: 'forged', customRedirect: 'https://example.org/', immediateRedirect: 'true' })
+    await page.goto(`${sandbox.url}/snapTrade/redeemToken?${forged}`)
+    await waitForScreen(page, 'error-expired')
+    await page.locator('#continue').click()
+    await page.waitForTimeout(300)
+    assert.ok(page.url().startsWith(`${sandbox.url}/`), page.url())
+    assert.deepEqual(requested.filter((url) => new URL(url).hostname === 'example.org'), [])
+    assert.deepEqual(page.errors, [])
+  })
 })

@@ -1,8 +1,9 @@
-//! Finatic's data routes: brokers, broker connections, disconnect, accounts (beta, W), and the
-//! v1 account, grant and session-status routes (E).
+//! Finatic's data routes: brokers, broker connections, disconnect, accounts (beta), and the v1
+//! account, grant and session-status routes, all in the W envelope the spec gives them; only
+//! the offboarding call, which the spec lacks, answers E as finatic-server-python reads it.
 
 use super::envelope::{e_ok, w_ok, w_ok_meta, FinaticError};
-use super::session_from;
+use super::{check_api_key, session_from};
 use crate::brokers::{SimBroker, BROKERS};
 use crate::store::{SimConnection, SimStatus};
 use crate::webhooks::Happening;
@@ -191,7 +192,7 @@ async fn v1_accounts(
 ) -> Response {
     let connections = match session_connections(&app, &headers) {
         Ok(connections) => connections,
-        Err(e) => return e.enveloped(),
+        Err(e) => return e.wrapped(),
     };
     let all: Vec<Value> = connections
         .iter()
@@ -199,13 +200,13 @@ async fn v1_accounts(
         .collect();
     let limit = number(&params, "limit", 100).clamp(1, 1000);
     let offset = number(&params, "offset", 0);
-    e_ok(json!(all.into_iter().skip(offset).take(limit).collect::<Vec<_>>()))
+    w_ok(json!(all.into_iter().skip(offset).take(limit).collect::<Vec<_>>()))
 }
 
 async fn grants(State(app): State<App>, headers: HeaderMap) -> Response {
     let connections = match session_connections(&app, &headers) {
         Ok(connections) => connections,
-        Err(e) => return e.enveloped(),
+        Err(e) => return e.wrapped(),
     };
     let grants: Vec<Value> = connections
         .iter()
@@ -225,29 +226,37 @@ async fn grants(State(app): State<App>, headers: HeaderMap) -> Response {
             })
         })
         .collect();
-    e_ok(json!(grants))
+    w_ok(json!(grants))
 }
 
-async fn session_detail(State(app): State<App>, Path(id): Path<String>) -> Response {
+/// Finatic's spec asks for the company's API key here: a session id alone reads nothing.
+async fn session_detail(State(app): State<App>, Path(id): Path<String>, headers: HeaderMap) -> Response {
+    if let Err(e) = check_api_key(&app, &headers) {
+        return e.wrapped();
+    }
     match app.store.finatic_sessions.get(&id) {
-        Some(s) => e_ok(json!({
-            "sessionId": s.id,
-            "companyId": app.store.company_id,
+        // The spec's `SessionResponseData`, as `session/start` answers it.
+        Some(s) => w_ok(json!({
+            "session_id": s.id,
+            "company_id": app.store.company_id,
             "status": if s.is_expired() { "expired" } else { s.status },
-            "userId": s.user_id,
-            "expiresAt": timestamp(s.expires_at),
+            "user_id": s.user_id,
+            "expires_at": timestamp(s.expires_at),
         })),
-        None => FinaticError::new(404, "SESSION_NOT_FOUND", "No such session").enveloped(),
+        None => FinaticError::new(404, "SESSION_NOT_FOUND", "No such session").wrapped(),
     }
 }
 
 async fn sync_status(State(app): State<App>, Path(id): Path<String>, headers: HeaderMap) -> Response {
+    if let Err(e) = check_api_key(&app, &headers) {
+        return e.wrapped();
+    }
     let connections = match session_connections(&app, &headers) {
         Ok(connections) if session_from(&app, &headers).is_ok_and(|s| s.id == id) => connections,
         Ok(_) => {
-            return FinaticError::new(403, "SESSION_MISMATCH", "The session header does not match the path").enveloped()
+            return FinaticError::new(403, "SESSION_MISMATCH", "The session header does not match the path").wrapped()
         }
-        Err(e) => return e.enveloped(),
+        Err(e) => return e.wrapped(),
     };
     let accounts: Vec<Value> = connections
         .iter()
@@ -265,7 +274,7 @@ async fn sync_status(State(app): State<App>, Path(id): Path<String>, headers: He
             })
         })
         .collect();
-    e_ok(json!({ "sessionId": id, "companyId": app.store.company_id, "status": "active", "accounts": accounts }))
+    w_ok(json!({ "sessionId": id, "companyId": app.store.company_id, "status": "active", "accounts": accounts }))
 }
 
 async fn offboarding(

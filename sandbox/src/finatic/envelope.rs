@@ -1,5 +1,6 @@
-//! Finatic's two response envelopes: W (`{trace_id, success, error, warning}`) on the session
-//! and beta routes, E (`{traceId, data, warnings, errors}`) on the v1 account routes.
+//! Finatic's two response envelopes: W (`{trace_id, success, error, warning}`), which the spec
+//! gives every route, and E (`{traceId, data, warnings, errors}`), left on the offboarding call
+//! that only finatic-server-python knows.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};

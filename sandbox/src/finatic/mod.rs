@@ -48,6 +48,8 @@ pub fn router(app: App) -> Router {
             .route(&format!("{prefix}/session/portal"), get(portal))
             .route(&format!("{prefix}/session/{{id}}/user"), get(session_user));
     }
+    // Finatic's v1 spec spells this one with the plural the other session routes use.
+    router = router.route("/api/v1/sessions/{id}/user", get(session_user));
     subscriptions::routes(data::routes(router))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -75,7 +77,7 @@ fn header<'a>(headers: &'a HeaderMap, names: &[&str]) -> Option<&'a str> {
         .filter(|v| !v.is_empty())
 }
 
-fn check_api_key(app: &App, headers: &HeaderMap) -> Result<(), FinaticError> {
+pub(crate) fn check_api_key(app: &App, headers: &HeaderMap) -> Result<(), FinaticError> {
     let given = header(headers, &["x-api-key"]).unwrap_or_default();
     if constant_time_eq(given.as_bytes(), app.store.config.api_key.as_bytes()) {
         Ok(())

@@ -13,24 +13,35 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde_json::{json, Value};
 
-/// The event types Finatic documents; the sandbox sends the connection-related ones.
-pub const CATALOG: &[&str] = &[
-    "account.grant.created",
-    "account.grant.updated",
-    "account.grant.revoked",
-    "account.sync.started",
-    "account.sync.succeeded",
-    "account.sync.failed",
-    "account.balance.updated",
-    "account.position.updated",
-    "account.transaction.created",
-    "order.created",
-    "order.updated",
-    "order.filled",
-    "order.cancelled",
-    "order.rejected",
-    "connection.reauth.required",
+/// The event types Finatic documents, with what each means; the sandbox sends the
+/// connection-related ones.
+pub const CATALOG: &[(&str, &str)] = &[
+    (
+        "account.grant.created",
+        "A user granted the company access to an account",
+    ),
+    ("account.grant.updated", "The permissions of an account grant changed"),
+    ("account.grant.revoked", "An account grant was revoked"),
+    ("account.sync.started", "A sync of an account's data started"),
+    ("account.sync.succeeded", "A sync of an account's data finished"),
+    ("account.sync.failed", "A sync of an account's data failed"),
+    ("account.balance.updated", "An account's balances changed"),
+    ("account.position.updated", "An account's positions changed"),
+    ("account.transaction.created", "An account has a new transaction"),
+    ("order.created", "An order was placed"),
+    ("order.updated", "An order changed"),
+    ("order.filled", "An order was filled"),
+    ("order.cancelled", "An order was cancelled"),
+    ("order.rejected", "An order was rejected"),
+    (
+        "connection.reauth.required",
+        "A broker connection needs the user to log in again",
+    ),
 ];
+
+fn event_type_names() -> impl Iterator<Item = &'static str> {
+    CATALOG.iter().map(|(t, _)| *t)
+}
 
 pub fn routes(router: Router<App>) -> Router<App> {
     router
@@ -45,7 +56,7 @@ fn view(e: &Endpoint) -> Value {
     json!({
         "id": e.id,
         "url": e.url,
-        "eventTypes": e.event_types.clone().unwrap_or_else(|| CATALOG.iter().map(|t| t.to_string()).collect()),
+        "eventTypes": e.event_types.clone().unwrap_or_else(|| event_type_names().map(str::to_owned).collect()),
         "environment": "sandbox",
         "status": e.status,
         "description": e.description,
@@ -64,7 +75,10 @@ fn event_types(body: &Value) -> Result<Option<Vec<String>>, FinaticError> {
         .filter_map(Value::as_str)
         .map(str::to_owned)
         .collect();
-    if let Some(bad) = types.iter().find(|t| !CATALOG.contains(&t.as_str())) {
+    if let Some(bad) = types
+        .iter()
+        .find(|t| !event_type_names().any(|known| known == t.as_str()))
+    {
         return Err(FinaticError::new(
             422,
             "VALIDATION_ERROR",
@@ -74,8 +88,20 @@ fn event_types(body: &Value) -> Result<Option<Vec<String>>, FinaticError> {
     Ok(Some(types))
 }
 
+/// The spec's `FDXWebhookEventDefinition`s; the category is the event type's first word.
 async fn catalog() -> Response {
-    w_ok(json!(CATALOG.iter().map(|t| json!({ "type": t })).collect::<Vec<_>>()))
+    let entries: Vec<Value> = CATALOG
+        .iter()
+        .map(|(event_type, description)| {
+            json!({
+                "eventType": event_type,
+                "category": event_type.split('.').next().unwrap_or(event_type),
+                "description": description,
+                "environments": ["live", "sandbox"],
+            })
+        })
+        .collect();
+    w_ok(json!(entries))
 }
 
 async fn payload_schema() -> Response {
@@ -84,7 +110,7 @@ async fn payload_schema() -> Response {
         "required": ["id", "type", "createdAt", "data"],
         "properties": {
             "id": { "type": "string" },
-            "type": { "type": "string", "enum": CATALOG },
+            "type": { "type": "string", "enum": event_type_names().collect::<Vec<_>>() },
             "createdAt": { "type": "string", "format": "date-time" },
             "data": { "type": "object" },
         },
@@ -107,10 +133,14 @@ async fn create(State(app): State<App>, headers: HeaderMap, body: bytes::Bytes) 
         Ok(types) => types,
         Err(e) => return e.wrapped(),
     };
-    let endpoint = app
+    let endpoint = match app
         .store
         .webhooks
-        .add_endpoint(url.to_owned(), Some(Protocol::Finatic), types);
+        .add_endpoint(url.to_owned(), Some(Protocol::Finatic), types)
+    {
+        Ok(endpoint) => endpoint,
+        Err(message) => return FinaticError::new(409, "LIMIT_REACHED", message).wrapped(),
+    };
     if let Some(description) = body.get("description").and_then(Value::as_str) {
         if let Some(mut e) = app.store.webhooks.endpoints.get_mut(&endpoint.id) {
             e.description = Some(description.to_owned());

@@ -19,9 +19,14 @@ const STYLE: &str = include_str!("portal.css");
 /// `openPortal()` for host pages: the npm package's `brokerlink/portal`, one file, served as is.
 const OPEN_PORTAL: &str = include_str!("../../../bindings-node/portal/open-portal.js");
 
-/// Nothing from outside the sandbox; framing allowed, since apps embed the portal.
+/// Nothing from outside the sandbox. Framing: apps embed the portal in an iframe on their own
+/// pages (`openPortal()`), and the sandbox cannot know their origins in advance — in
+/// development they are dev servers on loopback (any port), elsewhere https pages. So those may
+/// frame it, and nothing else may: no plain-http page off this machine (whose origin nobody can
+/// vouch for), no `data:`/`blob:`/`file:` documents.
 const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
-                   connect-src 'self'; frame-ancestors *; form-action 'self'; base-uri 'none'";
+                   connect-src 'self'; frame-ancestors 'self' http://localhost:* http://127.0.0.1:* \
+                   http://[::1]:* https:; form-action 'self'; base-uri 'none'";
 
 pub fn router(app: App) -> Router {
     Router::new()
@@ -100,8 +105,8 @@ async fn logo(Path(file): Path<String>) -> Response {
     }
 }
 
-fn outcome_response(outcome: Outcome) -> Response {
-    let status = match &outcome {
+fn outcome_status(outcome: &Outcome) -> StatusCode {
+    match outcome {
         Outcome::Error {
             error_code,
             status_code,
@@ -110,8 +115,11 @@ fn outcome_response(outcome: Outcome) -> Response {
             StatusCode::from_u16(*status_code).unwrap_or(StatusCode::GONE)
         }
         _ => StatusCode::OK,
-    };
-    (status, Json(outcome)).into_response()
+    }
+}
+
+fn outcome_response(outcome: Outcome) -> Response {
+    (outcome_status(&outcome), Json(outcome)).into_response()
 }
 
 async fn session_info(State(app): State<App>, Query(params): Query<HashMap<String, String>>) -> Response {
@@ -119,7 +127,7 @@ async fn session_info(State(app): State<App>, Query(params): Query<HashMap<Strin
     flow::apply_link_params(&app.store, &token, &params);
     let session = match flow::live_session(&app.store, &token) {
         Ok(session) => session,
-        Err(outcome) => return outcome_response(outcome),
+        Err(outcome) => return ended_session_response(&app, &token, outcome),
     };
     let reconnect = session.options.reconnect.as_ref().and_then(|id| {
         let broker = flow::session_broker(&app.store, &session, None).ok()?;
@@ -160,6 +168,29 @@ async fn session_info(State(app): State<App>, Query(params): Query<HashMap<Strin
         "mfa_code_hint": flow::MFA_CODE,
     }))
     .into_response()
+}
+
+/// A link that expired or was used: the error, plus where its app asked to be sent back — but
+/// only from the session the app created on its server. A link the sandbox never issued has no
+/// redirect, whatever its own query says, or the page would be an open redirector.
+fn ended_session_response(app: &App, token: &str, outcome: Outcome) -> Response {
+    let Some(options) = app.store.portal_sessions.get(token).map(|s| s.options.clone()) else {
+        return outcome_response(outcome);
+    };
+    let status = outcome_status(&outcome);
+    let mut body = serde_json::to_value(&outcome).unwrap_or_default();
+    if let Some(map) = body.as_object_mut() {
+        map.insert(
+            "options".into(),
+            json!({
+                "custom_redirect": options.custom_redirect,
+                "immediate_redirect": options.immediate_redirect,
+                "show_close_button": options.show_close_button,
+                "locale": options.locale,
+            }),
+        );
+    }
+    (status, Json(body)).into_response()
 }
 
 #[derive(Deserialize)]

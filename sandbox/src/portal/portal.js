@@ -99,7 +99,13 @@
 
   function withParams(base, params) { return base + (base.indexOf('?') >= 0 ? '&' : '?') + params; }
 
-  function go(url) { if (!/^\s*(javascript|data|vbscript):/i.test(url)) window.location.assign(url); }
+  /* Only absolute http(s) targets, judged by parsing the URL as the browser will (a blocklist of
+     schemes misses spellings the parser accepts). */
+  function go(url) {
+    var target;
+    try { target = new URL(url); } catch (e) { return; }
+    if (target.protocol === 'https:' || target.protocol === 'http:') window.location.assign(target.href);
+  }
 
   /* To the framing page, else the opener; only to the referrer's origin, never '*'. */
   function post(message) {
@@ -171,12 +177,14 @@
     }).observe(page);
   }
 
-  /* Without a session (expired or used link), the link's own query is all there is to go on. */
+  /* Without a live session (expired, used or forged link), the query only picks the look. Where
+     to send the user back never comes from it: only the server's record of a session the app
+     created names a redirect, or anyone could make this page redirect anywhere. */
   function fallback(q) {
     var flag = function (name) { var v = q.get(name); return v === 'true' ? true : v === 'false' ? false : null; };
     var provider = q.get('provider') || (/snaptrade/i.test(window.location.pathname) || q.has('clientId') ? 'snaptrade' : 'finatic');
     var mode = q.get('mode');
-    return { provider: provider, opts: { custom_redirect: q.get('customRedirect') || null, immediate_redirect: flag('immediateRedirect') === true,
+    return { provider: provider, opts: { custom_redirect: null, immediate_redirect: false,
       show_close_button: flag('showCloseButton') === true, locale: q.get('locale'),
       dark_mode: flag('darkMode') !== null ? flag('darkMode') : mode === 'dark' ? true : mode === 'light' ? false : null } };
   }
@@ -207,6 +215,13 @@
       if (res.ok && res.data.provider) { start(res.data); return; }
       state.provider = fb.provider;
       state.opts = fb.opts;
+      var known = res.data.options;
+      if (known && typeof known === 'object') {
+        state.opts.custom_redirect = known.custom_redirect || null;
+        state.opts.immediate_redirect = known.immediate_redirect === true;
+        if (typeof known.show_close_button === 'boolean') state.opts.show_close_button = known.show_close_button;
+        if (known.locale) applyLang(known.locale);
+      }
       watchHeight();
       els.close.hidden = !state.opts.show_close_button;
       terminalError(res.data, false);

@@ -27,6 +27,49 @@ pub fn connection(c: &SimConnection, base_url: &str) -> Value {
     })
 }
 
+/// An `InvestmentAccount` of the experimental `GET /connections/{id}/accounts` (the spec's
+/// `ConnectionAccount` union, `kind: investment`).
+pub fn connection_account(c: &SimConnection, a: &SimAccount) -> Value {
+    let synced = (!c.is_pending()).then(|| timestamp(c.updated_at));
+    json!({
+        "kind": "investment",
+        "id": a.id,
+        "connection_id": c.id,
+        "display_name": a.name,
+        "number": masked(&a.number),
+        "institution_account_id": null,
+        "institution_id": c.broker.id,
+        "opening_date": null,
+        "funding_date": null,
+        "sync_status": {
+            "transactions": {
+                "initial_sync_completed": synced.is_some(),
+                "last_successful_sync": synced.as_ref().map(|t| t[..10].to_owned()),
+                "first_transaction_date": null,
+            },
+            "orders": synced,
+            "positions": synced,
+            "balances": synced,
+        },
+        "raw_type": "Margin",
+        "is_paper": false,
+        "net_value": { "amount": a.balance, "currency": c.broker.currency },
+    })
+}
+
+/// The last four characters behind `****`, as the spec says this route shows numbers.
+fn masked(number: &str) -> String {
+    let tail: String = number
+        .chars()
+        .rev()
+        .take(4)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    format!("****{tail}")
+}
+
 /// `Account`; holdings are "not yet synced" while the connection is still pending.
 pub fn account(c: &SimConnection, a: &SimAccount) -> Value {
     let synced = !c.is_pending();

@@ -1142,9 +1142,9 @@ open func startSession(userId: String? = nil)async throws  -> Session  {
                         self.uniffiCloneHandle(),FfiConverterOptionString.lower(userId)
                 )
             },
-            pollFunc: ffi_brokerlink_ffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_brokerlink_ffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_brokerlink_ffi_rust_future_free_rust_buffer,
+            pollFunc: ffi_brokerlink_ffi_rust_future_poll_u64,
+            completeFunc: ffi_brokerlink_ffi_rust_future_complete_u64,
+            freeFunc: ffi_brokerlink_ffi_rust_future_free_u64,
             liftFunc: FfiConverterTypeSession_lift,
             errorHandler: FfiConverterTypeBrokerlinkError_lift
         )
@@ -1239,6 +1239,9 @@ public protocol PortalLinkProtocol: AnyObject, Sendable {
     
     func expiresAt()  -> Date
     
+    /**
+     * The portal session; it authorises Finatic calls on its own.
+     */
     func sessionId()  -> String
     
     /**
@@ -1313,6 +1316,9 @@ open func expiresAt() -> Date  {
 })
 }
     
+    /**
+     * The portal session; it authorises Finatic calls on its own.
+     */
 open func sessionId() -> String  {
     return try!  FfiConverterString.lift(try! rustCall() {
         uniffiCallStatus in
@@ -1459,9 +1465,9 @@ public protocol SandboxProtocol: AnyObject, Sendable {
     func consumerKey()  -> String
     
     /**
-     * Arms a fault for the next matching requests; returns its id.
+     * Arms a fault for the next matching requests; returns its id (random, `flt_…`).
      */
-    func injectFault(fault: Fault, options: FaultOptions) throws  -> UInt64
+    func injectFault(fault: Fault, options: FaultOptions) throws  -> String
     
     /**
      * Whether an endpoint was there to remove.
@@ -1678,10 +1684,10 @@ open func consumerKey() -> String  {
 }
     
     /**
-     * Arms a fault for the next matching requests; returns its id.
+     * Arms a fault for the next matching requests; returns its id (random, `flt_…`).
      */
-open func injectFault(fault: Fault, options: FaultOptions = FaultOptions())throws  -> UInt64  {
-    return try  FfiConverterUInt64.lift(try rustCallWithError(FfiConverterTypeBrokerlinkError_lift) {
+open func injectFault(fault: Fault, options: FaultOptions = FaultOptions())throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeBrokerlinkError_lift) {
         uniffiCallStatus in
     uniffi_brokerlink_ffi_fn_method_sandbox_inject_fault(
             self.uniffiCloneHandle(),
@@ -1838,6 +1844,231 @@ public func FfiConverterTypeSandbox_lift(_ handle: UInt64) throws -> Sandbox {
 #endif
 public func FfiConverterTypeSandbox_lower(_ value: Sandbox) -> UInt64 {
     return FfiConverterTypeSandbox.lower(value)
+}
+
+
+
+
+
+
+/**
+ * A Finatic session; pass it back as received (or rebuilt from stored values). Its `id()`
+ * authorises calls on its own: `toString()` / `description` shows it as `***`.
+ */
+public protocol SessionProtocol: AnyObject, Sendable {
+    
+    func companyId()  -> String
+    
+    func expiresAt()  -> Date?
+    
+    func id()  -> String
+    
+    func status()  -> SessionStatus
+    
+    /**
+     * The Finatic user, once known.
+     */
+    func userId()  -> String?
+    
+}
+/**
+ * A Finatic session; pass it back as received (or rebuilt from stored values). Its `id()`
+ * authorises calls on its own: `toString()` / `description` shows it as `***`.
+ */
+open class Session: SessionProtocol, @unchecked Sendable, Equatable, CustomDebugStringConvertible, CustomStringConvertible {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_brokerlink_ffi_fn_clone_session(self.handle, $0) }
+    }
+    /**
+     * A session from stored values.
+     */
+public convenience init(id: String, companyId: String, status: SessionStatus, expiresAt: Date? = nil, userId: String? = nil) {
+    let handle =
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_brokerlink_ffi_fn_constructor_session_new(
+        FfiConverterString.lower(id),
+        FfiConverterString.lower(companyId),
+        FfiConverterTypeSessionStatus_lower(status),
+        FfiConverterOptionTimestamp.lower(expiresAt),
+        FfiConverterOptionString.lower(userId),uniffiCallStatus
+    )
+}
+    self.init(unsafeFromHandle: handle)
+}
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_brokerlink_ffi_fn_free_session(handle, $0) }
+    }
+
+    
+
+    
+open func companyId() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_brokerlink_ffi_fn_method_session_company_id(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+open func expiresAt() -> Date?  {
+    return try!  FfiConverterOptionTimestamp.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_brokerlink_ffi_fn_method_session_expires_at(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+open func id() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_brokerlink_ffi_fn_method_session_id(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+open func status() -> SessionStatus  {
+    return try!  FfiConverterTypeSessionStatus_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_brokerlink_ffi_fn_method_session_status(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The Finatic user, once known.
+     */
+open func userId() -> String?  {
+    return try!  FfiConverterOptionString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_brokerlink_ffi_fn_method_session_user_id(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+// The local Rust `Debug` implementation.
+public var debugDescription: String {
+    return try!  FfiConverterString.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_brokerlink_ffi_fn_method_session_uniffi_trait_debug(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+    )
+}
+// The local Rust `Display` implementation.
+public var description: String {
+    return try!  FfiConverterString.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_brokerlink_ffi_fn_method_session_uniffi_trait_display(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+    )
+}
+// The local Rust `Eq` implementation - only `eq` is used.
+public static func == (self: Session, other: Session) -> Bool {
+    return try!  FfiConverterBool.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_brokerlink_ffi_fn_method_session_uniffi_trait_eq_eq(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeSession_lower(other),uniffiCallStatus
+    )
+}
+    )
+}
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSession: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = Session
+
+    public static func lift(_ handle: UInt64) throws -> Session {
+        return Session(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: Session) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Session {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: Session, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSession_lift(_ handle: UInt64) throws -> Session {
+    return try FfiConverterTypeSession.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSession_lower(_ value: Session) -> UInt64 {
+    return FfiConverterTypeSession.lower(value)
 }
 
 
@@ -2419,7 +2650,7 @@ public struct ErrorDetails: Equatable, Hashable {
     /**
      * Why a webhook failed verification (`webhook_invalid` only): `missing_header`,
      * `malformed_header`, `no_matching_signature`, `timestamp_out_of_tolerance`,
-     * `invalid_payload`.
+     * `invalid_event_timestamp`, `invalid_payload`.
      */
     public var reason: String?
 
@@ -2450,7 +2681,7 @@ public struct ErrorDetails: Equatable, Hashable {
         /**
          * Why a webhook failed verification (`webhook_invalid` only): `missing_header`,
          * `malformed_header`, `no_matching_signature`, `timestamp_out_of_tolerance`,
-         * `invalid_payload`.
+         * `invalid_event_timestamp`, `invalid_payload`.
          */reason: String?) {
         self.kind = kind
         self.message = message
@@ -3245,81 +3476,6 @@ public func FfiConverterTypeSandboxWebhook_lower(_ value: SandboxWebhook) -> Rus
 
 
 /**
- * A Finatic session; pass it back as received (or rebuilt from stored values).
- */
-public struct Session: Equatable, Hashable {
-    public var id: String
-    public var companyId: String
-    public var status: SessionStatus
-    public var expiresAt: Date?
-    /**
-     * The Finatic user, once known.
-     */
-    public var userId: String?
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(id: String, companyId: String, status: SessionStatus, expiresAt: Date? = nil, 
-        /**
-         * The Finatic user, once known.
-         */userId: String? = nil) {
-        self.id = id
-        self.companyId = companyId
-        self.status = status
-        self.expiresAt = expiresAt
-        self.userId = userId
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension Session: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeSession: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Session {
-        return
-            try Session(
-                id: FfiConverterString.read(from: &buf), 
-                companyId: FfiConverterString.read(from: &buf), 
-                status: FfiConverterTypeSessionStatus.read(from: &buf), 
-                expiresAt: FfiConverterOptionTimestamp.read(from: &buf), 
-                userId: FfiConverterOptionString.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: Session, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.id, into: &buf)
-        FfiConverterString.write(value.companyId, into: &buf)
-        FfiConverterTypeSessionStatus.write(value.status, into: &buf)
-        FfiConverterOptionTimestamp.write(value.expiresAt, into: &buf)
-        FfiConverterOptionString.write(value.userId, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeSession_lift(_ buf: RustBuffer) throws -> Session {
-    return try FfiConverterTypeSession.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeSession_lower(_ value: Session) -> RustBuffer {
-    return FfiConverterTypeSession.lower(value)
-}
-
-
-/**
  * How strictly to verify; unset fields keep the defaults (300 s tolerance, no event age
  * limit, the system clock).
  */
@@ -3502,7 +3658,15 @@ public struct WebhookEvent: Equatable, Hashable {
     public var result: String?
     public var occurredAt: Date?
     /**
-     * The whole payload as received, as JSON text.
+     * SnapTrade's `schemaVersion` (`oauth_v1` for events of OAuth apps).
+     */
+    public var schemaVersion: String?
+    /**
+     * The OAuth app an `oauth_v1` event belongs to.
+     */
+    public var oauthClientId: String?
+    /**
+     * The whole payload as received, as JSON text; a deprecated `webhookSecret` reads `***`.
      */
     public var rawJson: String
 
@@ -3516,7 +3680,13 @@ public struct WebhookEvent: Equatable, Hashable {
          * SnapTrade's `connectionAttemptedResult`, e.g. `SUCCESS`.
          */result: String?, occurredAt: Date?, 
         /**
-         * The whole payload as received, as JSON text.
+         * SnapTrade's `schemaVersion` (`oauth_v1` for events of OAuth apps).
+         */schemaVersion: String?, 
+        /**
+         * The OAuth app an `oauth_v1` event belongs to.
+         */oauthClientId: String?, 
+        /**
+         * The whole payload as received, as JSON text; a deprecated `webhookSecret` reads `***`.
          */rawJson: String) {
         self.id = id
         self.provider = provider
@@ -3528,6 +3698,8 @@ public struct WebhookEvent: Equatable, Hashable {
         self.broker = broker
         self.result = result
         self.occurredAt = occurredAt
+        self.schemaVersion = schemaVersion
+        self.oauthClientId = oauthClientId
         self.rawJson = rawJson
     }
 
@@ -3557,6 +3729,8 @@ public struct FfiConverterTypeWebhookEvent: FfiConverterRustBuffer {
                 broker: FfiConverterOptionString.read(from: &buf), 
                 result: FfiConverterOptionString.read(from: &buf), 
                 occurredAt: FfiConverterOptionTimestamp.read(from: &buf), 
+                schemaVersion: FfiConverterOptionString.read(from: &buf), 
+                oauthClientId: FfiConverterOptionString.read(from: &buf), 
                 rawJson: FfiConverterString.read(from: &buf)
         )
     }
@@ -3572,6 +3746,8 @@ public struct FfiConverterTypeWebhookEvent: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.broker, into: &buf)
         FfiConverterOptionString.write(value.result, into: &buf)
         FfiConverterOptionTimestamp.write(value.occurredAt, into: &buf)
+        FfiConverterOptionString.write(value.schemaVersion, into: &buf)
+        FfiConverterOptionString.write(value.oauthClientId, into: &buf)
         FfiConverterString.write(value.rawJson, into: &buf)
     }
 }
@@ -5794,13 +5970,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_brokerlink_ffi_checksum_method_client_rotate_user_secret() != 41356) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_client_session_portal_url() != 13036) {
+    if (uniffi_brokerlink_ffi_checksum_method_client_session_portal_url() != 61668) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_client_session_user() != 57798) {
+    if (uniffi_brokerlink_ffi_checksum_method_client_session_user() != 45778) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_client_start_session() != 11622) {
+    if (uniffi_brokerlink_ffi_checksum_method_client_start_session() != 63668) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_brokerlink_ffi_checksum_method_client_wait_for_connection() != 60973) {
@@ -5830,7 +6006,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_brokerlink_ffi_checksum_method_sandbox_consumer_key() != 30677) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_sandbox_inject_fault() != 4526) {
+    if (uniffi_brokerlink_ffi_checksum_method_sandbox_inject_fault() != 3127) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_brokerlink_ffi_checksum_method_sandbox_remove_webhook() != 49662) {
@@ -5860,10 +6036,25 @@ private let initializationResult: InitializationResult = {
     if (uniffi_brokerlink_ffi_checksum_method_portallink_expires_at() != 16325) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_portallink_session_id() != 27939) {
+    if (uniffi_brokerlink_ffi_checksum_method_portallink_session_id() != 49287) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_brokerlink_ffi_checksum_method_portallink_url() != 44443) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_brokerlink_ffi_checksum_method_session_company_id() != 21760) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_brokerlink_ffi_checksum_method_session_expires_at() != 44904) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_brokerlink_ffi_checksum_method_session_id() != 25223) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_brokerlink_ffi_checksum_method_session_status() != 52655) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_brokerlink_ffi_checksum_method_session_user_id() != 58954) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_brokerlink_ffi_checksum_method_usercredentials_user_id() != 27214) {
@@ -5879,6 +6070,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_brokerlink_ffi_checksum_constructor_sandbox_start() != 43336) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_brokerlink_ffi_checksum_constructor_session_new() != 20684) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_brokerlink_ffi_checksum_constructor_usercredentials_new() != 28118) {

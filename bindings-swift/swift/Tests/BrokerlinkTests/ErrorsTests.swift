@@ -118,4 +118,16 @@ final class ErrorsTests: SandboxTestCase {
             "server", "network", "timeout", "decode", "internal", "webhook_invalid",
         ])
     }
+
+    func testDurationsThatDoNotFitAreInvalidInputNamingTheField() async throws {
+        let forever: TimeInterval = 1e18
+        let pending = await failure { _ = try await Sandbox.start(options: SandboxOptions(pendingSeconds: forever)) }
+        XCTAssertEqual(pending?.details().field, "pending_seconds")
+        let client = try snaptrade()
+        let user = UserCredentials(userId: "nobody", userSecret: "not-a-secret")
+        let wait = await failure { _ = try await client.waitForConnection(user: user, options: WaitOptions(timeout: forever)) }
+        XCTAssertEqual(wait?.details().field, "timeout")
+        let grace = await failure { _ = try self.sandbox.rotateWebhookSecret(id: "we_x", grace: forever) }
+        XCTAssertEqual(grace?.details().field, "grace")
+    }
 }

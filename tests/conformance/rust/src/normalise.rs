@@ -12,6 +12,8 @@ use std::collections::HashMap;
 pub struct Normaliser {
     sandbox_url: Option<String>,
     ids: HashMap<String, usize>,
+    /// The sandbox's own random ids (`we_…`, `dl_…`, `flt_…`), numbered per prefix.
+    sandbox_ids: HashMap<String, String>,
 }
 
 impl Normaliser {
@@ -63,6 +65,18 @@ impl Normaliser {
             let n = *self.ids.entry(s.to_ascii_lowercase()).or_insert(next);
             return Value::String(format!("<id:{n}>"));
         }
+        if let Some(prefix) = sandbox_id_prefix(s) {
+            let next = 1 + self
+                .sandbox_ids
+                .keys()
+                .filter(|k| sandbox_id_prefix(k) == Some(prefix))
+                .count();
+            let shown = self
+                .sandbox_ids
+                .entry(s.to_owned())
+                .or_insert_with(|| format!("<{prefix}_{next}>"));
+            return Value::String(shown.clone());
+        }
         if is_timestamp(s) {
             return Value::String("<time>".into());
         }
@@ -95,6 +109,14 @@ fn is_uuid(s: &str) -> bool {
                 c.is_ascii_hexdigit()
             }
         })
+}
+
+/// `we_…`: a short lowercase prefix and 32 hex digits, as the sandbox makes its ids.
+fn sandbox_id_prefix(s: &str) -> Option<&str> {
+    let (prefix, random) = s.split_once('_')?;
+    let prefix_ok = (2..=4).contains(&prefix.len()) && prefix.bytes().all(|b| b.is_ascii_lowercase());
+    let random_ok = random.len() == 32 && random.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
+    (prefix_ok && random_ok).then_some(prefix)
 }
 
 fn is_timestamp(s: &str) -> bool {

@@ -338,7 +338,7 @@ async fn sandbox_call(sandbox: &Sandbox, call: &str, args: &Value) -> Outcome {
         }
         "fault" => {
             let rule: FaultRule = serde_json::from_value(args.clone()).map_err(|e| runner_error(e.to_string()))?;
-            sandbox.inject_fault(rule);
+            sandbox.inject_fault(rule).map_err(|e| runner_error(e.to_string()))?;
             Ok(Value::Null)
         }
         "clear_faults" => {

@@ -770,6 +770,16 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_brokerlink_ffi_checksum_method_portallink_url(
     ): Int
+    external fun uniffi_brokerlink_ffi_checksum_method_session_company_id(
+    ): Int
+    external fun uniffi_brokerlink_ffi_checksum_method_session_expires_at(
+    ): Int
+    external fun uniffi_brokerlink_ffi_checksum_method_session_id(
+    ): Int
+    external fun uniffi_brokerlink_ffi_checksum_method_session_status(
+    ): Int
+    external fun uniffi_brokerlink_ffi_checksum_method_session_user_id(
+    ): Int
     external fun uniffi_brokerlink_ffi_checksum_method_usercredentials_user_id(
     ): Int
     external fun uniffi_brokerlink_ffi_checksum_method_usercredentials_user_secret(
@@ -779,6 +789,8 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_brokerlink_ffi_checksum_constructor_client_snaptrade(
     ): Int
     external fun uniffi_brokerlink_ffi_checksum_constructor_sandbox_start(
+    ): Int
+    external fun uniffi_brokerlink_ffi_checksum_constructor_session_new(
     ): Int
     external fun uniffi_brokerlink_ffi_checksum_constructor_usercredentials_new(
     ): Int
@@ -838,9 +850,9 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_brokerlink_ffi_fn_method_client_rotate_user_secret(`ptr`: Long,`user`: Long,
     ): Long
-    external fun uniffi_brokerlink_ffi_fn_method_client_session_portal_url(`ptr`: Long,`session`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,
+    external fun uniffi_brokerlink_ffi_fn_method_client_session_portal_url(`ptr`: Long,`session`: Long,`options`: RustBuffer.ByValue,
     ): Long
-    external fun uniffi_brokerlink_ffi_fn_method_client_session_user(`ptr`: Long,`session`: RustBuffer.ByValue,
+    external fun uniffi_brokerlink_ffi_fn_method_client_session_user(`ptr`: Long,`session`: Long,
     ): Long
     external fun uniffi_brokerlink_ffi_fn_method_client_start_session(`ptr`: Long,`userId`: RustBuffer.ByValue,
     ): Long
@@ -871,7 +883,7 @@ internal object UniffiLib {
     external fun uniffi_brokerlink_ffi_fn_method_sandbox_consumer_key(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_brokerlink_ffi_fn_method_sandbox_inject_fault(`ptr`: Long,`fault`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
+    ): RustBuffer.ByValue
     external fun uniffi_brokerlink_ffi_fn_method_sandbox_remove_webhook(`ptr`: Long,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Byte
     external fun uniffi_brokerlink_ffi_fn_method_sandbox_replay_delivery(`ptr`: Long,`deliveryId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -905,6 +917,30 @@ internal object UniffiLib {
     external fun uniffi_brokerlink_ffi_fn_method_portallink_uniffi_trait_eq_eq(`ptr`: Long,`other`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Byte
     external fun uniffi_brokerlink_ffi_fn_method_portallink_uniffi_trait_eq_ne(`ptr`: Long,`other`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Byte
+    external fun uniffi_brokerlink_ffi_fn_clone_session(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_brokerlink_ffi_fn_free_session(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_brokerlink_ffi_fn_constructor_session_new(`id`: RustBuffer.ByValue,`companyId`: RustBuffer.ByValue,`status`: RustBuffer.ByValue,`expiresAt`: RustBuffer.ByValue,`userId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_brokerlink_ffi_fn_method_session_company_id(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_brokerlink_ffi_fn_method_session_expires_at(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_brokerlink_ffi_fn_method_session_id(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_brokerlink_ffi_fn_method_session_status(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_brokerlink_ffi_fn_method_session_user_id(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_brokerlink_ffi_fn_method_session_uniffi_trait_debug(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_brokerlink_ffi_fn_method_session_uniffi_trait_display(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_brokerlink_ffi_fn_method_session_uniffi_trait_eq_eq(`ptr`: Long,`other`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Byte
+    external fun uniffi_brokerlink_ffi_fn_method_session_uniffi_trait_eq_ne(`ptr`: Long,`other`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Byte
     external fun uniffi_brokerlink_ffi_fn_clone_usercredentials(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -1137,13 +1173,13 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_brokerlink_ffi_checksum_method_client_rotate_user_secret() and 0xFFFF) != 41356) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_session_portal_url() and 0xFFFF) != 13036) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_session_portal_url() and 0xFFFF) != 61668) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_session_user() and 0xFFFF) != 57798) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_session_user() and 0xFFFF) != 45778) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_start_session() and 0xFFFF) != 11622) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_start_session() and 0xFFFF) != 63668) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_brokerlink_ffi_checksum_method_client_wait_for_connection() and 0xFFFF) != 60973) {
@@ -1173,7 +1209,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_brokerlink_ffi_checksum_method_sandbox_consumer_key() and 0xFFFF) != 30677) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_sandbox_inject_fault() and 0xFFFF) != 4526) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_sandbox_inject_fault() and 0xFFFF) != 3127) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_brokerlink_ffi_checksum_method_sandbox_remove_webhook() and 0xFFFF) != 49662) {
@@ -1203,10 +1239,25 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_brokerlink_ffi_checksum_method_portallink_expires_at() and 0xFFFF) != 16325) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_portallink_session_id() and 0xFFFF) != 27939) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_portallink_session_id() and 0xFFFF) != 49287) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_brokerlink_ffi_checksum_method_portallink_url() and 0xFFFF) != 44443) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_session_company_id() and 0xFFFF) != 21760) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_session_expires_at() and 0xFFFF) != 44904) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_session_id() and 0xFFFF) != 25223) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_session_status() and 0xFFFF) != 52655) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_session_user_id() and 0xFFFF) != 58954) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_brokerlink_ffi_checksum_method_usercredentials_user_id() and 0xFFFF) != 27214) {
@@ -1222,6 +1273,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_brokerlink_ffi_checksum_constructor_sandbox_start() and 0xFFFF) != 43336) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_brokerlink_ffi_checksum_constructor_session_new() and 0xFFFF) != 20684) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_brokerlink_ffi_checksum_constructor_usercredentials_new() and 0xFFFF) != 28118) {
@@ -2392,9 +2446,9 @@ open class Client: Disposable, AutoCloseable, ClientInterface
         FfiConverterOptionalString.lower(`userId`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_brokerlink_ffi_rust_future_free_rust_buffer(future) },
+        { future, callback, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_poll_u64(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_complete_u64(future, continuation) },
+        { future -> UniffiLib.ffi_brokerlink_ffi_rust_future_free_u64(future) },
         // lift function
         { FfiConverterTypeSession.lift(it) },
         // Error FFI converter
@@ -2616,6 +2670,9 @@ public interface PortalLinkInterface {
     
     fun `expiresAt`(): java.time.Instant
     
+    /**
+     * The portal session; it authorises Finatic calls on its own.
+     */
     fun `sessionId`(): kotlin.String
     
     /**
@@ -2744,7 +2801,10 @@ open class PortalLink: Disposable, AutoCloseable, PortalLinkInterface
     }
     
 
-    override fun `sessionId`(): kotlin.String {
+    
+    /**
+     * The portal session; it authorises Finatic calls on its own.
+     */override fun `sessionId`(): kotlin.String {
             return FfiConverterString.lift(
     callWithHandle {
     uniffiRustCall() { _status ->
@@ -2974,9 +3034,9 @@ public interface SandboxInterface {
     fun `consumerKey`(): kotlin.String
     
     /**
-     * Arms a fault for the next matching requests; returns its id.
+     * Arms a fault for the next matching requests; returns its id (random, `flt_…`).
      */
-    fun `injectFault`(`fault`: Fault, `options`: FaultOptions = FaultOptions()): kotlin.ULong
+    fun `injectFault`(`fault`: Fault, `options`: FaultOptions = FaultOptions()): kotlin.String
     
     /**
      * Whether an endpoint was there to remove.
@@ -3263,10 +3323,10 @@ open class Sandbox: Disposable, AutoCloseable, SandboxInterface
 
     
     /**
-     * Arms a fault for the next matching requests; returns its id.
+     * Arms a fault for the next matching requests; returns its id (random, `flt_…`).
      */
-    @Throws(BrokerlinkException::class)override fun `injectFault`(`fault`: Fault, `options`: FaultOptions): kotlin.ULong {
-            return FfiConverterULong.lift(
+    @Throws(BrokerlinkException::class)override fun `injectFault`(`fault`: Fault, `options`: FaultOptions): kotlin.String {
+            return FfiConverterString.lift(
     callWithHandle {
     uniffiRustCallWithError(BrokerlinkException) { _status ->
     UniffiLib.uniffi_brokerlink_ffi_fn_method_sandbox_inject_fault(
@@ -3476,6 +3536,377 @@ public object FfiConverterTypeSandbox: FfiConverter<Sandbox, Long> {
     override fun allocationSize(value: Sandbox) = 8UL
 
     override fun write(value: Sandbox, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * A Finatic session; pass it back as received (or rebuilt from stored values). Its `id()`
+ * authorises calls on its own: `toString()` / `description` shows it as `***`.
+ */
+public interface SessionInterface {
+    
+    fun `companyId`(): kotlin.String
+    
+    fun `expiresAt`(): java.time.Instant?
+    
+    fun `id`(): kotlin.String
+    
+    fun `status`(): SessionStatus
+    
+    /**
+     * The Finatic user, once known.
+     */
+    fun `userId`(): kotlin.String?
+    
+    companion object
+}
+
+/**
+ * A Finatic session; pass it back as received (or rebuilt from stored values). Its `id()`
+ * authorises calls on its own: `toString()` / `description` shows it as `***`.
+ */
+open class Session: Disposable, AutoCloseable, SessionInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+    /**
+     * A session from stored values.
+     */
+    constructor(`id`: kotlin.String, `companyId`: kotlin.String, `status`: SessionStatus, `expiresAt`: java.time.Instant? = null, `userId`: kotlin.String? = null) :
+        this(UniffiWithHandle, 
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_brokerlink_ffi_fn_constructor_session_new(
+    
+        
+        FfiConverterString.lower(`id`),
+        FfiConverterString.lower(`companyId`),
+        FfiConverterTypeSessionStatus.lower(`status`),
+        FfiConverterOptionalTimestamp.lower(`expiresAt`),
+        FfiConverterOptionalString.lower(`userId`),_status)
+}
+    )
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_brokerlink_ffi_fn_free_session(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_brokerlink_ffi_fn_clone_session(handle, status)
+        }
+    }
+
+    override fun `companyId`(): kotlin.String {
+            return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_brokerlink_ffi_fn_method_session_company_id(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    override fun `expiresAt`(): java.time.Instant? {
+            return FfiConverterOptionalTimestamp.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_brokerlink_ffi_fn_method_session_expires_at(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    override fun `id`(): kotlin.String {
+            return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_brokerlink_ffi_fn_method_session_id(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    override fun `status`(): SessionStatus {
+            return FfiConverterTypeSessionStatus.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_brokerlink_ffi_fn_method_session_status(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The Finatic user, once known.
+     */override fun `userId`(): kotlin.String? {
+            return FfiConverterOptionalString.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_brokerlink_ffi_fn_method_session_user_id(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+    // The local Rust `Display`/`Debug` implementation.
+    override fun toString(): String {
+        return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_brokerlink_ffi_fn_method_session_uniffi_trait_display(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    // The local Rust `Eq` implementation - only `eq` is used.
+    override fun equals(other: Any?): Boolean {
+        if (other !is Session) return false
+        return FfiConverterBoolean.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_brokerlink_ffi_fn_method_session_uniffi_trait_eq_eq(
+        it,
+        
+        FfiConverterTypeSession.lower(`other`),_status)
+}
+    }
+    )
+    }
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSession: FfiConverter<Session, Long> {
+    override fun lower(value: Session): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): Session {
+        return Session(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): Session {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: Session) = 8UL
+
+    override fun write(value: Session, buf: ByteBuffer) {
         buf.putLong(lower(value))
     }
 }
@@ -4136,7 +4567,7 @@ data class ErrorDetails (
     /**
      * Why a webhook failed verification (`webhook_invalid` only): `missing_header`,
      * `malformed_header`, `no_matching_signature`, `timestamp_out_of_tolerance`,
-     * `invalid_payload`.
+     * `invalid_event_timestamp`, `invalid_payload`.
      */
     val `reason`: kotlin.String?
     
@@ -4775,65 +5206,6 @@ public object FfiConverterTypeSandboxWebhook: FfiConverterRustBuffer<SandboxWebh
 
 
 /**
- * A Finatic session; pass it back as received (or rebuilt from stored values).
- */
-data class Session (
-    val `id`: kotlin.String
-    , 
-    val `companyId`: kotlin.String
-    , 
-    val `status`: SessionStatus
-    , 
-    val `expiresAt`: java.time.Instant? = null 
-    , 
-    /**
-     * The Finatic user, once known.
-     */
-    val `userId`: kotlin.String? = null 
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeSession: FfiConverterRustBuffer<Session> {
-    override fun read(buf: ByteBuffer): Session {
-        return Session(
-            FfiConverterString.read(buf),
-            FfiConverterString.read(buf),
-            FfiConverterTypeSessionStatus.read(buf),
-            FfiConverterOptionalTimestamp.read(buf),
-            FfiConverterOptionalString.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: Session) = (
-            FfiConverterString.allocationSize(value.`id`) +
-            FfiConverterString.allocationSize(value.`companyId`) +
-            FfiConverterTypeSessionStatus.allocationSize(value.`status`) +
-            FfiConverterOptionalTimestamp.allocationSize(value.`expiresAt`) +
-            FfiConverterOptionalString.allocationSize(value.`userId`)
-    )
-
-    override fun write(value: Session, buf: ByteBuffer) {
-            FfiConverterString.write(value.`id`, buf)
-            FfiConverterString.write(value.`companyId`, buf)
-            FfiConverterTypeSessionStatus.write(value.`status`, buf)
-            FfiConverterOptionalTimestamp.write(value.`expiresAt`, buf)
-            FfiConverterOptionalString.write(value.`userId`, buf)
-    }
-}
-
-
-
-/**
  * How strictly to verify; unset fields keep the defaults (300 s tolerance, no event age
  * limit, the system clock).
  */
@@ -4983,7 +5355,17 @@ data class WebhookEvent (
     val `occurredAt`: java.time.Instant?
     , 
     /**
-     * The whole payload as received, as JSON text.
+     * SnapTrade's `schemaVersion` (`oauth_v1` for events of OAuth apps).
+     */
+    val `schemaVersion`: kotlin.String?
+    , 
+    /**
+     * The OAuth app an `oauth_v1` event belongs to.
+     */
+    val `oauthClientId`: kotlin.String?
+    , 
+    /**
+     * The whole payload as received, as JSON text; a deprecated `webhookSecret` reads `***`.
      */
     val `rawJson`: kotlin.String
     
@@ -5012,6 +5394,8 @@ public object FfiConverterTypeWebhookEvent: FfiConverterRustBuffer<WebhookEvent>
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalTimestamp.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
             FfiConverterString.read(buf),
         )
     }
@@ -5027,6 +5411,8 @@ public object FfiConverterTypeWebhookEvent: FfiConverterRustBuffer<WebhookEvent>
             FfiConverterOptionalString.allocationSize(value.`broker`) +
             FfiConverterOptionalString.allocationSize(value.`result`) +
             FfiConverterOptionalTimestamp.allocationSize(value.`occurredAt`) +
+            FfiConverterOptionalString.allocationSize(value.`schemaVersion`) +
+            FfiConverterOptionalString.allocationSize(value.`oauthClientId`) +
             FfiConverterString.allocationSize(value.`rawJson`)
     )
 
@@ -5041,6 +5427,8 @@ public object FfiConverterTypeWebhookEvent: FfiConverterRustBuffer<WebhookEvent>
             FfiConverterOptionalString.write(value.`broker`, buf)
             FfiConverterOptionalString.write(value.`result`, buf)
             FfiConverterOptionalTimestamp.write(value.`occurredAt`, buf)
+            FfiConverterOptionalString.write(value.`schemaVersion`, buf)
+            FfiConverterOptionalString.write(value.`oauthClientId`, buf)
             FfiConverterString.write(value.`rawJson`, buf)
     }
 }

@@ -82,7 +82,8 @@ class ErrorsTest : SandboxTest() {
             assertEquals(429.toUShort(), limited.details.status)
         }
         client(retry = RetryOptions(maxAttempts = 2u, initialBackoff = Duration.ofMillis(10))).use { c ->
-            sandbox.injectFault(Fault.Status(503u, null, null), FaultOptions(pathPrefix = "/snapTrade/listUsers", count = 2u))
+            val faultId = sandbox.injectFault(Fault.Status(503u, null, null), FaultOptions(pathPrefix = "/snapTrade/listUsers", count = 2u))
+            assertTrue(Regex("flt_[0-9a-f]{32}").matches(faultId), faultId)
             val server = failure<BrokerlinkException.Server> { c.listUsers() }
             assertEquals(2u, server.details.attempts)
         }
@@ -129,5 +130,19 @@ class ErrorsTest : SandboxTest() {
             ),
             ErrorKind.entries.map { it.toString() },
         )
+    }
+
+    @Test
+    fun `durations that do not fit are invalid input naming the field`() = runBlocking<Unit> {
+        val forever = Duration.ofSeconds(Long.MAX_VALUE)
+        fun field(block: suspend () -> Unit): String? =
+            failure<BrokerlinkException.InvalidInput> { runBlocking { block() } }.details.field
+        assertEquals("pending_seconds", field { Sandbox.start(SandboxOptions(pendingSeconds = 1e18)) })
+        assertEquals("timeout", field { Client.snaptrade("c", "k", ClientOptions(baseUrl = sandbox.url(), timeout = forever)) })
+        snaptrade().use { c ->
+            val user = UserCredentials("nobody", "not-a-secret")
+            assertEquals("timeout", field { c.waitForConnection(user, WaitOptions(timeout = forever)) })
+        }
+        assertEquals("grace", field { sandbox.rotateWebhookSecret("we_x", forever) })
     }
 }
