@@ -94,6 +94,45 @@ def sync_flow() -> None:
     print("python sdk (sync): ok")
 
 
+def every_route() -> None:
+    """The SDK validates every response body against its own schemas (and raises when one does
+    not fit), so calling each route the sandbox serves makes the SDK's models a second opinion
+    beside the contract tests against the spec."""
+    st = sdk()
+    assert st.api_status.check().body["online"] is True
+    brokers = st.reference_data.list_all_brokerages()
+    assert "ALPACA" in [b["slug"] for b in brokers.body]
+    types = st.reference_data.list_all_brokerage_authorization_type(brokerage="ALPACA,SCHWAB")
+    assert len(types.body) >= 2
+    assert st.reference_data.get_partner_info().body["name"]
+
+    user_id = f"python-sdk-routes-{uuid.uuid4()}"
+    secret = st.authentication.register_snap_trade_user(user_id=user_id).body["userSecret"]
+    login = st.authentication.login_snap_trade_user(user_id=user_id, user_secret=secret)
+    done = complete_portal(login.body["redirectURI"])
+    connection_id = done["connection_id"]
+    experimental = st.connections.list_connection_accounts(
+        connection_id=connection_id, user_id=user_id, user_secret=secret
+    )
+    assert [(a["kind"], a["connection_id"]) for a in experimental.body] == [("investment", connection_id)]
+    account_id = experimental.body[0]["id"]
+    detail = st.account_information.get_user_account_details(account_id=account_id, user_id=user_id, user_secret=secret)
+    assert detail.body["id"] == account_id
+    refreshed = st.connections.refresh_brokerage_authorization(
+        authorization_id=connection_id, user_id=user_id, user_secret=secret
+    )
+    assert refreshed.status == 200
+    disabled = st.connections.disable_brokerage_authorization(
+        authorization_id=connection_id, user_id=user_id, user_secret=secret
+    )
+    assert disabled.status == 200
+    rotated = st.authentication.reset_snap_trade_user_secret(user_id=user_id, user_secret=secret)
+    assert rotated.body["userSecret"] != secret
+    deleted = st.authentication.delete_snap_trade_user(user_id=user_id)
+    assert deleted.body["status"] == "deleted"
+    print("python sdk (every route, its models as a second opinion): ok")
+
+
 async def async_flow() -> None:
     st = sdk()
     user_id = f"python-sdk-async-{uuid.uuid4()}"
@@ -111,4 +150,5 @@ async def async_flow() -> None:
 
 if __name__ == "__main__":
     sync_flow()
+    every_route()
     asyncio.run(async_flow())
