@@ -6,7 +6,7 @@
 
 const binding = require('./binding.js')
 
-// The error kinds of design §4, from the core (ErrorKind::ALL).
+// The error kinds of docs/design.md §4, from the core (ErrorKind::ALL).
 const KINDS = new Set(binding.__errorKinds())
 // napi-rs's own codes when a JavaScript argument has the wrong type or misses a field.
 const ARGUMENT_CODES = new Set([

@@ -48,6 +48,9 @@ ruff format --check bindings-python tests/conformance tests/compat bench
 step "mypy --strict (stubs and tests/typing_check.py)"
 (cd bindings-python && mypy python/brokerlink tests/typing_check.py)
 
+step "mypy.stubtest: the stubs against the built module"
+(cd bindings-python && "$py" -m mypy.stubtest brokerlink._native --allowlist stubtest-allowlist.txt)
+
 step "pytest"
 # bindings-python/ (on sys.path under `python -m`) holds no brokerlink/ package: the import
 # below is the installed wheel, not the source tree.

@@ -3,7 +3,7 @@
 //! so none crosses into JavaScript: a panic becomes an `internal` error.
 //!
 //! The JavaScript error is built here, on the JavaScript thread, with `code` set to the stable
-//! kind of design §4 and every structured field set as a property; `index.js` re-throws it as
+//! kind of docs/design.md §4 and every structured field set as a property; `index.js` re-throws it as
 //! a `BrokerlinkError` (the class lives in JavaScript so that `instanceof` works).
 
 use brokerlink::ErrorKind;
@@ -53,7 +53,7 @@ fn nullable<T: ToNapiValue>(value: Option<T>) -> napi::Either<T, Null> {
     }
 }
 
-/// A caught panic as the `internal` error of design §4.
+/// A caught panic as the `internal` error of docs/design.md §4.
 pub(crate) fn from_panic(payload: Box<dyn Any + Send>) -> brokerlink::Error {
     let detail = payload
         .downcast_ref::<&str>()

@@ -12,6 +12,21 @@ pub fn seconds(field: &str, value: f64) -> brokerlink::Result<Duration> {
     brokerlink::duration_from_secs(field, value)
 }
 
+/// A count, as Python passes it (an int of any size): one that does not fit a `u32` is
+/// `invalid_input` naming the argument, not pyo3's `OverflowError`.
+fn count_named(value: &Bound<'_, PyAny>, field: &str) -> PyResult<u32> {
+    let number: f64 = value.extract()?;
+    brokerlink::count_u32(field, number).map_err(raise(value.py()))
+}
+
+pub fn fault_count(value: &Bound<'_, PyAny>) -> PyResult<u32> {
+    count_named(value, "count")
+}
+
+pub fn rate_limit(value: &Bound<'_, PyAny>) -> PyResult<u32> {
+    count_named(value, "rate_limit_per_minute")
+}
+
 /// A Python value (dicts, lists, str, numbers, bools, None) as JSON.
 pub fn to_json(value: &Bound<'_, PyAny>) -> PyResult<serde_json::Value> {
     let text: String = value.py().import("json")?.call_method1("dumps", (value,))?.extract()?;

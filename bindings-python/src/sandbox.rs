@@ -98,13 +98,14 @@ impl Sandbox {
 #[pymethods]
 impl Sandbox {
     #[new]
-    #[pyo3(signature = (*, rate_limit_per_minute = 250.0,
+    // 250 is DEFAULT_RATE_LIMIT_PER_MINUTE, written out so that the signature shows it.
+    #[pyo3(signature = (*, rate_limit_per_minute = 250,
         pending_seconds = None, expiring_seconds = None, portal_link_seconds = None,
         client_id = None, consumer_key = None, api_key = None, webhook_retry_delays = None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
-        rate_limit_per_minute: f64,
+        #[pyo3(from_py_with = crate::args::rate_limit)] rate_limit_per_minute: u32,
         pending_seconds: Option<f64>,
         expiring_seconds: Option<f64>,
         portal_link_seconds: Option<f64>,
@@ -113,8 +114,6 @@ impl Sandbox {
         api_key: Option<String>,
         webhook_retry_delays: Option<Vec<f64>>,
     ) -> PyResult<Self> {
-        let rate_limit_per_minute =
-            brokerlink::count_u32("rate_limit_per_minute", rate_limit_per_minute).map_err(raise(py))?;
         let mut config = SandboxConfig {
             rate_limit_per_minute,
             ..SandboxConfig::default()
@@ -272,7 +271,7 @@ impl Sandbox {
     /// Arms a fault (a dict as the README's admin table spells it, e.g. `{"status": 503}`) for the
     /// next `count` requests matching `method`, `path_prefix` and `path` (exact); returns its id
     /// (random, `flt_…`).
-    #[pyo3(signature = (fault, *, method = None, path_prefix = None, path = None, count = 1.0))]
+    #[pyo3(signature = (fault, *, method = None, path_prefix = None, path = None, count = 1))]
     fn inject_fault(
         &self,
         py: Python<'_>,
@@ -280,10 +279,9 @@ impl Sandbox {
         method: Option<String>,
         path_prefix: Option<String>,
         path: Option<String>,
-        count: f64,
+        #[pyo3(from_py_with = crate::args::fault_count)] count: u32,
     ) -> PyResult<String> {
         guard(py, || {
-            let count = brokerlink::count_u32("count", count).map_err(raise(py))?;
             let rule = json!({ "method": method, "path_prefix": path_prefix, "path": path, "count": count, "fault": to_json(fault)? });
             let rule: FaultRule = serde_json::from_value(rule)
                 .map_err(|e| raise(py)(Error::invalid_input("fault", format!("not a fault: {e}"))))?;

@@ -1,5 +1,5 @@
 //! The one mapping from `brokerlink::Error` to Swift and Kotlin: the error enum
-//! `BrokerlinkError` (Kotlin `BrokerlinkException`), one variant per kind of design §4, each
+//! `BrokerlinkError` (Kotlin `BrokerlinkException`), one variant per kind of docs/design.md §4, each
 //! carrying the same `ErrorDetails`; and `guard`, which keeps panics from crossing the boundary.
 //!
 //! Kotlin: `catch (e: BrokerlinkException) { e.kind(); e.details().status }`, or one variant
@@ -120,7 +120,7 @@ pub struct ErrorDetails {
 /// the twelve variants are written once.
 macro_rules! error_enum {
     ($($(#[$doc:meta])* $variant:ident),* $(,)?) => {
-        /// Every failure of a brokerlink call: one variant per kind of design §4.
+        /// Every failure of a brokerlink call: one variant per kind of docs/design.md §4.
         #[derive(Debug, Clone, PartialEq, uniffi::Error)]
         #[uniffi::export(Display)]
         pub enum BrokerlinkError {

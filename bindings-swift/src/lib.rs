@@ -2,12 +2,12 @@
 //! the Swift package in `swift/` and the Kotlin/JVM module in `kotlin/` (see `generate.sh`).
 //! Registration and the one shared macro only; each file holds the types it converts.
 //!
-//! House rules (design §2): the core owns all behaviour; this crate converts types and errors
+//! House rules (docs/design.md §2): the core owns all behaviour; this crate converts types and errors
 //! (`error.rs` is the one error mapping), bridges async (`runtime.rs`), and lets no panic
 //! cross the boundary (every entry point runs under `guard` or on the runtime, where a panic
 //! becomes the `internal` error).
 
-// `BrokerlinkError` carries every field of design §4 by value, as uniffi lowers it into one
+// `BrokerlinkError` carries every field of docs/design.md §4 by value, as uniffi lowers it into one
 // buffer at the boundary; boxing it would only add an allocation on the error path.
 #![allow(clippy::result_large_err)]
 

@@ -214,7 +214,7 @@ async fn run_sandbox(args: SandboxArgs) -> Result<(), String> {
     let sandbox = Sandbox::start(config)
         .await
         .map_err(|e| format!("could not start the sandbox: {e}"))?;
-    // Other tools parse these lines (design §6): keep them exactly so.
+    // Other tools parse these lines (docs/design.md §6): keep them exactly so.
     say!("brokerlink sandbox listening on {}", sandbox.url());
     say!("client_id={}", sandbox.client_id());
     say!("consumer_key={}", sandbox.consumer_key());

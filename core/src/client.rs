@@ -1,4 +1,4 @@
-//! `Client`: the provider-neutral API of design §3.
+//! `Client`: the provider-neutral API of docs/design.md §3.
 
 use crate::error::{Error, Result};
 use crate::http::{RetryPolicy, Transport};

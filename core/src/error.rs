@@ -1,4 +1,4 @@
-//! The one error type of brokerlink, with the stable kinds of design §4.
+//! The one error type of brokerlink, with the stable kinds of docs/design.md §4.
 
 use std::error::Error as StdError;
 use std::fmt;

@@ -1,5 +1,5 @@
 //! The one HTTP path every provider call takes: a pooled reqwest client, bounded response
-//! bodies, and retries with exponential backoff and full jitter (design §5).
+//! bodies, and retries with exponential backoff and full jitter (docs/design.md §5).
 
 use crate::blocking;
 use crate::error::{Error, ErrorKind, Result};

@@ -1,4 +1,4 @@
-//! The admin API under `/_sandbox/` (design §6): unsigned JSON, loopback only. Users' own test
+//! The admin API under `/_sandbox/` (docs/design.md §6): unsigned JSON, loopback only. Users' own test
 //! suites drive it; the in-process `Sandbox` methods call the same functions.
 
 use crate::faults::FaultRule;

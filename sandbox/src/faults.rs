@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::sync::Mutex;
 
-/// What goes wrong, as `POST /_sandbox/faults` spells it (design §6).
+/// What goes wrong, as `POST /_sandbox/faults` spells it (docs/design.md §6).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Fault {

@@ -11,7 +11,7 @@ use std::time::Instant;
 pub const MFA_CODE: &str = "123456";
 const GOOD_PASSWORD: &str = "pass_good";
 
-/// The test logins of design §6.
+/// The test logins of docs/design.md §6.
 pub const TEST_CREDENTIALS: &[(&str, &str, &str)] = &[
     ("user_good", GOOD_PASSWORD, "connects; the connection is active"),
     ("user_mfa", GOOD_PASSWORD, "asks for code 123456, then connects"),

@@ -149,7 +149,7 @@ class InternalError(BrokerlinkError):
 class UserCredentials:
     """An end user; ``user_secret`` is the credential SnapTrade issued (``repr`` hides it)."""
 
-    def __init__(self, user_id: str, user_secret: str | None = None) -> None: ...
+    def __new__(cls, user_id: str, user_secret: str | None = None) -> UserCredentials: ...
     @property
     def user_id(self) -> str: ...
     @property
@@ -172,14 +172,14 @@ class PortalLink:
 class Session:
     """A Finatic session; build one from stored values with ``Session(id, company_id)``."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         id: str,
         company_id: str,
         status: SessionStatus | str = "active",
         expires_at: datetime | None = None,
         user_id: str | None = None,
-    ) -> None: ...
+    ) -> Session: ...
     @property
     def id(self) -> str: ...
     @property
@@ -290,14 +290,14 @@ class PortalResult:
 class RetryPolicy:
     """When and how often a failed request is tried again; durations in seconds."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         *,
         max_attempts: int | None = None,
         initial_backoff: float | None = None,
         max_backoff: float | None = None,
         max_retry_after: float | None = None,
-    ) -> None: ...
+    ) -> RetryPolicy: ...
     @staticmethod
     def none() -> RetryPolicy:
         """One attempt only."""
@@ -524,8 +524,8 @@ class AsyncClient:
 class Sandbox:
     """A local SnapTrade/Finatic sandbox running in this process, on a free loopback port."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         *,
         rate_limit_per_minute: int = 250,
         pending_seconds: float | None = None,
@@ -535,7 +535,7 @@ class Sandbox:
         consumer_key: str | None = None,
         api_key: str | None = None,
         webhook_retry_delays: Sequence[float] | None = None,
-    ) -> None: ...
+    ) -> Sandbox: ...
     def start(self) -> None: ...
     def close(self) -> None: ...
     def __enter__(self) -> Sandbox: ...

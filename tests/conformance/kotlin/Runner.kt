@@ -1,4 +1,4 @@
-// The Kotlin runner of the conformance suite (design §7): executes every scenario of
+// The Kotlin runner of the conformance suite (docs/design.md §7): executes every scenario of
 // tests/conformance/scenarios against a fresh in-process Sandbox of the Kotlin bindings
 // (bindings-swift/kotlin) and writes one raw transcript per scenario, `<name>.jsonl`, in the
 // canonical snake_case forms of tests/conformance/rust/src/canonical.rs. It mirrors run.rs

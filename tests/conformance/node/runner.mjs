@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The Node runner of the conformance suite (design §7): executes every scenario of
+// The Node runner of the conformance suite (docs/design.md §7): executes every scenario of
 // tests/conformance/scenarios against a fresh in-process Sandbox of the `brokerlink` npm
 // package and writes one raw transcript per scenario, `<name>.jsonl`, in the canonical
 // snake_case forms of tests/conformance/rust/src/canonical.rs. It mirrors run.rs step for

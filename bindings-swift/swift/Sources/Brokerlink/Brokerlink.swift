@@ -3769,7 +3769,7 @@ public func FfiConverterTypeWebhookEvent_lower(_ value: WebhookEvent) -> RustBuf
 
 
 /**
- * Every failure of a brokerlink call: one variant per kind of design §4.
+ * Every failure of a brokerlink call: one variant per kind of docs/design.md §4.
  */
 public 
 enum BrokerlinkError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {

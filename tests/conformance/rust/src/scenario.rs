@@ -1,4 +1,4 @@
-//! The scenario format of design §7, shared by every language's runner.
+//! The scenario format of docs/design.md §7, shared by every language's runner.
 
 use serde::Deserialize;
 use serde_json::Value;

@@ -5438,7 +5438,7 @@ public object FfiConverterTypeWebhookEvent: FfiConverterRustBuffer<WebhookEvent>
 
 
 /**
- * Every failure of a brokerlink call: one variant per kind of design §4.
+ * Every failure of a brokerlink call: one variant per kind of docs/design.md §4.
  */
 sealed class BrokerlinkException: kotlin.Exception() {
     
