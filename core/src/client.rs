@@ -5,6 +5,7 @@ use crate::http::{RetryPolicy, Transport};
 use crate::portal::{PortalLink, PortalOptions};
 use crate::providers::finatic::{self, Finatic};
 use crate::providers::snaptrade::{self, SnapTrade};
+use crate::providers::Protocol as _;
 use crate::secret::Secret;
 use crate::types::{Account, Connection, Environment, ProviderKind, Session, UserCredentials};
 use crate::validate;

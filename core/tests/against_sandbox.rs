@@ -326,3 +326,40 @@ async fn durations_that_do_not_fit_are_invalid_input_before_any_request() {
         .unwrap_err();
     assert_eq!(err.field(), Some("timeout"));
 }
+
+#[tokio::test]
+async fn calls_a_protocol_lacks_are_refused_before_any_request_in_one_wording() {
+    let dead = "http://127.0.0.1:9";
+    let snaptrade = Client::builder().snaptrade("c", "k").base_url(dead).build().unwrap();
+    let finatic = Client::builder()
+        .finatic("fntc_sandbox_k")
+        .base_url(dead)
+        .build()
+        .unwrap();
+    let user = UserCredentials::new("u", "user-secret");
+    let refused = [
+        (
+            "SnapTrade",
+            "start_session",
+            snaptrade.start_session(None).await.unwrap_err(),
+        ),
+        (
+            "Finatic",
+            "register_user",
+            finatic.register_user("u").await.unwrap_err(),
+        ),
+        (
+            "Finatic",
+            "disable_connection",
+            finatic.disable_connection(&user, "c").await.unwrap_err(),
+        ),
+    ];
+    for (provider, call, err) in refused {
+        assert_eq!(
+            (err.kind(), err.field(), err.attempts()),
+            (ErrorKind::InvalidInput, Some(call), 0)
+        );
+        let wording = format!("is not part of {provider}'s protocol: ");
+        assert!(err.message().contains(&wording), "{err}");
+    }
+}

@@ -4,12 +4,110 @@ pub(crate) mod finatic;
 pub(crate) mod snaptrade;
 
 use crate::error::{Error, Result};
-use crate::http::Reply;
+use crate::http::{Reply, Transport};
+use crate::portal::{PortalLink, PortalOptions};
 use crate::secret::{redact, Secret};
+use crate::types::{Account, Connection, Session, UserCredentials};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+
+/// One aggregator's protocol, behind the provider-neutral `Client`. Every call but `is_ready`
+/// has a default that refuses it before any request, in one wording, so a protocol implements
+/// only what it has and a call added here reaches every provider at once.
+pub(crate) trait Protocol {
+    /// The aggregator's name, as errors say it.
+    const NAME: &'static str;
+
+    /// What to do instead of `call`, where this protocol has no such call.
+    fn instead(call: &str) -> &'static str;
+
+    /// Whether an active connection is usable yet (its first data sync is done).
+    async fn is_ready(&self, t: &Transport, user: &UserCredentials, connection: &Connection) -> Result<bool>;
+
+    async fn register_user(&self, _t: &Transport, _user_id: &str) -> Result<UserCredentials> {
+        Err(not_supported::<Self>("register_user"))
+    }
+
+    async fn delete_user(&self, _t: &Transport, _user: &UserCredentials) -> Result<()> {
+        Err(not_supported::<Self>("delete_user"))
+    }
+
+    async fn list_users(&self, _t: &Transport) -> Result<Vec<String>> {
+        Err(not_supported::<Self>("list_users"))
+    }
+
+    async fn rotate_user_secret(&self, _t: &Transport, _user: &UserCredentials) -> Result<UserCredentials> {
+        Err(not_supported::<Self>("rotate_user_secret"))
+    }
+
+    async fn portal_url(
+        &self,
+        _t: &Transport,
+        _user: &UserCredentials,
+        _options: &PortalOptions,
+    ) -> Result<PortalLink> {
+        Err(not_supported::<Self>("portal_url"))
+    }
+
+    async fn start_session(&self, _t: &Transport, _user_id: Option<&str>) -> Result<Session> {
+        Err(not_supported::<Self>("start_session"))
+    }
+
+    async fn session_portal_url(
+        &self,
+        _t: &Transport,
+        _session: &Session,
+        _options: &PortalOptions,
+    ) -> Result<PortalLink> {
+        Err(not_supported::<Self>("session_portal_url"))
+    }
+
+    async fn session_user(&self, _t: &Transport, _session: &Session) -> Result<UserCredentials> {
+        Err(not_supported::<Self>("session_user"))
+    }
+
+    async fn connections(&self, _t: &Transport, _user: &UserCredentials) -> Result<Vec<Connection>> {
+        Err(not_supported::<Self>("connections"))
+    }
+
+    async fn connection(&self, _t: &Transport, _user: &UserCredentials, _id: &str) -> Result<Connection> {
+        Err(not_supported::<Self>("connection"))
+    }
+
+    async fn remove_connection(&self, _t: &Transport, _user: &UserCredentials, _id: &str) -> Result<()> {
+        Err(not_supported::<Self>("remove_connection"))
+    }
+
+    async fn refresh_connection(&self, _t: &Transport, _user: &UserCredentials, _id: &str) -> Result<()> {
+        Err(not_supported::<Self>("refresh_connection"))
+    }
+
+    async fn disable_connection(&self, _t: &Transport, _user: &UserCredentials, _id: &str) -> Result<()> {
+        Err(not_supported::<Self>("disable_connection"))
+    }
+
+    async fn accounts(&self, _t: &Transport, _user: &UserCredentials) -> Result<Vec<Account>> {
+        Err(not_supported::<Self>("accounts"))
+    }
+
+    async fn account(&self, _t: &Transport, _user: &UserCredentials, _id: &str) -> Result<Account> {
+        Err(not_supported::<Self>("account"))
+    }
+
+    async fn connection_accounts(&self, _t: &Transport, _user: &UserCredentials, _id: &str) -> Result<Vec<Account>> {
+        Err(not_supported::<Self>("connection_accounts"))
+    }
+}
+
+/// The one wording of a call a protocol does not have: `invalid_input` naming the call.
+fn not_supported<P: Protocol + ?Sized>(call: &'static str) -> Error {
+    Error::invalid_input(
+        call,
+        format!("is not part of {}'s protocol: {}", P::NAME, P::instead(call)),
+    )
+}
 
 /// A delete that had to be retried may have succeeded the first time: the retry then finds
 /// the thing gone, which is the outcome asked for.

@@ -11,7 +11,7 @@ use portal::portal_params;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Idempotency, Outgoing, Transport};
 use crate::portal::{PortalLink, PortalOptions, PORTAL_LINK_LIFETIME};
-use crate::providers::{gone_is_done, path_segment};
+use crate::providers::{gone_is_done, path_segment, Protocol};
 use crate::secret::Secret;
 use crate::types::{Account, Connection, ConnectionStatus, Environment, Session, UserCredentials};
 use crate::validate;
@@ -77,10 +77,6 @@ struct Request<'a> {
     query: &'a [(&'a str, String)],
     auth: Auth<'a>,
     body: Option<Value>,
-}
-
-fn unsupported(call: &str, why: &str) -> Error {
-    Error::invalid_input(call, format!("is not part of Finatic's protocol: {why}"))
 }
 
 impl Finatic {
@@ -224,97 +220,6 @@ impl Finatic {
         Ok((started.to_session(), started.csrf_token))
     }
 
-    pub async fn start_session(&self, t: &Transport, user_id: Option<&str>) -> Result<Session> {
-        Ok(self.start(t, user_id).await?.0)
-    }
-
-    pub async fn session_portal_url(
-        &self,
-        t: &Transport,
-        session: &Session,
-        options: &PortalOptions,
-    ) -> Result<PortalLink> {
-        validate::identifier("session.id", session.id.expose())?;
-        let params = portal_params(options)?;
-        let auth = Auth {
-            session: Some((&session.id, &session.company_id, None)),
-            ..Auth::default()
-        };
-        let answer = self
-            .call(
-                t,
-                Request {
-                    what: "portal url",
-                    method: Method::GET,
-                    path: "/api/v1/session/portal",
-                    query: &[],
-                    auth,
-                    body: None,
-                },
-            )
-            .await?;
-        let portal: wire::PortalUrl = answer.decode("portal url")?;
-        let mut url = Url::parse(&portal.portal_url)
-            .map_err(|e| Error::decode(format!("portal url: Finatic returned an invalid URL ({e})")))?;
-        // The SDKs set (replace) these parameters on the URL the API returns.
-        let names: Vec<&str> = params.iter().map(|(k, _)| *k).collect();
-        let kept: Vec<(String, String)> = url
-            .query_pairs()
-            .filter(|(k, _)| !names.contains(&k.as_ref()))
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect();
-        url.query_pairs_mut().clear().extend_pairs(kept).extend_pairs(params);
-        Ok(PortalLink {
-            url: url.into(),
-            session_id: session.id.clone(),
-            expires_at: Utc::now() + PORTAL_LINK_LIFETIME,
-        })
-    }
-
-    pub async fn portal_url(
-        &self,
-        t: &Transport,
-        user: &UserCredentials,
-        options: &PortalOptions,
-    ) -> Result<PortalLink> {
-        validate::identifier("user_id", &user.user_id)?;
-        portal_params(options)?;
-        let (session, _) = self.start(t, Some(&user.user_id)).await?;
-        self.session_portal_url(t, &session, options).await
-    }
-
-    pub async fn session_user(&self, t: &Transport, session: &Session) -> Result<UserCredentials> {
-        validate::identifier("session.id", session.id.expose())?;
-        let path = format!("/api/v1/session/{}/user", path_segment(session.id.expose()));
-        let auth = Auth {
-            session: Some((&session.id, &session.company_id, None)),
-            ..Auth::default()
-        };
-        let answer = self
-            .call(
-                t,
-                Request {
-                    what: "session user",
-                    method: Method::GET,
-                    path: &path,
-                    query: &[],
-                    auth,
-                    body: None,
-                },
-            )
-            .await?;
-        let user: wire::SessionUser = answer.decode("session user")?;
-        user.user_id
-            .filter(|id| !id.is_empty())
-            .map(UserCredentials::id_only)
-            .ok_or_else(|| {
-                Error::new(
-                    ErrorKind::NotFound,
-                    "session user: no user has logged in through this session yet",
-                )
-            })
-    }
-
     /// The cached session for a saved user, or a new one.
     async fn user_session(&self, t: &Transport, user: &UserCredentials) -> Result<UserSession> {
         validate::identifier("user_id", &user.user_id)?;
@@ -408,52 +313,6 @@ impl Finatic {
             .await
     }
 
-    pub async fn connections(&self, t: &Transport, user: &UserCredentials) -> Result<Vec<Connection>> {
-        let answer = self
-            .user_call(
-                t,
-                user,
-                "list connections",
-                Method::GET,
-                "/api/beta/brokers/connections",
-                &[],
-            )
-            .await?;
-        let list: Vec<wire::BrokerConnection> = answer.decode("list connections")?;
-        // Broker names only enrich the list: without the catalogue, connections still come back.
-        let brokers = self.broker_list(t).await.ok();
-        Ok(list
-            .into_iter()
-            .map(|c| {
-                let broker = brokers.and_then(|all| all.iter().find(|b| Some(&b.id) == c.broker_id.as_ref()));
-                c.into_connection(broker)
-            })
-            .collect())
-    }
-
-    pub async fn connection(&self, t: &Transport, user: &UserCredentials, id: &str) -> Result<Connection> {
-        validate::identifier("connection_id", id)?;
-        self.connections(t, user)
-            .await?
-            .into_iter()
-            .find(|c| c.id == id)
-            .ok_or_else(|| {
-                Error::new(
-                    ErrorKind::NotFound,
-                    format!("connection detail: no connection {id} for this user"),
-                )
-            })
-    }
-
-    pub async fn remove_connection(&self, t: &Transport, user: &UserCredentials, id: &str) -> Result<()> {
-        validate::identifier("connection_id", id)?;
-        let path = format!("/api/beta/brokers/disconnect-company/{}", path_segment(id));
-        let outcome = self
-            .user_call(t, user, "remove connection", Method::DELETE, &path, &[])
-            .await;
-        gone_is_done(outcome.map(drop))
-    }
-
     async fn account_pages(
         &self,
         t: &Transport,
@@ -496,17 +355,165 @@ impl Finatic {
         }
         Err(Error::decode(format!("list accounts: more than {MAX_PAGES} pages")))
     }
+}
 
-    pub async fn accounts(&self, t: &Transport, user: &UserCredentials) -> Result<Vec<Account>> {
+impl Protocol for Finatic {
+    const NAME: &'static str = "Finatic";
+
+    fn instead(call: &str) -> &'static str {
+        match call {
+            "register_user" => "Finatic issues user ids through the portal; use start_session",
+            "delete_user" => "users are managed by Finatic",
+            "list_users" => "Finatic has no user listing",
+            "rotate_user_secret" => "Finatic users have no secret",
+            "refresh_connection" => "start a new session to resync",
+            "disable_connection" => "there is no test-only disable call",
+            _ => "Finatic has no such call",
+        }
+    }
+
+    async fn start_session(&self, t: &Transport, user_id: Option<&str>) -> Result<Session> {
+        Ok(self.start(t, user_id).await?.0)
+    }
+
+    async fn session_portal_url(
+        &self,
+        t: &Transport,
+        session: &Session,
+        options: &PortalOptions,
+    ) -> Result<PortalLink> {
+        validate::identifier("session.id", session.id.expose())?;
+        let params = portal_params(options)?;
+        let auth = Auth {
+            session: Some((&session.id, &session.company_id, None)),
+            ..Auth::default()
+        };
+        let answer = self
+            .call(
+                t,
+                Request {
+                    what: "portal url",
+                    method: Method::GET,
+                    path: "/api/v1/session/portal",
+                    query: &[],
+                    auth,
+                    body: None,
+                },
+            )
+            .await?;
+        let portal: wire::PortalUrl = answer.decode("portal url")?;
+        let mut url = Url::parse(&portal.portal_url)
+            .map_err(|e| Error::decode(format!("portal url: Finatic returned an invalid URL ({e})")))?;
+        // The SDKs set (replace) these parameters on the URL the API returns.
+        let names: Vec<&str> = params.iter().map(|(k, _)| *k).collect();
+        let kept: Vec<(String, String)> = url
+            .query_pairs()
+            .filter(|(k, _)| !names.contains(&k.as_ref()))
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        url.query_pairs_mut().clear().extend_pairs(kept).extend_pairs(params);
+        Ok(PortalLink {
+            url: url.into(),
+            session_id: session.id.clone(),
+            expires_at: Utc::now() + PORTAL_LINK_LIFETIME,
+        })
+    }
+
+    async fn portal_url(&self, t: &Transport, user: &UserCredentials, options: &PortalOptions) -> Result<PortalLink> {
+        validate::identifier("user_id", &user.user_id)?;
+        portal_params(options)?;
+        let (session, _) = self.start(t, Some(&user.user_id)).await?;
+        self.session_portal_url(t, &session, options).await
+    }
+
+    async fn session_user(&self, t: &Transport, session: &Session) -> Result<UserCredentials> {
+        validate::identifier("session.id", session.id.expose())?;
+        let path = format!("/api/v1/session/{}/user", path_segment(session.id.expose()));
+        let auth = Auth {
+            session: Some((&session.id, &session.company_id, None)),
+            ..Auth::default()
+        };
+        let answer = self
+            .call(
+                t,
+                Request {
+                    what: "session user",
+                    method: Method::GET,
+                    path: &path,
+                    query: &[],
+                    auth,
+                    body: None,
+                },
+            )
+            .await?;
+        let user: wire::SessionUser = answer.decode("session user")?;
+        user.user_id
+            .filter(|id| !id.is_empty())
+            .map(UserCredentials::id_only)
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::NotFound,
+                    "session user: no user has logged in through this session yet",
+                )
+            })
+    }
+
+    async fn connections(&self, t: &Transport, user: &UserCredentials) -> Result<Vec<Connection>> {
+        let answer = self
+            .user_call(
+                t,
+                user,
+                "list connections",
+                Method::GET,
+                "/api/beta/brokers/connections",
+                &[],
+            )
+            .await?;
+        let list: Vec<wire::BrokerConnection> = answer.decode("list connections")?;
+        // Broker names only enrich the list: without the catalogue, connections still come back.
+        let brokers = self.broker_list(t).await.ok();
+        Ok(list
+            .into_iter()
+            .map(|c| {
+                let broker = brokers.and_then(|all| all.iter().find(|b| Some(&b.id) == c.broker_id.as_ref()));
+                c.into_connection(broker)
+            })
+            .collect())
+    }
+
+    async fn connection(&self, t: &Transport, user: &UserCredentials, id: &str) -> Result<Connection> {
+        validate::identifier("connection_id", id)?;
+        self.connections(t, user)
+            .await?
+            .into_iter()
+            .find(|c| c.id == id)
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::NotFound,
+                    format!("connection detail: no connection {id} for this user"),
+                )
+            })
+    }
+
+    async fn remove_connection(&self, t: &Transport, user: &UserCredentials, id: &str) -> Result<()> {
+        validate::identifier("connection_id", id)?;
+        let path = format!("/api/beta/brokers/disconnect-company/{}", path_segment(id));
+        let outcome = self
+            .user_call(t, user, "remove connection", Method::DELETE, &path, &[])
+            .await;
+        gone_is_done(outcome.map(drop))
+    }
+
+    async fn accounts(&self, t: &Transport, user: &UserCredentials) -> Result<Vec<Account>> {
         self.account_pages(t, user, None).await
     }
 
-    pub async fn connection_accounts(&self, t: &Transport, user: &UserCredentials, id: &str) -> Result<Vec<Account>> {
+    async fn connection_accounts(&self, t: &Transport, user: &UserCredentials, id: &str) -> Result<Vec<Account>> {
         validate::identifier("connection_id", id)?;
         self.account_pages(t, user, Some(id)).await
     }
 
-    pub async fn account(&self, t: &Transport, user: &UserCredentials, id: &str) -> Result<Account> {
+    async fn account(&self, t: &Transport, user: &UserCredentials, id: &str) -> Result<Account> {
         validate::identifier("account_id", id)?;
         self.accounts(t, user)
             .await?
@@ -520,35 +527,8 @@ impl Finatic {
             })
     }
 
-    pub async fn is_ready(&self, _t: &Transport, _user: &UserCredentials, connection: &Connection) -> Result<bool> {
+    async fn is_ready(&self, _t: &Transport, _user: &UserCredentials, connection: &Connection) -> Result<bool> {
         Ok(connection.status == ConnectionStatus::Active)
-    }
-
-    pub async fn register_user(&self, _t: &Transport, _user_id: &str) -> Result<UserCredentials> {
-        Err(unsupported(
-            "register_user",
-            "Finatic issues user ids through the portal; use start_session",
-        ))
-    }
-
-    pub async fn delete_user(&self, _t: &Transport, _user: &UserCredentials) -> Result<()> {
-        Err(unsupported("delete_user", "users are managed by Finatic"))
-    }
-
-    pub async fn list_users(&self, _t: &Transport) -> Result<Vec<String>> {
-        Err(unsupported("list_users", "Finatic has no user listing"))
-    }
-
-    pub async fn rotate_user_secret(&self, _t: &Transport, _user: &UserCredentials) -> Result<UserCredentials> {
-        Err(unsupported("rotate_user_secret", "Finatic users have no secret"))
-    }
-
-    pub async fn refresh_connection(&self, _t: &Transport, _user: &UserCredentials, _id: &str) -> Result<()> {
-        Err(unsupported("refresh_connection", "start a new session to resync"))
-    }
-
-    pub async fn disable_connection(&self, _t: &Transport, _user: &UserCredentials, _id: &str) -> Result<()> {
-        Err(unsupported("disable_connection", "there is no test-only disable call"))
     }
 }
 

@@ -5,7 +5,7 @@ mod wire;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Idempotency, Outgoing, Reply, Transport};
 use crate::portal::{PortalLink, PortalMode, PortalOptions, PORTAL_LINK_LIFETIME};
-use crate::providers::{decode_json, gone_is_done, path_segment};
+use crate::providers::{decode_json, gone_is_done, path_segment, Protocol};
 use crate::secret::{provider_text, Secret};
 use crate::signing::{hmac_base64, signing_string, NonAscii};
 use crate::types::{Account, Connection, UserCredentials};
@@ -181,8 +181,19 @@ impl SnapTrade {
             .filter(|s| !s.is_empty())
             .ok_or_else(|| Error::invalid_input("user_secret", "is required by SnapTrade for this call"))
     }
+}
 
-    pub async fn register_user(&self, t: &Transport, user_id: &str) -> Result<UserCredentials> {
+impl Protocol for SnapTrade {
+    const NAME: &'static str = "SnapTrade";
+
+    fn instead(call: &str) -> &'static str {
+        match call {
+            "start_session" | "session_portal_url" | "session_user" => "register the user and call portal_url",
+            _ => "SnapTrade has no such call",
+        }
+    }
+
+    async fn register_user(&self, t: &Transport, user_id: &str) -> Result<UserCredentials> {
         validate::user_id(user_id)?;
         let call =
             Call::new(Method::POST, "/snapTrade/registerUser", "register user").body(json!({ "userId": user_id }));
@@ -190,19 +201,19 @@ impl SnapTrade {
         Ok(UserCredentials::new(user.user_id, user.user_secret))
     }
 
-    pub async fn delete_user(&self, t: &Transport, user: &UserCredentials) -> Result<()> {
+    async fn delete_user(&self, t: &Transport, user: &UserCredentials) -> Result<()> {
         validate::user_id(&user.user_id)?;
         let mut call = Call::new(Method::DELETE, "/snapTrade/deleteUser", "delete user");
         call.params.push(("userId", &user.user_id));
         gone_is_done(self.execute(t, call).await.map(drop))
     }
 
-    pub async fn list_users(&self, t: &Transport) -> Result<Vec<String>> {
+    async fn list_users(&self, t: &Transport) -> Result<Vec<String>> {
         self.fetch(t, Call::new(Method::GET, "/snapTrade/listUsers", "list users"))
             .await
     }
 
-    pub async fn rotate_user_secret(&self, t: &Transport, user: &UserCredentials) -> Result<UserCredentials> {
+    async fn rotate_user_secret(&self, t: &Transport, user: &UserCredentials) -> Result<UserCredentials> {
         let secret = Self::secret_of(user)?;
         let mut call = Call::new(Method::POST, "/snapTrade/resetUserSecret", "rotate user secret")
             .body(json!({ "userId": user.user_id, "userSecret": secret.expose() }));
@@ -211,12 +222,7 @@ impl SnapTrade {
         Ok(UserCredentials::new(rotated.user_id, rotated.user_secret))
     }
 
-    pub async fn portal_url(
-        &self,
-        t: &Transport,
-        user: &UserCredentials,
-        options: &PortalOptions,
-    ) -> Result<PortalLink> {
+    async fn portal_url(&self, t: &Transport, user: &UserCredentials, options: &PortalOptions) -> Result<PortalLink> {
         let secret = Self::secret_of(user)?;
         let body = login_body(options)?;
         let mut call = Call::new(Method::POST, "/snapTrade/login", "portal url")
@@ -238,14 +244,14 @@ impl SnapTrade {
         })
     }
 
-    pub async fn connections(&self, t: &Transport, user: &UserCredentials) -> Result<Vec<Connection>> {
+    async fn connections(&self, t: &Transport, user: &UserCredentials) -> Result<Vec<Connection>> {
         let secret = Self::secret_of(user)?;
         let call = Call::new(Method::GET, "/authorizations", "list connections").for_user(&user.user_id, secret);
         let list: Vec<wire::Authorization> = self.fetch(t, call).await?;
         Ok(list.into_iter().map(Connection::from).collect())
     }
 
-    pub async fn connection(&self, t: &Transport, user: &UserCredentials, id: &str) -> Result<Connection> {
+    async fn connection(&self, t: &Transport, user: &UserCredentials, id: &str) -> Result<Connection> {
         let secret = Self::secret_of(user)?;
         validate::uuid("connection_id", id)?;
         let call = Call::new(
@@ -258,7 +264,7 @@ impl SnapTrade {
         Ok(auth.into())
     }
 
-    pub async fn remove_connection(&self, t: &Transport, user: &UserCredentials, id: &str) -> Result<()> {
+    async fn remove_connection(&self, t: &Transport, user: &UserCredentials, id: &str) -> Result<()> {
         let secret = Self::secret_of(user)?;
         validate::uuid("connection_id", id)?;
         let call = Call::new(
@@ -270,7 +276,7 @@ impl SnapTrade {
         gone_is_done(self.execute(t, call).await.map(drop))
     }
 
-    pub async fn refresh_connection(&self, t: &Transport, user: &UserCredentials, id: &str) -> Result<()> {
+    async fn refresh_connection(&self, t: &Transport, user: &UserCredentials, id: &str) -> Result<()> {
         let secret = Self::secret_of(user)?;
         validate::uuid("connection_id", id)?;
         let call = Call::new(
@@ -282,7 +288,7 @@ impl SnapTrade {
         self.execute(t, call).await.map(drop)
     }
 
-    pub async fn disable_connection(&self, t: &Transport, user: &UserCredentials, id: &str) -> Result<()> {
+    async fn disable_connection(&self, t: &Transport, user: &UserCredentials, id: &str) -> Result<()> {
         let secret = Self::secret_of(user)?;
         validate::uuid("connection_id", id)?;
         let call = Call::new(
@@ -294,14 +300,14 @@ impl SnapTrade {
         self.execute(t, call).await.map(drop)
     }
 
-    pub async fn accounts(&self, t: &Transport, user: &UserCredentials) -> Result<Vec<Account>> {
+    async fn accounts(&self, t: &Transport, user: &UserCredentials) -> Result<Vec<Account>> {
         let secret = Self::secret_of(user)?;
         let call = Call::new(Method::GET, "/accounts", "list accounts").for_user(&user.user_id, secret);
         let list: Vec<wire::WireAccount> = self.fetch(t, call).await?;
         Ok(list.into_iter().map(Account::from).collect())
     }
 
-    pub async fn account(&self, t: &Transport, user: &UserCredentials, id: &str) -> Result<Account> {
+    async fn account(&self, t: &Transport, user: &UserCredentials, id: &str) -> Result<Account> {
         let secret = Self::secret_of(user)?;
         validate::uuid("account_id", id)?;
         let call = Call::new(Method::GET, format!("/accounts/{}", path_segment(id)), "account detail")
@@ -310,7 +316,7 @@ impl SnapTrade {
         Ok(account.into())
     }
 
-    pub async fn connection_accounts(&self, t: &Transport, user: &UserCredentials, id: &str) -> Result<Vec<Account>> {
+    async fn connection_accounts(&self, t: &Transport, user: &UserCredentials, id: &str) -> Result<Vec<Account>> {
         let secret = Self::secret_of(user)?;
         validate::uuid("connection_id", id)?;
         let call = Call::new(
@@ -323,40 +329,16 @@ impl SnapTrade {
         Ok(list.into_iter().map(Account::from).collect())
     }
 
-    pub async fn start_session(&self, _t: &Transport, _user_id: Option<&str>) -> Result<crate::types::Session> {
-        Err(no_sessions("start_session"))
-    }
-
-    pub async fn session_portal_url(
-        &self,
-        _t: &Transport,
-        _session: &crate::types::Session,
-        _options: &PortalOptions,
-    ) -> Result<PortalLink> {
-        Err(no_sessions("session_portal_url"))
-    }
-
-    pub async fn session_user(&self, _t: &Transport, _session: &crate::types::Session) -> Result<UserCredentials> {
-        Err(no_sessions("session_user"))
-    }
-
     /// SnapTrade has no "pending" state on a connection: a fresh one is usable once its
     /// accounts finished their first holdings sync (before that the accounts route answers
     /// 425 "still populating", or lists accounts not yet synced).
-    pub async fn is_ready(&self, t: &Transport, user: &UserCredentials, connection: &Connection) -> Result<bool> {
+    async fn is_ready(&self, t: &Transport, user: &UserCredentials, connection: &Connection) -> Result<bool> {
         match self.connection_accounts(t, user, &connection.id).await {
             Ok(accounts) => Ok(accounts.iter().all(|a| a.synced)),
             Err(e) if e.status() == Some(425) => Ok(false),
             Err(e) => Err(e),
         }
     }
-}
-
-fn no_sessions(call: &str) -> Error {
-    Error::invalid_input(
-        call,
-        "is not part of SnapTrade's protocol: register the user and call portal_url",
-    )
 }
 
 /// The `login` body for the portal options SnapTrade understands.
