@@ -249,23 +249,48 @@ pub struct Connection {
     pub disabled_at: Option<DateTime<Utc>>,
 }
 
+// The conversions below destructure the core's types field by field (no `..`), so a field added
+// in the core fails this build until JavaScript gets it too.
+impl From<brokerlink::Broker> for Broker {
+    fn from(b: brokerlink::Broker) -> Self {
+        let brokerlink::Broker {
+            slug,
+            name,
+            display_name,
+            allows_trading,
+        } = b;
+        Broker {
+            slug,
+            name,
+            display_name,
+            allows_trading,
+        }
+    }
+}
+
 impl From<brokerlink::Connection> for Connection {
     fn from(c: brokerlink::Connection) -> Self {
+        let brokerlink::Connection {
+            id,
+            broker,
+            status,
+            raw_status,
+            permission,
+            name,
+            created_at,
+            updated_at,
+            disabled_at,
+        } = c;
         Connection {
-            id: c.id,
-            broker: Broker {
-                slug: c.broker.slug,
-                name: c.broker.name,
-                display_name: c.broker.display_name,
-                allows_trading: c.broker.allows_trading,
-            },
-            status: c.status.as_str().to_owned(),
-            raw_status: c.raw_status,
-            permission: c.permission.as_str().to_owned(),
-            name: c.name,
-            created_at: c.created_at,
-            updated_at: c.updated_at,
-            disabled_at: c.disabled_at,
+            id,
+            broker: broker.into(),
+            status: status.as_str().to_owned(),
+            raw_status,
+            permission: permission.as_str().to_owned(),
+            name,
+            created_at,
+            updated_at,
+            disabled_at,
         }
     }
 }
@@ -295,22 +320,38 @@ pub struct Account {
     pub synced: bool,
 }
 
+impl From<brokerlink::Money> for Money {
+    fn from(m: brokerlink::Money) -> Self {
+        let brokerlink::Money { amount, currency } = m;
+        Money { amount, currency }
+    }
+}
+
 impl From<brokerlink::Account> for Account {
     fn from(a: brokerlink::Account) -> Self {
+        let brokerlink::Account {
+            id,
+            connection_id,
+            name,
+            number,
+            institution_name,
+            balance,
+            is_paper,
+            raw_status,
+            created_at,
+            synced,
+        } = a;
         Account {
-            id: a.id,
-            connection_id: a.connection_id,
-            name: a.name,
-            number: a.number,
-            institution_name: a.institution_name,
-            balance: a.balance.map(|m| Money {
-                amount: m.amount,
-                currency: m.currency,
-            }),
-            is_paper: a.is_paper,
-            raw_status: a.raw_status,
-            created_at: a.created_at,
-            synced: a.synced,
+            id,
+            connection_id,
+            name,
+            number,
+            institution_name,
+            balance: balance.map(Money::from),
+            is_paper,
+            raw_status,
+            created_at,
+            synced,
         }
     }
 }

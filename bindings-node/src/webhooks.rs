@@ -38,20 +38,35 @@ pub struct WebhookEvent {
 
 impl From<brokerlink::WebhookEvent> for WebhookEvent {
     fn from(e: brokerlink::WebhookEvent) -> Self {
+        let brokerlink::WebhookEvent {
+            id,
+            provider,
+            kind,
+            event_type,
+            user_id,
+            connection_id,
+            account_id,
+            broker,
+            result,
+            occurred_at,
+            schema_version,
+            oauth_client_id,
+            raw,
+        } = e;
         WebhookEvent {
-            id: e.id,
-            provider: e.provider.as_str().to_owned(),
-            kind: e.kind.as_str().to_owned(),
-            event_type: e.event_type,
-            user_id: e.user_id,
-            connection_id: e.connection_id,
-            account_id: e.account_id,
-            broker: e.broker,
-            result: e.result,
-            occurred_at: e.occurred_at,
-            schema_version: e.schema_version,
-            oauth_client_id: e.oauth_client_id,
-            raw: e.raw,
+            id,
+            provider: provider.as_str().to_owned(),
+            kind: kind.as_str().to_owned(),
+            event_type,
+            user_id,
+            connection_id,
+            account_id,
+            broker,
+            result,
+            occurred_at,
+            schema_version,
+            oauth_client_id,
+            raw,
         }
     }
 }

@@ -48,6 +48,14 @@ impl Broker {
 
 impl Broker {
     fn fields<'py>(&self, py: Python<'py>) -> PyResult<Vec<(&'static str, Bound<'py, PyAny>)>> {
+        // Every field of the core's type, by name: one added there fails this build until it
+        // has a getter and a place here.
+        let brokerlink::Broker {
+            slug: _,
+            name: _,
+            display_name: _,
+            allows_trading: _,
+        } = &self.inner;
         Ok(fields_of![py;
             "slug" => self.slug(),
             "name" => self.name(),
@@ -130,6 +138,19 @@ impl Connection {
 
 impl Connection {
     fn fields<'py>(&self, py: Python<'py>) -> PyResult<Vec<(&'static str, Bound<'py, PyAny>)>> {
+        // Every field of the core's type, by name: one added there fails this build until it
+        // has a getter and a place here.
+        let brokerlink::Connection {
+            id: _,
+            broker: _,
+            status: _,
+            raw_status: _,
+            permission: _,
+            name: _,
+            created_at: _,
+            updated_at: _,
+            disabled_at: _,
+        } = &self.inner;
         Ok(fields_of![py;
             "id" => self.id(),
             "broker" => self.broker(),
@@ -164,6 +185,8 @@ impl Money {
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        // Every field of the core's type: one added there fails this build until it is here.
+        let brokerlink::Money { amount: _, currency: _ } = &self.inner;
         repr_of(
             "Money",
             fields_of![py; "amount" => self.amount(), "currency" => self.currency()],
@@ -254,6 +277,20 @@ impl Account {
 
 impl Account {
     fn fields<'py>(&self, py: Python<'py>) -> PyResult<Vec<(&'static str, Bound<'py, PyAny>)>> {
+        // Every field of the core's type, by name: one added there fails this build until it
+        // has a getter and a place here.
+        let brokerlink::Account {
+            id: _,
+            connection_id: _,
+            name: _,
+            number: _,
+            institution_name: _,
+            balance: _,
+            is_paper: _,
+            raw_status: _,
+            created_at: _,
+            synced: _,
+        } = &self.inner;
         Ok(fields_of![py;
             "id" => self.id(),
             "connection_id" => self.connection_id(),

@@ -230,6 +230,15 @@ impl Session {
 
 impl Session {
     fn fields<'py>(&self, py: Python<'py>, id: &str) -> PyResult<Vec<(&'static str, Bound<'py, PyAny>)>> {
+        // Every field of the core's type, by name: one added there fails this build until it
+        // has a getter and a place here.
+        let brokerlink::Session {
+            id: _,
+            company_id: _,
+            status: _,
+            expires_at: _,
+            user_id: _,
+        } = &self.inner;
         Ok(fields_of![py;
             "id" => id,
             "company_id" => self.company_id(),
@@ -312,6 +321,14 @@ impl RetryPolicy {
 
 impl RetryPolicy {
     fn fields<'py>(&self, py: Python<'py>) -> PyResult<Vec<(&'static str, Bound<'py, PyAny>)>> {
+        // Every field of the core's type, by name: one added there fails this build until it
+        // has a getter and a place here.
+        let brokerlink::RetryPolicy {
+            max_attempts: _,
+            initial_backoff: _,
+            max_backoff: _,
+            max_retry_after: _,
+        } = &self.inner;
         Ok(fields_of![py;
             "max_attempts" => self.max_attempts(),
             "initial_backoff" => self.initial_backoff(),

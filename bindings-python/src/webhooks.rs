@@ -98,6 +98,23 @@ impl WebhookEvent {
 
 impl WebhookEvent {
     fn fields<'py>(&self, py: Python<'py>) -> PyResult<Vec<(&'static str, Bound<'py, PyAny>)>> {
+        // Every field of the core's type, by name: one added there fails this build until it
+        // has a getter and a place here.
+        let brokerlink::WebhookEvent {
+            id: _,
+            provider: _,
+            kind: _,
+            event_type: _,
+            user_id: _,
+            connection_id: _,
+            account_id: _,
+            broker: _,
+            result: _,
+            occurred_at: _,
+            schema_version: _,
+            oauth_client_id: _,
+            raw: _,
+        } = &self.inner;
         Ok(fields_of![py;
             "id" => self.id(),
             "provider" => self.provider(py)?,

@@ -59,23 +59,55 @@ pub struct Connection {
     pub disabled_at: Option<SystemTime>,
 }
 
+// The conversions destructure the core's types field by field (no `..`), so a field added in
+// the core fails this build until Kotlin and Swift get it too.
+impl From<brokerlink::Broker> for Broker {
+    fn from(b: brokerlink::Broker) -> Self {
+        let brokerlink::Broker {
+            slug,
+            name,
+            display_name,
+            allows_trading,
+        } = b;
+        Broker {
+            slug,
+            name,
+            display_name,
+            allows_trading,
+        }
+    }
+}
+
+impl From<brokerlink::Money> for Money {
+    fn from(m: brokerlink::Money) -> Self {
+        let brokerlink::Money { amount, currency } = m;
+        Money { amount, currency }
+    }
+}
+
 impl From<brokerlink::Connection> for Connection {
     fn from(c: brokerlink::Connection) -> Self {
+        let brokerlink::Connection {
+            id,
+            broker,
+            status,
+            raw_status,
+            permission,
+            name,
+            created_at,
+            updated_at,
+            disabled_at,
+        } = c;
         Connection {
-            id: c.id,
-            broker: Broker {
-                slug: c.broker.slug,
-                name: c.broker.name,
-                display_name: c.broker.display_name,
-                allows_trading: c.broker.allows_trading,
-            },
-            status: c.status.into(),
-            raw_status: c.raw_status,
-            permission: c.permission.into(),
-            name: c.name,
-            created_at: c.created_at.map(SystemTime::from),
-            updated_at: c.updated_at.map(SystemTime::from),
-            disabled_at: c.disabled_at.map(SystemTime::from),
+            id,
+            broker: broker.into(),
+            status: status.into(),
+            raw_status,
+            permission: permission.into(),
+            name,
+            created_at: created_at.map(SystemTime::from),
+            updated_at: updated_at.map(SystemTime::from),
+            disabled_at: disabled_at.map(SystemTime::from),
         }
     }
 }
@@ -106,20 +138,29 @@ pub struct Account {
 
 impl From<brokerlink::Account> for Account {
     fn from(a: brokerlink::Account) -> Self {
+        let brokerlink::Account {
+            id,
+            connection_id,
+            name,
+            number,
+            institution_name,
+            balance,
+            is_paper,
+            raw_status,
+            created_at,
+            synced,
+        } = a;
         Account {
-            id: a.id,
-            connection_id: a.connection_id,
-            name: a.name,
-            number: a.number,
-            institution_name: a.institution_name,
-            balance: a.balance.map(|m| Money {
-                amount: m.amount,
-                currency: m.currency,
-            }),
-            is_paper: a.is_paper,
-            raw_status: a.raw_status,
-            created_at: a.created_at.map(SystemTime::from),
-            synced: a.synced,
+            id,
+            connection_id,
+            name,
+            number,
+            institution_name,
+            balance: balance.map(Money::from),
+            is_paper,
+            raw_status,
+            created_at: created_at.map(SystemTime::from),
+            synced,
         }
     }
 }

@@ -58,20 +58,35 @@ pub struct WebhookEvent {
 
 impl From<brokerlink::WebhookEvent> for WebhookEvent {
     fn from(e: brokerlink::WebhookEvent) -> Self {
+        let brokerlink::WebhookEvent {
+            id,
+            provider,
+            kind,
+            event_type,
+            user_id,
+            connection_id,
+            account_id,
+            broker,
+            result,
+            occurred_at,
+            schema_version,
+            oauth_client_id,
+            raw,
+        } = e;
         WebhookEvent {
-            id: e.id,
-            provider: e.provider.into(),
-            kind: e.kind.into(),
-            event_type: e.event_type,
-            user_id: e.user_id,
-            connection_id: e.connection_id,
-            account_id: e.account_id,
-            broker: e.broker,
-            result: e.result,
-            occurred_at: e.occurred_at.map(SystemTime::from),
-            schema_version: e.schema_version,
-            oauth_client_id: e.oauth_client_id,
-            raw_json: e.raw.to_string(),
+            id,
+            provider: provider.into(),
+            kind: kind.into(),
+            event_type,
+            user_id,
+            connection_id,
+            account_id,
+            broker,
+            result,
+            occurred_at: occurred_at.map(SystemTime::from),
+            schema_version,
+            oauth_client_id,
+            raw_json: raw.to_string(),
         }
     }
 }
