@@ -106,7 +106,13 @@ final class WebhooksTests: SandboxTestCase {
         XCTAssertEqual(events[0].connectionId, connectionId)
         XCTAssertEqual(events[0].id, events[1].id)
 
-        let delivery = try XCTUnwrap(try sandbox.webhookDeliveries().first { $0.endpointId == endpoint.id })
+        // The sink has the retry before the sandbox has its answer: wait (bounded) for the log.
+        var delivery = try XCTUnwrap(try sandbox.webhookDeliveries().first { $0.endpointId == endpoint.id })
+        let deadline = Date().addingTimeInterval(5)
+        while delivery.responseCode != 204 && Date() < deadline {
+            try await Task.sleep(nanoseconds: 20_000_000)
+            delivery = try XCTUnwrap(try sandbox.webhookDeliveries().first { $0.endpointId == endpoint.id })
+        }
         XCTAssertEqual(delivery.attempts, 2)
         XCTAssertEqual(delivery.responseCode, 204)
         XCTAssertTrue(try sandbox.removeWebhook(id: endpoint.id))

@@ -99,7 +99,14 @@ class WebhooksTest : SandboxTest(SandboxOptions(rateLimitPerMinute = 0u, webhook
                 // Also with the consumer key alone (SnapTrade's own `Signature` header).
                 assertEquals(events[0].id, verifyWebhook(first.body, first.headers, listOf(sandbox.consumerKey())).id)
 
-                val delivery = sandbox.webhookDeliveries().single { it.endpointId == endpoint.id }
+                // The handler has the retry before the sandbox has its answer: wait (bounded) for
+                // the delivery log to record it.
+                var delivery = sandbox.webhookDeliveries().single { it.endpointId == endpoint.id }
+                val deadline = System.nanoTime() + 5_000_000_000L
+                while (delivery.responseCode != 204.toUShort() && System.nanoTime() < deadline) {
+                    Thread.sleep(20)
+                    delivery = sandbox.webhookDeliveries().single { it.endpointId == endpoint.id }
+                }
                 assertEquals(2u, delivery.attempts)
                 assertEquals(204.toUShort(), delivery.responseCode)
                 sandbox.replayDelivery(delivery.id)
