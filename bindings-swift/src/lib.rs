@@ -65,6 +65,7 @@ pub use results::{
 pub use runtime::{force_panic, force_panic_async};
 pub use sandbox::{Fault, FaultOptions, Sandbox, SandboxDelivery, SandboxOptions, SandboxState, SandboxWebhook};
 pub use types::{
-    parse_session_status, PortalLink, PortalOptions, PortalTheme, Session, SessionStatus, UserCredentials, WaitOptions,
+    parse_connection_type, parse_portal_mode, parse_session_status, ConnectionType, PortalLink, PortalMode,
+    PortalOptions, PortalTheme, Session, SessionStatus, UserCredentials, WaitOptions,
 };
 pub use webhooks::{sign_webhook, verify_webhook, VerifyOptions, WebhookEvent, WebhookEventKind, WebhookSigner};

@@ -4,9 +4,32 @@
 use crate::error::{guard, Result};
 use std::time::SystemTime;
 
-mirror_enum! {
-    /// Which aggregator protocol a client speaks.
-    ProviderKind => brokerlink::ProviderKind { SnapTrade, Finatic }
+/// Which aggregator protocol a client speaks. Written out rather than mirrored: the core's
+/// `SnapTrade` would be Kotlin's `SNAP_TRADE`, where the stable string is `snaptrade`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+#[uniffi::export(Display)]
+pub enum ProviderKind {
+    Snaptrade,
+    Finatic,
+}
+
+impl From<brokerlink::ProviderKind> for ProviderKind {
+    fn from(value: brokerlink::ProviderKind) -> Self {
+        match value {
+            brokerlink::ProviderKind::SnapTrade => ProviderKind::Snaptrade,
+            brokerlink::ProviderKind::Finatic => ProviderKind::Finatic,
+        }
+    }
+}
+
+impl std::fmt::Display for ProviderKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let core = match self {
+            ProviderKind::Snaptrade => brokerlink::ProviderKind::SnapTrade,
+            ProviderKind::Finatic => brokerlink::ProviderKind::Finatic,
+        };
+        f.write_str(core.as_str())
+    }
 }
 
 mirror_enum! {

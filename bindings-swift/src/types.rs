@@ -3,7 +3,6 @@
 //! objects (not records) so that neither Kotlin's data-class `toString()` nor Swift's
 //! reflection can print them: their `toString()` / `description` is the core's redacted form.
 
-use brokerlink::{ConnectionType, PortalMode};
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -234,18 +233,46 @@ pub enum PortalTheme {
     },
 }
 
+mirror_enum! {
+    /// What a connection may do: read only, trade, or trade where the broker allows it.
+    ConnectionType => brokerlink::ConnectionType {
+        Read,
+        Trade,
+        /// Trade where the broker allows it, read otherwise.
+        TradeIfAvailable,
+    }
+}
+
+mirror_enum! {
+    /// The portal's colour scheme.
+    PortalMode => brokerlink::PortalMode { Light, Dark }
+}
+
+/// A connection type from its stable string (`read`, `trade`, `trade-if-available`), as the
+/// other languages accept it; another word fails as `invalid_input` naming `connection_type`.
+#[uniffi::export]
+pub fn parse_connection_type(value: String) -> crate::error::Result<ConnectionType> {
+    crate::error::guard(|| Ok(ConnectionType::from(brokerlink::ConnectionType::parse(&value)?)))
+}
+
+/// A portal mode from its stable string (`light`, `dark`); another word fails as
+/// `invalid_input` naming `mode`.
+#[uniffi::export]
+pub fn parse_portal_mode(value: String) -> crate::error::Result<PortalMode> {
+    crate::error::guard(|| Ok(PortalMode::from(brokerlink::PortalMode::parse(&value)?)))
+}
+
 /// Everything a portal link can be asked to do; options a provider has no use for fail as
-/// `invalid_input` naming them. `connectionType` (`read`, `trade`, `trade-if-available`) and
-/// `mode` (`light`, `dark`) are parsed by the core.
+/// `invalid_input` naming them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, uniffi::Record)]
 pub struct PortalOptions {
     /// Open the portal on this broker (SnapTrade slug).
     #[uniffi(default = None)]
     pub broker: Option<String>,
     #[uniffi(default = None)]
-    pub connection_type: Option<String>,
+    pub connection_type: Option<ConnectionType>,
     #[uniffi(default = None)]
-    pub mode: Option<String>,
+    pub mode: Option<PortalMode>,
     /// `en` or `pt-BR`.
     #[uniffi(default = None)]
     pub locale: Option<String>,
@@ -287,8 +314,8 @@ impl TryFrom<PortalOptions> for brokerlink::PortalOptions {
     fn try_from(o: PortalOptions) -> brokerlink::Result<Self> {
         Ok(brokerlink::PortalOptions {
             broker: o.broker,
-            connection_type: o.connection_type.as_deref().map(ConnectionType::parse).transpose()?,
-            mode: o.mode.as_deref().map(PortalMode::parse).transpose()?,
+            connection_type: o.connection_type.map(Into::into),
+            mode: o.mode.map(Into::into),
             locale: o.locale,
             redirect_url: o.redirect_url,
             immediate_redirect: o.immediate_redirect,
@@ -362,12 +389,20 @@ mod tests {
     }
 
     #[test]
-    fn options_are_parsed_by_the_core() {
-        let bad = PortalOptions {
-            mode: Some("sepia".into()),
-            ..PortalOptions::default()
-        };
-        let e = brokerlink::PortalOptions::try_from(bad).unwrap_err();
-        assert_eq!(e.field(), Some("mode"));
+    fn enums_come_from_their_stable_strings_through_the_core() {
+        assert_eq!(parse_portal_mode("dark".into()).unwrap(), PortalMode::Dark);
+        assert_eq!(
+            parse_connection_type("trade-if-available".into()).unwrap(),
+            ConnectionType::TradeIfAvailable
+        );
+        assert_eq!(
+            parse_portal_mode("sepia".into())
+                .unwrap_err()
+                .details()
+                .field
+                .as_deref(),
+            Some("mode")
+        );
+        assert_eq!(ConnectionType::TradeIfAvailable.to_string(), "trade-if-available");
     }
 }

@@ -22,6 +22,8 @@ import brokerlink.UserCredentials
 import brokerlink.VerifyOptions
 import brokerlink.WaitOptions
 import brokerlink.parsePortalResult
+import brokerlink.parseConnectionType
+import brokerlink.parsePortalMode
 import brokerlink.parseSessionStatus
 import brokerlink.verifyWebhook
 import kotlinx.coroutines.Dispatchers
@@ -173,8 +175,10 @@ private fun portalOptions(args: JsonElement?): PortalOptions {
     val theme = o.field("theme")
     return PortalOptions(
         broker = text(o, "broker"),
-        connectionType = text(o, "connection_type"),
-        mode = text(o, "mode"),
+        // Scenarios spell enums as their stable strings; a word outside the enum fails here as
+        // `invalid_input`, as it does in the languages that take the string.
+        connectionType = text(o, "connection_type")?.let { parseConnectionType(it) },
+        mode = text(o, "mode")?.let { parsePortalMode(it) },
         locale = text(o, "locale"),
         redirectUrl = text(o, "redirect_url"),
         immediateRedirect = flag(o, "immediate_redirect"),

@@ -2884,16 +2884,15 @@ public func FfiConverterTypeMoney_lower(_ value: Money) -> RustBuffer {
 
 /**
  * Everything a portal link can be asked to do; options a provider has no use for fail as
- * `invalid_input` naming them. `connectionType` (`read`, `trade`, `trade-if-available`) and
- * `mode` (`light`, `dark`) are parsed by the core.
+ * `invalid_input` naming them.
  */
 public struct PortalOptions: Equatable, Hashable {
     /**
      * Open the portal on this broker (SnapTrade slug).
      */
     public var broker: String?
-    public var connectionType: String?
-    public var mode: String?
+    public var connectionType: ConnectionType?
+    public var mode: PortalMode?
     /**
      * `en` or `pt-BR`.
      */
@@ -2939,7 +2938,7 @@ public struct PortalOptions: Equatable, Hashable {
     public init(
         /**
          * Open the portal on this broker (SnapTrade slug).
-         */broker: String? = nil, connectionType: String? = nil, mode: String? = nil, 
+         */broker: String? = nil, connectionType: ConnectionType? = nil, mode: PortalMode? = nil, 
         /**
          * `en` or `pt-BR`.
          */locale: String? = nil, 
@@ -3001,8 +3000,8 @@ public struct FfiConverterTypePortalOptions: FfiConverterRustBuffer {
         return
             try PortalOptions(
                 broker: FfiConverterOptionString.read(from: &buf), 
-                connectionType: FfiConverterOptionString.read(from: &buf), 
-                mode: FfiConverterOptionString.read(from: &buf), 
+                connectionType: FfiConverterOptionTypeConnectionType.read(from: &buf), 
+                mode: FfiConverterOptionTypePortalMode.read(from: &buf), 
                 locale: FfiConverterOptionString.read(from: &buf), 
                 redirectUrl: FfiConverterOptionString.read(from: &buf), 
                 immediateRedirect: FfiConverterOptionBool.read(from: &buf), 
@@ -3020,8 +3019,8 @@ public struct FfiConverterTypePortalOptions: FfiConverterRustBuffer {
 
     public static func write(_ value: PortalOptions, into buf: inout [UInt8]) {
         FfiConverterOptionString.write(value.broker, into: &buf)
-        FfiConverterOptionString.write(value.connectionType, into: &buf)
-        FfiConverterOptionString.write(value.mode, into: &buf)
+        FfiConverterOptionTypeConnectionType.write(value.connectionType, into: &buf)
+        FfiConverterOptionTypePortalMode.write(value.mode, into: &buf)
         FfiConverterOptionString.write(value.locale, into: &buf)
         FfiConverterOptionString.write(value.redirectUrl, into: &buf)
         FfiConverterOptionBool.write(value.immediateRedirect, into: &buf)
@@ -4145,6 +4144,96 @@ public func FfiConverterTypeConnectionStatus_lower(_ value: ConnectionStatus) ->
 
 
 /**
+ * What a connection may do: read only, trade, or trade where the broker allows it.
+ */
+
+public enum ConnectionType: Equatable, Hashable, CustomStringConvertible {
+    
+    case read
+    case trade
+    /**
+     * Trade where the broker allows it, read otherwise.
+     */
+    case tradeIfAvailable
+
+
+
+
+
+// The local Rust `Display` implementation.
+public var description: String {
+    return try!  FfiConverterString.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_brokerlink_ffi_fn_method_connectiontype_uniffi_trait_display(
+            FfiConverterTypeConnectionType_lower(self),uniffiCallStatus
+    )
+}
+    )
+}
+}
+
+#if compiler(>=6)
+extension ConnectionType: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeConnectionType: FfiConverterRustBuffer {
+    typealias SwiftType = ConnectionType
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ConnectionType {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .read
+        
+        case 2: return .trade
+        
+        case 3: return .tradeIfAvailable
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ConnectionType, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .read:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .trade:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .tradeIfAvailable:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeConnectionType_lift(_ buf: RustBuffer) throws -> ConnectionType {
+    return try FfiConverterTypeConnectionType.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeConnectionType_lower(_ value: ConnectionType) -> RustBuffer {
+    return FfiConverterTypeConnectionType.lower(value)
+}
+
+
+
+/**
  * Which Finatic environment a key works in (default: `sandbox` for `fntc_sandbox_…` keys).
  */
 
@@ -4619,6 +4708,86 @@ public func FfiConverterTypePermission_lower(_ value: Permission) -> RustBuffer 
 
 
 /**
+ * The portal's colour scheme.
+ */
+
+public enum PortalMode: Equatable, Hashable, CustomStringConvertible {
+    
+    case light
+    case dark
+
+
+
+
+
+// The local Rust `Display` implementation.
+public var description: String {
+    return try!  FfiConverterString.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_brokerlink_ffi_fn_method_portalmode_uniffi_trait_display(
+            FfiConverterTypePortalMode_lower(self),uniffiCallStatus
+    )
+}
+    )
+}
+}
+
+#if compiler(>=6)
+extension PortalMode: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePortalMode: FfiConverterRustBuffer {
+    typealias SwiftType = PortalMode
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PortalMode {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .light
+        
+        case 2: return .dark
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: PortalMode, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .light:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .dark:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePortalMode_lift(_ buf: RustBuffer) throws -> PortalMode {
+    return try FfiConverterTypePortalMode.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePortalMode_lower(_ value: PortalMode) -> RustBuffer {
+    return FfiConverterTypePortalMode.lower(value)
+}
+
+
+
+/**
  * What the portal reported when the end user finished.
  */
 
@@ -4808,12 +4977,13 @@ public func FfiConverterTypePortalTheme_lower(_ value: PortalTheme) -> RustBuffe
 
 
 /**
- * Which aggregator protocol a client speaks.
+ * Which aggregator protocol a client speaks. Written out rather than mirrored: the core's
+ * `SnapTrade` would be Kotlin's `SNAP_TRADE`, where the stable string is `snaptrade`.
  */
 
 public enum ProviderKind: Equatable, Hashable, CustomStringConvertible {
     
-    case snapTrade
+    case snaptrade
     case finatic
 
 
@@ -4847,7 +5017,7 @@ public struct FfiConverterTypeProviderKind: FfiConverterRustBuffer {
         let variant: Int32 = try readInt(&buf)
         switch variant {
         
-        case 1: return .snapTrade
+        case 1: return .snaptrade
         
         case 2: return .finatic
         
@@ -4859,7 +5029,7 @@ public struct FfiConverterTypeProviderKind: FfiConverterRustBuffer {
         switch value {
         
         
-        case .snapTrade:
+        case .snaptrade:
             writeInt(&buf, Int32(1))
         
         
@@ -5523,6 +5693,30 @@ fileprivate struct FfiConverterOptionTypeRetryOptions: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeConnectionType: FfiConverterRustBuffer {
+    typealias SwiftType = ConnectionType?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeConnectionType.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeConnectionType.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeEnvironment: FfiConverterRustBuffer {
     typealias SwiftType = Environment?
 
@@ -5539,6 +5733,30 @@ fileprivate struct FfiConverterOptionTypeEnvironment: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeEnvironment.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypePortalMode: FfiConverterRustBuffer {
+    typealias SwiftType = PortalMode?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypePortalMode.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypePortalMode.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -5855,6 +6073,30 @@ public func forcePanicAsync()async throws   {
         )
 }
 /**
+ * A connection type from its stable string (`read`, `trade`, `trade-if-available`), as the
+ * other languages accept it; another word fails as `invalid_input` naming `connection_type`.
+ */
+public func parseConnectionType(value: String)throws  -> ConnectionType  {
+    return try  FfiConverterTypeConnectionType_lift(try rustCallWithError(FfiConverterTypeBrokerlinkError_lift) {
+        uniffiCallStatus in
+    uniffi_brokerlink_ffi_fn_func_parse_connection_type(
+        FfiConverterString.lower(value),uniffiCallStatus
+    )
+})
+}
+/**
+ * A portal mode from its stable string (`light`, `dark`); another word fails as
+ * `invalid_input` naming `mode`.
+ */
+public func parsePortalMode(value: String)throws  -> PortalMode  {
+    return try  FfiConverterTypePortalMode_lift(try rustCallWithError(FfiConverterTypeBrokerlinkError_lift) {
+        uniffiCallStatus in
+    uniffi_brokerlink_ffi_fn_func_parse_portal_mode(
+        FfiConverterString.lower(value),uniffiCallStatus
+    )
+})
+}
+/**
  * A session status from its stored string (`active`, …); unknown words give `UNKNOWN`.
  */
 public func parseSessionStatus(value: String) -> SessionStatus  {
@@ -5917,6 +6159,12 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_brokerlink_ffi_checksum_func_force_panic_async() != 96) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_brokerlink_ffi_checksum_func_parse_connection_type() != 5288) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_brokerlink_ffi_checksum_func_parse_portal_mode() != 44442) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_brokerlink_ffi_checksum_func_parse_session_status() != 26897) {

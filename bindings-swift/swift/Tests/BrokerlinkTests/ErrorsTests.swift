@@ -10,10 +10,11 @@ final class ErrorsTests: SandboxTestCase {
         guard case let .InvalidInput(details)? = e else { return XCTFail("expected InvalidInput, got \(String(describing: e))") }
         XCTAssertEqual(details.field, "user_id")
         XCTAssertEqual(details.attempts, 0)
-        let mode = await failure {
-            _ = try await client.portalUrl(user: UserCredentials(userId: "u", userSecret: "s"), options: PortalOptions(mode: "sepia"))
-        }
+        // Enums are typed here; a word from elsewhere (a config file) parses through the core.
+        let mode = await failure { _ = try parsePortalMode(value: "sepia") }
         XCTAssertEqual(mode?.details().field, "mode")
+        XCTAssertEqual(try parseConnectionType(value: "trade-if-available"), .tradeIfAvailable)
+        XCTAssertEqual(ConnectionType.tradeIfAvailable.description, "trade-if-available")
         let url = await failure { _ = try Client.snaptrade(clientId: "id", consumerKey: "key", options: ClientOptions(baseUrl: "ftp://x")) }
         XCTAssertEqual(url?.kind(), .invalidInput)
     }

@@ -11,7 +11,7 @@ final class FinaticFlowTests: SandboxTestCase {
         XCTAssertNil(session.userId())
         let link = try await client.sessionPortalUrl(
             session: session,
-            options: PortalOptions(mode: "dark", brokers: ["alpaca", "robinhood"], email: "ana@example.com")
+            options: PortalOptions(mode: .dark, brokers: ["alpaca", "robinhood"], email: "ana@example.com")
         )
         XCTAssertTrue(link.url().hasPrefix(sandbox.url() + "/portal?"), link.url())
         let done = try sandbox.completePortal(url: link.url(), username: "user_good", password: "pass_good")

@@ -14,7 +14,7 @@ final class ReadmeTests: XCTestCase {
         )
         do {
             let user = try await client.registerUser(userId: "app-user-42")          // store user.userSecret()
-            let link = try await client.portalUrl(user: user, options: PortalOptions(connectionType: "read"))
+            let link = try await client.portalUrl(user: user, options: PortalOptions(connectionType: .read))
             _ = try sandbox.completePortal(url: link.url(), username: "user_good", password: "pass_good")
             let connection = try await client.waitForConnection(user: user)
             print("\(connection.broker.name) is \(connection.status)")              // "Alpaca is active"

@@ -8,14 +8,14 @@ final class SnapTradeFlowTests: SandboxTestCase {
 
     func testRegisterPortalCompleteWaitReadChangeAndDelete() async throws {
         let client = try snaptrade()
-        XCTAssertEqual(client.provider(), .snapTrade)
+        XCTAssertEqual(client.provider(), .snaptrade)
         let user = try await client.registerUser(userId: "swift-alice")
         XCTAssertEqual(user.userId(), "swift-alice")
         let secret = try XCTUnwrap(user.userSecret())
 
         let link = try await client.portalUrl(
             user: user,
-            options: PortalOptions(connectionType: "read", redirectUrl: "https://app.example/connected")
+            options: PortalOptions(connectionType: .read, redirectUrl: "https://app.example/connected")
         )
         XCTAssertTrue(link.url().hasPrefix(sandbox.url() + "/snapTrade/redeemToken?"), link.url())
         XCTAssertGreaterThan(link.expiresAt(), Date())

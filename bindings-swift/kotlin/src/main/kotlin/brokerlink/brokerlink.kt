@@ -688,6 +688,10 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_brokerlink_ffi_checksum_func_force_panic_async(
     ): Int
+    external fun uniffi_brokerlink_ffi_checksum_func_parse_connection_type(
+    ): Int
+    external fun uniffi_brokerlink_ffi_checksum_func_parse_portal_mode(
+    ): Int
     external fun uniffi_brokerlink_ffi_checksum_func_parse_session_status(
     ): Int
     external fun uniffi_brokerlink_ffi_checksum_func_sign_webhook(
@@ -976,6 +980,10 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_brokerlink_ffi_fn_method_providerkind_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_brokerlink_ffi_fn_method_connectiontype_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_brokerlink_ffi_fn_method_portalmode_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_brokerlink_ffi_fn_method_sessionstatus_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_brokerlink_ffi_fn_method_webhookeventkind_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -988,6 +996,10 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_brokerlink_ffi_fn_func_force_panic_async(
     ): Long
+    external fun uniffi_brokerlink_ffi_fn_func_parse_connection_type(`value`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_brokerlink_ffi_fn_func_parse_portal_mode(`value`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_brokerlink_ffi_fn_func_parse_session_status(`value`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_brokerlink_ffi_fn_func_sign_webhook(`body`: RustBuffer.ByValue,`signer`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1120,6 +1132,12 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_brokerlink_ffi_checksum_func_force_panic_async() and 0xFFFF) != 96) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_brokerlink_ffi_checksum_func_parse_connection_type() and 0xFFFF) != 5288) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_brokerlink_ffi_checksum_func_parse_portal_mode() and 0xFFFF) != 44442) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_brokerlink_ffi_checksum_func_parse_session_status() and 0xFFFF) != 26897) {
@@ -4725,8 +4743,7 @@ public object FfiConverterTypeMoney: FfiConverterRustBuffer<Money> {
 
 /**
  * Everything a portal link can be asked to do; options a provider has no use for fail as
- * `invalid_input` naming them. `connectionType` (`read`, `trade`, `trade-if-available`) and
- * `mode` (`light`, `dark`) are parsed by the core.
+ * `invalid_input` naming them.
  */
 data class PortalOptions (
     /**
@@ -4734,9 +4751,9 @@ data class PortalOptions (
      */
     val `broker`: kotlin.String? = null 
     , 
-    val `connectionType`: kotlin.String? = null 
+    val `connectionType`: ConnectionType? = null 
     , 
-    val `mode`: kotlin.String? = null 
+    val `mode`: PortalMode? = null 
     , 
     /**
      * `en` or `pt-BR`.
@@ -4805,8 +4822,8 @@ public object FfiConverterTypePortalOptions: FfiConverterRustBuffer<PortalOption
     override fun read(buf: ByteBuffer): PortalOptions {
         return PortalOptions(
             FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeConnectionType.read(buf),
+            FfiConverterOptionalTypePortalMode.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalBoolean.read(buf),
@@ -4824,8 +4841,8 @@ public object FfiConverterTypePortalOptions: FfiConverterRustBuffer<PortalOption
 
     override fun allocationSize(value: PortalOptions) = (
             FfiConverterOptionalString.allocationSize(value.`broker`) +
-            FfiConverterOptionalString.allocationSize(value.`connectionType`) +
-            FfiConverterOptionalString.allocationSize(value.`mode`) +
+            FfiConverterOptionalTypeConnectionType.allocationSize(value.`connectionType`) +
+            FfiConverterOptionalTypePortalMode.allocationSize(value.`mode`) +
             FfiConverterOptionalString.allocationSize(value.`locale`) +
             FfiConverterOptionalString.allocationSize(value.`redirectUrl`) +
             FfiConverterOptionalBoolean.allocationSize(value.`immediateRedirect`) +
@@ -4842,8 +4859,8 @@ public object FfiConverterTypePortalOptions: FfiConverterRustBuffer<PortalOption
 
     override fun write(value: PortalOptions, buf: ByteBuffer) {
             FfiConverterOptionalString.write(value.`broker`, buf)
-            FfiConverterOptionalString.write(value.`connectionType`, buf)
-            FfiConverterOptionalString.write(value.`mode`, buf)
+            FfiConverterOptionalTypeConnectionType.write(value.`connectionType`, buf)
+            FfiConverterOptionalTypePortalMode.write(value.`mode`, buf)
             FfiConverterOptionalString.write(value.`locale`, buf)
             FfiConverterOptionalString.write(value.`redirectUrl`, buf)
             FfiConverterOptionalBoolean.write(value.`immediateRedirect`, buf)
@@ -5862,6 +5879,56 @@ public object FfiConverterTypeConnectionStatus: FfiConverterRustBuffer<Connectio
 
 
 /**
+ * What a connection may do: read only, trade, or trade where the broker allows it.
+ */
+
+enum class ConnectionType {
+    
+    READ,
+    TRADE,
+    /**
+     * Trade where the broker allows it, read otherwise.
+     */
+    TRADE_IF_AVAILABLE;
+
+    
+
+    // The local Rust `Display`/`Debug` implementation.
+    override fun toString(): String {
+        return FfiConverterString.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_brokerlink_ffi_fn_method_connectiontype_uniffi_trait_display(FfiConverterTypeConnectionType.lower(this),
+        _status)
+}
+    )
+    }
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeConnectionType: FfiConverterRustBuffer<ConnectionType> {
+    override fun read(buf: ByteBuffer) = try {
+        ConnectionType.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: ConnectionType) = 4UL
+
+    override fun write(value: ConnectionType, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
  * Which Finatic environment a key works in (default: `sandbox` for `fntc_sandbox_…` keys).
  */
 
@@ -6226,6 +6293,52 @@ public object FfiConverterTypePermission: FfiConverterRustBuffer<Permission> {
 
 
 /**
+ * The portal's colour scheme.
+ */
+
+enum class PortalMode {
+    
+    LIGHT,
+    DARK;
+
+    
+
+    // The local Rust `Display`/`Debug` implementation.
+    override fun toString(): String {
+        return FfiConverterString.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_brokerlink_ffi_fn_method_portalmode_uniffi_trait_display(FfiConverterTypePortalMode.lower(this),
+        _status)
+}
+    )
+    }
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePortalMode: FfiConverterRustBuffer<PortalMode> {
+    override fun read(buf: ByteBuffer) = try {
+        PortalMode.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: PortalMode) = 4UL
+
+    override fun write(value: PortalMode, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
  * What the portal reported when the end user finished.
  */
 sealed class PortalResult {
@@ -6474,12 +6587,13 @@ public object FfiConverterTypePortalTheme : FfiConverterRustBuffer<PortalTheme>{
 
 
 /**
- * Which aggregator protocol a client speaks.
+ * Which aggregator protocol a client speaks. Written out rather than mirrored: the core's
+ * `SnapTrade` would be Kotlin's `SNAP_TRADE`, where the stable string is `snaptrade`.
  */
 
 enum class ProviderKind {
     
-    SNAP_TRADE,
+    SNAPTRADE,
     FINATIC;
 
     
@@ -7123,6 +7237,38 @@ public object FfiConverterOptionalTypeRetryOptions: FfiConverterRustBuffer<Retry
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypeConnectionType: FfiConverterRustBuffer<ConnectionType?> {
+    override fun read(buf: ByteBuffer): ConnectionType? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeConnectionType.read(buf)
+    }
+
+    override fun allocationSize(value: ConnectionType?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeConnectionType.allocationSize(value)
+        }
+    }
+
+    override fun write(value: ConnectionType?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeConnectionType.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalTypeEnvironment: FfiConverterRustBuffer<Environment?> {
     override fun read(buf: ByteBuffer): Environment? {
         if (buf.get().toInt() == 0) {
@@ -7145,6 +7291,38 @@ public object FfiConverterOptionalTypeEnvironment: FfiConverterRustBuffer<Enviro
         } else {
             buf.put(1)
             FfiConverterTypeEnvironment.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypePortalMode: FfiConverterRustBuffer<PortalMode?> {
+    override fun read(buf: ByteBuffer): PortalMode? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypePortalMode.read(buf)
+    }
+
+    override fun allocationSize(value: PortalMode?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypePortalMode.allocationSize(value)
+        }
+    }
+
+    override fun write(value: PortalMode?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypePortalMode.write(value, buf)
         }
     }
 }
@@ -7480,6 +7658,38 @@ public object FfiConverterMapStringString: FfiConverterRustBuffer<Map<kotlin.Str
         BrokerlinkException.ErrorHandler,
     )
     }
+
+        /**
+         * A connection type from its stable string (`read`, `trade`, `trade-if-available`), as the
+         * other languages accept it; another word fails as `invalid_input` naming `connection_type`.
+         */
+    @Throws(BrokerlinkException::class) fun `parseConnectionType`(`value`: kotlin.String): ConnectionType {
+            return FfiConverterTypeConnectionType.lift(
+    uniffiRustCallWithError(BrokerlinkException) { _status ->
+    UniffiLib.uniffi_brokerlink_ffi_fn_func_parse_connection_type(
+    
+        
+        FfiConverterString.lower(`value`),_status)
+}
+    )
+    }
+    
+
+        /**
+         * A portal mode from its stable string (`light`, `dark`); another word fails as
+         * `invalid_input` naming `mode`.
+         */
+    @Throws(BrokerlinkException::class) fun `parsePortalMode`(`value`: kotlin.String): PortalMode {
+            return FfiConverterTypePortalMode.lift(
+    uniffiRustCallWithError(BrokerlinkException) { _status ->
+    UniffiLib.uniffi_brokerlink_ffi_fn_func_parse_portal_mode(
+    
+        
+        FfiConverterString.lower(`value`),_status)
+}
+    )
+    }
+    
 
         /**
          * A session status from its stored string (`active`, …); unknown words give `UNKNOWN`.

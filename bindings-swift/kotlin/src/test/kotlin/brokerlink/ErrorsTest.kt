@@ -24,10 +24,11 @@ class ErrorsTest : SandboxTest() {
             assertEquals(ErrorKind.INVALID_INPUT, e.kind())
             assertEquals("user_id", e.details.field)
             assertEquals(0u, e.details.attempts)
-            val mode = failure<BrokerlinkException.InvalidInput> {
-                c.portalUrl(UserCredentials("u", "s"), PortalOptions(mode = "sepia"))
-            }
+            // Enums are typed here; a word from elsewhere (a config file) parses through the core.
+            val mode = failure<BrokerlinkException.InvalidInput> { parsePortalMode("sepia") }
             assertEquals("mode", mode.details.field)
+            assertEquals(ConnectionType.TRADE_IF_AVAILABLE, parseConnectionType("trade-if-available"))
+            assertEquals("trade-if-available", ConnectionType.TRADE_IF_AVAILABLE.toString())
             val url = failure<BrokerlinkException.InvalidInput> { Client.snaptrade("id", "key", ClientOptions(baseUrl = "ftp://x")) }
             assertEquals(ErrorKind.INVALID_INPUT, url.kind())
         }

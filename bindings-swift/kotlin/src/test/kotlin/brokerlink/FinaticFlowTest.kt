@@ -18,7 +18,7 @@ class FinaticFlowTest : SandboxTest() {
             assertNull(session.userId())
             val link = client.sessionPortalUrl(
                 session,
-                PortalOptions(brokers = listOf("alpaca", "robinhood"), mode = "dark", email = "ana@example.com"),
+                PortalOptions(brokers = listOf("alpaca", "robinhood"), mode = PortalMode.DARK, email = "ana@example.com"),
             )
             assertTrue(link.url().startsWith(sandbox.url() + "/portal?"), link.url())
             val done = assertInstanceOf(

@@ -22,7 +22,7 @@ class ReadmeTest {
         } catch (e: BrokerlinkException.Conflict) {
             error("already registered: load the stored secret")
         }
-        val link = client.portalUrl(user, PortalOptions(connectionType = "read", redirectUrl = "https://app.example/connected"))
+        val link = client.portalUrl(user, PortalOptions(connectionType = ConnectionType.READ, redirectUrl = "https://app.example/connected"))
         println("send the user to the portal (valid until ${link.expiresAt()})") // link.url() carries a token
 
         // In a test the sandbox plays the user; in production the portal redirects back:

@@ -16,14 +16,14 @@ class SnapTradeFlowTest : SandboxTest(SandboxOptions(rateLimitPerMinute = 0u, pe
     @Test
     fun `register, portal, complete, wait, read, change and delete`() = runBlocking<Unit> {
         snaptrade().use { client ->
-            assertEquals(ProviderKind.SNAP_TRADE, client.provider())
+            assertEquals(ProviderKind.SNAPTRADE, client.provider())
             val user = client.registerUser("kotlin-alice")
             assertEquals("kotlin-alice", user.userId())
             val secret = user.userSecret()!!
 
             val link = client.portalUrl(
                 user,
-                PortalOptions(connectionType = "read", redirectUrl = "https://app.example/connected"),
+                PortalOptions(connectionType = ConnectionType.READ, redirectUrl = "https://app.example/connected"),
             )
             assertTrue(link.url().startsWith(sandbox.url() + "/snapTrade/redeemToken?"), link.url())
             assertTrue(link.expiresAt().isAfter(Instant.now()))
