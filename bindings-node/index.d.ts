@@ -298,7 +298,7 @@ export interface FinaticOptions {
   /** Default `sandbox` for `fntc_sandbox_…` keys, else `live`. */
   environment?: Environment
   timeoutMs?: number
-  retry?: RetryOptions
+  retry?: RetryPolicy
   userAgent?: string
 }
 
@@ -378,7 +378,7 @@ export type PortalResult =
  * When and how often a failed request is tried again; unset fields keep the defaults
  * (3 attempts, 200 ms first backoff, 5 s at most, `Retry-After` honoured up to 10 s).
  */
-export interface RetryOptions {
+export interface RetryPolicy {
   /** Attempts in all, the first included; 1 disables retries. */
   maxAttempts?: number
   initialBackoffMs?: number
@@ -441,7 +441,7 @@ export interface SnapTradeOptions {
   baseUrl?: string
   /** Per-attempt limit for one HTTP exchange (default 30 000). */
   timeoutMs?: number
-  retry?: RetryOptions
+  retry?: RetryPolicy
   userAgent?: string
 }
 
@@ -458,20 +458,7 @@ export interface UserCredentials {
  * secrets, the SnapTrade consumer key, Finatic subscription secrets). Fails with
  * `webhook_invalid` and a `reason`.
  */
-export declare function verifyWebhook(body: Buffer | string, headers: Record<string, string | string[] | undefined>, secrets: Array<string>, options?: VerifyWebhookOptions | undefined | null): WebhookEvent
-
-/**
- * How strictly to verify; unset fields keep the defaults (300 s tolerance, no event age
- * limit, the system clock).
- */
-export interface VerifyWebhookOptions {
-  /** Allowed distance between `webhook-timestamp` and now (Standard Webhooks). */
-  toleranceSeconds?: number
-  /** Reject events whose own timestamp is older than this. */
-  maxEventAgeSeconds?: number
-  /** The clock to check against (tests pass a fixed instant). */
-  now?: Date
-}
+export declare function verifyWebhook(body: Buffer | string, headers: Record<string, string | string[] | undefined>, secrets: Array<string>, options?: WebhookOptions | undefined | null): WebhookEvent
 
 /**
  * How long `waitForConnection` polls; unset fields take the core's defaults (2 minutes,
@@ -507,6 +494,19 @@ export interface WebhookEvent {
   oauthClientId: string | null
   /** The whole payload as received; a deprecated `webhookSecret` reads `***`. */
   raw: unknown
+}
+
+/**
+ * How strictly to verify; unset fields keep the defaults (300 s tolerance, no event age
+ * limit, the system clock).
+ */
+export interface WebhookOptions {
+  /** Allowed distance between `webhook-timestamp` and now (Standard Webhooks). */
+  toleranceSeconds?: number
+  /** Reject events whose own timestamp is older than this. */
+  maxEventAgeSeconds?: number
+  /** The clock to check against (tests pass a fixed instant). */
+  now?: Date
 }
 
 /** Which signatures `signWebhook` adds. */

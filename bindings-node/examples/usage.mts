@@ -24,7 +24,7 @@ import {
   type PortalOptions,
   type PortalResult,
   type ProviderKind,
-  type RetryOptions,
+  type RetryPolicy,
   Sandbox,
   type SandboxConnection,
   type SandboxOptions,
@@ -39,7 +39,7 @@ import {
   type SandboxWebhook,
   signWebhook,
   verifyWebhook,
-  type VerifyWebhookOptions,
+  type WebhookOptions,
   type WebhookEvent,
   type WebhookEventKind,
   type WebhookInvalidReason,
@@ -95,7 +95,7 @@ async function main(): Promise<void> {
   const sandbox: Sandbox = await Sandbox.start(sandboxOptions)
   console.log(__napiBindingTarget, sandbox.url, sandbox.clientId, sandbox.consumerKey.length, sandbox.apiKey.length)
 
-  const retry: RetryOptions = { maxAttempts: 3, initialBackoffMs: 50, maxBackoffMs: 500, maxRetryAfterMs: 2000 }
+  const retry: RetryPolicy = { maxAttempts: 3, initialBackoffMs: 50, maxBackoffMs: 500, maxRetryAfterMs: 2000 }
   const snaptradeOptions: SnapTradeOptions = {
     clientId: sandbox.clientId,
     consumerKey: sandbox.consumerKey,
@@ -194,7 +194,7 @@ async function main(): Promise<void> {
   const payload = JSON.stringify({ eventType: 'CONNECTION_ADDED', webhookId: 'evt-1', userId: 'usage-user' })
   const signer: WebhookSigner = { type: 'standard', secret: endpoint.secret, id: 'msg_1', timestamp: Math.floor(Date.now() / 1000) }
   const headers: Record<string, string> = signWebhook(payload, signer)
-  const verifyOptions: VerifyWebhookOptions = { toleranceSeconds: 300, now: new Date() }
+  const verifyOptions: WebhookOptions = { toleranceSeconds: 300, now: new Date() }
   const event: WebhookEvent = verifyWebhook(Buffer.from(payload), headers, [endpoint.secret], verifyOptions)
   const kind: WebhookEventKind = event.kind
   console.log(event.id, event.provider, kind, event.eventType, event.userId, event.connectionId, event.accountId, event.broker, event.result, event.occurredAt, event.raw)

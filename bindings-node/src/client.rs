@@ -4,7 +4,7 @@ use crate::error::{promise, sync};
 use crate::types::{
     link_to_js, session_to_js, user_to_js, Account, Connection, PortalOptions, Session, UserCredentials, WaitOptions,
 };
-use brokerlink::{duration_from_millis, Environment, RetryPolicy};
+use brokerlink::{duration_from_millis, Environment};
 use napi::bindgen_prelude::{Object, PromiseRaw, Undefined};
 use napi::Env;
 use napi_derive::napi;
@@ -14,7 +14,7 @@ use std::time::Duration;
 /// (3 attempts, 200 ms first backoff, 5 s at most, `Retry-After` honoured up to 10 s).
 #[napi(object)]
 #[derive(Debug, Clone, Default)]
-pub struct RetryOptions {
+pub struct RetryPolicy {
     /// Attempts in all, the first included; 1 disables retries.
     pub max_attempts: Option<u32>,
     pub initial_backoff_ms: Option<f64>,
@@ -22,13 +22,13 @@ pub struct RetryOptions {
     pub max_retry_after_ms: Option<f64>,
 }
 
-impl TryFrom<RetryOptions> for RetryPolicy {
+impl TryFrom<RetryPolicy> for brokerlink::RetryPolicy {
     type Error = brokerlink::Error;
 
-    fn try_from(r: RetryOptions) -> brokerlink::Result<Self> {
-        let d = RetryPolicy::default();
+    fn try_from(r: RetryPolicy) -> brokerlink::Result<Self> {
+        let d = brokerlink::RetryPolicy::default();
         let ms = |field: &str, v: Option<f64>, d: Duration| v.map_or(Ok(d), |ms| duration_from_millis(field, ms));
-        Ok(RetryPolicy {
+        Ok(brokerlink::RetryPolicy {
             max_attempts: r.max_attempts.unwrap_or(d.max_attempts),
             initial_backoff: ms("initial_backoff_ms", r.initial_backoff_ms, d.initial_backoff)?,
             max_backoff: ms("max_backoff_ms", r.max_backoff_ms, d.max_backoff)?,
@@ -47,7 +47,7 @@ pub struct SnapTradeOptions {
     pub base_url: Option<String>,
     /// Per-attempt limit for one HTTP exchange (default 30 000).
     pub timeout_ms: Option<f64>,
-    pub retry: Option<RetryOptions>,
+    pub retry: Option<RetryPolicy>,
     pub user_agent: Option<String>,
 }
 
@@ -61,7 +61,7 @@ pub struct FinaticOptions {
     #[napi(ts_type = "Environment")]
     pub environment: Option<String>,
     pub timeout_ms: Option<f64>,
-    pub retry: Option<RetryOptions>,
+    pub retry: Option<RetryPolicy>,
     pub user_agent: Option<String>,
 }
 
@@ -70,7 +70,7 @@ fn tune(
     mut builder: brokerlink::ClientBuilder,
     base_url: Option<String>,
     timeout_ms: Option<f64>,
-    retry: Option<RetryOptions>,
+    retry: Option<RetryPolicy>,
     user_agent: Option<String>,
 ) -> brokerlink::Result<brokerlink::ClientBuilder> {
     if let Some(url) = base_url {

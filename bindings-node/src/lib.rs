@@ -7,7 +7,7 @@ mod sandbox;
 mod types;
 mod webhooks;
 
-pub use client::{Client, FinaticOptions, RetryOptions, SnapTradeOptions};
+pub use client::{Client, FinaticOptions, RetryPolicy, SnapTradeOptions};
 #[doc(hidden)]
 pub use error::error_kinds;
 pub use sandbox::{CompletePortalRequest, FaultOptions, NewWebhookRequest, Sandbox, SandboxOptions, SandboxState};
@@ -15,7 +15,7 @@ pub use types::{
     parse_portal_result, Account, Broker, Connection, Money, PortalLink, PortalOptions, PortalResult, Session,
     UserCredentials, WaitOptions,
 };
-pub use webhooks::{sign_webhook, verify_webhook, VerifyWebhookOptions, WebhookEvent, WebhookSigner};
+pub use webhooks::{sign_webhook, verify_webhook, WebhookEvent, WebhookOptions, WebhookSigner};
 
 /// Hooks the tests use to prove that a panic reaches JavaScript as an `internal` error, never
 /// as a crash. Compiled into debug builds (and with the `test-hooks` feature) only, and kept

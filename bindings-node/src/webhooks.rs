@@ -1,7 +1,7 @@
 //! Webhook verification and signing: the core's `verify_webhook` / `sign_webhook`.
 
 use crate::error::sync;
-use brokerlink::{Secret, WebhookOptions};
+use brokerlink::Secret;
 use chrono::{DateTime, Utc};
 use napi::bindgen_prelude::{Buffer, Either};
 use napi::Env;
@@ -75,7 +75,7 @@ impl From<brokerlink::WebhookEvent> for WebhookEvent {
 /// limit, the system clock).
 #[napi(object)]
 #[derive(Debug, Clone, Default)]
-pub struct VerifyWebhookOptions {
+pub struct WebhookOptions {
     /// Allowed distance between `webhook-timestamp` and now (Standard Webhooks).
     pub tolerance_seconds: Option<f64>,
     /// Reject events whose own timestamp is older than this.
@@ -86,11 +86,11 @@ pub struct VerifyWebhookOptions {
 
 use brokerlink::duration_from_secs as seconds;
 
-impl TryFrom<VerifyWebhookOptions> for WebhookOptions {
+impl TryFrom<WebhookOptions> for brokerlink::WebhookOptions {
     type Error = brokerlink::Error;
 
-    fn try_from(o: VerifyWebhookOptions) -> brokerlink::Result<Self> {
-        Ok(WebhookOptions {
+    fn try_from(o: WebhookOptions) -> brokerlink::Result<Self> {
+        Ok(brokerlink::WebhookOptions {
             tolerance: match o.tolerance_seconds {
                 Some(s) => seconds("tolerance_seconds", s)?,
                 None => brokerlink::DEFAULT_TOLERANCE,
@@ -117,7 +117,7 @@ pub fn verify_webhook(
         Option<Either<String, Vec<String>>>,
     >,
     secrets: Vec<String>,
-    options: Option<VerifyWebhookOptions>,
+    options: Option<WebhookOptions>,
 ) -> napi::Result<WebhookEvent> {
     // Repeated headers arrive as arrays (Node's `req.headers`); each value is one header.
     let pairs: Vec<(String, String)> = headers
@@ -132,7 +132,7 @@ pub fn verify_webhook(
         })
         .collect();
     sync(&env, || {
-        let options = WebhookOptions::try_from(options.unwrap_or_default())?;
+        let options = brokerlink::WebhookOptions::try_from(options.unwrap_or_default())?;
         let secrets: Vec<Secret> = secrets.into_iter().map(Secret::new).collect();
         let bytes: &[u8] = match &body {
             Either::A(buffer) => buffer,

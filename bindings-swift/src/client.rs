@@ -12,7 +12,7 @@ use std::time::Duration;
 /// When and how often a failed request is tried again; unset fields keep the core's defaults
 /// (3 attempts, 200 ms first backoff, 5 s at most, `Retry-After` honoured up to 10 s).
 #[derive(Debug, Clone, Default, PartialEq, Eq, uniffi::Record)]
-pub struct RetryOptions {
+pub struct RetryPolicy {
     /// Attempts in all, the first included; 1 disables retries.
     #[uniffi(default = None)]
     pub max_attempts: Option<u32>,
@@ -24,8 +24,8 @@ pub struct RetryOptions {
     pub max_retry_after: Option<Duration>,
 }
 
-impl From<RetryOptions> for brokerlink::RetryPolicy {
-    fn from(r: RetryOptions) -> Self {
+impl From<RetryPolicy> for brokerlink::RetryPolicy {
+    fn from(r: RetryPolicy) -> Self {
         let d = brokerlink::RetryPolicy::default();
         brokerlink::RetryPolicy {
             max_attempts: r.max_attempts.unwrap_or(d.max_attempts),
@@ -46,7 +46,7 @@ pub struct ClientOptions {
     #[uniffi(default = None)]
     pub timeout: Option<Duration>,
     #[uniffi(default = None)]
-    pub retry: Option<RetryOptions>,
+    pub retry: Option<RetryPolicy>,
     #[uniffi(default = None)]
     pub user_agent: Option<String>,
     /// Finatic only (SnapTrade refuses it as `invalid_input`).

@@ -56,7 +56,7 @@ mod sandbox;
 mod types;
 mod webhooks;
 
-pub use client::{Client, ClientOptions, RetryOptions};
+pub use client::{Client, ClientOptions, RetryPolicy};
 pub use error::{BrokerlinkError, ErrorDetails, ErrorKind};
 pub use results::{
     parse_portal_result, Account, Broker, Connection, ConnectionStatus, Environment, Money, Permission, PortalResult,
@@ -68,4 +68,4 @@ pub use types::{
     parse_connection_type, parse_portal_mode, parse_session_status, ConnectionType, PortalLink, PortalMode,
     PortalOptions, PortalTheme, Session, SessionStatus, UserCredentials, WaitOptions,
 };
-pub use webhooks::{sign_webhook, verify_webhook, VerifyOptions, WebhookEvent, WebhookEventKind, WebhookSigner};
+pub use webhooks::{sign_webhook, verify_webhook, WebhookEvent, WebhookEventKind, WebhookOptions, WebhookSigner};

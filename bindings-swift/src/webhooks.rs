@@ -3,7 +3,7 @@
 
 use crate::error::{guard, Result};
 use crate::results::ProviderKind;
-use brokerlink::{Secret, WebhookOptions};
+use brokerlink::Secret;
 use std::collections::HashMap;
 use std::fmt;
 use std::time::{Duration, SystemTime};
@@ -94,7 +94,7 @@ impl From<brokerlink::WebhookEvent> for WebhookEvent {
 /// How strictly to verify; unset fields keep the defaults (300 s tolerance, no event age
 /// limit, the system clock).
 #[derive(Debug, Clone, Default, PartialEq, Eq, uniffi::Record)]
-pub struct VerifyOptions {
+pub struct WebhookOptions {
     /// Allowed distance between `webhook-timestamp` and now (Standard Webhooks).
     #[uniffi(default = None)]
     pub tolerance: Option<Duration>,
@@ -115,10 +115,10 @@ pub fn verify_webhook(
     body: Vec<u8>,
     headers: HashMap<String, String>,
     secrets: Vec<String>,
-    options: VerifyOptions,
+    options: WebhookOptions,
 ) -> Result<WebhookEvent> {
     guard(|| {
-        let options = WebhookOptions {
+        let options = brokerlink::WebhookOptions {
             tolerance: options.tolerance.unwrap_or(brokerlink::DEFAULT_TOLERANCE),
             max_event_age: options.max_event_age,
             now: options.now.map(Into::into),
@@ -194,7 +194,7 @@ mod tests {
         };
         assert!(!format!("{signer} {signer:?}").contains("ck-secret"));
         let headers = sign_webhook(body.clone(), signer).unwrap();
-        let event = verify_webhook(body, headers, vec!["ck-secret".into()], VerifyOptions::default()).unwrap();
+        let event = verify_webhook(body, headers, vec!["ck-secret".into()], WebhookOptions::default()).unwrap();
         assert_eq!(event.kind, WebhookEventKind::UserRegistered);
         assert_eq!(event.kind.to_string(), "user_registered");
     }

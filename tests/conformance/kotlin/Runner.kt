@@ -14,12 +14,12 @@ import brokerlink.Fault
 import brokerlink.FaultOptions
 import brokerlink.PortalOptions
 import brokerlink.PortalTheme
-import brokerlink.RetryOptions
+import brokerlink.RetryPolicy
 import brokerlink.Sandbox
 import brokerlink.SandboxOptions
 import brokerlink.Session
 import brokerlink.UserCredentials
-import brokerlink.VerifyOptions
+import brokerlink.WebhookOptions
 import brokerlink.WaitOptions
 import brokerlink.parsePortalResult
 import brokerlink.parseConnectionType
@@ -134,7 +134,7 @@ private fun client(sandbox: Sandbox, provider: String, settings: JsonObject?): C
         baseUrl = sandbox.url(),
         timeout = unsigned(settings, "timeout_ms")?.let(Duration::ofMillis),
         retry = retry?.let {
-            RetryOptions(
+            RetryPolicy(
                 maxAttempts = unsigned(it, "max_attempts")?.toUInt(),
                 initialBackoff = unsigned(it, "initial_backoff_ms")?.let(Duration::ofMillis),
                 maxBackoff = unsigned(it, "max_backoff_ms")?.let(Duration::ofMillis),
@@ -202,7 +202,7 @@ private fun verify(args: JsonElement?): JsonElement {
     val headers = (args.field("headers") as? JsonObject)
         ?.mapValues { (it.value as? JsonPrimitive)?.takeIf { p -> p.isString }?.content ?: "" }
         ?: emptyMap()
-    val options = VerifyOptions(
+    val options = WebhookOptions(
         tolerance = number(args, "tolerance_seconds")?.let(::seconds),
         maxEventAge = number(args, "max_event_age_seconds")?.let(::seconds),
         now = integer(args, "now")?.let(Instant::ofEpochSecond),

@@ -2447,7 +2447,7 @@ public struct ClientOptions: Equatable, Hashable {
      * Per-attempt limit for one HTTP exchange (default 30 s).
      */
     public var timeout: TimeInterval?
-    public var retry: RetryOptions?
+    public var retry: RetryPolicy?
     public var userAgent: String?
     /**
      * Finatic only (SnapTrade refuses it as `invalid_input`).
@@ -2462,7 +2462,7 @@ public struct ClientOptions: Equatable, Hashable {
          */baseUrl: String? = nil, 
         /**
          * Per-attempt limit for one HTTP exchange (default 30 s).
-         */timeout: TimeInterval? = nil, retry: RetryOptions? = nil, userAgent: String? = nil, 
+         */timeout: TimeInterval? = nil, retry: RetryPolicy? = nil, userAgent: String? = nil, 
         /**
          * Finatic only (SnapTrade refuses it as `invalid_input`).
          */environment: Environment? = nil) {
@@ -2491,7 +2491,7 @@ public struct FfiConverterTypeClientOptions: FfiConverterRustBuffer {
             try ClientOptions(
                 baseUrl: FfiConverterOptionString.read(from: &buf), 
                 timeout: FfiConverterOptionDuration.read(from: &buf), 
-                retry: FfiConverterOptionTypeRetryOptions.read(from: &buf), 
+                retry: FfiConverterOptionTypeRetryPolicy.read(from: &buf), 
                 userAgent: FfiConverterOptionString.read(from: &buf), 
                 environment: FfiConverterOptionTypeEnvironment.read(from: &buf)
         )
@@ -2500,7 +2500,7 @@ public struct FfiConverterTypeClientOptions: FfiConverterRustBuffer {
     public static func write(_ value: ClientOptions, into buf: inout [UInt8]) {
         FfiConverterOptionString.write(value.baseUrl, into: &buf)
         FfiConverterOptionDuration.write(value.timeout, into: &buf)
-        FfiConverterOptionTypeRetryOptions.write(value.retry, into: &buf)
+        FfiConverterOptionTypeRetryPolicy.write(value.retry, into: &buf)
         FfiConverterOptionString.write(value.userAgent, into: &buf)
         FfiConverterOptionTypeEnvironment.write(value.environment, into: &buf)
     }
@@ -3056,7 +3056,7 @@ public func FfiConverterTypePortalOptions_lower(_ value: PortalOptions) -> RustB
  * When and how often a failed request is tried again; unset fields keep the core's defaults
  * (3 attempts, 200 ms first backoff, 5 s at most, `Retry-After` honoured up to 10 s).
  */
-public struct RetryOptions: Equatable, Hashable {
+public struct RetryPolicy: Equatable, Hashable {
     /**
      * Attempts in all, the first included; 1 disables retries.
      */
@@ -3083,16 +3083,16 @@ public struct RetryOptions: Equatable, Hashable {
 }
 
 #if compiler(>=6)
-extension RetryOptions: Sendable {}
+extension RetryPolicy: Sendable {}
 #endif
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public struct FfiConverterTypeRetryOptions: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RetryOptions {
+public struct FfiConverterTypeRetryPolicy: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RetryPolicy {
         return
-            try RetryOptions(
+            try RetryPolicy(
                 maxAttempts: FfiConverterOptionUInt32.read(from: &buf), 
                 initialBackoff: FfiConverterOptionDuration.read(from: &buf), 
                 maxBackoff: FfiConverterOptionDuration.read(from: &buf), 
@@ -3100,7 +3100,7 @@ public struct FfiConverterTypeRetryOptions: FfiConverterRustBuffer {
         )
     }
 
-    public static func write(_ value: RetryOptions, into buf: inout [UInt8]) {
+    public static func write(_ value: RetryPolicy, into buf: inout [UInt8]) {
         FfiConverterOptionUInt32.write(value.maxAttempts, into: &buf)
         FfiConverterOptionDuration.write(value.initialBackoff, into: &buf)
         FfiConverterOptionDuration.write(value.maxBackoff, into: &buf)
@@ -3112,15 +3112,15 @@ public struct FfiConverterTypeRetryOptions: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeRetryOptions_lift(_ buf: RustBuffer) throws -> RetryOptions {
-    return try FfiConverterTypeRetryOptions.lift(buf)
+public func FfiConverterTypeRetryPolicy_lift(_ buf: RustBuffer) throws -> RetryPolicy {
+    return try FfiConverterTypeRetryPolicy.lift(buf)
 }
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeRetryOptions_lower(_ value: RetryOptions) -> RustBuffer {
-    return FfiConverterTypeRetryOptions.lower(value)
+public func FfiConverterTypeRetryPolicy_lower(_ value: RetryPolicy) -> RustBuffer {
+    return FfiConverterTypeRetryPolicy.lower(value)
 }
 
 
@@ -3475,86 +3475,6 @@ public func FfiConverterTypeSandboxWebhook_lower(_ value: SandboxWebhook) -> Rus
 
 
 /**
- * How strictly to verify; unset fields keep the defaults (300 s tolerance, no event age
- * limit, the system clock).
- */
-public struct VerifyOptions: Equatable, Hashable {
-    /**
-     * Allowed distance between `webhook-timestamp` and now (Standard Webhooks).
-     */
-    public var tolerance: TimeInterval?
-    /**
-     * Reject events whose own timestamp is older than this.
-     */
-    public var maxEventAge: TimeInterval?
-    /**
-     * The clock to check against (tests pass a fixed instant).
-     */
-    public var now: Date?
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * Allowed distance between `webhook-timestamp` and now (Standard Webhooks).
-         */tolerance: TimeInterval? = nil, 
-        /**
-         * Reject events whose own timestamp is older than this.
-         */maxEventAge: TimeInterval? = nil, 
-        /**
-         * The clock to check against (tests pass a fixed instant).
-         */now: Date? = nil) {
-        self.tolerance = tolerance
-        self.maxEventAge = maxEventAge
-        self.now = now
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension VerifyOptions: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeVerifyOptions: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> VerifyOptions {
-        return
-            try VerifyOptions(
-                tolerance: FfiConverterOptionDuration.read(from: &buf), 
-                maxEventAge: FfiConverterOptionDuration.read(from: &buf), 
-                now: FfiConverterOptionTimestamp.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: VerifyOptions, into buf: inout [UInt8]) {
-        FfiConverterOptionDuration.write(value.tolerance, into: &buf)
-        FfiConverterOptionDuration.write(value.maxEventAge, into: &buf)
-        FfiConverterOptionTimestamp.write(value.now, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeVerifyOptions_lift(_ buf: RustBuffer) throws -> VerifyOptions {
-    return try FfiConverterTypeVerifyOptions.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeVerifyOptions_lower(_ value: VerifyOptions) -> RustBuffer {
-    return FfiConverterTypeVerifyOptions.lower(value)
-}
-
-
-/**
  * How long `waitForConnection` polls; unset fields take the core's defaults (2 minutes,
  * 500 ms growing to 5 s, since one portal-link lifetime ago).
  */
@@ -3764,6 +3684,86 @@ public func FfiConverterTypeWebhookEvent_lift(_ buf: RustBuffer) throws -> Webho
 #endif
 public func FfiConverterTypeWebhookEvent_lower(_ value: WebhookEvent) -> RustBuffer {
     return FfiConverterTypeWebhookEvent.lower(value)
+}
+
+
+/**
+ * How strictly to verify; unset fields keep the defaults (300 s tolerance, no event age
+ * limit, the system clock).
+ */
+public struct WebhookOptions: Equatable, Hashable {
+    /**
+     * Allowed distance between `webhook-timestamp` and now (Standard Webhooks).
+     */
+    public var tolerance: TimeInterval?
+    /**
+     * Reject events whose own timestamp is older than this.
+     */
+    public var maxEventAge: TimeInterval?
+    /**
+     * The clock to check against (tests pass a fixed instant).
+     */
+    public var now: Date?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Allowed distance between `webhook-timestamp` and now (Standard Webhooks).
+         */tolerance: TimeInterval? = nil, 
+        /**
+         * Reject events whose own timestamp is older than this.
+         */maxEventAge: TimeInterval? = nil, 
+        /**
+         * The clock to check against (tests pass a fixed instant).
+         */now: Date? = nil) {
+        self.tolerance = tolerance
+        self.maxEventAge = maxEventAge
+        self.now = now
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension WebhookOptions: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeWebhookOptions: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> WebhookOptions {
+        return
+            try WebhookOptions(
+                tolerance: FfiConverterOptionDuration.read(from: &buf), 
+                maxEventAge: FfiConverterOptionDuration.read(from: &buf), 
+                now: FfiConverterOptionTimestamp.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: WebhookOptions, into buf: inout [UInt8]) {
+        FfiConverterOptionDuration.write(value.tolerance, into: &buf)
+        FfiConverterOptionDuration.write(value.maxEventAge, into: &buf)
+        FfiConverterOptionTimestamp.write(value.now, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWebhookOptions_lift(_ buf: RustBuffer) throws -> WebhookOptions {
+    return try FfiConverterTypeWebhookOptions.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWebhookOptions_lower(_ value: WebhookOptions) -> RustBuffer {
+    return FfiConverterTypeWebhookOptions.lower(value)
 }
 
 
@@ -5669,8 +5669,8 @@ fileprivate struct FfiConverterOptionTypeMoney: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterOptionTypeRetryOptions: FfiConverterRustBuffer {
-    typealias SwiftType = RetryOptions?
+fileprivate struct FfiConverterOptionTypeRetryPolicy: FfiConverterRustBuffer {
+    typealias SwiftType = RetryPolicy?
 
     public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
         guard let value = value else {
@@ -5678,13 +5678,13 @@ fileprivate struct FfiConverterOptionTypeRetryOptions: FfiConverterRustBuffer {
             return
         }
         writeInt(&buf, Int8(1))
-        FfiConverterTypeRetryOptions.write(value, into: &buf)
+        FfiConverterTypeRetryPolicy.write(value, into: &buf)
     }
 
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
-        case 1: return try FfiConverterTypeRetryOptions.read(from: &buf)
+        case 1: return try FfiConverterTypeRetryPolicy.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -6125,14 +6125,14 @@ public func signWebhook(body: Data, signer: WebhookSigner)throws  -> [String: St
  * the SnapTrade consumer key, Finatic subscription secrets). Fails with `webhook_invalid`
  * and a `reason`.
  */
-public func verifyWebhook(body: Data, headers: [String: String], secrets: [String], options: VerifyOptions = VerifyOptions())throws  -> WebhookEvent  {
+public func verifyWebhook(body: Data, headers: [String: String], secrets: [String], options: WebhookOptions = WebhookOptions())throws  -> WebhookEvent  {
     return try  FfiConverterTypeWebhookEvent_lift(try rustCallWithError(FfiConverterTypeBrokerlinkError_lift) {
         uniffiCallStatus in
     uniffi_brokerlink_ffi_fn_func_verify_webhook(
         FfiConverterData.lower(body),
         FfiConverterDictionaryStringString.lower(headers),
         FfiConverterSequenceString.lower(secrets),
-        FfiConverterTypeVerifyOptions_lower(options),uniffiCallStatus
+        FfiConverterTypeWebhookOptions_lower(options),uniffiCallStatus
     )
 })
 }
@@ -6173,7 +6173,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_brokerlink_ffi_checksum_func_sign_webhook() != 7364) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_func_verify_webhook() != 12193) {
+    if (uniffi_brokerlink_ffi_checksum_func_verify_webhook() != 28747) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_brokerlink_ffi_checksum_method_client_account() != 61387) {

@@ -53,7 +53,7 @@ final class ErrorsTests: SandboxTestCase {
     }
 
     func testRateLimitsServerErrorsBadBodiesExpiryAndTimeouts() async throws {
-        let once = RetryOptions(maxAttempts: 1)
+        let once = RetryPolicy(maxAttempts: 1)
         _ = try sandbox.injectFault(
             fault: .status(status: 429, bodyJson: nil, retryAfter: 2),
             options: FaultOptions(method: "GET", pathPrefix: "/snapTrade/listUsers")
@@ -67,7 +67,7 @@ final class ErrorsTests: SandboxTestCase {
             fault: .status(status: 503, bodyJson: nil, retryAfter: nil),
             options: FaultOptions(pathPrefix: "/snapTrade/listUsers", count: 2)
         )
-        let twice = RetryOptions(maxAttempts: 2, initialBackoff: 0.01)
+        let twice = RetryPolicy(maxAttempts: 2, initialBackoff: 0.01)
         let server = await failure { _ = try await self.snaptrade(retry: twice).listUsers() }
         XCTAssertEqual(server?.kind(), .server)
         XCTAssertEqual(server?.details().attempts, 2)
@@ -93,7 +93,7 @@ final class ErrorsTests: SandboxTestCase {
     func testNothingListeningIsANetworkError() async throws {
         let closed = try Client.snaptrade(
             clientId: "id", consumerKey: "key",
-            options: ClientOptions(baseUrl: "http://127.0.0.1:9", retry: RetryOptions(maxAttempts: 1))
+            options: ClientOptions(baseUrl: "http://127.0.0.1:9", retry: RetryPolicy(maxAttempts: 1))
         )
         let e = await failure { _ = try await closed.listUsers() }
         XCTAssertEqual(e?.kind(), .network)

@@ -44,7 +44,7 @@ final class FaultMatrixTests: SandboxTestCase {
 
     func testEveryFaultOnEachCallHasItsDocumentedOutcome() async throws {
         let client = try snaptrade(
-            retry: RetryOptions(maxAttempts: 3, initialBackoff: 0.001, maxBackoff: 0.005, maxRetryAfter: 1),
+            retry: RetryPolicy(maxAttempts: 3, initialBackoff: 0.001, maxBackoff: 0.005, maxRetryAfter: 1),
             timeout: 0.3
         )
         let user = try await client.registerUser(userId: "matrix")
@@ -82,7 +82,7 @@ final class FaultMatrixTests: SandboxTestCase {
     }
 
     func testARegistrationWhoseOutcomeIsUnknownIsNotRepeated() async throws {
-        let client = try snaptrade(retry: RetryOptions(maxAttempts: 3, initialBackoff: 0.001), timeout: 0.3)
+        let client = try snaptrade(retry: RetryPolicy(maxAttempts: 3, initialBackoff: 0.001), timeout: 0.3)
         let before = try await client.listUsers().count
         _ = try sandbox.injectFault(fault: .delay(delayMs: 700), options: FaultOptions(method: "POST"))
         let e = await failure { _ = try await client.registerUser(userId: "maybe") }

@@ -26,7 +26,7 @@ class SandboxTestCase: XCTestCase {
         try await super.tearDown()
     }
 
-    func snaptrade(retry: RetryOptions? = nil, timeout: TimeInterval? = nil, key: String? = nil) throws -> Client {
+    func snaptrade(retry: RetryPolicy? = nil, timeout: TimeInterval? = nil, key: String? = nil) throws -> Client {
         try Client.snaptrade(
             clientId: sandbox.clientId(),
             consumerKey: key ?? sandbox.consumerKey(),

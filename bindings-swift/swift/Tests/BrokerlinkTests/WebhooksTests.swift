@@ -23,7 +23,7 @@ final class WebhooksTests: SandboxTestCase {
         for (payload, secret, signer) in cases {
             let headers = try signWebhook(body: payload, signer: signer)
             let event = try verifyWebhook(
-                body: payload, headers: headers, secrets: ["another-secret", secret], options: VerifyOptions(now: now)
+                body: payload, headers: headers, secrets: ["another-secret", secret], options: WebhookOptions(now: now)
             )
             XCTAssertEqual(event.kind, .connectionAdded, "\(signer)")
             XCTAssertEqual(event.kind.description, "connection_added")
@@ -53,7 +53,7 @@ final class WebhooksTests: SandboxTestCase {
         XCTAssertEqual(missing, "missing_header")
         let stale = try signWebhook(body: body, signer: .standard(secret: "whsec_c2VjcmV0", id: "msg_1", timestamp: 1_767_225_600 - 3600))
         let old = await reason {
-            _ = try verifyWebhook(body: self.body, headers: stale, secrets: ["whsec_c2VjcmV0"], options: VerifyOptions(now: self.now))
+            _ = try verifyWebhook(body: self.body, headers: stale, secrets: ["whsec_c2VjcmV0"], options: WebhookOptions(now: self.now))
         }
         XCTAssertEqual(old, "timestamp_out_of_tolerance")
         // Header names in any case; a re-ordered SnapTrade body still verifies (canonical JSON).

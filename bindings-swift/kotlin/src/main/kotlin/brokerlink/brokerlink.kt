@@ -1146,7 +1146,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_brokerlink_ffi_checksum_func_sign_webhook() and 0xFFFF) != 7364) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_func_verify_webhook() and 0xFFFF) != 12193) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_func_verify_webhook() and 0xFFFF) != 28747) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_brokerlink_ffi_checksum_method_client_account() and 0xFFFF) != 61387) {
@@ -4409,7 +4409,7 @@ data class ClientOptions (
      */
     val `timeout`: java.time.Duration? = null 
     , 
-    val `retry`: RetryOptions? = null 
+    val `retry`: RetryPolicy? = null 
     , 
     val `userAgent`: kotlin.String? = null 
     , 
@@ -4435,7 +4435,7 @@ public object FfiConverterTypeClientOptions: FfiConverterRustBuffer<ClientOption
         return ClientOptions(
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalDuration.read(buf),
-            FfiConverterOptionalTypeRetryOptions.read(buf),
+            FfiConverterOptionalTypeRetryPolicy.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalTypeEnvironment.read(buf),
         )
@@ -4444,7 +4444,7 @@ public object FfiConverterTypeClientOptions: FfiConverterRustBuffer<ClientOption
     override fun allocationSize(value: ClientOptions) = (
             FfiConverterOptionalString.allocationSize(value.`baseUrl`) +
             FfiConverterOptionalDuration.allocationSize(value.`timeout`) +
-            FfiConverterOptionalTypeRetryOptions.allocationSize(value.`retry`) +
+            FfiConverterOptionalTypeRetryPolicy.allocationSize(value.`retry`) +
             FfiConverterOptionalString.allocationSize(value.`userAgent`) +
             FfiConverterOptionalTypeEnvironment.allocationSize(value.`environment`)
     )
@@ -4452,7 +4452,7 @@ public object FfiConverterTypeClientOptions: FfiConverterRustBuffer<ClientOption
     override fun write(value: ClientOptions, buf: ByteBuffer) {
             FfiConverterOptionalString.write(value.`baseUrl`, buf)
             FfiConverterOptionalDuration.write(value.`timeout`, buf)
-            FfiConverterOptionalTypeRetryOptions.write(value.`retry`, buf)
+            FfiConverterOptionalTypeRetryPolicy.write(value.`retry`, buf)
             FfiConverterOptionalString.write(value.`userAgent`, buf)
             FfiConverterOptionalTypeEnvironment.write(value.`environment`, buf)
     }
@@ -4882,7 +4882,7 @@ public object FfiConverterTypePortalOptions: FfiConverterRustBuffer<PortalOption
  * When and how often a failed request is tried again; unset fields keep the core's defaults
  * (3 attempts, 200 ms first backoff, 5 s at most, `Retry-After` honoured up to 10 s).
  */
-data class RetryOptions (
+data class RetryPolicy (
     /**
      * Attempts in all, the first included; 1 disables retries.
      */
@@ -4906,9 +4906,9 @@ data class RetryOptions (
 /**
  * @suppress
  */
-public object FfiConverterTypeRetryOptions: FfiConverterRustBuffer<RetryOptions> {
-    override fun read(buf: ByteBuffer): RetryOptions {
-        return RetryOptions(
+public object FfiConverterTypeRetryPolicy: FfiConverterRustBuffer<RetryPolicy> {
+    override fun read(buf: ByteBuffer): RetryPolicy {
+        return RetryPolicy(
             FfiConverterOptionalUInt.read(buf),
             FfiConverterOptionalDuration.read(buf),
             FfiConverterOptionalDuration.read(buf),
@@ -4916,14 +4916,14 @@ public object FfiConverterTypeRetryOptions: FfiConverterRustBuffer<RetryOptions>
         )
     }
 
-    override fun allocationSize(value: RetryOptions) = (
+    override fun allocationSize(value: RetryPolicy) = (
             FfiConverterOptionalUInt.allocationSize(value.`maxAttempts`) +
             FfiConverterOptionalDuration.allocationSize(value.`initialBackoff`) +
             FfiConverterOptionalDuration.allocationSize(value.`maxBackoff`) +
             FfiConverterOptionalDuration.allocationSize(value.`maxRetryAfter`)
     )
 
-    override fun write(value: RetryOptions, buf: ByteBuffer) {
+    override fun write(value: RetryPolicy, buf: ByteBuffer) {
             FfiConverterOptionalUInt.write(value.`maxAttempts`, buf)
             FfiConverterOptionalDuration.write(value.`initialBackoff`, buf)
             FfiConverterOptionalDuration.write(value.`maxBackoff`, buf)
@@ -5223,62 +5223,6 @@ public object FfiConverterTypeSandboxWebhook: FfiConverterRustBuffer<SandboxWebh
 
 
 /**
- * How strictly to verify; unset fields keep the defaults (300 s tolerance, no event age
- * limit, the system clock).
- */
-data class VerifyOptions (
-    /**
-     * Allowed distance between `webhook-timestamp` and now (Standard Webhooks).
-     */
-    val `tolerance`: java.time.Duration? = null 
-    , 
-    /**
-     * Reject events whose own timestamp is older than this.
-     */
-    val `maxEventAge`: java.time.Duration? = null 
-    , 
-    /**
-     * The clock to check against (tests pass a fixed instant).
-     */
-    val `now`: java.time.Instant? = null 
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeVerifyOptions: FfiConverterRustBuffer<VerifyOptions> {
-    override fun read(buf: ByteBuffer): VerifyOptions {
-        return VerifyOptions(
-            FfiConverterOptionalDuration.read(buf),
-            FfiConverterOptionalDuration.read(buf),
-            FfiConverterOptionalTimestamp.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: VerifyOptions) = (
-            FfiConverterOptionalDuration.allocationSize(value.`tolerance`) +
-            FfiConverterOptionalDuration.allocationSize(value.`maxEventAge`) +
-            FfiConverterOptionalTimestamp.allocationSize(value.`now`)
-    )
-
-    override fun write(value: VerifyOptions, buf: ByteBuffer) {
-            FfiConverterOptionalDuration.write(value.`tolerance`, buf)
-            FfiConverterOptionalDuration.write(value.`maxEventAge`, buf)
-            FfiConverterOptionalTimestamp.write(value.`now`, buf)
-    }
-}
-
-
-
-/**
  * How long `waitForConnection` polls; unset fields take the core's defaults (2 minutes,
  * 500 ms growing to 5 s, since one portal-link lifetime ago).
  */
@@ -5447,6 +5391,62 @@ public object FfiConverterTypeWebhookEvent: FfiConverterRustBuffer<WebhookEvent>
             FfiConverterOptionalString.write(value.`schemaVersion`, buf)
             FfiConverterOptionalString.write(value.`oauthClientId`, buf)
             FfiConverterString.write(value.`rawJson`, buf)
+    }
+}
+
+
+
+/**
+ * How strictly to verify; unset fields keep the defaults (300 s tolerance, no event age
+ * limit, the system clock).
+ */
+data class WebhookOptions (
+    /**
+     * Allowed distance between `webhook-timestamp` and now (Standard Webhooks).
+     */
+    val `tolerance`: java.time.Duration? = null 
+    , 
+    /**
+     * Reject events whose own timestamp is older than this.
+     */
+    val `maxEventAge`: java.time.Duration? = null 
+    , 
+    /**
+     * The clock to check against (tests pass a fixed instant).
+     */
+    val `now`: java.time.Instant? = null 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeWebhookOptions: FfiConverterRustBuffer<WebhookOptions> {
+    override fun read(buf: ByteBuffer): WebhookOptions {
+        return WebhookOptions(
+            FfiConverterOptionalDuration.read(buf),
+            FfiConverterOptionalDuration.read(buf),
+            FfiConverterOptionalTimestamp.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: WebhookOptions) = (
+            FfiConverterOptionalDuration.allocationSize(value.`tolerance`) +
+            FfiConverterOptionalDuration.allocationSize(value.`maxEventAge`) +
+            FfiConverterOptionalTimestamp.allocationSize(value.`now`)
+    )
+
+    override fun write(value: WebhookOptions, buf: ByteBuffer) {
+            FfiConverterOptionalDuration.write(value.`tolerance`, buf)
+            FfiConverterOptionalDuration.write(value.`maxEventAge`, buf)
+            FfiConverterOptionalTimestamp.write(value.`now`, buf)
     }
 }
 
@@ -7205,28 +7205,28 @@ public object FfiConverterOptionalTypeMoney: FfiConverterRustBuffer<Money?> {
 /**
  * @suppress
  */
-public object FfiConverterOptionalTypeRetryOptions: FfiConverterRustBuffer<RetryOptions?> {
-    override fun read(buf: ByteBuffer): RetryOptions? {
+public object FfiConverterOptionalTypeRetryPolicy: FfiConverterRustBuffer<RetryPolicy?> {
+    override fun read(buf: ByteBuffer): RetryPolicy? {
         if (buf.get().toInt() == 0) {
             return null
         }
-        return FfiConverterTypeRetryOptions.read(buf)
+        return FfiConverterTypeRetryPolicy.read(buf)
     }
 
-    override fun allocationSize(value: RetryOptions?): ULong {
+    override fun allocationSize(value: RetryPolicy?): ULong {
         if (value == null) {
             return 1UL
         } else {
-            return 1UL + FfiConverterTypeRetryOptions.allocationSize(value)
+            return 1UL + FfiConverterTypeRetryPolicy.allocationSize(value)
         }
     }
 
-    override fun write(value: RetryOptions?, buf: ByteBuffer) {
+    override fun write(value: RetryPolicy?, buf: ByteBuffer) {
         if (value == null) {
             buf.put(0)
         } else {
             buf.put(1)
-            FfiConverterTypeRetryOptions.write(value, buf)
+            FfiConverterTypeRetryPolicy.write(value, buf)
         }
     }
 }
@@ -7727,7 +7727,7 @@ public object FfiConverterMapStringString: FfiConverterRustBuffer<Map<kotlin.Str
          * the SnapTrade consumer key, Finatic subscription secrets). Fails with `webhook_invalid`
          * and a `reason`.
          */
-    @Throws(BrokerlinkException::class) fun `verifyWebhook`(`body`: kotlin.ByteArray, `headers`: Map<kotlin.String, kotlin.String>, `secrets`: List<kotlin.String>, `options`: VerifyOptions = VerifyOptions()): WebhookEvent {
+    @Throws(BrokerlinkException::class) fun `verifyWebhook`(`body`: kotlin.ByteArray, `headers`: Map<kotlin.String, kotlin.String>, `secrets`: List<kotlin.String>, `options`: WebhookOptions = WebhookOptions()): WebhookEvent {
             return FfiConverterTypeWebhookEvent.lift(
     uniffiRustCallWithError(BrokerlinkException) { _status ->
     UniffiLib.uniffi_brokerlink_ffi_fn_func_verify_webhook(
@@ -7736,7 +7736,7 @@ public object FfiConverterMapStringString: FfiConverterRustBuffer<Map<kotlin.Str
         FfiConverterByteArray.lower(`body`),
         FfiConverterMapStringString.lower(`headers`),
         FfiConverterSequenceString.lower(`secrets`),
-        FfiConverterTypeVerifyOptions.lower(`options`),_status)
+        FfiConverterTypeWebhookOptions.lower(`options`),_status)
 }
     )
     }

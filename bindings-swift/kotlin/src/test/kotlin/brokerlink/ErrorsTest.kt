@@ -10,7 +10,7 @@ import java.time.Duration
 
 /** Every failure is the generated `BrokerlinkException`, its variant the kind, with its fields. */
 class ErrorsTest : SandboxTest() {
-    private fun client(retry: RetryOptions? = null, timeout: Duration? = null, key: String? = null): Client =
+    private fun client(retry: RetryPolicy? = null, timeout: Duration? = null, key: String? = null): Client =
         Client.snaptrade(
             sandbox.clientId(),
             key ?: sandbox.consumerKey(),
@@ -75,14 +75,14 @@ class ErrorsTest : SandboxTest() {
 
     @Test
     fun `rate limits, server errors, bad bodies, expiry and timeouts`() = runBlocking<Unit> {
-        val once = RetryOptions(maxAttempts = 1u)
+        val once = RetryPolicy(maxAttempts = 1u)
         client(retry = once).use { c ->
             sandbox.injectFault(Fault.Status(429u, null, 2u), FaultOptions(method = "GET", pathPrefix = "/snapTrade/listUsers"))
             val limited = failure<BrokerlinkException.RateLimited> { c.listUsers() }
             assertEquals(Duration.ofSeconds(2), limited.details.retryAfter)
             assertEquals(429.toUShort(), limited.details.status)
         }
-        client(retry = RetryOptions(maxAttempts = 2u, initialBackoff = Duration.ofMillis(10))).use { c ->
+        client(retry = RetryPolicy(maxAttempts = 2u, initialBackoff = Duration.ofMillis(10))).use { c ->
             val faultId = sandbox.injectFault(Fault.Status(503u, null, null), FaultOptions(pathPrefix = "/snapTrade/listUsers", count = 2u))
             assertTrue(Regex("flt_[0-9a-f]{32}").matches(faultId), faultId)
             val server = failure<BrokerlinkException.Server> { c.listUsers() }
@@ -108,7 +108,7 @@ class ErrorsTest : SandboxTest() {
     @Test
     fun `nothing listening is a network error`() = runBlocking<Unit> {
         val closed = java.net.ServerSocket(0).use { it.localPort }
-        Client.snaptrade("id", "key", ClientOptions(baseUrl = "http://127.0.0.1:$closed", retry = RetryOptions(maxAttempts = 1u)))
+        Client.snaptrade("id", "key", ClientOptions(baseUrl = "http://127.0.0.1:$closed", retry = RetryPolicy(maxAttempts = 1u)))
             .use { c -> assertEquals(ErrorKind.NETWORK, failure<BrokerlinkException> { c.listUsers() }.kind()) }
     }
 

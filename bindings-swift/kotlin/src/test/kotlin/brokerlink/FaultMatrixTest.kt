@@ -22,7 +22,7 @@ class FaultMatrixTest : SandboxTest() {
         ClientOptions(
             baseUrl = sandbox.url(),
             timeout = Duration.ofMillis(300),
-            retry = RetryOptions(
+            retry = RetryPolicy(
                 maxAttempts = 3u,
                 initialBackoff = Duration.ofMillis(1),
                 maxBackoff = Duration.ofMillis(5),

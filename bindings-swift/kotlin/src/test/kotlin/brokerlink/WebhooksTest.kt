@@ -30,7 +30,7 @@ class WebhooksTest : SandboxTest(SandboxOptions(rateLimitPerMinute = 0u, webhook
         )
         for ((payload, secret, signer) in cases) {
             val headers = signWebhook(payload, signer)
-            val event = verifyWebhook(payload, headers, listOf("another-secret", secret), VerifyOptions(now = now))
+            val event = verifyWebhook(payload, headers, listOf("another-secret", secret), WebhookOptions(now = now))
             assertEquals(WebhookEventKind.CONNECTION_ADDED, event.kind, "$signer")
             assertEquals("connection_added", event.kind.toString())
             assertEquals("u1", event.userId)
@@ -53,7 +53,7 @@ class WebhooksTest : SandboxTest(SandboxOptions(rateLimitPerMinute = 0u, webhook
         val standard = signWebhook(body, WebhookSigner.Standard("whsec_c2VjcmV0", "msg_1", now.epochSecond - 3600))
         assertEquals(
             "timestamp_out_of_tolerance",
-            reason { verifyWebhook(body, standard, listOf("whsec_c2VjcmV0"), VerifyOptions(now = now)) },
+            reason { verifyWebhook(body, standard, listOf("whsec_c2VjcmV0"), WebhookOptions(now = now)) },
         )
         // Header names in any case; a re-ordered (parsed and re-serialised) SnapTrade body still
         // verifies, because SnapTrade signs canonical JSON.
