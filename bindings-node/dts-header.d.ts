@@ -39,8 +39,8 @@ export declare class BrokerlinkError extends Error {
   readonly status: number | null
   /** The provider's request id of the last response, for support tickets. */
   readonly requestId: string | null
-  /** Seconds the server asked to wait (429). */
-  readonly retryAfter: number | null
+  /** Milliseconds the server asked to wait (429). */
+  readonly retryAfterMs: number | null
   /** HTTP attempts made, retries included; 0 when nothing was sent. */
   readonly attempts: number
   /** The provider's own error code (SnapTrade `code`, Finatic `code`). */
@@ -56,7 +56,7 @@ export interface BrokerlinkErrorFields {
   field: string | null
   status: number | null
   requestId: string | null
-  retryAfter: number | null
+  retryAfterMs: number | null
   attempts: number
   providerCode: string | null
   providerCategory: string | null

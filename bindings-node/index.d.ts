@@ -39,8 +39,8 @@ export declare class BrokerlinkError extends Error {
   readonly status: number | null
   /** The provider's request id of the last response, for support tickets. */
   readonly requestId: string | null
-  /** Seconds the server asked to wait (429). */
-  readonly retryAfter: number | null
+  /** Milliseconds the server asked to wait (429). */
+  readonly retryAfterMs: number | null
   /** HTTP attempts made, retries included; 0 when nothing was sent. */
   readonly attempts: number
   /** The provider's own error code (SnapTrade `code`, Finatic `code`). */
@@ -56,7 +56,7 @@ export interface BrokerlinkErrorFields {
   field: string | null
   status: number | null
   requestId: string | null
-  retryAfter: number | null
+  retryAfterMs: number | null
   attempts: number
   providerCode: string | null
   providerCategory: string | null
@@ -218,8 +218,8 @@ export declare class Sandbox {
   addWebhook(request: NewWebhookRequest): SandboxWebhook
   /** Whether an endpoint was there to remove. */
   removeWebhook(id: string): boolean
-  /** A new secret for the endpoint; the old one keeps signing beside it for `graceSeconds`. */
-  rotateWebhookSecret(id: string, graceSeconds: number): string
+  /** A new secret for the endpoint; the old one keeps signing beside it for `graceMs`. */
+  rotateWebhookSecret(id: string, graceMs: number): string
   /** The delivery log, oldest first. */
   webhookDeliveries(): SandboxDelivery[]
   /** Sends a logged delivery's event again (same event id); returns the new delivery id. */
@@ -388,24 +388,26 @@ export interface RetryPolicy {
 
 /**
  * How the sandbox starts; unset fields keep its defaults (generated credentials, 250
- * requests per minute, 2 s pending, 10 s expiring, 5-minute portal links).
+ * requests per minute, 2 s pending, 10 s expiring, 5-minute portal links). Durations in
+ * milliseconds.
  */
 export interface SandboxOptions {
   /** Requests per minute per client id; 0 turns rate limiting off. */
   rateLimitPerMinute?: number
   /** How long `user_pending` connections stay pending. */
-  pendingSeconds?: number
+  pendingActivationMs?: number
   /** How long `user_expiring` connections stay active. */
-  expiringSeconds?: number
-  portalLinkSeconds?: number
+  expiringAfterMs?: number
+  /** How long a portal link lives. */
+  portalLinkLifetimeMs?: number
   clientId?: string
   consumerKey?: string
   apiKey?: string
   /**
-   * Pauses between webhook delivery attempts, in milliseconds (default 1 000, 5 000,
-   * 30 000); one retry per entry.
+   * Pauses between webhook delivery attempts (default 1 000, 5 000, 30 000); one retry per
+   * entry.
    */
-  webhookRetryMs?: Array<number>
+  webhookRetryDelaysMs?: Array<number>
 }
 
 /** What the sandbox holds (`GET /_sandbox/state`). */
@@ -466,8 +468,8 @@ export declare function verifyWebhook(body: Buffer | string, headers: Record<str
  */
 export interface WaitOptions {
   timeoutMs?: number
-  pollMs?: number
-  maxPollMs?: number
+  pollIntervalMs?: number
+  maxPollIntervalMs?: number
   /** Connections created at or after this instant count as new. */
   since?: Date
   /** Wait for this connection (e.g. the one being reconnected). */
@@ -497,14 +499,14 @@ export interface WebhookEvent {
 }
 
 /**
- * How strictly to verify; unset fields keep the defaults (300 s tolerance, no event age
- * limit, the system clock).
+ * How strictly to verify; unset fields keep the defaults (300 000 ms tolerance, no event age
+ * limit, the system clock). Durations in milliseconds.
  */
 export interface WebhookOptions {
   /** Allowed distance between `webhook-timestamp` and now (Standard Webhooks). */
-  toleranceSeconds?: number
+  toleranceMs?: number
   /** Reject events whose own timestamp is older than this. */
-  maxEventAgeSeconds?: number
+  maxEventAgeMs?: number
   /** The clock to check against (tests pass a fixed instant). */
   now?: Date
 }

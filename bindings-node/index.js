@@ -13,7 +13,7 @@ const ARGUMENT_CODES = new Set([
   'InvalidArg', 'ObjectExpected', 'StringExpected', 'NameExpected', 'FunctionExpected',
   'NumberExpected', 'BooleanExpected', 'ArrayExpected', 'BigintExpected', 'DateExpected',
 ])
-const FIELDS = ['field', 'status', 'requestId', 'retryAfter', 'providerCode', 'providerCategory', 'reason']
+const FIELDS = ['field', 'status', 'requestId', 'retryAfterMs', 'providerCode', 'providerCategory', 'reason']
 
 class BrokerlinkError extends Error {
   /**

@@ -68,7 +68,7 @@ function describeError(error: unknown): string {
     field: error.field,
     status: error.status,
     requestId: error.requestId,
-    retryAfter: error.retryAfter,
+    retryAfterMs: error.retryAfterMs,
     attempts: error.attempts,
     providerCode: error.providerCode,
     providerCategory: error.providerCategory,
@@ -91,7 +91,7 @@ function describeAccount(a: Account): string {
 }
 
 async function main(): Promise<void> {
-  const sandboxOptions: SandboxOptions = { pendingSeconds: 0.5, expiringSeconds: 10, portalLinkSeconds: 300, rateLimitPerMinute: 0 }
+  const sandboxOptions: SandboxOptions = { pendingActivationMs: 500, expiringAfterMs: 10_000, portalLinkLifetimeMs: 300_000, rateLimitPerMinute: 0 }
   const sandbox: Sandbox = await Sandbox.start(sandboxOptions)
   console.log(__napiBindingTarget, sandbox.url, sandbox.clientId, sandbox.consumerKey.length, sandbox.apiKey.length)
 
@@ -126,7 +126,7 @@ async function main(): Promise<void> {
   const request: CompletePortalRequest = { url: link.url, username: 'user_mfa', password: 'pass_good', mfaCode: '123456', broker: 'ALPACA', connectionType }
   console.log(provider, users, link.sessionId, link.expiresAt.toISOString(), describeResult(sandbox.completePortal(request)))
 
-  const wait: WaitOptions = { timeoutMs: 5000, pollMs: 100, maxPollMs: 500, since: new Date(Date.now() - 60_000) }
+  const wait: WaitOptions = { timeoutMs: 5000, pollIntervalMs: 100, maxPollIntervalMs: 500, since: new Date(Date.now() - 60_000) }
   const connection = await client.waitForConnection(rotated, wait)
   console.log(describeConnection(connection))
   console.log((await client.connections(rotated)).map(describeConnection))
@@ -183,7 +183,7 @@ async function main(): Promise<void> {
   const hook: NewWebhookRequest = { url: 'http://127.0.0.1:9/hooks', provider: 'snaptrade', eventTypes: ['CONNECTION_ADDED'] }
   const endpoint: SandboxWebhook = sandbox.addWebhook(hook)
   const deliveries: SandboxDelivery[] = sandbox.webhookDeliveries()
-  const rotatedSecret: string = sandbox.rotateWebhookSecret(endpoint.id, 60)
+  const rotatedSecret: string = sandbox.rotateWebhookSecret(endpoint.id, 60_000)
   console.log(endpoint.id, deliveries.length, rotatedSecret.startsWith('whsec_'), sandbox.removeWebhook(endpoint.id))
   try {
     sandbox.replayDelivery('no-such-delivery')
@@ -194,7 +194,7 @@ async function main(): Promise<void> {
   const payload = JSON.stringify({ eventType: 'CONNECTION_ADDED', webhookId: 'evt-1', userId: 'usage-user' })
   const signer: WebhookSigner = { type: 'standard', secret: endpoint.secret, id: 'msg_1', timestamp: Math.floor(Date.now() / 1000) }
   const headers: Record<string, string> = signWebhook(payload, signer)
-  const verifyOptions: WebhookOptions = { toleranceSeconds: 300, now: new Date() }
+  const verifyOptions: WebhookOptions = { toleranceMs: 300_000, now: new Date() }
   const event: WebhookEvent = verifyWebhook(Buffer.from(payload), headers, [endpoint.secret], verifyOptions)
   const kind: WebhookEventKind = event.kind
   console.log(event.id, event.provider, kind, event.eventType, event.userId, event.connectionId, event.accountId, event.broker, event.result, event.occurredAt, event.raw)

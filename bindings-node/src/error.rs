@@ -37,7 +37,11 @@ fn build<'env>(env: &'env Env, err: &brokerlink::Error) -> napi::Result<Object<'
     object.set("field", nullable(err.field()))?;
     object.set("status", nullable(err.status().map(u32::from)))?;
     object.set("requestId", nullable(err.request_id()))?;
-    object.set("retryAfter", nullable(err.retry_after().map(|d| d.as_secs_f64())))?;
+    // Milliseconds, as every Node duration (docs/conventions.md).
+    object.set(
+        "retryAfterMs",
+        nullable(err.retry_after().map(|d| d.as_secs_f64() * 1000.0)),
+    )?;
     object.set("attempts", err.attempts())?;
     object.set("providerCode", nullable(err.provider_code()))?;
     object.set("providerCategory", nullable(err.provider_category()))?;

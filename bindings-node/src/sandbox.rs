@@ -15,26 +15,28 @@ use serde_json::{json, Value};
 use std::sync::Mutex;
 
 /// How the sandbox starts; unset fields keep its defaults (generated credentials, 250
-/// requests per minute, 2 s pending, 10 s expiring, 5-minute portal links).
+/// requests per minute, 2 s pending, 10 s expiring, 5-minute portal links). Durations in
+/// milliseconds.
 #[napi(object)]
 #[derive(Debug, Clone, Default)]
 pub struct SandboxOptions {
     /// Requests per minute per client id; 0 turns rate limiting off.
     pub rate_limit_per_minute: Option<u32>,
     /// How long `user_pending` connections stay pending.
-    pub pending_seconds: Option<f64>,
+    pub pending_activation_ms: Option<f64>,
     /// How long `user_expiring` connections stay active.
-    pub expiring_seconds: Option<f64>,
-    pub portal_link_seconds: Option<f64>,
+    pub expiring_after_ms: Option<f64>,
+    /// How long a portal link lives.
+    pub portal_link_lifetime_ms: Option<f64>,
     pub client_id: Option<String>,
     pub consumer_key: Option<String>,
     pub api_key: Option<String>,
-    /// Pauses between webhook delivery attempts, in milliseconds (default 1 000, 5 000,
-    /// 30 000); one retry per entry.
-    pub webhook_retry_ms: Option<Vec<f64>>,
+    /// Pauses between webhook delivery attempts (default 1 000, 5 000, 30 000); one retry per
+    /// entry.
+    pub webhook_retry_delays_ms: Option<Vec<f64>>,
 }
 
-use brokerlink::duration_from_secs as seconds;
+use brokerlink::duration_from_millis as millis;
 
 impl TryFrom<SandboxOptions> for SandboxConfig {
     type Error = Error;
@@ -44,22 +46,22 @@ impl TryFrom<SandboxOptions> for SandboxConfig {
         if let Some(limit) = o.rate_limit_per_minute {
             config.rate_limit_per_minute = limit;
         }
-        if let Some(s) = o.pending_seconds {
-            config.pending_activation = seconds("pending_seconds", s)?;
+        if let Some(ms) = o.pending_activation_ms {
+            config.pending_activation = millis("pending_activation_ms", ms)?;
         }
-        if let Some(s) = o.expiring_seconds {
-            config.expiring_after = seconds("expiring_seconds", s)?;
+        if let Some(ms) = o.expiring_after_ms {
+            config.expiring_after = millis("expiring_after_ms", ms)?;
         }
-        if let Some(s) = o.portal_link_seconds {
-            config.portal_link_lifetime = seconds("portal_link_seconds", s)?;
+        if let Some(ms) = o.portal_link_lifetime_ms {
+            config.portal_link_lifetime = millis("portal_link_lifetime_ms", ms)?;
         }
         config.client_id = o.client_id.unwrap_or(config.client_id);
         config.consumer_key = o.consumer_key.unwrap_or(config.consumer_key);
         config.api_key = o.api_key.unwrap_or(config.api_key);
-        if let Some(delays) = o.webhook_retry_ms {
+        if let Some(delays) = o.webhook_retry_delays_ms {
             config.webhook_retry_delays = delays
                 .into_iter()
-                .map(|ms| brokerlink::duration_from_millis("webhook_retry_ms", ms))
+                .map(|ms| millis("webhook_retry_delays_ms", ms))
                 .collect::<brokerlink::Result<_>>()?;
         }
         config.check()?;
@@ -284,11 +286,11 @@ impl Sandbox {
         sync(&env, || self.with(|s| Ok(s.remove_webhook(&id))))
     }
 
-    /// A new secret for the endpoint; the old one keeps signing beside it for `graceSeconds`.
+    /// A new secret for the endpoint; the old one keeps signing beside it for `graceMs`.
     #[napi]
-    pub fn rotate_webhook_secret(&self, env: Env, id: String, grace_seconds: f64) -> napi::Result<String> {
+    pub fn rotate_webhook_secret(&self, env: Env, id: String, grace_ms: f64) -> napi::Result<String> {
         sync(&env, || {
-            let grace = seconds("grace_seconds", grace_seconds)?;
+            let grace = millis("grace_ms", grace_ms)?;
             self.with(|s| {
                 s.rotate_webhook_secret(&id, grace)?
                     .ok_or_else(|| Error::new(brokerlink::ErrorKind::NotFound, format!("no webhook endpoint {id}")))

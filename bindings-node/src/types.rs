@@ -195,8 +195,8 @@ impl TryFrom<PortalOptions> for brokerlink::PortalOptions {
 #[derive(Debug, Clone, Default)]
 pub struct WaitOptions {
     pub timeout_ms: Option<f64>,
-    pub poll_ms: Option<f64>,
-    pub max_poll_ms: Option<f64>,
+    pub poll_interval_ms: Option<f64>,
+    pub max_poll_interval_ms: Option<f64>,
     /// Connections created at or after this instant count as new.
     pub since: Option<DateTime<Utc>>,
     /// Wait for this connection (e.g. the one being reconnected).
@@ -213,8 +213,12 @@ impl TryFrom<WaitOptions> for brokerlink::WaitOptions {
         };
         Ok(brokerlink::WaitOptions {
             timeout: ms("timeout_ms", o.timeout_ms, defaults.timeout)?,
-            poll_interval: ms("poll_ms", o.poll_ms, defaults.poll_interval)?,
-            max_poll_interval: ms("max_poll_ms", o.max_poll_ms, defaults.max_poll_interval)?,
+            poll_interval: ms("poll_interval_ms", o.poll_interval_ms, defaults.poll_interval)?,
+            max_poll_interval: ms(
+                "max_poll_interval_ms",
+                o.max_poll_interval_ms,
+                defaults.max_poll_interval,
+            )?,
             since: o.since,
             connection_id: o.connection_id,
         })

@@ -71,33 +71,33 @@ impl From<brokerlink::WebhookEvent> for WebhookEvent {
     }
 }
 
-/// How strictly to verify; unset fields keep the defaults (300 s tolerance, no event age
-/// limit, the system clock).
+/// How strictly to verify; unset fields keep the defaults (300 000 ms tolerance, no event age
+/// limit, the system clock). Durations in milliseconds.
 #[napi(object)]
 #[derive(Debug, Clone, Default)]
 pub struct WebhookOptions {
     /// Allowed distance between `webhook-timestamp` and now (Standard Webhooks).
-    pub tolerance_seconds: Option<f64>,
+    pub tolerance_ms: Option<f64>,
     /// Reject events whose own timestamp is older than this.
-    pub max_event_age_seconds: Option<f64>,
+    pub max_event_age_ms: Option<f64>,
     /// The clock to check against (tests pass a fixed instant).
     pub now: Option<DateTime<Utc>>,
 }
 
-use brokerlink::duration_from_secs as seconds;
+use brokerlink::duration_from_millis as millis;
 
 impl TryFrom<WebhookOptions> for brokerlink::WebhookOptions {
     type Error = brokerlink::Error;
 
     fn try_from(o: WebhookOptions) -> brokerlink::Result<Self> {
         Ok(brokerlink::WebhookOptions {
-            tolerance: match o.tolerance_seconds {
-                Some(s) => seconds("tolerance_seconds", s)?,
+            tolerance: match o.tolerance_ms {
+                Some(ms) => millis("tolerance_ms", ms)?,
                 None => brokerlink::DEFAULT_TOLERANCE,
             },
             max_event_age: o
-                .max_event_age_seconds
-                .map(|s| seconds("max_event_age_seconds", s))
+                .max_event_age_ms
+                .map(|ms| millis("max_event_age_ms", ms))
                 .transpose()?,
             now: o.now,
         })

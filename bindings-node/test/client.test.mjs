@@ -6,7 +6,7 @@ import { BrokerlinkError, Client, Sandbox, parsePortalResult } from 'brokerlink'
 let sandbox
 let client
 before(async () => {
-  sandbox = await Sandbox.start({ pendingSeconds: 0.3, rateLimitPerMinute: 0 })
+  sandbox = await Sandbox.start({ pendingActivationMs: 300, rateLimitPerMinute: 0 })
   client = Client.snaptrade({ clientId: sandbox.clientId, consumerKey: sandbox.consumerKey, baseUrl: sandbox.url })
 })
 after(() => sandbox.close())
@@ -42,7 +42,7 @@ describe('SnapTrade', () => {
     assert.equal(result.type, 'success')
     assert.ok(result.type === 'success' && result.connectionId)
     const connectionId = result.connectionId
-    const connection = await client.waitForConnection(user, { timeoutMs: 5000, pollMs: 50 })
+    const connection = await client.waitForConnection(user, { timeoutMs: 5000, pollIntervalMs: 50 })
     assert.equal(connection.id, connectionId)
     assert.equal(connection.status, 'active')
     assert.ok(connection.createdAt instanceof Date)
@@ -65,10 +65,10 @@ describe('SnapTrade', () => {
     const since = new Date()
     const result = await connect(user, 'user_pending')
     const started = Date.now()
-    const connection = await client.waitForConnection(user, { timeoutMs: 5000, pollMs: 50, maxPollMs: 100, since })
+    const connection = await client.waitForConnection(user, { timeoutMs: 5000, pollIntervalMs: 50, maxPollIntervalMs: 100, since })
     assert.equal(connection.id, result.type === 'success' ? result.connectionId : '')
     assert.ok(Date.now() - started >= 100, 'it waited for the activation')
-    const waited = client.waitForConnection(user, { timeoutMs: 200, pollMs: 50, since: new Date() })
+    const waited = client.waitForConnection(user, { timeoutMs: 200, pollIntervalMs: 50, since: new Date() })
     await assert.rejects(waited, { code: 'timeout' })
   })
 

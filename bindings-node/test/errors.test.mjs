@@ -31,8 +31,8 @@ test('one BrokerlinkError class for import and require', async () => {
   assert.equal(error.name, 'BrokerlinkError')
   assert.equal(error.code, 'invalid_input')
   assert.deepEqual(
-    { field: error.field, status: error.status, requestId: error.requestId, retryAfter: error.retryAfter },
-    { field: 'user_id', status: null, requestId: null, retryAfter: null },
+    { field: error.field, status: error.status, requestId: error.requestId, retryAfterMs: error.retryAfterMs },
+    { field: 'user_id', status: null, requestId: null, retryAfterMs: null },
   )
   assert.deepEqual({ attempts: error.attempts, providerCode: error.providerCode, providerCategory: error.providerCategory }, {
     attempts: 0,
@@ -42,14 +42,14 @@ test('one BrokerlinkError class for import and require', async () => {
 })
 
 test('BrokerlinkError can be constructed by users (e.g. in their own mocks)', () => {
-  const error = new BrokerlinkError('rate_limited: slow down', { code: 'rate_limited', status: 429, retryAfter: 2, attempts: 3 })
+  const error = new BrokerlinkError('rate_limited: slow down', { code: 'rate_limited', status: 429, retryAfterMs: 2000, attempts: 3 })
   assert.equal(error.code, 'rate_limited')
-  assert.equal(error.retryAfter, 2)
+  assert.equal(error.retryAfterMs, 2000)
   assert.equal(error.field, null)
   assert.equal(new BrokerlinkError('x').code, 'internal')
 })
 
-test('rate_limited carries retryAfter in seconds', async () => {
+test('rate_limited carries retryAfterMs in milliseconds', async () => {
   const limited = await Sandbox.start({ rateLimitPerMinute: 1 })
   try {
     const client = Client.snaptrade({
@@ -62,7 +62,8 @@ test('rate_limited carries retryAfter in seconds', async () => {
     const error = await client.listUsers().catch((e) => e)
     assert.equal(error.code, 'rate_limited')
     assert.equal(error.status, 429)
-    assert.equal(typeof error.retryAfter, 'number')
+    // The sandbox's window is a minute: the wait is whole seconds, up to 60 000 ms.
+    assert.ok(error.retryAfterMs > 0 && error.retryAfterMs <= 60_000 && error.retryAfterMs % 1000 === 0, String(error.retryAfterMs))
   } finally {
     await limited.close()
   }
@@ -152,12 +153,12 @@ test('durations and counts that do not fit are invalid_input naming the field, n
     }
     return 'no error'
   }
-  assert.equal(await field(() => Sandbox.start({ pendingSeconds: 1e18 })), 'pending_seconds')
+  assert.equal(await field(() => Sandbox.start({ pendingActivationMs: 1e21 })), 'pending_activation_ms')
   assert.equal(await field(() => sandbox.injectFault({ status: 503 }, { count: 2 ** 40 })), 'count')
   assert.equal(await field(() => sandbox.injectFault({ status: 503 }, { count: -1 })), 'count')
   assert.equal(await field(() => client.waitForConnection(user, { timeoutMs: 1e30 })), 'timeout_ms')
   assert.equal(await field(() => client.waitForConnection(user, { timeoutMs: -1 })), 'timeout_ms')
   assert.equal(await field(() => Client.snaptrade({ clientId: 'c', consumerKey: 'k', timeoutMs: 2 ** 53 * 1e9 })), 'timeout_ms')
-  assert.equal(await field(() => sandbox.rotateWebhookSecret('we_x', 1e300)), 'grace_seconds')
+  assert.equal(await field(() => sandbox.rotateWebhookSecret('we_x', 1e300)), 'grace_ms')
   assert.equal(sandbox.armedFaults(), 0)
 })

@@ -50,13 +50,13 @@ test('a script that forgets to close its sandbox still exits on its own', () => 
 test('a pending call keeps the process alive until it settles', () => {
   const { status, stdout, stderr } = runScript(`
     const { Client, Sandbox } = require('brokerlink')
-    Sandbox.start({ pendingSeconds: 0.5 }).then(async (sandbox) => {
+    Sandbox.start({ pendingActivationMs: 500 }).then(async (sandbox) => {
       const client = Client.snaptrade({ clientId: sandbox.clientId, consumerKey: sandbox.consumerKey, baseUrl: sandbox.url })
       const user = await client.registerUser('waiter')
       const link = await client.portalUrl(user)
       sandbox.completePortal({ url: link.url, username: 'user_pending', password: 'pass_good' })
       // Nothing but the native Promise is pending here.
-      client.waitForConnection(user, { timeoutMs: 5000, pollMs: 50 }).then((c) => console.log(c.status))
+      client.waitForConnection(user, { timeoutMs: 5000, pollIntervalMs: 50 }).then((c) => console.log(c.status))
     })
   `)
   assert.equal(status, 0, stderr)

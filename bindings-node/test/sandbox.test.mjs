@@ -17,11 +17,11 @@ test('start with given credentials on a free loopback port', async () => {
   } finally {
     await sandbox.close()
   }
-  await assert.rejects(Sandbox.start({ pendingSeconds: -1 }), { code: 'invalid_input', field: 'pending_seconds' })
+  await assert.rejects(Sandbox.start({ pendingActivationMs: -1 }), { code: 'invalid_input', field: 'pending_activation_ms' })
 })
 
 test('completePortal outcomes, faults, connection changes, reset and state', async () => {
-  const sandbox = await Sandbox.start({ expiringSeconds: 60 })
+  const sandbox = await Sandbox.start({ expiringAfterMs: 60_000 })
   const client = Client.snaptrade({
     clientId: sandbox.clientId,
     consumerKey: sandbox.consumerKey,

@@ -74,9 +74,9 @@ test('failures are webhook_invalid with a reason', () => {
   const old = signWebhook(body, { type: 'standard', secret: 'whsec_c2VjcmV0', id: 'm', timestamp: 1_000_000 })
   assert.equal(reason(() => verifyWebhook(body, old, ['whsec_c2VjcmV0'])), 'webhook_invalid/timestamp_out_of_tolerance')
   // An injected clock makes the old delivery valid again.
-  const event = verifyWebhook(body, old, ['whsec_c2VjcmV0'], { now: new Date(1_000_000 * 1000), toleranceSeconds: 60 })
+  const event = verifyWebhook(body, old, ['whsec_c2VjcmV0'], { now: new Date(1_000_000 * 1000), toleranceMs: 60_000 })
   assert.equal(event.id, 'evt-1')
-  assert.equal(reason(() => verifyWebhook(body, headers, ['ck'], { maxEventAgeSeconds: 60 })), 'webhook_invalid/timestamp_out_of_tolerance')
+  assert.equal(reason(() => verifyWebhook(body, headers, ['ck'], { maxEventAgeMs: 60_000 })), 'webhook_invalid/timestamp_out_of_tolerance')
 })
 
 test('the sandbox delivers signed webhooks that verify from req.headers and the raw body', async () => {
@@ -92,7 +92,7 @@ test('the sandbox delivers signed webhooks that verify from req.headers and the 
     })
   })
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const sandbox = await Sandbox.start({ webhookRetryMs: [50, 50] })
+  const sandbox = await Sandbox.start({ webhookRetryDelaysMs: [50, 50] })
   try {
     const { port } = /** @type {import('node:net').AddressInfo} */ (server.address())
     const endpoint = sandbox.addWebhook({ url: `http://127.0.0.1:${port}/hooks`, provider: 'snaptrade', eventTypes: ['CONNECTION_ADDED'] })
@@ -119,7 +119,7 @@ test('the sandbox delivers signed webhooks that verify from req.headers and the 
     assert.equal(deliveries[0].attempts, 2)
     const replayed = sandbox.replayDelivery(deliveries[0].id)
     assert.equal(typeof replayed, 'string')
-    const rotated = sandbox.rotateWebhookSecret(endpoint.id, 60)
+    const rotated = sandbox.rotateWebhookSecret(endpoint.id, 60_000)
     assert.notEqual(rotated, endpoint.secret)
     assert.throws(() => sandbox.replayDelivery('nope'), { code: 'not_found' })
     assert.equal(sandbox.removeWebhook(endpoint.id), true)

@@ -100,15 +100,15 @@ impl Sandbox {
     #[new]
     // 250 is DEFAULT_RATE_LIMIT_PER_MINUTE, written out so that the signature shows it.
     #[pyo3(signature = (*, rate_limit_per_minute = 250,
-        pending_seconds = None, expiring_seconds = None, portal_link_seconds = None,
+        pending_activation = None, expiring_after = None, portal_link_lifetime = None,
         client_id = None, consumer_key = None, api_key = None, webhook_retry_delays = None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         #[pyo3(from_py_with = crate::args::rate_limit)] rate_limit_per_minute: u32,
-        pending_seconds: Option<f64>,
-        expiring_seconds: Option<f64>,
-        portal_link_seconds: Option<f64>,
+        pending_activation: Option<f64>,
+        expiring_after: Option<f64>,
+        portal_link_lifetime: Option<f64>,
         client_id: Option<String>,
         consumer_key: Option<String>,
         api_key: Option<String>,
@@ -119,14 +119,14 @@ impl Sandbox {
             ..SandboxConfig::default()
         };
         let secs = |field: &str, v: f64| seconds(field, v).map_err(raise(py));
-        if let Some(s) = pending_seconds {
-            config.pending_activation = secs("pending_seconds", s)?;
+        if let Some(s) = pending_activation {
+            config.pending_activation = secs("pending_activation", s)?;
         }
-        if let Some(s) = expiring_seconds {
-            config.expiring_after = secs("expiring_seconds", s)?;
+        if let Some(s) = expiring_after {
+            config.expiring_after = secs("expiring_after", s)?;
         }
-        if let Some(s) = portal_link_seconds {
-            config.portal_link_lifetime = secs("portal_link_seconds", s)?;
+        if let Some(s) = portal_link_lifetime {
+            config.portal_link_lifetime = secs("portal_link_lifetime", s)?;
         }
         if let Some(delays) = webhook_retry_delays {
             config.webhook_retry_delays = delays

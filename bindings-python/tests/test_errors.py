@@ -135,7 +135,7 @@ def test_durations_and_counts_that_do_not_fit_are_invalid_input(
     sandbox: brokerlink.Sandbox, client: brokerlink.Client, user: brokerlink.UserCredentials
 ) -> None:
     cases = [
-        ("pending_seconds", lambda: brokerlink.Sandbox(pending_seconds=1e18)),
+        ("pending_activation", lambda: brokerlink.Sandbox(pending_activation=1e18)),
         ("rate_limit_per_minute", lambda: brokerlink.Sandbox(rate_limit_per_minute=2**40)),
         ("count", lambda: sandbox.inject_fault({"status": 503}, count=2**40)),
         ("count", lambda: sandbox.inject_fault({"status": 503}, count=-1)),

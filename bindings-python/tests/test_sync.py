@@ -165,7 +165,7 @@ def test_client_settings() -> None:
 
 
 def test_wait_for_a_pending_connection(client: brokerlink.Client) -> None:
-    with brokerlink.Sandbox(pending_seconds=0.3) as sandbox:
+    with brokerlink.Sandbox(pending_activation=0.3) as sandbox:
         client = brokerlink.Client.snaptrade(
             client_id=sandbox.client_id, consumer_key=sandbox.consumer_key, base_url=sandbox.url
         )

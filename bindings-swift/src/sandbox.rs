@@ -24,15 +24,16 @@ pub struct SandboxOptions {
     pub rate_limit_per_minute: Option<u32>,
     /// How long `user_pending` connections stay pending.
     #[uniffi(default = None)]
-    pub pending_seconds: Option<f64>,
+    pub pending_activation: Option<Duration>,
     /// How long `user_expiring` connections stay active.
     #[uniffi(default = None)]
-    pub expiring_seconds: Option<f64>,
+    pub expiring_after: Option<Duration>,
+    /// How long a portal link lives.
     #[uniffi(default = None)]
-    pub portal_link_seconds: Option<f64>,
-    /// Pauses between webhook delivery attempts, in milliseconds; one retry per entry.
+    pub portal_link_lifetime: Option<Duration>,
+    /// Pauses between webhook delivery attempts; one retry per entry.
     #[uniffi(default = None)]
-    pub webhook_retry_ms: Option<Vec<u64>>,
+    pub webhook_retry_delays: Option<Vec<Duration>>,
     #[uniffi(default = None)]
     pub client_id: Option<String>,
     #[uniffi(default = None)]
@@ -40,8 +41,6 @@ pub struct SandboxOptions {
     #[uniffi(default = None)]
     pub api_key: Option<String>,
 }
-
-use brokerlink::duration_from_secs as seconds;
 
 impl TryFrom<SandboxOptions> for SandboxConfig {
     type Error = Error;
@@ -51,18 +50,11 @@ impl TryFrom<SandboxOptions> for SandboxConfig {
         if let Some(limit) = o.rate_limit_per_minute {
             config.rate_limit_per_minute = limit;
         }
-        if let Some(s) = o.pending_seconds {
-            config.pending_activation = seconds("pending_seconds", s)?;
-        }
-        if let Some(s) = o.expiring_seconds {
-            config.expiring_after = seconds("expiring_seconds", s)?;
-        }
-        if let Some(s) = o.portal_link_seconds {
-            config.portal_link_lifetime = seconds("portal_link_seconds", s)?;
-        }
-        if let Some(delays) = o.webhook_retry_ms {
-            config.webhook_retry_delays = delays.into_iter().map(Duration::from_millis).collect();
-        }
+        // Durations that do not fit are refused by `config.check()` at start, naming them.
+        config.pending_activation = o.pending_activation.unwrap_or(config.pending_activation);
+        config.expiring_after = o.expiring_after.unwrap_or(config.expiring_after);
+        config.portal_link_lifetime = o.portal_link_lifetime.unwrap_or(config.portal_link_lifetime);
+        config.webhook_retry_delays = o.webhook_retry_delays.unwrap_or(config.webhook_retry_delays);
         config.client_id = o.client_id.unwrap_or(config.client_id);
         config.consumer_key = o.consumer_key.unwrap_or(config.consumer_key);
         config.api_key = o.api_key.unwrap_or(config.api_key);

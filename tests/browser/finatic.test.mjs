@@ -84,7 +84,7 @@ describe('Finatic portal in Chromium', () => {
     await portal.locator('#continue').click()
     assert.deepEqual(await callback(page, 'close'), { type: 'closed' })
 
-    const short = await startSandbox({ portalLinkSeconds: 1 })
+    const short = await startSandbox({ portalLinkLifetimeMs: 1000 })
     try {
       const shortClient = finaticClient(short)
       const link = await shortClient.sessionPortalUrl(await shortClient.startSession())

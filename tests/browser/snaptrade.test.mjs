@@ -153,7 +153,7 @@ describe('SnapTrade portal in Chromium', () => {
   })
 
   test('an expired link: the 1006 screen, onError in the iframe, status=ERROR on redirect', T, async () => {
-    const short = await startSandbox({ portalLinkSeconds: 1 })
+    const short = await startSandbox({ portalLinkLifetimeMs: 1000 })
     try {
       const shortClient = snaptradeClient(short)
       const user = await shortClient.registerUser('expiring-link-user')

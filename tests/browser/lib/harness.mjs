@@ -52,7 +52,7 @@ export async function newPage(browser, options = {}) {
 }
 
 export async function startSandbox(options = {}) {
-  return Sandbox.start({ rateLimitPerMinute: 0, pendingSeconds: 0.3, ...options })
+  return Sandbox.start({ rateLimitPerMinute: 0, pendingActivationMs: 300, ...options })
 }
 
 export function snaptradeClient(sandbox) {

@@ -363,10 +363,10 @@ suspend fun run(scenario: JsonObject): List<JsonElement> {
         Sandbox.start(
             SandboxOptions(
                 rateLimitPerMinute = unsigned(s, "rate_limit_per_minute")?.toUInt(),
-                pendingSeconds = number(s, "pending_seconds"),
-                expiringSeconds = number(s, "expiring_seconds"),
-                portalLinkSeconds = number(s, "portal_link_seconds"),
-                webhookRetryMs = (s.field("webhook_retry_ms") as? JsonArray)?.map { it.jsonPrimitive.content.toULong() },
+                pendingActivation = number(s, "pending_seconds")?.let { Duration.ofMillis((it * 1000).toLong()) },
+                expiringAfter = number(s, "expiring_seconds")?.let { Duration.ofMillis((it * 1000).toLong()) },
+                portalLinkLifetime = number(s, "portal_link_seconds")?.let { Duration.ofMillis((it * 1000).toLong()) },
+                webhookRetryDelays = (s.field("webhook_retry_ms") as? JsonArray)?.map { Duration.ofMillis(it.jsonPrimitive.content.toLong()) },
             ),
         )
     } catch (e: Exception) {

@@ -92,7 +92,8 @@ const canonical = {
       status: e.status,
       provider_code: e.providerCode,
       request_id: e.requestId,
-      retry_after: e.retryAfter,
+      // Canonically seconds; Node's durations are milliseconds.
+      retry_after: e.retryAfterMs == null ? null : e.retryAfterMs / 1000,
       attempts: e.attempts,
       reason: e.reason,
     }
@@ -276,8 +277,8 @@ async function execute(sandbox, provider, settings, call, args) {
       const user = userArg(args)
       const options = {
         timeoutMs: uint(args, 'timeout_ms') ?? 10_000,
-        pollMs: uint(args, 'poll_ms') ?? 100,
-        maxPollMs: uint(args, 'max_poll_ms') ?? 1_000,
+        pollIntervalMs: uint(args, 'poll_ms') ?? 100,
+        maxPollIntervalMs: uint(args, 'max_poll_ms') ?? 1_000,
         connectionId: text(args, 'connection_id'),
       }
       return canonical.connection(await c.waitForConnection(user, options))
@@ -294,10 +295,10 @@ function verify(args) {
   if (given !== null && typeof given === 'object' && !Array.isArray(given)) {
     for (const [name, value] of Object.entries(given)) headers[name] = typeof value === 'string' ? value : ''
   }
-  const seconds = (key) => (typeof args?.[key] === 'number' ? args[key] : undefined)
+  const ms = (key) => (typeof args?.[key] === 'number' ? args[key] * 1000 : undefined)
   const options = {
-    toleranceSeconds: seconds('tolerance_seconds'),
-    maxEventAgeSeconds: seconds('max_event_age_seconds'),
+    toleranceMs: ms('tolerance_seconds'),
+    maxEventAgeMs: ms('max_event_age_seconds'),
     now: Number.isInteger(args?.now) ? new Date(args.now * 1000) : undefined,
   }
   return canonical.webhookEvent(verifyWebhook(text(args, 'body') ?? '', headers, strings(args, 'secrets'), options))
@@ -398,10 +399,10 @@ async function run(scenario) {
   try {
     sandbox = await Sandbox.start({
       rateLimitPerMinute: s.rate_limit_per_minute ?? undefined,
-      pendingSeconds: s.pending_seconds ?? undefined,
-      expiringSeconds: s.expiring_seconds ?? undefined,
-      portalLinkSeconds: s.portal_link_seconds ?? undefined,
-      webhookRetryMs: s.webhook_retry_ms ?? undefined,
+      pendingActivationMs: s.pending_seconds == null ? undefined : s.pending_seconds * 1000,
+      expiringAfterMs: s.expiring_seconds == null ? undefined : s.expiring_seconds * 1000,
+      portalLinkLifetimeMs: s.portal_link_seconds == null ? undefined : s.portal_link_seconds * 1000,
+      webhookRetryDelaysMs: s.webhook_retry_ms ?? undefined,
     })
   } catch (e) {
     return [{ runner_error: `sandbox did not start: ${e.message}` }]

@@ -454,11 +454,14 @@ class _Canonical(Exception):
 def run(scenario: dict[str, Any]) -> list[dict[str, Any]]:
     """Runs every step; failures are recorded, never raised, so the checker sees them all."""
     s = scenario.get("sandbox") or {}
-    options = {
-        key: s[key]
-        for key in ("rate_limit_per_minute", "pending_seconds", "expiring_seconds", "portal_link_seconds")
-        if s.get(key) is not None
+    # The scenarios' sandbox keys, as this package names them.
+    names = {
+        "rate_limit_per_minute": "rate_limit_per_minute",
+        "pending_seconds": "pending_activation",
+        "expiring_seconds": "expiring_after",
+        "portal_link_seconds": "portal_link_lifetime",
     }
+    options = {name: s[key] for key, name in names.items() if s.get(key) is not None}
     if s.get("webhook_retry_ms") is not None:
         options["webhook_retry_delays"] = [ms / 1000 for ms in s["webhook_retry_ms"]]
     try:

@@ -3228,16 +3228,19 @@ public struct SandboxOptions: Equatable, Hashable {
     /**
      * How long `user_pending` connections stay pending.
      */
-    public var pendingSeconds: Double?
+    public var pendingActivation: TimeInterval?
     /**
      * How long `user_expiring` connections stay active.
      */
-    public var expiringSeconds: Double?
-    public var portalLinkSeconds: Double?
+    public var expiringAfter: TimeInterval?
     /**
-     * Pauses between webhook delivery attempts, in milliseconds; one retry per entry.
+     * How long a portal link lives.
      */
-    public var webhookRetryMs: [UInt64]?
+    public var portalLinkLifetime: TimeInterval?
+    /**
+     * Pauses between webhook delivery attempts; one retry per entry.
+     */
+    public var webhookRetryDelays: [TimeInterval]?
     public var clientId: String?
     public var consumerKey: String?
     public var apiKey: String?
@@ -3250,18 +3253,21 @@ public struct SandboxOptions: Equatable, Hashable {
          */rateLimitPerMinute: UInt32? = nil, 
         /**
          * How long `user_pending` connections stay pending.
-         */pendingSeconds: Double? = nil, 
+         */pendingActivation: TimeInterval? = nil, 
         /**
          * How long `user_expiring` connections stay active.
-         */expiringSeconds: Double? = nil, portalLinkSeconds: Double? = nil, 
+         */expiringAfter: TimeInterval? = nil, 
         /**
-         * Pauses between webhook delivery attempts, in milliseconds; one retry per entry.
-         */webhookRetryMs: [UInt64]? = nil, clientId: String? = nil, consumerKey: String? = nil, apiKey: String? = nil) {
+         * How long a portal link lives.
+         */portalLinkLifetime: TimeInterval? = nil, 
+        /**
+         * Pauses between webhook delivery attempts; one retry per entry.
+         */webhookRetryDelays: [TimeInterval]? = nil, clientId: String? = nil, consumerKey: String? = nil, apiKey: String? = nil) {
         self.rateLimitPerMinute = rateLimitPerMinute
-        self.pendingSeconds = pendingSeconds
-        self.expiringSeconds = expiringSeconds
-        self.portalLinkSeconds = portalLinkSeconds
-        self.webhookRetryMs = webhookRetryMs
+        self.pendingActivation = pendingActivation
+        self.expiringAfter = expiringAfter
+        self.portalLinkLifetime = portalLinkLifetime
+        self.webhookRetryDelays = webhookRetryDelays
         self.clientId = clientId
         self.consumerKey = consumerKey
         self.apiKey = apiKey
@@ -3284,10 +3290,10 @@ public struct FfiConverterTypeSandboxOptions: FfiConverterRustBuffer {
         return
             try SandboxOptions(
                 rateLimitPerMinute: FfiConverterOptionUInt32.read(from: &buf), 
-                pendingSeconds: FfiConverterOptionDouble.read(from: &buf), 
-                expiringSeconds: FfiConverterOptionDouble.read(from: &buf), 
-                portalLinkSeconds: FfiConverterOptionDouble.read(from: &buf), 
-                webhookRetryMs: FfiConverterOptionSequenceUInt64.read(from: &buf), 
+                pendingActivation: FfiConverterOptionDuration.read(from: &buf), 
+                expiringAfter: FfiConverterOptionDuration.read(from: &buf), 
+                portalLinkLifetime: FfiConverterOptionDuration.read(from: &buf), 
+                webhookRetryDelays: FfiConverterOptionSequenceDuration.read(from: &buf), 
                 clientId: FfiConverterOptionString.read(from: &buf), 
                 consumerKey: FfiConverterOptionString.read(from: &buf), 
                 apiKey: FfiConverterOptionString.read(from: &buf)
@@ -3296,10 +3302,10 @@ public struct FfiConverterTypeSandboxOptions: FfiConverterRustBuffer {
 
     public static func write(_ value: SandboxOptions, into buf: inout [UInt8]) {
         FfiConverterOptionUInt32.write(value.rateLimitPerMinute, into: &buf)
-        FfiConverterOptionDouble.write(value.pendingSeconds, into: &buf)
-        FfiConverterOptionDouble.write(value.expiringSeconds, into: &buf)
-        FfiConverterOptionDouble.write(value.portalLinkSeconds, into: &buf)
-        FfiConverterOptionSequenceUInt64.write(value.webhookRetryMs, into: &buf)
+        FfiConverterOptionDuration.write(value.pendingActivation, into: &buf)
+        FfiConverterOptionDuration.write(value.expiringAfter, into: &buf)
+        FfiConverterOptionDuration.write(value.portalLinkLifetime, into: &buf)
+        FfiConverterOptionSequenceDuration.write(value.webhookRetryDelays, into: &buf)
         FfiConverterOptionString.write(value.clientId, into: &buf)
         FfiConverterOptionString.write(value.consumerKey, into: &buf)
         FfiConverterOptionString.write(value.apiKey, into: &buf)
@@ -5525,30 +5531,6 @@ fileprivate struct FfiConverterOptionUInt64: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterOptionDouble: FfiConverterRustBuffer {
-    typealias SwiftType = Double?
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        guard let value = value else {
-            writeInt(&buf, Int8(0))
-            return
-        }
-        writeInt(&buf, Int8(1))
-        FfiConverterDouble.write(value, into: &buf)
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
-        switch try readInt(&buf) as Int8 {
-        case 0: return nil
-        case 1: return try FfiConverterDouble.read(from: &buf)
-        default: throw UniffiInternalError.unexpectedOptionalTag
-        }
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
 fileprivate struct FfiConverterOptionBool: FfiConverterRustBuffer {
     typealias SwiftType = Bool?
 
@@ -5789,30 +5771,6 @@ fileprivate struct FfiConverterOptionTypePortalTheme: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterOptionSequenceUInt64: FfiConverterRustBuffer {
-    typealias SwiftType = [UInt64]?
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        guard let value = value else {
-            writeInt(&buf, Int8(0))
-            return
-        }
-        writeInt(&buf, Int8(1))
-        FfiConverterSequenceUInt64.write(value, into: &buf)
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
-        switch try readInt(&buf) as Int8 {
-        case 0: return nil
-        case 1: return try FfiConverterSequenceUInt64.read(from: &buf)
-        default: throw UniffiInternalError.unexpectedOptionalTag
-        }
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
 fileprivate struct FfiConverterOptionSequenceString: FfiConverterRustBuffer {
     typealias SwiftType = [String]?
 
@@ -5837,25 +5795,24 @@ fileprivate struct FfiConverterOptionSequenceString: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterSequenceUInt64: FfiConverterRustBuffer {
-    typealias SwiftType = [UInt64]
+fileprivate struct FfiConverterOptionSequenceDuration: FfiConverterRustBuffer {
+    typealias SwiftType = [TimeInterval]?
 
-    public static func write(_ value: [UInt64], into buf: inout [UInt8]) {
-        let len = Int32(value.count)
-        writeInt(&buf, len)
-        for item in value {
-            FfiConverterUInt64.write(item, into: &buf)
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
         }
+        writeInt(&buf, Int8(1))
+        FfiConverterSequenceDuration.write(value, into: &buf)
     }
 
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [UInt64] {
-        let len: Int32 = try readInt(&buf)
-        var seq = [UInt64]()
-        seq.reserveCapacity(Int(len))
-        for _ in 0 ..< len {
-            seq.append(try FfiConverterUInt64.read(from: &buf))
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterSequenceDuration.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
         }
-        return seq
     }
 }
 
@@ -5879,6 +5836,31 @@ fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterString.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceDuration: FfiConverterRustBuffer {
+    typealias SwiftType = [TimeInterval]
+
+    public static func write(_ value: [TimeInterval], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterDuration.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [TimeInterval] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [TimeInterval]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterDuration.read(from: &buf))
         }
         return seq
     }

@@ -122,8 +122,8 @@ final class ErrorsTests: SandboxTestCase {
 
     func testDurationsThatDoNotFitAreInvalidInputNamingTheField() async throws {
         let forever: TimeInterval = 1e18
-        let pending = await failure { _ = try await Sandbox.start(options: SandboxOptions(pendingSeconds: forever)) }
-        XCTAssertEqual(pending?.details().field, "pending_seconds")
+        let pending = await failure { _ = try await Sandbox.start(options: SandboxOptions(pendingActivation: forever)) }
+        XCTAssertEqual(pending?.details().field, "pending_activation")
         let client = try snaptrade()
         let user = UserCredentials(userId: "nobody", userSecret: "not-a-secret")
         let wait = await failure { _ = try await client.waitForConnection(user: user, options: WaitOptions(timeout: forever)) }

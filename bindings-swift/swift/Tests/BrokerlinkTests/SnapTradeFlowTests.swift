@@ -4,7 +4,7 @@ import XCTest
 
 /// The README's SnapTrade flow with Swift concurrency (mirrors SnapTradeFlowTest.kt).
 final class SnapTradeFlowTests: SandboxTestCase {
-    override var sandboxOptions: SandboxOptions { SandboxOptions(rateLimitPerMinute: 0, pendingSeconds: 0.5) }
+    override var sandboxOptions: SandboxOptions { SandboxOptions(rateLimitPerMinute: 0, pendingActivation: 0.5) }
 
     func testRegisterPortalCompleteWaitReadChangeAndDelete() async throws {
         let client = try snaptrade()

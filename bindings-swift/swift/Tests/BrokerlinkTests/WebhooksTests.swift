@@ -4,7 +4,7 @@ import XCTest
 
 /// `verifyWebhook` takes the raw body as `Data`, exactly as it arrived (mirrors WebhooksTest.kt).
 final class WebhooksTests: SandboxTestCase {
-    override var sandboxOptions: SandboxOptions { SandboxOptions(rateLimitPerMinute: 0, webhookRetryMs: [50, 50]) }
+    override var sandboxOptions: SandboxOptions { SandboxOptions(rateLimitPerMinute: 0, webhookRetryDelays: [0.05, 0.05]) }
 
     private let body = Data(
         #"{"clientId":"C","eventTimestamp":"2026-01-01T00:00:00.000000+00:00","eventType":"CONNECTION_ADDED","userId":"u1","brokerageAuthorizationId":"a1","webhookId":"w-1"}"#.utf8

@@ -5026,19 +5026,22 @@ data class SandboxOptions (
     /**
      * How long `user_pending` connections stay pending.
      */
-    val `pendingSeconds`: kotlin.Double? = null 
+    val `pendingActivation`: java.time.Duration? = null 
     , 
     /**
      * How long `user_expiring` connections stay active.
      */
-    val `expiringSeconds`: kotlin.Double? = null 
-    , 
-    val `portalLinkSeconds`: kotlin.Double? = null 
+    val `expiringAfter`: java.time.Duration? = null 
     , 
     /**
-     * Pauses between webhook delivery attempts, in milliseconds; one retry per entry.
+     * How long a portal link lives.
      */
-    val `webhookRetryMs`: List<kotlin.ULong>? = null 
+    val `portalLinkLifetime`: java.time.Duration? = null 
+    , 
+    /**
+     * Pauses between webhook delivery attempts; one retry per entry.
+     */
+    val `webhookRetryDelays`: List<java.time.Duration>? = null 
     , 
     val `clientId`: kotlin.String? = null 
     , 
@@ -5062,10 +5065,10 @@ public object FfiConverterTypeSandboxOptions: FfiConverterRustBuffer<SandboxOpti
     override fun read(buf: ByteBuffer): SandboxOptions {
         return SandboxOptions(
             FfiConverterOptionalUInt.read(buf),
-            FfiConverterOptionalDouble.read(buf),
-            FfiConverterOptionalDouble.read(buf),
-            FfiConverterOptionalDouble.read(buf),
-            FfiConverterOptionalSequenceULong.read(buf),
+            FfiConverterOptionalDuration.read(buf),
+            FfiConverterOptionalDuration.read(buf),
+            FfiConverterOptionalDuration.read(buf),
+            FfiConverterOptionalSequenceDuration.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
@@ -5074,10 +5077,10 @@ public object FfiConverterTypeSandboxOptions: FfiConverterRustBuffer<SandboxOpti
 
     override fun allocationSize(value: SandboxOptions) = (
             FfiConverterOptionalUInt.allocationSize(value.`rateLimitPerMinute`) +
-            FfiConverterOptionalDouble.allocationSize(value.`pendingSeconds`) +
-            FfiConverterOptionalDouble.allocationSize(value.`expiringSeconds`) +
-            FfiConverterOptionalDouble.allocationSize(value.`portalLinkSeconds`) +
-            FfiConverterOptionalSequenceULong.allocationSize(value.`webhookRetryMs`) +
+            FfiConverterOptionalDuration.allocationSize(value.`pendingActivation`) +
+            FfiConverterOptionalDuration.allocationSize(value.`expiringAfter`) +
+            FfiConverterOptionalDuration.allocationSize(value.`portalLinkLifetime`) +
+            FfiConverterOptionalSequenceDuration.allocationSize(value.`webhookRetryDelays`) +
             FfiConverterOptionalString.allocationSize(value.`clientId`) +
             FfiConverterOptionalString.allocationSize(value.`consumerKey`) +
             FfiConverterOptionalString.allocationSize(value.`apiKey`)
@@ -5085,10 +5088,10 @@ public object FfiConverterTypeSandboxOptions: FfiConverterRustBuffer<SandboxOpti
 
     override fun write(value: SandboxOptions, buf: ByteBuffer) {
             FfiConverterOptionalUInt.write(value.`rateLimitPerMinute`, buf)
-            FfiConverterOptionalDouble.write(value.`pendingSeconds`, buf)
-            FfiConverterOptionalDouble.write(value.`expiringSeconds`, buf)
-            FfiConverterOptionalDouble.write(value.`portalLinkSeconds`, buf)
-            FfiConverterOptionalSequenceULong.write(value.`webhookRetryMs`, buf)
+            FfiConverterOptionalDuration.write(value.`pendingActivation`, buf)
+            FfiConverterOptionalDuration.write(value.`expiringAfter`, buf)
+            FfiConverterOptionalDuration.write(value.`portalLinkLifetime`, buf)
+            FfiConverterOptionalSequenceDuration.write(value.`webhookRetryDelays`, buf)
             FfiConverterOptionalString.write(value.`clientId`, buf)
             FfiConverterOptionalString.write(value.`consumerKey`, buf)
             FfiConverterOptionalString.write(value.`apiKey`, buf)
@@ -7013,38 +7016,6 @@ public object FfiConverterOptionalULong: FfiConverterRustBuffer<kotlin.ULong?> {
 /**
  * @suppress
  */
-public object FfiConverterOptionalDouble: FfiConverterRustBuffer<kotlin.Double?> {
-    override fun read(buf: ByteBuffer): kotlin.Double? {
-        if (buf.get().toInt() == 0) {
-            return null
-        }
-        return FfiConverterDouble.read(buf)
-    }
-
-    override fun allocationSize(value: kotlin.Double?): ULong {
-        if (value == null) {
-            return 1UL
-        } else {
-            return 1UL + FfiConverterDouble.allocationSize(value)
-        }
-    }
-
-    override fun write(value: kotlin.Double?, buf: ByteBuffer) {
-        if (value == null) {
-            buf.put(0)
-        } else {
-            buf.put(1)
-            FfiConverterDouble.write(value, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
 public object FfiConverterOptionalBoolean: FfiConverterRustBuffer<kotlin.Boolean?> {
     override fun read(buf: ByteBuffer): kotlin.Boolean? {
         if (buf.get().toInt() == 0) {
@@ -7365,38 +7336,6 @@ public object FfiConverterOptionalTypePortalTheme: FfiConverterRustBuffer<Portal
 /**
  * @suppress
  */
-public object FfiConverterOptionalSequenceULong: FfiConverterRustBuffer<List<kotlin.ULong>?> {
-    override fun read(buf: ByteBuffer): List<kotlin.ULong>? {
-        if (buf.get().toInt() == 0) {
-            return null
-        }
-        return FfiConverterSequenceULong.read(buf)
-    }
-
-    override fun allocationSize(value: List<kotlin.ULong>?): ULong {
-        if (value == null) {
-            return 1UL
-        } else {
-            return 1UL + FfiConverterSequenceULong.allocationSize(value)
-        }
-    }
-
-    override fun write(value: List<kotlin.ULong>?, buf: ByteBuffer) {
-        if (value == null) {
-            buf.put(0)
-        } else {
-            buf.put(1)
-            FfiConverterSequenceULong.write(value, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
 public object FfiConverterOptionalSequenceString: FfiConverterRustBuffer<List<kotlin.String>?> {
     override fun read(buf: ByteBuffer): List<kotlin.String>? {
         if (buf.get().toInt() == 0) {
@@ -7429,24 +7368,28 @@ public object FfiConverterOptionalSequenceString: FfiConverterRustBuffer<List<ko
 /**
  * @suppress
  */
-public object FfiConverterSequenceULong: FfiConverterRustBuffer<List<kotlin.ULong>> {
-    override fun read(buf: ByteBuffer): List<kotlin.ULong> {
-        val len = buf.getInt()
-        return List<kotlin.ULong>(len) {
-            FfiConverterULong.read(buf)
+public object FfiConverterOptionalSequenceDuration: FfiConverterRustBuffer<List<java.time.Duration>?> {
+    override fun read(buf: ByteBuffer): List<java.time.Duration>? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterSequenceDuration.read(buf)
+    }
+
+    override fun allocationSize(value: List<java.time.Duration>?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterSequenceDuration.allocationSize(value)
         }
     }
 
-    override fun allocationSize(value: List<kotlin.ULong>): ULong {
-        val sizeForLength = 4UL
-        val sizeForItems = value.map { FfiConverterULong.allocationSize(it) }.sum()
-        return sizeForLength + sizeForItems
-    }
-
-    override fun write(value: List<kotlin.ULong>, buf: ByteBuffer) {
-        buf.putInt(value.size)
-        value.iterator().forEach {
-            FfiConverterULong.write(it, buf)
+    override fun write(value: List<java.time.Duration>?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterSequenceDuration.write(value, buf)
         }
     }
 }
@@ -7475,6 +7418,34 @@ public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.Str
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterString.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceDuration: FfiConverterRustBuffer<List<java.time.Duration>> {
+    override fun read(buf: ByteBuffer): List<java.time.Duration> {
+        val len = buf.getInt()
+        return List<java.time.Duration>(len) {
+            FfiConverterDuration.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<java.time.Duration>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterDuration.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<java.time.Duration>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterDuration.write(it, buf)
         }
     }
 }

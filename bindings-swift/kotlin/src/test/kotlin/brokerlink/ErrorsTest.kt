@@ -138,7 +138,7 @@ class ErrorsTest : SandboxTest() {
         val forever = Duration.ofSeconds(Long.MAX_VALUE)
         fun field(block: suspend () -> Unit): String? =
             failure<BrokerlinkException.InvalidInput> { runBlocking { block() } }.details.field
-        assertEquals("pending_seconds", field { Sandbox.start(SandboxOptions(pendingSeconds = 1e18)) })
+        assertEquals("pending_activation", field { Sandbox.start(SandboxOptions(pendingActivation = forever)) })
         assertEquals("timeout", field { Client.snaptrade("c", "k", ClientOptions(baseUrl = sandbox.url(), timeout = forever)) })
         snaptrade().use { c ->
             val user = UserCredentials("nobody", "not-a-secret")

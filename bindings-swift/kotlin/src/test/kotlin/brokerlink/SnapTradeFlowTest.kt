@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test
 import java.time.Instant
 
 /** The README's SnapTrade flow, written as a backend would: `runBlocking` around suspend calls. */
-class SnapTradeFlowTest : SandboxTest(SandboxOptions(rateLimitPerMinute = 0u, pendingSeconds = 0.5)) {
+class SnapTradeFlowTest : SandboxTest(SandboxOptions(rateLimitPerMinute = 0u, pendingActivation = java.time.Duration.ofMillis(500))) {
     @Test
     fun `register, portal, complete, wait, read, change and delete`() = runBlocking<Unit> {
         snaptrade().use { client ->

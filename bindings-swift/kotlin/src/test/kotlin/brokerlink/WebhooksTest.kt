@@ -11,7 +11,7 @@ import java.util.concurrent.LinkedBlockingQueue
 import java.util.concurrent.TimeUnit
 
 /** `verifyWebhook` takes the raw body as a `ByteArray`, exactly as it arrived. */
-class WebhooksTest : SandboxTest(SandboxOptions(rateLimitPerMinute = 0u, webhookRetryMs = listOf(50uL, 50uL))) {
+class WebhooksTest : SandboxTest(SandboxOptions(rateLimitPerMinute = 0u, webhookRetryDelays = listOf(java.time.Duration.ofMillis(50), java.time.Duration.ofMillis(50)))) {
     private val body =
         """{"clientId":"C","eventTimestamp":"2026-01-01T00:00:00.000000+00:00","eventType":"CONNECTION_ADDED","userId":"u1","brokerageAuthorizationId":"a1","webhookId":"w-1"}"""
             .toByteArray()
