@@ -306,72 +306,61 @@ impl Account {
     }
 }
 
-/// What the portal reported: `type` is `success`, `error`, `closed`, `abandoned` or `resize`;
-/// the other fields are set where that type has them.
+/// What the portal reported: one class per variant (`PortalResult.Success`, `.Error`,
+/// `.Closed`, `.Abandoned`, `.Resize`), usable with `match`; `type` names the variant as every
+/// language's transcripts do.
 #[pyclass(frozen, eq, module = "brokerlink")]
 #[derive(Debug, Clone, PartialEq)]
-pub struct PortalResult {
-    inner: brokerlink::PortalResult,
+pub enum PortalResult {
+    Success {
+        connection_id: Option<String>,
+        user_id: Option<String>,
+    },
+    Error {
+        code: String,
+        message: Option<String>,
+        status_code: Option<u16>,
+    },
+    /// The user closed the portal.
+    Closed {},
+    /// The user left without finishing (redirect flow).
+    Abandoned {},
+    /// The portal asked its frame to change height (Finatic).
+    Resize { height: u32 },
 }
 
 impl From<brokerlink::PortalResult> for PortalResult {
-    fn from(inner: brokerlink::PortalResult) -> Self {
-        PortalResult { inner }
+    fn from(result: brokerlink::PortalResult) -> Self {
+        use brokerlink::PortalResult as Core;
+        match result {
+            Core::Success { connection_id, user_id } => PortalResult::Success { connection_id, user_id },
+            Core::Error {
+                code,
+                message,
+                status_code,
+            } => PortalResult::Error {
+                code,
+                message,
+                status_code,
+            },
+            Core::Closed => PortalResult::Closed {},
+            Core::Abandoned => PortalResult::Abandoned {},
+            Core::Resize { height } => PortalResult::Resize { height },
+        }
     }
 }
 
 #[pymethods]
 impl PortalResult {
+    /// `success`, `error`, `closed`, `abandoned` or `resize`.
     #[getter(r#type)]
     fn kind(&self) -> &'static str {
-        self.inner.kind_str()
-    }
-
-    #[getter]
-    fn connection_id(&self) -> Option<&str> {
-        match &self.inner {
-            brokerlink::PortalResult::Success { connection_id, .. } => connection_id.as_deref(),
-            _ => None,
-        }
-    }
-
-    #[getter]
-    fn user_id(&self) -> Option<&str> {
-        match &self.inner {
-            brokerlink::PortalResult::Success { user_id, .. } => user_id.as_deref(),
-            _ => None,
-        }
-    }
-
-    #[getter]
-    fn code(&self) -> Option<&str> {
-        match &self.inner {
-            brokerlink::PortalResult::Error { code, .. } => Some(code),
-            _ => None,
-        }
-    }
-
-    #[getter]
-    fn message(&self) -> Option<&str> {
-        match &self.inner {
-            brokerlink::PortalResult::Error { message, .. } => message.as_deref(),
-            _ => None,
-        }
-    }
-
-    #[getter]
-    fn status_code(&self) -> Option<u16> {
-        match &self.inner {
-            brokerlink::PortalResult::Error { status_code, .. } => *status_code,
-            _ => None,
-        }
-    }
-
-    #[getter]
-    fn height(&self) -> Option<u32> {
-        match &self.inner {
-            brokerlink::PortalResult::Resize { height } => Some(*height),
-            _ => None,
+        match self {
+            PortalResult::Success { .. } => "success",
+            PortalResult::Error { .. } => "error",
+            PortalResult::Closed {} => "closed",
+            PortalResult::Abandoned {} => "abandoned",
+            PortalResult::Resize { .. } => "resize",
         }
     }
 
@@ -379,7 +368,7 @@ impl PortalResult {
         repr_of("PortalResult", self.fields(py)?)
     }
 
-    /// `type` and the fields that type has (as the conformance transcripts spell them).
+    /// `type` and the fields of the variant (as the conformance transcripts spell them).
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         dict_of(py, self.fields(py)?)
     }
@@ -387,14 +376,18 @@ impl PortalResult {
 
 impl PortalResult {
     fn fields<'py>(&self, py: Python<'py>) -> PyResult<Vec<(&'static str, Bound<'py, PyAny>)>> {
-        Ok(match &self.inner {
-            brokerlink::PortalResult::Success { .. } => fields_of![py;
-                "type" => self.kind(), "connection_id" => self.connection_id(), "user_id" => self.user_id()],
-            brokerlink::PortalResult::Error { .. } => fields_of![py;
-                "type" => self.kind(), "code" => self.code(), "message" => self.message(),
-                "status_code" => self.status_code()],
-            brokerlink::PortalResult::Resize { .. } => fields_of![py; "type" => self.kind(), "height" => self.height()],
-            _ => fields_of![py; "type" => self.kind()],
+        Ok(match self {
+            PortalResult::Success { connection_id, user_id } => fields_of![py;
+                "type" => self.kind(), "connection_id" => connection_id.as_deref(), "user_id" => user_id.as_deref()],
+            PortalResult::Error {
+                code,
+                message,
+                status_code,
+            } => fields_of![py;
+                "type" => self.kind(), "code" => code.as_str(), "message" => message.as_deref(),
+                "status_code" => *status_code],
+            PortalResult::Resize { height } => fields_of![py; "type" => self.kind(), "height" => *height],
+            PortalResult::Closed {} | PortalResult::Abandoned {} => fields_of![py; "type" => self.kind()],
         })
     }
 }

@@ -30,7 +30,7 @@ def _stub_names() -> set[str]:
 def _body_names(node: ast.ClassDef) -> set[str]:
     names = set()
     for item in node.body:
-        if isinstance(item, ast.FunctionDef):
+        if isinstance(item, (ast.FunctionDef, ast.ClassDef)):
             names.add(item.name)
         elif isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
             names.add(item.target.id)

@@ -6,6 +6,8 @@ from datetime import datetime
 from enum import Enum
 from typing import Any, Literal, final
 
+from typing_extensions import disjoint_base
+
 __version__: str
 
 class ConnectionStatus(str, Enum):
@@ -266,25 +268,49 @@ class Account:
     def synced(self) -> bool: ...
     def to_dict(self) -> dict[str, Any]: ...
 
-@final
+@disjoint_base
 class PortalResult:
-    """What the portal reported; fields other than ``type`` are set where that type has them."""
+    """What the portal reported: one class per variant, usable with ``match``."""
 
     @property
     def type(self) -> Literal["success", "error", "closed", "abandoned", "resize"]: ...
-    @property
-    def connection_id(self) -> str | None: ...
-    @property
-    def user_id(self) -> str | None: ...
-    @property
-    def code(self) -> str | None: ...
-    @property
-    def message(self) -> str | None: ...
-    @property
-    def status_code(self) -> int | None: ...
-    @property
-    def height(self) -> int | None: ...
     def to_dict(self) -> dict[str, Any]: ...
+    @final
+    class Success(PortalResult):
+        __match_args__ = ("connection_id", "user_id")
+        def __new__(cls, connection_id: str | None, user_id: str | None) -> PortalResult.Success: ...
+        @property
+        def connection_id(self) -> str | None: ...
+        @property
+        def user_id(self) -> str | None: ...
+
+    @final
+    class Error(PortalResult):
+        __match_args__ = ("code", "message", "status_code")
+        def __new__(cls, code: str, message: str | None, status_code: int | None) -> PortalResult.Error: ...
+        @property
+        def code(self) -> str: ...
+        @property
+        def message(self) -> str | None: ...
+        @property
+        def status_code(self) -> int | None: ...
+
+    @final
+    class Closed(PortalResult):
+        __match_args__ = ()
+        def __new__(cls) -> PortalResult.Closed: ...
+
+    @final
+    class Abandoned(PortalResult):
+        __match_args__ = ()
+        def __new__(cls) -> PortalResult.Abandoned: ...
+
+    @final
+    class Resize(PortalResult):
+        __match_args__ = ("height",)
+        def __new__(cls, height: int) -> PortalResult.Resize: ...
+        @property
+        def height(self) -> int: ...
 
 @final
 class RetryPolicy:

@@ -165,11 +165,12 @@ def webhook_event(e: brokerlink.WebhookEvent) -> dict[str, Any]:
 
 
 def portal_result(r: brokerlink.PortalResult) -> dict[str, Any]:
-    if r.type == "success":
+    # One class per variant (the runner stays Python 3.9, so isinstance rather than match).
+    if isinstance(r, brokerlink.PortalResult.Success):
         return {"type": "success", "connection_id": r.connection_id, "user_id": r.user_id}
-    if r.type == "error":
+    if isinstance(r, brokerlink.PortalResult.Error):
         return {"type": "error", "code": r.code, "message": r.message, "status_code": r.status_code}
-    if r.type == "resize":
+    if isinstance(r, brokerlink.PortalResult.Resize):
         return {"type": "resize", "height": r.height}
     return {"type": r.type}
 
