@@ -71,6 +71,8 @@ export type ConnectionStatus = 'active' | 'pending' | 'disabled' | 'expired' | '
 export type Permission = 'read' | 'trade'
 export type ConnectionType = 'read' | 'trade' | 'trade-if-available'
 export type PortalMode = 'light' | 'dark'
+/** What happens to a connection at the broker, for `Sandbox.changeConnection`. */
+export type ConnectionChange = 'disable' | 'expire' | 'remove'
 export type SessionStatus = 'pending' | 'authenticating' | 'active' | 'completed' | 'expired' | 'unknown'
 
 /** What a webhook event means, on one scale for both providers. */

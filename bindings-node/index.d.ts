@@ -71,6 +71,8 @@ export type ConnectionStatus = 'active' | 'pending' | 'disabled' | 'expired' | '
 export type Permission = 'read' | 'trade'
 export type ConnectionType = 'read' | 'trade' | 'trade-if-available'
 export type PortalMode = 'light' | 'dark'
+/** What happens to a connection at the broker, for `Sandbox.changeConnection`. */
+export type ConnectionChange = 'disable' | 'expire' | 'remove'
 export type SessionStatus = 'pending' | 'authenticating' | 'active' | 'completed' | 'expired' | 'unknown'
 
 /** What a webhook event means, on one scale for both providers. */
@@ -213,7 +215,7 @@ export declare class Sandbox {
    * `disable`, `expire` or `remove` a connection as if it happened at the broker; returns
    * the connection as the admin API shows it.
    */
-  changeConnection(connectionId: string, action: 'disable' | 'expire' | 'remove'): SandboxConnection
+  changeConnection(connectionId: string, action: ConnectionChange): SandboxConnection
   /** Registers a webhook endpoint; returns it with its `whsec_` secret. */
   addWebhook(request: NewWebhookRequest): SandboxWebhook
   /** Whether an endpoint was there to remove. */

@@ -7,7 +7,7 @@
 use crate::error::{promise, sync};
 use crate::types::PortalResult;
 use brokerlink::Error;
-use brokerlink_sandbox::{CompletePortal, FaultRule, NewWebhook, SandboxConfig};
+use brokerlink_sandbox::{CompletePortal, ConnectionChange, FaultRule, NewWebhook, SandboxConfig};
 use napi::bindgen_prelude::{PromiseRaw, Undefined};
 use napi::Env;
 use napi_derive::napi;
@@ -249,18 +249,11 @@ impl Sandbox {
         &self,
         env: Env,
         connection_id: String,
-        #[napi(ts_arg_type = "'disable' | 'expire' | 'remove'")] action: String,
+        #[napi(ts_arg_type = "ConnectionChange")] action: String,
     ) -> napi::Result<Value> {
         sync(&env, || {
-            self.with(|s| {
-                s.change_connection(&connection_id, &action).map_err(|message| {
-                    if message.starts_with("no connection") {
-                        Error::new(brokerlink::ErrorKind::NotFound, message)
-                    } else {
-                        Error::invalid_input("action", message)
-                    }
-                })
-            })
+            let change = ConnectionChange::parse(&action)?;
+            self.with(|s| admin_json(s.change_connection(&connection_id, change)?))
         })
     }
 
@@ -272,12 +265,7 @@ impl Sandbox {
             provider: request.provider,
             event_types: request.event_types,
         };
-        sync(&env, || {
-            self.with(|s| {
-                let endpoint = s.add_webhook(&request).map_err(|m| Error::invalid_input("url", m))?;
-                admin_json(endpoint)
-            })
-        })
+        sync(&env, || self.with(|s| admin_json(s.add_webhook(&request)?)))
     }
 
     /// Whether an endpoint was there to remove.

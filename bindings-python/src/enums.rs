@@ -22,6 +22,7 @@ pub struct Enums {
     pub portal_mode: Py<PyType>,
     pub environment: Py<PyType>,
     pub webhook_event_kind: Py<PyType>,
+    pub connection_change: Py<PyType>,
 }
 
 static ENUMS: PyOnceLock<Enums> = PyOnceLock::new();
@@ -98,6 +99,14 @@ fn build(py: Python<'_>) -> PyResult<Enums> {
             names(WebhookEventKind::ALL, WebhookEventKind::as_str),
             "What a webhook event means, both providers on one scale (unknown for new types).",
         )?,
+        connection_change: enum_of(
+            "ConnectionChange",
+            names(
+                brokerlink_sandbox::ConnectionChange::ALL,
+                brokerlink_sandbox::ConnectionChange::as_str,
+            ),
+            "What happens to a connection at the broker, for Sandbox.change_connection.",
+        )?,
     })
 }
 
@@ -125,6 +134,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         &e.portal_mode,
         &e.environment,
         &e.webhook_event_kind,
+        &e.connection_change,
     ] {
         m.add(class.bind(py).name()?, class.bind(py))?;
     }

@@ -6,7 +6,7 @@ use crate::error::{guard, raise};
 use crate::results::PortalResult;
 use crate::runtime;
 use brokerlink::{Error, ErrorKind};
-use brokerlink_sandbox::{CompletePortal, FaultRule, SandboxConfig};
+use brokerlink_sandbox::{CompletePortal, ConnectionChange, FaultRule, SandboxConfig};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
@@ -312,15 +312,11 @@ impl Sandbox {
         action: &str,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(py, || {
-            let view = self.with(|s| Ok(s.change_connection(connection_id, action)))?;
-            match view {
-                Ok(view) => from_json(py, &view),
-                // The same split as the admin API's 404 / 400.
-                Err(message) if message.starts_with("no connection") => {
-                    Err(raise(py)(Error::new(ErrorKind::NotFound, message)))
-                }
-                Err(message) => Err(raise(py)(Error::invalid_input("action", message))),
-            }
+            let change = ConnectionChange::parse(action).map_err(raise(py))?;
+            let view = self.with(|s| s.change_connection(connection_id, change).map_err(raise(py)))?;
+            let view = serde_json::to_value(view)
+                .map_err(|e| raise(py)(Error::internal(format!("sandbox connection: {e}"))))?;
+            from_json(py, &view)
         })
     }
 
@@ -360,10 +356,8 @@ impl Sandbox {
                 provider,
                 event_types,
             };
-            match self.with(|s| Ok(s.add_webhook(&request)))? {
-                Ok(endpoint) => from_json(py, &serde_json::json!({ "id": endpoint.id, "secret": endpoint.secret })),
-                Err(message) => Err(raise(py)(Error::invalid_input("url", message))),
-            }
+            let endpoint = self.with(|s| s.add_webhook(&request).map_err(raise(py)))?;
+            from_json(py, &serde_json::json!({ "id": endpoint.id, "secret": endpoint.secret }))
         })
     }
 

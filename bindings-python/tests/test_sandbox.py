@@ -47,13 +47,25 @@ def test_admin_operations(
     assert (locked.type, locked.code, locked.status_code) == ("error", "3000", 403)
     done = connect(client, sandbox, user)
     assert done.connection_id is not None
-    changed = sandbox.change_connection(done.connection_id, "expire")
+    changed = sandbox.change_connection(done.connection_id, brokerlink.ConnectionChange.EXPIRE)
     assert changed["status"] == "expired"
+    assert set(changed) == {
+        "id",
+        "user_id",
+        "broker",
+        "status",
+        "permission",
+        "created_at",
+        "updated_at",
+        "disabled_at",
+        "accounts",
+    }
     assert client.connection(user, done.connection_id).status is brokerlink.ConnectionStatus.DISABLED
     with pytest.raises(brokerlink.NotFoundError):
         sandbox.change_connection("00000000-0000-4000-8000-000000000000", "remove")
-    with pytest.raises(brokerlink.InvalidInputError):
-        sandbox.change_connection(done.connection_id, "explode")
+    with pytest.raises(brokerlink.InvalidInputError) as caught:
+        sandbox.change_connection(done.connection_id, "explode")  # type: ignore[arg-type]
+    assert caught.value.field == "action"
     fault_id = sandbox.inject_fault(
         {"status": 503}, method="GET", path_prefix="/snapTrade/listUsers", count=2
     )

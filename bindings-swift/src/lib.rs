@@ -63,7 +63,10 @@ pub use results::{
     ProviderKind,
 };
 pub use runtime::{force_panic, force_panic_async};
-pub use sandbox::{Fault, FaultOptions, Sandbox, SandboxDelivery, SandboxOptions, SandboxState, SandboxWebhook};
+pub use sandbox::{
+    ConnectionChange, Fault, FaultOptions, Sandbox, SandboxConnection, SandboxDelivery, SandboxOptions, SandboxState,
+    SandboxWebhook,
+};
 pub use types::{
     parse_connection_type, parse_portal_mode, parse_session_status, ConnectionType, PortalLink, PortalMode,
     PortalOptions, PortalTheme, Session, SessionStatus, UserCredentials, WaitOptions,

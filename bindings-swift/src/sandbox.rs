@@ -129,6 +129,63 @@ fn fault_rule(fault: Fault, options: FaultOptions) -> brokerlink::Result<FaultRu
     })
 }
 
+mirror_enum! {
+    /// What happens to a connection at the broker, for `changeConnection`.
+    ConnectionChange => brokerlink_sandbox::ConnectionChange {
+        /// Broken: the user must reconnect.
+        Disable,
+        /// Past its lifetime.
+        Expire,
+        /// Gone, as if the user revoked it at the broker.
+        Remove,
+    }
+}
+
+/// A connection as the sandbox stores it.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SandboxConnection {
+    pub id: String,
+    pub user_id: String,
+    /// The broker's slug (`ALPACA`).
+    pub broker: String,
+    /// `active`, `pending`, `disabled`, `expired` or `removed`.
+    pub status: String,
+    /// `read` or `trade`.
+    pub permission: String,
+    pub created_at: String,
+    pub updated_at: String,
+    pub disabled_at: Option<String>,
+    /// The ids of its accounts.
+    pub accounts: Vec<String>,
+}
+
+impl From<brokerlink_sandbox::SandboxConnection> for SandboxConnection {
+    fn from(c: brokerlink_sandbox::SandboxConnection) -> Self {
+        let brokerlink_sandbox::SandboxConnection {
+            id,
+            user_id,
+            broker,
+            status,
+            permission,
+            created_at,
+            updated_at,
+            disabled_at,
+            accounts,
+        } = c;
+        SandboxConnection {
+            id,
+            user_id,
+            broker,
+            status: status.to_owned(),
+            permission: permission.to_owned(),
+            created_at,
+            updated_at,
+            disabled_at,
+            accounts,
+        }
+    }
+}
+
 /// A webhook endpoint registered with the sandbox, with its `whsec_` secret.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct SandboxWebhook {
@@ -279,15 +336,10 @@ impl Sandbox {
         self.with(|s| Ok(count(s.armed_faults())))
     }
 
-    /// `disable`, `expire` or `remove` a connection as if it happened at the broker; returns
-    /// the connection as the admin API shows it (JSON text).
-    pub fn change_connection(&self, connection_id: String, action: String) -> Result<String> {
-        self.with(|s| match s.change_connection(&connection_id, &action) {
-            Ok(view) => Ok(view.to_string()),
-            // The same split as the admin API's 404 / 400.
-            Err(message) if message.starts_with("no connection") => Err(not_found(message)),
-            Err(message) => Err(Error::invalid_input("action", message)),
-        })
+    /// Disables, expires or removes a connection as if it happened at the broker; returns the
+    /// connection as stored (`NotFound` for one the sandbox does not have).
+    pub fn change_connection(&self, connection_id: String, change: ConnectionChange) -> Result<SandboxConnection> {
+        self.with(|s| Ok(s.change_connection(&connection_id, change.into())?.into()))
     }
 
     /// Registers a webhook endpoint (loopback only); returns it with its `whsec_` secret.
@@ -304,7 +356,7 @@ impl Sandbox {
             event_types,
         };
         self.with(|s| {
-            let e = s.add_webhook(&request).map_err(|m| Error::invalid_input("url", m))?;
+            let e = s.add_webhook(&request)?;
             let provider = serde_json::to_value(e.provider)
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_owned));

@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 pub fn router(app: App) -> Router {
@@ -99,61 +99,119 @@ async fn complete(State(app): State<App>, Json(request): Json<CompletePortal>) -
     Json(complete_portal(&app.store, &request))
 }
 
-/// The admin view of a connection, the same for both protocols.
-pub fn connection_view(c: &SimConnection, status: SimStatus) -> Value {
-    json!({
-        "id": c.id,
-        "user_id": c.user_id,
-        "broker": c.broker.slug,
-        "status": status,
-        "permission": if c.trade { "trade" } else { "read" },
-        "created_at": crate::snaptrade_timestamp(c.created_at),
-        "updated_at": crate::snaptrade_timestamp(c.updated_at),
-        "disabled_at": c.disabled_at.map(crate::snaptrade_timestamp),
-        "accounts": c.accounts.iter().map(|a| a.id.clone()).collect::<Vec<_>>(),
-    })
+/// A connection as the sandbox stores it, the same for both protocols: what the admin API and
+/// every language's `change_connection` answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SandboxConnection {
+    pub id: String,
+    pub user_id: String,
+    /// The broker's slug (`ALPACA`).
+    pub broker: String,
+    /// `active`, `pending`, `disabled`, `expired` or `removed`.
+    pub status: &'static str,
+    /// `read` or `trade`.
+    pub permission: &'static str,
+    pub created_at: String,
+    pub updated_at: String,
+    pub disabled_at: Option<String>,
+    /// The ids of its accounts.
+    pub accounts: Vec<String>,
 }
 
-/// Disables, expires or removes a connection as if it happened at the broker.
-pub fn change_connection(store: &Store, id: &str, action: &str) -> Result<Value, String> {
+impl SandboxConnection {
+    fn of(c: &SimConnection, status: SimStatus) -> Self {
+        SandboxConnection {
+            id: c.id.clone(),
+            user_id: c.user_id.clone(),
+            broker: c.broker.slug.to_owned(),
+            status: status.as_str(),
+            permission: if c.trade { "trade" } else { "read" },
+            created_at: crate::snaptrade_timestamp(c.created_at),
+            updated_at: crate::snaptrade_timestamp(c.updated_at),
+            disabled_at: c.disabled_at.map(crate::snaptrade_timestamp),
+            accounts: c.accounts.iter().map(|a| a.id.clone()).collect(),
+        }
+    }
+}
+
+/// What happens to a connection at the broker, for `change_connection`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectionChange {
+    /// Broken: the user must reconnect (SnapTrade `disabled`).
+    Disable,
+    /// Past its lifetime (Finatic `expired`).
+    Expire,
+    /// Gone, as if the user revoked it at the broker.
+    Remove,
+}
+
+impl ConnectionChange {
+    pub const ALL: [ConnectionChange; 3] = [
+        ConnectionChange::Disable,
+        ConnectionChange::Expire,
+        ConnectionChange::Remove,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConnectionChange::Disable => "disable",
+            ConnectionChange::Expire => "expire",
+            ConnectionChange::Remove => "remove",
+        }
+    }
+
+    /// `disable`, `expire` or `remove`; another word is `invalid_input` naming `action`.
+    pub fn parse(action: &str) -> brokerlink::Result<Self> {
+        ConnectionChange::ALL
+            .into_iter()
+            .find(|c| c.as_str() == action)
+            .ok_or_else(|| {
+                brokerlink::Error::invalid_input("action", format!("{action:?} is not disable, expire or remove"))
+            })
+    }
+}
+
+/// Disables, expires or removes a connection as if it happened at the broker; `not_found` for
+/// a connection the sandbox does not have.
+pub fn change_connection(store: &Store, id: &str, change: ConnectionChange) -> brokerlink::Result<SandboxConnection> {
     let now = chrono::Utc::now();
-    let result = store.with_connection(id, |user, index| match action {
-        "disable" | "expire" => {
+    let view = store.with_connection(id, |user, index| match change {
+        ConnectionChange::Disable | ConnectionChange::Expire => {
             let c = &mut user.connections[index];
             c.disabled = true;
-            c.expired = action == "expire";
+            c.expired = change == ConnectionChange::Expire;
             c.disable_at = None;
             c.pending_until = None;
             c.disabled_at = Some(now);
             c.updated_at = now;
-            let view = connection_view(c, c.status());
+            let view = SandboxConnection::of(c, c.status());
             store.emit(
                 user.protocol,
                 &user.user_id,
                 Some(&user.connections[index]),
                 Happening::Broken,
             );
-            Ok(view)
+            view
         }
-        "remove" => {
+        ConnectionChange::Remove => {
             let c = user.connections.remove(index);
             store.emit(user.protocol, &user.user_id, Some(&c), Happening::Deleted);
-            Ok(connection_view(&c, SimStatus::Removed))
+            SandboxConnection::of(&c, SimStatus::Removed)
         }
-        other => Err(format!("unknown action {other:?}: use disable, expire or remove")),
     });
-    let view = result.ok_or_else(|| format!("no connection {id}"))??;
-    if action == "remove" {
+    let view =
+        view.ok_or_else(|| brokerlink::Error::new(brokerlink::ErrorKind::NotFound, format!("no connection {id}")))?;
+    if change == ConnectionChange::Remove {
         store.connection_owner.remove(id);
     }
     Ok(view)
 }
 
 async fn connection_action(State(app): State<App>, Path((id, action)): Path<(String, String)>) -> Response {
-    match change_connection(&app.store, &id, &action) {
+    match ConnectionChange::parse(&action).and_then(|change| change_connection(&app.store, &id, change)) {
         Ok(view) => Json(view).into_response(),
-        Err(message) if message.starts_with("no connection") => admin_error(StatusCode::NOT_FOUND, message),
-        Err(message) => admin_error(StatusCode::BAD_REQUEST, message),
+        Err(e) if e.kind() == brokerlink::ErrorKind::NotFound => admin_error(StatusCode::NOT_FOUND, e.message()),
+        Err(e) => admin_error(StatusCode::BAD_REQUEST, e.message()),
     }
 }
 
@@ -187,17 +245,26 @@ pub struct NewWebhook {
 }
 
 /// Registers an endpoint; deliveries go to loopback or explicitly allowed hosts only.
-pub fn add_webhook(store: &Store, request: &NewWebhook) -> Result<Endpoint, String> {
-    check_target(&request.url, &store.config.webhook_allowed_hosts)?;
+/// `invalid_input` naming `url` or `provider`; `conflict` once the sandbox keeps as many
+/// endpoints as it will.
+pub fn add_webhook(store: &Store, request: &NewWebhook) -> brokerlink::Result<Endpoint> {
+    check_target(&request.url, &store.config.webhook_allowed_hosts)
+        .map_err(|m| brokerlink::Error::invalid_input("url", m))?;
     let provider = match request.provider.as_deref() {
         None => None,
         Some("snaptrade") => Some(Protocol::SnapTrade),
         Some("finatic") => Some(Protocol::Finatic),
-        Some(other) => return Err(format!("unknown provider {other:?}: use snaptrade or finatic")),
+        Some(other) => {
+            return Err(brokerlink::Error::invalid_input(
+                "provider",
+                format!("unknown provider {other:?}: use snaptrade or finatic"),
+            ))
+        }
     };
     store
         .webhooks
         .add_endpoint(request.url.clone(), provider, request.event_types.clone())
+        .map_err(|m| brokerlink::Error::new(brokerlink::ErrorKind::Conflict, m))
 }
 
 async fn add_webhook_route(State(app): State<App>, body: axum::body::Bytes) -> Response {
@@ -207,7 +274,8 @@ async fn add_webhook_route(State(app): State<App>, body: axum::body::Bytes) -> R
     };
     match add_webhook(&app.store, &request) {
         Ok(endpoint) => Json(json!({ "id": endpoint.id, "secret": endpoint.secret })).into_response(),
-        Err(message) => admin_error(StatusCode::BAD_REQUEST, message),
+        Err(e) if e.kind() == brokerlink::ErrorKind::Conflict => admin_error(StatusCode::CONFLICT, e.message()),
+        Err(e) => admin_error(StatusCode::BAD_REQUEST, e.message()),
     }
 }
 

@@ -18,7 +18,7 @@ mod snaptrade;
 mod store;
 mod webhooks;
 
-pub use admin::{CompletePortal, NewWebhook};
+pub use admin::{CompletePortal, ConnectionChange, NewWebhook, SandboxConnection};
 pub use config::{SandboxConfig, DEFAULT_RATE_LIMIT_PER_MINUTE, TIMESTAMP_WINDOW};
 pub use faults::{Fault, FaultRule};
 pub use flow::{MFA_CODE, TEST_CREDENTIALS};
@@ -167,13 +167,18 @@ impl Sandbox {
     }
 
     /// `disable`, `expire` or `remove` a connection as if it happened at the broker.
-    pub fn change_connection(&self, connection_id: &str, action: &str) -> Result<serde_json::Value, String> {
-        admin::change_connection(&self.app.store, connection_id, action)
+    /// `not_found` for a connection the sandbox does not have.
+    pub fn change_connection(
+        &self,
+        connection_id: &str,
+        change: ConnectionChange,
+    ) -> brokerlink::Result<SandboxConnection> {
+        admin::change_connection(&self.app.store, connection_id, change)
     }
 
     /// Registers a webhook endpoint (loopback or an allowed host); returns it with its
     /// `whsec_` secret.
-    pub fn add_webhook(&self, request: &NewWebhook) -> Result<Endpoint, String> {
+    pub fn add_webhook(&self, request: &NewWebhook) -> brokerlink::Result<Endpoint> {
         admin::add_webhook(&self.app.store, request)
     }
 

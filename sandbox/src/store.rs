@@ -41,6 +41,18 @@ pub enum SimStatus {
     Removed,
 }
 
+impl SimStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SimStatus::Active => "active",
+            SimStatus::Pending => "pending",
+            SimStatus::Disabled => "disabled",
+            SimStatus::Expired => "expired",
+            SimStatus::Removed => "removed",
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct SimConnection {
     pub id: String,

@@ -71,6 +71,13 @@ class PortalMode(str, Enum):
     LIGHT = "light"
     DARK = "dark"
 
+class ConnectionChange(str, Enum):
+    """What happens to a connection at the broker, for Sandbox.change_connection."""
+
+    DISABLE = "disable"
+    EXPIRE = "expire"
+    REMOVE = "remove"
+
 class Environment(str, Enum):
     """Which Finatic environment a key works in."""
 
@@ -598,7 +605,9 @@ class Sandbox:
     ) -> str: ...
     def clear_faults(self) -> None: ...
     def armed_faults(self) -> int: ...
-    def change_connection(self, connection_id: str, action: str) -> dict[str, Any]: ...
+    def change_connection(
+        self, connection_id: str, action: ConnectionChange | Literal["disable", "expire", "remove"]
+    ) -> dict[str, Any]: ...
     def reset(self) -> None: ...
     def state(self) -> dict[str, int]: ...
     def add_webhook(

@@ -7,6 +7,7 @@ import brokerlink.BrokerlinkException
 import brokerlink.Connection
 import brokerlink.PortalLink
 import brokerlink.PortalResult
+import brokerlink.SandboxConnection
 import brokerlink.Session
 import brokerlink.UserCredentials
 import brokerlink.WebhookEvent
@@ -35,6 +36,18 @@ internal fun session(s: Session): JsonElement = buildJsonObject {
     put("status", s.status().toString())
     put("expires_at", time(s.expiresAt()))
     put("user_id", s.userId())
+}
+
+internal fun sandboxConnection(c: SandboxConnection): JsonElement = buildJsonObject {
+    put("id", c.id)
+    put("user_id", c.userId)
+    put("broker", c.broker)
+    put("status", c.status)
+    put("permission", c.permission)
+    put("created_at", c.createdAt)
+    put("updated_at", c.updatedAt)
+    put("disabled_at", c.disabledAt)
+    put("accounts", kotlinx.serialization.json.JsonArray(c.accounts.map { kotlinx.serialization.json.JsonPrimitive(it) }))
 }
 
 internal fun link(l: PortalLink): JsonElement = l.use {

@@ -9,6 +9,7 @@ package brokerlink.conformance
 
 import brokerlink.BrokerlinkException
 import brokerlink.Client
+import brokerlink.ConnectionChange
 import brokerlink.ClientOptions
 import brokerlink.Fault
 import brokerlink.FaultOptions
@@ -327,7 +328,8 @@ private suspend fun sandboxCall(sandbox: Sandbox, call: String, args: JsonElemen
         portalResult(sandbox.completePortal(required[0], required[1], required[2], optional[0], optional[1], optional[2]))
     }
     "connection" -> try {
-        Json.parseToJsonElement(sandbox.changeConnection(text(args, "id") ?: "", text(args, "action") ?: ""))
+        val change = ConnectionChange.valueOf((text(args, "action") ?: "").uppercase())
+        sandboxConnection(sandbox.changeConnection(text(args, "id") ?: "", change))
     } catch (e: BrokerlinkException) {
         throw RunnerError(e.details().message)
     }

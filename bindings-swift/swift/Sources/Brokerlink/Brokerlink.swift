@@ -1445,10 +1445,10 @@ public protocol SandboxProtocol: AnyObject, Sendable {
     func armedFaults() throws  -> UInt64
     
     /**
-     * `disable`, `expire` or `remove` a connection as if it happened at the broker; returns
-     * the connection as the admin API shows it (JSON text).
+     * Disables, expires or removes a connection as if it happened at the broker; returns the
+     * connection as stored (`NotFound` for one the sandbox does not have).
      */
-    func changeConnection(connectionId: String, action: String) throws  -> String
+    func changeConnection(connectionId: String, change: ConnectionChange) throws  -> SandboxConnection
     
     func clearFaults() throws 
     
@@ -1622,16 +1622,16 @@ open func armedFaults()throws  -> UInt64  {
 }
     
     /**
-     * `disable`, `expire` or `remove` a connection as if it happened at the broker; returns
-     * the connection as the admin API shows it (JSON text).
+     * Disables, expires or removes a connection as if it happened at the broker; returns the
+     * connection as stored (`NotFound` for one the sandbox does not have).
      */
-open func changeConnection(connectionId: String, action: String)throws  -> String  {
-    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeBrokerlinkError_lift) {
+open func changeConnection(connectionId: String, change: ConnectionChange)throws  -> SandboxConnection  {
+    return try  FfiConverterTypeSandboxConnection_lift(try rustCallWithError(FfiConverterTypeBrokerlinkError_lift) {
         uniffiCallStatus in
     uniffi_brokerlink_ffi_fn_method_sandbox_change_connection(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(connectionId),
-        FfiConverterString.lower(action),uniffiCallStatus
+        FfiConverterTypeConnectionChange_lower(change),uniffiCallStatus
     )
 })
 }
@@ -3125,6 +3125,115 @@ public func FfiConverterTypeRetryPolicy_lower(_ value: RetryPolicy) -> RustBuffe
 
 
 /**
+ * A connection as the sandbox stores it.
+ */
+public struct SandboxConnection: Equatable, Hashable {
+    public var id: String
+    public var userId: String
+    /**
+     * The broker's slug (`ALPACA`).
+     */
+    public var broker: String
+    /**
+     * `active`, `pending`, `disabled`, `expired` or `removed`.
+     */
+    public var status: String
+    /**
+     * `read` or `trade`.
+     */
+    public var permission: String
+    public var createdAt: String
+    public var updatedAt: String
+    public var disabledAt: String?
+    /**
+     * The ids of its accounts.
+     */
+    public var accounts: [String]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(id: String, userId: String, 
+        /**
+         * The broker's slug (`ALPACA`).
+         */broker: String, 
+        /**
+         * `active`, `pending`, `disabled`, `expired` or `removed`.
+         */status: String, 
+        /**
+         * `read` or `trade`.
+         */permission: String, createdAt: String, updatedAt: String, disabledAt: String?, 
+        /**
+         * The ids of its accounts.
+         */accounts: [String]) {
+        self.id = id
+        self.userId = userId
+        self.broker = broker
+        self.status = status
+        self.permission = permission
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.disabledAt = disabledAt
+        self.accounts = accounts
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension SandboxConnection: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSandboxConnection: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SandboxConnection {
+        return
+            try SandboxConnection(
+                id: FfiConverterString.read(from: &buf), 
+                userId: FfiConverterString.read(from: &buf), 
+                broker: FfiConverterString.read(from: &buf), 
+                status: FfiConverterString.read(from: &buf), 
+                permission: FfiConverterString.read(from: &buf), 
+                createdAt: FfiConverterString.read(from: &buf), 
+                updatedAt: FfiConverterString.read(from: &buf), 
+                disabledAt: FfiConverterOptionString.read(from: &buf), 
+                accounts: FfiConverterSequenceString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: SandboxConnection, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.userId, into: &buf)
+        FfiConverterString.write(value.broker, into: &buf)
+        FfiConverterString.write(value.status, into: &buf)
+        FfiConverterString.write(value.permission, into: &buf)
+        FfiConverterString.write(value.createdAt, into: &buf)
+        FfiConverterString.write(value.updatedAt, into: &buf)
+        FfiConverterOptionString.write(value.disabledAt, into: &buf)
+        FfiConverterSequenceString.write(value.accounts, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSandboxConnection_lift(_ buf: RustBuffer) throws -> SandboxConnection {
+    return try FfiConverterTypeSandboxConnection.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSandboxConnection_lower(_ value: SandboxConnection) -> RustBuffer {
+    return FfiConverterTypeSandboxConnection.lower(value)
+}
+
+
+/**
  * One entry of the sandbox's webhook delivery log.
  */
 public struct SandboxDelivery: Equatable, Hashable {
@@ -4030,6 +4139,102 @@ public func FfiConverterTypeBrokerlinkError_lift(_ buf: RustBuffer) throws -> Br
 public func FfiConverterTypeBrokerlinkError_lower(_ value: BrokerlinkError) -> RustBuffer {
     return FfiConverterTypeBrokerlinkError.lower(value)
 }
+
+
+/**
+ * What happens to a connection at the broker, for `changeConnection`.
+ */
+
+public enum ConnectionChange: Equatable, Hashable, CustomStringConvertible {
+    
+    /**
+     * Broken: the user must reconnect.
+     */
+    case disable
+    /**
+     * Past its lifetime.
+     */
+    case expire
+    /**
+     * Gone, as if the user revoked it at the broker.
+     */
+    case remove
+
+
+
+
+
+// The local Rust `Display` implementation.
+public var description: String {
+    return try!  FfiConverterString.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_brokerlink_ffi_fn_method_connectionchange_uniffi_trait_display(
+            FfiConverterTypeConnectionChange_lower(self),uniffiCallStatus
+    )
+}
+    )
+}
+}
+
+#if compiler(>=6)
+extension ConnectionChange: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeConnectionChange: FfiConverterRustBuffer {
+    typealias SwiftType = ConnectionChange
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ConnectionChange {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .disable
+        
+        case 2: return .expire
+        
+        case 3: return .remove
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ConnectionChange, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .disable:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .expire:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .remove:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeConnectionChange_lift(_ buf: RustBuffer) throws -> ConnectionChange {
+    return try FfiConverterTypeConnectionChange.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeConnectionChange_lower(_ value: ConnectionChange) -> RustBuffer {
+    return FfiConverterTypeConnectionChange.lower(value)
+}
+
 
 
 /**
@@ -6221,7 +6426,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_brokerlink_ffi_checksum_method_sandbox_armed_faults() != 61889) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_sandbox_change_connection() != 48670) {
+    if (uniffi_brokerlink_ffi_checksum_method_sandbox_change_connection() != 51005) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_brokerlink_ffi_checksum_method_sandbox_clear_faults() != 24819) {

@@ -334,7 +334,10 @@ async fn sandbox_call(sandbox: &Sandbox, call: &str, args: &Value) -> Outcome {
         "connection" => {
             let id = text(args, "id").unwrap_or_default();
             let action = text(args, "action").unwrap_or_default();
-            sandbox.change_connection(&id, &action).map_err(runner_error)
+            let view = brokerlink_sandbox::ConnectionChange::parse(&action)
+                .and_then(|change| sandbox.change_connection(&id, change))
+                .map_err(|e| runner_error(e.to_string()))?;
+            serde_json::to_value(view).map_err(|e| runner_error(e.to_string()))
         }
         "fault" => {
             let rule: FaultRule = serde_json::from_value(args.clone()).map_err(|e| runner_error(e.to_string()))?;

@@ -876,7 +876,7 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_brokerlink_ffi_fn_method_sandbox_armed_faults(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
-    external fun uniffi_brokerlink_ffi_fn_method_sandbox_change_connection(`ptr`: Long,`connectionId`: RustBuffer.ByValue,`action`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_brokerlink_ffi_fn_method_sandbox_change_connection(`ptr`: Long,`connectionId`: RustBuffer.ByValue,`change`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_brokerlink_ffi_fn_method_sandbox_clear_faults(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
@@ -979,6 +979,8 @@ internal object UniffiLib {
     external fun uniffi_brokerlink_ffi_fn_method_permission_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_brokerlink_ffi_fn_method_providerkind_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_brokerlink_ffi_fn_method_connectionchange_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_brokerlink_ffi_fn_method_connectiontype_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -1212,7 +1214,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_brokerlink_ffi_checksum_method_sandbox_armed_faults() and 0xFFFF) != 61889) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_sandbox_change_connection() and 0xFFFF) != 48670) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_sandbox_change_connection() and 0xFFFF) != 51005) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_brokerlink_ffi_checksum_method_sandbox_clear_faults() and 0xFFFF) != 24819) {
@@ -3032,10 +3034,10 @@ public interface SandboxInterface {
     fun `armedFaults`(): kotlin.ULong
     
     /**
-     * `disable`, `expire` or `remove` a connection as if it happened at the broker; returns
-     * the connection as the admin API shows it (JSON text).
+     * Disables, expires or removes a connection as if it happened at the broker; returns the
+     * connection as stored (`NotFound` for one the sandbox does not have).
      */
-    fun `changeConnection`(`connectionId`: kotlin.String, `action`: kotlin.String): kotlin.String
+    fun `changeConnection`(`connectionId`: kotlin.String, `change`: ConnectionChange): SandboxConnection
     
     fun `clearFaults`()
     
@@ -3256,18 +3258,18 @@ open class Sandbox: Disposable, AutoCloseable, SandboxInterface
 
     
     /**
-     * `disable`, `expire` or `remove` a connection as if it happened at the broker; returns
-     * the connection as the admin API shows it (JSON text).
+     * Disables, expires or removes a connection as if it happened at the broker; returns the
+     * connection as stored (`NotFound` for one the sandbox does not have).
      */
-    @Throws(BrokerlinkException::class)override fun `changeConnection`(`connectionId`: kotlin.String, `action`: kotlin.String): kotlin.String {
-            return FfiConverterString.lift(
+    @Throws(BrokerlinkException::class)override fun `changeConnection`(`connectionId`: kotlin.String, `change`: ConnectionChange): SandboxConnection {
+            return FfiConverterTypeSandboxConnection.lift(
     callWithHandle {
     uniffiRustCallWithError(BrokerlinkException) { _status ->
     UniffiLib.uniffi_brokerlink_ffi_fn_method_sandbox_change_connection(
         it,
         
         FfiConverterString.lower(`connectionId`),
-        FfiConverterString.lower(`action`),_status)
+        FfiConverterTypeConnectionChange.lower(`change`),_status)
 }
     }
     )
@@ -4934,6 +4936,94 @@ public object FfiConverterTypeRetryPolicy: FfiConverterRustBuffer<RetryPolicy> {
 
 
 /**
+ * A connection as the sandbox stores it.
+ */
+data class SandboxConnection (
+    val `id`: kotlin.String
+    , 
+    val `userId`: kotlin.String
+    , 
+    /**
+     * The broker's slug (`ALPACA`).
+     */
+    val `broker`: kotlin.String
+    , 
+    /**
+     * `active`, `pending`, `disabled`, `expired` or `removed`.
+     */
+    val `status`: kotlin.String
+    , 
+    /**
+     * `read` or `trade`.
+     */
+    val `permission`: kotlin.String
+    , 
+    val `createdAt`: kotlin.String
+    , 
+    val `updatedAt`: kotlin.String
+    , 
+    val `disabledAt`: kotlin.String?
+    , 
+    /**
+     * The ids of its accounts.
+     */
+    val `accounts`: List<kotlin.String>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSandboxConnection: FfiConverterRustBuffer<SandboxConnection> {
+    override fun read(buf: ByteBuffer): SandboxConnection {
+        return SandboxConnection(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterSequenceString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: SandboxConnection) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterString.allocationSize(value.`userId`) +
+            FfiConverterString.allocationSize(value.`broker`) +
+            FfiConverterString.allocationSize(value.`status`) +
+            FfiConverterString.allocationSize(value.`permission`) +
+            FfiConverterString.allocationSize(value.`createdAt`) +
+            FfiConverterString.allocationSize(value.`updatedAt`) +
+            FfiConverterOptionalString.allocationSize(value.`disabledAt`) +
+            FfiConverterSequenceString.allocationSize(value.`accounts`)
+    )
+
+    override fun write(value: SandboxConnection, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterString.write(value.`userId`, buf)
+            FfiConverterString.write(value.`broker`, buf)
+            FfiConverterString.write(value.`status`, buf)
+            FfiConverterString.write(value.`permission`, buf)
+            FfiConverterString.write(value.`createdAt`, buf)
+            FfiConverterString.write(value.`updatedAt`, buf)
+            FfiConverterOptionalString.write(value.`disabledAt`, buf)
+            FfiConverterSequenceString.write(value.`accounts`, buf)
+    }
+}
+
+
+
+/**
  * One entry of the sandbox's webhook delivery log.
  */
 data class SandboxDelivery (
@@ -5819,6 +5909,62 @@ public object FfiConverterTypeBrokerlinkError : FfiConverterRustBuffer<Brokerlin
     }
 
 }
+
+
+
+/**
+ * What happens to a connection at the broker, for `changeConnection`.
+ */
+
+enum class ConnectionChange {
+    
+    /**
+     * Broken: the user must reconnect.
+     */
+    DISABLE,
+    /**
+     * Past its lifetime.
+     */
+    EXPIRE,
+    /**
+     * Gone, as if the user revoked it at the broker.
+     */
+    REMOVE;
+
+    
+
+    // The local Rust `Display`/`Debug` implementation.
+    override fun toString(): String {
+        return FfiConverterString.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_brokerlink_ffi_fn_method_connectionchange_uniffi_trait_display(FfiConverterTypeConnectionChange.lower(this),
+        _status)
+}
+    )
+    }
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeConnectionChange: FfiConverterRustBuffer<ConnectionChange> {
+    override fun read(buf: ByteBuffer) = try {
+        ConnectionChange.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: ConnectionChange) = 4UL
+
+    override fun write(value: ConnectionChange, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
 
 
 
