@@ -214,12 +214,13 @@ async fn run_sandbox(args: SandboxArgs) -> Result<(), String> {
     let sandbox = Sandbox::start(config)
         .await
         .map_err(|e| format!("could not start the sandbox: {e}"))?;
+    let stop = stop_signal();
     // Other tools parse these lines (docs/design.md §6): keep them exactly so.
     say!("brokerlink sandbox listening on {}", sandbox.url());
     say!("client_id={}", sandbox.client_id());
     say!("consumer_key={}", sandbox.consumer_key());
     say!("api_key={}", sandbox.api_key());
-    wait_for_stop_signal().await;
+    stop.await;
     eprintln!("stopping");
     sandbox.shutdown().await;
     Ok(())
@@ -229,24 +230,27 @@ fn seconds(flag: &str, value: f64) -> Result<Duration, String> {
     Duration::try_from_secs_f64(value).map_err(|_| format!("{flag} must be a non-negative number of seconds"))
 }
 
-async fn wait_for_stop_signal() {
+/// Resolves on Ctrl-C or SIGTERM. The handlers are installed when this is called, not when it
+/// is first polled: a tool that reads the contract lines and signals at once must not meet the
+/// default action (death by signal) in between.
+fn stop_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    {
+    let handlers = {
         use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
+        (
+            signal(SignalKind::interrupt()).ok(),
+            signal(SignalKind::terminate()).ok(),
+        )
+    };
+    async move {
+        #[cfg(unix)]
+        if let (Some(mut int), Some(mut term)) = handlers {
+            tokio::select! {
+                _ = int.recv() => {}
+                _ = term.recv() => {}
             }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+            return;
         }
-    }
-    #[cfg(not(unix))]
-    {
         let _ = tokio::signal::ctrl_c().await;
     }
 }
