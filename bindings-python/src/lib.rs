@@ -10,6 +10,7 @@ mod error;
 mod results;
 mod runtime;
 mod sandbox;
+mod sandbox_types;
 mod types;
 mod webhooks;
 
@@ -23,6 +24,10 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<client::Client>()?;
     m.add_class::<client::AsyncClient>()?;
     m.add_class::<sandbox::Sandbox>()?;
+    m.add_class::<sandbox_types::SandboxState>()?;
+    m.add_class::<sandbox_types::SandboxConnection>()?;
+    m.add_class::<sandbox_types::SandboxWebhook>()?;
+    m.add_class::<sandbox_types::SandboxDelivery>()?;
     m.add_class::<types::UserCredentials>()?;
     m.add_class::<types::PortalLink>()?;
     m.add_class::<types::Session>()?;

@@ -1,10 +1,11 @@
 //! `brokerlink.Sandbox`: the sandbox server running in-process on the module's runtime, on a
 //! free loopback port, with its admin operations as methods.
 
-use crate::args::{from_json, seconds, to_json};
+use crate::args::{seconds, to_json};
 use crate::error::{guard, raise};
 use crate::results::PortalResult;
 use crate::runtime;
+use crate::sandbox_types::{SandboxConnection, SandboxDelivery, SandboxState, SandboxWebhook};
 use brokerlink::{Error, ErrorKind};
 use brokerlink_sandbox::{CompletePortal, ConnectionChange, FaultRule, SandboxConfig};
 use pyo3::exceptions::PyRuntimeError;
@@ -305,18 +306,11 @@ impl Sandbox {
 
     /// `disable`, `expire` or `remove` a connection as if it happened at the broker; returns
     /// the connection as stored.
-    fn change_connection<'py>(
-        &self,
-        py: Python<'py>,
-        connection_id: &str,
-        action: &str,
-    ) -> PyResult<Bound<'py, PyAny>> {
+    fn change_connection(&self, py: Python<'_>, connection_id: &str, action: &str) -> PyResult<SandboxConnection> {
         guard(py, || {
             let change = ConnectionChange::parse(action).map_err(raise(py))?;
             let view = self.with(|s| s.change_connection(connection_id, change).map_err(raise(py)))?;
-            let view = serde_json::to_value(view)
-                .map_err(|e| raise(py)(Error::internal(format!("sandbox connection: {e}"))))?;
-            from_json(py, &view)
+            Ok(view.into())
         })
     }
 
@@ -330,34 +324,28 @@ impl Sandbox {
         })
     }
 
-    /// `{users, sessions, connections, accounts, faults, requests_served}`.
-    fn state<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        guard(py, || {
-            let counts = self.with(|s| Ok(s.state()))?;
-            let value =
-                serde_json::to_value(counts).map_err(|e| raise(py)(Error::internal(format!("sandbox state: {e}"))))?;
-            from_json(py, &value)
-        })
+    /// What the sandbox holds: users, sessions, connections, accounts, faults, requests served.
+    fn state(&self, py: Python<'_>) -> PyResult<SandboxState> {
+        guard(py, || Ok(self.with(|s| Ok(s.state()))?.into()))
     }
 
-    /// Registers a webhook endpoint (loopback or an allowed host); `{"id", "secret"}`, the
-    /// secret being the endpoint's `whsec_…` signing secret.
+    /// Registers a webhook endpoint (loopback or an allowed host); its `secret` is the
+    /// endpoint's `whsec_…` signing secret.
     #[pyo3(signature = (url, *, provider = None, event_types = None))]
-    fn add_webhook<'py>(
+    fn add_webhook(
         &self,
-        py: Python<'py>,
+        py: Python<'_>,
         url: String,
         provider: Option<String>,
         event_types: Option<Vec<String>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
+    ) -> PyResult<SandboxWebhook> {
         guard(py, || {
             let request = brokerlink_sandbox::NewWebhook {
                 url,
                 provider,
                 event_types,
             };
-            let endpoint = self.with(|s| s.add_webhook(&request).map_err(raise(py)))?;
-            from_json(py, &serde_json::json!({ "id": endpoint.id, "secret": endpoint.secret }))
+            Ok(self.with(|s| s.add_webhook(&request).map_err(raise(py)))?.into())
         })
     }
 
@@ -383,12 +371,13 @@ impl Sandbox {
 
     /// The delivery log, oldest first: `[{id, event_id, event_type, endpoint_id, url, status,
     /// attempts, response_code, last_error}]`.
-    fn webhook_deliveries<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+    fn webhook_deliveries(&self, py: Python<'_>) -> PyResult<Vec<SandboxDelivery>> {
         guard(py, || {
-            let log = self.with(|s| Ok(s.webhook_deliveries()))?;
-            let value =
-                serde_json::to_value(log).map_err(|e| raise(py)(Error::internal(format!("deliveries: {e}"))))?;
-            from_json(py, &value)
+            Ok(self
+                .with(|s| Ok(s.webhook_deliveries()))?
+                .into_iter()
+                .map(Into::into)
+                .collect())
         })
     }
 

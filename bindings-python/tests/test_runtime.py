@@ -100,7 +100,7 @@ def test_forked_child_gets_a_working_client(sandbox: brokerlink.Sandbox, client:
 
     assert _in_child(child) == 0
     assert sorted(client.list_users()) == ["child", "child-async", "parent"]
-    assert sandbox.state()["users"] == 3
+    assert sandbox.state().users == 3
 
 
 @pytest.mark.skipif(not hasattr(__import__("signal"), "setitimer"), reason="no interval timers")
@@ -165,7 +165,7 @@ print(",".join(sorted(names())))
     assert not [t for t in threads if t.startswith("brokerlink-rt")], threads
     assert len(threads) == 1, threads
     # 1 registration + 5 lists on the main thread, 3 lists on the worker.
-    assert sandbox.state()["requests_served"] == 9
+    assert sandbox.state().requests_served == 9
 
 
 def _open_fds() -> int:

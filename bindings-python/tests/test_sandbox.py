@@ -42,14 +42,14 @@ def test_generated_credentials_differ() -> None:
 def test_admin_operations(
     sandbox: brokerlink.Sandbox, client: brokerlink.Client, user: brokerlink.UserCredentials
 ) -> None:
-    assert sandbox.state()["users"] == 1
+    assert sandbox.state().users == 1
     locked = connect(client, sandbox, user, username="user_locked")
     assert (locked.type, locked.code, locked.status_code) == ("error", "3000", 403)
     done = connect(client, sandbox, user)
     assert done.connection_id is not None
     changed = sandbox.change_connection(done.connection_id, brokerlink.ConnectionChange.EXPIRE)
-    assert changed["status"] == "expired"
-    assert set(changed) == {
+    assert changed.status == "expired"
+    assert set(changed.to_dict()) == {
         "id",
         "user_id",
         "broker",
@@ -79,8 +79,8 @@ def test_admin_operations(
         sandbox.inject_fault({"explode": True})
     assert caught.value.field == "fault"
     sandbox.reset()
-    assert sandbox.state()["users"] == 0
-    assert sandbox.state()["requests_served"] > 0
+    assert sandbox.state().users == 0
+    assert sandbox.state().requests_served > 0
 
 
 def test_complete_portal_variants(

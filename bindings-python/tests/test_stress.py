@@ -61,4 +61,4 @@ def test_threads_and_asyncio_tasks_share_clients_at_once(
     assert not any(t.is_alive() for t in threads), "a caller is stuck"
     assert not errors, errors
     assert not mismatches, mismatches[:5]
-    assert sandbox.state()["requests_served"] >= 2 * USERS * CALLS
+    assert sandbox.state().requests_served >= 2 * USERS * CALLS

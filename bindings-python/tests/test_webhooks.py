@@ -127,6 +127,13 @@ def test_the_sandbox_delivers_signed_events_to_a_local_receiver() -> None:
         with brokerlink.Sandbox(rate_limit_per_minute=0) as sandbox:
             url = f"http://127.0.0.1:{server.server_address[1]}/hooks"
             endpoint = sandbox.add_webhook(url, provider="snaptrade", event_types=["USER_REGISTERED"])
+            assert (endpoint.provider, endpoint.event_types, endpoint.status) == (
+                "snaptrade",
+                ["USER_REGISTERED"],
+                "active",
+            )
+            assert endpoint.secret not in repr(endpoint)
+            assert endpoint.to_dict()["secret"] == endpoint.secret
             client = brokerlink.Client.snaptrade(
                 client_id=sandbox.client_id, consumer_key=sandbox.consumer_key, base_url=sandbox.url
             )
@@ -135,19 +142,19 @@ def test_the_sandbox_delivers_signed_events_to_a_local_receiver() -> None:
             while not received and time.monotonic() < deadline:
                 time.sleep(0.02)
             headers, body = received[0]
-            event = brokerlink.verify_webhook(body, headers, [endpoint["secret"]])
+            event = brokerlink.verify_webhook(body, headers, [endpoint.secret])
             assert (event.kind, event.user_id) == (brokerlink.WebhookEventKind.USER_REGISTERED, "hooked")
             # The receiver has the event; the sandbox logs it once it has read the answer.
             log = sandbox.webhook_deliveries()
-            while log[0]["status"] == "pending" and time.monotonic() < deadline:
+            while log[0].status == "pending" and time.monotonic() < deadline:
                 time.sleep(0.01)
                 log = sandbox.webhook_deliveries()
-            assert [(d["status"], d["attempts"]) for d in log] == [("delivered", 1)]
-            new_secret = sandbox.rotate_webhook_secret(endpoint["id"], grace=60)
+            assert [(d.status, d.attempts) for d in log] == [("delivered", 1)]
+            new_secret = sandbox.rotate_webhook_secret(endpoint.id, grace=60)
             assert new_secret.startswith("whsec_")
-            assert new_secret != endpoint["secret"]
-            assert sandbox.replay_delivery(log[0]["id"]).startswith("dl_")
-            assert sandbox.remove_webhook(endpoint["id"]) is True
+            assert new_secret != endpoint.secret
+            assert sandbox.replay_delivery(log[0].id).startswith("dl_")
+            assert sandbox.remove_webhook(endpoint.id) is True
             with pytest.raises(brokerlink.InvalidInputError):
                 sandbox.add_webhook("https://example.com/hooks")
     finally:

@@ -57,7 +57,7 @@ def sync_usage(sandbox: Sandbox) -> None:
     session = Session("id", "company", status="active")
     assert_type(client.session_portal_url(session, theme={"primary": "#000"}), PortalLink)
     assert_type(sandbox.inject_fault({"status": 503}, count=2), str)
-    assert_type(sandbox.state(), dict[str, int])
+    assert_type(sandbox.state(), brokerlink.SandboxState)
     try:
         client.list_users()
     except BrokerlinkError as e:

@@ -195,7 +195,10 @@ pub struct SandboxWebhook {
     pub provider: Option<String>,
     pub event_types: Option<Vec<String>>,
     pub secret: String,
+    /// `active`, `disabled` or `revoked`.
     pub status: String,
+    pub description: Option<String>,
+    pub created_at: String,
 }
 
 /// One entry of the sandbox's webhook delivery log.
@@ -367,6 +370,8 @@ impl Sandbox {
                 event_types: e.event_types,
                 secret: e.secret,
                 status: e.status,
+                description: e.description,
+                created_at: e.created_at,
             })
         })
     }

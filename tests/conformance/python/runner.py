@@ -359,7 +359,7 @@ def sandbox_call(sandbox: brokerlink.Sandbox, call: str, args: Any) -> Any:
         return portal_result(result)
     if call == "connection":
         try:
-            return sandbox.change_connection(text(args, "id") or "", text(args, "action") or "")
+            return sandbox.change_connection(text(args, "id") or "", text(args, "action") or "").to_dict()
         except brokerlink.BrokerlinkError as e:
             raise RunnerError(e.message) from e
     if call == "fault":
@@ -382,7 +382,7 @@ def sandbox_call(sandbox: brokerlink.Sandbox, call: str, args: Any) -> Any:
     if call == "faults":
         return {"armed": sandbox.armed_faults()}
     if call == "state":
-        return sandbox.state()
+        return sandbox.state().to_dict()
     raise RunnerError(f"unknown sandbox call {call!r}")
 
 

@@ -3522,20 +3522,30 @@ public struct SandboxWebhook: Equatable, Hashable {
     public var provider: String?
     public var eventTypes: [String]?
     public var secret: String
+    /**
+     * `active`, `disabled` or `revoked`.
+     */
     public var status: String
+    public var description: String?
+    public var createdAt: String
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
     public init(id: String, url: String, 
         /**
          * `snaptrade`, `finatic`, or absent for both.
-         */provider: String?, eventTypes: [String]?, secret: String, status: String) {
+         */provider: String?, eventTypes: [String]?, secret: String, 
+        /**
+         * `active`, `disabled` or `revoked`.
+         */status: String, description: String?, createdAt: String) {
         self.id = id
         self.url = url
         self.provider = provider
         self.eventTypes = eventTypes
         self.secret = secret
         self.status = status
+        self.description = description
+        self.createdAt = createdAt
     }
 
     
@@ -3559,7 +3569,9 @@ public struct FfiConverterTypeSandboxWebhook: FfiConverterRustBuffer {
                 provider: FfiConverterOptionString.read(from: &buf), 
                 eventTypes: FfiConverterOptionSequenceString.read(from: &buf), 
                 secret: FfiConverterString.read(from: &buf), 
-                status: FfiConverterString.read(from: &buf)
+                status: FfiConverterString.read(from: &buf), 
+                description: FfiConverterOptionString.read(from: &buf), 
+                createdAt: FfiConverterString.read(from: &buf)
         )
     }
 
@@ -3570,6 +3582,8 @@ public struct FfiConverterTypeSandboxWebhook: FfiConverterRustBuffer {
         FfiConverterOptionSequenceString.write(value.eventTypes, into: &buf)
         FfiConverterString.write(value.secret, into: &buf)
         FfiConverterString.write(value.status, into: &buf)
+        FfiConverterOptionString.write(value.description, into: &buf)
+        FfiConverterString.write(value.createdAt, into: &buf)
     }
 }
 

@@ -5268,7 +5268,14 @@ data class SandboxWebhook (
     , 
     val `secret`: kotlin.String
     , 
+    /**
+     * `active`, `disabled` or `revoked`.
+     */
     val `status`: kotlin.String
+    , 
+    val `description`: kotlin.String?
+    , 
+    val `createdAt`: kotlin.String
     
 ){
     
@@ -5291,6 +5298,8 @@ public object FfiConverterTypeSandboxWebhook: FfiConverterRustBuffer<SandboxWebh
             FfiConverterOptionalSequenceString.read(buf),
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterString.read(buf),
         )
     }
 
@@ -5300,7 +5309,9 @@ public object FfiConverterTypeSandboxWebhook: FfiConverterRustBuffer<SandboxWebh
             FfiConverterOptionalString.allocationSize(value.`provider`) +
             FfiConverterOptionalSequenceString.allocationSize(value.`eventTypes`) +
             FfiConverterString.allocationSize(value.`secret`) +
-            FfiConverterString.allocationSize(value.`status`)
+            FfiConverterString.allocationSize(value.`status`) +
+            FfiConverterOptionalString.allocationSize(value.`description`) +
+            FfiConverterString.allocationSize(value.`createdAt`)
     )
 
     override fun write(value: SandboxWebhook, buf: ByteBuffer) {
@@ -5310,6 +5321,8 @@ public object FfiConverterTypeSandboxWebhook: FfiConverterRustBuffer<SandboxWebh
             FfiConverterOptionalSequenceString.write(value.`eventTypes`, buf)
             FfiConverterString.write(value.`secret`, buf)
             FfiConverterString.write(value.`status`, buf)
+            FfiConverterOptionalString.write(value.`description`, buf)
+            FfiConverterString.write(value.`createdAt`, buf)
     }
 }
 
