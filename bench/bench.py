@@ -487,7 +487,7 @@ def main() -> int:
             print(f"    {name:<48} {cold['import_ms']:.1f} ms (process {cold['process_ms']:.0f} ms)")
         report["loadgen"] = load_generator(bins, sandbox, sizes, env)
         print(f"    sandbox loadgen: {report['loadgen']}", flush=True)
-        report["sandbox_state"] = {k: v for k, v in sandbox.state().to_dict().items() if k != "faults"}
+        report["sandbox_state"] = {k: v for k, v in sandbox.state().items() if k != "faults"}
     finally:
         sandbox.stop()
     report["busy_after"] = machine_busy_share()
