@@ -160,6 +160,8 @@ export declare class Client {
   static finatic(options: FinaticOptions): Client
   /** Which aggregator protocol the client speaks. */
   get provider(): ProviderKind
+  /** The API root the client calls. */
+  get baseUrl(): string
   /** Registers an end user under your id; store the returned `userSecret`. */
   registerUser(userId: string): Promise<UserCredentials>
   deleteUser(user: UserCredentials): Promise<void>

@@ -144,6 +144,12 @@ impl Client {
         self.inner.provider().as_str()
     }
 
+    /// The API root the client calls.
+    #[napi(getter)]
+    pub fn base_url(&self) -> String {
+        self.inner.base_url().to_owned()
+    }
+
     /// Registers an end user under your id; store the returned `userSecret`.
     #[napi(ts_return_type = "Promise<UserCredentials>")]
     pub fn register_user<'env>(&self, env: &'env Env, user_id: String) -> Promise<'env, Object<'env>> {

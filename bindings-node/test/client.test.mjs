@@ -19,6 +19,7 @@ const connect = async (user, username = 'user_good', options = {}) => {
 describe('SnapTrade', () => {
   test('register, list, rotate and delete users', async () => {
     assert.equal(client.provider, 'snaptrade')
+    assert.equal(client.baseUrl, sandbox.url)
     const user = await client.registerUser('node-user-1')
     assert.equal(user.userId, 'node-user-1')
     assert.equal(typeof user.userSecret, 'string')
@@ -131,6 +132,7 @@ describe('Finatic', () => {
   test('session, portal, user and connections', async () => {
     const finatic = Client.finatic({ apiKey: sandbox.apiKey, baseUrl: sandbox.url, environment: 'sandbox' })
     assert.equal(finatic.provider, 'finatic')
+    assert.equal(Client.finatic({ apiKey: 'fntc_sandbox_x' }).baseUrl, 'https://api.finatic.dev')
     const session = await finatic.startSession()
     assert.equal(session.status, 'pending')
     assert.equal(session.userId, null)

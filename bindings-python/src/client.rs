@@ -11,126 +11,29 @@ use brokerlink::{Environment, Secret, WaitOptions};
 use chrono::{DateTime, Utc};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
-use std::sync::Mutex;
-use std::time::Duration;
 
-#[derive(Debug, Clone)]
-enum Credentials {
-    SnapTrade {
-        client_id: String,
-        consumer_key: Secret,
-    },
-    Finatic {
-        api_key: Secret,
-        environment: Option<Environment>,
-    },
-}
-
-/// Everything a client was built from, kept so a forked child can build its own pool.
-#[derive(Debug, Clone)]
-struct Config {
-    credentials: Credentials,
-    base_url: Option<String>,
-    timeout: Duration,
-    retry: Option<brokerlink::RetryPolicy>,
-    user_agent: String,
-}
-
-impl Config {
-    fn build(&self) -> brokerlink::Result<brokerlink::Client> {
-        let mut builder = match &self.credentials {
-            Credentials::SnapTrade {
-                client_id,
-                consumer_key,
-            } => brokerlink::Client::builder().snaptrade(client_id.clone(), consumer_key.clone()),
-            Credentials::Finatic { api_key, environment } => {
-                let builder = brokerlink::Client::builder().finatic(api_key.clone());
-                match environment {
-                    Some(environment) => builder.environment(*environment),
-                    None => builder,
-                }
-            }
-        };
-        if let Some(url) = &self.base_url {
-            builder = builder.base_url(url.clone());
-        }
-        if let Some(retry) = &self.retry {
-            builder = builder.retry(retry.clone());
-        }
-        // No runtime needed here: a pool opens its connections on the runtime of the call
-        // that needs them (the caller's own for `Client`, the module's for `AsyncClient`).
-        builder
-            .timeout(self.timeout)
-            .user_agent(self.user_agent.clone())
-            .build()
-    }
-
-    fn shown_base_url(&self) -> &str {
-        match (&self.base_url, &self.credentials) {
-            (Some(url), _) => url,
-            (None, Credentials::SnapTrade { .. }) => brokerlink::SNAPTRADE_BASE_URL,
-            (None, Credentials::Finatic { .. }) => brokerlink::FINATIC_BASE_URL,
-        }
-    }
-}
-
-/// The core client and the process it belongs to (see `runtime.rs` on fork).
-#[derive(Debug)]
-struct Core {
-    config: Config,
-    pool: Mutex<(u32, brokerlink::Client)>,
-}
-
-impl Core {
-    fn new(config: Config) -> brokerlink::Result<Self> {
-        let client = config.build()?;
-        Ok(Core {
-            config,
-            pool: Mutex::new((runtime::current_pid(), client)),
-        })
-    }
-
-    /// The core client of this process: in a forked child, a new one with its own pool (the
-    /// parent's connections are served by tasks that do not exist in the child).
-    fn client(&self) -> brokerlink::Result<brokerlink::Client> {
-        let mut pool = self.pool.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let pid = runtime::current_pid();
-        if pool.0 != pid {
-            let fresh = self.config.build()?;
-            let stale = std::mem::replace(&mut *pool, (pid, fresh));
-            std::mem::forget(stale);
-        }
-        Ok(pool.1.clone())
-    }
-
-    fn repr(&self, class: &str, py: Python<'_>) -> PyResult<String> {
-        let provider = match self.config.credentials {
-            Credentials::SnapTrade { .. } => "snaptrade",
-            Credentials::Finatic { .. } => "finatic",
-        };
-        let url = PyString::new(py, self.config.shown_base_url()).repr()?;
-        Ok(format!("{class}(provider='{provider}', base_url={url})"))
-    }
-}
-
-fn config(
+/// The options every provider shares, applied to a builder. Pools and fork safety are the
+/// core's (`brokerlink::Client` rebuilds its pools in a forked child).
+fn build(
     py: Python<'_>,
-    credentials: Credentials,
+    mut builder: brokerlink::ClientBuilder,
     base_url: Option<String>,
     timeout: f64,
     retry: Option<&RetryPolicy>,
     user_agent: Option<String>,
-) -> PyResult<Core> {
-    let timeout = seconds("timeout", timeout).map_err(raise(py))?;
+) -> PyResult<brokerlink::Client> {
+    if let Some(url) = base_url {
+        builder = builder.base_url(url);
+    }
+    if let Some(retry) = retry {
+        builder = builder.retry(retry.inner.clone());
+    }
     let user_agent = user_agent.unwrap_or_else(|| format!("brokerlink/{} (python)", env!("CARGO_PKG_VERSION")));
-    Core::new(Config {
-        credentials,
-        base_url,
-        timeout,
-        retry: retry.map(|r| r.inner.clone()),
-        user_agent,
-    })
-    .map_err(raise(py))
+    builder
+        .timeout(seconds("timeout", timeout).map_err(raise(py))?)
+        .user_agent(user_agent)
+        .build()
+        .map_err(raise(py))
 }
 
 fn environment(py: Python<'_>, value: Option<&str>) -> PyResult<Option<Environment>> {
@@ -171,7 +74,7 @@ macro_rules! client_class {
         #[pyclass(frozen, module = "brokerlink")]
         #[derive(Debug)]
         pub struct $class {
-            core: Core,
+            core: brokerlink::Client,
         }
 
         #[pymethods]
@@ -189,11 +92,8 @@ macro_rules! client_class {
                 user_agent: Option<String>,
             ) -> PyResult<Self> {
                 guard(py, || {
-                    let credentials = Credentials::SnapTrade {
-                        client_id,
-                        consumer_key: Secret::new(consumer_key),
-                    };
-                    let core = config(py, credentials, base_url, timeout, retry.as_deref(), user_agent)?;
+                    let builder = brokerlink::Client::builder().snaptrade(client_id, Secret::new(consumer_key));
+                    let core = build(py, builder, base_url, timeout, retry.as_deref(), user_agent)?;
                     Ok($class { core })
                 })
             }
@@ -211,52 +111,55 @@ macro_rules! client_class {
                 user_agent: Option<String>,
             ) -> PyResult<Self> {
                 guard(py, || {
-                    let credentials = Credentials::Finatic {
-                        api_key: Secret::new(api_key),
-                        environment: self::environment(py, environment.as_deref())?,
-                    };
-                    let core = config(py, credentials, base_url, timeout, retry.as_deref(), user_agent)?;
+                    let mut builder = brokerlink::Client::builder().finatic(Secret::new(api_key));
+                    if let Some(environment) = self::environment(py, environment.as_deref())? {
+                        builder = builder.environment(environment);
+                    }
+                    let core = build(py, builder, base_url, timeout, retry.as_deref(), user_agent)?;
                     Ok($class { core })
                 })
             }
 
             #[getter]
             fn provider<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-                let kind = match self.core.config.credentials {
-                    Credentials::SnapTrade { .. } => brokerlink::ProviderKind::SnapTrade,
-                    Credentials::Finatic { .. } => brokerlink::ProviderKind::Finatic,
-                };
-                enums::member(py, &enums::get(py)?.provider_kind, kind.as_str())
+                enums::member(py, &enums::get(py)?.provider_kind, self.core.provider().as_str())
+            }
+
+            /// The API root the client calls.
+            #[getter]
+            fn base_url(&self) -> &str {
+                self.core.base_url()
             }
 
             fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-                self.core.repr(stringify!($class), py)
+                let url = PyString::new(py, self.core.base_url()).repr()?;
+                Ok(format!("{}(provider='{}', base_url={url})", stringify!($class), self.core.provider().as_str()))
             }
 
             fn register_user<'py>(&self, py: Python<'py>, user_id: String) -> PyResult<Bound<'py, PyAny>> {
                 guard(py, || {
-                    let c = self.core.client().map_err(raise(py))?;
+                    let c = self.core.clone();
                     $run(py, async move { c.register_user(&user_id).await.map(UserCredentials::from) })
                 })
             }
 
             fn delete_user<'py>(&self, py: Python<'py>, user: PyRef<'py, UserCredentials>) -> PyResult<Bound<'py, PyAny>> {
                 guard(py, || {
-                    let (c, user) = (self.core.client().map_err(raise(py))?, user.inner.clone());
+                    let (c, user) = (self.core.clone(), user.inner.clone());
                     $run(py, async move { c.delete_user(&user).await.map(none) })
                 })
             }
 
             fn list_users<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
                 guard(py, || {
-                    let c = self.core.client().map_err(raise(py))?;
+                    let c = self.core.clone();
                     $run(py, async move { c.list_users().await })
                 })
             }
 
             fn rotate_user_secret<'py>(&self, py: Python<'py>, user: PyRef<'py, UserCredentials>) -> PyResult<Bound<'py, PyAny>> {
                 guard(py, || {
-                    let (c, user) = (self.core.client().map_err(raise(py))?, user.inner.clone());
+                    let (c, user) = (self.core.clone(), user.inner.clone());
                     $run(py, async move { c.rotate_user_secret(&user).await.map(UserCredentials::from) })
                 })
             }
@@ -270,7 +173,7 @@ macro_rules! client_class {
             ) -> PyResult<Bound<'py, PyAny>> {
                 guard(py, || {
                     let options = portal_options(py, "portal_url", options)?;
-                    let (c, user) = (self.core.client().map_err(raise(py))?, user.inner.clone());
+                    let (c, user) = (self.core.clone(), user.inner.clone());
                     $run(py, async move { c.portal_url(&user, &options).await.map(PortalLink::from) })
                 })
             }
@@ -278,7 +181,7 @@ macro_rules! client_class {
             #[pyo3(signature = (user_id = None))]
             fn start_session<'py>(&self, py: Python<'py>, user_id: Option<String>) -> PyResult<Bound<'py, PyAny>> {
                 guard(py, || {
-                    let c = self.core.client().map_err(raise(py))?;
+                    let c = self.core.clone();
                     $run(py, async move { c.start_session(user_id.as_deref()).await.map(Session::from) })
                 })
             }
@@ -292,21 +195,21 @@ macro_rules! client_class {
             ) -> PyResult<Bound<'py, PyAny>> {
                 guard(py, || {
                     let options = portal_options(py, "session_portal_url", options)?;
-                    let (c, session) = (self.core.client().map_err(raise(py))?, session.inner.clone());
+                    let (c, session) = (self.core.clone(), session.inner.clone());
                     $run(py, async move { c.session_portal_url(&session, &options).await.map(PortalLink::from) })
                 })
             }
 
             fn session_user<'py>(&self, py: Python<'py>, session: PyRef<'py, Session>) -> PyResult<Bound<'py, PyAny>> {
                 guard(py, || {
-                    let (c, session) = (self.core.client().map_err(raise(py))?, session.inner.clone());
+                    let (c, session) = (self.core.clone(), session.inner.clone());
                     $run(py, async move { c.session_user(&session).await.map(UserCredentials::from) })
                 })
             }
 
             fn connections<'py>(&self, py: Python<'py>, user: PyRef<'py, UserCredentials>) -> PyResult<Bound<'py, PyAny>> {
                 guard(py, || {
-                    let (c, user) = (self.core.client().map_err(raise(py))?, user.inner.clone());
+                    let (c, user) = (self.core.clone(), user.inner.clone());
                     $run(py, async move { c.connections(&user).await.map(list::<_, Connection>) })
                 })
             }
@@ -318,7 +221,7 @@ macro_rules! client_class {
                 connection_id: String,
             ) -> PyResult<Bound<'py, PyAny>> {
                 guard(py, || {
-                    let (c, user) = (self.core.client().map_err(raise(py))?, user.inner.clone());
+                    let (c, user) = (self.core.clone(), user.inner.clone());
                     $run(py, async move { c.connection(&user, &connection_id).await.map(Connection::from) })
                 })
             }
@@ -330,7 +233,7 @@ macro_rules! client_class {
                 connection_id: String,
             ) -> PyResult<Bound<'py, PyAny>> {
                 guard(py, || {
-                    let (c, user) = (self.core.client().map_err(raise(py))?, user.inner.clone());
+                    let (c, user) = (self.core.clone(), user.inner.clone());
                     $run(py, async move { c.remove_connection(&user, &connection_id).await.map(none) })
                 })
             }
@@ -342,7 +245,7 @@ macro_rules! client_class {
                 connection_id: String,
             ) -> PyResult<Bound<'py, PyAny>> {
                 guard(py, || {
-                    let (c, user) = (self.core.client().map_err(raise(py))?, user.inner.clone());
+                    let (c, user) = (self.core.clone(), user.inner.clone());
                     $run(py, async move { c.refresh_connection(&user, &connection_id).await.map(none) })
                 })
             }
@@ -354,14 +257,14 @@ macro_rules! client_class {
                 connection_id: String,
             ) -> PyResult<Bound<'py, PyAny>> {
                 guard(py, || {
-                    let (c, user) = (self.core.client().map_err(raise(py))?, user.inner.clone());
+                    let (c, user) = (self.core.clone(), user.inner.clone());
                     $run(py, async move { c.disable_connection(&user, &connection_id).await.map(none) })
                 })
             }
 
             fn accounts<'py>(&self, py: Python<'py>, user: PyRef<'py, UserCredentials>) -> PyResult<Bound<'py, PyAny>> {
                 guard(py, || {
-                    let (c, user) = (self.core.client().map_err(raise(py))?, user.inner.clone());
+                    let (c, user) = (self.core.clone(), user.inner.clone());
                     $run(py, async move { c.accounts(&user).await.map(list::<_, Account>) })
                 })
             }
@@ -373,7 +276,7 @@ macro_rules! client_class {
                 account_id: String,
             ) -> PyResult<Bound<'py, PyAny>> {
                 guard(py, || {
-                    let (c, user) = (self.core.client().map_err(raise(py))?, user.inner.clone());
+                    let (c, user) = (self.core.clone(), user.inner.clone());
                     $run(py, async move { c.account(&user, &account_id).await.map(Account::from) })
                 })
             }
@@ -385,7 +288,7 @@ macro_rules! client_class {
                 connection_id: String,
             ) -> PyResult<Bound<'py, PyAny>> {
                 guard(py, || {
-                    let (c, user) = (self.core.client().map_err(raise(py))?, user.inner.clone());
+                    let (c, user) = (self.core.clone(), user.inner.clone());
                     $run(py, async move { c.connection_accounts(&user, &connection_id).await.map(list::<_, Account>) })
                 })
             }
@@ -405,7 +308,7 @@ macro_rules! client_class {
             ) -> PyResult<Bound<'py, PyAny>> {
                 guard(py, || {
                     let options = wait_options(py, timeout, poll_interval, max_poll_interval, since, connection_id)?;
-                    let (c, user) = (self.core.client().map_err(raise(py))?, user.inner.clone());
+                    let (c, user) = (self.core.clone(), user.inner.clone());
                     $run(py, async move { c.wait_for_connection(&user, &options).await.map(Connection::from) })
                 })
             }

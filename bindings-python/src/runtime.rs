@@ -7,7 +7,7 @@
 //! never run, so every call in the child would hang. Each access therefore compares the current
 //! process id with the one that built the runtime and, in a forked child, builds a fresh one.
 //! The parent's copy is leaked on purpose: dropping it would wait for threads that do not exist
-//! in the child. The same check guards each client's connection pool (see `client.rs`).
+//! in the child. The core does the same for each client's connection pools (`Transport`).
 
 use crate::error::{self, Reply};
 use futures_util::FutureExt;

@@ -81,11 +81,22 @@ def _in_child(body: object) -> int:
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
 def test_forked_child_gets_a_working_client(sandbox: brokerlink.Sandbox, client: brokerlink.Client) -> None:
     client.register_user("parent")  # the parent's pool now holds a connection
+    # An asyncio client whose shared pool holds a connection of the parent's runtime too.
+    shared = brokerlink.AsyncClient.snaptrade(
+        client_id=sandbox.client_id, consumer_key=sandbox.consumer_key, base_url=sandbox.url
+    )
+
+    async def list_shared() -> list[str]:
+        return await asyncio.wait_for(shared.list_users(), timeout=10)
+
+    asyncio.run(list_shared())
 
     def child() -> None:
         # The same client object: a fresh pool on a fresh runtime in this process.
         assert "parent" in client.list_users()
         client.register_user("child")
+        # The same asyncio client: the core gives it a fresh shared pool in this process.
+        assert "child" in asyncio.run(list_shared())
 
         async def use_async() -> None:
             ac = brokerlink.AsyncClient.snaptrade(

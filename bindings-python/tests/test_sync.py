@@ -148,6 +148,7 @@ def test_client_settings() -> None:
     assert brokerlink.RetryPolicy.none().max_attempts == 1
     client = brokerlink.Client.snaptrade(client_id="id", consumer_key="key", retry=retry, timeout=2.5)
     assert client.provider is brokerlink.ProviderKind.SNAPTRADE
+    assert client.base_url == "https://api.snaptrade.com"
     assert repr(client) == "Client(provider='snaptrade', base_url='https://api.snaptrade.com')"
     finatic = brokerlink.Client.finatic(api_key="fntc_sandbox_x", environment="sandbox")
     assert finatic.provider is brokerlink.ProviderKind.FINATIC

@@ -135,6 +135,11 @@ impl Client {
         self.inner.provider().into()
     }
 
+    /// The API root the client calls.
+    pub fn base_url(&self) -> String {
+        self.inner.base_url().to_owned()
+    }
+
     /// Registers an end user under your id; store the returned secret (SnapTrade).
     pub async fn register_user(&self, user_id: String) -> Result<Arc<UserCredentials>> {
         let c = self.inner.clone();

@@ -162,6 +162,14 @@ impl Client {
         }
     }
 
+    /// The API root the client calls (the provider's production URL unless one was given).
+    pub fn base_url(&self) -> &str {
+        match &self.inner.provider {
+            Provider::SnapTrade(p) => p.base_url(),
+            Provider::Finatic(p) => p.base_url(),
+        }
+    }
+
     /// Registers an end user under a partner-chosen id; the returned secret must be stored.
     pub async fn register_user(&self, user_id: &str) -> Result<UserCredentials> {
         dispatch!(self, register_user(user_id))

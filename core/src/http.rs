@@ -10,6 +10,7 @@ use rand::Rng;
 use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER, USER_AGENT};
 use reqwest::Method;
 use std::cell::RefCell;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use thread_local::ThreadLocal;
 use url::Url;
@@ -143,14 +144,22 @@ pub(crate) fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
 
 #[derive(Debug)]
 pub(crate) struct Transport {
-    /// The pool of callers that run their own async runtime.
-    http: reqwest::Client,
+    /// The pool of callers that run their own async runtime, with the process it was built in:
+    /// a forked child builds its own, as it does its blocking pools (see `blocking.rs`).
+    shared: Mutex<SharedPool>,
     /// One pool per thread that calls through `blocking::block_on`, tagged with the generation
     /// of the runtime its connections live on (see `blocking.rs` on why pools cannot be shared).
     per_thread: ThreadLocal<RefCell<Option<ThreadPool>>>,
     settings: HttpSettings,
     retry: RetryPolicy,
     max_body_bytes: usize,
+}
+
+/// The shared pool and the process its connections belong to.
+#[derive(Debug)]
+struct SharedPool {
+    pid: u32,
+    http: reqwest::Client,
 }
 
 /// A blocking thread's pool and the runtime (and process) its connections belong to.
@@ -211,7 +220,10 @@ impl Transport {
             .map_err(|_| Error::invalid_input("user_agent", "must be printable ASCII"))?;
         let settings = HttpSettings { timeout, user_agent };
         Ok(Transport {
-            http: settings.build()?,
+            shared: Mutex::new(SharedPool {
+                pid: std::process::id(),
+                http: settings.build()?,
+            }),
             per_thread: ThreadLocal::new(),
             settings,
             retry,
@@ -223,7 +235,7 @@ impl Transport {
     /// shared one.
     fn pool(&self) -> Result<reqwest::Client> {
         let Some(generation) = blocking::driving() else {
-            return Ok(self.http.clone());
+            return self.shared_pool();
         };
         let mut slot = self.per_thread.get_or_default().borrow_mut();
         if let Some(pool) = slot.as_ref().filter(|pool| pool.generation == generation) {
@@ -282,6 +294,22 @@ impl Transport {
                 }
             }
         }
+    }
+
+    /// The shared pool of this process. In a forked child the inherited one is leaked, not
+    /// dropped: its connections are the parent's, served by tasks of a runtime the child does
+    /// not run, and dropping it would close sockets the parent still uses.
+    fn shared_pool(&self) -> Result<reqwest::Client> {
+        let mut shared = self.shared.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let pid = std::process::id();
+        if shared.pid != pid {
+            let fresh = SharedPool {
+                pid,
+                http: self.settings.build()?,
+            };
+            std::mem::forget(std::mem::replace(&mut *shared, fresh));
+        }
+        Ok(shared.http.clone())
     }
 
     fn status_is_retryable(&self, status: u16, idempotency: Idempotency) -> bool {

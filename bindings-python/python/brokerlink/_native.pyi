@@ -375,6 +375,8 @@ class Client:
 
     @property
     def provider(self) -> ProviderKind: ...
+    @property
+    def base_url(self) -> str: ...
     def register_user(self, user_id: str) -> UserCredentials:
         """Registers an end user; store the returned ``user_secret``."""
 
@@ -479,6 +481,8 @@ class AsyncClient:
 
     @property
     def provider(self) -> ProviderKind: ...
+    @property
+    def base_url(self) -> str: ...
     def register_user(self, user_id: str) -> Future[UserCredentials]:
         """Registers an end user; store the returned ``user_secret``."""
 

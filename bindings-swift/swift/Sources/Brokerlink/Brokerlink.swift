@@ -714,6 +714,11 @@ public protocol ClientProtocol: AnyObject, Sendable {
     
     func accounts(user: UserCredentials) async throws  -> [Account]
     
+    /**
+     * The API root the client calls.
+     */
+    func baseUrl()  -> String
+    
     func connection(user: UserCredentials, connectionId: String) async throws  -> Connection
     
     func connectionAccounts(user: UserCredentials, connectionId: String) async throws  -> [Account]
@@ -890,6 +895,18 @@ open func accounts(user: UserCredentials)async throws  -> [Account]  {
             liftFunc: FfiConverterSequenceTypeAccount.lift,
             errorHandler: FfiConverterTypeBrokerlinkError_lift
         )
+}
+    
+    /**
+     * The API root the client calls.
+     */
+open func baseUrl() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_brokerlink_ffi_fn_method_client_base_url(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
 }
     
 open func connection(user: UserCredentials, connectionId: String)async throws  -> Connection  {
@@ -6381,6 +6398,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_brokerlink_ffi_checksum_method_client_accounts() != 1566) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_brokerlink_ffi_checksum_method_client_base_url() != 26467) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_brokerlink_ffi_checksum_method_client_connection() != 28004) {

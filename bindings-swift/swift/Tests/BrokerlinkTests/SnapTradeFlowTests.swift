@@ -9,6 +9,7 @@ final class SnapTradeFlowTests: SandboxTestCase {
     func testRegisterPortalCompleteWaitReadChangeAndDelete() async throws {
         let client = try snaptrade()
         XCTAssertEqual(client.provider(), .snaptrade)
+        XCTAssertEqual(client.baseUrl(), sandbox.url())
         let user = try await client.registerUser(userId: "swift-alice")
         XCTAssertEqual(user.userId(), "swift-alice")
         let secret = try XCTUnwrap(user.userSecret())

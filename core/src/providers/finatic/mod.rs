@@ -98,6 +98,10 @@ impl Finatic {
         })
     }
 
+    pub fn base_url(&self) -> &str {
+        self.base_url.as_str().trim_end_matches('/')
+    }
+
     fn build(
         &self,
         method: &Method,

@@ -91,6 +91,10 @@ impl SnapTrade {
         })
     }
 
+    pub fn base_url(&self) -> &str {
+        self.base_url.as_str().trim_end_matches('/')
+    }
+
     fn build(&self, call: &Call<'_>) -> Result<Outgoing> {
         let timestamp = Utc::now().timestamp().to_string();
         let mut query = url::form_urlencoded::Serializer::new(String::new());

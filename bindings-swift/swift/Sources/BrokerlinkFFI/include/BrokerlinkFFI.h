@@ -273,6 +273,11 @@ uint64_t uniffi_brokerlink_ffi_fn_method_client_account(uint64_t ptr, uint64_t u
 uint64_t uniffi_brokerlink_ffi_fn_method_client_accounts(uint64_t ptr, uint64_t user
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_METHOD_CLIENT_BASE_URL
+#define UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_METHOD_CLIENT_BASE_URL
+RustBuffer uniffi_brokerlink_ffi_fn_method_client_base_url(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_METHOD_CLIENT_CONNECTION
 #define UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_METHOD_CLIENT_CONNECTION
 uint64_t uniffi_brokerlink_ffi_fn_method_client_connection(uint64_t ptr, uint64_t user, RustBuffer connection_id
@@ -1037,6 +1042,12 @@ uint16_t uniffi_brokerlink_ffi_checksum_method_client_account(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_CHECKSUM_METHOD_CLIENT_ACCOUNTS
 #define UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_CHECKSUM_METHOD_CLIENT_ACCOUNTS
 uint16_t uniffi_brokerlink_ffi_checksum_method_client_accounts(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_CHECKSUM_METHOD_CLIENT_BASE_URL
+#define UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_CHECKSUM_METHOD_CLIENT_BASE_URL
+uint16_t uniffi_brokerlink_ffi_checksum_method_client_base_url(void
     
 );
 #endif

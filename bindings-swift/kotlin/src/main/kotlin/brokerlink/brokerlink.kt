@@ -702,6 +702,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_brokerlink_ffi_checksum_method_client_accounts(
     ): Int
+    external fun uniffi_brokerlink_ffi_checksum_method_client_base_url(
+    ): Int
     external fun uniffi_brokerlink_ffi_checksum_method_client_connection(
     ): Int
     external fun uniffi_brokerlink_ffi_checksum_method_client_connection_accounts(
@@ -830,6 +832,8 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_brokerlink_ffi_fn_method_client_accounts(`ptr`: Long,`user`: Long,
     ): Long
+    external fun uniffi_brokerlink_ffi_fn_method_client_base_url(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_brokerlink_ffi_fn_method_client_connection(`ptr`: Long,`user`: Long,`connectionId`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_brokerlink_ffi_fn_method_client_connection_accounts(`ptr`: Long,`user`: Long,`connectionId`: RustBuffer.ByValue,
@@ -1155,6 +1159,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_brokerlink_ffi_checksum_method_client_accounts() and 0xFFFF) != 1566) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_base_url() and 0xFFFF) != 26467) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_brokerlink_ffi_checksum_method_client_connection() and 0xFFFF) != 28004) {
@@ -1906,6 +1913,11 @@ public interface ClientInterface {
     
     suspend fun `accounts`(`user`: UserCredentials): List<Account>
     
+    /**
+     * The API root the client calls.
+     */
+    fun `baseUrl`(): kotlin.String
+    
     suspend fun `connection`(`user`: UserCredentials, `connectionId`: kotlin.String): Connection
     
     suspend fun `connectionAccounts`(`user`: UserCredentials, `connectionId`: kotlin.String): List<Account>
@@ -2119,6 +2131,22 @@ open class Client: Disposable, AutoCloseable, ClientInterface
         BrokerlinkException.ErrorHandler,
     )
     }
+
+    
+    /**
+     * The API root the client calls.
+     */override fun `baseUrl`(): kotlin.String {
+            return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_brokerlink_ffi_fn_method_client_base_url(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
 
     
     @Throws(BrokerlinkException::class)

@@ -17,6 +17,7 @@ class SnapTradeFlowTest : SandboxTest(SandboxOptions(rateLimitPerMinute = 0u, pe
     fun `register, portal, complete, wait, read, change and delete`() = runBlocking<Unit> {
         snaptrade().use { client ->
             assertEquals(ProviderKind.SNAPTRADE, client.provider())
+            assertEquals(sandbox.url(), client.baseUrl())
             val user = client.registerUser("kotlin-alice")
             assertEquals("kotlin-alice", user.userId())
             val secret = user.userSecret()!!
