@@ -306,8 +306,13 @@ export interface FinaticOptions {
   userAgent?: string
 }
 
+/** An amount of money as the provider reported it. */
 export interface Money {
-  amount: number
+  /**
+   * An exact decimal literal (`"15363.23"`), never a binary float: hand it to a decimal
+   * library, not to `Number`, before doing arithmetic.
+   */
+  amount: string
   currency: string
 }
 

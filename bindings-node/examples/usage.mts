@@ -87,7 +87,7 @@ function describeConnection(c: Connection): string {
 
 function describeAccount(a: Account): string {
   const money: Money | null = a.balance
-  return `${a.id} ${a.connectionId} ${a.name} ${a.number} ${a.institutionName} ${money?.amount.toFixed(2)} ${money?.currency} ${a.isPaper} ${a.rawStatus} ${a.createdAt} ${a.synced}`
+  return `${a.id} ${a.connectionId} ${a.name} ${a.number} ${a.institutionName} ${money?.amount} ${money?.currency} ${a.isPaper} ${a.rawStatus} ${a.createdAt} ${a.synced}`
 }
 
 async function main(): Promise<void> {

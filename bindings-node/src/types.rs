@@ -299,10 +299,13 @@ impl From<brokerlink::Connection> for Connection {
     }
 }
 
+/// An amount of money as the provider reported it.
 #[napi(object)]
 #[derive(Debug, Clone)]
 pub struct Money {
-    pub amount: f64,
+    /// An exact decimal literal (`"15363.23"`), never a binary float: hand it to a decimal
+    /// library, not to `Number`, before doing arithmetic.
+    pub amount: String,
     pub currency: String,
 }
 
@@ -327,7 +330,10 @@ pub struct Account {
 impl From<brokerlink::Money> for Money {
     fn from(m: brokerlink::Money) -> Self {
         let brokerlink::Money { amount, currency } = m;
-        Money { amount, currency }
+        Money {
+            amount: amount.to_string(),
+            currency,
+        }
     }
 }
 

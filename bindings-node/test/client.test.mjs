@@ -51,7 +51,7 @@ describe('SnapTrade', () => {
     assert.deepEqual((await client.connection(user, connectionId)).broker.slug, connection.broker.slug)
     const [account] = await client.accounts(user)
     assert.equal(account.connectionId, connectionId)
-    assert.equal(typeof account.balance?.amount, 'number')
+    assert.equal(account.balance?.amount, '15363.23')
     assert.equal((await client.account(user, account.id)).id, account.id)
     assert.equal((await client.connectionAccounts(user, connectionId)).length, 1)
     await client.refreshConnection(user, connectionId)

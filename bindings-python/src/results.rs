@@ -174,8 +174,9 @@ pub struct Money {
 
 #[pymethods]
 impl Money {
+    /// A `decimal.Decimal`, exactly as the provider sent it.
     #[getter]
-    fn amount(&self) -> f64 {
+    fn amount(&self) -> brokerlink::Decimal {
         self.inner.amount
     }
 

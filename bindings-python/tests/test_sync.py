@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from decimal import Decimal
 
 import pytest
 from conftest import connect
@@ -35,7 +36,8 @@ def test_readme_flow(sandbox: brokerlink.Sandbox, client: brokerlink.Client) -> 
     assert len(accounts) == 1
     balance = accounts[0].balance
     assert balance is not None
-    assert (balance.amount, balance.currency) == (15363.23, "USD")
+    assert (balance.amount, balance.currency) == (Decimal("15363.23"), "USD")
+    assert isinstance(balance.amount, Decimal)
     assert accounts[0].synced
 
 
@@ -114,7 +116,7 @@ def test_result_objects(
     with pytest.raises(AttributeError):
         connection.id = "other"  # type: ignore[misc]
     [account] = client.accounts(user)
-    assert account.to_dict()["balance"] == {"amount": 15363.23, "currency": "USD"}
+    assert account.to_dict()["balance"] == {"amount": Decimal("15363.23"), "currency": "USD"}
 
 
 def test_user_credentials_and_session_from_stored_values() -> None:

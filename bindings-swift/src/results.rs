@@ -2,7 +2,16 @@
 //! Each enum's `toString()` / `description` is the core's stable string (`active`, `read`, …).
 
 use crate::error::{guard, Result};
+use brokerlink::Decimal;
 use std::time::SystemTime;
+
+// Money crosses as its exact decimal text; `uniffi.toml` maps it to `java.math.BigDecimal` and
+// Foundation's `Decimal`.
+uniffi::custom_type!(Decimal, String, {
+    remote,
+    lower: |amount| amount.to_string(),
+    try_lift: |text| Ok(Decimal::from_str_exact(&text)?),
+});
 
 /// Which aggregator protocol a client speaks. Written out rather than mirrored: the core's
 /// `SnapTrade` would be Kotlin's `SNAP_TRADE`, where the stable string is `snaptrade`.
@@ -138,7 +147,8 @@ impl From<brokerlink::Connection> for Connection {
 /// An amount of money as the provider reported it.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct Money {
-    pub amount: f64,
+    /// Exact: `BigDecimal` in Kotlin, `Decimal` in Swift.
+    pub amount: Decimal,
     pub currency: String,
 }
 

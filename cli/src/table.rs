@@ -56,7 +56,7 @@ pub fn accounts(accounts: &[Account]) -> String {
                 a.number.clone().unwrap_or_default(),
                 a.balance
                     .as_ref()
-                    .map(|m| format!("{:>12.2} {}", m.amount, m.currency))
+                    .map(|m| format!("{:>12} {}", m.amount.to_string(), m.currency))
                     .unwrap_or_default(),
             ]
         })

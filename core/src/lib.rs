@@ -38,6 +38,7 @@ pub use portal::{
 };
 pub use providers::finatic::DEFAULT_BASE_URL as FINATIC_BASE_URL;
 pub use providers::snaptrade::DEFAULT_BASE_URL as SNAPTRADE_BASE_URL;
+pub use rust_decimal::Decimal;
 pub use secret::Secret;
 pub use types::{
     Account, Broker, Connection, ConnectionStatus, Environment, Money, Permission, ProviderKind, Session,

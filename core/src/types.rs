@@ -2,6 +2,7 @@
 
 use crate::secret::Secret;
 use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
 use std::fmt;
 
 /// Which aggregator protocol a client speaks.
@@ -223,10 +224,11 @@ pub struct Connection {
     pub disabled_at: Option<DateTime<Utc>>,
 }
 
-/// An amount of money as the provider reported it.
+/// An amount of money as the provider reported it: the exact decimal it sent (with its scale:
+/// `15363.230` stays three places), never a binary float.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Money {
-    pub amount: f64,
+    pub amount: Decimal,
     pub currency: String,
 }
 

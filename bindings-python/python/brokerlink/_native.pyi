@@ -3,6 +3,7 @@
 from asyncio import Future
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from decimal import Decimal
 from enum import Enum
 from typing import Any, Literal, final
 
@@ -244,7 +245,7 @@ class Money:
     """An amount of money as the provider reported it."""
 
     @property
-    def amount(self) -> float: ...
+    def amount(self) -> Decimal: ...
     @property
     def currency(self) -> str: ...
     def to_dict(self) -> dict[str, Any]: ...

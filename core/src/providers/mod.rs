@@ -1,5 +1,6 @@
 //! One module per aggregator protocol, behind the provider-neutral `Client`.
 
+pub(crate) mod decimal;
 pub(crate) mod finatic;
 pub(crate) mod snaptrade;
 

@@ -16,8 +16,6 @@ import kotlinx.serialization.json.JsonNull
 import kotlinx.serialization.json.JsonObject
 import kotlinx.serialization.json.buildJsonObject
 import kotlinx.serialization.json.put
-import java.math.BigDecimal
-import java.math.RoundingMode
 import java.time.Duration
 import java.time.Instant
 
@@ -78,15 +76,6 @@ internal fun connection(c: Connection): JsonElement = buildJsonObject {
     put("disabled_at", time(c.disabledAt))
 }
 
-/**
- * Rust's `format!("{:.2}", x)`: the exact binary value rounded half to even (Java's
- * `String.format` rounds the shortest decimal form half up, which differs on ties), sign kept.
- */
-internal fun twoDecimals(x: Double): String {
-    val text = BigDecimal(x).setScale(2, RoundingMode.HALF_EVEN).toPlainString()
-    return if ((x < 0 || 1.0 / x < 0) && !text.startsWith("-")) "-$text" else text
-}
-
 internal fun account(a: Account): JsonElement = buildJsonObject {
     put("id", a.id)
     put("connection_id", a.connectionId)
@@ -100,7 +89,7 @@ internal fun account(a: Account): JsonElement = buildJsonObject {
         put(
             "balance",
             buildJsonObject {
-                put("amount", twoDecimals(balance.amount))
+                put("amount", balance.amount.toPlainString())
                 put("currency", balance.currency)
             },
         )

@@ -21,18 +21,6 @@ const { BrokerlinkError, Client, Sandbox, parsePortalResult, verifyWebhook } = a
 const iso = (date) => (date == null ? null : date.toISOString())
 const orNull = (value) => (value === undefined ? null : value)
 
-/**
- * Rust's `format!("{:.2}", x)`. `toFixed` agrees except on exact binary ties (x = odd/8, i.e.
- * …125, …375, …625, …875), which Rust rounds half to even and `toFixed` rounds up.
- */
-function twoDecimals(x) {
-  const eighths = Math.abs(x) * 8
-  if (!Number.isInteger(eighths) || eighths % 2 === 0) return x.toFixed(2)
-  const down = Math.floor(Math.abs(x) * 100)
-  const cents = down % 2 === 0 ? down : down + 1
-  return `${x < 0 ? '-' : ''}${(cents / 100).toFixed(2)}`
-}
-
 const canonical = {
   user: (u) => ({ user_id: u.userId, user_secret: orNull(u.userSecret) }),
   session: (s) => ({
@@ -65,7 +53,7 @@ const canonical = {
     name: orNull(a.name),
     number: orNull(a.number),
     institution_name: orNull(a.institutionName),
-    balance: a.balance == null ? null : { amount: twoDecimals(a.balance.amount), currency: a.balance.currency },
+    balance: a.balance == null ? null : { amount: a.balance.amount, currency: a.balance.currency },
     is_paper: orNull(a.isPaper),
     raw_status: orNull(a.rawStatus),
     created_at: iso(a.createdAt),

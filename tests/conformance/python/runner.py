@@ -137,9 +137,7 @@ def account(a: brokerlink.Account) -> dict[str, Any]:
         "number": a.number,
         "institution_name": a.institution_name,
         # Two decimals as text: float printing differs between languages.
-        "balance": None
-        if balance is None
-        else {"amount": f"{balance.amount:.2f}", "currency": balance.currency},
+        "balance": None if balance is None else {"amount": str(balance.amount), "currency": balance.currency},
         "is_paper": a.is_paper,
         "raw_status": a.raw_status,
         "created_at": timestamp(a.created_at),

@@ -529,22 +529,6 @@ fileprivate struct FfiConverterInt64: FfiConverterPrimitive {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterDouble: FfiConverterPrimitive {
-    typealias FfiType = Double
-    typealias SwiftType = Double
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Double {
-        return try lift(readDouble(&buf))
-    }
-
-    public static func write(_ value: Double, into buf: inout [UInt8]) {
-        writeDouble(&buf, lower(value))
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
 fileprivate struct FfiConverterBool : FfiConverter {
     typealias FfiType = Int8
     typealias SwiftType = Bool
@@ -2846,12 +2830,18 @@ public func FfiConverterTypeFaultOptions_lower(_ value: FaultOptions) -> RustBuf
  * An amount of money as the provider reported it.
  */
 public struct Money: Equatable, Hashable {
-    public var amount: Double
+    /**
+     * Exact: `BigDecimal` in Kotlin, `Decimal` in Swift.
+     */
+    public var amount: Decimal
     public var currency: String
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(amount: Double, currency: String) {
+    public init(
+        /**
+         * Exact: `BigDecimal` in Kotlin, `Decimal` in Swift.
+         */amount: Decimal, currency: String) {
         self.amount = amount
         self.currency = currency
     }
@@ -2872,13 +2862,13 @@ public struct FfiConverterTypeMoney: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Money {
         return
             try Money(
-                amount: FfiConverterDouble.read(from: &buf), 
+                amount: FfiConverterTypeDecimal.read(from: &buf), 
                 currency: FfiConverterString.read(from: &buf)
         )
     }
 
     public static func write(_ value: Money, into buf: inout [UInt8]) {
-        FfiConverterDouble.write(value.amount, into: &buf)
+        FfiConverterTypeDecimal.write(value.amount, into: &buf)
         FfiConverterString.write(value.currency, into: &buf)
     }
 }
@@ -6202,6 +6192,53 @@ fileprivate struct FfiConverterDictionaryStringString: FfiConverterRustBuffer {
         return dict
     }
 }
+
+
+
+
+public typealias Decimal = Foundation.Decimal
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDecimal: FfiConverter {
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Decimal {
+        let builtinValue = try FfiConverterString.read(from: &buf)
+        return Foundation.Decimal(string: builtinValue, locale: Locale(identifier: "en_US_POSIX"))!
+    }
+
+    public static func write(_ value: Decimal, into buf: inout [UInt8]) {
+        let builtinValue = NSDecimalNumber(decimal: value).stringValue
+        return FfiConverterString.write(builtinValue, into: &buf)
+    }
+
+    public static func lift(_ value: RustBuffer) throws -> Decimal {
+        let builtinValue = try FfiConverterString.lift(value)
+        return Foundation.Decimal(string: builtinValue, locale: Locale(identifier: "en_US_POSIX"))!
+    }
+
+    public static func lower(_ value: Decimal) -> RustBuffer {
+        let builtinValue = NSDecimalNumber(decimal: value).stringValue
+        return FfiConverterString.lower(builtinValue)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDecimal_lift(_ value: RustBuffer) throws -> Decimal {
+    return try FfiConverterTypeDecimal.lift(value)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDecimal_lower(_ value: Decimal) -> RustBuffer {
+    return FfiConverterTypeDecimal.lower(value)
+}
+
 private let UNIFFI_RUST_FUTURE_POLL_READY: Int8 = 0
 private let UNIFFI_RUST_FUTURE_POLL_WAKE: Int8 = 1
 

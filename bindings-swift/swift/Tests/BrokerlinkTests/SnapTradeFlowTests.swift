@@ -37,7 +37,7 @@ final class SnapTradeFlowTests: SandboxTestCase {
         XCTAssertEqual(one.id, connection.id)
         let accounts = try await client.accounts(user: user)
         XCTAssertFalse(accounts.isEmpty)
-        XCTAssertNotNil(accounts[0].balance)
+        XCTAssertEqual(accounts[0].balance?.amount, Decimal(string: "15363.23"))
         let account = try await client.account(user: user, accountId: accounts[0].id)
         XCTAssertEqual(account.id, accounts[0].id)
         let byConnection = try await client.connectionAccounts(user: user, connectionId: connection.id)

@@ -7,6 +7,7 @@ use crate::http::{header_text, Reply};
 use crate::providers::body_excerpt;
 use crate::secret::provider_text;
 use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 /// Finatic's trace id (from the envelope, else its header), else the generic request id header.
@@ -18,14 +19,15 @@ fn request_id(reply: &Reply, trace_id: Option<String>) -> Option<String> {
 
 /// A successful envelope's contents, and the response they came from.
 pub(super) struct Answer {
-    pub(super) data: Value,
+    /// As sent, so that numbers (money) decode from their text, never through a binary float.
+    pub(super) data: Box<RawValue>,
     pub(super) meta: Value,
     pub(super) origin: Origin,
 }
 
 impl Answer {
-    pub(super) fn decode<T: DeserializeOwned>(self, what: &str) -> Result<T> {
-        self.origin.decode(what, self.data)
+    pub(super) fn decode<T: DeserializeOwned>(&self, what: &str) -> Result<T> {
+        self.origin.decode(what, &self.data)
     }
 }
 
@@ -37,14 +39,25 @@ pub(super) struct Origin {
 }
 
 impl Origin {
-    pub(super) fn decode<T: DeserializeOwned>(&self, what: &str, value: Value) -> Result<T> {
-        serde_json::from_value(value).map_err(|e| {
-            Error::decode(format!("{what}: unexpected data shape ({e})"))
-                .with_status(self.status)
-                .with_request_id(self.request_id.clone())
-                .with_attempts(self.attempts)
-        })
+    pub(super) fn decode<T: DeserializeOwned>(&self, what: &str, data: &RawValue) -> Result<T> {
+        serde_json::from_str(data.get()).map_err(|e| self.shape_error(what, e))
     }
+
+    /// Decodes a part of `meta` (which holds no money, so a parsed `Value` serves).
+    pub(super) fn decode_meta<T: DeserializeOwned>(&self, what: &str, value: Value) -> Result<T> {
+        serde_json::from_value(value).map_err(|e| self.shape_error(what, e))
+    }
+
+    fn shape_error(&self, what: &str, e: serde_json::Error) -> Error {
+        Error::decode(format!("{what}: unexpected data shape ({e})"))
+            .with_status(self.status)
+            .with_request_id(self.request_id.clone())
+            .with_attempts(self.attempts)
+    }
+}
+
+fn null_data() -> Box<RawValue> {
+    RawValue::from_string("null".to_owned()).unwrap_or_else(|_| unreachable!("null is JSON"))
 }
 
 impl Finatic {
@@ -74,7 +87,7 @@ impl Finatic {
             )
         })?;
         Ok(Answer {
-            data: success.data,
+            data: success.data.unwrap_or_else(null_data),
             meta: success.meta,
             origin: Origin {
                 status: reply.status,
@@ -162,5 +175,27 @@ mod tests {
         assert_eq!(kind_for(None, Some("AUTHENTICATION"), 401), ErrorKind::Unauthorized);
         assert_eq!(kind_for(None, Some("VALIDATION"), 422), ErrorKind::InvalidInput);
         assert_eq!(kind_for(None, None, 404), ErrorKind::NotFound);
+    }
+
+    #[test]
+    fn an_envelope_keeps_every_digit_of_an_amount() {
+        let finatic = Finatic::new(
+            crate::Secret::new("fntc_sandbox_test"),
+            url::Url::parse("http://127.0.0.1:1").unwrap(),
+            None,
+        )
+        .unwrap();
+        let body = br#"{"success": {"data": [{"id": "a1", "balance": 12345678901234567.89, "currency": "USD"}], "meta": {}}}"#;
+        let reply = Reply {
+            status: 200,
+            headers: Default::default(),
+            body: bytes::Bytes::from_static(body),
+            attempts: 1,
+            carried: vec![],
+        };
+        let answer = finatic.unwrap_envelope(&reply, "test").unwrap();
+        let accounts: Vec<wire::WireAccount> = answer.decode("test").unwrap();
+        let account = crate::Account::from(accounts.into_iter().next().unwrap());
+        assert_eq!(account.balance.unwrap().amount.to_string(), "12345678901234567.89");
     }
 }

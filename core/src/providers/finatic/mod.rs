@@ -214,7 +214,8 @@ impl Finatic {
                 },
             )
             .await?;
-        if user_id.is_some() && answer.data.get("provided_user_id_rejected").and_then(Value::as_bool) == Some(true) {
+        let rejected: wire::UserIdRejection = answer.decode("start session")?;
+        if user_id.is_some() && rejected.provided_user_id_rejected == Some(true) {
             return Err(Error::new(
                 ErrorKind::NotFound,
                 "start session: Finatic does not know this user id",
@@ -343,13 +344,13 @@ impl Finatic {
                     &query,
                 )
                 .await?;
-            let page: Vec<wire::WireAccount> = origin.decode("list accounts", data)?;
+            let page: Vec<wire::WireAccount> = origin.decode("list accounts", &data)?;
             let fetched = page.len() as u64;
             accounts.extend(page.into_iter().map(Account::from));
             let pagination: wire::Pagination = meta
                 .get("pagination")
                 .cloned()
-                .map(|p| origin.decode("list accounts pagination", p))
+                .map(|p| origin.decode_meta("list accounts pagination", p))
                 .transpose()?
                 .unwrap_or_default();
             if !pagination.has_more || fetched == 0 {
@@ -559,16 +560,16 @@ pub(crate) fn fuzz_decoders(status: u16, headers: &HeaderMap, body: &[u8]) {
     };
     let _ = finatic.error_from(&reply, "fuzz");
     if let Ok(Answer { data, meta, origin }) = finatic.unwrap_envelope(&reply, "fuzz") {
-        if let Ok(s) = origin.decode::<wire::StartedSession>("fuzz", data.clone()) {
+        if let Ok(s) = origin.decode::<wire::StartedSession>("fuzz", &data) {
             let _ = s.to_session();
         }
-        if let Ok(list) = origin.decode::<Vec<wire::BrokerConnection>>("fuzz", data.clone()) {
+        if let Ok(list) = origin.decode::<Vec<wire::BrokerConnection>>("fuzz", &data) {
             let _: Vec<Connection> = list.into_iter().map(|c| c.into_connection(None)).collect();
         }
-        if let Ok(list) = origin.decode::<Vec<wire::WireAccount>>("fuzz", data.clone()) {
+        if let Ok(list) = origin.decode::<Vec<wire::WireAccount>>("fuzz", &data) {
             let _: Vec<Account> = list.into_iter().map(Account::from).collect();
         }
-        let _ = origin.decode::<wire::Pagination>("fuzz", meta);
-        let _ = origin.decode::<Vec<wire::WireBroker>>("fuzz", data);
+        let _ = origin.decode_meta::<wire::Pagination>("fuzz", meta);
+        let _ = origin.decode::<Vec<wire::WireBroker>>("fuzz", &data);
     }
 }

@@ -4,6 +4,7 @@
 use crate::providers::parse_timestamp;
 use crate::secret::Secret;
 use crate::types::{Account, Broker, Connection, ConnectionStatus, Money, Permission, Session, SessionStatus};
+use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -18,7 +19,7 @@ pub(super) struct Wrapped {
 #[derive(Debug, Deserialize)]
 pub(super) struct WrappedSuccess {
     #[serde(default)]
-    pub data: Value,
+    pub data: Option<Box<serde_json::value::RawValue>>,
     #[serde(default)]
     pub meta: Value,
 }
@@ -51,6 +52,12 @@ pub(super) struct EnvelopedError {
 #[derive(Debug, Deserialize)]
 pub(super) struct OneTimeToken {
     pub one_time_token: Secret,
+}
+
+/// Set when a session was started for a user id Finatic does not know.
+#[derive(Debug, Deserialize)]
+pub(super) struct UserIdRejection {
+    pub provided_user_id_rejected: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -160,7 +167,8 @@ pub(super) struct WireAccount {
     pub account_status: Option<String>,
     pub connection_id: Option<String>,
     pub broker_name: Option<String>,
-    pub balance: Option<f64>,
+    #[serde(default, deserialize_with = "crate::providers::decimal::optional")]
+    pub balance: Option<Decimal>,
     pub currency: Option<String>,
     pub created_at: Option<String>,
     pub is_paper: Option<bool>,

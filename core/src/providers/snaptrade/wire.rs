@@ -4,6 +4,7 @@
 use crate::providers::parse_timestamp;
 use crate::secret::Secret;
 use crate::types::{Account, Broker, Connection, ConnectionStatus, Money, Permission};
+use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -140,7 +141,8 @@ pub(super) struct Balance {
 
 #[derive(Debug, Deserialize)]
 pub(super) struct Total {
-    pub amount: Option<f64>,
+    #[serde(default, deserialize_with = "crate::providers::decimal::optional")]
+    pub amount: Option<Decimal>,
     pub currency: Option<String>,
 }
 

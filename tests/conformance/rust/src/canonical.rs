@@ -49,7 +49,7 @@ pub fn account(a: &Account) -> Value {
         "number": a.number,
         "institution_name": a.institution_name,
         // Two decimals as text: float printing differs between languages.
-        "balance": a.balance.as_ref().map(|m| json!({ "amount": format!("{:.2}", m.amount), "currency": m.currency })),
+        "balance": a.balance.as_ref().map(|m| json!({ "amount": m.amount.to_string(), "currency": m.currency })),
         "is_paper": a.is_paper,
         "raw_status": a.raw_status,
         "created_at": a.created_at.map(|t| t.to_rfc3339()),

@@ -30,6 +30,7 @@ import java.nio.CharBuffer
 import java.nio.charset.CodingErrorAction
 import java.util.concurrent.atomic.AtomicLong
 import java.util.concurrent.ConcurrentHashMap
+import java.math.BigDecimal
 import java.util.concurrent.atomic.AtomicBoolean
 import kotlin.coroutines.resume
 import kotlinx.coroutines.CancellableContinuation
@@ -1598,29 +1599,6 @@ public object FfiConverterLong: FfiConverter<Long, Long> {
 
     override fun write(value: Long, buf: ByteBuffer) {
         buf.putLong(value)
-    }
-}
-
-/**
- * @suppress
- */
-public object FfiConverterDouble: FfiConverter<Double, Double> {
-    override fun lift(value: Double): Double {
-        return value
-    }
-
-    override fun read(buf: ByteBuffer): Double {
-        return buf.getDouble()
-    }
-
-    override fun lower(value: Double): Double {
-        return value
-    }
-
-    override fun allocationSize(value: Double) = 8UL
-
-    override fun write(value: Double, buf: ByteBuffer) {
-        buf.putDouble(value)
     }
 }
 
@@ -4734,7 +4712,10 @@ public object FfiConverterTypeFaultOptions: FfiConverterRustBuffer<FaultOptions>
  * An amount of money as the provider reported it.
  */
 data class Money (
-    val `amount`: kotlin.Double
+    /**
+     * Exact: `BigDecimal` in Kotlin, `Decimal` in Swift.
+     */
+    val `amount`: Decimal
     , 
     val `currency`: kotlin.String
     
@@ -4753,18 +4734,18 @@ data class Money (
 public object FfiConverterTypeMoney: FfiConverterRustBuffer<Money> {
     override fun read(buf: ByteBuffer): Money {
         return Money(
-            FfiConverterDouble.read(buf),
+            FfiConverterTypeDecimal.read(buf),
             FfiConverterString.read(buf),
         )
     }
 
     override fun allocationSize(value: Money) = (
-            FfiConverterDouble.allocationSize(value.`amount`) +
+            FfiConverterTypeDecimal.allocationSize(value.`amount`) +
             FfiConverterString.allocationSize(value.`currency`)
     )
 
     override fun write(value: Money, buf: ByteBuffer) {
-            FfiConverterDouble.write(value.`amount`, buf)
+            FfiConverterTypeDecimal.write(value.`amount`, buf)
             FfiConverterString.write(value.`currency`, buf)
     }
 }
@@ -7757,6 +7738,43 @@ public object FfiConverterMapStringString: FfiConverterRustBuffer<Map<kotlin.Str
             FfiConverterString.write(k, buf)
             FfiConverterString.write(v, buf)
         }
+    }
+}
+
+
+
+
+
+public typealias Decimal = BigDecimal
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDecimal: FfiConverter<Decimal, RustBuffer.ByValue> {
+    override fun lift(value: RustBuffer.ByValue): Decimal {
+        val builtinValue = FfiConverterString.lift(value)
+        return BigDecimal(builtinValue)
+    }
+
+    override fun lower(value: Decimal): RustBuffer.ByValue {
+        val builtinValue = value.toPlainString()
+        return FfiConverterString.lower(builtinValue)
+    }
+
+    override fun read(buf: ByteBuffer): Decimal {
+        val builtinValue = FfiConverterString.read(buf)
+        return BigDecimal(builtinValue)
+    }
+
+    override fun allocationSize(value: Decimal): ULong {
+        val builtinValue = value.toPlainString()
+        return FfiConverterString.allocationSize(builtinValue)
+    }
+
+    override fun write(value: Decimal, buf: ByteBuffer) {
+        val builtinValue = value.toPlainString()
+        FfiConverterString.write(builtinValue, buf)
     }
 }
 

@@ -45,7 +45,7 @@ class SnapTradeFlowTest : SandboxTest(SandboxOptions(rateLimitPerMinute = 0u, pe
             assertEquals(connection.id, client.connection(user, connection.id).id)
             val accounts = client.accounts(user)
             assertTrue(accounts.isNotEmpty())
-            assertNotNull(accounts[0].balance)
+            assertEquals(java.math.BigDecimal("15363.23"), accounts[0].balance?.amount)
             assertEquals(accounts[0].id, client.account(user, accounts[0].id).id)
             assertEquals(accounts.size, client.connectionAccounts(user, connection.id).size)
 
