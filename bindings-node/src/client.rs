@@ -1,9 +1,8 @@
 //! `Client`: every core call as a Promise-returning method.
 
 use crate::error::{promise, sync};
-use crate::types::{
-    link_to_js, session_to_js, user_to_js, Account, Connection, PortalOptions, Session, UserCredentials, WaitOptions,
-};
+use crate::results::{Account, Connection};
+use crate::types::{link_to_js, session_to_js, user_to_js, PortalOptions, Session, UserCredentials, WaitOptions};
 use brokerlink::{duration_from_millis, Environment};
 use napi::bindgen_prelude::{Object, PromiseRaw, Undefined};
 use napi::Env;

@@ -1,8 +1,10 @@
 //! Node.js bindings of brokerlink: the npm package `brokerlink`, built by `@napi-rs/cli`.
-//! Registration only; conversions live in `types`, errors and the async bridge in `error`.
+//! Registration only; conversions live in `types` (inputs) and `results` (outputs), errors and
+//! the async bridge in `error`.
 
 mod client;
 mod error;
+mod results;
 mod sandbox;
 mod types;
 mod webhooks;
@@ -10,11 +12,9 @@ mod webhooks;
 pub use client::{Client, FinaticOptions, RetryPolicy, SnapTradeOptions};
 #[doc(hidden)]
 pub use error::error_kinds;
+pub use results::{parse_portal_result, Account, Broker, Connection, Money, PortalResult};
 pub use sandbox::{CompletePortalRequest, FaultOptions, NewWebhookRequest, Sandbox, SandboxOptions, SandboxState};
-pub use types::{
-    parse_portal_result, Account, Broker, Connection, Money, PortalLink, PortalOptions, PortalResult, Session,
-    UserCredentials, WaitOptions,
-};
+pub use types::{PortalLink, PortalOptions, Session, UserCredentials, WaitOptions};
 pub use webhooks::{sign_webhook, verify_webhook, WebhookEvent, WebhookOptions, WebhookSigner};
 
 /// Hooks the tests use to prove that a panic reaches JavaScript as an `internal` error, never

@@ -185,7 +185,8 @@ mod tests {
             None,
         )
         .unwrap();
-        let body = br#"{"success": {"data": [{"id": "a1", "balance": 12345678901234567.89, "currency": "USD"}], "meta": {}}}"#;
+        let body =
+            br#"{"success": {"data": [{"id": "a1", "balance": 12345678901234567.89, "currency": "USD"}], "meta": {}}}"#;
         let reply = Reply {
             status: 200,
             headers: Default::default(),
