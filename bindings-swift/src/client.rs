@@ -95,11 +95,6 @@ impl fmt::Display for Client {
     }
 }
 
-/// The user as the core takes it.
-fn core_user(user: &UserCredentials) -> brokerlink::UserCredentials {
-    user.inner.clone()
-}
-
 #[uniffi::export]
 impl Client {
     /// A SnapTrade client; the consumer key only signs requests and is never sent.
@@ -141,13 +136,13 @@ impl Client {
     }
 
     /// Registers an end user under your id; store the returned secret (SnapTrade).
-    pub async fn register_user(&self, user_id: String) -> Result<Arc<UserCredentials>> {
+    pub async fn register_user(&self, user_id: String) -> Result<UserCredentials> {
         let c = self.inner.clone();
-        run(async move { c.register_user(&user_id).await.map(UserCredentials::wrap) }).await
+        run(async move { c.register_user(&user_id).await.map(UserCredentials::from) }).await
     }
 
-    pub async fn delete_user(&self, user: Arc<UserCredentials>) -> Result<()> {
-        let (c, user) = (self.inner.clone(), core_user(&user));
+    pub async fn delete_user(&self, user: UserCredentials) -> Result<()> {
+        let (c, user) = (self.inner.clone(), brokerlink::UserCredentials::from(user));
         run(async move { c.delete_user(&user).await }).await
     }
 
@@ -157,18 +152,18 @@ impl Client {
     }
 
     /// Issues a new user secret; the old one stops working at once.
-    pub async fn rotate_user_secret(&self, user: Arc<UserCredentials>) -> Result<Arc<UserCredentials>> {
-        let (c, user) = (self.inner.clone(), core_user(&user));
-        run(async move { c.rotate_user_secret(&user).await.map(UserCredentials::wrap) }).await
+    pub async fn rotate_user_secret(&self, user: UserCredentials) -> Result<UserCredentials> {
+        let (c, user) = (self.inner.clone(), brokerlink::UserCredentials::from(user));
+        run(async move { c.rotate_user_secret(&user).await.map(UserCredentials::from) }).await
     }
 
     /// A connection-portal link for the user; it expires after five minutes.
     #[uniffi::method(default(options))]
-    pub async fn portal_url(&self, user: Arc<UserCredentials>, options: PortalOptions) -> Result<Arc<PortalLink>> {
-        let (c, user) = (self.inner.clone(), core_user(&user));
+    pub async fn portal_url(&self, user: UserCredentials, options: PortalOptions) -> Result<PortalLink> {
+        let (c, user) = (self.inner.clone(), brokerlink::UserCredentials::from(user));
         run(async move {
             let options = brokerlink::PortalOptions::try_from(options)?;
-            c.portal_url(&user, &options).await.map(PortalLink::wrap)
+            c.portal_url(&user, &options).await.map(PortalLink::from)
         })
         .await
     }
@@ -176,77 +171,82 @@ impl Client {
     /// Starts a Finatic session for a saved user, or (without one) for a new user who will
     /// log in through the portal. The one-time token is minted and spent inside.
     #[uniffi::method(default(user_id = None))]
-    pub async fn start_session(&self, user_id: Option<String>) -> Result<Arc<Session>> {
+    pub async fn start_session(&self, user_id: Option<String>) -> Result<Session> {
         let c = self.inner.clone();
-        run(async move { c.start_session(user_id.as_deref()).await.map(Session::wrap) }).await
+        run(async move { c.start_session(user_id.as_deref()).await.map(Session::from) }).await
     }
 
     /// The portal link of a session (Finatic's `getPortalUrl`).
     #[uniffi::method(default(options))]
-    pub async fn session_portal_url(&self, session: Arc<Session>, options: PortalOptions) -> Result<Arc<PortalLink>> {
+    pub async fn session_portal_url(&self, session: Session, options: PortalOptions) -> Result<PortalLink> {
         let c = self.inner.clone();
         run(async move {
             let options = brokerlink::PortalOptions::try_from(options)?;
-            c.session_portal_url(&session.inner, &options)
+            c.session_portal_url(&brokerlink::Session::from(session), &options)
                 .await
-                .map(PortalLink::wrap)
+                .map(PortalLink::from)
         })
         .await
     }
 
     /// The user who logged in through a session's portal (Finatic's `getUserId`); save its id.
-    pub async fn session_user(&self, session: Arc<Session>) -> Result<Arc<UserCredentials>> {
+    pub async fn session_user(&self, session: Session) -> Result<UserCredentials> {
         let c = self.inner.clone();
-        run(async move { c.session_user(&session.inner).await.map(UserCredentials::wrap) }).await
+        run(async move {
+            c.session_user(&brokerlink::Session::from(session))
+                .await
+                .map(UserCredentials::from)
+        })
+        .await
     }
 
-    pub async fn connections(&self, user: Arc<UserCredentials>) -> Result<Vec<Connection>> {
-        let (c, user) = (self.inner.clone(), core_user(&user));
+    pub async fn connections(&self, user: UserCredentials) -> Result<Vec<Connection>> {
+        let (c, user) = (self.inner.clone(), brokerlink::UserCredentials::from(user));
         run(async move { c.connections(&user).await.map(list) }).await
     }
 
-    pub async fn connection(&self, user: Arc<UserCredentials>, connection_id: String) -> Result<Connection> {
-        let (c, user) = (self.inner.clone(), core_user(&user));
+    pub async fn connection(&self, user: UserCredentials, connection_id: String) -> Result<Connection> {
+        let (c, user) = (self.inner.clone(), brokerlink::UserCredentials::from(user));
         run(async move { c.connection(&user, &connection_id).await.map(Connection::from) }).await
     }
 
-    pub async fn remove_connection(&self, user: Arc<UserCredentials>, connection_id: String) -> Result<()> {
-        let (c, user) = (self.inner.clone(), core_user(&user));
+    pub async fn remove_connection(&self, user: UserCredentials, connection_id: String) -> Result<()> {
+        let (c, user) = (self.inner.clone(), brokerlink::UserCredentials::from(user));
         run(async move { c.remove_connection(&user, &connection_id).await }).await
     }
 
     /// Asks the aggregator to sync the connection's data now.
-    pub async fn refresh_connection(&self, user: Arc<UserCredentials>, connection_id: String) -> Result<()> {
-        let (c, user) = (self.inner.clone(), core_user(&user));
+    pub async fn refresh_connection(&self, user: UserCredentials, connection_id: String) -> Result<()> {
+        let (c, user) = (self.inner.clone(), brokerlink::UserCredentials::from(user));
         run(async move { c.refresh_connection(&user, &connection_id).await }).await
     }
 
     /// Breaks a connection on purpose, to test a reconnect flow.
-    pub async fn disable_connection(&self, user: Arc<UserCredentials>, connection_id: String) -> Result<()> {
-        let (c, user) = (self.inner.clone(), core_user(&user));
+    pub async fn disable_connection(&self, user: UserCredentials, connection_id: String) -> Result<()> {
+        let (c, user) = (self.inner.clone(), brokerlink::UserCredentials::from(user));
         run(async move { c.disable_connection(&user, &connection_id).await }).await
     }
 
-    pub async fn accounts(&self, user: Arc<UserCredentials>) -> Result<Vec<Account>> {
-        let (c, user) = (self.inner.clone(), core_user(&user));
+    pub async fn accounts(&self, user: UserCredentials) -> Result<Vec<Account>> {
+        let (c, user) = (self.inner.clone(), brokerlink::UserCredentials::from(user));
         run(async move { c.accounts(&user).await.map(list) }).await
     }
 
-    pub async fn account(&self, user: Arc<UserCredentials>, account_id: String) -> Result<Account> {
-        let (c, user) = (self.inner.clone(), core_user(&user));
+    pub async fn account(&self, user: UserCredentials, account_id: String) -> Result<Account> {
+        let (c, user) = (self.inner.clone(), brokerlink::UserCredentials::from(user));
         run(async move { c.account(&user, &account_id).await.map(Account::from) }).await
     }
 
-    pub async fn connection_accounts(&self, user: Arc<UserCredentials>, connection_id: String) -> Result<Vec<Account>> {
-        let (c, user) = (self.inner.clone(), core_user(&user));
+    pub async fn connection_accounts(&self, user: UserCredentials, connection_id: String) -> Result<Vec<Account>> {
+        let (c, user) = (self.inner.clone(), brokerlink::UserCredentials::from(user));
         run(async move { c.connection_accounts(&user, &connection_id).await.map(list) }).await
     }
 
     /// Polls until a new (or repaired, or the named) connection is active and synced; fails
     /// with `timeout` otherwise.
     #[uniffi::method(default(options))]
-    pub async fn wait_for_connection(&self, user: Arc<UserCredentials>, options: WaitOptions) -> Result<Connection> {
-        let (c, user) = (self.inner.clone(), core_user(&user));
+    pub async fn wait_for_connection(&self, user: UserCredentials, options: WaitOptions) -> Result<Connection> {
+        let (c, user) = (self.inner.clone(), brokerlink::UserCredentials::from(user));
         run(async move {
             c.wait_for_connection(&user, &options.into())
                 .await

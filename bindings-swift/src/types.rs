@@ -1,102 +1,102 @@
-//! What callers hand to the client: users, sessions and options, as thin views of the core's
-//! types. The three that carry credentials, `UserCredentials`, `PortalLink` and `Session`, are
-//! objects (not records) so that neither Kotlin's data-class `toString()` nor Swift's
-//! reflection can print them: their `toString()` / `description` is the core's redacted form.
+//! What callers hand to the client: users, sessions and options, as records converted to and
+//! from the core's types. A credential inside them (a user secret, a session id, a portal link)
+//! is a `Secret`: a small hand-written class in each language (`Secret.kt`, `Secret.swift`)
+//! whose `toString()` / `description` is `***`, so the records that hold one print it hidden.
 
 use std::fmt;
-use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-/// An end user. SnapTrade issues `userSecret()` at registration: store it. `toString()` /
-/// `description` shows it as `***`.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Object)]
-#[uniffi::export(Display, Debug, Eq)]
+/// A credential crossing the boundary as its text; Kotlin and Swift wrap it in their own
+/// `Secret` (see `uniffi.toml`).
+pub struct Secret(String);
+
+uniffi::custom_type!(Secret, String, {
+    lower: |secret| secret.0,
+    try_lift: |text| Ok(Secret(text)),
+});
+
+impl From<brokerlink::Secret> for Secret {
+    fn from(secret: brokerlink::Secret) -> Self {
+        Secret(secret.expose().to_owned())
+    }
+}
+
+impl From<Secret> for brokerlink::Secret {
+    fn from(secret: Secret) -> Self {
+        brokerlink::Secret::new(secret.0)
+    }
+}
+
+impl Clone for Secret {
+    fn clone(&self) -> Self {
+        Secret(self.0.clone())
+    }
+}
+
+impl PartialEq for Secret {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+
+impl Eq for Secret {}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// An end user. SnapTrade issues `userSecret` at registration: store it (`expose()` gives its
+/// text). Absent for Finatic users.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct UserCredentials {
-    pub(crate) inner: brokerlink::UserCredentials,
+    pub user_id: String,
+    #[uniffi(default = None)]
+    pub user_secret: Option<Secret>,
 }
 
-impl UserCredentials {
-    pub(crate) fn wrap(inner: brokerlink::UserCredentials) -> Arc<Self> {
-        Arc::new(UserCredentials { inner })
-    }
-}
-
-#[uniffi::export]
-impl UserCredentials {
-    /// A user from stored values; `user_secret` is absent for Finatic users.
-    #[uniffi::constructor(default(user_secret = None))]
-    pub fn new(user_id: String, user_secret: Option<String>) -> Arc<Self> {
-        let inner = match user_secret {
-            Some(secret) => brokerlink::UserCredentials::new(user_id, secret),
-            None => brokerlink::UserCredentials::id_only(user_id),
-        };
-        Arc::new(UserCredentials { inner })
-    }
-
-    pub fn user_id(&self) -> String {
-        self.inner.user_id.clone()
-    }
-
-    /// The secret itself, for storing it; never logged or printed by brokerlink.
-    pub fn user_secret(&self) -> Option<String> {
-        self.inner.user_secret.as_ref().map(|s| s.expose().to_owned())
+impl From<brokerlink::UserCredentials> for UserCredentials {
+    fn from(user: brokerlink::UserCredentials) -> Self {
+        let brokerlink::UserCredentials { user_id, user_secret } = user;
+        UserCredentials {
+            user_id,
+            user_secret: user_secret.map(Secret::from),
+        }
     }
 }
 
-impl fmt::Display for UserCredentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let secret = if self.inner.user_secret.is_some() {
-            "***"
-        } else {
-            "null"
-        };
-        write!(
-            f,
-            "UserCredentials(userId={:?}, userSecret={secret})",
-            self.inner.user_id
-        )
+impl From<UserCredentials> for brokerlink::UserCredentials {
+    fn from(user: UserCredentials) -> Self {
+        let UserCredentials { user_id, user_secret } = user;
+        brokerlink::UserCredentials {
+            user_id,
+            user_secret: user_secret.map(Into::into),
+        }
     }
 }
 
-/// A connection-portal link. `url()` logs the user in: treat it as a secret (`toString()` /
-/// `description` hide its token).
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Object)]
-#[uniffi::export(Display, Debug, Eq)]
+/// A connection-portal link. `url` logs the user in and `sessionId` authorises Finatic calls
+/// on its own: both are secrets.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct PortalLink {
-    inner: brokerlink::PortalLink,
+    pub url: Secret,
+    pub session_id: Secret,
+    pub expires_at: SystemTime,
 }
 
-impl PortalLink {
-    pub(crate) fn wrap(inner: brokerlink::PortalLink) -> Arc<Self> {
-        Arc::new(PortalLink { inner })
-    }
-}
-
-#[uniffi::export]
-impl PortalLink {
-    /// The link to send the end user to (it carries a one-time token).
-    pub fn url(&self) -> String {
-        self.inner.url.clone()
-    }
-
-    /// The portal session; it authorises Finatic calls on its own.
-    pub fn session_id(&self) -> String {
-        self.inner.session_id.expose().to_owned()
-    }
-
-    pub fn expires_at(&self) -> SystemTime {
-        self.inner.expires_at.into()
-    }
-}
-
-impl fmt::Display for PortalLink {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "PortalLink(url={:?}, sessionId=***, expiresAt={})",
-            brokerlink::redact_link(&self.inner.url),
-            self.inner.expires_at.to_rfc3339()
-        )
+impl From<brokerlink::PortalLink> for PortalLink {
+    fn from(link: brokerlink::PortalLink) -> Self {
+        let brokerlink::PortalLink {
+            url,
+            session_id,
+            expires_at,
+        } = link;
+        PortalLink {
+            url: Secret(url),
+            session_id: session_id.into(),
+            expires_at: expires_at.into(),
+        }
     }
 }
 
@@ -152,72 +152,48 @@ pub fn parse_session_status(value: String) -> SessionStatus {
     brokerlink::SessionStatus::parse(&value).into()
 }
 
-/// A Finatic session; pass it back as received (or rebuilt from stored values). Its `id()`
-/// authorises calls on its own: `toString()` / `description` shows it as `***`.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Object)]
-#[uniffi::export(Display, Debug, Eq)]
+/// A Finatic session; pass it back as received (or rebuilt from stored values). Its `id`
+/// authorises calls on its own: a secret.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct Session {
-    pub(crate) inner: brokerlink::Session,
+    pub id: Secret,
+    pub company_id: String,
+    pub status: SessionStatus,
+    #[uniffi(default = None)]
+    pub expires_at: Option<SystemTime>,
+    /// The Finatic user, once known.
+    #[uniffi(default = None)]
+    pub user_id: Option<String>,
 }
 
-impl Session {
-    pub(crate) fn wrap(inner: brokerlink::Session) -> Arc<Self> {
-        Arc::new(Session { inner })
-    }
-}
-
-#[uniffi::export]
-impl Session {
-    /// A session from stored values.
-    #[uniffi::constructor(default(expires_at = None, user_id = None))]
-    pub fn new(
-        id: String,
-        company_id: String,
-        status: SessionStatus,
-        expires_at: Option<SystemTime>,
-        user_id: Option<String>,
-    ) -> Arc<Self> {
-        Session::wrap(brokerlink::Session {
+impl From<brokerlink::Session> for Session {
+    fn from(session: brokerlink::Session) -> Self {
+        let brokerlink::Session {
+            id,
+            company_id,
+            status,
+            expires_at,
+            user_id,
+        } = session;
+        Session {
             id: id.into(),
             company_id,
             status: status.into(),
-            expires_at: expires_at.map(Into::into),
+            expires_at: expires_at.map(SystemTime::from),
             user_id,
-        })
-    }
-
-    pub fn id(&self) -> String {
-        self.inner.id.expose().to_owned()
-    }
-
-    pub fn company_id(&self) -> String {
-        self.inner.company_id.clone()
-    }
-
-    pub fn status(&self) -> SessionStatus {
-        self.inner.status.into()
-    }
-
-    pub fn expires_at(&self) -> Option<SystemTime> {
-        self.inner.expires_at.map(SystemTime::from)
-    }
-
-    /// The Finatic user, once known.
-    pub fn user_id(&self) -> Option<String> {
-        self.inner.user_id.clone()
+        }
     }
 }
 
-impl fmt::Display for Session {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "Session(id=***, companyId={:?}, status={}, expiresAt={}, userId={:?})",
-            self.inner.company_id,
-            self.inner.status.as_str(),
-            self.inner.expires_at.map_or("null".to_owned(), |t| t.to_rfc3339()),
-            self.inner.user_id
-        )
+impl From<Session> for brokerlink::Session {
+    fn from(session: Session) -> Self {
+        brokerlink::Session {
+            id: session.id.into(),
+            company_id: session.company_id,
+            status: session.status.into(),
+            expires_at: session.expires_at.map(Into::into),
+            user_id: session.user_id,
+        }
     }
 }
 
@@ -380,12 +356,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn credentials_print_without_their_secret() {
-        let user = UserCredentials::new("alice".into(), Some("s3cr3t-value".into()));
-        let shown = format!("{user} {user:?}");
+    fn credentials_convert_both_ways_and_debug_without_their_secret() {
+        let core = brokerlink::UserCredentials::new("alice", "s3cr3t-value");
+        let user = UserCredentials::from(core.clone());
+        let shown = format!("{user:?}");
         assert!(!shown.contains("s3cr3t-value"), "{shown}");
         assert!(shown.contains("***"));
-        assert_eq!(user.user_secret().as_deref(), Some("s3cr3t-value"));
+        assert_eq!(brokerlink::UserCredentials::from(user), core);
     }
 
     #[test]

@@ -21,19 +21,17 @@ import java.time.Instant
 
 private fun time(t: Instant?): String? = t?.toString()
 
-internal fun user(u: UserCredentials): JsonElement = u.use {
-    buildJsonObject {
-        put("user_id", it.userId())
-        put("user_secret", it.userSecret())
-    }
+internal fun user(u: UserCredentials): JsonElement = buildJsonObject {
+    put("user_id", u.userId)
+    put("user_secret", u.userSecret?.expose())
 }
 
 internal fun session(s: Session): JsonElement = buildJsonObject {
-    put("id", s.id())
-    put("company_id", s.companyId())
-    put("status", s.status().toString())
-    put("expires_at", time(s.expiresAt()))
-    put("user_id", s.userId())
+    put("id", s.id.expose())
+    put("company_id", s.companyId)
+    put("status", s.status.toString())
+    put("expires_at", time(s.expiresAt))
+    put("user_id", s.userId)
 }
 
 internal fun sandboxConnection(c: SandboxConnection): JsonElement = buildJsonObject {
@@ -48,12 +46,10 @@ internal fun sandboxConnection(c: SandboxConnection): JsonElement = buildJsonObj
     put("accounts", kotlinx.serialization.json.JsonArray(c.accounts.map { kotlinx.serialization.json.JsonPrimitive(it) }))
 }
 
-internal fun link(l: PortalLink): JsonElement = l.use {
-    buildJsonObject {
-        put("url", it.url())
-        put("session_id", it.sessionId())
-        put("expires_at", time(it.expiresAt()))
-    }
+internal fun link(l: PortalLink): JsonElement = buildJsonObject {
+    put("url", l.url.expose())
+    put("session_id", l.sessionId.expose())
+    put("expires_at", time(l.expiresAt))
 }
 
 internal fun connection(c: Connection): JsonElement = buildJsonObject {

@@ -18,6 +18,7 @@ import brokerlink.PortalTheme
 import brokerlink.RetryPolicy
 import brokerlink.Sandbox
 import brokerlink.SandboxOptions
+import brokerlink.Secret
 import brokerlink.Session
 import brokerlink.UserCredentials
 import brokerlink.WebhookOptions
@@ -156,14 +157,14 @@ private fun client(sandbox: Sandbox, provider: String, settings: JsonObject?): C
 
 private fun userArg(args: JsonElement?): UserCredentials {
     val user = args.field("user") ?: throw Missing()
-    return UserCredentials(text(user, "user_id") ?: "", text(user, "user_secret"))
+    return UserCredentials(text(user, "user_id") ?: "", text(user, "user_secret")?.let(::Secret))
 }
 
 /** A session given back as its canonical form. */
 private fun sessionArg(args: JsonElement?): Session {
     val s = args.field("session") ?: throw Missing()
     return Session(
-        id = text(s, "id") ?: "",
+        id = Secret(text(s, "id") ?: ""),
         companyId = text(s, "company_id") ?: "",
         status = parseSessionStatus(text(s, "status") ?: ""),
         expiresAt = null,

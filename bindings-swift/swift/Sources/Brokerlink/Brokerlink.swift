@@ -1003,9 +1003,9 @@ open func portalUrl(user: UserCredentials, options: PortalOptions = PortalOption
                         self.uniffiCloneHandle(),FfiConverterTypeUserCredentials_lower(user),FfiConverterTypePortalOptions_lower(options)
                 )
             },
-            pollFunc: ffi_brokerlink_ffi_rust_future_poll_u64,
-            completeFunc: ffi_brokerlink_ffi_rust_future_complete_u64,
-            freeFunc: ffi_brokerlink_ffi_rust_future_free_u64,
+            pollFunc: ffi_brokerlink_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_brokerlink_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_brokerlink_ffi_rust_future_free_rust_buffer,
             liftFunc: FfiConverterTypePortalLink_lift,
             errorHandler: FfiConverterTypeBrokerlinkError_lift
         )
@@ -1050,9 +1050,9 @@ open func registerUser(userId: String)async throws  -> UserCredentials  {
                         self.uniffiCloneHandle(),FfiConverterString.lower(userId)
                 )
             },
-            pollFunc: ffi_brokerlink_ffi_rust_future_poll_u64,
-            completeFunc: ffi_brokerlink_ffi_rust_future_complete_u64,
-            freeFunc: ffi_brokerlink_ffi_rust_future_free_u64,
+            pollFunc: ffi_brokerlink_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_brokerlink_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_brokerlink_ffi_rust_future_free_rust_buffer,
             liftFunc: FfiConverterTypeUserCredentials_lift,
             errorHandler: FfiConverterTypeBrokerlinkError_lift
         )
@@ -1085,9 +1085,9 @@ open func rotateUserSecret(user: UserCredentials)async throws  -> UserCredential
                         self.uniffiCloneHandle(),FfiConverterTypeUserCredentials_lower(user)
                 )
             },
-            pollFunc: ffi_brokerlink_ffi_rust_future_poll_u64,
-            completeFunc: ffi_brokerlink_ffi_rust_future_complete_u64,
-            freeFunc: ffi_brokerlink_ffi_rust_future_free_u64,
+            pollFunc: ffi_brokerlink_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_brokerlink_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_brokerlink_ffi_rust_future_free_rust_buffer,
             liftFunc: FfiConverterTypeUserCredentials_lift,
             errorHandler: FfiConverterTypeBrokerlinkError_lift
         )
@@ -1104,9 +1104,9 @@ open func sessionPortalUrl(session: Session, options: PortalOptions = PortalOpti
                         self.uniffiCloneHandle(),FfiConverterTypeSession_lower(session),FfiConverterTypePortalOptions_lower(options)
                 )
             },
-            pollFunc: ffi_brokerlink_ffi_rust_future_poll_u64,
-            completeFunc: ffi_brokerlink_ffi_rust_future_complete_u64,
-            freeFunc: ffi_brokerlink_ffi_rust_future_free_u64,
+            pollFunc: ffi_brokerlink_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_brokerlink_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_brokerlink_ffi_rust_future_free_rust_buffer,
             liftFunc: FfiConverterTypePortalLink_lift,
             errorHandler: FfiConverterTypeBrokerlinkError_lift
         )
@@ -1123,9 +1123,9 @@ open func sessionUser(session: Session)async throws  -> UserCredentials  {
                         self.uniffiCloneHandle(),FfiConverterTypeSession_lower(session)
                 )
             },
-            pollFunc: ffi_brokerlink_ffi_rust_future_poll_u64,
-            completeFunc: ffi_brokerlink_ffi_rust_future_complete_u64,
-            freeFunc: ffi_brokerlink_ffi_rust_future_free_u64,
+            pollFunc: ffi_brokerlink_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_brokerlink_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_brokerlink_ffi_rust_future_free_rust_buffer,
             liftFunc: FfiConverterTypeUserCredentials_lift,
             errorHandler: FfiConverterTypeBrokerlinkError_lift
         )
@@ -1143,9 +1143,9 @@ open func startSession(userId: String? = nil)async throws  -> Session  {
                         self.uniffiCloneHandle(),FfiConverterOptionString.lower(userId)
                 )
             },
-            pollFunc: ffi_brokerlink_ffi_rust_future_poll_u64,
-            completeFunc: ffi_brokerlink_ffi_rust_future_complete_u64,
-            freeFunc: ffi_brokerlink_ffi_rust_future_free_u64,
+            pollFunc: ffi_brokerlink_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_brokerlink_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_brokerlink_ffi_rust_future_free_rust_buffer,
             liftFunc: FfiConverterTypeSession_lift,
             errorHandler: FfiConverterTypeBrokerlinkError_lift
         )
@@ -1225,199 +1225,6 @@ public func FfiConverterTypeClient_lift(_ handle: UInt64) throws -> Client {
 #endif
 public func FfiConverterTypeClient_lower(_ value: Client) -> UInt64 {
     return FfiConverterTypeClient.lower(value)
-}
-
-
-
-
-
-
-/**
- * A connection-portal link. `url()` logs the user in: treat it as a secret (`toString()` /
- * `description` hide its token).
- */
-public protocol PortalLinkProtocol: AnyObject, Sendable {
-    
-    func expiresAt()  -> Date
-    
-    /**
-     * The portal session; it authorises Finatic calls on its own.
-     */
-    func sessionId()  -> String
-    
-    /**
-     * The link to send the end user to (it carries a one-time token).
-     */
-    func url()  -> String
-    
-}
-/**
- * A connection-portal link. `url()` logs the user in: treat it as a secret (`toString()` /
- * `description` hide its token).
- */
-open class PortalLink: PortalLinkProtocol, @unchecked Sendable, Equatable, CustomDebugStringConvertible, CustomStringConvertible {
-    fileprivate let handle: UInt64
-
-    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
-#if swift(>=5.8)
-    @_documentation(visibility: private)
-#endif
-    public struct NoHandle {
-        public init() {}
-    }
-
-    // TODO: We'd like this to be `private` but for Swifty reasons,
-    // we can't implement `FfiConverter` without making this `required` and we can't
-    // make it `required` without making it `public`.
-#if swift(>=5.8)
-    @_documentation(visibility: private)
-#endif
-    required public init(unsafeFromHandle handle: UInt64) {
-        self.handle = handle
-    }
-
-    // This constructor can be used to instantiate a fake object.
-    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
-    //
-    // - Warning:
-    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
-#if swift(>=5.8)
-    @_documentation(visibility: private)
-#endif
-    public init(noHandle: NoHandle) {
-        self.handle = 0
-    }
-
-#if swift(>=5.8)
-    @_documentation(visibility: private)
-#endif
-    public func uniffiCloneHandle() -> UInt64 {
-        return try! rustCall { uniffi_brokerlink_ffi_fn_clone_portallink(self.handle, $0) }
-    }
-    // No primary constructor declared for this class.
-
-    deinit {
-        if handle == 0 {
-            // Mock objects have handle=0 don't try to free them
-            return
-        }
-
-        try! rustCall { uniffi_brokerlink_ffi_fn_free_portallink(handle, $0) }
-    }
-
-    
-
-    
-open func expiresAt() -> Date  {
-    return try!  FfiConverterTimestamp.lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_brokerlink_ffi_fn_method_portallink_expires_at(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * The portal session; it authorises Finatic calls on its own.
-     */
-open func sessionId() -> String  {
-    return try!  FfiConverterString.lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_brokerlink_ffi_fn_method_portallink_session_id(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * The link to send the end user to (it carries a one-time token).
-     */
-open func url() -> String  {
-    return try!  FfiConverterString.lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_brokerlink_ffi_fn_method_portallink_url(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
-}
-    
-
-    
-// The local Rust `Debug` implementation.
-public var debugDescription: String {
-    return try!  FfiConverterString.lift(
-        try! rustCall() {
-        uniffiCallStatus in
-    uniffi_brokerlink_ffi_fn_method_portallink_uniffi_trait_debug(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-}
-    )
-}
-// The local Rust `Display` implementation.
-public var description: String {
-    return try!  FfiConverterString.lift(
-        try! rustCall() {
-        uniffiCallStatus in
-    uniffi_brokerlink_ffi_fn_method_portallink_uniffi_trait_display(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-}
-    )
-}
-// The local Rust `Eq` implementation - only `eq` is used.
-public static func == (self: PortalLink, other: PortalLink) -> Bool {
-    return try!  FfiConverterBool.lift(
-        try! rustCall() {
-        uniffiCallStatus in
-    uniffi_brokerlink_ffi_fn_method_portallink_uniffi_trait_eq_eq(
-            self.uniffiCloneHandle(),
-        FfiConverterTypePortalLink_lower(other),uniffiCallStatus
-    )
-}
-    )
-}
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypePortalLink: FfiConverter {
-    typealias FfiType = UInt64
-    typealias SwiftType = PortalLink
-
-    public static func lift(_ handle: UInt64) throws -> PortalLink {
-        return PortalLink(unsafeFromHandle: handle)
-    }
-
-    public static func lower(_ value: PortalLink) -> UInt64 {
-        return value.uniffiCloneHandle()
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PortalLink {
-        let handle: UInt64 = try readInt(&buf)
-        return try lift(handle)
-    }
-
-    public static func write(_ value: PortalLink, into buf: inout [UInt8]) {
-        writeInt(&buf, lower(value))
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypePortalLink_lift(_ handle: UInt64) throws -> PortalLink {
-    return try FfiConverterTypePortalLink.lift(handle)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypePortalLink_lower(_ value: PortalLink) -> UInt64 {
-    return FfiConverterTypePortalLink.lower(value)
 }
 
 
@@ -1845,420 +1652,6 @@ public func FfiConverterTypeSandbox_lift(_ handle: UInt64) throws -> Sandbox {
 #endif
 public func FfiConverterTypeSandbox_lower(_ value: Sandbox) -> UInt64 {
     return FfiConverterTypeSandbox.lower(value)
-}
-
-
-
-
-
-
-/**
- * A Finatic session; pass it back as received (or rebuilt from stored values). Its `id()`
- * authorises calls on its own: `toString()` / `description` shows it as `***`.
- */
-public protocol SessionProtocol: AnyObject, Sendable {
-    
-    func companyId()  -> String
-    
-    func expiresAt()  -> Date?
-    
-    func id()  -> String
-    
-    func status()  -> SessionStatus
-    
-    /**
-     * The Finatic user, once known.
-     */
-    func userId()  -> String?
-    
-}
-/**
- * A Finatic session; pass it back as received (or rebuilt from stored values). Its `id()`
- * authorises calls on its own: `toString()` / `description` shows it as `***`.
- */
-open class Session: SessionProtocol, @unchecked Sendable, Equatable, CustomDebugStringConvertible, CustomStringConvertible {
-    fileprivate let handle: UInt64
-
-    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
-#if swift(>=5.8)
-    @_documentation(visibility: private)
-#endif
-    public struct NoHandle {
-        public init() {}
-    }
-
-    // TODO: We'd like this to be `private` but for Swifty reasons,
-    // we can't implement `FfiConverter` without making this `required` and we can't
-    // make it `required` without making it `public`.
-#if swift(>=5.8)
-    @_documentation(visibility: private)
-#endif
-    required public init(unsafeFromHandle handle: UInt64) {
-        self.handle = handle
-    }
-
-    // This constructor can be used to instantiate a fake object.
-    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
-    //
-    // - Warning:
-    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
-#if swift(>=5.8)
-    @_documentation(visibility: private)
-#endif
-    public init(noHandle: NoHandle) {
-        self.handle = 0
-    }
-
-#if swift(>=5.8)
-    @_documentation(visibility: private)
-#endif
-    public func uniffiCloneHandle() -> UInt64 {
-        return try! rustCall { uniffi_brokerlink_ffi_fn_clone_session(self.handle, $0) }
-    }
-    /**
-     * A session from stored values.
-     */
-public convenience init(id: String, companyId: String, status: SessionStatus, expiresAt: Date? = nil, userId: String? = nil) {
-    let handle =
-        try! rustCall() {
-        uniffiCallStatus in
-    uniffi_brokerlink_ffi_fn_constructor_session_new(
-        FfiConverterString.lower(id),
-        FfiConverterString.lower(companyId),
-        FfiConverterTypeSessionStatus_lower(status),
-        FfiConverterOptionTimestamp.lower(expiresAt),
-        FfiConverterOptionString.lower(userId),uniffiCallStatus
-    )
-}
-    self.init(unsafeFromHandle: handle)
-}
-
-    deinit {
-        if handle == 0 {
-            // Mock objects have handle=0 don't try to free them
-            return
-        }
-
-        try! rustCall { uniffi_brokerlink_ffi_fn_free_session(handle, $0) }
-    }
-
-    
-
-    
-open func companyId() -> String  {
-    return try!  FfiConverterString.lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_brokerlink_ffi_fn_method_session_company_id(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
-}
-    
-open func expiresAt() -> Date?  {
-    return try!  FfiConverterOptionTimestamp.lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_brokerlink_ffi_fn_method_session_expires_at(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
-}
-    
-open func id() -> String  {
-    return try!  FfiConverterString.lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_brokerlink_ffi_fn_method_session_id(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
-}
-    
-open func status() -> SessionStatus  {
-    return try!  FfiConverterTypeSessionStatus_lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_brokerlink_ffi_fn_method_session_status(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * The Finatic user, once known.
-     */
-open func userId() -> String?  {
-    return try!  FfiConverterOptionString.lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_brokerlink_ffi_fn_method_session_user_id(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
-}
-    
-
-    
-// The local Rust `Debug` implementation.
-public var debugDescription: String {
-    return try!  FfiConverterString.lift(
-        try! rustCall() {
-        uniffiCallStatus in
-    uniffi_brokerlink_ffi_fn_method_session_uniffi_trait_debug(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-}
-    )
-}
-// The local Rust `Display` implementation.
-public var description: String {
-    return try!  FfiConverterString.lift(
-        try! rustCall() {
-        uniffiCallStatus in
-    uniffi_brokerlink_ffi_fn_method_session_uniffi_trait_display(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-}
-    )
-}
-// The local Rust `Eq` implementation - only `eq` is used.
-public static func == (self: Session, other: Session) -> Bool {
-    return try!  FfiConverterBool.lift(
-        try! rustCall() {
-        uniffiCallStatus in
-    uniffi_brokerlink_ffi_fn_method_session_uniffi_trait_eq_eq(
-            self.uniffiCloneHandle(),
-        FfiConverterTypeSession_lower(other),uniffiCallStatus
-    )
-}
-    )
-}
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeSession: FfiConverter {
-    typealias FfiType = UInt64
-    typealias SwiftType = Session
-
-    public static func lift(_ handle: UInt64) throws -> Session {
-        return Session(unsafeFromHandle: handle)
-    }
-
-    public static func lower(_ value: Session) -> UInt64 {
-        return value.uniffiCloneHandle()
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Session {
-        let handle: UInt64 = try readInt(&buf)
-        return try lift(handle)
-    }
-
-    public static func write(_ value: Session, into buf: inout [UInt8]) {
-        writeInt(&buf, lower(value))
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeSession_lift(_ handle: UInt64) throws -> Session {
-    return try FfiConverterTypeSession.lift(handle)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeSession_lower(_ value: Session) -> UInt64 {
-    return FfiConverterTypeSession.lower(value)
-}
-
-
-
-
-
-
-/**
- * An end user. SnapTrade issues `userSecret()` at registration: store it. `toString()` /
- * `description` shows it as `***`.
- */
-public protocol UserCredentialsProtocol: AnyObject, Sendable {
-    
-    func userId()  -> String
-    
-    /**
-     * The secret itself, for storing it; never logged or printed by brokerlink.
-     */
-    func userSecret()  -> String?
-    
-}
-/**
- * An end user. SnapTrade issues `userSecret()` at registration: store it. `toString()` /
- * `description` shows it as `***`.
- */
-open class UserCredentials: UserCredentialsProtocol, @unchecked Sendable, Equatable, CustomDebugStringConvertible, CustomStringConvertible {
-    fileprivate let handle: UInt64
-
-    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
-#if swift(>=5.8)
-    @_documentation(visibility: private)
-#endif
-    public struct NoHandle {
-        public init() {}
-    }
-
-    // TODO: We'd like this to be `private` but for Swifty reasons,
-    // we can't implement `FfiConverter` without making this `required` and we can't
-    // make it `required` without making it `public`.
-#if swift(>=5.8)
-    @_documentation(visibility: private)
-#endif
-    required public init(unsafeFromHandle handle: UInt64) {
-        self.handle = handle
-    }
-
-    // This constructor can be used to instantiate a fake object.
-    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
-    //
-    // - Warning:
-    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
-#if swift(>=5.8)
-    @_documentation(visibility: private)
-#endif
-    public init(noHandle: NoHandle) {
-        self.handle = 0
-    }
-
-#if swift(>=5.8)
-    @_documentation(visibility: private)
-#endif
-    public func uniffiCloneHandle() -> UInt64 {
-        return try! rustCall { uniffi_brokerlink_ffi_fn_clone_usercredentials(self.handle, $0) }
-    }
-    /**
-     * A user from stored values; `user_secret` is absent for Finatic users.
-     */
-public convenience init(userId: String, userSecret: String? = nil) {
-    let handle =
-        try! rustCall() {
-        uniffiCallStatus in
-    uniffi_brokerlink_ffi_fn_constructor_usercredentials_new(
-        FfiConverterString.lower(userId),
-        FfiConverterOptionString.lower(userSecret),uniffiCallStatus
-    )
-}
-    self.init(unsafeFromHandle: handle)
-}
-
-    deinit {
-        if handle == 0 {
-            // Mock objects have handle=0 don't try to free them
-            return
-        }
-
-        try! rustCall { uniffi_brokerlink_ffi_fn_free_usercredentials(handle, $0) }
-    }
-
-    
-
-    
-open func userId() -> String  {
-    return try!  FfiConverterString.lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_brokerlink_ffi_fn_method_usercredentials_user_id(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * The secret itself, for storing it; never logged or printed by brokerlink.
-     */
-open func userSecret() -> String?  {
-    return try!  FfiConverterOptionString.lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_brokerlink_ffi_fn_method_usercredentials_user_secret(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
-}
-    
-
-    
-// The local Rust `Debug` implementation.
-public var debugDescription: String {
-    return try!  FfiConverterString.lift(
-        try! rustCall() {
-        uniffiCallStatus in
-    uniffi_brokerlink_ffi_fn_method_usercredentials_uniffi_trait_debug(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-}
-    )
-}
-// The local Rust `Display` implementation.
-public var description: String {
-    return try!  FfiConverterString.lift(
-        try! rustCall() {
-        uniffiCallStatus in
-    uniffi_brokerlink_ffi_fn_method_usercredentials_uniffi_trait_display(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-}
-    )
-}
-// The local Rust `Eq` implementation - only `eq` is used.
-public static func == (self: UserCredentials, other: UserCredentials) -> Bool {
-    return try!  FfiConverterBool.lift(
-        try! rustCall() {
-        uniffiCallStatus in
-    uniffi_brokerlink_ffi_fn_method_usercredentials_uniffi_trait_eq_eq(
-            self.uniffiCloneHandle(),
-        FfiConverterTypeUserCredentials_lower(other),uniffiCallStatus
-    )
-}
-    )
-}
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeUserCredentials: FfiConverter {
-    typealias FfiType = UInt64
-    typealias SwiftType = UserCredentials
-
-    public static func lift(_ handle: UInt64) throws -> UserCredentials {
-        return UserCredentials(unsafeFromHandle: handle)
-    }
-
-    public static func lower(_ value: UserCredentials) -> UInt64 {
-        return value.uniffiCloneHandle()
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UserCredentials {
-        let handle: UInt64 = try readInt(&buf)
-        return try lift(handle)
-    }
-
-    public static func write(_ value: UserCredentials, into buf: inout [UInt8]) {
-        writeInt(&buf, lower(value))
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeUserCredentials_lift(_ handle: UInt64) throws -> UserCredentials {
-    return try FfiConverterTypeUserCredentials.lift(handle)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeUserCredentials_lower(_ value: UserCredentials) -> UInt64 {
-    return FfiConverterTypeUserCredentials.lower(value)
 }
 
 
@@ -2886,6 +2279,68 @@ public func FfiConverterTypeMoney_lift(_ buf: RustBuffer) throws -> Money {
 #endif
 public func FfiConverterTypeMoney_lower(_ value: Money) -> RustBuffer {
     return FfiConverterTypeMoney.lower(value)
+}
+
+
+/**
+ * A connection-portal link. `url` logs the user in and `sessionId` authorises Finatic calls
+ * on its own: both are secrets.
+ */
+public struct PortalLink: Equatable, Hashable {
+    public var url: Secret
+    public var sessionId: Secret
+    public var expiresAt: Date
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(url: Secret, sessionId: Secret, expiresAt: Date) {
+        self.url = url
+        self.sessionId = sessionId
+        self.expiresAt = expiresAt
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PortalLink: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePortalLink: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PortalLink {
+        return
+            try PortalLink(
+                url: FfiConverterTypeSecret.read(from: &buf), 
+                sessionId: FfiConverterTypeSecret.read(from: &buf), 
+                expiresAt: FfiConverterTimestamp.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PortalLink, into buf: inout [UInt8]) {
+        FfiConverterTypeSecret.write(value.url, into: &buf)
+        FfiConverterTypeSecret.write(value.sessionId, into: &buf)
+        FfiConverterTimestamp.write(value.expiresAt, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePortalLink_lift(_ buf: RustBuffer) throws -> PortalLink {
+    return try FfiConverterTypePortalLink.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePortalLink_lower(_ value: PortalLink) -> RustBuffer {
+    return FfiConverterTypePortalLink.lower(value)
 }
 
 
@@ -3607,6 +3062,140 @@ public func FfiConverterTypeSandboxWebhook_lift(_ buf: RustBuffer) throws -> San
 #endif
 public func FfiConverterTypeSandboxWebhook_lower(_ value: SandboxWebhook) -> RustBuffer {
     return FfiConverterTypeSandboxWebhook.lower(value)
+}
+
+
+/**
+ * A Finatic session; pass it back as received (or rebuilt from stored values). Its `id`
+ * authorises calls on its own: a secret.
+ */
+public struct Session: Equatable, Hashable {
+    public var id: Secret
+    public var companyId: String
+    public var status: SessionStatus
+    public var expiresAt: Date?
+    /**
+     * The Finatic user, once known.
+     */
+    public var userId: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(id: Secret, companyId: String, status: SessionStatus, expiresAt: Date? = nil, 
+        /**
+         * The Finatic user, once known.
+         */userId: String? = nil) {
+        self.id = id
+        self.companyId = companyId
+        self.status = status
+        self.expiresAt = expiresAt
+        self.userId = userId
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Session: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSession: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Session {
+        return
+            try Session(
+                id: FfiConverterTypeSecret.read(from: &buf), 
+                companyId: FfiConverterString.read(from: &buf), 
+                status: FfiConverterTypeSessionStatus.read(from: &buf), 
+                expiresAt: FfiConverterOptionTimestamp.read(from: &buf), 
+                userId: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Session, into buf: inout [UInt8]) {
+        FfiConverterTypeSecret.write(value.id, into: &buf)
+        FfiConverterString.write(value.companyId, into: &buf)
+        FfiConverterTypeSessionStatus.write(value.status, into: &buf)
+        FfiConverterOptionTimestamp.write(value.expiresAt, into: &buf)
+        FfiConverterOptionString.write(value.userId, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSession_lift(_ buf: RustBuffer) throws -> Session {
+    return try FfiConverterTypeSession.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSession_lower(_ value: Session) -> RustBuffer {
+    return FfiConverterTypeSession.lower(value)
+}
+
+
+/**
+ * An end user. SnapTrade issues `userSecret` at registration: store it (`expose()` gives its
+ * text). Absent for Finatic users.
+ */
+public struct UserCredentials: Equatable, Hashable {
+    public var userId: String
+    public var userSecret: Secret?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(userId: String, userSecret: Secret? = nil) {
+        self.userId = userId
+        self.userSecret = userSecret
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension UserCredentials: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeUserCredentials: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UserCredentials {
+        return
+            try UserCredentials(
+                userId: FfiConverterString.read(from: &buf), 
+                userSecret: FfiConverterOptionTypeSecret.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: UserCredentials, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.userId, into: &buf)
+        FfiConverterOptionTypeSecret.write(value.userSecret, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUserCredentials_lift(_ buf: RustBuffer) throws -> UserCredentials {
+    return try FfiConverterTypeUserCredentials.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUserCredentials_lower(_ value: UserCredentials) -> RustBuffer {
+    return FfiConverterTypeUserCredentials.lower(value)
 }
 
 
@@ -6045,6 +5634,30 @@ fileprivate struct FfiConverterOptionSequenceDuration: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeSecret: FfiConverterRustBuffer {
+    typealias SwiftType = Secret?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeSecret.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeSecret.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
     typealias SwiftType = [String]
 
@@ -6239,6 +5852,52 @@ public func FfiConverterTypeDecimal_lower(_ value: Decimal) -> RustBuffer {
     return FfiConverterTypeDecimal.lower(value)
 }
 
+
+
+
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSecret: FfiConverter {
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Secret {
+        let builtinValue = try FfiConverterString.read(from: &buf)
+        return Secret(builtinValue)
+    }
+
+    public static func write(_ value: Secret, into buf: inout [UInt8]) {
+        let builtinValue = value.expose()
+        return FfiConverterString.write(builtinValue, into: &buf)
+    }
+
+    public static func lift(_ value: RustBuffer) throws -> Secret {
+        let builtinValue = try FfiConverterString.lift(value)
+        return Secret(builtinValue)
+    }
+
+    public static func lower(_ value: Secret) -> RustBuffer {
+        let builtinValue = value.expose()
+        return FfiConverterString.lower(builtinValue)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSecret_lift(_ value: RustBuffer) throws -> Secret {
+    return try FfiConverterTypeSecret.lift(value)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSecret_lower(_ value: Secret) -> RustBuffer {
+    return FfiConverterTypeSecret.lower(value)
+}
+
 private let UNIFFI_RUST_FUTURE_POLL_READY: Int8 = 0
 private let UNIFFI_RUST_FUTURE_POLL_WAKE: Int8 = 1
 
@@ -6431,61 +6090,61 @@ private let initializationResult: InitializationResult = {
     if (uniffi_brokerlink_ffi_checksum_func_verify_webhook() != 28747) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_client_account() != 61387) {
+    if (uniffi_brokerlink_ffi_checksum_method_client_account() != 15777) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_client_accounts() != 1566) {
+    if (uniffi_brokerlink_ffi_checksum_method_client_accounts() != 35016) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_brokerlink_ffi_checksum_method_client_base_url() != 26467) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_client_connection() != 28004) {
+    if (uniffi_brokerlink_ffi_checksum_method_client_connection() != 31213) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_client_connection_accounts() != 9685) {
+    if (uniffi_brokerlink_ffi_checksum_method_client_connection_accounts() != 47980) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_client_connections() != 64364) {
+    if (uniffi_brokerlink_ffi_checksum_method_client_connections() != 5097) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_client_delete_user() != 56595) {
+    if (uniffi_brokerlink_ffi_checksum_method_client_delete_user() != 25731) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_client_disable_connection() != 24674) {
+    if (uniffi_brokerlink_ffi_checksum_method_client_disable_connection() != 50713) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_brokerlink_ffi_checksum_method_client_list_users() != 818) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_client_portal_url() != 13912) {
+    if (uniffi_brokerlink_ffi_checksum_method_client_portal_url() != 52899) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_brokerlink_ffi_checksum_method_client_provider() != 45716) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_client_refresh_connection() != 48703) {
+    if (uniffi_brokerlink_ffi_checksum_method_client_refresh_connection() != 56451) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_client_register_user() != 8848) {
+    if (uniffi_brokerlink_ffi_checksum_method_client_register_user() != 59258) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_client_remove_connection() != 7088) {
+    if (uniffi_brokerlink_ffi_checksum_method_client_remove_connection() != 26372) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_client_rotate_user_secret() != 41356) {
+    if (uniffi_brokerlink_ffi_checksum_method_client_rotate_user_secret() != 10204) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_client_session_portal_url() != 61668) {
+    if (uniffi_brokerlink_ffi_checksum_method_client_session_portal_url() != 3781) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_client_session_user() != 45778) {
+    if (uniffi_brokerlink_ffi_checksum_method_client_session_user() != 22473) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_client_start_session() != 63668) {
+    if (uniffi_brokerlink_ffi_checksum_method_client_start_session() != 11622) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_client_wait_for_connection() != 60973) {
+    if (uniffi_brokerlink_ffi_checksum_method_client_wait_for_connection() != 15175) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_brokerlink_ffi_checksum_method_sandbox_add_webhook() != 31461) {
@@ -6539,36 +6198,6 @@ private let initializationResult: InitializationResult = {
     if (uniffi_brokerlink_ffi_checksum_method_sandbox_webhook_deliveries() != 52867) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_portallink_expires_at() != 16325) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_brokerlink_ffi_checksum_method_portallink_session_id() != 49287) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_brokerlink_ffi_checksum_method_portallink_url() != 44443) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_brokerlink_ffi_checksum_method_session_company_id() != 21760) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_brokerlink_ffi_checksum_method_session_expires_at() != 44904) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_brokerlink_ffi_checksum_method_session_id() != 25223) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_brokerlink_ffi_checksum_method_session_status() != 52655) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_brokerlink_ffi_checksum_method_session_user_id() != 58954) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_brokerlink_ffi_checksum_method_usercredentials_user_id() != 27214) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_brokerlink_ffi_checksum_method_usercredentials_user_secret() != 31365) {
-        return InitializationResult.apiChecksumMismatch
-    }
     if (uniffi_brokerlink_ffi_checksum_constructor_client_finatic() != 36564) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -6576,12 +6205,6 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_brokerlink_ffi_checksum_constructor_sandbox_start() != 43336) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_brokerlink_ffi_checksum_constructor_session_new() != 20684) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_brokerlink_ffi_checksum_constructor_usercredentials_new() != 28118) {
         return InitializationResult.apiChecksumMismatch
     }
 

@@ -14,7 +14,7 @@ final class ConcurrencyTests: SandboxTestCase {
             for try await user in group { users.append(user) }
             return users
         }
-        let ids = users.map { $0.userId() }
+        let ids = users.map { $0.userId }
         XCTAssertEqual(Set(ids), Set((1...50).map { "many-\($0)" }))
         let listed = try await client.listUsers()
         XCTAssertTrue(Set(listed).isSuperset(of: ids))

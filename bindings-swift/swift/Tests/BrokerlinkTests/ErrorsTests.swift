@@ -80,7 +80,7 @@ final class ErrorsTests: SandboxTestCase {
         _ = try sandbox.injectFault(
             fault: .status(status: 410, bodyJson: body, retryAfter: nil), options: FaultOptions(pathPrefix: "/snapTrade/login")
         )
-        let expired = await failure { _ = try await self.snaptrade(retry: once).portalUrl(user: UserCredentials(userId: "u", userSecret: "s")) }
+        let expired = await failure { _ = try await self.snaptrade(retry: once).portalUrl(user: UserCredentials(userId: "u", userSecret: Secret("s"))) }
         guard case let .PortalExpired(details)? = expired else { return XCTFail("expected PortalExpired, got \(String(describing: expired))") }
         XCTAssertEqual(details.providerCode, "1006")
 
@@ -125,7 +125,7 @@ final class ErrorsTests: SandboxTestCase {
         let pending = await failure { _ = try await Sandbox.start(options: SandboxOptions(pendingActivation: forever)) }
         XCTAssertEqual(pending?.details().field, "pending_activation")
         let client = try snaptrade()
-        let user = UserCredentials(userId: "nobody", userSecret: "not-a-secret")
+        let user = UserCredentials(userId: "nobody", userSecret: Secret("not-a-secret"))
         let wait = await failure { _ = try await client.waitForConnection(user: user, options: WaitOptions(timeout: forever)) }
         XCTAssertEqual(wait?.details().field, "timeout")
         let grace = await failure { _ = try self.sandbox.rotateWebhookSecret(id: "we_x", grace: forever) }

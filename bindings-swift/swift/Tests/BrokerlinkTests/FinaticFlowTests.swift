@@ -8,20 +8,20 @@ final class FinaticFlowTests: SandboxTestCase {
         let client = try finatic()
         XCTAssertEqual(client.provider(), .finatic)
         let session = try await client.startSession()
-        XCTAssertNil(session.userId())
+        XCTAssertNil(session.userId)
         let link = try await client.sessionPortalUrl(
             session: session,
             options: PortalOptions(mode: .dark, brokers: ["alpaca", "robinhood"], email: "ana@example.com")
         )
-        XCTAssertTrue(link.url().hasPrefix(sandbox.url() + "/portal?"), link.url())
-        let done = try sandbox.completePortal(url: link.url(), username: "user_good", password: "pass_good")
+        XCTAssertTrue(link.url.expose().hasPrefix(sandbox.url() + "/portal?"), link.url.expose())
+        let done = try sandbox.completePortal(url: link.url.expose(), username: "user_good", password: "pass_good")
         guard case let .success(_, userId) = done else { return XCTFail("portal failed: \(done)") }
         let user = try await client.sessionUser(session: session)
-        XCTAssertEqual(user.userId(), userId)
-        XCTAssertNil(user.userSecret())
+        XCTAssertEqual(user.userId, userId)
+        XCTAssertNil(user.userSecret?.expose())
 
         // Later, for the saved user id alone.
-        let saved = UserCredentials(userId: user.userId())
+        let saved = UserCredentials(userId: user.userId)
         let connection = try await client.waitForConnection(user: saved, options: quickWait)
         XCTAssertEqual(connection.status, .active)
         let listed = try await client.connections(user: saved)
@@ -35,18 +35,18 @@ final class FinaticFlowTests: SandboxTestCase {
         let client = try finatic()
         let first = try await client.startSession()
         let link = try await client.sessionPortalUrl(session: first)
-        let done = try sandbox.completePortal(url: link.url(), username: "user_good", password: "pass_good")
+        let done = try sandbox.completePortal(url: link.url.expose(), username: "user_good", password: "pass_good")
         guard case let .success(_, userId) = done else { return XCTFail("portal failed: \(done)") }
         let again = try await client.startSession(userId: userId)
-        XCTAssertEqual(again.userId(), userId)
-        XCTAssertNotNil(again.expiresAt())
+        XCTAssertEqual(again.userId, userId)
+        XCTAssertNotNil(again.expiresAt)
         // Stored and rebuilt: the status from its string, through the core's parser.
         let rebuilt = Session(
-            id: again.id(), companyId: again.companyId(), status: parseSessionStatus(value: again.status().description),
-            userId: again.userId()
+            id: Secret(again.id.expose()), companyId: again.companyId, status: parseSessionStatus(value: again.status.description),
+            userId: again.userId
         )
-        XCTAssertEqual(rebuilt.status(), again.status())
-        XCTAssertEqual(rebuilt.id(), again.id())
+        XCTAssertEqual(rebuilt.status, again.status)
+        XCTAssertEqual(rebuilt.id.expose(), again.id.expose())
     }
 
     func testCallsFinaticHasNoUseForAreRefusedByName() async throws {
@@ -57,7 +57,7 @@ final class FinaticFlowTests: SandboxTestCase {
         XCTAssertEqual(details.attempts, 0)
         let snap = try snaptrade()
         let email = await failure {
-            _ = try await snap.portalUrl(user: UserCredentials(userId: "u", userSecret: "s"), options: PortalOptions(email: "a@b.c"))
+            _ = try await snap.portalUrl(user: UserCredentials(userId: "u", userSecret: Secret("s")), options: PortalOptions(email: "a@b.c"))
         }
         XCTAssertEqual(email?.kind(), .invalidInput)
         XCTAssertEqual(email?.details().field, "email")

@@ -13,9 +13,9 @@ final class ReadmeTests: XCTestCase {
             clientId: sandbox.clientId(), consumerKey: sandbox.consumerKey(), options: ClientOptions(baseUrl: sandbox.url())
         )
         do {
-            let user = try await client.registerUser(userId: "app-user-42")          // store user.userSecret()
+            let user = try await client.registerUser(userId: "app-user-42")          // store user.userSecret?.expose()
             let link = try await client.portalUrl(user: user, options: PortalOptions(connectionType: .read))
-            _ = try sandbox.completePortal(url: link.url(), username: "user_good", password: "pass_good")
+            _ = try sandbox.completePortal(url: link.url.expose(), username: "user_good", password: "pass_good")
             let connection = try await client.waitForConnection(user: user)
             print("\(connection.broker.name) is \(connection.status)")              // "Alpaca is active"
         } catch BrokerlinkError.Conflict(let details) {

@@ -3,8 +3,7 @@ import Foundation
 import XCTest
 
 /// No secret in `description` / `debugDescription` / `String(reflecting:)` (mirrors SecretsTest.kt).
-/// `UserCredentials` and `PortalLink` are classes wrapping Rust objects, so reflection finds no
-/// fields to show either.
+/// Records print a credential they hold as its `Secret`, whose description and mirror show `***`.
 final class SecretsTests: SandboxTestCase {
     private func assertHidden(_ secret: String, _ values: Any..., file: StaticString = #filePath, line: UInt = #line) {
         for value in values {
@@ -15,25 +14,26 @@ final class SecretsTests: SandboxTestCase {
     }
 
     func testUserCredentialsPrintTheirSecretAsStars() {
-        let user = UserCredentials(userId: "alice", userSecret: "user-secret-0123456789")
-        XCTAssertEqual(user.description, #"UserCredentials(userId="alice", userSecret=***)"#)
-        XCTAssertEqual(user.userSecret(), "user-secret-0123456789")
-        XCTAssertEqual(user, UserCredentials(userId: "alice", userSecret: "user-secret-0123456789"))
+        let user = UserCredentials(userId: "alice", userSecret: Secret("user-secret-0123456789"))
+        XCTAssertEqual(String(describing: Secret("user-secret-0123456789")), "***")
+        XCTAssertTrue(String(describing: user).contains("***"), String(describing: user))
+        XCTAssertEqual(user.userSecret?.expose(), "user-secret-0123456789")
+        XCTAssertEqual(user, UserCredentials(userId: "alice", userSecret: Secret("user-secret-0123456789")))
         assertHidden("user-secret-0123456789", user)
     }
 
     func testRegisteredUsersPortalLinksClientsAndErrorsHideWhatTheyCarry() async throws {
         let client = try snaptrade()
         let user = try await client.registerUser(userId: "secrets-alice")
-        let secret = try XCTUnwrap(user.userSecret())
+        let secret = try XCTUnwrap(user.userSecret?.expose())
         let link = try await client.portalUrl(user: user)
-        let token = try XCTUnwrap(URLComponents(string: link.url())?.queryItems?.first { $0.name == "token" }?.value)
-        XCTAssertTrue(link.description.contains("token=***"), link.description)
+        let token = try XCTUnwrap(URLComponents(string: link.url.expose())?.queryItems?.first { $0.name == "token" }?.value)
+        XCTAssertTrue(String(describing: link).contains("***"), String(describing: link))
         assertHidden(secret, user, link, client)
         assertHidden(token, link)
         assertHidden(sandbox.consumerKey(), client)
 
-        let wrong = UserCredentials(userId: "secrets-alice", userSecret: "wrong-secret-abcdefghijkl")
+        let wrong = UserCredentials(userId: "secrets-alice", userSecret: Secret("wrong-secret-abcdefghijkl"))
         let e = await failure { _ = try await client.connections(user: wrong) }
         assertHidden("wrong-secret-abcdefghijkl", e as Any, e?.localizedDescription ?? "", e?.details() as Any)
 
@@ -48,11 +48,11 @@ final class SecretsTests: SandboxTestCase {
         let client = try finatic()
         let session = try await client.startSession()
         let link = try await client.sessionPortalUrl(session: session)
-        XCTAssertEqual(session.id(), link.sessionId())
-        XCTAssertTrue(session.description.hasPrefix("Session(id=***"), session.description)
-        assertHidden(session.id(), session, link)
+        XCTAssertEqual(session.id.expose(), link.sessionId.expose())
+        XCTAssertTrue(String(describing: session).contains("***"), String(describing: session))
+        assertHidden(session.id.expose(), session, link)
         let e = await failure { _ = try await client.sessionUser(session: session) }
-        assertHidden(session.id(), e as Any, e?.localizedDescription ?? "", e?.details() as Any)
+        assertHidden(session.id.expose(), e as Any, e?.localizedDescription ?? "", e?.details() as Any)
     }
 
     func testWebhookSignersHideTheirKeys() {

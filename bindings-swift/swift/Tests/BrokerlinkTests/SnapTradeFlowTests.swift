@@ -11,18 +11,18 @@ final class SnapTradeFlowTests: SandboxTestCase {
         XCTAssertEqual(client.provider(), .snaptrade)
         XCTAssertEqual(client.baseUrl(), sandbox.url())
         let user = try await client.registerUser(userId: "swift-alice")
-        XCTAssertEqual(user.userId(), "swift-alice")
-        let secret = try XCTUnwrap(user.userSecret())
+        XCTAssertEqual(user.userId, "swift-alice")
+        let secret = try XCTUnwrap(user.userSecret?.expose())
 
         let link = try await client.portalUrl(
             user: user,
             options: PortalOptions(connectionType: .read, redirectUrl: "https://app.example/connected")
         )
-        XCTAssertTrue(link.url().hasPrefix(sandbox.url() + "/snapTrade/redeemToken?"), link.url())
-        XCTAssertGreaterThan(link.expiresAt(), Date())
-        XCTAssertFalse(link.sessionId().isEmpty)
+        XCTAssertTrue(link.url.expose().hasPrefix(sandbox.url() + "/snapTrade/redeemToken?"), link.url.expose())
+        XCTAssertGreaterThan(link.expiresAt, Date())
+        XCTAssertFalse(link.sessionId.expose().isEmpty)
 
-        let done = try sandbox.completePortal(url: link.url(), username: "user_good", password: "pass_good")
+        let done = try sandbox.completePortal(url: link.url.expose(), username: "user_good", password: "pass_good")
         guard case let .success(connectionId, _) = done else { return XCTFail("portal failed: \(done)") }
         let connection = try await client.waitForConnection(user: user, options: quickWait)
         XCTAssertEqual(connection.id, connectionId)
@@ -54,10 +54,10 @@ final class SnapTradeFlowTests: SandboxTestCase {
         let users = try await client.listUsers()
         XCTAssertTrue(users.contains("swift-alice"))
         let rotated = try await client.rotateUserSecret(user: user)
-        XCTAssertEqual(rotated.userId(), "swift-alice")
-        XCTAssertNotEqual(rotated.userSecret(), secret)
+        XCTAssertEqual(rotated.userId, "swift-alice")
+        XCTAssertNotEqual(rotated.userSecret?.expose(), secret)
         // A stored user, rebuilt from its id and secret, works like the returned one.
-        try await client.deleteUser(user: UserCredentials(userId: "swift-alice", userSecret: rotated.userSecret()))
+        try await client.deleteUser(user: UserCredentials(userId: "swift-alice", userSecret: rotated.userSecret))
         let after = try await client.listUsers()
         XCTAssertFalse(after.contains("swift-alice"))
     }
@@ -66,7 +66,7 @@ final class SnapTradeFlowTests: SandboxTestCase {
         let client = try snaptrade()
         let user = try await client.registerUser(userId: "swift-pending")
         let link = try await client.portalUrl(user: user)
-        _ = try sandbox.completePortal(url: link.url(), username: "user_pending", password: "pass_good")
+        _ = try sandbox.completePortal(url: link.url.expose(), username: "user_pending", password: "pass_good")
         let connection = try await client.waitForConnection(user: user, options: quickWait)
         XCTAssertEqual(connection.status, .active)
     }
@@ -75,11 +75,11 @@ final class SnapTradeFlowTests: SandboxTestCase {
         let client = try snaptrade()
         let user = try await client.registerUser(userId: "swift-mfa")
         let link = try await client.portalUrl(user: user)
-        let wrong = try sandbox.completePortal(url: link.url(), username: "user_mfa", password: "pass_good", mfaCode: "000000")
+        let wrong = try sandbox.completePortal(url: link.url.expose(), username: "user_mfa", password: "pass_good", mfaCode: "000000")
         guard case let .error(code, _, _) = wrong else { return XCTFail("expected an error, got \(wrong)") }
         XCTAssertEqual(code, "1086")
         let again = try await client.portalUrl(user: user)
-        let right = try sandbox.completePortal(url: again.url(), username: "user_mfa", password: "pass_good", mfaCode: "123456")
+        let right = try sandbox.completePortal(url: again.url.expose(), username: "user_mfa", password: "pass_good", mfaCode: "123456")
         guard case .success = right else { return XCTFail("expected success, got \(right)") }
     }
 

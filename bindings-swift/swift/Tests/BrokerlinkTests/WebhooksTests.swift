@@ -93,7 +93,7 @@ final class WebhooksTests: SandboxTestCase {
         let client = try snaptrade()
         let user = try await client.registerUser(userId: "hooks-alice")
         let link = try await client.portalUrl(user: user)
-        let done = try sandbox.completePortal(url: link.url(), username: "user_good", password: "pass_good")
+        let done = try sandbox.completePortal(url: link.url.expose(), username: "user_good", password: "pass_good")
         guard case let .success(connectionId, _) = done else { return XCTFail("portal failed: \(done)") }
 
         let (data, _) = try await URLSession.shared.data(from: URL(string: "\(sink)?count=2&timeout_ms=10000")!)

@@ -771,35 +771,11 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_brokerlink_ffi_checksum_method_sandbox_webhook_deliveries(
     ): Int
-    external fun uniffi_brokerlink_ffi_checksum_method_portallink_expires_at(
-    ): Int
-    external fun uniffi_brokerlink_ffi_checksum_method_portallink_session_id(
-    ): Int
-    external fun uniffi_brokerlink_ffi_checksum_method_portallink_url(
-    ): Int
-    external fun uniffi_brokerlink_ffi_checksum_method_session_company_id(
-    ): Int
-    external fun uniffi_brokerlink_ffi_checksum_method_session_expires_at(
-    ): Int
-    external fun uniffi_brokerlink_ffi_checksum_method_session_id(
-    ): Int
-    external fun uniffi_brokerlink_ffi_checksum_method_session_status(
-    ): Int
-    external fun uniffi_brokerlink_ffi_checksum_method_session_user_id(
-    ): Int
-    external fun uniffi_brokerlink_ffi_checksum_method_usercredentials_user_id(
-    ): Int
-    external fun uniffi_brokerlink_ffi_checksum_method_usercredentials_user_secret(
-    ): Int
     external fun uniffi_brokerlink_ffi_checksum_constructor_client_finatic(
     ): Int
     external fun uniffi_brokerlink_ffi_checksum_constructor_client_snaptrade(
     ): Int
     external fun uniffi_brokerlink_ffi_checksum_constructor_sandbox_start(
-    ): Int
-    external fun uniffi_brokerlink_ffi_checksum_constructor_session_new(
-    ): Int
-    external fun uniffi_brokerlink_ffi_checksum_constructor_usercredentials_new(
     ): Int
     external fun ffi_brokerlink_ffi_uniffi_contract_version(
     ): Int
@@ -829,43 +805,43 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_brokerlink_ffi_fn_constructor_client_snaptrade(`clientId`: RustBuffer.ByValue,`consumerKey`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
-    external fun uniffi_brokerlink_ffi_fn_method_client_account(`ptr`: Long,`user`: Long,`accountId`: RustBuffer.ByValue,
+    external fun uniffi_brokerlink_ffi_fn_method_client_account(`ptr`: Long,`user`: RustBuffer.ByValue,`accountId`: RustBuffer.ByValue,
     ): Long
-    external fun uniffi_brokerlink_ffi_fn_method_client_accounts(`ptr`: Long,`user`: Long,
+    external fun uniffi_brokerlink_ffi_fn_method_client_accounts(`ptr`: Long,`user`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_brokerlink_ffi_fn_method_client_base_url(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_brokerlink_ffi_fn_method_client_connection(`ptr`: Long,`user`: Long,`connectionId`: RustBuffer.ByValue,
+    external fun uniffi_brokerlink_ffi_fn_method_client_connection(`ptr`: Long,`user`: RustBuffer.ByValue,`connectionId`: RustBuffer.ByValue,
     ): Long
-    external fun uniffi_brokerlink_ffi_fn_method_client_connection_accounts(`ptr`: Long,`user`: Long,`connectionId`: RustBuffer.ByValue,
+    external fun uniffi_brokerlink_ffi_fn_method_client_connection_accounts(`ptr`: Long,`user`: RustBuffer.ByValue,`connectionId`: RustBuffer.ByValue,
     ): Long
-    external fun uniffi_brokerlink_ffi_fn_method_client_connections(`ptr`: Long,`user`: Long,
+    external fun uniffi_brokerlink_ffi_fn_method_client_connections(`ptr`: Long,`user`: RustBuffer.ByValue,
     ): Long
-    external fun uniffi_brokerlink_ffi_fn_method_client_delete_user(`ptr`: Long,`user`: Long,
+    external fun uniffi_brokerlink_ffi_fn_method_client_delete_user(`ptr`: Long,`user`: RustBuffer.ByValue,
     ): Long
-    external fun uniffi_brokerlink_ffi_fn_method_client_disable_connection(`ptr`: Long,`user`: Long,`connectionId`: RustBuffer.ByValue,
+    external fun uniffi_brokerlink_ffi_fn_method_client_disable_connection(`ptr`: Long,`user`: RustBuffer.ByValue,`connectionId`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_brokerlink_ffi_fn_method_client_list_users(`ptr`: Long,
     ): Long
-    external fun uniffi_brokerlink_ffi_fn_method_client_portal_url(`ptr`: Long,`user`: Long,`options`: RustBuffer.ByValue,
+    external fun uniffi_brokerlink_ffi_fn_method_client_portal_url(`ptr`: Long,`user`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_brokerlink_ffi_fn_method_client_provider(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_brokerlink_ffi_fn_method_client_refresh_connection(`ptr`: Long,`user`: Long,`connectionId`: RustBuffer.ByValue,
+    external fun uniffi_brokerlink_ffi_fn_method_client_refresh_connection(`ptr`: Long,`user`: RustBuffer.ByValue,`connectionId`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_brokerlink_ffi_fn_method_client_register_user(`ptr`: Long,`userId`: RustBuffer.ByValue,
     ): Long
-    external fun uniffi_brokerlink_ffi_fn_method_client_remove_connection(`ptr`: Long,`user`: Long,`connectionId`: RustBuffer.ByValue,
+    external fun uniffi_brokerlink_ffi_fn_method_client_remove_connection(`ptr`: Long,`user`: RustBuffer.ByValue,`connectionId`: RustBuffer.ByValue,
     ): Long
-    external fun uniffi_brokerlink_ffi_fn_method_client_rotate_user_secret(`ptr`: Long,`user`: Long,
+    external fun uniffi_brokerlink_ffi_fn_method_client_rotate_user_secret(`ptr`: Long,`user`: RustBuffer.ByValue,
     ): Long
-    external fun uniffi_brokerlink_ffi_fn_method_client_session_portal_url(`ptr`: Long,`session`: Long,`options`: RustBuffer.ByValue,
+    external fun uniffi_brokerlink_ffi_fn_method_client_session_portal_url(`ptr`: Long,`session`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,
     ): Long
-    external fun uniffi_brokerlink_ffi_fn_method_client_session_user(`ptr`: Long,`session`: Long,
+    external fun uniffi_brokerlink_ffi_fn_method_client_session_user(`ptr`: Long,`session`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_brokerlink_ffi_fn_method_client_start_session(`ptr`: Long,`userId`: RustBuffer.ByValue,
     ): Long
-    external fun uniffi_brokerlink_ffi_fn_method_client_wait_for_connection(`ptr`: Long,`user`: Long,`options`: RustBuffer.ByValue,
+    external fun uniffi_brokerlink_ffi_fn_method_client_wait_for_connection(`ptr`: Long,`user`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_brokerlink_ffi_fn_method_client_uniffi_trait_display(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -909,66 +885,6 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_brokerlink_ffi_fn_method_sandbox_webhook_deliveries(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_brokerlink_ffi_fn_clone_portallink(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
-    external fun uniffi_brokerlink_ffi_fn_free_portallink(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
-    external fun uniffi_brokerlink_ffi_fn_method_portallink_expires_at(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_brokerlink_ffi_fn_method_portallink_session_id(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_brokerlink_ffi_fn_method_portallink_url(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_brokerlink_ffi_fn_method_portallink_uniffi_trait_debug(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_brokerlink_ffi_fn_method_portallink_uniffi_trait_display(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_brokerlink_ffi_fn_method_portallink_uniffi_trait_eq_eq(`ptr`: Long,`other`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Byte
-    external fun uniffi_brokerlink_ffi_fn_method_portallink_uniffi_trait_eq_ne(`ptr`: Long,`other`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Byte
-    external fun uniffi_brokerlink_ffi_fn_clone_session(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
-    external fun uniffi_brokerlink_ffi_fn_free_session(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
-    external fun uniffi_brokerlink_ffi_fn_constructor_session_new(`id`: RustBuffer.ByValue,`companyId`: RustBuffer.ByValue,`status`: RustBuffer.ByValue,`expiresAt`: RustBuffer.ByValue,`userId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
-    external fun uniffi_brokerlink_ffi_fn_method_session_company_id(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_brokerlink_ffi_fn_method_session_expires_at(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_brokerlink_ffi_fn_method_session_id(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_brokerlink_ffi_fn_method_session_status(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_brokerlink_ffi_fn_method_session_user_id(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_brokerlink_ffi_fn_method_session_uniffi_trait_debug(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_brokerlink_ffi_fn_method_session_uniffi_trait_display(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_brokerlink_ffi_fn_method_session_uniffi_trait_eq_eq(`ptr`: Long,`other`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Byte
-    external fun uniffi_brokerlink_ffi_fn_method_session_uniffi_trait_eq_ne(`ptr`: Long,`other`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Byte
-    external fun uniffi_brokerlink_ffi_fn_clone_usercredentials(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
-    external fun uniffi_brokerlink_ffi_fn_free_usercredentials(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
-    external fun uniffi_brokerlink_ffi_fn_constructor_usercredentials_new(`userId`: RustBuffer.ByValue,`userSecret`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
-    external fun uniffi_brokerlink_ffi_fn_method_usercredentials_user_id(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_brokerlink_ffi_fn_method_usercredentials_user_secret(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_brokerlink_ffi_fn_method_usercredentials_uniffi_trait_debug(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_brokerlink_ffi_fn_method_usercredentials_uniffi_trait_display(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_brokerlink_ffi_fn_method_usercredentials_uniffi_trait_eq_eq(`ptr`: Long,`other`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Byte
-    external fun uniffi_brokerlink_ffi_fn_method_usercredentials_uniffi_trait_eq_ne(`ptr`: Long,`other`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Byte
     external fun uniffi_brokerlink_ffi_fn_method_brokerlinkerror_details(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_brokerlink_ffi_fn_method_brokerlinkerror_kind(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1156,61 +1072,61 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_brokerlink_ffi_checksum_func_verify_webhook() and 0xFFFF) != 28747) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_account() and 0xFFFF) != 61387) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_account() and 0xFFFF) != 15777) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_accounts() and 0xFFFF) != 1566) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_accounts() and 0xFFFF) != 35016) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_brokerlink_ffi_checksum_method_client_base_url() and 0xFFFF) != 26467) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_connection() and 0xFFFF) != 28004) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_connection() and 0xFFFF) != 31213) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_connection_accounts() and 0xFFFF) != 9685) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_connection_accounts() and 0xFFFF) != 47980) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_connections() and 0xFFFF) != 64364) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_connections() and 0xFFFF) != 5097) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_delete_user() and 0xFFFF) != 56595) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_delete_user() and 0xFFFF) != 25731) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_disable_connection() and 0xFFFF) != 24674) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_disable_connection() and 0xFFFF) != 50713) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_brokerlink_ffi_checksum_method_client_list_users() and 0xFFFF) != 818) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_portal_url() and 0xFFFF) != 13912) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_portal_url() and 0xFFFF) != 52899) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_brokerlink_ffi_checksum_method_client_provider() and 0xFFFF) != 45716) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_refresh_connection() and 0xFFFF) != 48703) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_refresh_connection() and 0xFFFF) != 56451) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_register_user() and 0xFFFF) != 8848) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_register_user() and 0xFFFF) != 59258) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_remove_connection() and 0xFFFF) != 7088) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_remove_connection() and 0xFFFF) != 26372) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_rotate_user_secret() and 0xFFFF) != 41356) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_rotate_user_secret() and 0xFFFF) != 10204) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_session_portal_url() and 0xFFFF) != 61668) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_session_portal_url() and 0xFFFF) != 3781) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_session_user() and 0xFFFF) != 45778) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_session_user() and 0xFFFF) != 22473) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_start_session() and 0xFFFF) != 63668) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_start_session() and 0xFFFF) != 11622) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_wait_for_connection() and 0xFFFF) != 60973) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_wait_for_connection() and 0xFFFF) != 15175) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_brokerlink_ffi_checksum_method_sandbox_add_webhook() and 0xFFFF) != 31461) {
@@ -1264,36 +1180,6 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_brokerlink_ffi_checksum_method_sandbox_webhook_deliveries() and 0xFFFF) != 52867) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_portallink_expires_at() and 0xFFFF) != 16325) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_portallink_session_id() and 0xFFFF) != 49287) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_portallink_url() and 0xFFFF) != 44443) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_session_company_id() and 0xFFFF) != 21760) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_session_expires_at() and 0xFFFF) != 44904) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_session_id() and 0xFFFF) != 25223) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_session_status() and 0xFFFF) != 52655) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_session_user_id() and 0xFFFF) != 58954) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_usercredentials_user_id() and 0xFFFF) != 27214) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_usercredentials_user_secret() and 0xFFFF) != 31365) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
     if ((lib.uniffi_brokerlink_ffi_checksum_constructor_client_finatic() and 0xFFFF) != 36564) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1301,12 +1187,6 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_brokerlink_ffi_checksum_constructor_sandbox_start() and 0xFFFF) != 43336) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_brokerlink_ffi_checksum_constructor_session_new() and 0xFFFF) != 20684) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_brokerlink_ffi_checksum_constructor_usercredentials_new() and 0xFFFF) != 28118) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
 }
@@ -2281,9 +2161,9 @@ open class Client: Disposable, AutoCloseable, ClientInterface
         FfiConverterTypePortalOptions.lower(`options`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_poll_u64(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_complete_u64(future, continuation) },
-        { future -> UniffiLib.ffi_brokerlink_ffi_rust_future_free_u64(future) },
+        { future, callback, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_brokerlink_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypePortalLink.lift(it) },
         // Error FFI converter
@@ -2346,9 +2226,9 @@ open class Client: Disposable, AutoCloseable, ClientInterface
         FfiConverterString.lower(`userId`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_poll_u64(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_complete_u64(future, continuation) },
-        { future -> UniffiLib.ffi_brokerlink_ffi_rust_future_free_u64(future) },
+        { future, callback, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_brokerlink_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeUserCredentials.lift(it) },
         // Error FFI converter
@@ -2395,9 +2275,9 @@ open class Client: Disposable, AutoCloseable, ClientInterface
         FfiConverterTypeUserCredentials.lower(`user`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_poll_u64(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_complete_u64(future, continuation) },
-        { future -> UniffiLib.ffi_brokerlink_ffi_rust_future_free_u64(future) },
+        { future, callback, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_brokerlink_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeUserCredentials.lift(it) },
         // Error FFI converter
@@ -2421,9 +2301,9 @@ open class Client: Disposable, AutoCloseable, ClientInterface
         FfiConverterTypePortalOptions.lower(`options`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_poll_u64(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_complete_u64(future, continuation) },
-        { future -> UniffiLib.ffi_brokerlink_ffi_rust_future_free_u64(future) },
+        { future, callback, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_brokerlink_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypePortalLink.lift(it) },
         // Error FFI converter
@@ -2446,9 +2326,9 @@ open class Client: Disposable, AutoCloseable, ClientInterface
         FfiConverterTypeSession.lower(`session`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_poll_u64(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_complete_u64(future, continuation) },
-        { future -> UniffiLib.ffi_brokerlink_ffi_rust_future_free_u64(future) },
+        { future, callback, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_brokerlink_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeUserCredentials.lift(it) },
         // Error FFI converter
@@ -2472,9 +2352,9 @@ open class Client: Disposable, AutoCloseable, ClientInterface
         FfiConverterOptionalString.lower(`userId`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_poll_u64(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_complete_u64(future, continuation) },
-        { future -> UniffiLib.ffi_brokerlink_ffi_rust_future_free_u64(future) },
+        { future, callback, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_brokerlink_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeSession.lift(it) },
         // Error FFI converter
@@ -2588,337 +2468,6 @@ public object FfiConverterTypeClient: FfiConverter<Client, Long> {
     override fun allocationSize(value: Client) = 8UL
 
     override fun write(value: Client, buf: ByteBuffer) {
-        buf.putLong(lower(value))
-    }
-}
-
-
-// This template implements a class for working with a Rust struct via a handle
-// to the live Rust struct on the other side of the FFI.
-//
-// There's some subtlety here, because we have to be careful not to operate on a Rust
-// struct after it has been dropped, and because we must expose a public API for freeing
-// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
-//
-//   * Each instance holds an opaque handle to the underlying Rust struct.
-//     Method calls need to read this handle from the object's state and pass it in to
-//     the Rust FFI.
-//
-//   * When an instance is no longer needed, its handle should be passed to a
-//     special destructor function provided by the Rust FFI, which will drop the
-//     underlying Rust struct.
-//
-//   * Given an instance, calling code is expected to call the special
-//     `destroy` method in order to free it after use, either by calling it explicitly
-//     or by using a higher-level helper like the `use` method. Failing to do so risks
-//     leaking the underlying Rust struct.
-//
-//   * We can't assume that calling code will do the right thing, and must be prepared
-//     to handle Kotlin method calls executing concurrently with or even after a call to
-//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
-//
-//   * We must never allow Rust code to operate on the underlying Rust struct after
-//     the destructor has been called, and must never call the destructor more than once.
-//     Doing so may trigger memory unsafety.
-//
-//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
-//     is implemented to call the destructor when the Kotlin object becomes unreachable.
-//     This is done in a background thread. This is not a panacea, and client code should be aware that
-//      1. the thread may starve if some there are objects that have poorly performing
-//     `drop` methods or do significant work in their `drop` methods.
-//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
-//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
-//
-// If we try to implement this with mutual exclusion on access to the handle, there is the
-// possibility of a race between a method call and a concurrent call to `destroy`:
-//
-//    * Thread A starts a method call, reads the value of the handle, but is interrupted
-//      before it can pass the handle over the FFI to Rust.
-//    * Thread B calls `destroy` and frees the underlying Rust struct.
-//    * Thread A resumes, passing the already-read handle value to Rust and triggering
-//      a use-after-free.
-//
-// One possible solution would be to use a `ReadWriteLock`, with each method call taking
-// a read lock (and thus allowed to run concurrently) and the special `destroy` method
-// taking a write lock (and thus blocking on live method calls). However, we aim not to
-// generate methods with any hidden blocking semantics, and a `destroy` method that might
-// block if called incorrectly seems to meet that bar.
-//
-// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
-// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
-// has been called. These are updated according to the following rules:
-//
-//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
-//      The initial value for the flag is false.
-//
-//    * At the start of each method call, we atomically check the counter.
-//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
-//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
-//
-//    * At the end of each method call, we atomically decrement and check the counter.
-//      If it has reached zero then we destroy the underlying Rust struct.
-//
-//    * When `destroy` is called, we atomically flip the flag from false to true.
-//      If the flag was already true we silently fail.
-//      Otherwise we atomically decrement and check the counter.
-//      If it has reached zero then we destroy the underlying Rust struct.
-//
-// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
-// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
-//
-// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
-// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
-// of the underlying Rust code.
-//
-// This makes a cleaner a better alternative to _not_ calling `destroy()` as
-// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
-// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
-// thread may be starved, and the app will leak memory.
-//
-// In this case, `destroy`ing manually may be a better solution.
-//
-// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
-// with Rust peers are reclaimed:
-//
-// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
-// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
-// 3. The memory is reclaimed when the process terminates.
-//
-// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
-//
-
-
-/**
- * A connection-portal link. `url()` logs the user in: treat it as a secret (`toString()` /
- * `description` hide its token).
- */
-public interface PortalLinkInterface {
-    
-    fun `expiresAt`(): java.time.Instant
-    
-    /**
-     * The portal session; it authorises Finatic calls on its own.
-     */
-    fun `sessionId`(): kotlin.String
-    
-    /**
-     * The link to send the end user to (it carries a one-time token).
-     */
-    fun `url`(): kotlin.String
-    
-    companion object
-}
-
-/**
- * A connection-portal link. `url()` logs the user in: treat it as a secret (`toString()` /
- * `description` hide its token).
- */
-open class PortalLink: Disposable, AutoCloseable, PortalLinkInterface
-{
-
-    @Suppress("UNUSED_PARAMETER")
-    /**
-     * @suppress
-     */
-    constructor(withHandle: UniffiWithHandle, handle: Long) {
-        this.handle = handle
-        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
-    }
-
-    /**
-     * @suppress
-     *
-     * This constructor can be used to instantiate a fake object. Only used for tests. Any
-     * attempt to actually use an object constructed this way will fail as there is no
-     * connected Rust object.
-     */
-    @Suppress("UNUSED_PARAMETER")
-    constructor(noHandle: NoHandle) {
-        this.handle = 0
-        this.cleanable = null
-    }
-
-    protected val handle: Long
-    protected val cleanable: UniffiCleaner.Cleanable?
-
-    private val wasDestroyed = AtomicBoolean(false)
-    private val callCounter = AtomicLong(1)
-
-    /**
-     * Whether the current object has been destroyed and its reference is gone in the Rust side.
-     */
-    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
-
-    override fun destroy() {
-        // Only allow a single call to this method.
-        // TODO: maybe we should log a warning if called more than once?
-        if (this.wasDestroyed.compareAndSet(false, true)) {
-            // This decrement always matches the initial count of 1 given at creation time.
-            if (this.callCounter.decrementAndGet() == 0L) {
-                cleanable?.clean()
-            }
-        }
-    }
-
-    @Synchronized
-    override fun close() {
-        this.destroy()
-    }
-
-    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
-        // Check and increment the call counter, to keep the object alive.
-        // This needs a compare-and-set retry loop in case of concurrent updates.
-        do {
-            val c = this.callCounter.get()
-            if (c == 0L) {
-                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
-            }
-            if (c == Long.MAX_VALUE) {
-                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
-            }
-        } while (! this.callCounter.compareAndSet(c, c + 1L))
-        // Now we can safely do the method call without the handle being freed concurrently.
-        try {
-            return block(this.uniffiCloneHandle())
-        } finally {
-            // This decrement always matches the increment we performed above.
-            if (this.callCounter.decrementAndGet() == 0L) {
-                cleanable?.clean()
-            }
-        }
-    }
-
-    // Use a static inner class instead of a closure so as not to accidentally
-    // capture `this` as part of the cleanable's action.
-    private class UniffiCleanAction(private val handle: Long) : Runnable {
-        override fun run() {
-            if (handle == 0.toLong()) {
-                // Fake object created with `NoHandle`, don't try to free.
-                return;
-            }
-            uniffiRustCall { status ->
-                UniffiLib.uniffi_brokerlink_ffi_fn_free_portallink(handle, status)
-            }
-        }
-    }
-
-    /**
-     * @suppress
-     */
-    fun uniffiCloneHandle(): Long {
-        if (handle == 0.toLong()) {
-            throw InternalException("uniffiCloneHandle() called on NoHandle object");
-        }
-        return uniffiRustCall() { status ->
-            UniffiLib.uniffi_brokerlink_ffi_fn_clone_portallink(handle, status)
-        }
-    }
-
-    override fun `expiresAt`(): java.time.Instant {
-            return FfiConverterTimestamp.lift(
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_brokerlink_ffi_fn_method_portallink_expires_at(
-        it,
-        _status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
-     * The portal session; it authorises Finatic calls on its own.
-     */override fun `sessionId`(): kotlin.String {
-            return FfiConverterString.lift(
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_brokerlink_ffi_fn_method_portallink_session_id(
-        it,
-        _status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
-     * The link to send the end user to (it carries a one-time token).
-     */override fun `url`(): kotlin.String {
-            return FfiConverterString.lift(
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_brokerlink_ffi_fn_method_portallink_url(
-        it,
-        _status)
-}
-    }
-    )
-    }
-    
-
-    
-
-    
-
-    // The local Rust `Display`/`Debug` implementation.
-    override fun toString(): String {
-        return FfiConverterString.lift(
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_brokerlink_ffi_fn_method_portallink_uniffi_trait_display(
-        it,
-        _status)
-}
-    }
-    )
-    }
-    // The local Rust `Eq` implementation - only `eq` is used.
-    override fun equals(other: Any?): Boolean {
-        if (other !is PortalLink) return false
-        return FfiConverterBoolean.lift(
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_brokerlink_ffi_fn_method_portallink_uniffi_trait_eq_eq(
-        it,
-        
-        FfiConverterTypePortalLink.lower(`other`),_status)
-}
-    }
-    )
-    }
-
-    
-    
-    /**
-     * @suppress
-     */
-    companion object
-    
-}
-
-
-/**
- * @suppress
- */
-public object FfiConverterTypePortalLink: FfiConverter<PortalLink, Long> {
-    override fun lower(value: PortalLink): Long {
-        return value.uniffiCloneHandle()
-    }
-
-    override fun lift(value: Long): PortalLink {
-        return PortalLink(UniffiWithHandle, value)
-    }
-
-    override fun read(buf: ByteBuffer): PortalLink {
-        return lift(buf.getLong())
-    }
-
-    override fun allocationSize(value: PortalLink) = 8UL
-
-    override fun write(value: PortalLink, buf: ByteBuffer) {
         buf.putLong(lower(value))
     }
 }
@@ -3567,700 +3116,6 @@ public object FfiConverterTypeSandbox: FfiConverter<Sandbox, Long> {
 }
 
 
-// This template implements a class for working with a Rust struct via a handle
-// to the live Rust struct on the other side of the FFI.
-//
-// There's some subtlety here, because we have to be careful not to operate on a Rust
-// struct after it has been dropped, and because we must expose a public API for freeing
-// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
-//
-//   * Each instance holds an opaque handle to the underlying Rust struct.
-//     Method calls need to read this handle from the object's state and pass it in to
-//     the Rust FFI.
-//
-//   * When an instance is no longer needed, its handle should be passed to a
-//     special destructor function provided by the Rust FFI, which will drop the
-//     underlying Rust struct.
-//
-//   * Given an instance, calling code is expected to call the special
-//     `destroy` method in order to free it after use, either by calling it explicitly
-//     or by using a higher-level helper like the `use` method. Failing to do so risks
-//     leaking the underlying Rust struct.
-//
-//   * We can't assume that calling code will do the right thing, and must be prepared
-//     to handle Kotlin method calls executing concurrently with or even after a call to
-//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
-//
-//   * We must never allow Rust code to operate on the underlying Rust struct after
-//     the destructor has been called, and must never call the destructor more than once.
-//     Doing so may trigger memory unsafety.
-//
-//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
-//     is implemented to call the destructor when the Kotlin object becomes unreachable.
-//     This is done in a background thread. This is not a panacea, and client code should be aware that
-//      1. the thread may starve if some there are objects that have poorly performing
-//     `drop` methods or do significant work in their `drop` methods.
-//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
-//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
-//
-// If we try to implement this with mutual exclusion on access to the handle, there is the
-// possibility of a race between a method call and a concurrent call to `destroy`:
-//
-//    * Thread A starts a method call, reads the value of the handle, but is interrupted
-//      before it can pass the handle over the FFI to Rust.
-//    * Thread B calls `destroy` and frees the underlying Rust struct.
-//    * Thread A resumes, passing the already-read handle value to Rust and triggering
-//      a use-after-free.
-//
-// One possible solution would be to use a `ReadWriteLock`, with each method call taking
-// a read lock (and thus allowed to run concurrently) and the special `destroy` method
-// taking a write lock (and thus blocking on live method calls). However, we aim not to
-// generate methods with any hidden blocking semantics, and a `destroy` method that might
-// block if called incorrectly seems to meet that bar.
-//
-// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
-// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
-// has been called. These are updated according to the following rules:
-//
-//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
-//      The initial value for the flag is false.
-//
-//    * At the start of each method call, we atomically check the counter.
-//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
-//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
-//
-//    * At the end of each method call, we atomically decrement and check the counter.
-//      If it has reached zero then we destroy the underlying Rust struct.
-//
-//    * When `destroy` is called, we atomically flip the flag from false to true.
-//      If the flag was already true we silently fail.
-//      Otherwise we atomically decrement and check the counter.
-//      If it has reached zero then we destroy the underlying Rust struct.
-//
-// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
-// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
-//
-// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
-// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
-// of the underlying Rust code.
-//
-// This makes a cleaner a better alternative to _not_ calling `destroy()` as
-// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
-// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
-// thread may be starved, and the app will leak memory.
-//
-// In this case, `destroy`ing manually may be a better solution.
-//
-// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
-// with Rust peers are reclaimed:
-//
-// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
-// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
-// 3. The memory is reclaimed when the process terminates.
-//
-// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
-//
-
-
-/**
- * A Finatic session; pass it back as received (or rebuilt from stored values). Its `id()`
- * authorises calls on its own: `toString()` / `description` shows it as `***`.
- */
-public interface SessionInterface {
-    
-    fun `companyId`(): kotlin.String
-    
-    fun `expiresAt`(): java.time.Instant?
-    
-    fun `id`(): kotlin.String
-    
-    fun `status`(): SessionStatus
-    
-    /**
-     * The Finatic user, once known.
-     */
-    fun `userId`(): kotlin.String?
-    
-    companion object
-}
-
-/**
- * A Finatic session; pass it back as received (or rebuilt from stored values). Its `id()`
- * authorises calls on its own: `toString()` / `description` shows it as `***`.
- */
-open class Session: Disposable, AutoCloseable, SessionInterface
-{
-
-    @Suppress("UNUSED_PARAMETER")
-    /**
-     * @suppress
-     */
-    constructor(withHandle: UniffiWithHandle, handle: Long) {
-        this.handle = handle
-        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
-    }
-
-    /**
-     * @suppress
-     *
-     * This constructor can be used to instantiate a fake object. Only used for tests. Any
-     * attempt to actually use an object constructed this way will fail as there is no
-     * connected Rust object.
-     */
-    @Suppress("UNUSED_PARAMETER")
-    constructor(noHandle: NoHandle) {
-        this.handle = 0
-        this.cleanable = null
-    }
-    /**
-     * A session from stored values.
-     */
-    constructor(`id`: kotlin.String, `companyId`: kotlin.String, `status`: SessionStatus, `expiresAt`: java.time.Instant? = null, `userId`: kotlin.String? = null) :
-        this(UniffiWithHandle, 
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_brokerlink_ffi_fn_constructor_session_new(
-    
-        
-        FfiConverterString.lower(`id`),
-        FfiConverterString.lower(`companyId`),
-        FfiConverterTypeSessionStatus.lower(`status`),
-        FfiConverterOptionalTimestamp.lower(`expiresAt`),
-        FfiConverterOptionalString.lower(`userId`),_status)
-}
-    )
-
-    protected val handle: Long
-    protected val cleanable: UniffiCleaner.Cleanable?
-
-    private val wasDestroyed = AtomicBoolean(false)
-    private val callCounter = AtomicLong(1)
-
-    /**
-     * Whether the current object has been destroyed and its reference is gone in the Rust side.
-     */
-    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
-
-    override fun destroy() {
-        // Only allow a single call to this method.
-        // TODO: maybe we should log a warning if called more than once?
-        if (this.wasDestroyed.compareAndSet(false, true)) {
-            // This decrement always matches the initial count of 1 given at creation time.
-            if (this.callCounter.decrementAndGet() == 0L) {
-                cleanable?.clean()
-            }
-        }
-    }
-
-    @Synchronized
-    override fun close() {
-        this.destroy()
-    }
-
-    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
-        // Check and increment the call counter, to keep the object alive.
-        // This needs a compare-and-set retry loop in case of concurrent updates.
-        do {
-            val c = this.callCounter.get()
-            if (c == 0L) {
-                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
-            }
-            if (c == Long.MAX_VALUE) {
-                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
-            }
-        } while (! this.callCounter.compareAndSet(c, c + 1L))
-        // Now we can safely do the method call without the handle being freed concurrently.
-        try {
-            return block(this.uniffiCloneHandle())
-        } finally {
-            // This decrement always matches the increment we performed above.
-            if (this.callCounter.decrementAndGet() == 0L) {
-                cleanable?.clean()
-            }
-        }
-    }
-
-    // Use a static inner class instead of a closure so as not to accidentally
-    // capture `this` as part of the cleanable's action.
-    private class UniffiCleanAction(private val handle: Long) : Runnable {
-        override fun run() {
-            if (handle == 0.toLong()) {
-                // Fake object created with `NoHandle`, don't try to free.
-                return;
-            }
-            uniffiRustCall { status ->
-                UniffiLib.uniffi_brokerlink_ffi_fn_free_session(handle, status)
-            }
-        }
-    }
-
-    /**
-     * @suppress
-     */
-    fun uniffiCloneHandle(): Long {
-        if (handle == 0.toLong()) {
-            throw InternalException("uniffiCloneHandle() called on NoHandle object");
-        }
-        return uniffiRustCall() { status ->
-            UniffiLib.uniffi_brokerlink_ffi_fn_clone_session(handle, status)
-        }
-    }
-
-    override fun `companyId`(): kotlin.String {
-            return FfiConverterString.lift(
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_brokerlink_ffi_fn_method_session_company_id(
-        it,
-        _status)
-}
-    }
-    )
-    }
-    
-
-    override fun `expiresAt`(): java.time.Instant? {
-            return FfiConverterOptionalTimestamp.lift(
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_brokerlink_ffi_fn_method_session_expires_at(
-        it,
-        _status)
-}
-    }
-    )
-    }
-    
-
-    override fun `id`(): kotlin.String {
-            return FfiConverterString.lift(
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_brokerlink_ffi_fn_method_session_id(
-        it,
-        _status)
-}
-    }
-    )
-    }
-    
-
-    override fun `status`(): SessionStatus {
-            return FfiConverterTypeSessionStatus.lift(
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_brokerlink_ffi_fn_method_session_status(
-        it,
-        _status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
-     * The Finatic user, once known.
-     */override fun `userId`(): kotlin.String? {
-            return FfiConverterOptionalString.lift(
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_brokerlink_ffi_fn_method_session_user_id(
-        it,
-        _status)
-}
-    }
-    )
-    }
-    
-
-    
-
-    
-
-    // The local Rust `Display`/`Debug` implementation.
-    override fun toString(): String {
-        return FfiConverterString.lift(
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_brokerlink_ffi_fn_method_session_uniffi_trait_display(
-        it,
-        _status)
-}
-    }
-    )
-    }
-    // The local Rust `Eq` implementation - only `eq` is used.
-    override fun equals(other: Any?): Boolean {
-        if (other !is Session) return false
-        return FfiConverterBoolean.lift(
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_brokerlink_ffi_fn_method_session_uniffi_trait_eq_eq(
-        it,
-        
-        FfiConverterTypeSession.lower(`other`),_status)
-}
-    }
-    )
-    }
-
-    
-    
-    /**
-     * @suppress
-     */
-    companion object
-    
-}
-
-
-/**
- * @suppress
- */
-public object FfiConverterTypeSession: FfiConverter<Session, Long> {
-    override fun lower(value: Session): Long {
-        return value.uniffiCloneHandle()
-    }
-
-    override fun lift(value: Long): Session {
-        return Session(UniffiWithHandle, value)
-    }
-
-    override fun read(buf: ByteBuffer): Session {
-        return lift(buf.getLong())
-    }
-
-    override fun allocationSize(value: Session) = 8UL
-
-    override fun write(value: Session, buf: ByteBuffer) {
-        buf.putLong(lower(value))
-    }
-}
-
-
-// This template implements a class for working with a Rust struct via a handle
-// to the live Rust struct on the other side of the FFI.
-//
-// There's some subtlety here, because we have to be careful not to operate on a Rust
-// struct after it has been dropped, and because we must expose a public API for freeing
-// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
-//
-//   * Each instance holds an opaque handle to the underlying Rust struct.
-//     Method calls need to read this handle from the object's state and pass it in to
-//     the Rust FFI.
-//
-//   * When an instance is no longer needed, its handle should be passed to a
-//     special destructor function provided by the Rust FFI, which will drop the
-//     underlying Rust struct.
-//
-//   * Given an instance, calling code is expected to call the special
-//     `destroy` method in order to free it after use, either by calling it explicitly
-//     or by using a higher-level helper like the `use` method. Failing to do so risks
-//     leaking the underlying Rust struct.
-//
-//   * We can't assume that calling code will do the right thing, and must be prepared
-//     to handle Kotlin method calls executing concurrently with or even after a call to
-//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
-//
-//   * We must never allow Rust code to operate on the underlying Rust struct after
-//     the destructor has been called, and must never call the destructor more than once.
-//     Doing so may trigger memory unsafety.
-//
-//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
-//     is implemented to call the destructor when the Kotlin object becomes unreachable.
-//     This is done in a background thread. This is not a panacea, and client code should be aware that
-//      1. the thread may starve if some there are objects that have poorly performing
-//     `drop` methods or do significant work in their `drop` methods.
-//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
-//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
-//
-// If we try to implement this with mutual exclusion on access to the handle, there is the
-// possibility of a race between a method call and a concurrent call to `destroy`:
-//
-//    * Thread A starts a method call, reads the value of the handle, but is interrupted
-//      before it can pass the handle over the FFI to Rust.
-//    * Thread B calls `destroy` and frees the underlying Rust struct.
-//    * Thread A resumes, passing the already-read handle value to Rust and triggering
-//      a use-after-free.
-//
-// One possible solution would be to use a `ReadWriteLock`, with each method call taking
-// a read lock (and thus allowed to run concurrently) and the special `destroy` method
-// taking a write lock (and thus blocking on live method calls). However, we aim not to
-// generate methods with any hidden blocking semantics, and a `destroy` method that might
-// block if called incorrectly seems to meet that bar.
-//
-// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
-// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
-// has been called. These are updated according to the following rules:
-//
-//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
-//      The initial value for the flag is false.
-//
-//    * At the start of each method call, we atomically check the counter.
-//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
-//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
-//
-//    * At the end of each method call, we atomically decrement and check the counter.
-//      If it has reached zero then we destroy the underlying Rust struct.
-//
-//    * When `destroy` is called, we atomically flip the flag from false to true.
-//      If the flag was already true we silently fail.
-//      Otherwise we atomically decrement and check the counter.
-//      If it has reached zero then we destroy the underlying Rust struct.
-//
-// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
-// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
-//
-// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
-// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
-// of the underlying Rust code.
-//
-// This makes a cleaner a better alternative to _not_ calling `destroy()` as
-// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
-// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
-// thread may be starved, and the app will leak memory.
-//
-// In this case, `destroy`ing manually may be a better solution.
-//
-// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
-// with Rust peers are reclaimed:
-//
-// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
-// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
-// 3. The memory is reclaimed when the process terminates.
-//
-// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
-//
-
-
-/**
- * An end user. SnapTrade issues `userSecret()` at registration: store it. `toString()` /
- * `description` shows it as `***`.
- */
-public interface UserCredentialsInterface {
-    
-    fun `userId`(): kotlin.String
-    
-    /**
-     * The secret itself, for storing it; never logged or printed by brokerlink.
-     */
-    fun `userSecret`(): kotlin.String?
-    
-    companion object
-}
-
-/**
- * An end user. SnapTrade issues `userSecret()` at registration: store it. `toString()` /
- * `description` shows it as `***`.
- */
-open class UserCredentials: Disposable, AutoCloseable, UserCredentialsInterface
-{
-
-    @Suppress("UNUSED_PARAMETER")
-    /**
-     * @suppress
-     */
-    constructor(withHandle: UniffiWithHandle, handle: Long) {
-        this.handle = handle
-        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
-    }
-
-    /**
-     * @suppress
-     *
-     * This constructor can be used to instantiate a fake object. Only used for tests. Any
-     * attempt to actually use an object constructed this way will fail as there is no
-     * connected Rust object.
-     */
-    @Suppress("UNUSED_PARAMETER")
-    constructor(noHandle: NoHandle) {
-        this.handle = 0
-        this.cleanable = null
-    }
-    /**
-     * A user from stored values; `user_secret` is absent for Finatic users.
-     */
-    constructor(`userId`: kotlin.String, `userSecret`: kotlin.String? = null) :
-        this(UniffiWithHandle, 
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_brokerlink_ffi_fn_constructor_usercredentials_new(
-    
-        
-        FfiConverterString.lower(`userId`),
-        FfiConverterOptionalString.lower(`userSecret`),_status)
-}
-    )
-
-    protected val handle: Long
-    protected val cleanable: UniffiCleaner.Cleanable?
-
-    private val wasDestroyed = AtomicBoolean(false)
-    private val callCounter = AtomicLong(1)
-
-    /**
-     * Whether the current object has been destroyed and its reference is gone in the Rust side.
-     */
-    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
-
-    override fun destroy() {
-        // Only allow a single call to this method.
-        // TODO: maybe we should log a warning if called more than once?
-        if (this.wasDestroyed.compareAndSet(false, true)) {
-            // This decrement always matches the initial count of 1 given at creation time.
-            if (this.callCounter.decrementAndGet() == 0L) {
-                cleanable?.clean()
-            }
-        }
-    }
-
-    @Synchronized
-    override fun close() {
-        this.destroy()
-    }
-
-    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
-        // Check and increment the call counter, to keep the object alive.
-        // This needs a compare-and-set retry loop in case of concurrent updates.
-        do {
-            val c = this.callCounter.get()
-            if (c == 0L) {
-                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
-            }
-            if (c == Long.MAX_VALUE) {
-                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
-            }
-        } while (! this.callCounter.compareAndSet(c, c + 1L))
-        // Now we can safely do the method call without the handle being freed concurrently.
-        try {
-            return block(this.uniffiCloneHandle())
-        } finally {
-            // This decrement always matches the increment we performed above.
-            if (this.callCounter.decrementAndGet() == 0L) {
-                cleanable?.clean()
-            }
-        }
-    }
-
-    // Use a static inner class instead of a closure so as not to accidentally
-    // capture `this` as part of the cleanable's action.
-    private class UniffiCleanAction(private val handle: Long) : Runnable {
-        override fun run() {
-            if (handle == 0.toLong()) {
-                // Fake object created with `NoHandle`, don't try to free.
-                return;
-            }
-            uniffiRustCall { status ->
-                UniffiLib.uniffi_brokerlink_ffi_fn_free_usercredentials(handle, status)
-            }
-        }
-    }
-
-    /**
-     * @suppress
-     */
-    fun uniffiCloneHandle(): Long {
-        if (handle == 0.toLong()) {
-            throw InternalException("uniffiCloneHandle() called on NoHandle object");
-        }
-        return uniffiRustCall() { status ->
-            UniffiLib.uniffi_brokerlink_ffi_fn_clone_usercredentials(handle, status)
-        }
-    }
-
-    override fun `userId`(): kotlin.String {
-            return FfiConverterString.lift(
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_brokerlink_ffi_fn_method_usercredentials_user_id(
-        it,
-        _status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
-     * The secret itself, for storing it; never logged or printed by brokerlink.
-     */override fun `userSecret`(): kotlin.String? {
-            return FfiConverterOptionalString.lift(
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_brokerlink_ffi_fn_method_usercredentials_user_secret(
-        it,
-        _status)
-}
-    }
-    )
-    }
-    
-
-    
-
-    
-
-    // The local Rust `Display`/`Debug` implementation.
-    override fun toString(): String {
-        return FfiConverterString.lift(
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_brokerlink_ffi_fn_method_usercredentials_uniffi_trait_display(
-        it,
-        _status)
-}
-    }
-    )
-    }
-    // The local Rust `Eq` implementation - only `eq` is used.
-    override fun equals(other: Any?): Boolean {
-        if (other !is UserCredentials) return false
-        return FfiConverterBoolean.lift(
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_brokerlink_ffi_fn_method_usercredentials_uniffi_trait_eq_eq(
-        it,
-        
-        FfiConverterTypeUserCredentials.lower(`other`),_status)
-}
-    }
-    )
-    }
-
-    
-    
-    /**
-     * @suppress
-     */
-    companion object
-    
-}
-
-
-/**
- * @suppress
- */
-public object FfiConverterTypeUserCredentials: FfiConverter<UserCredentials, Long> {
-    override fun lower(value: UserCredentials): Long {
-        return value.uniffiCloneHandle()
-    }
-
-    override fun lift(value: Long): UserCredentials {
-        return UserCredentials(UniffiWithHandle, value)
-    }
-
-    override fun read(buf: ByteBuffer): UserCredentials {
-        return lift(buf.getLong())
-    }
-
-    override fun allocationSize(value: UserCredentials) = 8UL
-
-    override fun write(value: UserCredentials, buf: ByteBuffer) {
-        buf.putLong(lower(value))
-    }
-}
-
-
 
 /**
  * A brokerage account behind a connection.
@@ -4747,6 +3602,53 @@ public object FfiConverterTypeMoney: FfiConverterRustBuffer<Money> {
     override fun write(value: Money, buf: ByteBuffer) {
             FfiConverterTypeDecimal.write(value.`amount`, buf)
             FfiConverterString.write(value.`currency`, buf)
+    }
+}
+
+
+
+/**
+ * A connection-portal link. `url` logs the user in and `sessionId` authorises Finatic calls
+ * on its own: both are secrets.
+ */
+data class PortalLink (
+    val `url`: Secret
+    , 
+    val `sessionId`: Secret
+    , 
+    val `expiresAt`: java.time.Instant
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePortalLink: FfiConverterRustBuffer<PortalLink> {
+    override fun read(buf: ByteBuffer): PortalLink {
+        return PortalLink(
+            FfiConverterTypeSecret.read(buf),
+            FfiConverterTypeSecret.read(buf),
+            FfiConverterTimestamp.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: PortalLink) = (
+            FfiConverterTypeSecret.allocationSize(value.`url`) +
+            FfiConverterTypeSecret.allocationSize(value.`sessionId`) +
+            FfiConverterTimestamp.allocationSize(value.`expiresAt`)
+    )
+
+    override fun write(value: PortalLink, buf: ByteBuffer) {
+            FfiConverterTypeSecret.write(value.`url`, buf)
+            FfiConverterTypeSecret.write(value.`sessionId`, buf)
+            FfiConverterTimestamp.write(value.`expiresAt`, buf)
     }
 }
 
@@ -5332,6 +4234,108 @@ public object FfiConverterTypeSandboxWebhook: FfiConverterRustBuffer<SandboxWebh
             FfiConverterString.write(value.`status`, buf)
             FfiConverterOptionalString.write(value.`description`, buf)
             FfiConverterString.write(value.`createdAt`, buf)
+    }
+}
+
+
+
+/**
+ * A Finatic session; pass it back as received (or rebuilt from stored values). Its `id`
+ * authorises calls on its own: a secret.
+ */
+data class Session (
+    val `id`: Secret
+    , 
+    val `companyId`: kotlin.String
+    , 
+    val `status`: SessionStatus
+    , 
+    val `expiresAt`: java.time.Instant? = null 
+    , 
+    /**
+     * The Finatic user, once known.
+     */
+    val `userId`: kotlin.String? = null 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSession: FfiConverterRustBuffer<Session> {
+    override fun read(buf: ByteBuffer): Session {
+        return Session(
+            FfiConverterTypeSecret.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeSessionStatus.read(buf),
+            FfiConverterOptionalTimestamp.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Session) = (
+            FfiConverterTypeSecret.allocationSize(value.`id`) +
+            FfiConverterString.allocationSize(value.`companyId`) +
+            FfiConverterTypeSessionStatus.allocationSize(value.`status`) +
+            FfiConverterOptionalTimestamp.allocationSize(value.`expiresAt`) +
+            FfiConverterOptionalString.allocationSize(value.`userId`)
+    )
+
+    override fun write(value: Session, buf: ByteBuffer) {
+            FfiConverterTypeSecret.write(value.`id`, buf)
+            FfiConverterString.write(value.`companyId`, buf)
+            FfiConverterTypeSessionStatus.write(value.`status`, buf)
+            FfiConverterOptionalTimestamp.write(value.`expiresAt`, buf)
+            FfiConverterOptionalString.write(value.`userId`, buf)
+    }
+}
+
+
+
+/**
+ * An end user. SnapTrade issues `userSecret` at registration: store it (`expose()` gives its
+ * text). Absent for Finatic users.
+ */
+data class UserCredentials (
+    val `userId`: kotlin.String
+    , 
+    val `userSecret`: Secret? = null 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeUserCredentials: FfiConverterRustBuffer<UserCredentials> {
+    override fun read(buf: ByteBuffer): UserCredentials {
+        return UserCredentials(
+            FfiConverterString.read(buf),
+            FfiConverterOptionalTypeSecret.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: UserCredentials) = (
+            FfiConverterString.allocationSize(value.`userId`) +
+            FfiConverterOptionalTypeSecret.allocationSize(value.`userSecret`)
+    )
+
+    override fun write(value: UserCredentials, buf: ByteBuffer) {
+            FfiConverterString.write(value.`userId`, buf)
+            FfiConverterOptionalTypeSecret.write(value.`userSecret`, buf)
     }
 }
 
@@ -7568,6 +6572,38 @@ public object FfiConverterOptionalSequenceDuration: FfiConverterRustBuffer<List<
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypeSecret: FfiConverterRustBuffer<Secret?> {
+    override fun read(buf: ByteBuffer): Secret? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeSecret.read(buf)
+    }
+
+    override fun allocationSize(value: Secret?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeSecret.allocationSize(value)
+        }
+    }
+
+    override fun write(value: Secret?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeSecret.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.String>> {
     override fun read(buf: ByteBuffer): List<kotlin.String> {
         val len = buf.getInt()
@@ -7774,6 +6810,41 @@ public object FfiConverterTypeDecimal: FfiConverter<Decimal, RustBuffer.ByValue>
 
     override fun write(value: Decimal, buf: ByteBuffer) {
         val builtinValue = value.toPlainString()
+        FfiConverterString.write(builtinValue, buf)
+    }
+}
+
+
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSecret: FfiConverter<Secret, RustBuffer.ByValue> {
+    override fun lift(value: RustBuffer.ByValue): Secret {
+        val builtinValue = FfiConverterString.lift(value)
+        return Secret(builtinValue)
+    }
+
+    override fun lower(value: Secret): RustBuffer.ByValue {
+        val builtinValue = value.expose()
+        return FfiConverterString.lower(builtinValue)
+    }
+
+    override fun read(buf: ByteBuffer): Secret {
+        val builtinValue = FfiConverterString.read(buf)
+        return Secret(builtinValue)
+    }
+
+    override fun allocationSize(value: Secret): ULong {
+        val builtinValue = value.expose()
+        return FfiConverterString.allocationSize(builtinValue)
+    }
+
+    override fun write(value: Secret, buf: ByteBuffer) {
+        val builtinValue = value.expose()
         FfiConverterString.write(builtinValue, buf)
     }
 }

@@ -19,8 +19,8 @@ class ConcurrencyTest : SandboxTest() {
     fun `fifty concurrent calls on one client`() = runBlocking<Unit> {
         snaptrade().use { client ->
             val users = (1..50).map { i -> async(Dispatchers.Default) { client.registerUser("many-$i") } }.awaitAll()
-            assertEquals((1..50).map { "many-$it" }, users.map { it.userId() })
-            assertTrue(client.listUsers().containsAll(users.map { it.userId() }))
+            assertEquals((1..50).map { "many-$it" }, users.map { it.userId })
+            assertTrue(client.listUsers().containsAll(users.map { it.userId }))
             // Fifty reads at once from a single-threaded runBlocking loop.
             val lists = users.map { user -> async { client.connections(user) } }.awaitAll()
             assertTrue(lists.all { it.isEmpty() })

@@ -95,7 +95,7 @@ class ErrorsTest : SandboxTest() {
         client(retry = once).use { c ->
             val expired = """{"detail":"expired","code":"1006","status_code":410}"""
             sandbox.injectFault(Fault.Status(410u, expired, null), FaultOptions(pathPrefix = "/snapTrade/login"))
-            val e = failure<BrokerlinkException.PortalExpired> { c.portalUrl(UserCredentials("u", "s")) }
+            val e = failure<BrokerlinkException.PortalExpired> { c.portalUrl(UserCredentials("u", Secret("s"))) }
             assertEquals("1006", e.details.providerCode)
         }
         client(retry = once, timeout = Duration.ofMillis(200)).use { c ->
@@ -141,7 +141,7 @@ class ErrorsTest : SandboxTest() {
         assertEquals("pending_activation", field { Sandbox.start(SandboxOptions(pendingActivation = forever)) })
         assertEquals("timeout", field { Client.snaptrade("c", "k", ClientOptions(baseUrl = sandbox.url(), timeout = forever)) })
         snaptrade().use { c ->
-            val user = UserCredentials("nobody", "not-a-secret")
+            val user = UserCredentials("nobody", Secret("not-a-secret"))
             assertEquals("timeout", field { c.waitForConnection(user, WaitOptions(timeout = forever)) })
         }
         assertEquals("grace", field { sandbox.rotateWebhookSecret("we_x", forever) })

@@ -15,22 +15,22 @@ class FinaticFlowTest : SandboxTest() {
         finatic().use { client ->
             assertEquals(ProviderKind.FINATIC, client.provider())
             val session = client.startSession()
-            assertNull(session.userId())
+            assertNull(session.userId)
             val link = client.sessionPortalUrl(
                 session,
                 PortalOptions(brokers = listOf("alpaca", "robinhood"), mode = PortalMode.DARK, email = "ana@example.com"),
             )
-            assertTrue(link.url().startsWith(sandbox.url() + "/portal?"), link.url())
+            assertTrue(link.url.expose().startsWith(sandbox.url() + "/portal?"), link.url.expose())
             val done = assertInstanceOf(
                 PortalResult.Success::class.java,
-                sandbox.completePortal(link.url(), "user_good", "pass_good"),
+                sandbox.completePortal(link.url.expose(), "user_good", "pass_good"),
             )
             val user = client.sessionUser(session)
-            assertEquals(done.userId, user.userId())
-            assertNull(user.userSecret())
+            assertEquals(done.userId, user.userId)
+            assertNull(user.userSecret?.expose())
 
             // Later, for the saved user id alone.
-            val saved = UserCredentials(user.userId())
+            val saved = UserCredentials(user.userId)
             val connection = client.waitForConnection(saved, quickWait)
             assertEquals(ConnectionStatus.ACTIVE, connection.status)
             assertEquals(listOf(connection.id), client.connections(saved).map { it.id })
@@ -45,14 +45,14 @@ class FinaticFlowTest : SandboxTest() {
         finatic().use { client ->
             val first = client.startSession()
             val link = client.sessionPortalUrl(first)
-            val done = sandbox.completePortal(link.url(), "user_good", "pass_good") as PortalResult.Success
+            val done = sandbox.completePortal(link.url.expose(), "user_good", "pass_good") as PortalResult.Success
             val again = client.startSession(done.userId)
-            assertEquals(done.userId, again.userId())
-            assertNotNull(again.expiresAt())
+            assertEquals(done.userId, again.userId)
+            assertNotNull(again.expiresAt)
             // Stored and rebuilt: status from its string, through the core's parser.
-            val rebuilt = Session(again.id(), again.companyId(), parseSessionStatus(again.status().toString()), null, again.userId())
-            assertEquals(again.status(), rebuilt.status())
-            assertEquals(again.id(), rebuilt.id())
+            val rebuilt = Session(Secret(again.id.expose()), again.companyId, parseSessionStatus(again.status.toString()), null, again.userId)
+            assertEquals(again.status, rebuilt.status)
+            assertEquals(again.id.expose(), rebuilt.id.expose())
         }
     }
 
@@ -63,7 +63,7 @@ class FinaticFlowTest : SandboxTest() {
             assertEquals("register_user", e.details.field)
             assertEquals(0u, e.details.attempts)
             val email = failure<BrokerlinkException> {
-                snaptrade().use { it.portalUrl(UserCredentials("u", "s"), PortalOptions(email = "a@b.c")) }
+                snaptrade().use { it.portalUrl(UserCredentials("u", Secret("s")), PortalOptions(email = "a@b.c")) }
             }
             assertEquals(ErrorKind.INVALID_INPUT, email.kind())
             assertEquals("email", email.details().field)

@@ -16,17 +16,17 @@ class ReadmeTest {
         val sandbox = Sandbox.start()
         val client = Client.snaptrade(sandbox.clientId(), sandbox.consumerKey(), ClientOptions(baseUrl = sandbox.url()))
 
-        // Register once and store user.userSecret() (toString() shows it as ***).
+        // Register once and store user.userSecret?.expose() (toString() shows it as ***).
         val user = try {
             client.registerUser("app-user-42")
         } catch (e: BrokerlinkException.Conflict) {
             error("already registered: load the stored secret")
         }
         val link = client.portalUrl(user, PortalOptions(connectionType = ConnectionType.READ, redirectUrl = "https://app.example/connected"))
-        println("send the user to the portal (valid until ${link.expiresAt()})") // link.url() carries a token
+        println("send the user to the portal (valid until ${link.expiresAt})") // link.url.expose() carries a token
 
         // In a test the sandbox plays the user; in production the portal redirects back:
-        sandbox.completePortal(link.url(), "user_good", "pass_good")
+        sandbox.completePortal(link.url.expose(), "user_good", "pass_good")
         println(parsePortalResult("https://app.example/connected?status=SUCCESS&connection_id=abc"))
 
         val connection = client.waitForConnection(user)

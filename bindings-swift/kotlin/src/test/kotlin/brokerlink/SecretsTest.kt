@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test
 
 /**
  * No secret in `toString()`: user secrets, portal tokens, consumer and API keys, webhook
- * secrets. `UserCredentials` and `PortalLink` are objects (not data classes) for this reason.
+ * secrets. Records print a credential they hold as its `Secret`, which shows `***`.
  */
 class SecretsTest : SandboxTest() {
     private fun assertHidden(secret: String, vararg shown: Any) {
@@ -20,27 +20,28 @@ class SecretsTest : SandboxTest() {
 
     @Test
     fun `user credentials print their secret as stars`() {
-        val user = UserCredentials("alice", "user-secret-0123456789")
-        assertEquals("""UserCredentials(userId="alice", userSecret=***)""", user.toString())
-        assertEquals("user-secret-0123456789", user.userSecret())
-        assertEquals(UserCredentials("alice", "user-secret-0123456789"), user)
-        assertEquals("""UserCredentials(userId="bob", userSecret=null)""", UserCredentials("bob").toString())
+        val user = UserCredentials("alice", Secret("user-secret-0123456789"))
+        assertEquals("UserCredentials(userId=alice, userSecret=***)", user.toString())
+        assertEquals("user-secret-0123456789", user.userSecret?.expose())
+        assertEquals("***", "${user.userSecret}")
+        assertEquals(UserCredentials("alice", Secret("user-secret-0123456789")), user)
+        assertEquals("UserCredentials(userId=bob, userSecret=null)", UserCredentials("bob").toString())
     }
 
     @Test
     fun `registered users, portal links, clients and errors hide what they carry`() = runBlocking<Unit> {
         snaptrade().use { client ->
             val user = client.registerUser("secrets-alice")
-            val secret = user.userSecret()!!
+            val secret = user.userSecret!!.expose()
             val link = client.portalUrl(user)
-            val token = Regex("token=([^&]+)").find(link.url())!!.groupValues[1]
-            assertTrue(link.toString().contains("token=***"), link.toString())
+            val token = Regex("token=([^&]+)").find(link.url.expose())!!.groupValues[1]
+            assertTrue(link.toString().startsWith("PortalLink(url=***, sessionId=***, expiresAt="), link.toString())
             assertHidden(secret, user, link, client)
             assertHidden(token, link)
             assertHidden(sandbox.consumerKey(), client)
 
             // An error about a wrong user secret does not repeat it.
-            val wrong = UserCredentials("secrets-alice", "wrong-secret-abcdefghijkl")
+            val wrong = UserCredentials("secrets-alice", Secret("wrong-secret-abcdefghijkl"))
             val e = failure<BrokerlinkException> { client.connections(wrong) }
             assertHidden("wrong-secret-abcdefghijkl", e, e.message ?: "", e.details())
         }
@@ -56,11 +57,11 @@ class SecretsTest : SandboxTest() {
         finatic().use { client ->
             val session = client.startSession()
             val link = client.sessionPortalUrl(session)
-            assertEquals(session.id(), link.sessionId())
+            assertEquals(session.id.expose(), link.sessionId.expose())
             assertTrue(session.toString().startsWith("Session(id=***"), session.toString())
-            assertHidden(session.id(), session, link)
+            assertHidden(session.id.expose(), session, link)
             val e = failure<BrokerlinkException.NotFound> { client.sessionUser(session) }
-            assertHidden(session.id(), e, e.message ?: "", e.details())
+            assertHidden(session.id.expose(), e, e.message ?: "", e.details())
         }
     }
 

@@ -19,20 +19,20 @@ class SnapTradeFlowTest : SandboxTest(SandboxOptions(rateLimitPerMinute = 0u, pe
             assertEquals(ProviderKind.SNAPTRADE, client.provider())
             assertEquals(sandbox.url(), client.baseUrl())
             val user = client.registerUser("kotlin-alice")
-            assertEquals("kotlin-alice", user.userId())
-            val secret = user.userSecret()!!
+            assertEquals("kotlin-alice", user.userId)
+            val secret = user.userSecret!!.expose()
 
             val link = client.portalUrl(
                 user,
                 PortalOptions(connectionType = ConnectionType.READ, redirectUrl = "https://app.example/connected"),
             )
-            assertTrue(link.url().startsWith(sandbox.url() + "/snapTrade/redeemToken?"), link.url())
-            assertTrue(link.expiresAt().isAfter(Instant.now()))
-            assertFalse(link.sessionId().isEmpty())
+            assertTrue(link.url.expose().startsWith(sandbox.url() + "/snapTrade/redeemToken?"), link.url.expose())
+            assertTrue(link.expiresAt.isAfter(Instant.now()))
+            assertFalse(link.sessionId.expose().isEmpty())
 
             val done = assertInstanceOf(
                 PortalResult.Success::class.java,
-                sandbox.completePortal(link.url(), "user_good", "pass_good"),
+                sandbox.completePortal(link.url.expose(), "user_good", "pass_good"),
             )
             val connection = client.waitForConnection(user, quickWait)
             assertEquals(done.connectionId, connection.id)
@@ -57,10 +57,10 @@ class SnapTradeFlowTest : SandboxTest(SandboxOptions(rateLimitPerMinute = 0u, pe
 
             assertTrue("kotlin-alice" in client.listUsers())
             val rotated = client.rotateUserSecret(user)
-            assertEquals("kotlin-alice", rotated.userId())
-            assertNotEquals(secret, rotated.userSecret())
+            assertEquals("kotlin-alice", rotated.userId)
+            assertNotEquals(secret, rotated.userSecret?.expose())
             // A stored user, rebuilt from its id and secret, works like the returned one.
-            client.deleteUser(UserCredentials("kotlin-alice", rotated.userSecret()))
+            client.deleteUser(UserCredentials("kotlin-alice", rotated.userSecret))
             assertFalse("kotlin-alice" in client.listUsers())
         }
     }
@@ -70,7 +70,7 @@ class SnapTradeFlowTest : SandboxTest(SandboxOptions(rateLimitPerMinute = 0u, pe
         snaptrade().use { client ->
             val user = client.registerUser("kotlin-pending")
             val link = client.portalUrl(user)
-            sandbox.completePortal(link.url(), "user_pending", "pass_good")
+            sandbox.completePortal(link.url.expose(), "user_pending", "pass_good")
             val connection = client.waitForConnection(user, quickWait)
             assertEquals(ConnectionStatus.ACTIVE, connection.status)
         }
@@ -81,10 +81,10 @@ class SnapTradeFlowTest : SandboxTest(SandboxOptions(rateLimitPerMinute = 0u, pe
         snaptrade().use { client ->
             val user = client.registerUser("kotlin-mfa")
             val link = client.portalUrl(user)
-            val wrong = sandbox.completePortal(link.url(), "user_mfa", "pass_good", mfaCode = "000000")
+            val wrong = sandbox.completePortal(link.url.expose(), "user_mfa", "pass_good", mfaCode = "000000")
             assertEquals("1086", assertInstanceOf(PortalResult.Error::class.java, wrong).code)
             val again = client.portalUrl(user)
-            val right = sandbox.completePortal(again.url(), "user_mfa", "pass_good", mfaCode = "123456")
+            val right = sandbox.completePortal(again.url.expose(), "user_mfa", "pass_good", mfaCode = "123456")
             assertInstanceOf(PortalResult.Success::class.java, right)
         }
     }

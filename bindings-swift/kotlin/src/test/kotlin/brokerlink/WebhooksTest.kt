@@ -86,7 +86,7 @@ class WebhooksTest : SandboxTest(SandboxOptions(rateLimitPerMinute = 0u, webhook
             assertTrue(endpoint.secret.startsWith("whsec_"))
             snaptrade().use { client ->
                 val user = client.registerUser("hooks-alice")
-                val done = sandbox.completePortal(client.portalUrl(user).url(), "user_good", "pass_good")
+                val done = sandbox.completePortal(client.portalUrl(user).url.expose(), "user_good", "pass_good")
                 val connectionId = (done as PortalResult.Success).connectionId
                 val first = received.poll(10, TimeUnit.SECONDS)!!
                 val retry = received.poll(10, TimeUnit.SECONDS)!!
