@@ -190,7 +190,7 @@ async fn a_session_the_server_forgot_is_replaced_once_and_the_catalogue_is_optio
     let connections = client.connections(&user).await.unwrap();
     assert_eq!(connections[0].broker.slug, "alpaca");
     // The server forgets the cached session: brokerlink starts a new one and carries on.
-    let forgotten = json!({"method": "GET", "path_prefix": "/api/beta/brokers/connections", "count": 1,
+    let forgotten = json!({"method": "GET", "path_prefix": "/api/v1/account-grants", "count": 1,
         "fault": {"status": 404, "body": {"trace_id": "t", "success": {"data": null},
             "error": {"type": "NotFoundError", "code": "SESSION_NOT_FOUND", "message": "gone", "status": 404}}}});
     sandbox

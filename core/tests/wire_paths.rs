@@ -5,7 +5,7 @@
 
 use axum::extract::{OriginalUri, Request};
 use axum::response::Response;
-use brokerlink::{Client, PortalOptions, RetryPolicy, WaitOptions};
+use brokerlink::{Client, ConnectionStatus, ErrorKind, PortalOptions, RetryPolicy, WaitOptions};
 use brokerlink_sandbox::{CompletePortal, Sandbox, SandboxConfig};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -91,4 +91,111 @@ async fn ids_travel_unescaped_and_verify_over_the_decoded_path() {
         assert!(seen.iter().any(|s| s.starts_with(&line)), "no `{line}` in {seen:#?}");
     }
     assert!(seen.iter().all(|s| !s.contains("%2D")), "{seen:#?}");
+}
+
+/// A full Finatic flow reads through v1 only: the broker catalogue is the one beta route left,
+/// since v1 has none.
+#[tokio::test]
+async fn a_finatic_flow_uses_v1_routes_and_a_revoked_grant_is_a_removed_connection() {
+    let config = SandboxConfig {
+        pending_activation: Duration::from_millis(300),
+        ..SandboxConfig::default()
+    };
+    let sandbox = Sandbox::start(config).await.unwrap();
+    let (base, seen) = recording_proxy(sandbox.url().to_owned()).await;
+    let client = Client::builder()
+        .finatic(sandbox.api_key())
+        .base_url(&base)
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let session = client.start_session(None).await.unwrap();
+    let link = client
+        .session_portal_url(&session, &PortalOptions::default())
+        .await
+        .unwrap();
+    sandbox.complete_portal(&CompletePortal {
+        url: link.url,
+        username: "user_pending".into(),
+        password: "pass_good".into(),
+        mfa_code: None,
+        broker: None,
+        connection_type: None,
+    });
+    let user = client.session_user(&session).await.unwrap();
+    let wait = WaitOptions {
+        timeout: Duration::from_secs(10),
+        poll_interval: Duration::from_millis(50),
+        ..WaitOptions::default()
+    };
+    // Pending until the sync status says ready.
+    let connection = client.wait_for_connection(&user, &wait).await.unwrap();
+    assert_eq!(connection.status, ConnectionStatus::Active);
+    let id = connection.id.clone();
+    assert_eq!(client.connections(&user).await.unwrap().len(), 1);
+    assert_eq!(client.connection(&user, &id).await.unwrap().broker.slug, "alpaca");
+    let accounts = client.connection_accounts(&user, &id).await.unwrap();
+    assert_eq!(accounts.len(), 1);
+    assert_eq!(accounts[0].connection_id.as_deref(), Some(id.as_str()));
+    assert!(accounts[0].synced);
+    let account_id = accounts[0].id.clone();
+    assert_eq!(client.account(&user, &account_id).await.unwrap().id, account_id);
+    assert_eq!(client.accounts(&user).await.unwrap().len(), 1);
+
+    // Bad input fails before any request; unknown ids are not_found.
+    let before = seen.lock().unwrap().len();
+    let bad = client.connection(&user, "grant-1").await.unwrap_err();
+    assert_eq!(bad.kind(), ErrorKind::InvalidInput);
+    assert_eq!(bad.field(), Some("connection_id"));
+    let bad = client.remove_connection(&user, "grant-1").await.unwrap_err();
+    assert_eq!(bad.kind(), ErrorKind::InvalidInput);
+    assert_eq!(
+        seen.lock().unwrap().len(),
+        before,
+        "a request went out for a bad grant id"
+    );
+    let unknown = "00000000-0000-4000-8000-000000000000";
+    assert_eq!(
+        client.connection(&user, unknown).await.unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+    assert_eq!(
+        client.account(&user, unknown).await.unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+
+    // Removing revokes the grant: the connection reads as removed and shares nothing more.
+    client.remove_connection(&user, &id).await.unwrap();
+    let removed = client.connection(&user, &id).await.unwrap();
+    assert_eq!(removed.status, ConnectionStatus::Removed);
+    assert_eq!(removed.raw_status, "revoked");
+    assert!(removed.disabled_at.is_some());
+    assert!(client.connections(&user).await.unwrap().is_empty());
+    assert!(client.accounts(&user).await.unwrap().is_empty());
+    // Removing again is done already.
+    client.remove_connection(&user, &id).await.unwrap();
+
+    let seen = seen.lock().unwrap().clone();
+    let beta: Vec<&String> = seen
+        .iter()
+        .filter(|s| {
+            s.contains(" /api/beta/") && !s.starts_with("GET /api/beta/brokers/?") && *s != "GET /api/beta/brokers/"
+        })
+        .collect();
+    assert!(beta.is_empty(), "beta routes used: {beta:#?}");
+    for line in [
+        format!("GET /api/v1/account-grants/{id}"),
+        format!("POST /api/v1/account-grants/{id}/revoke"),
+        format!("GET /api/v1/accounts/{account_id}"),
+        "GET /api/v1/accounts?limit=100&offset=0&include_sync_status=true".to_owned(),
+        "GET /api/v1/account-grants".to_owned(),
+    ] {
+        assert!(seen.iter().any(|s| s.starts_with(&line)), "no `{line}` in {seen:#?}");
+    }
+    // The user's own session (not the portal's) asks whether the account is ready.
+    assert!(
+        seen.iter()
+            .any(|s| s.starts_with("GET /api/v1/sessions/") && s.contains("/sync-status")),
+        "{seen:#?}"
+    );
 }

@@ -2,7 +2,7 @@
 //! de-duplication and reconnect. The portal page and `/_sandbox/portal/complete` both use it.
 
 use crate::brokers::{self, SimBroker};
-use crate::store::{PendingMfa, PortalSession, Protocol, SimAccount, SimConnection, Store, UserRecord};
+use crate::store::{PendingMfa, PortalSession, Protocol, SimAccount, SimConnection, SimGrant, Store, UserRecord};
 use crate::webhooks::Happening;
 use chrono::Utc;
 use serde::Serialize;
@@ -371,14 +371,21 @@ fn connect_claimed(
     let connection_id = match existing {
         Some(index) => {
             let was_broken = user.connections[index].disabled || user.connections[index].expired;
+            // Logging in again consents again: revoked grants share the accounts once more.
+            for account in &mut user.connections[index].accounts {
+                if account.grant.revoked_at.take().is_some() {
+                    account.grant.updated_at = Utc::now();
+                }
+            }
             lifecycle(&mut user.connections[index]);
             announce(store, &user, index, was_broken.then_some(Happening::Fixed));
             user.connections[index].id.clone()
         }
         None => {
             let created = Utc::now();
+            let new_id = uuid::Uuid::new_v4().to_string();
             let mut connection = SimConnection {
-                id: uuid::Uuid::new_v4().to_string(),
+                id: new_id.clone(),
                 user_id: user.user_id.clone(),
                 broker,
                 trade,
@@ -395,12 +402,21 @@ fn connect_claimed(
                 accounts: broker
                     .accounts
                     .iter()
-                    .map(|(name, number, balance)| SimAccount {
+                    .enumerate()
+                    .map(|(index, (name, number, balance))| SimAccount {
                         id: uuid::Uuid::new_v4().to_string(),
                         name: (*name).to_owned(),
                         number: (*number).to_owned(),
                         balance: *balance,
                         created_at: created,
+                        grant: SimGrant::new(
+                            if index == 0 {
+                                new_id.clone()
+                            } else {
+                                uuid::Uuid::new_v4().to_string()
+                            },
+                            created,
+                        ),
                     })
                     .collect(),
             };

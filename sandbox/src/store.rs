@@ -83,6 +83,44 @@ pub struct SimAccount {
     pub number: String,
     pub balance: f64,
     pub created_at: DateTime<Utc>,
+    /// The Finatic account grant that shares this account with the company.
+    pub grant: SimGrant,
+}
+
+/// A Finatic account grant (the spec's `FDXAccountGrant`). A connection's first account's
+/// grant has the connection's own id, so the admin API and a completion's `connection_id`
+/// name a grant the v1 routes know.
+#[derive(Debug, Clone)]
+pub struct SimGrant {
+    pub id: String,
+    /// `None` follows the connection (readable once active; trading as granted in the portal).
+    pub can_read: Option<bool>,
+    pub can_trade: Option<bool>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl SimGrant {
+    pub fn new(id: String, at: DateTime<Utc>) -> Self {
+        SimGrant {
+            id,
+            can_read: None,
+            can_trade: None,
+            expires_at: None,
+            revoked_at: None,
+            updated_at: at,
+        }
+    }
+
+    pub fn is_expired(&self) -> bool {
+        self.expires_at.is_some_and(|at| at <= Utc::now())
+    }
+
+    /// Shares data: neither revoked nor past its expiry.
+    pub fn is_active(&self) -> bool {
+        self.revoked_at.is_none() && !self.is_expired()
+    }
 }
 
 impl SimConnection {

@@ -38,7 +38,11 @@ const FINATIC_ROUTES: &[(&str, &str, Option<&str>)] = &[
     ("DELETE", "/api/beta/brokers/disconnect-company/{id}", None),
     ("GET", "/api/beta/brokers/data/accounts", None),
     ("GET", "/api/v1/accounts", None),
+    ("GET", "/api/v1/accounts/{accountId}", None),
     ("GET", "/api/v1/account-grants", None),
+    ("GET", "/api/v1/account-grants/{grantId}", None),
+    ("PATCH", "/api/v1/account-grants/{grantId}", None),
+    ("POST", "/api/v1/account-grants/{grantId}/revoke", None),
     ("GET", "/api/v1/sessions/{id}", None),
     ("GET", "/api/v1/sessions/{id}/sync-status", None),
     ("GET", "/api/v1/sessions/{id}/user", None),
@@ -263,6 +267,8 @@ async fn every_route_answers_as_the_spec_says() {
     let elsewhere = "/api/v1/sessions/another-session/sync-status";
     face.check("GET", route, 403, &f.in_session(get.clone(), elsewhere, &session).await);
 
+    grants(&f, &mut face, &session, &active).await;
+
     let route = "/api/beta/brokers/disconnect-company/{id}";
     let disconnect = format!("/api/beta/brokers/disconnect-company/{active}");
     let removed = f.in_session(Method::DELETE, &disconnect, &session).await;
@@ -283,6 +289,8 @@ async fn every_route_answers_as_the_spec_says() {
     face.check("DELETE", route, 401, &f.keyed(Method::DELETE, &disconnect, None).await);
 
     let route = "/api/v1/users/{id}/broker-connections/offboarding";
+    // Logging in again restores the grant revoked above.
+    f.connect(&session, "user_pending").await;
     let account = f
         .in_session(get.clone(), "/api/v1/accounts", &session)
         .await
@@ -312,6 +320,101 @@ async fn every_route_answers_as_the_spec_says() {
         }
     }
     face.c.finish();
+}
+
+/// The v1 account and grant routes; revoking the pending login's grant takes it out of both
+/// generations' lists.
+async fn grants(f: &Finatic<'_>, face: &mut Face, session: &Session, active: &str) {
+    let (get, post, patch) = (Method::GET, Method::POST, Method::PATCH);
+    let unknown = "00000000-0000-4000-8000-000000000000";
+    let listed = f.in_session(get.clone(), "/api/v1/account-grants", session).await;
+    let grant = listed.body["success"]["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["id"].as_str().unwrap().to_owned())
+        .find(|id| id != active)
+        .expect("the pending login's grant");
+    // A login's first grant has the login's id.
+    assert!(listed.body["success"]["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|g| g["id"] == active));
+
+    let route = "/api/v1/accounts/{accountId}";
+    let account = f
+        .in_session(get.clone(), "/api/v1/accounts", session)
+        .await
+        .str("/success/data/0/accountId");
+    let detail = format!("/api/v1/accounts/{account}");
+    face.check("GET", route, 200, &f.in_session(get.clone(), &detail, session).await);
+    let missing = format!("/api/v1/accounts/{unknown}");
+    face.check("GET", route, 404, &f.in_session(get.clone(), &missing, session).await);
+    face.check("GET", route, 401, &f.keyed(get.clone(), &detail, None).await);
+
+    let route = "/api/v1/account-grants/{grantId}";
+    let one = format!("/api/v1/account-grants/{grant}");
+    face.check("GET", route, 200, &f.in_session(get.clone(), &one, session).await);
+    let nobody = format!("/api/v1/account-grants/{unknown}");
+    face.check("GET", route, 404, &f.in_session(get.clone(), &nobody, session).await);
+    let malformed = "/api/v1/account-grants/grant-1";
+    face.check("GET", route, 422, &f.in_session(get.clone(), malformed, session).await);
+    face.check("GET", route, 401, &f.keyed(get.clone(), &one, None).await);
+    let change = json!({ "canTrade": true, "expiresAt": null });
+    let changed = f.in_session_with(patch.clone(), &one, session, Some(&change)).await;
+    face.check("PATCH", route, 200, &changed);
+    assert_eq!(changed.body["success"]["data"]["canTrade"], true);
+    let wrong = json!({ "canRead": "yes" });
+    face.check(
+        "PATCH",
+        route,
+        422,
+        &f.in_session_with(patch.clone(), &one, session, Some(&wrong)).await,
+    );
+    face.check(
+        "PATCH",
+        route,
+        404,
+        &f.in_session_with(patch.clone(), &nobody, session, Some(&change)).await,
+    );
+
+    let route = "/api/v1/account-grants/{grantId}/revoke";
+    let beta_logins = |reply: &contract::Reply| reply.body["success"]["data"].as_array().unwrap().len();
+    let before = beta_logins(
+        &f.in_session(get.clone(), "/api/beta/brokers/connections", session)
+            .await,
+    );
+    let revoke = format!("{one}/revoke");
+    let revoked = f.in_session(post.clone(), &revoke, session).await;
+    face.check("POST", route, 200, &revoked);
+    assert_eq!(revoked.body["success"]["data"]["status"], "revoked");
+    assert!(revoked.body["success"]["data"]["revokedAt"].is_string());
+    // Idempotent, and a revoked grant is gone from the beta list and the v1 accounts.
+    face.check("POST", route, 200, &f.in_session(post.clone(), &revoke, session).await);
+    let after = beta_logins(
+        &f.in_session(get.clone(), "/api/beta/brokers/connections", session)
+            .await,
+    );
+    assert_eq!(after, before - 1);
+    let accounts = f.in_session(get.clone(), "/api/v1/accounts", session).await;
+    assert!(accounts.body["success"]["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|a| a["grantId"] != grant.as_str()));
+    face.check(
+        "PATCH",
+        "/api/v1/account-grants/{grantId}",
+        409,
+        &f.in_session_with(patch.clone(), &one, session, Some(&change)).await,
+    );
+    face.check(
+        "POST",
+        route,
+        404,
+        &f.in_session(post.clone(), &format!("{nobody}/revoke"), session).await,
+    );
 }
 
 async fn webhooks(f: &Finatic<'_>, face: &mut Face) {

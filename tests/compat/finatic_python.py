@@ -1,7 +1,8 @@
 """The official finatic-server-python, unchanged, against brokerlink's sandbox.
 
 Run by scripts/compat-official-sdks with BASE_URL and API_KEY set: token, session start, portal
-URL with filters, session user after a headless portal login, accounts, and a bad key.
+URL with filters, session user after a headless portal login, the v1 accounts and account
+grants (list, get, update, revoke), sync status, webhook subscriptions, and a bad key.
 """
 
 import asyncio
@@ -57,9 +58,44 @@ async def flow() -> None:
         user = await v1.get_session_user()
         assert user["user_id"] == done["user_id"], (user, done)
 
-        accounts = await v1.list_accounts()
+        accounts = await v1.list_accounts(limit=10, offset=0, include_sync_status=True)
         assert not accounts["errors"], accounts
         assert [a["connectionId"] for a in accounts["data"]] == [done["connection_id"]], accounts
+        account = accounts["data"][0]
+        assert account["syncStatus"] == "ready", account
+        detail = await v1.get_account(account["accountId"])
+        assert detail["data"]["accountId"] == account["accountId"], detail
+
+        grants = await v1.list_account_grants()
+        assert not grants["errors"], grants
+        [grant] = grants["data"]
+        # A login's first grant has the login's id; it shares the account listed above.
+        assert grant["id"] == done["connection_id"] and grant["brokerAccountId"] == account["accountId"], grant
+        assert (await v1.get_account_grant(grant["id"]))["data"]["status"] == "active"
+        updated = await v1.update_account_grant(grant["id"], {"canTrade": False})
+        assert updated["data"]["canTrade"] is False, updated
+        sync = await v1.get_session_sync_status()
+        assert [a["syncStatus"] for a in sync["data"]["accounts"]] == ["ready"], sync
+
+        hooks = await v1.get_webhook_catalog()
+        assert not hooks["errors"] and hooks["data"], hooks
+        created = await v1.create_webhook_subscription(
+            {"url": "http://127.0.0.1:9/hook", "eventTypes": ["account.grant.revoked"], "description": "compat"}
+        )
+        assert not created["errors"], created
+        subscription_id = created["data"]["id"]
+        listed = await v1.list_webhook_subscriptions()
+        assert subscription_id in [s["id"] for s in listed["data"]], listed
+        changed = await v1.update_webhook_subscription(subscription_id, {"description": "compat 2"})
+        assert not changed["errors"], changed
+        gone = await v1.revoke_webhook_subscription(subscription_id)
+        assert not gone["errors"], gone
+
+        revoked = await v1.revoke_account_grant(grant["id"])
+        assert revoked["data"]["status"] == "revoked" and revoked["data"]["revokedAt"], revoked
+        assert (await v1.list_accounts())["data"] == []
+        missing = await v1.get_account_grant("00000000-0000-4000-8000-000000000000")
+        assert missing["errors"], missing
 
         # A saved user id starts an authenticated session for that user.
         again = await v1.start_session(user_id=done["user_id"])

@@ -5,7 +5,7 @@
 use super::envelope::{e_ok, w_ok, w_ok_meta, FinaticError};
 use super::{check_api_key, session_from};
 use crate::brokers::{SimBroker, BROKERS};
-use crate::store::{SimConnection, SimStatus};
+use crate::store::{SimAccount, SimConnection, SimStatus, UserRecord};
 use crate::webhooks::Happening;
 use crate::App;
 use axum::extract::{Path, Query, State};
@@ -13,6 +13,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::{delete, get, post};
 use axum::Router;
+use bytes::Bytes;
 use chrono::{SecondsFormat, Utc};
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -25,7 +26,10 @@ pub fn routes(router: Router<App>) -> Router<App> {
         .route("/api/beta/brokers/disconnect-company/{id}", delete(disconnect))
         .route("/api/beta/brokers/data/accounts", get(beta_accounts))
         .route("/api/v1/accounts", get(v1_accounts))
+        .route("/api/v1/accounts/{id}", get(v1_account))
         .route("/api/v1/account-grants", get(grants))
+        .route("/api/v1/account-grants/{id}", get(grant).patch(update_grant))
+        .route("/api/v1/account-grants/{id}/revoke", post(revoke_grant))
         .route("/api/v1/sessions/{id}", get(session_detail))
         .route("/api/v1/sessions/{id}/sync-status", get(sync_status))
         .route(
@@ -116,7 +120,16 @@ fn session_connections(app: &App, headers: &HeaderMap) -> Result<Vec<SimConnecti
         .get_mut(&user_id)
         .ok_or_else(|| FinaticError::new(404, "USER_NOT_FOUND", "The session's user no longer exists"))?;
     app.store.settle(&mut user);
-    Ok(user.connections.clone())
+    // A revoked grant's account is gone from both generations; a login without any is too.
+    Ok(user
+        .connections
+        .iter()
+        .filter_map(|c| {
+            let mut shared = c.clone();
+            shared.accounts.retain(|a| a.grant.revoked_at.is_none());
+            (!shared.accounts.is_empty()).then_some(shared)
+        })
+        .collect())
 }
 
 async fn brokers() -> Response {
@@ -185,50 +198,6 @@ async fn beta_accounts(
     w_ok_meta(json!(page), json!({ "pagination": pagination }))
 }
 
-async fn v1_accounts(
-    State(app): State<App>,
-    headers: HeaderMap,
-    Query(params): Query<HashMap<String, String>>,
-) -> Response {
-    let connections = match session_connections(&app, &headers) {
-        Ok(connections) => connections,
-        Err(e) => return e.wrapped(),
-    };
-    let all: Vec<Value> = connections
-        .iter()
-        .flat_map(|c| c.accounts.iter().map(move |a| account_json(c, a)))
-        .collect();
-    let limit = number(&params, "limit", 100).clamp(1, 1000);
-    let offset = number(&params, "offset", 0);
-    w_ok(json!(all.into_iter().skip(offset).take(limit).collect::<Vec<_>>()))
-}
-
-async fn grants(State(app): State<App>, headers: HeaderMap) -> Response {
-    let connections = match session_connections(&app, &headers) {
-        Ok(connections) => connections,
-        Err(e) => return e.wrapped(),
-    };
-    let grants: Vec<Value> = connections
-        .iter()
-        .flat_map(|c| {
-            c.accounts.iter().map(move |a| {
-                json!({
-                    "id": format!("grant_{}", &a.id[..8]),
-                    "brokerAccountId": a.id,
-                    "brokerId": broker_id(c.broker),
-                    "companyAccountId": a.id,
-                    "canRead": c.status() != SimStatus::Pending,
-                    "canTrade": c.trade,
-                    "status": status_word(c.status()),
-                    "expiresAt": null,
-                    "revokedAt": null,
-                })
-            })
-        })
-        .collect();
-    w_ok(json!(grants))
-}
-
 /// Finatic's spec asks for the company's API key here: a session id alone reads nothing.
 async fn session_detail(State(app): State<App>, Path(id): Path<String>, headers: HeaderMap) -> Response {
     if let Err(e) = check_api_key(&app, &headers) {
@@ -261,11 +230,7 @@ async fn sync_status(State(app): State<App>, Path(id): Path<String>, headers: He
     let accounts: Vec<Value> = connections
         .iter()
         .flat_map(|c| {
-            let sync = match c.status() {
-                SimStatus::Pending => "syncing",
-                SimStatus::Active => "ready",
-                _ => "reauth_required",
-            };
+            let sync = sync_word(c);
             c.accounts.iter().map(move |a| {
                 json!({
                     "accountId": a.id, "brokerId": broker_id(c.broker), "lastSyncedAt": timestamp(c.updated_at),
@@ -302,4 +267,262 @@ async fn offboarding(
         return FinaticError::new(404, "ACCOUNT_NOT_FOUND", "No such account for this user").enveloped();
     }
     e_ok(json!({ "userId": user_id, "accountId": account_id, "status": "offboarded" }))
+}
+
+// ---- v1: accounts and account grants (the spec's `FDXAccountGrant`) ------------------------
+
+/// The data clusters a sandbox grant shares.
+const DATA_CLUSTERS: [&str; 5] = ["accounts", "balances", "positions", "orders", "transactions"];
+
+/// An account's readiness in the session's sync status (the spec's `FinaticV1AccountSyncStatus`).
+fn sync_word(c: &SimConnection) -> &'static str {
+    match c.status() {
+        SimStatus::Pending => "syncing",
+        SimStatus::Active => "ready",
+        _ => "reauth_required",
+    }
+}
+
+fn grant_json(company_id: &str, c: &SimConnection, a: &SimAccount) -> Value {
+    let g = &a.grant;
+    let status = if g.revoked_at.is_some() {
+        "revoked"
+    } else if g.is_expired() {
+        "expired"
+    } else {
+        status_word(c.status())
+    };
+    json!({
+        "id": g.id,
+        "companyAccountId": company_id,
+        "brokerAccountId": a.id,
+        "brokerId": broker_id(c.broker),
+        "status": status,
+        "canRead": g.can_read.unwrap_or(c.status() != SimStatus::Pending),
+        "canTrade": g.can_trade.unwrap_or(c.trade),
+        "consentId": null,
+        "consentedAt": timestamp(a.created_at),
+        "createdAt": timestamp(a.created_at),
+        "updatedAt": timestamp(g.updated_at.max(c.updated_at)),
+        "dataClusters": DATA_CLUSTERS,
+        "expiresAt": g.expires_at.map(timestamp),
+        "lookbackDays": null,
+        "revokedAt": g.revoked_at.map(timestamp),
+    })
+}
+
+/// A v1 account: the beta shape plus the grant that shares it, and its sync state on request.
+fn v1_account_json(c: &SimConnection, a: &SimAccount, with_sync_status: bool) -> Value {
+    let mut account = account_json(c, a);
+    account["grantId"] = json!(a.grant.id);
+    if with_sync_status {
+        account["syncStatus"] = json!(sync_word(c));
+    } else if let Some(fields) = account.as_object_mut() {
+        fields.remove("syncStatus");
+    }
+    account
+}
+
+/// FastAPI's answer to a path id that is not a UUID.
+fn uuid_path(id: &str, name: &str) -> Result<(), FinaticError> {
+    uuid::Uuid::parse_str(id)
+        .map(drop)
+        .map_err(|_| FinaticError::new(422, "VALIDATION_ERROR", format!("{name} must be a UUID")))
+}
+
+fn grant_not_found() -> FinaticError {
+    FinaticError::new(404, "GRANT_NOT_FOUND", "No such account grant for this company")
+}
+
+/// Runs `f` on the session user's record (timers settled); a session nobody logged in
+/// through has no grants.
+fn with_session_user<R>(
+    app: &App,
+    headers: &HeaderMap,
+    f: impl FnOnce(&mut UserRecord) -> Result<R, FinaticError>,
+) -> Result<R, FinaticError> {
+    check_api_key(app, headers)?;
+    let session = session_from(app, headers)?;
+    let user_id = session.user_id.ok_or_else(grant_not_found)?;
+    let mut user = app
+        .store
+        .users
+        .get_mut(&user_id)
+        .ok_or_else(|| FinaticError::new(404, "USER_NOT_FOUND", "The session's user no longer exists"))?;
+    app.store.settle(&mut user);
+    f(&mut user)
+}
+
+/// The connection and account index of a grant.
+fn find_grant(user: &UserRecord, grant_id: &str) -> Option<(usize, usize)> {
+    user.connections.iter().enumerate().find_map(|(ci, c)| {
+        c.accounts
+            .iter()
+            .position(|a| a.grant.id == grant_id)
+            .map(|ai| (ci, ai))
+    })
+}
+
+async fn v1_accounts(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let connections = match session_connections(&app, &headers) {
+        Ok(connections) => connections,
+        Err(e) => return e.wrapped(),
+    };
+    // finatic-server-python sends Python's `True`.
+    let with_sync = params
+        .get("include_sync_status")
+        .is_some_and(|v| v.eq_ignore_ascii_case("true") || v == "1");
+    let all: Vec<Value> = connections
+        .iter()
+        .flat_map(|c| {
+            c.accounts
+                .iter()
+                .filter(|a| a.grant.is_active())
+                .map(move |a| v1_account_json(c, a, with_sync))
+        })
+        .collect();
+    let limit = number(&params, "limit", 100).clamp(1, 1000);
+    let offset = number(&params, "offset", 0);
+    let page: Vec<Value> = all.iter().skip(offset).take(limit).cloned().collect();
+    let has_more = offset + page.len() < all.len();
+    let pagination = json!({
+        "has_more": has_more,
+        "next_offset": has_more.then_some(offset + page.len()),
+        "current_offset": offset,
+        "limit": limit,
+    });
+    w_ok_meta(json!(page), json!({ "pagination": pagination }))
+}
+
+async fn v1_account(State(app): State<App>, Path(id): Path<String>, headers: HeaderMap) -> Response {
+    let connections = match session_connections(&app, &headers) {
+        Ok(connections) => connections,
+        Err(e) => return e.wrapped(),
+    };
+    connections
+        .iter()
+        .find_map(|c| {
+            c.accounts
+                .iter()
+                .find(|a| a.id == id && a.grant.is_active())
+                .map(|a| v1_account_json(c, a, true))
+        })
+        .map(w_ok)
+        .unwrap_or_else(|| {
+            FinaticError::new(404, "ACCOUNT_NOT_FOUND", "No such account through an active grant").wrapped()
+        })
+}
+
+async fn grants(State(app): State<App>, headers: HeaderMap) -> Response {
+    let company_id = app.store.company_id.clone();
+    let listed = with_session_user(&app, &headers, |user| {
+        Ok(user
+            .connections
+            .iter()
+            .flat_map(|c| c.accounts.iter().map(|a| grant_json(&company_id, c, a)))
+            .collect::<Vec<_>>())
+    });
+    match listed {
+        Ok(grants) => w_ok(json!(grants)),
+        // A session nobody logged in through yet has no grants.
+        Err(e) if e.code == "GRANT_NOT_FOUND" => w_ok(json!([])),
+        Err(e) => e.wrapped(),
+    }
+}
+
+async fn grant(State(app): State<App>, Path(id): Path<String>, headers: HeaderMap) -> Response {
+    if let Err(e) = uuid_path(&id, "grantId") {
+        return e.wrapped();
+    }
+    let company_id = app.store.company_id.clone();
+    let found = with_session_user(&app, &headers, |user| {
+        let (ci, ai) = find_grant(user, &id).ok_or_else(grant_not_found)?;
+        let c = &user.connections[ci];
+        Ok(grant_json(&company_id, c, &c.accounts[ai]))
+    });
+    found.map(w_ok).unwrap_or_else(|e| e.wrapped())
+}
+
+async fn update_grant(State(app): State<App>, Path(id): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+    if let Err(e) = uuid_path(&id, "grantId") {
+        return e.wrapped();
+    }
+    let Ok(update) = serde_json::from_slice::<Value>(&body) else {
+        return FinaticError::new(422, "VALIDATION_ERROR", "The body must be a JSON object").wrapped();
+    };
+    let flag = |name: &str| -> Result<Option<Option<bool>>, FinaticError> {
+        match update.get(name) {
+            None => Ok(None),
+            Some(Value::Null) => Ok(Some(None)),
+            Some(Value::Bool(b)) => Ok(Some(Some(*b))),
+            Some(_) => Err(FinaticError::new(
+                422,
+                "VALIDATION_ERROR",
+                format!("{name} must be a boolean"),
+            )),
+        }
+    };
+    let expiry = match update.get("expiresAt") {
+        None => Ok(None),
+        Some(Value::Null) => Ok(Some(None)),
+        Some(Value::String(text)) => chrono::DateTime::parse_from_rfc3339(text)
+            .map(|t| Some(Some(t.with_timezone(&Utc))))
+            .map_err(|_| FinaticError::new(422, "VALIDATION_ERROR", "expiresAt must be an RFC 3339 time")),
+        Some(_) => Err(FinaticError::new(422, "VALIDATION_ERROR", "expiresAt must be a string")),
+    };
+    let (can_read, can_trade, expires_at) = match (flag("canRead"), flag("canTrade"), expiry) {
+        (Ok(r), Ok(t), Ok(e)) => (r, t, e),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return e.wrapped(),
+    };
+    let company_id = app.store.company_id.clone();
+    let updated = with_session_user(&app, &headers, |user| {
+        let (ci, ai) = find_grant(user, &id).ok_or_else(grant_not_found)?;
+        let c = &mut user.connections[ci];
+        let g = &mut c.accounts[ai].grant;
+        if g.revoked_at.is_some() {
+            return Err(FinaticError::new(409, "GRANT_REVOKED", "A revoked grant cannot change"));
+        }
+        if let Some(v) = can_read {
+            g.can_read = v;
+        }
+        if let Some(v) = can_trade {
+            g.can_trade = v;
+        }
+        if let Some(v) = expires_at {
+            g.expires_at = v;
+        }
+        g.updated_at = Utc::now();
+        Ok(grant_json(&company_id, c, &c.accounts[ai]))
+    });
+    updated.map(w_ok).unwrap_or_else(|e| e.wrapped())
+}
+
+/// Revoking is idempotent: a revoked grant answers as it is. When a login's last grant goes,
+/// the login is gone from the beta list too, and `connection.deleted` is sent.
+async fn revoke_grant(State(app): State<App>, Path(id): Path<String>, headers: HeaderMap) -> Response {
+    if let Err(e) = uuid_path(&id, "grantId") {
+        return e.wrapped();
+    }
+    let company_id = app.store.company_id.clone();
+    let store = app.store.clone();
+    let revoked = with_session_user(&app, &headers, |user| {
+        let (ci, ai) = find_grant(user, &id).ok_or_else(grant_not_found)?;
+        let grant = &mut user.connections[ci].accounts[ai].grant;
+        if grant.revoked_at.is_none() {
+            let now = Utc::now();
+            grant.revoked_at = Some(now);
+            grant.updated_at = now;
+            let c = &user.connections[ci];
+            if c.accounts.iter().all(|a| a.grant.revoked_at.is_some()) {
+                store.emit(user.protocol, &user.user_id, Some(c), Happening::Deleted);
+            }
+        }
+        let c = &user.connections[ci];
+        Ok(grant_json(&company_id, c, &c.accounts[ai]))
+    });
+    revoked.map(w_ok).unwrap_or_else(|e| e.wrapped())
 }

@@ -197,13 +197,18 @@ impl<'a> Finatic<'a> {
 
     /// With the session's headers (and the key).
     pub async fn in_session(&self, method: Method, path: &str, session: &Session) -> Reply {
+        self.in_session_with(method, path, session, None).await
+    }
+
+    /// With the session's headers (and the key), and a body.
+    pub async fn in_session_with(&self, method: Method, path: &str, session: &Session, body: Option<&Value>) -> Reply {
         let key = self.sandbox.api_key().to_owned();
         let headers = [
             ("X-API-Key", key.as_str()),
             ("X-Session-ID", session.id.as_str()),
             ("X-Company-ID", session.company_id.as_str()),
         ];
-        self.call(method, path, &headers, None).await
+        self.call(method, path, &headers, body).await
     }
 
     pub async fn token(&self, prefix: &str) -> String {

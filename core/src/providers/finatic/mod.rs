@@ -32,6 +32,10 @@ const SESSION_REFRESH_MARGIN: Duration = Duration::from_secs(60);
 const ACCOUNTS_PAGE_SIZE: u64 = 100;
 /// Pagination is followed to the end, but never past this many pages.
 const MAX_PAGES: usize = 1000;
+/// A Finatic connection is an account grant (v1).
+const GRANTS: &str = "/api/v1/account-grants";
+/// `{session}` is the user's session id (`user_call` fills it in).
+const SYNC_STATUS: &str = "/api/v1/sessions/{session}/sync-status";
 
 pub(crate) struct Finatic {
     api_key: Secret,
@@ -269,6 +273,7 @@ impl Finatic {
     ) -> Result<Answer> {
         for attempt in 0..2 {
             let session = self.user_session(t, user).await?;
+            let path = path.replace("{session}", &path_segment(session.id.expose()));
             let auth = Auth {
                 session: Some((&session.id, &session.company_id, session.csrf.as_ref())),
                 ..Auth::default()
@@ -279,7 +284,7 @@ impl Finatic {
                     Request {
                         what,
                         method: method.clone(),
-                        path,
+                        path: &path,
                         query,
                         auth,
                         body: None,
@@ -297,6 +302,7 @@ impl Finatic {
         Err(Error::internal("user session retry loop ended"))
     }
 
+    /// The broker catalogue: the one beta route left, since v1 has no broker list.
     async fn broker_list(&self, t: &Transport) -> Result<&Vec<wire::WireBroker>> {
         self.brokers
             .get_or_try_init(|| async {
@@ -318,47 +324,51 @@ impl Finatic {
             .await
     }
 
-    async fn account_pages(
-        &self,
-        t: &Transport,
-        user: &UserCredentials,
-        connection_id: Option<&str>,
-    ) -> Result<Vec<Account>> {
+    /// Every account the user's grants share, all pages, with their sync state.
+    async fn account_pages(&self, t: &Transport, user: &UserCredentials) -> Result<Vec<Account>> {
         let mut accounts = Vec::new();
         let mut offset = 0;
         for _ in 0..MAX_PAGES {
-            let mut query = vec![
+            let query = vec![
                 ("limit", ACCOUNTS_PAGE_SIZE.to_string()),
                 ("offset", offset.to_string()),
+                ("include_sync_status", "true".to_owned()),
             ];
-            if let Some(id) = connection_id {
-                query.push(("connection_id", id.to_owned()));
-            }
             let Answer { data, meta, origin } = self
-                .user_call(
-                    t,
-                    user,
-                    "list accounts",
-                    Method::GET,
-                    "/api/beta/brokers/data/accounts",
-                    &query,
-                )
+                .user_call(t, user, "list accounts", Method::GET, "/api/v1/accounts", &query)
                 .await?;
             let page: Vec<wire::WireAccount> = origin.decode("list accounts", &data)?;
             let fetched = page.len() as u64;
             accounts.extend(page.into_iter().map(Account::from));
-            let pagination: wire::Pagination = meta
+            let pagination: Option<wire::Pagination> = meta
                 .get("pagination")
                 .cloned()
                 .map(|p| origin.decode_meta("list accounts pagination", p))
-                .transpose()?
-                .unwrap_or_default();
-            if !pagination.has_more || fetched == 0 {
+                .transpose()?;
+            // Without pagination metadata, a short page is the last one.
+            let more = pagination
+                .as_ref()
+                .map_or(fetched >= ACCOUNTS_PAGE_SIZE, |p| p.has_more);
+            if !more || fetched == 0 {
                 return Ok(accounts);
             }
-            offset = pagination.next_offset.unwrap_or(offset + fetched);
+            offset = pagination.and_then(|p| p.next_offset).unwrap_or(offset + fetched);
         }
         Err(Error::decode(format!("list accounts: more than {MAX_PAGES} pages")))
+    }
+
+    async fn grants(&self, t: &Transport, user: &UserCredentials) -> Result<Vec<wire::AccountGrant>> {
+        self.user_call(t, user, "list account grants", Method::GET, GRANTS, &[])
+            .await?
+            .decode("list account grants")
+    }
+
+    async fn grant(&self, t: &Transport, user: &UserCredentials, id: &str) -> Result<wire::AccountGrant> {
+        grant_id(id)?;
+        let path = format!("{GRANTS}/{}", path_segment(id));
+        self.user_call(t, user, "account grant", Method::GET, &path, &[])
+            .await?
+            .decode("account grant")
     }
 }
 
@@ -464,77 +474,78 @@ impl Protocol for Finatic {
     }
 
     async fn connections(&self, t: &Transport, user: &UserCredentials) -> Result<Vec<Connection>> {
-        let answer = self
-            .user_call(
-                t,
-                user,
-                "list connections",
-                Method::GET,
-                "/api/beta/brokers/connections",
-                &[],
-            )
-            .await?;
-        let list: Vec<wire::BrokerConnection> = answer.decode("list connections")?;
+        let grants = self.grants(t, user).await?;
         // Broker names only enrich the list: without the catalogue, connections still come back.
         let brokers = self.broker_list(t).await.ok();
-        Ok(list
+        Ok(grants
             .into_iter()
-            .map(|c| {
-                let broker = brokers.and_then(|all| all.iter().find(|b| Some(&b.id) == c.broker_id.as_ref()));
-                c.into_connection(broker)
+            .filter(|g| !g.is_revoked())
+            .map(|g| {
+                let broker = brokers.and_then(|all| all.iter().find(|b| b.id == g.broker_id));
+                g.into_connection(broker)
             })
             .collect())
     }
 
     async fn connection(&self, t: &Transport, user: &UserCredentials, id: &str) -> Result<Connection> {
-        validate::identifier("connection_id", id)?;
-        self.connections(t, user)
-            .await?
-            .into_iter()
-            .find(|c| c.id == id)
-            .ok_or_else(|| {
-                Error::new(
-                    ErrorKind::NotFound,
-                    format!("connection detail: no connection {id} for this user"),
-                )
-            })
+        let grant = self.grant(t, user, id).await?;
+        let brokers = self.broker_list(t).await.ok();
+        let broker = brokers.and_then(|all| all.iter().find(|b| b.id == grant.broker_id));
+        Ok(grant.into_connection(broker))
     }
 
     async fn remove_connection(&self, t: &Transport, user: &UserCredentials, id: &str) -> Result<()> {
-        validate::identifier("connection_id", id)?;
-        let path = format!("/api/beta/brokers/disconnect-company/{}", path_segment(id));
+        grant_id(id)?;
+        let path = format!("{GRANTS}/{}/revoke", path_segment(id));
         let outcome = self
-            .user_call(t, user, "remove connection", Method::DELETE, &path, &[])
+            .user_call(t, user, "revoke account grant", Method::POST, &path, &[])
             .await;
         gone_is_done(outcome.map(drop))
     }
 
     async fn accounts(&self, t: &Transport, user: &UserCredentials) -> Result<Vec<Account>> {
-        self.account_pages(t, user, None).await
+        self.account_pages(t, user).await
     }
 
     async fn connection_accounts(&self, t: &Transport, user: &UserCredentials, id: &str) -> Result<Vec<Account>> {
-        validate::identifier("connection_id", id)?;
-        self.account_pages(t, user, Some(id)).await
+        grant_id(id)?;
+        let mut accounts = self.account_pages(t, user).await?;
+        accounts.retain(|a| a.connection_id.as_deref() == Some(id));
+        Ok(accounts)
     }
 
     async fn account(&self, t: &Transport, user: &UserCredentials, id: &str) -> Result<Account> {
         validate::identifier("account_id", id)?;
-        self.accounts(t, user)
-            .await?
-            .into_iter()
-            .find(|a| a.id == id)
-            .ok_or_else(|| {
-                Error::new(
-                    ErrorKind::NotFound,
-                    format!("account detail: no account {id} for this user"),
-                )
-            })
+        let path = format!("/api/v1/accounts/{}", path_segment(id));
+        let answer = self
+            .user_call(t, user, "account detail", Method::GET, &path, &[])
+            .await?;
+        Ok(answer.decode::<wire::WireAccount>("account detail")?.into())
     }
 
-    async fn is_ready(&self, _t: &Transport, _user: &UserCredentials, connection: &Connection) -> Result<bool> {
-        Ok(connection.status == ConnectionStatus::Active)
+    /// Active, and its account reported `ready` by the session's sync status.
+    async fn is_ready(&self, t: &Transport, user: &UserCredentials, connection: &Connection) -> Result<bool> {
+        if connection.status != ConnectionStatus::Active {
+            return Ok(false);
+        }
+        let grant = self.grant(t, user, &connection.id).await?;
+        let answer = self
+            .user_call(t, user, "sync status", Method::GET, SYNC_STATUS, &[])
+            .await?;
+        let sync: wire::SyncStatus = answer.decode("sync status")?;
+        Ok(sync
+            .accounts
+            .iter()
+            .any(|a| a.account_id.as_deref() == Some(grant.broker_account_id.as_str()) && a.sync_status == "ready"))
     }
+}
+
+/// A Finatic connection id is an account grant's id, which the spec types as a UUID.
+fn grant_id(id: &str) -> Result<()> {
+    validate::identifier("connection_id", id)?;
+    uuid::Uuid::parse_str(id)
+        .map(drop)
+        .map_err(|_| Error::invalid_input("connection_id", "is not a Finatic account grant id (a UUID)"))
 }
 
 fn session_is_gone(e: &Error) -> bool {
@@ -563,9 +574,10 @@ pub(crate) fn fuzz_decoders(status: u16, headers: &HeaderMap, body: &[u8]) {
         if let Ok(s) = origin.decode::<wire::StartedSession>("fuzz", &data) {
             let _ = s.to_session();
         }
-        if let Ok(list) = origin.decode::<Vec<wire::BrokerConnection>>("fuzz", &data) {
-            let _: Vec<Connection> = list.into_iter().map(|c| c.into_connection(None)).collect();
+        if let Ok(list) = origin.decode::<Vec<wire::AccountGrant>>("fuzz", &data) {
+            let _: Vec<Connection> = list.into_iter().map(|g| g.into_connection(None)).collect();
         }
+        let _ = origin.decode::<wire::SyncStatus>("fuzz", &data);
         if let Ok(list) = origin.decode::<Vec<wire::WireAccount>>("fuzz", &data) {
             let _: Vec<Account> = list.into_iter().map(Account::from).collect();
         }

@@ -1,9 +1,10 @@
-//! Finatic's JSON shapes: the W envelope of the session and beta routes, the E envelope of
-//! the v1 account routes, and the objects inside them.
+//! Finatic's JSON shapes: the W envelope and the E envelope of its errors, and the objects
+//! inside them (v1 sessions, accounts, account grants and sync status; the beta broker list).
 
 use crate::providers::parse_timestamp;
 use crate::secret::Secret;
 use crate::types::{Account, Broker, Connection, ConnectionStatus, Money, Permission, Session, SessionStatus};
+use chrono::Utc;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::Value;
@@ -101,50 +102,75 @@ pub(super) struct WireBroker {
     pub features: Vec<String>,
 }
 
+/// Finatic's status is a free string; unknown words are kept, never a decode error. Without
+/// read access yet, an active word still means activation is under way.
+fn status_from_word(raw: &str, can_read: bool) -> ConnectionStatus {
+    match raw.to_ascii_lowercase().as_str() {
+        "active" | "connected" if can_read => ConnectionStatus::Active,
+        "active" | "connected" | "pending" | "pending_activation" | "syncing" | "" => ConnectionStatus::Pending,
+        "expired" | "reauth_required" => ConnectionStatus::Expired,
+        "error" | "inactive" | "disabled" => ConnectionStatus::Disabled,
+        "revoked" | "removed" | "deleted" | "disconnected" => ConnectionStatus::Removed,
+        _ => ConnectionStatus::Unknown,
+    }
+}
+
+/// The broker of a connection, named from Finatic's catalogue when it has the id.
+fn broker_of(broker_id: String, catalogue: Option<&WireBroker>) -> Broker {
+    Broker {
+        name: catalogue
+            .and_then(|b| b.name.clone())
+            .unwrap_or_else(|| broker_id.clone()),
+        display_name: catalogue.and_then(|b| b.display_name.clone()),
+        allows_trading: catalogue.map(|b| b.features.iter().any(|f| f == "trading")),
+        slug: broker_id,
+    }
+}
+
+/// An account grant from `/api/v1/account-grants` (the spec's `FDXAccountGrant`): one broker
+/// account a user shared with the company, which is what brokerlink calls a Finatic connection.
 #[derive(Debug, Deserialize)]
-pub(super) struct BrokerConnection {
+#[serde(rename_all = "camelCase")]
+pub(super) struct AccountGrant {
     pub id: String,
-    pub broker_id: Option<String>,
-    pub status: Option<String>,
+    pub broker_account_id: String,
+    pub broker_id: String,
+    pub status: String,
+    pub can_read: bool,
+    pub can_trade: bool,
     pub created_at: Option<String>,
     pub updated_at: Option<String>,
-    pub permissions: Option<Permissions>,
+    pub expires_at: Option<String>,
+    pub revoked_at: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub(super) struct Permissions {
-    #[serde(default)]
-    pub read: bool,
-    #[serde(default)]
-    pub write: bool,
-}
+impl AccountGrant {
+    pub fn is_revoked(&self) -> bool {
+        self.revoked_at.is_some()
+    }
 
-impl BrokerConnection {
-    /// Finatic's status is a free string; unknown words are kept, never a decode error. A
-    /// connection without read permission yet is still being activated.
-    pub fn into_connection(self, broker: Option<&WireBroker>) -> Connection {
-        let permissions = self.permissions.unwrap_or_default();
-        let raw = self.status.clone().unwrap_or_default();
-        let status = match raw.to_ascii_lowercase().as_str() {
-            "active" | "connected" if permissions.read => ConnectionStatus::Active,
-            "active" | "connected" | "pending" | "pending_activation" | "syncing" | "" => ConnectionStatus::Pending,
-            "expired" | "reauth_required" | "revoked" => ConnectionStatus::Expired,
-            "error" | "inactive" | "disabled" => ConnectionStatus::Disabled,
-            "removed" | "deleted" | "disconnected" => ConnectionStatus::Removed,
-            _ => ConnectionStatus::Unknown,
+    /// A revoked grant is a removed connection and one past its `expiresAt` an expired one,
+    /// whatever its status word says.
+    pub fn into_connection(self, catalogue: Option<&WireBroker>) -> Connection {
+        let revoked_at = self.revoked_at.as_deref().and_then(parse_timestamp);
+        let expired = self
+            .expires_at
+            .as_deref()
+            .and_then(parse_timestamp)
+            .is_some_and(|at| at <= Utc::now());
+        let status = if self.revoked_at.is_some() {
+            ConnectionStatus::Removed
+        } else if expired {
+            ConnectionStatus::Expired
+        } else {
+            status_from_word(&self.status, self.can_read)
         };
-        let slug = self.broker_id.unwrap_or_default();
         Connection {
             id: self.id,
-            broker: Broker {
-                name: broker.and_then(|b| b.name.clone()).unwrap_or_else(|| slug.clone()),
-                display_name: broker.and_then(|b| b.display_name.clone()),
-                allows_trading: broker.map(|b| b.features.iter().any(|f| f == "trading")),
-                slug,
-            },
+            broker: broker_of(self.broker_id, catalogue),
             status,
-            raw_status: raw,
-            permission: if permissions.write {
+            raw_status: self.status,
+            permission: if self.can_trade {
                 Permission::Trade
             } else {
                 Permission::Read
@@ -152,12 +178,27 @@ impl BrokerConnection {
             name: None,
             created_at: self.created_at.as_deref().and_then(parse_timestamp),
             updated_at: self.updated_at.as_deref().and_then(parse_timestamp),
-            disabled_at: None,
+            disabled_at: revoked_at,
         }
     }
 }
 
-/// An account from `GET /api/beta/brokers/data/accounts` (camelCase).
+/// `GET /api/v1/sessions/{id}/sync-status`: each selected account's readiness.
+#[derive(Debug, Deserialize)]
+pub(super) struct SyncStatus {
+    #[serde(default)]
+    pub accounts: Vec<AccountSync>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct AccountSync {
+    pub account_id: Option<String>,
+    pub sync_status: String,
+}
+
+/// An account from `GET /api/v1/accounts` (camelCase; the spec leaves it untyped, so every
+/// field but the id is optional).
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct WireAccount {
@@ -165,7 +206,8 @@ pub(super) struct WireAccount {
     pub account_number: Option<String>,
     pub account_name: Option<String>,
     pub account_status: Option<String>,
-    pub connection_id: Option<String>,
+    /// The account grant that shares it: brokerlink's connection id.
+    pub grant_id: Option<String>,
     pub broker_name: Option<String>,
     #[serde(default, deserialize_with = "crate::providers::decimal::optional")]
     pub balance: Option<Decimal>,
@@ -179,7 +221,7 @@ impl From<WireAccount> for Account {
     fn from(a: WireAccount) -> Self {
         Account {
             id: a.id,
-            connection_id: a.connection_id,
+            connection_id: a.grant_id,
             name: a.account_name,
             number: a.account_number,
             institution_name: a.broker_name,
