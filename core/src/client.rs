@@ -7,6 +7,7 @@ use crate::providers::finatic::{self, Finatic};
 use crate::providers::snaptrade::{self, SnapTrade};
 use crate::providers::Protocol as _;
 use crate::secret::Secret;
+use crate::subscriptions::{NewWebhookSubscription, WebhookEventType, WebhookSubscription, WebhookSubscriptionUpdate};
 use crate::types::{Account, Connection, Environment, ProviderKind, Session, UserCredentials};
 use crate::validate;
 use std::sync::Arc;
@@ -219,6 +220,35 @@ impl Client {
 
     pub async fn remove_connection(&self, user: &UserCredentials, connection_id: &str) -> Result<()> {
         dispatch!(self, remove_connection(user, connection_id))
+    }
+
+    /// The event types the provider can send to a subscription (Finatic).
+    pub async fn webhook_catalog(&self) -> Result<Vec<WebhookEventType>> {
+        dispatch!(self, webhook_catalog())
+    }
+
+    /// Every webhook subscription of your company, revoked ones included (Finatic).
+    pub async fn webhook_subscriptions(&self) -> Result<Vec<WebhookSubscription>> {
+        dispatch!(self, webhook_subscriptions())
+    }
+
+    /// Subscribes a URL to events; the answer carries the signing secret, once (Finatic).
+    pub async fn create_webhook_subscription(&self, new: &NewWebhookSubscription) -> Result<WebhookSubscription> {
+        dispatch!(self, create_webhook_subscription(new))
+    }
+
+    /// Changes a subscription's URL, events or description, or pauses / resumes it (Finatic).
+    pub async fn update_webhook_subscription(
+        &self,
+        subscription_id: &str,
+        update: &WebhookSubscriptionUpdate,
+    ) -> Result<WebhookSubscription> {
+        dispatch!(self, update_webhook_subscription(subscription_id, update))
+    }
+
+    /// Ends a subscription for good (Finatic).
+    pub async fn revoke_webhook_subscription(&self, subscription_id: &str) -> Result<WebhookSubscription> {
+        dispatch!(self, revoke_webhook_subscription(subscription_id))
     }
 
     /// Asks the aggregator to sync the connection's data now.

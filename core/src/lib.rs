@@ -24,6 +24,7 @@ mod portal;
 mod providers;
 mod secret;
 pub mod signing;
+mod subscriptions;
 mod types;
 mod validate;
 mod wait;
@@ -40,6 +41,9 @@ pub use providers::finatic::DEFAULT_BASE_URL as FINATIC_BASE_URL;
 pub use providers::snaptrade::DEFAULT_BASE_URL as SNAPTRADE_BASE_URL;
 pub use rust_decimal::Decimal;
 pub use secret::Secret;
+pub use subscriptions::{
+    NewWebhookSubscription, WebhookEventType, WebhookSubscription, WebhookSubscriptionStatus, WebhookSubscriptionUpdate,
+};
 pub use types::{
     Account, Broker, Connection, ConnectionStatus, Environment, Money, Permission, ProviderKind, Session,
     SessionStatus, UserCredentials,

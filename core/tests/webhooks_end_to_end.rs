@@ -6,7 +6,10 @@ use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::Router;
-use brokerlink::{verify_webhook, Client, PortalOptions, Secret, WebhookEventKind, WebhookOptions};
+use brokerlink::{
+    verify_webhook, Client, NewWebhookSubscription, PortalOptions, Secret, WebhookEventKind, WebhookOptions,
+    WebhookSubscriptionStatus, WebhookSubscriptionUpdate,
+};
 use brokerlink_sandbox::{CompletePortal, NewWebhook, Sandbox, SandboxConfig};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -279,4 +282,115 @@ async fn nothing_goes_out_for_a_removed_endpoint() {
     let log = sandbox.webhook_deliveries();
     assert_eq!(log[0].status, "failed");
     assert!(sandbox.replay_delivery(&log[0].id).is_none());
+}
+
+/// A subscription made through the client is delivered to, signed with the secret its
+/// creation returned; revoking a grant through the client is announced too.
+#[tokio::test]
+async fn a_finatic_subscription_made_by_the_client_is_delivered_and_managed() {
+    let sandbox = Sandbox::start(fast_config()).await.unwrap();
+    let (url, received) = receiver(0).await;
+    let client = Client::builder()
+        .finatic(sandbox.api_key())
+        .base_url(sandbox.url())
+        .build()
+        .unwrap();
+    let catalog = client.webhook_catalog().await.unwrap();
+    let revoked_type = catalog
+        .iter()
+        .find(|t| t.event_type == "account.grant.revoked")
+        .unwrap();
+    assert_eq!(revoked_type.category, "account");
+    let created = client
+        .create_webhook_subscription(&NewWebhookSubscription {
+            url: url.clone(),
+            event_types: vec!["account.grant.created".into(), "account.grant.revoked".into()],
+            description: Some("brokerlink test".into()),
+        })
+        .await
+        .unwrap();
+    assert_eq!(created.status, WebhookSubscriptionStatus::Active);
+    let secret = created.secret.clone().expect("the create answer carries the secret");
+    assert!(!format!("{created:?}").contains(secret.expose()));
+    let listed = client.webhook_subscriptions().await.unwrap();
+    let mine = listed.iter().find(|s| s.id == created.id).unwrap();
+    assert_eq!(mine.event_types.len(), 2);
+    assert!(mine.secret.is_none(), "the secret is sent once");
+
+    let session = client.start_session(None).await.unwrap();
+    let link = client
+        .session_portal_url(&session, &PortalOptions::default())
+        .await
+        .unwrap();
+    sandbox.complete_portal(&CompletePortal {
+        url: link.url,
+        username: "user_good".into(),
+        password: "pass_good".into(),
+        mfa_code: None,
+        broker: None,
+        connection_type: None,
+    });
+    let user = client.session_user(&session).await.unwrap();
+    let grant = client.connections(&user).await.unwrap().remove(0);
+    client.remove_connection(&user, &grant.id).await.unwrap();
+    let deliveries = wait_for(&received, 2).await;
+    let kinds: Vec<_> = deliveries
+        .iter()
+        .map(|(headers, body)| {
+            let pairs = header_pairs(headers);
+            verify_webhook(
+                body,
+                pairs.iter().map(|(k, v)| (k, v)),
+                std::slice::from_ref(&secret),
+                &WebhookOptions::default(),
+            )
+            .unwrap()
+            .kind
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [WebhookEventKind::ConnectionAdded, WebhookEventKind::ConnectionDeleted]
+    );
+
+    let paused = client
+        .update_webhook_subscription(
+            &created.id,
+            &WebhookSubscriptionUpdate {
+                enabled: Some(false),
+                description: Some("paused".into()),
+                ..WebhookSubscriptionUpdate::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(paused.status, WebhookSubscriptionStatus::Disabled);
+    assert_eq!(paused.description.as_deref(), Some("paused"));
+    let ended = client.revoke_webhook_subscription(&created.id).await.unwrap();
+    assert_eq!(ended.status, WebhookSubscriptionStatus::Revoked);
+    let missing = client
+        .revoke_webhook_subscription("no-such-subscription")
+        .await
+        .unwrap_err();
+    assert_eq!(missing.kind(), brokerlink::ErrorKind::NotFound);
+
+    // Bad input is refused before a request; SnapTrade has no such calls.
+    let served = sandbox.state().requests_served;
+    let bad = client
+        .create_webhook_subscription(&NewWebhookSubscription {
+            url: "not a url".into(),
+            event_types: vec!["account.grant.created".into()],
+            description: None,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(bad.field(), Some("url"));
+    assert_eq!(sandbox.state().requests_served, served);
+    let snaptrade = Client::builder()
+        .snaptrade(sandbox.client_id(), sandbox.consumer_key())
+        .base_url(sandbox.url())
+        .build()
+        .unwrap();
+    let refused = snaptrade.webhook_subscriptions().await.unwrap_err();
+    assert_eq!(refused.field(), Some("webhook_subscriptions"));
 }

@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 use crate::http::{Reply, Transport};
 use crate::portal::{PortalLink, PortalOptions};
 use crate::secret::{redact, Secret};
+use crate::subscriptions::{NewWebhookSubscription, WebhookEventType, WebhookSubscription, WebhookSubscriptionUpdate};
 use crate::types::{Account, Connection, Session, UserCredentials};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
@@ -99,6 +100,35 @@ pub(crate) trait Protocol {
 
     async fn connection_accounts(&self, _t: &Transport, _user: &UserCredentials, _id: &str) -> Result<Vec<Account>> {
         Err(not_supported::<Self>("connection_accounts"))
+    }
+
+    async fn webhook_catalog(&self, _t: &Transport) -> Result<Vec<WebhookEventType>> {
+        Err(not_supported::<Self>("webhook_catalog"))
+    }
+
+    async fn webhook_subscriptions(&self, _t: &Transport) -> Result<Vec<WebhookSubscription>> {
+        Err(not_supported::<Self>("webhook_subscriptions"))
+    }
+
+    async fn create_webhook_subscription(
+        &self,
+        _t: &Transport,
+        _new: &NewWebhookSubscription,
+    ) -> Result<WebhookSubscription> {
+        Err(not_supported::<Self>("create_webhook_subscription"))
+    }
+
+    async fn update_webhook_subscription(
+        &self,
+        _t: &Transport,
+        _id: &str,
+        _update: &WebhookSubscriptionUpdate,
+    ) -> Result<WebhookSubscription> {
+        Err(not_supported::<Self>("update_webhook_subscription"))
+    }
+
+    async fn revoke_webhook_subscription(&self, _t: &Transport, _id: &str) -> Result<WebhookSubscription> {
+        Err(not_supported::<Self>("revoke_webhook_subscription"))
     }
 }
 

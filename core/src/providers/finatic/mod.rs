@@ -13,6 +13,7 @@ use crate::http::{Idempotency, Outgoing, Transport};
 use crate::portal::{PortalLink, PortalOptions, PORTAL_LINK_LIFETIME};
 use crate::providers::{gone_is_done, path_segment, Protocol};
 use crate::secret::Secret;
+use crate::subscriptions::{NewWebhookSubscription, WebhookEventType, WebhookSubscription, WebhookSubscriptionUpdate};
 use crate::types::{Account, Connection, ConnectionStatus, Environment, Session, UserCredentials};
 use crate::validate;
 use bytes::Bytes;
@@ -36,6 +37,7 @@ const MAX_PAGES: usize = 1000;
 const GRANTS: &str = "/api/v1/account-grants";
 /// `{session}` is the user's session id (`user_call` fills it in).
 const SYNC_STATUS: &str = "/api/v1/sessions/{session}/sync-status";
+const SUBSCRIPTIONS: &str = "/api/v1/webhooks/subscriptions";
 
 pub(crate) struct Finatic {
     api_key: Secret,
@@ -302,6 +304,29 @@ impl Finatic {
         Err(Error::internal("user session retry loop ended"))
     }
 
+    /// A call on the company's API key alone (no user session).
+    async fn company_call(
+        &self,
+        t: &Transport,
+        what: &str,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Answer> {
+        self.call(
+            t,
+            Request {
+                what,
+                method,
+                path,
+                query: &[],
+                auth: Auth::default(),
+                body,
+            },
+        )
+        .await
+    }
+
     /// The broker catalogue: the one beta route left, since v1 has no broker list.
     async fn broker_list(&self, t: &Transport) -> Result<&Vec<wire::WireBroker>> {
         self.brokers
@@ -521,6 +546,90 @@ impl Protocol for Finatic {
             .user_call(t, user, "account detail", Method::GET, &path, &[])
             .await?;
         Ok(answer.decode::<wire::WireAccount>("account detail")?.into())
+    }
+
+    async fn webhook_catalog(&self, t: &Transport) -> Result<Vec<WebhookEventType>> {
+        let list: Vec<wire::EventDefinition> = self
+            .company_call(t, "webhook catalog", Method::GET, "/api/v1/webhooks/catalog", None)
+            .await?
+            .decode("webhook catalog")?;
+        Ok(list.into_iter().map(Into::into).collect())
+    }
+
+    async fn webhook_subscriptions(&self, t: &Transport) -> Result<Vec<WebhookSubscription>> {
+        let list: Vec<wire::Subscription> = self
+            .company_call(t, "list webhook subscriptions", Method::GET, SUBSCRIPTIONS, None)
+            .await?
+            .decode("list webhook subscriptions")?;
+        Ok(list.into_iter().map(Into::into).collect())
+    }
+
+    async fn create_webhook_subscription(
+        &self,
+        t: &Transport,
+        new: &NewWebhookSubscription,
+    ) -> Result<WebhookSubscription> {
+        new.check()?;
+        let mut body = json!({ "url": new.url, "eventTypes": new.event_types });
+        if let Some(description) = &new.description {
+            body["description"] = json!(description);
+        }
+        let created: wire::Subscription = self
+            .company_call(
+                t,
+                "create webhook subscription",
+                Method::POST,
+                SUBSCRIPTIONS,
+                Some(body),
+            )
+            .await?
+            .decode("create webhook subscription")?;
+        Ok(created.into())
+    }
+
+    async fn update_webhook_subscription(
+        &self,
+        t: &Transport,
+        id: &str,
+        update: &WebhookSubscriptionUpdate,
+    ) -> Result<WebhookSubscription> {
+        validate::identifier("subscription_id", id)?;
+        update.check()?;
+        let WebhookSubscriptionUpdate {
+            url,
+            event_types,
+            description,
+            enabled,
+        } = update;
+        let mut body = json!({});
+        if let Some(url) = url {
+            body["url"] = json!(url);
+        }
+        if let Some(types) = event_types {
+            body["eventTypes"] = json!(types);
+        }
+        if let Some(description) = description {
+            body["description"] = json!(description);
+        }
+        if let Some(enabled) = enabled {
+            body["status"] = json!(if *enabled { "active" } else { "disabled" });
+        }
+        let path = format!("{SUBSCRIPTIONS}/{}", path_segment(id));
+        let updated: wire::Subscription = self
+            .company_call(t, "update webhook subscription", Method::PATCH, &path, Some(body))
+            .await?
+            .decode("update webhook subscription")?;
+        Ok(updated.into())
+    }
+
+    async fn revoke_webhook_subscription(&self, t: &Transport, id: &str) -> Result<WebhookSubscription> {
+        validate::identifier("subscription_id", id)?;
+        let path = format!("{SUBSCRIPTIONS}/{}/revoke", path_segment(id));
+        let revoked: wire::Subscription = self
+            .company_call(t, "revoke webhook subscription", Method::POST, &path, None)
+            .await?
+            .decode("revoke webhook subscription")?;
+        Ok(revoked.into())
     }
 
     /// Active, and its account reported `ready` by the session's sync status.

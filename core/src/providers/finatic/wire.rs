@@ -3,6 +3,7 @@
 
 use crate::providers::parse_timestamp;
 use crate::secret::Secret;
+use crate::subscriptions::{WebhookEventType, WebhookSubscription, WebhookSubscriptionStatus};
 use crate::types::{Account, Broker, Connection, ConnectionStatus, Money, Permission, Session, SessionStatus};
 use chrono::Utc;
 use rust_decimal::Decimal;
@@ -242,4 +243,57 @@ pub(super) struct Pagination {
     #[serde(default)]
     pub has_more: bool,
     pub next_offset: Option<u64>,
+}
+
+/// The spec's `FDXWebhookEventDefinition`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct EventDefinition {
+    pub event_type: String,
+    pub category: Option<String>,
+    pub description: Option<String>,
+}
+
+impl From<EventDefinition> for WebhookEventType {
+    fn from(d: EventDefinition) -> Self {
+        WebhookEventType {
+            category: d
+                .category
+                .unwrap_or_else(|| d.event_type.split('.').next().unwrap_or_default().to_owned()),
+            event_type: d.event_type,
+            description: d.description,
+        }
+    }
+}
+
+/// The spec's `FDXWebhookSubscription`, and the `secret` the create answer adds.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct Subscription {
+    pub id: String,
+    pub url: String,
+    #[serde(default)]
+    pub event_types: Vec<String>,
+    pub status: Option<String>,
+    pub description: Option<String>,
+    pub created_at: Option<String>,
+    pub updated_at: Option<String>,
+    pub secret: Option<String>,
+}
+
+impl From<Subscription> for WebhookSubscription {
+    fn from(s: Subscription) -> Self {
+        let raw_status = s.status.unwrap_or_default();
+        WebhookSubscription {
+            id: s.id,
+            url: s.url,
+            event_types: s.event_types,
+            status: WebhookSubscriptionStatus::parse(&raw_status),
+            raw_status,
+            description: s.description,
+            created_at: s.created_at.as_deref().and_then(parse_timestamp),
+            updated_at: s.updated_at.as_deref().and_then(parse_timestamp),
+            secret: s.secret.map(Secret::new),
+        }
+    }
 }

@@ -193,6 +193,13 @@ impl Protocol for SnapTrade {
     fn instead(call: &str) -> &'static str {
         match call {
             "start_session" | "session_portal_url" | "session_user" => "register the user and call portal_url",
+            "webhook_catalog"
+            | "webhook_subscriptions"
+            | "create_webhook_subscription"
+            | "update_webhook_subscription"
+            | "revoke_webhook_subscription" => {
+                "SnapTrade's webhook URL is set in its dashboard; verify deliveries with verify_webhook"
+            }
             _ => "SnapTrade has no such call",
         }
     }
