@@ -74,6 +74,8 @@ export type PortalMode = 'light' | 'dark'
 /** What happens to a connection at the broker, for `Sandbox.changeConnection`. */
 export type ConnectionChange = 'disable' | 'expire' | 'remove'
 export type SessionStatus = 'pending' | 'authenticating' | 'active' | 'completed' | 'expired' | 'unknown'
+/** Whether a webhook subscription is delivered to; the provider's word is in `rawStatus`. */
+export type WebhookSubscriptionStatus = 'active' | 'disabled' | 'revoked' | 'unknown'
 
 /** What a webhook event means, on one scale for both providers. */
 export type WebhookEventKind =

@@ -74,6 +74,8 @@ export type PortalMode = 'light' | 'dark'
 /** What happens to a connection at the broker, for `Sandbox.changeConnection`. */
 export type ConnectionChange = 'disable' | 'expire' | 'remove'
 export type SessionStatus = 'pending' | 'authenticating' | 'active' | 'completed' | 'expired' | 'unknown'
+/** Whether a webhook subscription is delivered to; the provider's word is in `rawStatus`. */
+export type WebhookSubscriptionStatus = 'active' | 'disabled' | 'revoked' | 'unknown'
 
 /** What a webhook event means, on one scale for both providers. */
 export type WebhookEventKind =
@@ -186,6 +188,16 @@ export declare class Client {
   accounts(user: UserCredentials): Promise<Array<Account>>
   account(user: UserCredentials, accountId: string): Promise<Account>
   connectionAccounts(user: UserCredentials, connectionId: string): Promise<Array<Account>>
+  /** The event types the provider can send to a subscription (Finatic). */
+  webhookCatalog(): Promise<Array<WebhookEventType>>
+  /** Every webhook subscription of your company, revoked ones included (Finatic). */
+  webhookSubscriptions(): Promise<WebhookSubscription[]>
+  /** Subscribes a URL to events; the answer's `secret` (sent once) signs deliveries (Finatic). */
+  createWebhookSubscription(subscription: NewWebhookSubscription): Promise<WebhookSubscription>
+  /** Changes what is given; `enabled: false` pauses deliveries, `true` resumes them (Finatic). */
+  updateWebhookSubscription(subscriptionId: string, update: WebhookSubscriptionUpdate): Promise<WebhookSubscription>
+  /** Ends a subscription for good (Finatic). */
+  revokeWebhookSubscription(subscriptionId: string): Promise<WebhookSubscription>
   /**
    * Polls until a new (or repaired, or the named) connection is active and synced;
    * fails with `timeout` otherwise.
@@ -324,6 +336,13 @@ export interface NewWebhookRequest {
   provider?: ProviderKind
   /** Only these event types (`CONNECTION_ADDED`, `account.grant.created`, …); default all. */
   eventTypes?: Array<string>
+}
+
+/** A webhook subscription to create (Finatic). */
+export interface NewWebhookSubscription {
+  url: string
+  eventTypes: Array<string>
+  description?: string
 }
 
 /**
@@ -507,6 +526,13 @@ export interface WebhookEvent {
   raw: unknown
 }
 
+/** One event type a provider can send to a webhook subscription. */
+export interface WebhookEventType {
+  eventType: string
+  category: string
+  description: string | null
+}
+
 /**
  * How strictly to verify; unset fields keep the defaults (300 000 ms tolerance, no event age
  * limit, the system clock). Durations in milliseconds.
@@ -525,3 +551,28 @@ export type WebhookSigner =
   | { type: 'snaptrade'; consumerKey: string }
   | { type: 'standard'; secret: string; id: string; timestamp: number }
   | { type: 'finatic'; secret: string }
+
+/**
+ * A URL that receives the provider's webhook events. `secret` (sent once, on creation) signs
+ * its deliveries: `util.inspect` shows it as `***`.
+ */
+export interface WebhookSubscription {
+  id: string
+  url: string
+  eventTypes: Array<string>
+  status: WebhookSubscriptionStatus
+  /** The provider's own word for the status. */
+  rawStatus: string
+  description: string | null
+  createdAt: Date | null
+  updatedAt: Date | null
+  secret: string | null
+}
+
+/** What to change on a webhook subscription; `enabled: false` pauses it, `true` resumes it. */
+export interface WebhookSubscriptionUpdate {
+  url?: string
+  eventTypes?: Array<string>
+  description?: string
+  enabled?: boolean
+}

@@ -1,8 +1,11 @@
 //! `Client`: every core call as a Promise-returning method.
 
 use crate::error::{promise, sync};
-use crate::results::{Account, Connection};
-use crate::types::{link_to_js, session_to_js, user_to_js, PortalOptions, Session, UserCredentials, WaitOptions};
+use crate::results::{subscription_to_js, Account, Connection, WebhookEventType};
+use crate::types::{
+    link_to_js, session_to_js, user_to_js, NewWebhookSubscription, PortalOptions, Session, UserCredentials,
+    WaitOptions, WebhookSubscriptionUpdate,
+};
 use brokerlink::{duration_from_millis, Environment};
 use napi::bindgen_prelude::{Object, PromiseRaw, Undefined};
 use napi::Env;
@@ -325,6 +328,72 @@ impl Client {
             env,
             async move { c.connection_accounts(&user.into(), &connection_id).await },
             |_, list| Ok(list.into_iter().map(Account::from).collect()),
+        )
+    }
+
+    /// The event types the provider can send to a subscription (Finatic).
+    #[napi]
+    pub fn webhook_catalog<'env>(&self, env: &'env Env) -> Promise<'env, Vec<WebhookEventType>> {
+        let c = self.inner.clone();
+        promise(env, async move { c.webhook_catalog().await }, |_, list| {
+            Ok(list.into_iter().map(WebhookEventType::from).collect())
+        })
+    }
+
+    /// Every webhook subscription of your company, revoked ones included (Finatic).
+    #[napi(ts_return_type = "Promise<WebhookSubscription[]>")]
+    pub fn webhook_subscriptions<'env>(&self, env: &'env Env) -> Promise<'env, Vec<Object<'env>>> {
+        let c = self.inner.clone();
+        promise(env, async move { c.webhook_subscriptions().await }, |env, list| {
+            list.into_iter().map(|s| subscription_to_js(env, s)).collect()
+        })
+    }
+
+    /// Subscribes a URL to events; the answer's `secret` (sent once) signs deliveries (Finatic).
+    #[napi(ts_return_type = "Promise<WebhookSubscription>")]
+    pub fn create_webhook_subscription<'env>(
+        &self,
+        env: &'env Env,
+        subscription: NewWebhookSubscription,
+    ) -> Promise<'env, Object<'env>> {
+        let c = self.inner.clone();
+        let new = subscription.into();
+        promise(
+            env,
+            async move { c.create_webhook_subscription(&new).await },
+            subscription_to_js,
+        )
+    }
+
+    /// Changes what is given; `enabled: false` pauses deliveries, `true` resumes them (Finatic).
+    #[napi(ts_return_type = "Promise<WebhookSubscription>")]
+    pub fn update_webhook_subscription<'env>(
+        &self,
+        env: &'env Env,
+        subscription_id: String,
+        update: WebhookSubscriptionUpdate,
+    ) -> Promise<'env, Object<'env>> {
+        let c = self.inner.clone();
+        let update = update.into();
+        promise(
+            env,
+            async move { c.update_webhook_subscription(&subscription_id, &update).await },
+            subscription_to_js,
+        )
+    }
+
+    /// Ends a subscription for good (Finatic).
+    #[napi(ts_return_type = "Promise<WebhookSubscription>")]
+    pub fn revoke_webhook_subscription<'env>(
+        &self,
+        env: &'env Env,
+        subscription_id: String,
+    ) -> Promise<'env, Object<'env>> {
+        let c = self.inner.clone();
+        promise(
+            env,
+            async move { c.revoke_webhook_subscription(&subscription_id).await },
+            subscription_to_js,
         )
     }
 

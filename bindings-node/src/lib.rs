@@ -12,9 +12,13 @@ mod webhooks;
 pub use client::{Client, FinaticOptions, RetryPolicy, SnapTradeOptions};
 #[doc(hidden)]
 pub use error::error_kinds;
-pub use results::{parse_portal_result, Account, Broker, Connection, Money, PortalResult};
+pub use results::{
+    parse_portal_result, Account, Broker, Connection, Money, PortalResult, WebhookEventType, WebhookSubscription,
+};
 pub use sandbox::{CompletePortalRequest, FaultOptions, NewWebhookRequest, Sandbox, SandboxOptions, SandboxState};
-pub use types::{PortalLink, PortalOptions, Session, UserCredentials, WaitOptions};
+pub use types::{
+    NewWebhookSubscription, PortalLink, PortalOptions, Session, UserCredentials, WaitOptions, WebhookSubscriptionUpdate,
+};
 pub use webhooks::{sign_webhook, verify_webhook, WebhookEvent, WebhookOptions, WebhookSigner};
 
 /// Hooks the tests use to prove that a panic reaches JavaScript as an `internal` error, never

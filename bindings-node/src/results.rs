@@ -1,7 +1,9 @@
 //! What comes back from the aggregator, as plain objects converted from the core's types:
 //! brokers, connections, accounts, money, portal results.
 
+use crate::types::inspect_as;
 use chrono::{DateTime, Utc};
+use napi::bindgen_prelude::{FromNapiValue, Object, ToNapiValue};
 use napi::Env;
 use napi_derive::napi;
 
@@ -194,4 +196,79 @@ impl From<brokerlink::PortalResult> for PortalResult {
 #[napi]
 pub fn parse_portal_result(env: Env, input: String) -> napi::Result<PortalResult> {
     crate::error::sync(&env, || brokerlink::parse_portal_result(&input).map(PortalResult::from))
+}
+
+/// One event type a provider can send to a webhook subscription.
+#[napi(object, use_nullable = true)]
+#[derive(Debug, Clone)]
+pub struct WebhookEventType {
+    pub event_type: String,
+    pub category: String,
+    pub description: Option<String>,
+}
+
+impl From<brokerlink::WebhookEventType> for WebhookEventType {
+    fn from(t: brokerlink::WebhookEventType) -> Self {
+        let brokerlink::WebhookEventType {
+            event_type,
+            category,
+            description,
+        } = t;
+        WebhookEventType {
+            event_type,
+            category,
+            description,
+        }
+    }
+}
+
+/// A URL that receives the provider's webhook events. `secret` (sent once, on creation) signs
+/// its deliveries: `util.inspect` shows it as `***`.
+#[napi(object, use_nullable = true)]
+#[derive(Debug, Clone)]
+pub struct WebhookSubscription {
+    pub id: String,
+    pub url: String,
+    pub event_types: Vec<String>,
+    #[napi(ts_type = "WebhookSubscriptionStatus")]
+    pub status: String,
+    /// The provider's own word for the status.
+    pub raw_status: String,
+    pub description: Option<String>,
+    pub created_at: Option<DateTime<Utc>>,
+    pub updated_at: Option<DateTime<Utc>>,
+    pub secret: Option<String>,
+}
+
+/// The subscription as a plain object whose `util.inspect` form hides the secret.
+pub(crate) fn subscription_to_js(env: &Env, s: brokerlink::WebhookSubscription) -> napi::Result<Object<'_>> {
+    let brokerlink::WebhookSubscription {
+        id,
+        url,
+        event_types,
+        status,
+        raw_status,
+        description,
+        created_at,
+        updated_at,
+        secret,
+    } = s;
+    let value = WebhookSubscription {
+        id,
+        url,
+        event_types,
+        status: status.as_str().to_owned(),
+        raw_status,
+        description,
+        created_at,
+        updated_at,
+        secret: secret.map(|s| s.expose().to_owned()),
+    };
+    let shown = WebhookSubscription {
+        secret: value.secret.as_ref().map(|_| "***".to_owned()),
+        ..value.clone()
+    };
+    let mut object = Object::from_unknown(value.into_unknown(env)?)?;
+    inspect_as(env, &mut object, shown)?;
+    Ok(object)
 }

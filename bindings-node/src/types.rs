@@ -73,7 +73,11 @@ pub(crate) fn link_to_js(env: &Env, link: brokerlink::PortalLink) -> napi::Resul
 }
 
 /// Gives `object` a hidden `util.inspect.custom` method that shows `shown` instead.
-fn inspect_as<T: ToNapiValue + Clone + 'static>(env: &Env, object: &mut Object, shown: T) -> napi::Result<()> {
+pub(crate) fn inspect_as<T: ToNapiValue + Clone + 'static>(
+    env: &Env,
+    object: &mut Object,
+    shown: T,
+) -> napi::Result<()> {
     let inspect = env.create_function_from_closure::<(), T, _>("inspect", move |_| Ok(shown.clone()))?;
     let key = env.symbol_for("nodejs.util.inspect.custom")?;
     object.define_properties(&[Property::new()
@@ -222,5 +226,56 @@ impl TryFrom<WaitOptions> for brokerlink::WaitOptions {
             since: o.since,
             connection_id: o.connection_id,
         })
+    }
+}
+
+/// A webhook subscription to create (Finatic).
+#[napi(object)]
+#[derive(Debug, Clone)]
+pub struct NewWebhookSubscription {
+    pub url: String,
+    pub event_types: Vec<String>,
+    pub description: Option<String>,
+}
+
+impl From<NewWebhookSubscription> for brokerlink::NewWebhookSubscription {
+    fn from(n: NewWebhookSubscription) -> Self {
+        let NewWebhookSubscription {
+            url,
+            event_types,
+            description,
+        } = n;
+        brokerlink::NewWebhookSubscription {
+            url,
+            event_types,
+            description,
+        }
+    }
+}
+
+/// What to change on a webhook subscription; `enabled: false` pauses it, `true` resumes it.
+#[napi(object)]
+#[derive(Debug, Clone, Default)]
+pub struct WebhookSubscriptionUpdate {
+    pub url: Option<String>,
+    pub event_types: Option<Vec<String>>,
+    pub description: Option<String>,
+    pub enabled: Option<bool>,
+}
+
+impl From<WebhookSubscriptionUpdate> for brokerlink::WebhookSubscriptionUpdate {
+    fn from(u: WebhookSubscriptionUpdate) -> Self {
+        let WebhookSubscriptionUpdate {
+            url,
+            event_types,
+            description,
+            enabled,
+        } = u;
+        brokerlink::WebhookSubscriptionUpdate {
+            url,
+            event_types,
+            description,
+            enabled,
+        }
     }
 }

@@ -4,7 +4,7 @@
 use crate::args::{portal_options, seconds};
 use crate::enums;
 use crate::error::{guard, raise};
-use crate::results::{Account, Connection, PortalResult};
+use crate::results::{Account, Connection, PortalResult, WebhookEventType, WebhookSubscription};
 use crate::runtime;
 use crate::types::{PortalLink, RetryPolicy, Session, UserCredentials};
 use brokerlink::{Environment, Secret, WaitOptions};
@@ -290,6 +290,77 @@ macro_rules! client_class {
                 guard(py, || {
                     let (c, user) = (self.core.clone(), user.inner.clone());
                     $run(py, async move { c.connection_accounts(&user, &connection_id).await.map(list::<_, Account>) })
+                })
+            }
+
+            /// The event types the provider can send to a subscription (Finatic).
+            fn webhook_catalog<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                guard(py, || {
+                    let c = self.core.clone();
+                    $run(py, async move { c.webhook_catalog().await.map(list::<_, WebhookEventType>) })
+                })
+            }
+
+            /// Every webhook subscription of your company, revoked ones included (Finatic).
+            fn webhook_subscriptions<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                guard(py, || {
+                    let c = self.core.clone();
+                    $run(py, async move { c.webhook_subscriptions().await.map(list::<_, WebhookSubscription>) })
+                })
+            }
+
+            /// Subscribes `url` to events; the answer's `secret` (sent once) signs deliveries.
+            #[pyo3(signature = (*, url, event_types, description = None))]
+            fn create_webhook_subscription<'py>(
+                &self,
+                py: Python<'py>,
+                url: String,
+                event_types: Vec<String>,
+                description: Option<String>,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                guard(py, || {
+                    let c = self.core.clone();
+                    let new = brokerlink::NewWebhookSubscription {
+                        url,
+                        event_types,
+                        description,
+                    };
+                    $run(py, async move { c.create_webhook_subscription(&new).await.map(WebhookSubscription::from) })
+                })
+            }
+
+            /// Changes what is given; `enabled=False` pauses deliveries, `True` resumes them.
+            #[pyo3(signature = (subscription_id, *, url = None, event_types = None, description = None, enabled = None))]
+            fn update_webhook_subscription<'py>(
+                &self,
+                py: Python<'py>,
+                subscription_id: String,
+                url: Option<String>,
+                event_types: Option<Vec<String>>,
+                description: Option<String>,
+                enabled: Option<bool>,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                guard(py, || {
+                    let c = self.core.clone();
+                    let update = brokerlink::WebhookSubscriptionUpdate {
+                        url,
+                        event_types,
+                        description,
+                        enabled,
+                    };
+                    $run(py, async move {
+                        c.update_webhook_subscription(&subscription_id, &update)
+                            .await
+                            .map(WebhookSubscription::from)
+                    })
+                })
+            }
+
+            /// Ends a subscription for good (Finatic).
+            fn revoke_webhook_subscription<'py>(&self, py: Python<'py>, subscription_id: String) -> PyResult<Bound<'py, PyAny>> {
+                guard(py, || {
+                    let c = self.core.clone();
+                    $run(py, async move { c.revoke_webhook_subscription(&subscription_id).await.map(WebhookSubscription::from) })
                 })
             }
 

@@ -4,7 +4,7 @@
 
 use brokerlink::{
     ConnectionStatus, ConnectionType, Environment, ErrorKind, Permission, PortalMode, ProviderKind, SessionStatus,
-    WebhookEventKind,
+    WebhookEventKind, WebhookSubscriptionStatus,
 };
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -23,6 +23,7 @@ pub struct Enums {
     pub environment: Py<PyType>,
     pub webhook_event_kind: Py<PyType>,
     pub connection_change: Py<PyType>,
+    pub webhook_subscription_status: Py<PyType>,
 }
 
 static ENUMS: PyOnceLock<Enums> = PyOnceLock::new();
@@ -107,6 +108,11 @@ fn build(py: Python<'_>) -> PyResult<Enums> {
             ),
             "What happens to a connection at the broker, for Sandbox.change_connection.",
         )?,
+        webhook_subscription_status: enum_of(
+            "WebhookSubscriptionStatus",
+            names(WebhookSubscriptionStatus::ALL, WebhookSubscriptionStatus::as_str),
+            "Whether a webhook subscription is delivered to (the provider's word is in raw_status).",
+        )?,
     })
 }
 
@@ -135,6 +141,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         &e.environment,
         &e.webhook_event_kind,
         &e.connection_change,
+        &e.webhook_subscription_status,
     ] {
         m.add(class.bind(py).name()?, class.bind(py))?;
     }

@@ -35,6 +35,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<results::Broker>()?;
     m.add_class::<results::Account>()?;
     m.add_class::<results::Money>()?;
+    m.add_class::<results::WebhookEventType>()?;
+    m.add_class::<results::WebhookSubscription>()?;
     m.add_class::<results::PortalResult>()?;
     m.add_class::<types::RetryPolicy>()?;
     m.add_class::<webhooks::WebhookEvent>()?;

@@ -307,6 +307,168 @@ impl Account {
     }
 }
 
+/// One event type a provider can send to a webhook subscription.
+#[pyclass(frozen, eq, module = "brokerlink")]
+#[derive(Debug, Clone, PartialEq)]
+pub struct WebhookEventType {
+    inner: brokerlink::WebhookEventType,
+}
+
+impl From<brokerlink::WebhookEventType> for WebhookEventType {
+    fn from(inner: brokerlink::WebhookEventType) -> Self {
+        WebhookEventType { inner }
+    }
+}
+
+#[pymethods]
+impl WebhookEventType {
+    #[getter]
+    fn event_type(&self) -> &str {
+        &self.inner.event_type
+    }
+
+    #[getter]
+    fn category(&self) -> &str {
+        &self.inner.category
+    }
+
+    #[getter]
+    fn description(&self) -> Option<&str> {
+        self.inner.description.as_deref()
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        repr_of("WebhookEventType", self.fields(py)?)
+    }
+
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        dict_of(py, self.fields(py)?)
+    }
+}
+
+impl WebhookEventType {
+    fn fields<'py>(&self, py: Python<'py>) -> PyResult<Vec<(&'static str, Bound<'py, PyAny>)>> {
+        let brokerlink::WebhookEventType {
+            event_type: _,
+            category: _,
+            description: _,
+        } = &self.inner;
+        Ok(fields_of![py;
+            "event_type" => self.event_type(),
+            "category" => self.category(),
+            "description" => self.description(),
+        ])
+    }
+}
+
+/// A URL that receives the provider's webhook events. `secret` (sent once, on creation) signs
+/// its deliveries; `repr` shows it as `***`.
+#[pyclass(frozen, eq, module = "brokerlink")]
+#[derive(Debug, Clone, PartialEq)]
+pub struct WebhookSubscription {
+    inner: brokerlink::WebhookSubscription,
+}
+
+impl From<brokerlink::WebhookSubscription> for WebhookSubscription {
+    fn from(inner: brokerlink::WebhookSubscription) -> Self {
+        WebhookSubscription { inner }
+    }
+}
+
+#[pymethods]
+impl WebhookSubscription {
+    #[getter]
+    fn id(&self) -> &str {
+        &self.inner.id
+    }
+
+    #[getter]
+    fn url(&self) -> &str {
+        &self.inner.url
+    }
+
+    #[getter]
+    fn event_types(&self) -> Vec<String> {
+        self.inner.event_types.clone()
+    }
+
+    #[getter]
+    fn status<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        enums::member(
+            py,
+            &enums::get(py)?.webhook_subscription_status,
+            self.inner.status.as_str(),
+        )
+    }
+
+    #[getter]
+    fn raw_status(&self) -> &str {
+        &self.inner.raw_status
+    }
+
+    #[getter]
+    fn description(&self) -> Option<&str> {
+        self.inner.description.as_deref()
+    }
+
+    #[getter]
+    fn created_at(&self) -> Option<DateTime<Utc>> {
+        self.inner.created_at
+    }
+
+    #[getter]
+    fn updated_at(&self) -> Option<DateTime<Utc>> {
+        self.inner.updated_at
+    }
+
+    /// The signing secret, for storing it; only the answer that created the subscription has it.
+    #[getter]
+    fn secret(&self) -> Option<&str> {
+        self.inner.secret.as_ref().map(|s| s.expose())
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let hidden = self.inner.secret.as_ref().map(|_| "***");
+        let mut fields = self.fields(py)?;
+        fields.push(("secret", hidden.into_bound_py_any(py)?));
+        repr_of("WebhookSubscription", fields)
+    }
+
+    /// Every field; `secret` as it is (a dict is for storing).
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let mut fields = self.fields(py)?;
+        fields.push(("secret", self.secret().into_bound_py_any(py)?));
+        dict_of(py, fields)
+    }
+}
+
+impl WebhookSubscription {
+    /// Every field but `secret`, which each printed form treats on its own.
+    fn fields<'py>(&self, py: Python<'py>) -> PyResult<Vec<(&'static str, Bound<'py, PyAny>)>> {
+        let brokerlink::WebhookSubscription {
+            id: _,
+            url: _,
+            event_types: _,
+            status: _,
+            raw_status: _,
+            description: _,
+            created_at: _,
+            updated_at: _,
+            secret: _,
+        } = &self.inner;
+        Ok(fields_of![py;
+            "id" => self.id(),
+            "url" => self.url(),
+            "event_types" => self.event_types(),
+            "status" => self.status(py)?,
+            "raw_status" => self.raw_status(),
+            "description" => self.description(),
+            "created_at" => self.created_at(),
+            "updated_at" => self.updated_at(),
+        ])
+    }
+}
+
 /// What the portal reported: one class per variant (`PortalResult.Success`, `.Error`,
 /// `.Closed`, `.Abandoned`, `.Resize`), usable with `match`; `type` names the variant as every
 /// language's transcripts do.

@@ -2,9 +2,11 @@
 //! `async throws`, Kotlin `suspend`), each forwarding to one shared `brokerlink::Client`.
 
 use crate::error::Result;
-use crate::results::{Account, Connection, Environment, ProviderKind};
+use crate::results::{Account, Connection, Environment, ProviderKind, WebhookEventType, WebhookSubscription};
 use crate::runtime::{enter, run};
-use crate::types::{PortalLink, PortalOptions, Session, UserCredentials, WaitOptions};
+use crate::types::{
+    NewWebhookSubscription, PortalLink, PortalOptions, Session, UserCredentials, WaitOptions, WebhookSubscriptionUpdate,
+};
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -225,6 +227,51 @@ impl Client {
     pub async fn disable_connection(&self, user: UserCredentials, connection_id: String) -> Result<()> {
         let (c, user) = (self.inner.clone(), brokerlink::UserCredentials::from(user));
         run(async move { c.disable_connection(&user, &connection_id).await }).await
+    }
+
+    /// The event types the provider can send to a subscription (Finatic).
+    pub async fn webhook_catalog(&self) -> Result<Vec<WebhookEventType>> {
+        let c = self.inner.clone();
+        run(async move { c.webhook_catalog().await.map(list) }).await
+    }
+
+    /// Every webhook subscription of your company, revoked ones included (Finatic).
+    pub async fn webhook_subscriptions(&self) -> Result<Vec<WebhookSubscription>> {
+        let c = self.inner.clone();
+        run(async move { c.webhook_subscriptions().await.map(list) }).await
+    }
+
+    /// Subscribes a URL to events; the answer's `secret` (sent once) signs deliveries (Finatic).
+    pub async fn create_webhook_subscription(
+        &self,
+        subscription: NewWebhookSubscription,
+    ) -> Result<WebhookSubscription> {
+        let (c, new) = (
+            self.inner.clone(),
+            brokerlink::NewWebhookSubscription::from(subscription),
+        );
+        run(async move { c.create_webhook_subscription(&new).await.map(Into::into) }).await
+    }
+
+    /// Changes what is given; `enabled = false` pauses deliveries, `true` resumes them (Finatic).
+    pub async fn update_webhook_subscription(
+        &self,
+        subscription_id: String,
+        update: WebhookSubscriptionUpdate,
+    ) -> Result<WebhookSubscription> {
+        let (c, update) = (self.inner.clone(), brokerlink::WebhookSubscriptionUpdate::from(update));
+        run(async move {
+            c.update_webhook_subscription(&subscription_id, &update)
+                .await
+                .map(Into::into)
+        })
+        .await
+    }
+
+    /// Ends a subscription for good (Finatic).
+    pub async fn revoke_webhook_subscription(&self, subscription_id: String) -> Result<WebhookSubscription> {
+        let c = self.inner.clone();
+        run(async move { c.revoke_webhook_subscription(&subscription_id).await.map(Into::into) }).await
     }
 
     pub async fn accounts(&self, user: UserCredentials) -> Result<Vec<Account>> {

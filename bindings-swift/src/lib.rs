@@ -60,7 +60,7 @@ pub use client::{Client, ClientOptions, RetryPolicy};
 pub use error::{BrokerlinkError, ErrorDetails, ErrorKind};
 pub use results::{
     parse_portal_result, Account, Broker, Connection, ConnectionStatus, Environment, Money, Permission, PortalResult,
-    ProviderKind,
+    ProviderKind, WebhookEventType, WebhookSubscription, WebhookSubscriptionStatus,
 };
 pub use runtime::{force_panic, force_panic_async};
 pub use sandbox::{
@@ -68,7 +68,8 @@ pub use sandbox::{
     SandboxWebhook,
 };
 pub use types::{
-    parse_connection_type, parse_portal_mode, parse_session_status, ConnectionType, PortalLink, PortalMode,
-    PortalOptions, PortalTheme, Session, SessionStatus, UserCredentials, WaitOptions,
+    parse_connection_type, parse_portal_mode, parse_session_status, ConnectionType, NewWebhookSubscription, PortalLink,
+    PortalMode, PortalOptions, PortalTheme, Session, SessionStatus, UserCredentials, WaitOptions,
+    WebhookSubscriptionUpdate,
 };
 pub use webhooks::{sign_webhook, verify_webhook, WebhookEvent, WebhookEventKind, WebhookOptions, WebhookSigner};

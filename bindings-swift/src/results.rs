@@ -2,6 +2,7 @@
 //! Each enum's `toString()` / `description` is the core's stable string (`active`, `read`, …).
 
 use crate::error::{guard, Result};
+use crate::types::Secret;
 use brokerlink::Decimal;
 use std::time::SystemTime;
 
@@ -244,4 +245,81 @@ impl From<brokerlink::PortalResult> for PortalResult {
 #[uniffi::export]
 pub fn parse_portal_result(input: String) -> Result<PortalResult> {
     guard(|| brokerlink::parse_portal_result(&input).map(PortalResult::from))
+}
+mirror_enum! {
+    /// Whether a webhook subscription is delivered to (the provider's word is `rawStatus`).
+    WebhookSubscriptionStatus => brokerlink::WebhookSubscriptionStatus {
+        Active,
+        /// Paused: kept, not delivered to, can be enabled again.
+        Disabled,
+        /// Ended for good.
+        Revoked,
+        /// A status brokerlink does not know yet; read `rawStatus`.
+        Unknown,
+    }
+}
+
+/// One event type a provider can send to a webhook subscription.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct WebhookEventType {
+    pub event_type: String,
+    pub category: String,
+    pub description: Option<String>,
+}
+
+impl From<brokerlink::WebhookEventType> for WebhookEventType {
+    fn from(t: brokerlink::WebhookEventType) -> Self {
+        let brokerlink::WebhookEventType {
+            event_type,
+            category,
+            description,
+        } = t;
+        WebhookEventType {
+            event_type,
+            category,
+            description,
+        }
+    }
+}
+
+/// A URL that receives the provider's webhook events. `secret` (sent once, on creation) signs
+/// its deliveries and prints as `***`.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct WebhookSubscription {
+    pub id: String,
+    pub url: String,
+    pub event_types: Vec<String>,
+    pub status: WebhookSubscriptionStatus,
+    pub raw_status: String,
+    pub description: Option<String>,
+    pub created_at: Option<SystemTime>,
+    pub updated_at: Option<SystemTime>,
+    pub secret: Option<Secret>,
+}
+
+impl From<brokerlink::WebhookSubscription> for WebhookSubscription {
+    fn from(s: brokerlink::WebhookSubscription) -> Self {
+        let brokerlink::WebhookSubscription {
+            id,
+            url,
+            event_types,
+            status,
+            raw_status,
+            description,
+            created_at,
+            updated_at,
+            secret,
+        } = s;
+        WebhookSubscription {
+            id,
+            url,
+            event_types,
+            status: status.into(),
+            raw_status,
+            description,
+            created_at: created_at.map(SystemTime::from),
+            updated_at: updated_at.map(SystemTime::from),
+            secret: secret.map(Secret::from),
+        }
+    }
 }

@@ -351,6 +351,60 @@ impl From<WaitOptions> for brokerlink::WaitOptions {
     }
 }
 
+/// A webhook subscription to create (Finatic).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct NewWebhookSubscription {
+    pub url: String,
+    pub event_types: Vec<String>,
+    #[uniffi(default = None)]
+    pub description: Option<String>,
+}
+
+impl From<NewWebhookSubscription> for brokerlink::NewWebhookSubscription {
+    fn from(n: NewWebhookSubscription) -> Self {
+        let NewWebhookSubscription {
+            url,
+            event_types,
+            description,
+        } = n;
+        brokerlink::NewWebhookSubscription {
+            url,
+            event_types,
+            description,
+        }
+    }
+}
+
+/// What to change on a webhook subscription; `enabled = false` pauses it, `true` resumes it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, uniffi::Record)]
+pub struct WebhookSubscriptionUpdate {
+    #[uniffi(default = None)]
+    pub url: Option<String>,
+    #[uniffi(default = None)]
+    pub event_types: Option<Vec<String>>,
+    #[uniffi(default = None)]
+    pub description: Option<String>,
+    #[uniffi(default = None)]
+    pub enabled: Option<bool>,
+}
+
+impl From<WebhookSubscriptionUpdate> for brokerlink::WebhookSubscriptionUpdate {
+    fn from(u: WebhookSubscriptionUpdate) -> Self {
+        let WebhookSubscriptionUpdate {
+            url,
+            event_types,
+            description,
+            enabled,
+        } = u;
+        brokerlink::WebhookSubscriptionUpdate {
+            url,
+            event_types,
+            description,
+            enabled,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

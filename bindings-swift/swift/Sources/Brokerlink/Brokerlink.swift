@@ -709,6 +709,11 @@ public protocol ClientProtocol: AnyObject, Sendable {
     
     func connections(user: UserCredentials) async throws  -> [Connection]
     
+    /**
+     * Subscribes a URL to events; the answer's `secret` (sent once) signs deliveries (Finatic).
+     */
+    func createWebhookSubscription(subscription: NewWebhookSubscription) async throws  -> WebhookSubscription
+    
     func deleteUser(user: UserCredentials) async throws 
     
     /**
@@ -738,6 +743,11 @@ public protocol ClientProtocol: AnyObject, Sendable {
     func removeConnection(user: UserCredentials, connectionId: String) async throws 
     
     /**
+     * Ends a subscription for good (Finatic).
+     */
+    func revokeWebhookSubscription(subscriptionId: String) async throws  -> WebhookSubscription
+    
+    /**
      * Issues a new user secret; the old one stops working at once.
      */
     func rotateUserSecret(user: UserCredentials) async throws  -> UserCredentials
@@ -759,10 +769,25 @@ public protocol ClientProtocol: AnyObject, Sendable {
     func startSession(userId: String?) async throws  -> Session
     
     /**
+     * Changes what is given; `enabled = false` pauses deliveries, `true` resumes them (Finatic).
+     */
+    func updateWebhookSubscription(subscriptionId: String, update: WebhookSubscriptionUpdate) async throws  -> WebhookSubscription
+    
+    /**
      * Polls until a new (or repaired, or the named) connection is active and synced; fails
      * with `timeout` otherwise.
      */
     func waitForConnection(user: UserCredentials, options: WaitOptions) async throws  -> Connection
+    
+    /**
+     * The event types the provider can send to a subscription (Finatic).
+     */
+    func webhookCatalog() async throws  -> [WebhookEventType]
+    
+    /**
+     * Every webhook subscription of your company, revoked ones included (Finatic).
+     */
+    func webhookSubscriptions() async throws  -> [WebhookSubscription]
     
 }
 /**
@@ -941,6 +966,25 @@ open func connections(user: UserCredentials)async throws  -> [Connection]  {
         )
 }
     
+    /**
+     * Subscribes a URL to events; the answer's `secret` (sent once) signs deliveries (Finatic).
+     */
+open func createWebhookSubscription(subscription: NewWebhookSubscription)async throws  -> WebhookSubscription  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_brokerlink_ffi_fn_method_client_create_webhook_subscription(
+                        self.uniffiCloneHandle(),FfiConverterTypeNewWebhookSubscription_lower(subscription)
+                )
+            },
+            pollFunc: ffi_brokerlink_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_brokerlink_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_brokerlink_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeWebhookSubscription_lift,
+            errorHandler: FfiConverterTypeBrokerlinkError_lift
+        )
+}
+    
 open func deleteUser(user: UserCredentials)async throws   {
     return
         try  await uniffiRustCallAsync(
@@ -1075,6 +1119,25 @@ open func removeConnection(user: UserCredentials, connectionId: String)async thr
 }
     
     /**
+     * Ends a subscription for good (Finatic).
+     */
+open func revokeWebhookSubscription(subscriptionId: String)async throws  -> WebhookSubscription  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_brokerlink_ffi_fn_method_client_revoke_webhook_subscription(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(subscriptionId)
+                )
+            },
+            pollFunc: ffi_brokerlink_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_brokerlink_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_brokerlink_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeWebhookSubscription_lift,
+            errorHandler: FfiConverterTypeBrokerlinkError_lift
+        )
+}
+    
+    /**
      * Issues a new user secret; the old one stops working at once.
      */
 open func rotateUserSecret(user: UserCredentials)async throws  -> UserCredentials  {
@@ -1152,6 +1215,25 @@ open func startSession(userId: String? = nil)async throws  -> Session  {
 }
     
     /**
+     * Changes what is given; `enabled = false` pauses deliveries, `true` resumes them (Finatic).
+     */
+open func updateWebhookSubscription(subscriptionId: String, update: WebhookSubscriptionUpdate)async throws  -> WebhookSubscription  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_brokerlink_ffi_fn_method_client_update_webhook_subscription(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(subscriptionId),FfiConverterTypeWebhookSubscriptionUpdate_lower(update)
+                )
+            },
+            pollFunc: ffi_brokerlink_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_brokerlink_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_brokerlink_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeWebhookSubscription_lift,
+            errorHandler: FfiConverterTypeBrokerlinkError_lift
+        )
+}
+    
+    /**
      * Polls until a new (or repaired, or the named) connection is active and synced; fails
      * with `timeout` otherwise.
      */
@@ -1167,6 +1249,44 @@ open func waitForConnection(user: UserCredentials, options: WaitOptions = WaitOp
             completeFunc: ffi_brokerlink_ffi_rust_future_complete_rust_buffer,
             freeFunc: ffi_brokerlink_ffi_rust_future_free_rust_buffer,
             liftFunc: FfiConverterTypeConnection_lift,
+            errorHandler: FfiConverterTypeBrokerlinkError_lift
+        )
+}
+    
+    /**
+     * The event types the provider can send to a subscription (Finatic).
+     */
+open func webhookCatalog()async throws  -> [WebhookEventType]  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_brokerlink_ffi_fn_method_client_webhook_catalog(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_brokerlink_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_brokerlink_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_brokerlink_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterSequenceTypeWebhookEventType.lift,
+            errorHandler: FfiConverterTypeBrokerlinkError_lift
+        )
+}
+    
+    /**
+     * Every webhook subscription of your company, revoked ones included (Finatic).
+     */
+open func webhookSubscriptions()async throws  -> [WebhookSubscription]  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_brokerlink_ffi_fn_method_client_webhook_subscriptions(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_brokerlink_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_brokerlink_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_brokerlink_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterSequenceTypeWebhookSubscription.lift,
             errorHandler: FfiConverterTypeBrokerlinkError_lift
         )
 }
@@ -2279,6 +2399,67 @@ public func FfiConverterTypeMoney_lift(_ buf: RustBuffer) throws -> Money {
 #endif
 public func FfiConverterTypeMoney_lower(_ value: Money) -> RustBuffer {
     return FfiConverterTypeMoney.lower(value)
+}
+
+
+/**
+ * A webhook subscription to create (Finatic).
+ */
+public struct NewWebhookSubscription: Equatable, Hashable {
+    public var url: String
+    public var eventTypes: [String]
+    public var description: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(url: String, eventTypes: [String], description: String? = nil) {
+        self.url = url
+        self.eventTypes = eventTypes
+        self.description = description
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension NewWebhookSubscription: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeNewWebhookSubscription: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> NewWebhookSubscription {
+        return
+            try NewWebhookSubscription(
+                url: FfiConverterString.read(from: &buf), 
+                eventTypes: FfiConverterSequenceString.read(from: &buf), 
+                description: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: NewWebhookSubscription, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.url, into: &buf)
+        FfiConverterSequenceString.write(value.eventTypes, into: &buf)
+        FfiConverterOptionString.write(value.description, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNewWebhookSubscription_lift(_ buf: RustBuffer) throws -> NewWebhookSubscription {
+    return try FfiConverterTypeNewWebhookSubscription.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNewWebhookSubscription_lower(_ value: NewWebhookSubscription) -> RustBuffer {
+    return FfiConverterTypeNewWebhookSubscription.lower(value)
 }
 
 
@@ -3413,6 +3594,67 @@ public func FfiConverterTypeWebhookEvent_lower(_ value: WebhookEvent) -> RustBuf
 
 
 /**
+ * One event type a provider can send to a webhook subscription.
+ */
+public struct WebhookEventType: Equatable, Hashable {
+    public var eventType: String
+    public var category: String
+    public var description: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(eventType: String, category: String, description: String?) {
+        self.eventType = eventType
+        self.category = category
+        self.description = description
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension WebhookEventType: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeWebhookEventType: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> WebhookEventType {
+        return
+            try WebhookEventType(
+                eventType: FfiConverterString.read(from: &buf), 
+                category: FfiConverterString.read(from: &buf), 
+                description: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: WebhookEventType, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.eventType, into: &buf)
+        FfiConverterString.write(value.category, into: &buf)
+        FfiConverterOptionString.write(value.description, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWebhookEventType_lift(_ buf: RustBuffer) throws -> WebhookEventType {
+    return try FfiConverterTypeWebhookEventType.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWebhookEventType_lower(_ value: WebhookEventType) -> RustBuffer {
+    return FfiConverterTypeWebhookEventType.lower(value)
+}
+
+
+/**
  * How strictly to verify; unset fields keep the defaults (300 s tolerance, no event age
  * limit, the system clock).
  */
@@ -3489,6 +3731,157 @@ public func FfiConverterTypeWebhookOptions_lift(_ buf: RustBuffer) throws -> Web
 #endif
 public func FfiConverterTypeWebhookOptions_lower(_ value: WebhookOptions) -> RustBuffer {
     return FfiConverterTypeWebhookOptions.lower(value)
+}
+
+
+/**
+ * A URL that receives the provider's webhook events. `secret` (sent once, on creation) signs
+ * its deliveries and prints as `***`.
+ */
+public struct WebhookSubscription: Equatable, Hashable {
+    public var id: String
+    public var url: String
+    public var eventTypes: [String]
+    public var status: WebhookSubscriptionStatus
+    public var rawStatus: String
+    public var description: String?
+    public var createdAt: Date?
+    public var updatedAt: Date?
+    public var secret: Secret?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(id: String, url: String, eventTypes: [String], status: WebhookSubscriptionStatus, rawStatus: String, description: String?, createdAt: Date?, updatedAt: Date?, secret: Secret?) {
+        self.id = id
+        self.url = url
+        self.eventTypes = eventTypes
+        self.status = status
+        self.rawStatus = rawStatus
+        self.description = description
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.secret = secret
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension WebhookSubscription: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeWebhookSubscription: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> WebhookSubscription {
+        return
+            try WebhookSubscription(
+                id: FfiConverterString.read(from: &buf), 
+                url: FfiConverterString.read(from: &buf), 
+                eventTypes: FfiConverterSequenceString.read(from: &buf), 
+                status: FfiConverterTypeWebhookSubscriptionStatus.read(from: &buf), 
+                rawStatus: FfiConverterString.read(from: &buf), 
+                description: FfiConverterOptionString.read(from: &buf), 
+                createdAt: FfiConverterOptionTimestamp.read(from: &buf), 
+                updatedAt: FfiConverterOptionTimestamp.read(from: &buf), 
+                secret: FfiConverterOptionTypeSecret.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: WebhookSubscription, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.url, into: &buf)
+        FfiConverterSequenceString.write(value.eventTypes, into: &buf)
+        FfiConverterTypeWebhookSubscriptionStatus.write(value.status, into: &buf)
+        FfiConverterString.write(value.rawStatus, into: &buf)
+        FfiConverterOptionString.write(value.description, into: &buf)
+        FfiConverterOptionTimestamp.write(value.createdAt, into: &buf)
+        FfiConverterOptionTimestamp.write(value.updatedAt, into: &buf)
+        FfiConverterOptionTypeSecret.write(value.secret, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWebhookSubscription_lift(_ buf: RustBuffer) throws -> WebhookSubscription {
+    return try FfiConverterTypeWebhookSubscription.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWebhookSubscription_lower(_ value: WebhookSubscription) -> RustBuffer {
+    return FfiConverterTypeWebhookSubscription.lower(value)
+}
+
+
+/**
+ * What to change on a webhook subscription; `enabled = false` pauses it, `true` resumes it.
+ */
+public struct WebhookSubscriptionUpdate: Equatable, Hashable {
+    public var url: String?
+    public var eventTypes: [String]?
+    public var description: String?
+    public var enabled: Bool?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(url: String? = nil, eventTypes: [String]? = nil, description: String? = nil, enabled: Bool? = nil) {
+        self.url = url
+        self.eventTypes = eventTypes
+        self.description = description
+        self.enabled = enabled
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension WebhookSubscriptionUpdate: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeWebhookSubscriptionUpdate: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> WebhookSubscriptionUpdate {
+        return
+            try WebhookSubscriptionUpdate(
+                url: FfiConverterOptionString.read(from: &buf), 
+                eventTypes: FfiConverterOptionSequenceString.read(from: &buf), 
+                description: FfiConverterOptionString.read(from: &buf), 
+                enabled: FfiConverterOptionBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: WebhookSubscriptionUpdate, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.url, into: &buf)
+        FfiConverterOptionSequenceString.write(value.eventTypes, into: &buf)
+        FfiConverterOptionString.write(value.description, into: &buf)
+        FfiConverterOptionBool.write(value.enabled, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWebhookSubscriptionUpdate_lift(_ buf: RustBuffer) throws -> WebhookSubscriptionUpdate {
+    return try FfiConverterTypeWebhookSubscriptionUpdate.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWebhookSubscriptionUpdate_lower(_ value: WebhookSubscriptionUpdate) -> RustBuffer {
+    return FfiConverterTypeWebhookSubscriptionUpdate.lower(value)
 }
 
 
@@ -5271,6 +5664,109 @@ public func FfiConverterTypeWebhookSigner_lower(_ value: WebhookSigner) -> RustB
 }
 
 
+
+/**
+ * Whether a webhook subscription is delivered to (the provider's word is `rawStatus`).
+ */
+
+public enum WebhookSubscriptionStatus: Equatable, Hashable, CustomStringConvertible {
+    
+    case active
+    /**
+     * Paused: kept, not delivered to, can be enabled again.
+     */
+    case disabled
+    /**
+     * Ended for good.
+     */
+    case revoked
+    /**
+     * A status brokerlink does not know yet; read `rawStatus`.
+     */
+    case unknown
+
+
+
+
+
+// The local Rust `Display` implementation.
+public var description: String {
+    return try!  FfiConverterString.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_brokerlink_ffi_fn_method_webhooksubscriptionstatus_uniffi_trait_display(
+            FfiConverterTypeWebhookSubscriptionStatus_lower(self),uniffiCallStatus
+    )
+}
+    )
+}
+}
+
+#if compiler(>=6)
+extension WebhookSubscriptionStatus: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeWebhookSubscriptionStatus: FfiConverterRustBuffer {
+    typealias SwiftType = WebhookSubscriptionStatus
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> WebhookSubscriptionStatus {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .active
+        
+        case 2: return .disabled
+        
+        case 3: return .revoked
+        
+        case 4: return .unknown
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: WebhookSubscriptionStatus, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .active:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .disabled:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .revoked:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .unknown:
+            writeInt(&buf, Int32(4))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWebhookSubscriptionStatus_lift(_ buf: RustBuffer) throws -> WebhookSubscriptionStatus {
+    return try FfiConverterTypeWebhookSubscriptionStatus.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWebhookSubscriptionStatus_lower(_ value: WebhookSubscriptionStatus) -> RustBuffer {
+    return FfiConverterTypeWebhookSubscriptionStatus.lower(value)
+}
+
+
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
@@ -5783,6 +6279,56 @@ fileprivate struct FfiConverterSequenceTypeSandboxDelivery: FfiConverterRustBuff
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeWebhookEventType: FfiConverterRustBuffer {
+    typealias SwiftType = [WebhookEventType]
+
+    public static func write(_ value: [WebhookEventType], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeWebhookEventType.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [WebhookEventType] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [WebhookEventType]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeWebhookEventType.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeWebhookSubscription: FfiConverterRustBuffer {
+    typealias SwiftType = [WebhookSubscription]
+
+    public static func write(_ value: [WebhookSubscription], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeWebhookSubscription.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [WebhookSubscription] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [WebhookSubscription]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeWebhookSubscription.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterDictionaryStringString: FfiConverterRustBuffer {
     public static func write(_ value: [String: String], into buf: inout [UInt8]) {
         let len = Int32(value.count)
@@ -6108,6 +6654,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_brokerlink_ffi_checksum_method_client_connections() != 5097) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_brokerlink_ffi_checksum_method_client_create_webhook_subscription() != 53708) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_brokerlink_ffi_checksum_method_client_delete_user() != 25731) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -6132,6 +6681,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_brokerlink_ffi_checksum_method_client_remove_connection() != 26372) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_brokerlink_ffi_checksum_method_client_revoke_webhook_subscription() != 277) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_brokerlink_ffi_checksum_method_client_rotate_user_secret() != 10204) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -6144,7 +6696,16 @@ private let initializationResult: InitializationResult = {
     if (uniffi_brokerlink_ffi_checksum_method_client_start_session() != 11622) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_brokerlink_ffi_checksum_method_client_update_webhook_subscription() != 28710) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_brokerlink_ffi_checksum_method_client_wait_for_connection() != 15175) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_brokerlink_ffi_checksum_method_client_webhook_catalog() != 38082) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_brokerlink_ffi_checksum_method_client_webhook_subscriptions() != 47456) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_brokerlink_ffi_checksum_method_sandbox_add_webhook() != 31461) {

@@ -711,6 +711,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_brokerlink_ffi_checksum_method_client_connections(
     ): Int
+    external fun uniffi_brokerlink_ffi_checksum_method_client_create_webhook_subscription(
+    ): Int
     external fun uniffi_brokerlink_ffi_checksum_method_client_delete_user(
     ): Int
     external fun uniffi_brokerlink_ffi_checksum_method_client_disable_connection(
@@ -727,6 +729,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_brokerlink_ffi_checksum_method_client_remove_connection(
     ): Int
+    external fun uniffi_brokerlink_ffi_checksum_method_client_revoke_webhook_subscription(
+    ): Int
     external fun uniffi_brokerlink_ffi_checksum_method_client_rotate_user_secret(
     ): Int
     external fun uniffi_brokerlink_ffi_checksum_method_client_session_portal_url(
@@ -735,7 +739,13 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_brokerlink_ffi_checksum_method_client_start_session(
     ): Int
+    external fun uniffi_brokerlink_ffi_checksum_method_client_update_webhook_subscription(
+    ): Int
     external fun uniffi_brokerlink_ffi_checksum_method_client_wait_for_connection(
+    ): Int
+    external fun uniffi_brokerlink_ffi_checksum_method_client_webhook_catalog(
+    ): Int
+    external fun uniffi_brokerlink_ffi_checksum_method_client_webhook_subscriptions(
     ): Int
     external fun uniffi_brokerlink_ffi_checksum_method_sandbox_add_webhook(
     ): Int
@@ -817,6 +827,8 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_brokerlink_ffi_fn_method_client_connections(`ptr`: Long,`user`: RustBuffer.ByValue,
     ): Long
+    external fun uniffi_brokerlink_ffi_fn_method_client_create_webhook_subscription(`ptr`: Long,`subscription`: RustBuffer.ByValue,
+    ): Long
     external fun uniffi_brokerlink_ffi_fn_method_client_delete_user(`ptr`: Long,`user`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_brokerlink_ffi_fn_method_client_disable_connection(`ptr`: Long,`user`: RustBuffer.ByValue,`connectionId`: RustBuffer.ByValue,
@@ -833,6 +845,8 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_brokerlink_ffi_fn_method_client_remove_connection(`ptr`: Long,`user`: RustBuffer.ByValue,`connectionId`: RustBuffer.ByValue,
     ): Long
+    external fun uniffi_brokerlink_ffi_fn_method_client_revoke_webhook_subscription(`ptr`: Long,`subscriptionId`: RustBuffer.ByValue,
+    ): Long
     external fun uniffi_brokerlink_ffi_fn_method_client_rotate_user_secret(`ptr`: Long,`user`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_brokerlink_ffi_fn_method_client_session_portal_url(`ptr`: Long,`session`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,
@@ -841,7 +855,13 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_brokerlink_ffi_fn_method_client_start_session(`ptr`: Long,`userId`: RustBuffer.ByValue,
     ): Long
+    external fun uniffi_brokerlink_ffi_fn_method_client_update_webhook_subscription(`ptr`: Long,`subscriptionId`: RustBuffer.ByValue,`update`: RustBuffer.ByValue,
+    ): Long
     external fun uniffi_brokerlink_ffi_fn_method_client_wait_for_connection(`ptr`: Long,`user`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_brokerlink_ffi_fn_method_client_webhook_catalog(`ptr`: Long,
+    ): Long
+    external fun uniffi_brokerlink_ffi_fn_method_client_webhook_subscriptions(`ptr`: Long,
     ): Long
     external fun uniffi_brokerlink_ffi_fn_method_client_uniffi_trait_display(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -900,6 +920,8 @@ internal object UniffiLib {
     external fun uniffi_brokerlink_ffi_fn_method_permission_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_brokerlink_ffi_fn_method_providerkind_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_brokerlink_ffi_fn_method_webhooksubscriptionstatus_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_brokerlink_ffi_fn_method_connectionchange_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -1090,6 +1112,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_brokerlink_ffi_checksum_method_client_connections() and 0xFFFF) != 5097) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_create_webhook_subscription() and 0xFFFF) != 53708) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_brokerlink_ffi_checksum_method_client_delete_user() and 0xFFFF) != 25731) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1114,6 +1139,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_brokerlink_ffi_checksum_method_client_remove_connection() and 0xFFFF) != 26372) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_revoke_webhook_subscription() and 0xFFFF) != 277) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_brokerlink_ffi_checksum_method_client_rotate_user_secret() and 0xFFFF) != 10204) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1126,7 +1154,16 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_brokerlink_ffi_checksum_method_client_start_session() and 0xFFFF) != 11622) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_update_webhook_subscription() and 0xFFFF) != 28710) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_brokerlink_ffi_checksum_method_client_wait_for_connection() and 0xFFFF) != 15175) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_webhook_catalog() and 0xFFFF) != 38082) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_webhook_subscriptions() and 0xFFFF) != 47456) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_brokerlink_ffi_checksum_method_sandbox_add_webhook() and 0xFFFF) != 31461) {
@@ -1782,6 +1819,11 @@ public interface ClientInterface {
     
     suspend fun `connections`(`user`: UserCredentials): List<Connection>
     
+    /**
+     * Subscribes a URL to events; the answer's `secret` (sent once) signs deliveries (Finatic).
+     */
+    suspend fun `createWebhookSubscription`(`subscription`: NewWebhookSubscription): WebhookSubscription
+    
     suspend fun `deleteUser`(`user`: UserCredentials)
     
     /**
@@ -1811,6 +1853,11 @@ public interface ClientInterface {
     suspend fun `removeConnection`(`user`: UserCredentials, `connectionId`: kotlin.String)
     
     /**
+     * Ends a subscription for good (Finatic).
+     */
+    suspend fun `revokeWebhookSubscription`(`subscriptionId`: kotlin.String): WebhookSubscription
+    
+    /**
      * Issues a new user secret; the old one stops working at once.
      */
     suspend fun `rotateUserSecret`(`user`: UserCredentials): UserCredentials
@@ -1832,10 +1879,25 @@ public interface ClientInterface {
     suspend fun `startSession`(`userId`: kotlin.String? = null): Session
     
     /**
+     * Changes what is given; `enabled = false` pauses deliveries, `true` resumes them (Finatic).
+     */
+    suspend fun `updateWebhookSubscription`(`subscriptionId`: kotlin.String, `update`: WebhookSubscriptionUpdate): WebhookSubscription
+    
+    /**
      * Polls until a new (or repaired, or the named) connection is active and synced; fails
      * with `timeout` otherwise.
      */
     suspend fun `waitForConnection`(`user`: UserCredentials, `options`: WaitOptions = WaitOptions()): Connection
+    
+    /**
+     * The event types the provider can send to a subscription (Finatic).
+     */
+    suspend fun `webhookCatalog`(): List<WebhookEventType>
+    
+    /**
+     * Every webhook subscription of your company, revoked ones included (Finatic).
+     */
+    suspend fun `webhookSubscriptions`(): List<WebhookSubscription>
     
     companion object
 }
@@ -2075,6 +2137,31 @@ open class Client: Disposable, AutoCloseable, ClientInterface
     }
 
     
+    /**
+     * Subscribes a URL to events; the answer's `secret` (sent once) signs deliveries (Finatic).
+     */
+    @Throws(BrokerlinkException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `createWebhookSubscription`(`subscription`: NewWebhookSubscription) : WebhookSubscription {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_brokerlink_ffi_fn_method_client_create_webhook_subscription(
+                uniffiHandle,
+                
+        FfiConverterTypeNewWebhookSubscription.lower(`subscription`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_brokerlink_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeWebhookSubscription.lift(it) },
+        // Error FFI converter
+        BrokerlinkException.ErrorHandler,
+    )
+    }
+
+    
     @Throws(BrokerlinkException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
     override suspend fun `deleteUser`(`user`: UserCredentials) {
@@ -2262,6 +2349,31 @@ open class Client: Disposable, AutoCloseable, ClientInterface
 
     
     /**
+     * Ends a subscription for good (Finatic).
+     */
+    @Throws(BrokerlinkException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `revokeWebhookSubscription`(`subscriptionId`: kotlin.String) : WebhookSubscription {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_brokerlink_ffi_fn_method_client_revoke_webhook_subscription(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`subscriptionId`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_brokerlink_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeWebhookSubscription.lift(it) },
+        // Error FFI converter
+        BrokerlinkException.ErrorHandler,
+    )
+    }
+
+    
+    /**
      * Issues a new user secret; the old one stops working at once.
      */
     @Throws(BrokerlinkException::class)
@@ -2364,6 +2476,32 @@ open class Client: Disposable, AutoCloseable, ClientInterface
 
     
     /**
+     * Changes what is given; `enabled = false` pauses deliveries, `true` resumes them (Finatic).
+     */
+    @Throws(BrokerlinkException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `updateWebhookSubscription`(`subscriptionId`: kotlin.String, `update`: WebhookSubscriptionUpdate) : WebhookSubscription {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_brokerlink_ffi_fn_method_client_update_webhook_subscription(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`subscriptionId`),
+        FfiConverterTypeWebhookSubscriptionUpdate.lower(`update`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_brokerlink_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeWebhookSubscription.lift(it) },
+        // Error FFI converter
+        BrokerlinkException.ErrorHandler,
+    )
+    }
+
+    
+    /**
      * Polls until a new (or repaired, or the named) connection is active and synced; fails
      * with `timeout` otherwise.
      */
@@ -2384,6 +2522,54 @@ open class Client: Disposable, AutoCloseable, ClientInterface
         { future -> UniffiLib.ffi_brokerlink_ffi_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypeConnection.lift(it) },
+        // Error FFI converter
+        BrokerlinkException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * The event types the provider can send to a subscription (Finatic).
+     */
+    @Throws(BrokerlinkException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `webhookCatalog`() : List<WebhookEventType> {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_brokerlink_ffi_fn_method_client_webhook_catalog(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_brokerlink_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterSequenceTypeWebhookEventType.lift(it) },
+        // Error FFI converter
+        BrokerlinkException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Every webhook subscription of your company, revoked ones included (Finatic).
+     */
+    @Throws(BrokerlinkException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `webhookSubscriptions`() : List<WebhookSubscription> {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_brokerlink_ffi_fn_method_client_webhook_subscriptions(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_brokerlink_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterSequenceTypeWebhookSubscription.lift(it) },
         // Error FFI converter
         BrokerlinkException.ErrorHandler,
     )
@@ -3608,6 +3794,52 @@ public object FfiConverterTypeMoney: FfiConverterRustBuffer<Money> {
 
 
 /**
+ * A webhook subscription to create (Finatic).
+ */
+data class NewWebhookSubscription (
+    val `url`: kotlin.String
+    , 
+    val `eventTypes`: List<kotlin.String>
+    , 
+    val `description`: kotlin.String? = null 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeNewWebhookSubscription: FfiConverterRustBuffer<NewWebhookSubscription> {
+    override fun read(buf: ByteBuffer): NewWebhookSubscription {
+        return NewWebhookSubscription(
+            FfiConverterString.read(buf),
+            FfiConverterSequenceString.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: NewWebhookSubscription) = (
+            FfiConverterString.allocationSize(value.`url`) +
+            FfiConverterSequenceString.allocationSize(value.`eventTypes`) +
+            FfiConverterOptionalString.allocationSize(value.`description`)
+    )
+
+    override fun write(value: NewWebhookSubscription, buf: ByteBuffer) {
+            FfiConverterString.write(value.`url`, buf)
+            FfiConverterSequenceString.write(value.`eventTypes`, buf)
+            FfiConverterOptionalString.write(value.`description`, buf)
+    }
+}
+
+
+
+/**
  * A connection-portal link. `url` logs the user in and `sessionId` authorises Finatic calls
  * on its own: both are secrets.
  */
@@ -4516,6 +4748,52 @@ public object FfiConverterTypeWebhookEvent: FfiConverterRustBuffer<WebhookEvent>
 
 
 /**
+ * One event type a provider can send to a webhook subscription.
+ */
+data class WebhookEventType (
+    val `eventType`: kotlin.String
+    , 
+    val `category`: kotlin.String
+    , 
+    val `description`: kotlin.String?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeWebhookEventType: FfiConverterRustBuffer<WebhookEventType> {
+    override fun read(buf: ByteBuffer): WebhookEventType {
+        return WebhookEventType(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: WebhookEventType) = (
+            FfiConverterString.allocationSize(value.`eventType`) +
+            FfiConverterString.allocationSize(value.`category`) +
+            FfiConverterOptionalString.allocationSize(value.`description`)
+    )
+
+    override fun write(value: WebhookEventType, buf: ByteBuffer) {
+            FfiConverterString.write(value.`eventType`, buf)
+            FfiConverterString.write(value.`category`, buf)
+            FfiConverterOptionalString.write(value.`description`, buf)
+    }
+}
+
+
+
+/**
  * How strictly to verify; unset fields keep the defaults (300 s tolerance, no event age
  * limit, the system clock).
  */
@@ -4566,6 +4844,134 @@ public object FfiConverterTypeWebhookOptions: FfiConverterRustBuffer<WebhookOpti
             FfiConverterOptionalDuration.write(value.`tolerance`, buf)
             FfiConverterOptionalDuration.write(value.`maxEventAge`, buf)
             FfiConverterOptionalTimestamp.write(value.`now`, buf)
+    }
+}
+
+
+
+/**
+ * A URL that receives the provider's webhook events. `secret` (sent once, on creation) signs
+ * its deliveries and prints as `***`.
+ */
+data class WebhookSubscription (
+    val `id`: kotlin.String
+    , 
+    val `url`: kotlin.String
+    , 
+    val `eventTypes`: List<kotlin.String>
+    , 
+    val `status`: WebhookSubscriptionStatus
+    , 
+    val `rawStatus`: kotlin.String
+    , 
+    val `description`: kotlin.String?
+    , 
+    val `createdAt`: java.time.Instant?
+    , 
+    val `updatedAt`: java.time.Instant?
+    , 
+    val `secret`: Secret?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeWebhookSubscription: FfiConverterRustBuffer<WebhookSubscription> {
+    override fun read(buf: ByteBuffer): WebhookSubscription {
+        return WebhookSubscription(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterSequenceString.read(buf),
+            FfiConverterTypeWebhookSubscriptionStatus.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTimestamp.read(buf),
+            FfiConverterOptionalTimestamp.read(buf),
+            FfiConverterOptionalTypeSecret.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: WebhookSubscription) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterString.allocationSize(value.`url`) +
+            FfiConverterSequenceString.allocationSize(value.`eventTypes`) +
+            FfiConverterTypeWebhookSubscriptionStatus.allocationSize(value.`status`) +
+            FfiConverterString.allocationSize(value.`rawStatus`) +
+            FfiConverterOptionalString.allocationSize(value.`description`) +
+            FfiConverterOptionalTimestamp.allocationSize(value.`createdAt`) +
+            FfiConverterOptionalTimestamp.allocationSize(value.`updatedAt`) +
+            FfiConverterOptionalTypeSecret.allocationSize(value.`secret`)
+    )
+
+    override fun write(value: WebhookSubscription, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterString.write(value.`url`, buf)
+            FfiConverterSequenceString.write(value.`eventTypes`, buf)
+            FfiConverterTypeWebhookSubscriptionStatus.write(value.`status`, buf)
+            FfiConverterString.write(value.`rawStatus`, buf)
+            FfiConverterOptionalString.write(value.`description`, buf)
+            FfiConverterOptionalTimestamp.write(value.`createdAt`, buf)
+            FfiConverterOptionalTimestamp.write(value.`updatedAt`, buf)
+            FfiConverterOptionalTypeSecret.write(value.`secret`, buf)
+    }
+}
+
+
+
+/**
+ * What to change on a webhook subscription; `enabled = false` pauses it, `true` resumes it.
+ */
+data class WebhookSubscriptionUpdate (
+    val `url`: kotlin.String? = null 
+    , 
+    val `eventTypes`: List<kotlin.String>? = null 
+    , 
+    val `description`: kotlin.String? = null 
+    , 
+    val `enabled`: kotlin.Boolean? = null 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeWebhookSubscriptionUpdate: FfiConverterRustBuffer<WebhookSubscriptionUpdate> {
+    override fun read(buf: ByteBuffer): WebhookSubscriptionUpdate {
+        return WebhookSubscriptionUpdate(
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalSequenceString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalBoolean.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: WebhookSubscriptionUpdate) = (
+            FfiConverterOptionalString.allocationSize(value.`url`) +
+            FfiConverterOptionalSequenceString.allocationSize(value.`eventTypes`) +
+            FfiConverterOptionalString.allocationSize(value.`description`) +
+            FfiConverterOptionalBoolean.allocationSize(value.`enabled`)
+    )
+
+    override fun write(value: WebhookSubscriptionUpdate, buf: ByteBuffer) {
+            FfiConverterOptionalString.write(value.`url`, buf)
+            FfiConverterOptionalSequenceString.write(value.`eventTypes`, buf)
+            FfiConverterOptionalString.write(value.`description`, buf)
+            FfiConverterOptionalBoolean.write(value.`enabled`, buf)
     }
 }
 
@@ -6088,6 +6494,63 @@ public object FfiConverterTypeWebhookSigner : FfiConverterRustBuffer<WebhookSign
 
 
 
+/**
+ * Whether a webhook subscription is delivered to (the provider's word is `rawStatus`).
+ */
+
+enum class WebhookSubscriptionStatus {
+    
+    ACTIVE,
+    /**
+     * Paused: kept, not delivered to, can be enabled again.
+     */
+    DISABLED,
+    /**
+     * Ended for good.
+     */
+    REVOKED,
+    /**
+     * A status brokerlink does not know yet; read `rawStatus`.
+     */
+    UNKNOWN;
+
+    
+
+    // The local Rust `Display`/`Debug` implementation.
+    override fun toString(): String {
+        return FfiConverterString.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_brokerlink_ffi_fn_method_webhooksubscriptionstatus_uniffi_trait_display(FfiConverterTypeWebhookSubscriptionStatus.lower(this),
+        _status)
+}
+    )
+    }
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeWebhookSubscriptionStatus: FfiConverterRustBuffer<WebhookSubscriptionStatus> {
+    override fun read(buf: ByteBuffer) = try {
+        WebhookSubscriptionStatus.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: WebhookSubscriptionStatus) = 4UL
+
+    override fun write(value: WebhookSubscriptionStatus, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
 
 /**
  * @suppress
@@ -6734,6 +7197,62 @@ public object FfiConverterSequenceTypeSandboxDelivery: FfiConverterRustBuffer<Li
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeSandboxDelivery.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeWebhookEventType: FfiConverterRustBuffer<List<WebhookEventType>> {
+    override fun read(buf: ByteBuffer): List<WebhookEventType> {
+        val len = buf.getInt()
+        return List<WebhookEventType>(len) {
+            FfiConverterTypeWebhookEventType.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<WebhookEventType>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeWebhookEventType.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<WebhookEventType>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeWebhookEventType.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeWebhookSubscription: FfiConverterRustBuffer<List<WebhookSubscription>> {
+    override fun read(buf: ByteBuffer): List<WebhookSubscription> {
+        val len = buf.getInt()
+        return List<WebhookSubscription>(len) {
+            FfiConverterTypeWebhookSubscription.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<WebhookSubscription>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeWebhookSubscription.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<WebhookSubscription>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeWebhookSubscription.write(it, buf)
         }
     }
 }
