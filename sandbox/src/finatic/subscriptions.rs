@@ -133,7 +133,7 @@ async fn create(State(app): State<App>, headers: HeaderMap, body: bytes::Bytes) 
         Ok(types) => types,
         Err(e) => return e.wrapped(),
     };
-    let endpoint = match app
+    let mut endpoint = match app
         .store
         .webhooks
         .add_endpoint(url.to_owned(), Some(Protocol::Finatic), types)
@@ -145,6 +145,8 @@ async fn create(State(app): State<App>, headers: HeaderMap, body: bytes::Bytes) 
         if let Some(mut e) = app.store.webhooks.endpoints.get_mut(&endpoint.id) {
             e.description = Some(description.to_owned());
         }
+        // The answer shows what was stored.
+        endpoint.description = Some(description.to_owned());
     }
     let mut shown = view(&endpoint);
     shown["secret"] = json!(endpoint.secret);

@@ -11,6 +11,8 @@ import brokerlink.SandboxConnection
 import brokerlink.Session
 import brokerlink.UserCredentials
 import brokerlink.WebhookEvent
+import brokerlink.WebhookEventType
+import brokerlink.WebhookSubscription
 import kotlinx.serialization.json.JsonElement
 import kotlinx.serialization.json.JsonNull
 import kotlinx.serialization.json.JsonObject
@@ -70,6 +72,24 @@ internal fun connection(c: Connection): JsonElement = buildJsonObject {
     put("created_at", time(c.createdAt))
     put("updated_at", time(c.updatedAt))
     put("disabled_at", time(c.disabledAt))
+}
+
+internal fun webhookEventType(t: WebhookEventType): JsonElement = buildJsonObject {
+    put("event_type", t.eventType)
+    put("category", t.category)
+    put("description", t.description)
+}
+
+internal fun webhookSubscription(s: WebhookSubscription): JsonElement = buildJsonObject {
+    put("id", s.id)
+    put("url", s.url)
+    put("event_types", kotlinx.serialization.json.JsonArray(s.eventTypes.map { kotlinx.serialization.json.JsonPrimitive(it) }))
+    put("status", s.status.toString())
+    put("raw_status", s.rawStatus)
+    put("description", s.description)
+    put("created_at", time(s.createdAt))
+    put("updated_at", time(s.updatedAt))
+    put("has_secret", s.secret != null)
 }
 
 internal fun account(a: Account): JsonElement = buildJsonObject {

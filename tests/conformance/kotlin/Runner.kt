@@ -9,10 +9,11 @@ package brokerlink.conformance
 
 import brokerlink.BrokerlinkException
 import brokerlink.Client
-import brokerlink.ConnectionChange
 import brokerlink.ClientOptions
+import brokerlink.ConnectionChange
 import brokerlink.Fault
 import brokerlink.FaultOptions
+import brokerlink.NewWebhookSubscription
 import brokerlink.PortalOptions
 import brokerlink.PortalTheme
 import brokerlink.RetryPolicy
@@ -21,11 +22,12 @@ import brokerlink.SandboxOptions
 import brokerlink.Secret
 import brokerlink.Session
 import brokerlink.UserCredentials
-import brokerlink.WebhookOptions
 import brokerlink.WaitOptions
-import brokerlink.parsePortalResult
+import brokerlink.WebhookOptions
+import brokerlink.WebhookSubscriptionUpdate
 import brokerlink.parseConnectionType
 import brokerlink.parsePortalMode
+import brokerlink.parsePortalResult
 import brokerlink.parseSessionStatus
 import brokerlink.verifyWebhook
 import kotlinx.coroutines.Dispatchers
@@ -248,6 +250,25 @@ private suspend fun execute(
             "remove_connection" -> c.removeConnection(userArg(args), id("connection_id")).let { JsonNull }
             "refresh_connection" -> c.refreshConnection(userArg(args), id("connection_id")).let { JsonNull }
             "disable_connection" -> c.disableConnection(userArg(args), id("connection_id")).let { JsonNull }
+            "webhook_catalog" -> JsonArray(c.webhookCatalog().map(::webhookEventType))
+            "webhook_subscriptions" -> JsonArray(c.webhookSubscriptions().map(::webhookSubscription))
+            "create_webhook_subscription" -> webhookSubscription(
+                c.createWebhookSubscription(
+                    NewWebhookSubscription(id("url"), strings(args, "event_types"), text(args, "description")),
+                ),
+            )
+            "update_webhook_subscription" -> webhookSubscription(
+                c.updateWebhookSubscription(
+                    id("subscription_id"),
+                    WebhookSubscriptionUpdate(
+                        url = text(args, "url"),
+                        eventTypes = args.field("event_types")?.let { strings(args, "event_types") },
+                        description = text(args, "description"),
+                        enabled = flag(args, "enabled"),
+                    ),
+                ),
+            )
+            "revoke_webhook_subscription" -> webhookSubscription(c.revokeWebhookSubscription(id("subscription_id")))
             "accounts" -> JsonArray(c.accounts(userArg(args)).map(::account))
             "account" -> account(c.account(userArg(args), id("account_id")))
             "connection_accounts" -> JsonArray(c.connectionAccounts(userArg(args), id("connection_id")).map(::account))

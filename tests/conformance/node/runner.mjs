@@ -47,6 +47,18 @@ const canonical = {
     updated_at: iso(c.updatedAt),
     disabled_at: iso(c.disabledAt),
   }),
+  webhookEventType: (t) => ({ event_type: t.eventType, category: t.category, description: orNull(t.description) }),
+  webhookSubscription: (s) => ({
+    id: s.id,
+    url: s.url,
+    event_types: s.eventTypes,
+    status: s.status,
+    raw_status: s.rawStatus,
+    description: orNull(s.description),
+    created_at: iso(s.createdAt),
+    updated_at: iso(s.updatedAt),
+    has_secret: s.secret != null,
+  }),
   account: (a) => ({
     id: a.id,
     connection_id: orNull(a.connectionId),
@@ -255,6 +267,29 @@ async function execute(sandbox, provider, settings, call, args) {
     case 'disable_connection':
       await c.disableConnection(userArg(args), id('connection_id'))
       return null
+    case 'webhook_catalog':
+      return (await c.webhookCatalog()).map(canonical.webhookEventType)
+    case 'webhook_subscriptions':
+      return (await c.webhookSubscriptions()).map(canonical.webhookSubscription)
+    case 'create_webhook_subscription':
+      return canonical.webhookSubscription(
+        await c.createWebhookSubscription({
+          url: id('url'),
+          eventTypes: strings(args, 'event_types'),
+          description: text(args, 'description'),
+        }),
+      )
+    case 'update_webhook_subscription':
+      return canonical.webhookSubscription(
+        await c.updateWebhookSubscription(id('subscription_id'), {
+          url: text(args, 'url'),
+          eventTypes: Array.isArray(args?.event_types) ? strings(args, 'event_types') : undefined,
+          description: text(args, 'description'),
+          enabled: typeof args?.enabled === 'boolean' ? args.enabled : undefined,
+        }),
+      )
+    case 'revoke_webhook_subscription':
+      return canonical.webhookSubscription(await c.revokeWebhookSubscription(id('subscription_id')))
     case 'accounts':
       return (await c.accounts(userArg(args))).map(canonical.account)
     case 'account':

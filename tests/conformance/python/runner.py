@@ -128,6 +128,24 @@ def connection(c: brokerlink.Connection) -> dict[str, Any]:
     }
 
 
+def webhook_event_type(t: brokerlink.WebhookEventType) -> dict[str, Any]:
+    return {"event_type": t.event_type, "category": t.category, "description": t.description}
+
+
+def webhook_subscription(s: brokerlink.WebhookSubscription) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "url": s.url,
+        "event_types": s.event_types,
+        "status": str(s.status),
+        "raw_status": s.raw_status,
+        "description": s.description,
+        "created_at": timestamp(s.created_at),
+        "updated_at": timestamp(s.updated_at),
+        "has_secret": s.secret is not None,
+    }
+
+
 def account(a: brokerlink.Account) -> dict[str, Any]:
     balance = a.balance
     return {
@@ -415,6 +433,27 @@ def execute(
         "remove_connection": lambda: c.remove_connection(user_arg(args), uid("connection_id")),
         "refresh_connection": lambda: c.refresh_connection(user_arg(args), uid("connection_id")),
         "disable_connection": lambda: c.disable_connection(user_arg(args), uid("connection_id")),
+        "webhook_catalog": lambda: [webhook_event_type(t) for t in c.webhook_catalog()],
+        "webhook_subscriptions": lambda: [webhook_subscription(s) for s in c.webhook_subscriptions()],
+        "create_webhook_subscription": lambda: webhook_subscription(
+            c.create_webhook_subscription(
+                url=uid("url"),
+                event_types=args.get("event_types") or [],
+                description=text(args, "description"),
+            )
+        ),
+        "update_webhook_subscription": lambda: webhook_subscription(
+            c.update_webhook_subscription(
+                uid("subscription_id"),
+                url=text(args, "url"),
+                event_types=args.get("event_types"),
+                description=text(args, "description"),
+                enabled=args.get("enabled"),
+            )
+        ),
+        "revoke_webhook_subscription": lambda: webhook_subscription(
+            c.revoke_webhook_subscription(uid("subscription_id"))
+        ),
         "accounts": lambda: [account(x) for x in c.accounts(user_arg(args))],
         "account": lambda: account(c.account(user_arg(args), uid("account_id"))),
         "connection_accounts": lambda: [

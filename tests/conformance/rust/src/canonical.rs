@@ -1,7 +1,10 @@
 //! The language-neutral JSON form of every result type. Each language's runner writes
 //! exactly these shapes, so transcripts can be compared byte for byte.
 
-use brokerlink::{Account, Connection, Error, PortalLink, PortalResult, Session, UserCredentials, WebhookEvent};
+use brokerlink::{
+    Account, Connection, Error, PortalLink, PortalResult, Session, UserCredentials, WebhookEvent, WebhookEventType,
+    WebhookSubscription,
+};
 use serde_json::{json, Value};
 
 pub fn user(u: &UserCredentials) -> Value {
@@ -48,7 +51,7 @@ pub fn account(a: &Account) -> Value {
         "name": a.name,
         "number": a.number,
         "institution_name": a.institution_name,
-        // Two decimals as text: float printing differs between languages.
+        // The exact decimal the provider sent, as text.
         "balance": a.balance.as_ref().map(|m| json!({ "amount": m.amount.to_string(), "currency": m.currency })),
         "is_paper": a.is_paper,
         "raw_status": a.raw_status,
@@ -104,5 +107,24 @@ pub fn webhook_event(e: &WebhookEvent) -> Value {
         "occurred_at": e.occurred_at.map(|t| t.to_rfc3339()),
         "schema_version": e.schema_version,
         "oauth_client_id": e.oauth_client_id,
+    })
+}
+
+pub fn webhook_event_type(t: &WebhookEventType) -> Value {
+    json!({ "event_type": t.event_type, "category": t.category, "description": t.description })
+}
+
+/// A subscription; its secret only as whether it came (its value is random).
+pub fn webhook_subscription(s: &WebhookSubscription) -> Value {
+    json!({
+        "id": s.id,
+        "url": s.url,
+        "event_types": s.event_types,
+        "status": s.status.as_str(),
+        "raw_status": s.raw_status,
+        "description": s.description,
+        "created_at": s.created_at.map(|t| t.to_rfc3339()),
+        "updated_at": s.updated_at.map(|t| t.to_rfc3339()),
+        "has_secret": s.secret.is_some(),
     })
 }

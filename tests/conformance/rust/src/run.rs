@@ -4,8 +4,9 @@
 use crate::canonical;
 use crate::scenario::{resolve, ClientSettings, Scenario};
 use brokerlink::{
-    parse_portal_result, verify_webhook, Client, ConnectionType, PortalMode, PortalOptions, PortalTheme, RetryPolicy,
-    Secret, Session, SessionStatus, UserCredentials, WaitOptions, WebhookOptions,
+    parse_portal_result, verify_webhook, Client, ConnectionType, NewWebhookSubscription, PortalMode, PortalOptions,
+    PortalTheme, RetryPolicy, Secret, Session, SessionStatus, UserCredentials, WaitOptions, WebhookOptions,
+    WebhookSubscriptionUpdate,
 };
 use brokerlink_sandbox::{CompletePortal, FaultRule, Sandbox, SandboxConfig};
 use serde_json::{json, Value};
@@ -95,6 +96,12 @@ fn client(sandbox: &Sandbox, provider: &str, settings: Option<&ClientSettings>) 
 
 fn text(args: &Value, key: &str) -> Option<String> {
     args.get(key).and_then(Value::as_str).map(str::to_owned)
+}
+
+fn string_list(args: &Value, key: &str) -> Option<Vec<String>> {
+    args.get(key)
+        .and_then(Value::as_array)
+        .map(|items| items.iter().filter_map(Value::as_str).map(str::to_owned).collect())
 }
 
 fn user_arg(args: &Value) -> Result<UserCredentials, Value> {
@@ -218,6 +225,28 @@ async fn execute(
                 c.disable_connection(&user_arg(args).map_err(|_| missing())?, &id("connection_id"))
                     .await?;
                 Value::Null
+            }
+            "webhook_catalog" => list(c.webhook_catalog().await?, canonical::webhook_event_type),
+            "webhook_subscriptions" => list(c.webhook_subscriptions().await?, canonical::webhook_subscription),
+            "create_webhook_subscription" => {
+                let new = NewWebhookSubscription {
+                    url: id("url"),
+                    event_types: string_list(args, "event_types").unwrap_or_default(),
+                    description: text(args, "description"),
+                };
+                canonical::webhook_subscription(&c.create_webhook_subscription(&new).await?)
+            }
+            "update_webhook_subscription" => {
+                let update = WebhookSubscriptionUpdate {
+                    url: text(args, "url"),
+                    event_types: string_list(args, "event_types"),
+                    description: text(args, "description"),
+                    enabled: args.get("enabled").and_then(Value::as_bool),
+                };
+                canonical::webhook_subscription(&c.update_webhook_subscription(&id("subscription_id"), &update).await?)
+            }
+            "revoke_webhook_subscription" => {
+                canonical::webhook_subscription(&c.revoke_webhook_subscription(&id("subscription_id")).await?)
             }
             "accounts" => list(
                 c.accounts(&user_arg(args).map_err(|_| missing())?).await?,
