@@ -62,11 +62,23 @@ describe('Finatic portal in Chromium', () => {
     assert.deepEqual(await callback(page, 'close'), { type: 'closed' })
     assert.equal(await page.locator('[data-brokerlink-portal]').count(), 0)
 
-    // The app's server recovers the same user id, and the connection.
+    // The app's server recovers the same user id, and the connections: on Finatic one per
+    // account grant, and the Robinhood login shares its two accounts.
     const user = await client.sessionUser(session)
     assert.equal(user.userId, success.userId)
     const connections = await client.connections(user)
-    assert.deepEqual(connections.map((c) => [c.broker.slug, c.status]), [['robinhood', 'active']])
+    assert.deepEqual(
+      connections.map((c) => [c.broker.slug, c.status]),
+      [
+        ['robinhood', 'active'],
+        ['robinhood', 'active'],
+      ],
+    )
+    const accounts = await client.accounts(user)
+    assert.deepEqual(
+      accounts.map((a) => a.connectionId).sort(),
+      connections.map((c) => c.id).sort(),
+    )
     assert.deepEqual(page.errors, [])
   })
 

@@ -233,7 +233,9 @@ impl From<WireAccount> for Account {
             is_paper: a.is_paper,
             raw_status: a.account_status,
             created_at: a.created_at.as_deref().and_then(parse_timestamp),
-            synced: a.sync_status.as_deref() != Some("syncing"),
+            // v1's `ready` (or beta's `synced`); `syncing`, `failed` and `reauth_required` are
+            // not, and an account without a word has nothing pending.
+            synced: matches!(a.sync_status.as_deref(), None | Some("ready" | "synced")),
         }
     }
 }
