@@ -1,11 +1,11 @@
 //! `Client`: every core call as a Promise-returning method.
 
 use crate::error::{promise, sync};
-use crate::results::{subscription_to_js, Account, Connection, WebhookEventType};
-use crate::types::{
-    link_to_js, session_to_js, user_to_js, NewWebhookSubscription, PortalOptions, Session, UserCredentials,
-    WaitOptions, WebhookSubscriptionUpdate,
+use crate::generated::{
+    Account, Connection, NewWebhookSubscription, Session, WebhookEventType, WebhookSubscription,
+    WebhookSubscriptionUpdate,
 };
+use crate::types::{link_to_js, user_to_js, PortalOptions, UserCredentials, WaitOptions};
 use brokerlink::{duration_from_millis, Environment};
 use napi::bindgen_prelude::{Object, PromiseRaw, Undefined};
 use napi::Env;
@@ -201,7 +201,7 @@ impl Client {
         promise(
             env,
             async move { c.start_session(user_id.as_deref()).await },
-            session_to_js,
+            |env, s| Session::from(s).into_js(env),
         )
     }
 
@@ -216,7 +216,7 @@ impl Client {
         let c = self.inner.clone();
         let future = async move {
             let options = options.unwrap_or_default().try_into()?;
-            c.session_portal_url(&session.into(), &options).await
+            c.session_portal_url(&session.try_into()?, &options).await
         };
         promise(env, future, link_to_js)
     }
@@ -225,7 +225,11 @@ impl Client {
     #[napi(ts_return_type = "Promise<UserCredentials>")]
     pub fn session_user<'env>(&self, env: &'env Env, session: Session) -> Promise<'env, Object<'env>> {
         let c = self.inner.clone();
-        promise(env, async move { c.session_user(&session.into()).await }, user_to_js)
+        promise(
+            env,
+            async move { c.session_user(&session.try_into()?).await },
+            user_to_js,
+        )
     }
 
     #[napi]
@@ -345,7 +349,9 @@ impl Client {
     pub fn webhook_subscriptions<'env>(&self, env: &'env Env) -> Promise<'env, Vec<Object<'env>>> {
         let c = self.inner.clone();
         promise(env, async move { c.webhook_subscriptions().await }, |env, list| {
-            list.into_iter().map(|s| subscription_to_js(env, s)).collect()
+            list.into_iter()
+                .map(|s| WebhookSubscription::from(s).into_js(env))
+                .collect()
         })
     }
 
@@ -357,11 +363,11 @@ impl Client {
         subscription: NewWebhookSubscription,
     ) -> Promise<'env, Object<'env>> {
         let c = self.inner.clone();
-        let new = subscription.into();
+        let new = brokerlink::NewWebhookSubscription::try_from(subscription);
         promise(
             env,
-            async move { c.create_webhook_subscription(&new).await },
-            subscription_to_js,
+            async move { c.create_webhook_subscription(&new?).await },
+            |env, s| WebhookSubscription::from(s).into_js(env),
         )
     }
 
@@ -374,11 +380,11 @@ impl Client {
         update: WebhookSubscriptionUpdate,
     ) -> Promise<'env, Object<'env>> {
         let c = self.inner.clone();
-        let update = update.into();
+        let update = brokerlink::WebhookSubscriptionUpdate::try_from(update);
         promise(
             env,
-            async move { c.update_webhook_subscription(&subscription_id, &update).await },
-            subscription_to_js,
+            async move { c.update_webhook_subscription(&subscription_id, &update?).await },
+            |env, s| WebhookSubscription::from(s).into_js(env),
         )
     }
 
@@ -393,7 +399,7 @@ impl Client {
         promise(
             env,
             async move { c.revoke_webhook_subscription(&subscription_id).await },
-            subscription_to_js,
+            |env, s| WebhookSubscription::from(s).into_js(env),
         )
     }
 

@@ -1,9 +1,11 @@
 //! Node.js bindings of brokerlink: the npm package `brokerlink`, built by `@napi-rs/cli`.
-//! Registration only; conversions live in `types` (inputs) and `results` (outputs), errors and
-//! the async bridge in `error`.
+//! Registration only; `generated` mirrors the core's types (written by `scripts/bindgen`),
+//! `types` and `results` hold what JavaScript's idiom shapes by hand, errors and the async
+//! bridge are in `error`.
 
 mod client;
 mod error;
+mod generated;
 mod results;
 mod sandbox;
 mod types;
@@ -12,14 +14,11 @@ mod webhooks;
 pub use client::{Client, FinaticOptions, RetryPolicy, SnapTradeOptions};
 #[doc(hidden)]
 pub use error::error_kinds;
-pub use results::{
-    parse_portal_result, Account, Broker, Connection, Money, PortalResult, WebhookEventType, WebhookSubscription,
-};
+pub use generated::*;
+pub use results::parse_portal_result;
 pub use sandbox::{CompletePortalRequest, FaultOptions, NewWebhookRequest, Sandbox, SandboxOptions, SandboxState};
-pub use types::{
-    NewWebhookSubscription, PortalLink, PortalOptions, Session, UserCredentials, WaitOptions, WebhookSubscriptionUpdate,
-};
-pub use webhooks::{sign_webhook, verify_webhook, WebhookEvent, WebhookOptions, WebhookSigner};
+pub use types::{PortalLink, PortalOptions, UserCredentials, WaitOptions};
+pub use webhooks::{sign_webhook, verify_webhook, WebhookOptions, WebhookSigner};
 
 /// Hooks the tests use to prove that a panic reaches JavaScript as an `internal` error, never
 /// as a crash. Compiled into debug builds (and with the `test-hooks` feature) only, and kept

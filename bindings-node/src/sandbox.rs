@@ -5,7 +5,7 @@
 //! the process (or when the `Sandbox` object is garbage-collected).
 
 use crate::error::{promise, sync};
-use crate::results::PortalResult;
+use crate::generated::PortalResult;
 use brokerlink::Error;
 use brokerlink_sandbox::{CompletePortal, ConnectionChange, FaultRule, NewWebhook, SandboxConfig};
 use napi::bindgen_prelude::{PromiseRaw, Undefined};

@@ -2,7 +2,7 @@
 //! from the core's types; `results.rs` has what comes back. Enum values are the core's own
 //! strings (`as_str` out, `parse` in); their TypeScript unions are declared in `dts-header.d.ts`.
 
-use brokerlink::{ConnectionType, Error, PortalMode, PortalTheme, SessionStatus};
+use brokerlink::{ConnectionType, Error, PortalMode, PortalTheme};
 use chrono::{DateTime, Utc};
 use napi::bindgen_prelude::{FromNapiValue, JsObjectValue, Object, ToNapiValue};
 use napi::{Env, Property, PropertyAttributes};
@@ -84,48 +84,6 @@ pub(crate) fn inspect_as<T: ToNapiValue + Clone + 'static>(
         .with_name(env, key)?
         .with_value(&inspect)
         .with_property_attributes(PropertyAttributes::Writable | PropertyAttributes::Configurable)])
-}
-
-/// A Finatic session; pass it back as received. `id` authorises calls on its own:
-/// `util.inspect` shows it as `***`.
-#[napi(object, use_nullable = true)]
-#[derive(Debug, Clone)]
-pub struct Session {
-    pub id: String,
-    pub company_id: String,
-    #[napi(ts_type = "SessionStatus")]
-    pub status: String,
-    pub expires_at: Option<DateTime<Utc>>,
-    pub user_id: Option<String>,
-}
-
-pub(crate) fn session_to_js(env: &Env, s: brokerlink::Session) -> napi::Result<Object<'_>> {
-    let value = Session {
-        id: s.id.expose().to_owned(),
-        company_id: s.company_id,
-        status: s.status.as_str().to_owned(),
-        expires_at: s.expires_at,
-        user_id: s.user_id,
-    };
-    let shown = Session {
-        id: "***".to_owned(),
-        ..value.clone()
-    };
-    let mut object = Object::from_unknown(value.into_unknown(env)?)?;
-    inspect_as(env, &mut object, shown)?;
-    Ok(object)
-}
-
-impl From<Session> for brokerlink::Session {
-    fn from(s: Session) -> Self {
-        brokerlink::Session {
-            id: s.id.into(),
-            company_id: s.company_id,
-            status: SessionStatus::parse(&s.status),
-            expires_at: s.expires_at,
-            user_id: s.user_id,
-        }
-    }
 }
 
 /// Everything a portal link can be asked to do; options a provider has no use for fail as
@@ -226,56 +184,5 @@ impl TryFrom<WaitOptions> for brokerlink::WaitOptions {
             since: o.since,
             connection_id: o.connection_id,
         })
-    }
-}
-
-/// A webhook subscription to create (Finatic).
-#[napi(object)]
-#[derive(Debug, Clone)]
-pub struct NewWebhookSubscription {
-    pub url: String,
-    pub event_types: Vec<String>,
-    pub description: Option<String>,
-}
-
-impl From<NewWebhookSubscription> for brokerlink::NewWebhookSubscription {
-    fn from(n: NewWebhookSubscription) -> Self {
-        let NewWebhookSubscription {
-            url,
-            event_types,
-            description,
-        } = n;
-        brokerlink::NewWebhookSubscription {
-            url,
-            event_types,
-            description,
-        }
-    }
-}
-
-/// What to change on a webhook subscription; `enabled: false` pauses it, `true` resumes it.
-#[napi(object)]
-#[derive(Debug, Clone, Default)]
-pub struct WebhookSubscriptionUpdate {
-    pub url: Option<String>,
-    pub event_types: Option<Vec<String>>,
-    pub description: Option<String>,
-    pub enabled: Option<bool>,
-}
-
-impl From<WebhookSubscriptionUpdate> for brokerlink::WebhookSubscriptionUpdate {
-    fn from(u: WebhookSubscriptionUpdate) -> Self {
-        let WebhookSubscriptionUpdate {
-            url,
-            event_types,
-            description,
-            enabled,
-        } = u;
-        brokerlink::WebhookSubscriptionUpdate {
-            url,
-            event_types,
-            description,
-            enabled,
-        }
     }
 }

@@ -1,75 +1,13 @@
 //! Webhook verification and signing: the core's `verify_webhook` / `sign_webhook`.
 
 use crate::error::sync;
+use crate::generated::WebhookEvent;
 use brokerlink::Secret;
 use chrono::{DateTime, Utc};
 use napi::bindgen_prelude::{Buffer, Either};
 use napi::Env;
 use napi_derive::napi;
-use serde_json::Value;
 use std::collections::HashMap;
-
-/// A verified delivery; de-duplicate on `id` (stable across retries).
-#[napi(object, use_nullable = true)]
-#[derive(Debug, Clone)]
-pub struct WebhookEvent {
-    pub id: String,
-    #[napi(ts_type = "ProviderKind")]
-    pub provider: String,
-    #[napi(ts_type = "WebhookEventKind")]
-    pub kind: String,
-    /// The provider's own type (`CONNECTION_ADDED`, `account.grant.created`).
-    pub event_type: String,
-    pub user_id: Option<String>,
-    pub connection_id: Option<String>,
-    pub account_id: Option<String>,
-    pub broker: Option<String>,
-    /// SnapTrade's `connectionAttemptedResult`, e.g. `SUCCESS`.
-    pub result: Option<String>,
-    pub occurred_at: Option<DateTime<Utc>>,
-    /// SnapTrade's `schemaVersion` (`oauth_v1` for events of OAuth apps).
-    pub schema_version: Option<String>,
-    /// The OAuth app an `oauth_v1` event belongs to.
-    pub oauth_client_id: Option<String>,
-    /// The whole payload as received; a deprecated `webhookSecret` reads `***`.
-    #[napi(ts_type = "unknown")]
-    pub raw: Value,
-}
-
-impl From<brokerlink::WebhookEvent> for WebhookEvent {
-    fn from(e: brokerlink::WebhookEvent) -> Self {
-        let brokerlink::WebhookEvent {
-            id,
-            provider,
-            kind,
-            event_type,
-            user_id,
-            connection_id,
-            account_id,
-            broker,
-            result,
-            occurred_at,
-            schema_version,
-            oauth_client_id,
-            raw,
-        } = e;
-        WebhookEvent {
-            id,
-            provider: provider.as_str().to_owned(),
-            kind: kind.as_str().to_owned(),
-            event_type,
-            user_id,
-            connection_id,
-            account_id,
-            broker,
-            result,
-            occurred_at,
-            schema_version,
-            oauth_client_id,
-            raw,
-        }
-    }
-}
 
 /// How strictly to verify; unset fields keep the defaults (300 000 ms tolerance, no event age
 /// limit, the system clock). Durations in milliseconds.

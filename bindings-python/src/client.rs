@@ -4,7 +4,7 @@
 use crate::args::{portal_options, seconds};
 use crate::enums;
 use crate::error::{guard, raise};
-use crate::results::{Account, Connection, PortalResult, WebhookEventType, WebhookSubscription};
+use crate::generated::{Account, Connection, WebhookEventType, WebhookSubscription};
 use crate::runtime;
 use crate::types::{PortalLink, RetryPolicy, Session, UserCredentials};
 use brokerlink::{Environment, Secret, WaitOptions};
@@ -397,16 +397,6 @@ client_class!(
     runtime::spawn_async,
     "An asyncio client: each call returns an awaitable; concurrent calls share one connection pool."
 );
-
-/// Parses a portal redirect URL, its query, or a portal window message (JSON or plain text).
-#[pyfunction]
-pub fn parse_portal_result(py: Python<'_>, input: &str) -> PyResult<PortalResult> {
-    guard(py, || {
-        brokerlink::parse_portal_result(input)
-            .map(PortalResult::from)
-            .map_err(raise(py))
-    })
-}
 
 /// Panics inside the module, to prove panics surface as `InternalError` (test builds only):
 /// `mode` is `boundary` (in the entry point), `blocking` (in a task a blocking call waits

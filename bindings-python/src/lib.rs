@@ -1,12 +1,14 @@
 //! Python bindings of brokerlink: the native module `brokerlink._native`, re-exported by the
-//! pure-Python package `brokerlink` (bindings-python/python/brokerlink). Registration only; the
-//! conversions live beside the types they convert.
+//! pure-Python package `brokerlink` (bindings-python/python/brokerlink). Registration only;
+//! `generated` mirrors the core's types (written by `scripts/bindgen`), the other modules hold
+//! what Python's idiom shapes by hand.
 
 mod args;
 mod awaitable;
 mod client;
 mod enums;
 mod error;
+mod generated;
 mod results;
 mod runtime;
 mod sandbox;
@@ -31,16 +33,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<types::UserCredentials>()?;
     m.add_class::<types::PortalLink>()?;
     m.add_class::<types::Session>()?;
-    m.add_class::<results::Connection>()?;
-    m.add_class::<results::Broker>()?;
-    m.add_class::<results::Account>()?;
-    m.add_class::<results::Money>()?;
-    m.add_class::<results::WebhookEventType>()?;
-    m.add_class::<results::WebhookSubscription>()?;
-    m.add_class::<results::PortalResult>()?;
     m.add_class::<types::RetryPolicy>()?;
-    m.add_class::<webhooks::WebhookEvent>()?;
-    m.add_function(wrap_pyfunction!(client::parse_portal_result, m)?)?;
+    generated::register(m)?;
+    m.add_function(wrap_pyfunction!(results::parse_portal_result, m)?)?;
     m.add_function(wrap_pyfunction!(webhooks::verify_webhook, m)?)?;
     m.add_function(wrap_pyfunction!(webhooks::sign_webhook, m)?)?;
     m.add_function(wrap_pyfunction!(runtime::_shutdown, m)?)?;

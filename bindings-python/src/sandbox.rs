@@ -3,7 +3,7 @@
 
 use crate::args::{seconds, to_json};
 use crate::error::{guard, raise};
-use crate::results::PortalResult;
+use crate::generated::PortalResult;
 use crate::runtime;
 use crate::sandbox_types::{SandboxConnection, SandboxDelivery, SandboxState, SandboxWebhook};
 use brokerlink::{Error, ErrorKind};

@@ -2,11 +2,12 @@
 //! `async throws`, Kotlin `suspend`), each forwarding to one shared `brokerlink::Client`.
 
 use crate::error::Result;
-use crate::results::{Account, Connection, Environment, ProviderKind, WebhookEventType, WebhookSubscription};
-use crate::runtime::{enter, run};
-use crate::types::{
-    NewWebhookSubscription, PortalLink, PortalOptions, Session, UserCredentials, WaitOptions, WebhookSubscriptionUpdate,
+use crate::generated::{
+    Account, Connection, Environment, NewWebhookSubscription, ProviderKind, Session, UserCredentials, WebhookEventType,
+    WebhookSubscription, WebhookSubscriptionUpdate,
 };
+use crate::runtime::{enter, run};
+use crate::types::{PortalLink, PortalOptions, WaitOptions};
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;

@@ -7,7 +7,7 @@
 //! values: they are returned as plain strings and may be printed.
 
 use crate::error::Result;
-use crate::results::PortalResult;
+use crate::generated::{ConnectionChange, PortalResult};
 use crate::runtime::{enter, run};
 use brokerlink::{Error, ErrorKind};
 use brokerlink_sandbox::{CompletePortal, FaultRule, NewWebhook, SandboxConfig};
@@ -127,18 +127,6 @@ fn fault_rule(fault: Fault, options: FaultOptions) -> brokerlink::Result<FaultRu
         count: options.count,
         fault,
     })
-}
-
-mirror_enum! {
-    /// What happens to a connection at the broker, for `changeConnection`.
-    ConnectionChange => brokerlink_sandbox::ConnectionChange {
-        /// Broken: the user must reconnect.
-        Disable,
-        /// Past its lifetime.
-        Expire,
-        /// Gone, as if the user revoked it at the broker.
-        Remove,
-    }
 }
 
 /// A connection as the sandbox stores it.

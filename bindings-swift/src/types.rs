@@ -3,6 +3,7 @@
 //! is a `Secret`: a small hand-written class in each language (`Secret.kt`, `Secret.swift`)
 //! whose `toString()` / `description` is `***`, so the records that hold one print it hidden.
 
+use crate::generated::{ConnectionType, PortalMode, SessionStatus};
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
@@ -47,35 +48,6 @@ impl fmt::Debug for Secret {
     }
 }
 
-/// An end user. SnapTrade issues `userSecret` at registration: store it (`expose()` gives its
-/// text). Absent for Finatic users.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct UserCredentials {
-    pub user_id: String,
-    #[uniffi(default = None)]
-    pub user_secret: Option<Secret>,
-}
-
-impl From<brokerlink::UserCredentials> for UserCredentials {
-    fn from(user: brokerlink::UserCredentials) -> Self {
-        let brokerlink::UserCredentials { user_id, user_secret } = user;
-        UserCredentials {
-            user_id,
-            user_secret: user_secret.map(Secret::from),
-        }
-    }
-}
-
-impl From<UserCredentials> for brokerlink::UserCredentials {
-    fn from(user: UserCredentials) -> Self {
-        let UserCredentials { user_id, user_secret } = user;
-        brokerlink::UserCredentials {
-            user_id,
-            user_secret: user_secret.map(Into::into),
-        }
-    }
-}
-
 /// A connection-portal link. `url` logs the user in and `sessionId` authorises Finatic calls
 /// on its own: both are secrets.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -100,101 +72,10 @@ impl From<brokerlink::PortalLink> for PortalLink {
     }
 }
 
-/// Where a Finatic session is in its life; `toString()` / `description` is the core's string.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
-#[uniffi::export(Display)]
-pub enum SessionStatus {
-    Pending,
-    Authenticating,
-    Active,
-    Completed,
-    Expired,
-    Unknown,
-}
-
-impl From<brokerlink::SessionStatus> for SessionStatus {
-    fn from(s: brokerlink::SessionStatus) -> Self {
-        use brokerlink::SessionStatus as S;
-        match s {
-            S::Pending => SessionStatus::Pending,
-            S::Authenticating => SessionStatus::Authenticating,
-            S::Active => SessionStatus::Active,
-            S::Completed => SessionStatus::Completed,
-            S::Expired => SessionStatus::Expired,
-            S::Unknown => SessionStatus::Unknown,
-        }
-    }
-}
-
-impl From<SessionStatus> for brokerlink::SessionStatus {
-    fn from(s: SessionStatus) -> Self {
-        use brokerlink::SessionStatus as S;
-        match s {
-            SessionStatus::Pending => S::Pending,
-            SessionStatus::Authenticating => S::Authenticating,
-            SessionStatus::Active => S::Active,
-            SessionStatus::Completed => S::Completed,
-            SessionStatus::Expired => S::Expired,
-            SessionStatus::Unknown => S::Unknown,
-        }
-    }
-}
-
-impl fmt::Display for SessionStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(brokerlink::SessionStatus::from(*self).as_str())
-    }
-}
-
 /// A session status from its stored string (`active`, …); unknown words give `UNKNOWN`.
 #[uniffi::export]
 pub fn parse_session_status(value: String) -> SessionStatus {
     brokerlink::SessionStatus::parse(&value).into()
-}
-
-/// A Finatic session; pass it back as received (or rebuilt from stored values). Its `id`
-/// authorises calls on its own: a secret.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct Session {
-    pub id: Secret,
-    pub company_id: String,
-    pub status: SessionStatus,
-    #[uniffi(default = None)]
-    pub expires_at: Option<SystemTime>,
-    /// The Finatic user, once known.
-    #[uniffi(default = None)]
-    pub user_id: Option<String>,
-}
-
-impl From<brokerlink::Session> for Session {
-    fn from(session: brokerlink::Session) -> Self {
-        let brokerlink::Session {
-            id,
-            company_id,
-            status,
-            expires_at,
-            user_id,
-        } = session;
-        Session {
-            id: id.into(),
-            company_id,
-            status: status.into(),
-            expires_at: expires_at.map(SystemTime::from),
-            user_id,
-        }
-    }
-}
-
-impl From<Session> for brokerlink::Session {
-    fn from(session: Session) -> Self {
-        brokerlink::Session {
-            id: session.id.into(),
-            company_id: session.company_id,
-            status: session.status.into(),
-            expires_at: session.expires_at.map(Into::into),
-            user_id: session.user_id,
-        }
-    }
 }
 
 /// The portal's look: a preset name, or a custom theme (Finatic) as a JSON object.
@@ -207,21 +88,6 @@ pub enum PortalTheme {
     Custom {
         json: String,
     },
-}
-
-mirror_enum! {
-    /// What a connection may do: read only, trade, or trade where the broker allows it.
-    ConnectionType => brokerlink::ConnectionType {
-        Read,
-        Trade,
-        /// Trade where the broker allows it, read otherwise.
-        TradeIfAvailable,
-    }
-}
-
-mirror_enum! {
-    /// The portal's colour scheme.
-    PortalMode => brokerlink::PortalMode { Light, Dark }
 }
 
 /// A connection type from its stable string (`read`, `trade`, `trade-if-available`), as the
@@ -351,63 +217,10 @@ impl From<WaitOptions> for brokerlink::WaitOptions {
     }
 }
 
-/// A webhook subscription to create (Finatic).
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct NewWebhookSubscription {
-    pub url: String,
-    pub event_types: Vec<String>,
-    #[uniffi(default = None)]
-    pub description: Option<String>,
-}
-
-impl From<NewWebhookSubscription> for brokerlink::NewWebhookSubscription {
-    fn from(n: NewWebhookSubscription) -> Self {
-        let NewWebhookSubscription {
-            url,
-            event_types,
-            description,
-        } = n;
-        brokerlink::NewWebhookSubscription {
-            url,
-            event_types,
-            description,
-        }
-    }
-}
-
-/// What to change on a webhook subscription; `enabled = false` pauses it, `true` resumes it.
-#[derive(Debug, Clone, PartialEq, Eq, Default, uniffi::Record)]
-pub struct WebhookSubscriptionUpdate {
-    #[uniffi(default = None)]
-    pub url: Option<String>,
-    #[uniffi(default = None)]
-    pub event_types: Option<Vec<String>>,
-    #[uniffi(default = None)]
-    pub description: Option<String>,
-    #[uniffi(default = None)]
-    pub enabled: Option<bool>,
-}
-
-impl From<WebhookSubscriptionUpdate> for brokerlink::WebhookSubscriptionUpdate {
-    fn from(u: WebhookSubscriptionUpdate) -> Self {
-        let WebhookSubscriptionUpdate {
-            url,
-            event_types,
-            description,
-            enabled,
-        } = u;
-        brokerlink::WebhookSubscriptionUpdate {
-            url,
-            event_types,
-            description,
-            enabled,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::generated::UserCredentials;
 
     #[test]
     fn credentials_convert_both_ways_and_debug_without_their_secret() {

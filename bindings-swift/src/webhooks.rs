@@ -2,94 +2,11 @@
 //! raw body as bytes (Kotlin `ByteArray`, Swift `Data`).
 
 use crate::error::{guard, Result};
-use crate::results::ProviderKind;
+use crate::generated::WebhookEvent;
 use brokerlink::Secret;
 use std::collections::HashMap;
 use std::fmt;
 use std::time::{Duration, SystemTime};
-
-mirror_enum! {
-    /// What happened, with both providers' connection events on one scale; `toString()` /
-    /// `description` is the core's string (`connection_added`, …).
-    WebhookEventKind => brokerlink::WebhookEventKind {
-        UserRegistered,
-        UserDeleted,
-        ConnectionAttempted,
-        ConnectionAdded,
-        ConnectionDeleted,
-        /// The user must reconnect (SnapTrade `CONNECTION_BROKEN`, Finatic
-        /// `connection.reauth.required`).
-        ConnectionBroken,
-        ConnectionFixed,
-        ConnectionUpdated,
-        ConnectionFailed,
-        NewAccountAvailable,
-        AccountTransactionsInitialUpdate,
-        AccountTransactionsUpdated,
-        AccountRemoved,
-        AccountHoldingsUpdated,
-        /// A type brokerlink does not know; read `eventType` and `rawJson`.
-        Unknown,
-    }
-}
-
-/// A verified delivery; de-duplicate on `id` (stable across retries).
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct WebhookEvent {
-    pub id: String,
-    pub provider: ProviderKind,
-    pub kind: WebhookEventKind,
-    /// The provider's own type (`CONNECTION_ADDED`, `account.grant.created`).
-    pub event_type: String,
-    pub user_id: Option<String>,
-    pub connection_id: Option<String>,
-    pub account_id: Option<String>,
-    pub broker: Option<String>,
-    /// SnapTrade's `connectionAttemptedResult`, e.g. `SUCCESS`.
-    pub result: Option<String>,
-    pub occurred_at: Option<SystemTime>,
-    /// SnapTrade's `schemaVersion` (`oauth_v1` for events of OAuth apps).
-    pub schema_version: Option<String>,
-    /// The OAuth app an `oauth_v1` event belongs to.
-    pub oauth_client_id: Option<String>,
-    /// The whole payload as received, as JSON text; a deprecated `webhookSecret` reads `***`.
-    pub raw_json: String,
-}
-
-impl From<brokerlink::WebhookEvent> for WebhookEvent {
-    fn from(e: brokerlink::WebhookEvent) -> Self {
-        let brokerlink::WebhookEvent {
-            id,
-            provider,
-            kind,
-            event_type,
-            user_id,
-            connection_id,
-            account_id,
-            broker,
-            result,
-            occurred_at,
-            schema_version,
-            oauth_client_id,
-            raw,
-        } = e;
-        WebhookEvent {
-            id,
-            provider: provider.into(),
-            kind: kind.into(),
-            event_type,
-            user_id,
-            connection_id,
-            account_id,
-            broker,
-            result,
-            occurred_at: occurred_at.map(SystemTime::from),
-            schema_version,
-            oauth_client_id,
-            raw_json: raw.to_string(),
-        }
-    }
-}
 
 /// How strictly to verify; unset fields keep the defaults (300 s tolerance, no event age
 /// limit, the system clock).
@@ -185,6 +102,7 @@ pub fn sign_webhook(body: Vec<u8>, signer: WebhookSigner) -> Result<HashMap<Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::generated::WebhookEventKind;
 
     #[test]
     fn signed_bodies_verify_and_signers_hide_secrets() {

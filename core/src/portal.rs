@@ -46,6 +46,7 @@ impl ConnectionType {
     }
 }
 
+/// The portal's colour scheme.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PortalMode {
     Light,

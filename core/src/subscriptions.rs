@@ -16,7 +16,8 @@ pub struct WebhookEventType {
     pub description: Option<String>,
 }
 
-/// Whether a subscription is delivered to.
+/// Whether a webhook subscription is delivered to; the provider's word is in
+/// `WebhookSubscription::raw_status`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum WebhookSubscriptionStatus {
     Active,
@@ -61,6 +62,7 @@ pub struct WebhookSubscription {
     pub url: String,
     pub event_types: Vec<String>,
     pub status: WebhookSubscriptionStatus,
+    /// The provider's own word for the status.
     pub raw_status: String,
     pub description: Option<String>,
     pub created_at: Option<DateTime<Utc>>,
@@ -70,7 +72,7 @@ pub struct WebhookSubscription {
     pub secret: Option<Secret>,
 }
 
-/// A subscription to create.
+/// A webhook subscription to create (Finatic).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct NewWebhookSubscription {
     /// An absolute `https` (or, for local tests, `http`) URL.
@@ -80,7 +82,7 @@ pub struct NewWebhookSubscription {
     pub description: Option<String>,
 }
 
-/// What to change on a subscription; `None` keeps a field as it is.
+/// What to change on a webhook subscription (Finatic); `None` keeps a field as it is.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct WebhookSubscriptionUpdate {
     pub url: Option<String>,

@@ -216,6 +216,7 @@ pub struct Connection {
     pub id: String,
     pub broker: Broker,
     pub status: ConnectionStatus,
+    /// The provider's own word for the status.
     pub raw_status: String,
     pub permission: Permission,
     pub name: Option<String>,

@@ -1794,7 +1794,7 @@ public struct Account: Equatable, Hashable {
     public var rawStatus: String?
     public var createdAt: Date?
     /**
-     * Whether the aggregator has finished its first sync of this account.
+     * Whether the aggregator has finished its first sync of this account's holdings.
      */
     public var synced: Bool
 
@@ -1805,7 +1805,7 @@ public struct Account: Equatable, Hashable {
          * As the broker shows it; often masked.
          */number: String?, institutionName: String?, balance: Money?, isPaper: Bool?, rawStatus: String?, createdAt: Date?, 
         /**
-         * Whether the aggregator has finished its first sync of this account.
+         * Whether the aggregator has finished its first sync of this account's holdings.
          */synced: Bool) {
         self.id = id
         self.connectionId = connectionId
@@ -1883,7 +1883,7 @@ public func FfiConverterTypeAccount_lower(_ value: Account) -> RustBuffer {
  */
 public struct Broker: Equatable, Hashable {
     /**
-     * SnapTrade's slug (`ALPACA`) or Finatic's broker id (`alpaca`).
+     * Stable identifier: SnapTrade's slug (`ALPACA`), Finatic's broker id (`alpaca`).
      */
     public var slug: String
     public var name: String
@@ -1894,7 +1894,7 @@ public struct Broker: Equatable, Hashable {
     // declare one manually.
     public init(
         /**
-         * SnapTrade's slug (`ALPACA`) or Finatic's broker id (`alpaca`).
+         * Stable identifier: SnapTrade's slug (`ALPACA`), Finatic's broker id (`alpaca`).
          */slug: String, name: String, displayName: String?, allowsTrading: Bool?) {
         self.slug = slug
         self.name = name
@@ -2340,21 +2340,16 @@ public func FfiConverterTypeFaultOptions_lower(_ value: FaultOptions) -> RustBuf
 
 
 /**
- * An amount of money as the provider reported it.
+ * An amount of money as the provider reported it: the exact decimal it sent (with its scale:
+ * `15363.230` stays three places), never a binary float.
  */
 public struct Money: Equatable, Hashable {
-    /**
-     * Exact: `BigDecimal` in Kotlin, `Decimal` in Swift.
-     */
     public var amount: Decimal
     public var currency: String
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(
-        /**
-         * Exact: `BigDecimal` in Kotlin, `Decimal` in Swift.
-         */amount: Decimal, currency: String) {
+    public init(amount: Decimal, currency: String) {
         self.amount = amount
         self.currency = currency
     }
@@ -2406,13 +2401,25 @@ public func FfiConverterTypeMoney_lower(_ value: Money) -> RustBuffer {
  * A webhook subscription to create (Finatic).
  */
 public struct NewWebhookSubscription: Equatable, Hashable {
+    /**
+     * An absolute `https` (or, for local tests, `http`) URL.
+     */
     public var url: String
+    /**
+     * At least one event type from the catalogue.
+     */
     public var eventTypes: [String]
     public var description: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(url: String, eventTypes: [String], description: String? = nil) {
+    public init(
+        /**
+         * An absolute `https` (or, for local tests, `http`) URL.
+         */url: String, 
+        /**
+         * At least one event type from the catalogue.
+         */eventTypes: [String], description: String? = nil) {
         self.url = url
         self.eventTypes = eventTypes
         self.description = description
@@ -3247,24 +3254,32 @@ public func FfiConverterTypeSandboxWebhook_lower(_ value: SandboxWebhook) -> Rus
 
 
 /**
- * A Finatic session; pass it back as received (or rebuilt from stored values). Its `id`
- * authorises calls on its own: a secret.
+ * A Finatic session, started from a one-time token that brokerlink mints and spends itself
+ * (the token never leaves the core).
  */
 public struct Session: Equatable, Hashable {
+    /**
+     * Authorises calls on its own (Finatic sends it as `X-Session-ID`): a credential, so it
+     * prints as `***`.
+     */
     public var id: Secret
     public var companyId: String
     public var status: SessionStatus
     public var expiresAt: Date?
     /**
-     * The Finatic user, once known.
+     * The Finatic user, once known (started for a saved user, or after a portal login).
      */
     public var userId: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(id: Secret, companyId: String, status: SessionStatus, expiresAt: Date? = nil, 
+    public init(
         /**
-         * The Finatic user, once known.
+         * Authorises calls on its own (Finatic sends it as `X-Session-ID`): a credential, so it
+         * prints as `***`.
+         */id: Secret, companyId: String, status: SessionStatus, expiresAt: Date? = nil, 
+        /**
+         * The Finatic user, once known (started for a saved user, or after a portal login).
          */userId: String? = nil) {
         self.id = id
         self.companyId = companyId
@@ -3323,8 +3338,8 @@ public func FfiConverterTypeSession_lower(_ value: Session) -> RustBuffer {
 
 
 /**
- * An end user. SnapTrade issues `userSecret` at registration: store it (`expose()` gives its
- * text). Absent for Finatic users.
+ * An end user as the aggregator knows them. SnapTrade issues `userSecret` at registration;
+ * Finatic users carry no secret. `Debug` never shows the secret.
  */
 public struct UserCredentials: Equatable, Hashable {
     public var userId: String
@@ -3463,9 +3478,12 @@ public func FfiConverterTypeWaitOptions_lower(_ value: WaitOptions) -> RustBuffe
 
 
 /**
- * A verified delivery; de-duplicate on `id` (stable across retries).
+ * A verified delivery.
  */
 public struct WebhookEvent: Equatable, Hashable {
+    /**
+     * Stable across retries of one event: de-duplicate on it.
+     */
     public var id: String
     public var provider: ProviderKind
     public var kind: WebhookEventKind
@@ -3478,7 +3496,7 @@ public struct WebhookEvent: Equatable, Hashable {
     public var accountId: String?
     public var broker: String?
     /**
-     * SnapTrade's `connectionAttemptedResult`, e.g. `SUCCESS`.
+     * SnapTrade's `connectionAttemptedResult`, e.g. `SUCCESS`, `INVALID_MFA_CODE`.
      */
     public var result: String?
     public var occurredAt: Date?
@@ -3487,31 +3505,36 @@ public struct WebhookEvent: Equatable, Hashable {
      */
     public var schemaVersion: String?
     /**
-     * The OAuth app an `oauth_v1` event belongs to.
+     * The OAuth app an `oauth_v1` event belongs to (SnapTrade's `oauthClientId`).
      */
     public var oauthClientId: String?
     /**
-     * The whole payload as received, as JSON text; a deprecated `webhookSecret` reads `***`.
+     * The whole payload as received, except SnapTrade's deprecated `webhookSecret`, which is
+     * replaced by `***`: it is a credential, and the signature is what proves the sender.
      */
     public var rawJson: String
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(id: String, provider: ProviderKind, kind: WebhookEventKind, 
+    public init(
+        /**
+         * Stable across retries of one event: de-duplicate on it.
+         */id: String, provider: ProviderKind, kind: WebhookEventKind, 
         /**
          * The provider's own type (`CONNECTION_ADDED`, `account.grant.created`).
          */eventType: String, userId: String?, connectionId: String?, accountId: String?, broker: String?, 
         /**
-         * SnapTrade's `connectionAttemptedResult`, e.g. `SUCCESS`.
+         * SnapTrade's `connectionAttemptedResult`, e.g. `SUCCESS`, `INVALID_MFA_CODE`.
          */result: String?, occurredAt: Date?, 
         /**
          * SnapTrade's `schemaVersion` (`oauth_v1` for events of OAuth apps).
          */schemaVersion: String?, 
         /**
-         * The OAuth app an `oauth_v1` event belongs to.
+         * The OAuth app an `oauth_v1` event belongs to (SnapTrade's `oauthClientId`).
          */oauthClientId: String?, 
         /**
-         * The whole payload as received, as JSON text; a deprecated `webhookSecret` reads `***`.
+         * The whole payload as received, except SnapTrade's deprecated `webhookSecret`, which is
+         * replaced by `***`: it is a credential, and the signature is what proves the sender.
          */rawJson: String) {
         self.id = id
         self.provider = provider
@@ -3594,16 +3617,22 @@ public func FfiConverterTypeWebhookEvent_lower(_ value: WebhookEvent) -> RustBuf
 
 
 /**
- * One event type a provider can send to a webhook subscription.
+ * One event type a provider can send, from its catalogue.
  */
 public struct WebhookEventType: Equatable, Hashable {
+    /**
+     * As the provider names it (`account.grant.created`).
+     */
     public var eventType: String
     public var category: String
     public var description: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(eventType: String, category: String, description: String?) {
+    public init(
+        /**
+         * As the provider names it (`account.grant.created`).
+         */eventType: String, category: String, description: String?) {
         self.eventType = eventType
         self.category = category
         self.description = description
@@ -3735,23 +3764,36 @@ public func FfiConverterTypeWebhookOptions_lower(_ value: WebhookOptions) -> Rus
 
 
 /**
- * A URL that receives the provider's webhook events. `secret` (sent once, on creation) signs
- * its deliveries and prints as `***`.
+ * A URL that receives the provider's webhook events.
  */
 public struct WebhookSubscription: Equatable, Hashable {
     public var id: String
     public var url: String
     public var eventTypes: [String]
     public var status: WebhookSubscriptionStatus
+    /**
+     * The provider's own word for the status.
+     */
     public var rawStatus: String
     public var description: String?
     public var createdAt: Date?
     public var updatedAt: Date?
+    /**
+     * The key its deliveries are signed with; the provider sends it once, on creation: store
+     * it for `verifyWebhook`.
+     */
     public var secret: Secret?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(id: String, url: String, eventTypes: [String], status: WebhookSubscriptionStatus, rawStatus: String, description: String?, createdAt: Date?, updatedAt: Date?, secret: Secret?) {
+    public init(id: String, url: String, eventTypes: [String], status: WebhookSubscriptionStatus, 
+        /**
+         * The provider's own word for the status.
+         */rawStatus: String, description: String?, createdAt: Date?, updatedAt: Date?, 
+        /**
+         * The key its deliveries are signed with; the provider sends it once, on creation: store
+         * it for `verifyWebhook`.
+         */secret: Secret?) {
         self.id = id
         self.url = url
         self.eventTypes = eventTypes
@@ -3821,17 +3863,23 @@ public func FfiConverterTypeWebhookSubscription_lower(_ value: WebhookSubscripti
 
 
 /**
- * What to change on a webhook subscription; `enabled = false` pauses it, `true` resumes it.
+ * What to change on a webhook subscription (Finatic); `null` keeps a field as it is.
  */
 public struct WebhookSubscriptionUpdate: Equatable, Hashable {
     public var url: String?
     public var eventTypes: [String]?
     public var description: String?
+    /**
+     * `false` pauses deliveries, `true` resumes them.
+     */
     public var enabled: Bool?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(url: String? = nil, eventTypes: [String]? = nil, description: String? = nil, enabled: Bool? = nil) {
+    public init(url: String? = nil, eventTypes: [String]? = nil, description: String? = nil, 
+        /**
+         * `false` pauses deliveries, `true` resumes them.
+         */enabled: Bool? = nil) {
         self.url = url
         self.eventTypes = eventTypes
         self.description = description
@@ -4151,11 +4199,11 @@ public func FfiConverterTypeBrokerlinkError_lower(_ value: BrokerlinkError) -> R
 public enum ConnectionChange: Equatable, Hashable, CustomStringConvertible {
     
     /**
-     * Broken: the user must reconnect.
+     * Broken: the user must reconnect (SnapTrade `disabled`).
      */
     case disable
     /**
-     * Past its lifetime.
+     * Past its lifetime (Finatic `expired`).
      */
     case expire
     /**
@@ -4241,20 +4289,24 @@ public func FfiConverterTypeConnectionChange_lower(_ value: ConnectionChange) ->
 
 
 /**
- * A connection's state, normalised across providers (the provider's word is `rawStatus`).
+ * A connection's state, normalised across providers; the provider's own word stays in
+ * `Connection.rawStatus`.
  */
 
 public enum ConnectionStatus: Equatable, Hashable, CustomStringConvertible {
     
     case active
     /**
-     * Connected, but still activating or syncing its first data.
+     * Connected, but the aggregator is still activating it or syncing its first data.
      */
     case pending
     /**
-     * Broken: the user must reconnect through the portal.
+     * Broken: needs the user to reconnect through the portal.
      */
     case disabled
+    /**
+     * Past its lifetime or its grant; needs a new connection or reconnect.
+     */
     case expired
     case removed
     /**
@@ -4358,7 +4410,7 @@ public func FfiConverterTypeConnectionStatus_lower(_ value: ConnectionStatus) ->
 
 
 /**
- * What a connection may do: read only, trade, or trade where the broker allows it.
+ * Permission the portal asks the end user for.
  */
 
 public enum ConnectionType: Equatable, Hashable, CustomStringConvertible {
@@ -4448,12 +4500,15 @@ public func FfiConverterTypeConnectionType_lower(_ value: ConnectionType) -> Rus
 
 
 /**
- * Which Finatic environment a key works in (default: `sandbox` for `fntc_sandbox_…` keys).
+ * Which Finatic environment a key works in (sent as `X-Finatic-Environment`).
  */
 
 public enum Environment: Equatable, Hashable, CustomStringConvertible {
     
     case live
+    /**
+     * Synthetic data; `fntc_sandbox_…` keys.
+     */
     case sandbox
 
 
@@ -4528,19 +4583,17 @@ public func FfiConverterTypeEnvironment_lower(_ value: Environment) -> RustBuffe
 
 
 /**
- * The stable kind of every error; `toString()` / `description` is its stable string
- * (`invalid_input`, `not_found`, …), the one every language and transcript uses.
+ * What went wrong, as a small stable set that every language binding exposes unchanged.
  */
 
 public enum ErrorKind: Equatable, Hashable, CustomStringConvertible {
     
     /**
-     * Rejected before any request was sent (or refused by the server as bad input); `field`
-     * names the input.
+     * Rejected before any request was sent (or the server rejected the input); names the field.
      */
     case invalidInput
     /**
-     * Bad credentials or signature (HTTP 401/403).
+     * Bad credentials or signature (401/403).
      */
     case unauthorized
     /**
@@ -4548,11 +4601,11 @@ public enum ErrorKind: Equatable, Hashable, CustomStringConvertible {
      */
     case notFound
     /**
-     * The user already exists, or the connection's state does not allow the call.
+     * The user already exists, or the connection is not in a state that allows the call.
      */
     case conflict
     /**
-     * HTTP 429 after retries; `retry_after` says how long to wait when the server said so.
+     * 429 after retries; `retryAfter` is set when the server said how long to wait.
      */
     case rateLimited
     /**
@@ -4560,15 +4613,15 @@ public enum ErrorKind: Equatable, Hashable, CustomStringConvertible {
      */
     case portalExpired
     /**
-     * HTTP 5xx after retries.
+     * 5xx after retries.
      */
     case server
     /**
-     * Transport failure (connect, reset, TLS) after retries.
+     * Transport failure after retries (connect, reset, TLS).
      */
     case network
     /**
-     * No answer within the timeout, after retries.
+     * No answer within the configured timeout, after retries.
      */
     case timeout
     /**
@@ -4576,11 +4629,11 @@ public enum ErrorKind: Equatable, Hashable, CustomStringConvertible {
      */
     case decode
     /**
-     * A bug in brokerlink (a caught panic or a broken invariant); please report it.
+     * A bug in brokerlink: a caught panic or a broken invariant.
      */
     case `internal`
     /**
-     * A webhook delivery failed verification; `reason` says how.
+     * A webhook delivery failed verification; `reason()` says how.
      */
     case webhookInvalid
 
@@ -5191,8 +5244,7 @@ public func FfiConverterTypePortalTheme_lower(_ value: PortalTheme) -> RustBuffe
 
 
 /**
- * Which aggregator protocol a client speaks. Written out rather than mirrored: the core's
- * `SnapTrade` would be Kotlin's `SNAP_TRADE`, where the stable string is `snaptrade`.
+ * Which aggregator protocol a client speaks.
  */
 
 public enum ProviderKind: Equatable, Hashable, CustomStringConvertible {
@@ -5272,13 +5324,16 @@ public func FfiConverterTypeProviderKind_lower(_ value: ProviderKind) -> RustBuf
 
 
 /**
- * Where a Finatic session is in its life; `toString()` / `description` is the core's string.
+ * Where a Finatic session is in its life.
  */
 
 public enum SessionStatus: Equatable, Hashable, CustomStringConvertible {
     
     case pending
     case authenticating
+    /**
+     * Usable; after a portal login it also names a user.
+     */
     case active
     case completed
     case expired
@@ -5380,8 +5435,7 @@ public func FfiConverterTypeSessionStatus_lower(_ value: SessionStatus) -> RustB
 
 
 /**
- * What happened, with both providers' connection events on one scale; `toString()` /
- * `description` is the core's string (`connection_added`, …).
+ * What happened, with the connection events of both providers on one scale.
  */
 
 public enum WebhookEventKind: Equatable, Hashable, CustomStringConvertible {
@@ -5392,7 +5446,7 @@ public enum WebhookEventKind: Equatable, Hashable, CustomStringConvertible {
     case connectionAdded
     case connectionDeleted
     /**
-     * The user must reconnect (SnapTrade `CONNECTION_BROKEN`, Finatic
+     * The connection needs the user to reconnect (SnapTrade `CONNECTION_BROKEN`, Finatic
      * `connection.reauth.required`).
      */
     case connectionBroken
@@ -5405,7 +5459,7 @@ public enum WebhookEventKind: Equatable, Hashable, CustomStringConvertible {
     case accountRemoved
     case accountHoldingsUpdated
     /**
-     * A type brokerlink does not know; read `eventType` and `rawJson`.
+     * A type brokerlink does not know; read `eventType` and `raw`.
      */
     case unknown
 
@@ -5666,7 +5720,8 @@ public func FfiConverterTypeWebhookSigner_lower(_ value: WebhookSigner) -> RustB
 
 
 /**
- * Whether a webhook subscription is delivered to (the provider's word is `rawStatus`).
+ * Whether a webhook subscription is delivered to; the provider's word is in
+ * `WebhookSubscription.rawStatus`.
  */
 
 public enum WebhookSubscriptionStatus: Equatable, Hashable, CustomStringConvertible {
@@ -6612,7 +6667,7 @@ private let initializationResult: InitializationResult = {
     if bindings_contract_version != scaffolding_contract_version {
         return InitializationResult.contractVersionMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_func_parse_portal_result() != 58311) {
+    if (uniffi_brokerlink_ffi_checksum_func_parse_portal_result() != 63403) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_brokerlink_ffi_checksum_func_force_panic() != 45257) {
@@ -6621,91 +6676,91 @@ private let initializationResult: InitializationResult = {
     if (uniffi_brokerlink_ffi_checksum_func_force_panic_async() != 96) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_func_parse_connection_type() != 5288) {
+    if (uniffi_brokerlink_ffi_checksum_func_parse_connection_type() != 954) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_func_parse_portal_mode() != 44442) {
+    if (uniffi_brokerlink_ffi_checksum_func_parse_portal_mode() != 12107) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_func_parse_session_status() != 26897) {
+    if (uniffi_brokerlink_ffi_checksum_func_parse_session_status() != 57016) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_brokerlink_ffi_checksum_func_sign_webhook() != 7364) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_func_verify_webhook() != 28747) {
+    if (uniffi_brokerlink_ffi_checksum_func_verify_webhook() != 25337) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_client_account() != 15777) {
+    if (uniffi_brokerlink_ffi_checksum_method_client_account() != 29264) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_client_accounts() != 35016) {
+    if (uniffi_brokerlink_ffi_checksum_method_client_accounts() != 33820) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_brokerlink_ffi_checksum_method_client_base_url() != 26467) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_client_connection() != 31213) {
+    if (uniffi_brokerlink_ffi_checksum_method_client_connection() != 44864) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_client_connection_accounts() != 47980) {
+    if (uniffi_brokerlink_ffi_checksum_method_client_connection_accounts() != 48463) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_client_connections() != 5097) {
+    if (uniffi_brokerlink_ffi_checksum_method_client_connections() != 49255) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_client_create_webhook_subscription() != 53708) {
+    if (uniffi_brokerlink_ffi_checksum_method_client_create_webhook_subscription() != 22403) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_client_delete_user() != 25731) {
+    if (uniffi_brokerlink_ffi_checksum_method_client_delete_user() != 13128) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_client_disable_connection() != 50713) {
+    if (uniffi_brokerlink_ffi_checksum_method_client_disable_connection() != 45758) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_brokerlink_ffi_checksum_method_client_list_users() != 818) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_client_portal_url() != 52899) {
+    if (uniffi_brokerlink_ffi_checksum_method_client_portal_url() != 29300) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_client_provider() != 45716) {
+    if (uniffi_brokerlink_ffi_checksum_method_client_provider() != 27604) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_client_refresh_connection() != 56451) {
+    if (uniffi_brokerlink_ffi_checksum_method_client_refresh_connection() != 28715) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_client_register_user() != 59258) {
+    if (uniffi_brokerlink_ffi_checksum_method_client_register_user() != 37818) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_client_remove_connection() != 26372) {
+    if (uniffi_brokerlink_ffi_checksum_method_client_remove_connection() != 45430) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_client_revoke_webhook_subscription() != 277) {
+    if (uniffi_brokerlink_ffi_checksum_method_client_revoke_webhook_subscription() != 25030) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_client_rotate_user_secret() != 10204) {
+    if (uniffi_brokerlink_ffi_checksum_method_client_rotate_user_secret() != 3705) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_client_session_portal_url() != 3781) {
+    if (uniffi_brokerlink_ffi_checksum_method_client_session_portal_url() != 49663) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_client_session_user() != 22473) {
+    if (uniffi_brokerlink_ffi_checksum_method_client_session_user() != 3099) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_client_start_session() != 11622) {
+    if (uniffi_brokerlink_ffi_checksum_method_client_start_session() != 55505) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_client_update_webhook_subscription() != 28710) {
+    if (uniffi_brokerlink_ffi_checksum_method_client_update_webhook_subscription() != 52592) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_client_wait_for_connection() != 15175) {
+    if (uniffi_brokerlink_ffi_checksum_method_client_wait_for_connection() != 46005) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_client_webhook_catalog() != 38082) {
+    if (uniffi_brokerlink_ffi_checksum_method_client_webhook_catalog() != 57758) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_client_webhook_subscriptions() != 47456) {
+    if (uniffi_brokerlink_ffi_checksum_method_client_webhook_subscriptions() != 10751) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_brokerlink_ffi_checksum_method_sandbox_add_webhook() != 31461) {
@@ -6717,7 +6772,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_brokerlink_ffi_checksum_method_sandbox_armed_faults() != 61889) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_sandbox_change_connection() != 51005) {
+    if (uniffi_brokerlink_ffi_checksum_method_sandbox_change_connection() != 40783) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_brokerlink_ffi_checksum_method_sandbox_clear_faults() != 24819) {
@@ -6726,7 +6781,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_brokerlink_ffi_checksum_method_sandbox_client_id() != 45294) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_sandbox_complete_portal() != 59051) {
+    if (uniffi_brokerlink_ffi_checksum_method_sandbox_complete_portal() != 42508) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_brokerlink_ffi_checksum_method_sandbox_consumer_key() != 30677) {

@@ -911,27 +911,27 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_brokerlink_ffi_fn_method_brokerlinkerror_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_brokerlink_ffi_fn_method_errorkind_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_brokerlink_ffi_fn_method_connectionchange_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_brokerlink_ffi_fn_method_connectionstatus_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_brokerlink_ffi_fn_method_connectiontype_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_brokerlink_ffi_fn_method_environment_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_brokerlink_ffi_fn_method_errorkind_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_brokerlink_ffi_fn_method_permission_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_brokerlink_ffi_fn_method_providerkind_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_brokerlink_ffi_fn_method_webhooksubscriptionstatus_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_brokerlink_ffi_fn_method_connectionchange_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_brokerlink_ffi_fn_method_connectiontype_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
     external fun uniffi_brokerlink_ffi_fn_method_portalmode_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_brokerlink_ffi_fn_method_providerkind_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_brokerlink_ffi_fn_method_sessionstatus_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_brokerlink_ffi_fn_method_webhookeventkind_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_brokerlink_ffi_fn_method_webhooksubscriptionstatus_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_brokerlink_ffi_fn_method_webhooksigner_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -1070,7 +1070,7 @@ private fun uniffiCheckContractApiVersion(lib: IntegrityCheckingUniffiLib) {
 }
 @Suppress("UNUSED_PARAMETER")
 private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
-    if ((lib.uniffi_brokerlink_ffi_checksum_func_parse_portal_result() and 0xFFFF) != 58311) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_func_parse_portal_result() and 0xFFFF) != 63403) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_brokerlink_ffi_checksum_func_force_panic() and 0xFFFF) != 45257) {
@@ -1079,91 +1079,91 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_brokerlink_ffi_checksum_func_force_panic_async() and 0xFFFF) != 96) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_func_parse_connection_type() and 0xFFFF) != 5288) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_func_parse_connection_type() and 0xFFFF) != 954) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_func_parse_portal_mode() and 0xFFFF) != 44442) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_func_parse_portal_mode() and 0xFFFF) != 12107) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_func_parse_session_status() and 0xFFFF) != 26897) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_func_parse_session_status() and 0xFFFF) != 57016) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_brokerlink_ffi_checksum_func_sign_webhook() and 0xFFFF) != 7364) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_func_verify_webhook() and 0xFFFF) != 28747) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_func_verify_webhook() and 0xFFFF) != 25337) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_account() and 0xFFFF) != 15777) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_account() and 0xFFFF) != 29264) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_accounts() and 0xFFFF) != 35016) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_accounts() and 0xFFFF) != 33820) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_brokerlink_ffi_checksum_method_client_base_url() and 0xFFFF) != 26467) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_connection() and 0xFFFF) != 31213) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_connection() and 0xFFFF) != 44864) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_connection_accounts() and 0xFFFF) != 47980) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_connection_accounts() and 0xFFFF) != 48463) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_connections() and 0xFFFF) != 5097) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_connections() and 0xFFFF) != 49255) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_create_webhook_subscription() and 0xFFFF) != 53708) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_create_webhook_subscription() and 0xFFFF) != 22403) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_delete_user() and 0xFFFF) != 25731) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_delete_user() and 0xFFFF) != 13128) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_disable_connection() and 0xFFFF) != 50713) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_disable_connection() and 0xFFFF) != 45758) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_brokerlink_ffi_checksum_method_client_list_users() and 0xFFFF) != 818) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_portal_url() and 0xFFFF) != 52899) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_portal_url() and 0xFFFF) != 29300) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_provider() and 0xFFFF) != 45716) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_provider() and 0xFFFF) != 27604) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_refresh_connection() and 0xFFFF) != 56451) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_refresh_connection() and 0xFFFF) != 28715) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_register_user() and 0xFFFF) != 59258) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_register_user() and 0xFFFF) != 37818) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_remove_connection() and 0xFFFF) != 26372) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_remove_connection() and 0xFFFF) != 45430) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_revoke_webhook_subscription() and 0xFFFF) != 277) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_revoke_webhook_subscription() and 0xFFFF) != 25030) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_rotate_user_secret() and 0xFFFF) != 10204) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_rotate_user_secret() and 0xFFFF) != 3705) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_session_portal_url() and 0xFFFF) != 3781) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_session_portal_url() and 0xFFFF) != 49663) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_session_user() and 0xFFFF) != 22473) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_session_user() and 0xFFFF) != 3099) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_start_session() and 0xFFFF) != 11622) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_start_session() and 0xFFFF) != 55505) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_update_webhook_subscription() and 0xFFFF) != 28710) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_update_webhook_subscription() and 0xFFFF) != 52592) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_wait_for_connection() and 0xFFFF) != 15175) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_wait_for_connection() and 0xFFFF) != 46005) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_webhook_catalog() and 0xFFFF) != 38082) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_webhook_catalog() and 0xFFFF) != 57758) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_webhook_subscriptions() and 0xFFFF) != 47456) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_webhook_subscriptions() and 0xFFFF) != 10751) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_brokerlink_ffi_checksum_method_sandbox_add_webhook() and 0xFFFF) != 31461) {
@@ -1175,7 +1175,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_brokerlink_ffi_checksum_method_sandbox_armed_faults() and 0xFFFF) != 61889) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_sandbox_change_connection() and 0xFFFF) != 51005) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_sandbox_change_connection() and 0xFFFF) != 40783) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_brokerlink_ffi_checksum_method_sandbox_clear_faults() and 0xFFFF) != 24819) {
@@ -1184,7 +1184,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_brokerlink_ffi_checksum_method_sandbox_client_id() and 0xFFFF) != 45294) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_sandbox_complete_portal() and 0xFFFF) != 59051) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_sandbox_complete_portal() and 0xFFFF) != 42508) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_brokerlink_ffi_checksum_method_sandbox_consumer_key() and 0xFFFF) != 30677) {
@@ -3329,7 +3329,7 @@ data class Account (
     val `createdAt`: java.time.Instant?
     , 
     /**
-     * Whether the aggregator has finished its first sync of this account.
+     * Whether the aggregator has finished its first sync of this account's holdings.
      */
     val `synced`: kotlin.Boolean
     
@@ -3395,7 +3395,7 @@ public object FfiConverterTypeAccount: FfiConverterRustBuffer<Account> {
  */
 data class Broker (
     /**
-     * SnapTrade's slug (`ALPACA`) or Finatic's broker id (`alpaca`).
+     * Stable identifier: SnapTrade's slug (`ALPACA`), Finatic's broker id (`alpaca`).
      */
     val `slug`: kotlin.String
     , 
@@ -3750,12 +3750,10 @@ public object FfiConverterTypeFaultOptions: FfiConverterRustBuffer<FaultOptions>
 
 
 /**
- * An amount of money as the provider reported it.
+ * An amount of money as the provider reported it: the exact decimal it sent (with its scale:
+ * `15363.230` stays three places), never a binary float.
  */
 data class Money (
-    /**
-     * Exact: `BigDecimal` in Kotlin, `Decimal` in Swift.
-     */
     val `amount`: Decimal
     , 
     val `currency`: kotlin.String
@@ -3797,8 +3795,14 @@ public object FfiConverterTypeMoney: FfiConverterRustBuffer<Money> {
  * A webhook subscription to create (Finatic).
  */
 data class NewWebhookSubscription (
+    /**
+     * An absolute `https` (or, for local tests, `http`) URL.
+     */
     val `url`: kotlin.String
     , 
+    /**
+     * At least one event type from the catalogue.
+     */
     val `eventTypes`: List<kotlin.String>
     , 
     val `description`: kotlin.String? = null 
@@ -4472,10 +4476,14 @@ public object FfiConverterTypeSandboxWebhook: FfiConverterRustBuffer<SandboxWebh
 
 
 /**
- * A Finatic session; pass it back as received (or rebuilt from stored values). Its `id`
- * authorises calls on its own: a secret.
+ * A Finatic session, started from a one-time token that brokerlink mints and spends itself
+ * (the token never leaves the core).
  */
 data class Session (
+    /**
+     * Authorises calls on its own (Finatic sends it as `X-Session-ID`): a credential, so it
+     * prints as `***`.
+     */
     val `id`: Secret
     , 
     val `companyId`: kotlin.String
@@ -4485,7 +4493,7 @@ data class Session (
     val `expiresAt`: java.time.Instant? = null 
     , 
     /**
-     * The Finatic user, once known.
+     * The Finatic user, once known (started for a saved user, or after a portal login).
      */
     val `userId`: kotlin.String? = null 
     
@@ -4532,8 +4540,8 @@ public object FfiConverterTypeSession: FfiConverterRustBuffer<Session> {
 
 
 /**
- * An end user. SnapTrade issues `userSecret` at registration: store it (`expose()` gives its
- * text). Absent for Finatic users.
+ * An end user as the aggregator knows them. SnapTrade issues `userSecret` at registration;
+ * Finatic users carry no secret. `Debug` never shows the secret.
  */
 data class UserCredentials (
     val `userId`: kotlin.String
@@ -4637,9 +4645,12 @@ public object FfiConverterTypeWaitOptions: FfiConverterRustBuffer<WaitOptions> {
 
 
 /**
- * A verified delivery; de-duplicate on `id` (stable across retries).
+ * A verified delivery.
  */
 data class WebhookEvent (
+    /**
+     * Stable across retries of one event: de-duplicate on it.
+     */
     val `id`: kotlin.String
     , 
     val `provider`: ProviderKind
@@ -4660,7 +4671,7 @@ data class WebhookEvent (
     val `broker`: kotlin.String?
     , 
     /**
-     * SnapTrade's `connectionAttemptedResult`, e.g. `SUCCESS`.
+     * SnapTrade's `connectionAttemptedResult`, e.g. `SUCCESS`, `INVALID_MFA_CODE`.
      */
     val `result`: kotlin.String?
     , 
@@ -4672,12 +4683,13 @@ data class WebhookEvent (
     val `schemaVersion`: kotlin.String?
     , 
     /**
-     * The OAuth app an `oauth_v1` event belongs to.
+     * The OAuth app an `oauth_v1` event belongs to (SnapTrade's `oauthClientId`).
      */
     val `oauthClientId`: kotlin.String?
     , 
     /**
-     * The whole payload as received, as JSON text; a deprecated `webhookSecret` reads `***`.
+     * The whole payload as received, except SnapTrade's deprecated `webhookSecret`, which is
+     * replaced by `***`: it is a credential, and the signature is what proves the sender.
      */
     val `rawJson`: kotlin.String
     
@@ -4748,9 +4760,12 @@ public object FfiConverterTypeWebhookEvent: FfiConverterRustBuffer<WebhookEvent>
 
 
 /**
- * One event type a provider can send to a webhook subscription.
+ * One event type a provider can send, from its catalogue.
  */
 data class WebhookEventType (
+    /**
+     * As the provider names it (`account.grant.created`).
+     */
     val `eventType`: kotlin.String
     , 
     val `category`: kotlin.String
@@ -4850,8 +4865,7 @@ public object FfiConverterTypeWebhookOptions: FfiConverterRustBuffer<WebhookOpti
 
 
 /**
- * A URL that receives the provider's webhook events. `secret` (sent once, on creation) signs
- * its deliveries and prints as `***`.
+ * A URL that receives the provider's webhook events.
  */
 data class WebhookSubscription (
     val `id`: kotlin.String
@@ -4862,6 +4876,9 @@ data class WebhookSubscription (
     , 
     val `status`: WebhookSubscriptionStatus
     , 
+    /**
+     * The provider's own word for the status.
+     */
     val `rawStatus`: kotlin.String
     , 
     val `description`: kotlin.String?
@@ -4870,6 +4887,10 @@ data class WebhookSubscription (
     , 
     val `updatedAt`: java.time.Instant?
     , 
+    /**
+     * The key its deliveries are signed with; the provider sends it once, on creation: store
+     * it for `verifyWebhook`.
+     */
     val `secret`: Secret?
     
 ){
@@ -4927,7 +4948,7 @@ public object FfiConverterTypeWebhookSubscription: FfiConverterRustBuffer<Webhoo
 
 
 /**
- * What to change on a webhook subscription; `enabled = false` pauses it, `true` resumes it.
+ * What to change on a webhook subscription (Finatic); `null` keeps a field as it is.
  */
 data class WebhookSubscriptionUpdate (
     val `url`: kotlin.String? = null 
@@ -4936,6 +4957,9 @@ data class WebhookSubscriptionUpdate (
     , 
     val `description`: kotlin.String? = null 
     , 
+    /**
+     * `false` pauses deliveries, `true` resumes them.
+     */
     val `enabled`: kotlin.Boolean? = null 
     
 ){
@@ -5351,11 +5375,11 @@ public object FfiConverterTypeBrokerlinkError : FfiConverterRustBuffer<Brokerlin
 enum class ConnectionChange {
     
     /**
-     * Broken: the user must reconnect.
+     * Broken: the user must reconnect (SnapTrade `disabled`).
      */
     DISABLE,
     /**
-     * Past its lifetime.
+     * Past its lifetime (Finatic `expired`).
      */
     EXPIRE,
     /**
@@ -5401,20 +5425,24 @@ public object FfiConverterTypeConnectionChange: FfiConverterRustBuffer<Connectio
 
 
 /**
- * A connection's state, normalised across providers (the provider's word is `rawStatus`).
+ * A connection's state, normalised across providers; the provider's own word stays in
+ * `Connection.rawStatus`.
  */
 
 enum class ConnectionStatus {
     
     ACTIVE,
     /**
-     * Connected, but still activating or syncing its first data.
+     * Connected, but the aggregator is still activating it or syncing its first data.
      */
     PENDING,
     /**
-     * Broken: the user must reconnect through the portal.
+     * Broken: needs the user to reconnect through the portal.
      */
     DISABLED,
+    /**
+     * Past its lifetime or its grant; needs a new connection or reconnect.
+     */
     EXPIRED,
     REMOVED,
     /**
@@ -5460,7 +5488,7 @@ public object FfiConverterTypeConnectionStatus: FfiConverterRustBuffer<Connectio
 
 
 /**
- * What a connection may do: read only, trade, or trade where the broker allows it.
+ * Permission the portal asks the end user for.
  */
 
 enum class ConnectionType {
@@ -5510,12 +5538,15 @@ public object FfiConverterTypeConnectionType: FfiConverterRustBuffer<ConnectionT
 
 
 /**
- * Which Finatic environment a key works in (default: `sandbox` for `fntc_sandbox_…` keys).
+ * Which Finatic environment a key works in (sent as `X-Finatic-Environment`).
  */
 
 enum class Environment {
     
     LIVE,
+    /**
+     * Synthetic data; `fntc_sandbox_…` keys.
+     */
     SANDBOX;
 
     
@@ -5556,19 +5587,17 @@ public object FfiConverterTypeEnvironment: FfiConverterRustBuffer<Environment> {
 
 
 /**
- * The stable kind of every error; `toString()` / `description` is its stable string
- * (`invalid_input`, `not_found`, …), the one every language and transcript uses.
+ * What went wrong, as a small stable set that every language binding exposes unchanged.
  */
 
 enum class ErrorKind {
     
     /**
-     * Rejected before any request was sent (or refused by the server as bad input); `field`
-     * names the input.
+     * Rejected before any request was sent (or the server rejected the input); names the field.
      */
     INVALID_INPUT,
     /**
-     * Bad credentials or signature (HTTP 401/403).
+     * Bad credentials or signature (401/403).
      */
     UNAUTHORIZED,
     /**
@@ -5576,11 +5605,11 @@ enum class ErrorKind {
      */
     NOT_FOUND,
     /**
-     * The user already exists, or the connection's state does not allow the call.
+     * The user already exists, or the connection is not in a state that allows the call.
      */
     CONFLICT,
     /**
-     * HTTP 429 after retries; `retry_after` says how long to wait when the server said so.
+     * 429 after retries; `retryAfter` is set when the server said how long to wait.
      */
     RATE_LIMITED,
     /**
@@ -5588,15 +5617,15 @@ enum class ErrorKind {
      */
     PORTAL_EXPIRED,
     /**
-     * HTTP 5xx after retries.
+     * 5xx after retries.
      */
     SERVER,
     /**
-     * Transport failure (connect, reset, TLS) after retries.
+     * Transport failure after retries (connect, reset, TLS).
      */
     NETWORK,
     /**
-     * No answer within the timeout, after retries.
+     * No answer within the configured timeout, after retries.
      */
     TIMEOUT,
     /**
@@ -5604,11 +5633,11 @@ enum class ErrorKind {
      */
     DECODE,
     /**
-     * A bug in brokerlink (a caught panic or a broken invariant); please report it.
+     * A bug in brokerlink: a caught panic or a broken invariant.
      */
     INTERNAL,
     /**
-     * A webhook delivery failed verification; `reason` says how.
+     * A webhook delivery failed verification; `reason()` says how.
      */
     WEBHOOK_INVALID;
 
@@ -6168,8 +6197,7 @@ public object FfiConverterTypePortalTheme : FfiConverterRustBuffer<PortalTheme>{
 
 
 /**
- * Which aggregator protocol a client speaks. Written out rather than mirrored: the core's
- * `SnapTrade` would be Kotlin's `SNAP_TRADE`, where the stable string is `snaptrade`.
+ * Which aggregator protocol a client speaks.
  */
 
 enum class ProviderKind {
@@ -6215,13 +6243,16 @@ public object FfiConverterTypeProviderKind: FfiConverterRustBuffer<ProviderKind>
 
 
 /**
- * Where a Finatic session is in its life; `toString()` / `description` is the core's string.
+ * Where a Finatic session is in its life.
  */
 
 enum class SessionStatus {
     
     PENDING,
     AUTHENTICATING,
+    /**
+     * Usable; after a portal login it also names a user.
+     */
     ACTIVE,
     COMPLETED,
     EXPIRED,
@@ -6265,8 +6296,7 @@ public object FfiConverterTypeSessionStatus: FfiConverterRustBuffer<SessionStatu
 
 
 /**
- * What happened, with both providers' connection events on one scale; `toString()` /
- * `description` is the core's string (`connection_added`, …).
+ * What happened, with the connection events of both providers on one scale.
  */
 
 enum class WebhookEventKind {
@@ -6277,7 +6307,7 @@ enum class WebhookEventKind {
     CONNECTION_ADDED,
     CONNECTION_DELETED,
     /**
-     * The user must reconnect (SnapTrade `CONNECTION_BROKEN`, Finatic
+     * The connection needs the user to reconnect (SnapTrade `CONNECTION_BROKEN`, Finatic
      * `connection.reauth.required`).
      */
     CONNECTION_BROKEN,
@@ -6290,7 +6320,7 @@ enum class WebhookEventKind {
     ACCOUNT_REMOVED,
     ACCOUNT_HOLDINGS_UPDATED,
     /**
-     * A type brokerlink does not know; read `eventType` and `rawJson`.
+     * A type brokerlink does not know; read `eventType` and `raw`.
      */
     UNKNOWN;
 
@@ -6495,7 +6525,8 @@ public object FfiConverterTypeWebhookSigner : FfiConverterRustBuffer<WebhookSign
 
 
 /**
- * Whether a webhook subscription is delivered to (the provider's word is `rawStatus`).
+ * Whether a webhook subscription is delivered to; the provider's word is in
+ * `WebhookSubscription.rawStatus`.
  */
 
 enum class WebhookSubscriptionStatus {
