@@ -52,9 +52,6 @@ pub struct ClientOptions {
     pub retry: Option<RetryPolicy>,
     #[uniffi(default = None)]
     pub user_agent: Option<String>,
-    /// Finatic only (SnapTrade refuses it as `invalid_input`).
-    #[uniffi(default = None)]
-    pub environment: Option<Environment>,
 }
 
 fn build(builder: brokerlink::ClientBuilder, o: ClientOptions) -> brokerlink::Result<brokerlink::Client> {
@@ -71,11 +68,7 @@ fn build(builder: brokerlink::ClientBuilder, o: ClientOptions) -> brokerlink::Re
     let agent = o
         .user_agent
         .unwrap_or_else(|| format!("brokerlink/{} (swift-kotlin)", env!("CARGO_PKG_VERSION")));
-    builder = builder.user_agent(agent);
-    if let Some(environment) = o.environment {
-        builder = builder.environment(environment.into());
-    }
-    builder.build()
+    builder.user_agent(agent).build()
 }
 
 /// A pooled client for one aggregator account; create it once and share it (calls may run
@@ -117,14 +110,19 @@ impl Client {
     }
 
     /// A Finatic client with the company API key (server side only: it mints one-time tokens).
-    #[uniffi::constructor(default(options))]
-    pub fn finatic(api_key: String, options: ClientOptions) -> Result<Arc<Self>> {
+    /// `environment` defaults to the key's own (`sandbox` for `fntc_sandbox_…` keys).
+    #[uniffi::constructor(default(environment = None, options))]
+    pub fn finatic(api_key: String, environment: Option<Environment>, options: ClientOptions) -> Result<Arc<Self>> {
         let base_url = options
             .base_url
             .clone()
             .unwrap_or_else(|| brokerlink::FINATIC_BASE_URL.to_owned());
         enter(|| {
-            let inner = build(brokerlink::Client::builder().finatic(api_key), options)?;
+            let mut builder = brokerlink::Client::builder().finatic(api_key);
+            if let Some(environment) = environment {
+                builder = builder.environment(environment.into());
+            }
+            let inner = build(builder, options)?;
             Ok(Arc::new(Client { inner, base_url }))
         })
     }

@@ -147,7 +147,7 @@ private fun client(sandbox: Sandbox, provider: String, settings: JsonObject?): C
         },
     )
     return if (provider == "finatic") {
-        Client.finatic(text(settings, "api_key") ?: sandbox.apiKey(), options)
+        Client.finatic(text(settings, "api_key") ?: sandbox.apiKey(), options = options)
     } else {
         Client.snaptrade(
             text(settings, "client_id") ?: sandbox.clientId(),

@@ -847,12 +847,14 @@ open class Client: ClientProtocol, @unchecked Sendable, CustomStringConvertible 
     
     /**
      * A Finatic client with the company API key (server side only: it mints one-time tokens).
+     * `environment` defaults to the key's own (`sandbox` for `fntc_sandbox_…` keys).
      */
-public static func finatic(apiKey: String, options: ClientOptions = ClientOptions())throws  -> Client  {
+public static func finatic(apiKey: String, environment: Environment? = nil, options: ClientOptions = ClientOptions())throws  -> Client  {
     return try  FfiConverterTypeClient_lift(try rustCallWithError(FfiConverterTypeBrokerlinkError_lift) {
         uniffiCallStatus in
     uniffi_brokerlink_ffi_fn_constructor_client_finatic(
         FfiConverterString.lower(apiKey),
+        FfiConverterOptionTypeEnvironment.lower(environment),
         FfiConverterTypeClientOptions_lower(options),uniffiCallStatus
     )
 })
@@ -1963,10 +1965,6 @@ public struct ClientOptions: Equatable, Hashable {
     public var timeout: TimeInterval?
     public var retry: RetryPolicy?
     public var userAgent: String?
-    /**
-     * Finatic only (SnapTrade refuses it as `invalid_input`).
-     */
-    public var environment: Environment?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -1976,15 +1974,11 @@ public struct ClientOptions: Equatable, Hashable {
          */baseUrl: String? = nil, 
         /**
          * Per-attempt limit for one HTTP exchange (default 30 s).
-         */timeout: TimeInterval? = nil, retry: RetryPolicy? = nil, userAgent: String? = nil, 
-        /**
-         * Finatic only (SnapTrade refuses it as `invalid_input`).
-         */environment: Environment? = nil) {
+         */timeout: TimeInterval? = nil, retry: RetryPolicy? = nil, userAgent: String? = nil) {
         self.baseUrl = baseUrl
         self.timeout = timeout
         self.retry = retry
         self.userAgent = userAgent
-        self.environment = environment
     }
 
     
@@ -2006,8 +2000,7 @@ public struct FfiConverterTypeClientOptions: FfiConverterRustBuffer {
                 baseUrl: FfiConverterOptionString.read(from: &buf), 
                 timeout: FfiConverterOptionDuration.read(from: &buf), 
                 retry: FfiConverterOptionTypeRetryPolicy.read(from: &buf), 
-                userAgent: FfiConverterOptionString.read(from: &buf), 
-                environment: FfiConverterOptionTypeEnvironment.read(from: &buf)
+                userAgent: FfiConverterOptionString.read(from: &buf)
         )
     }
 
@@ -2016,7 +2009,6 @@ public struct FfiConverterTypeClientOptions: FfiConverterRustBuffer {
         FfiConverterOptionDuration.write(value.timeout, into: &buf)
         FfiConverterOptionTypeRetryPolicy.write(value.retry, into: &buf)
         FfiConverterOptionString.write(value.userAgent, into: &buf)
-        FfiConverterOptionTypeEnvironment.write(value.environment, into: &buf)
     }
 }
 
@@ -6814,7 +6806,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_brokerlink_ffi_checksum_method_sandbox_webhook_deliveries() != 52867) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_constructor_client_finatic() != 36564) {
+    if (uniffi_brokerlink_ffi_checksum_constructor_client_finatic() != 65157) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_brokerlink_ffi_checksum_constructor_client_snaptrade() != 44257) {

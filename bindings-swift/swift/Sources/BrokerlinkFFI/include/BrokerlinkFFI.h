@@ -255,7 +255,7 @@ void uniffi_brokerlink_ffi_fn_free_client(uint64_t handle, RustCallStatus *_Nonn
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_CONSTRUCTOR_CLIENT_FINATIC
 #define UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_CONSTRUCTOR_CLIENT_FINATIC
-uint64_t uniffi_brokerlink_ffi_fn_constructor_client_finatic(RustBuffer api_key, RustBuffer options, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_brokerlink_ffi_fn_constructor_client_finatic(RustBuffer api_key, RustBuffer environment, RustBuffer options, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_CONSTRUCTOR_CLIENT_SNAPTRADE

@@ -811,7 +811,7 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_brokerlink_ffi_fn_free_client(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
-    external fun uniffi_brokerlink_ffi_fn_constructor_client_finatic(`apiKey`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_brokerlink_ffi_fn_constructor_client_finatic(`apiKey`: RustBuffer.ByValue,`environment`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_brokerlink_ffi_fn_constructor_client_snaptrade(`clientId`: RustBuffer.ByValue,`consumerKey`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -1217,7 +1217,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_brokerlink_ffi_checksum_method_sandbox_webhook_deliveries() and 0xFFFF) != 52867) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_constructor_client_finatic() and 0xFFFF) != 36564) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_constructor_client_finatic() and 0xFFFF) != 65157) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_brokerlink_ffi_checksum_constructor_client_snaptrade() and 0xFFFF) != 44257) {
@@ -2597,14 +2597,16 @@ open class Client: Disposable, AutoCloseable, ClientInterface
         
     /**
      * A Finatic client with the company API key (server side only: it mints one-time tokens).
+     * `environment` defaults to the key's own (`sandbox` for `fntc_sandbox_…` keys).
      */
-    @Throws(BrokerlinkException::class) fun `finatic`(`apiKey`: kotlin.String, `options`: ClientOptions = ClientOptions()): Client {
+    @Throws(BrokerlinkException::class) fun `finatic`(`apiKey`: kotlin.String, `environment`: Environment? = null, `options`: ClientOptions = ClientOptions()): Client {
             return FfiConverterTypeClient.lift(
     uniffiRustCallWithError(BrokerlinkException) { _status ->
     UniffiLib.uniffi_brokerlink_ffi_fn_constructor_client_finatic(
     
         
         FfiConverterString.lower(`apiKey`),
+        FfiConverterOptionalTypeEnvironment.lower(`environment`),
         FfiConverterTypeClientOptions.lower(`options`),_status)
 }
     )
@@ -3461,11 +3463,6 @@ data class ClientOptions (
     val `retry`: RetryPolicy? = null 
     , 
     val `userAgent`: kotlin.String? = null 
-    , 
-    /**
-     * Finatic only (SnapTrade refuses it as `invalid_input`).
-     */
-    val `environment`: Environment? = null 
     
 ){
     
@@ -3486,7 +3483,6 @@ public object FfiConverterTypeClientOptions: FfiConverterRustBuffer<ClientOption
             FfiConverterOptionalDuration.read(buf),
             FfiConverterOptionalTypeRetryPolicy.read(buf),
             FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalTypeEnvironment.read(buf),
         )
     }
 
@@ -3494,8 +3490,7 @@ public object FfiConverterTypeClientOptions: FfiConverterRustBuffer<ClientOption
             FfiConverterOptionalString.allocationSize(value.`baseUrl`) +
             FfiConverterOptionalDuration.allocationSize(value.`timeout`) +
             FfiConverterOptionalTypeRetryPolicy.allocationSize(value.`retry`) +
-            FfiConverterOptionalString.allocationSize(value.`userAgent`) +
-            FfiConverterOptionalTypeEnvironment.allocationSize(value.`environment`)
+            FfiConverterOptionalString.allocationSize(value.`userAgent`)
     )
 
     override fun write(value: ClientOptions, buf: ByteBuffer) {
@@ -3503,7 +3498,6 @@ public object FfiConverterTypeClientOptions: FfiConverterRustBuffer<ClientOption
             FfiConverterOptionalDuration.write(value.`timeout`, buf)
             FfiConverterOptionalTypeRetryPolicy.write(value.`retry`, buf)
             FfiConverterOptionalString.write(value.`userAgent`, buf)
-            FfiConverterOptionalTypeEnvironment.write(value.`environment`, buf)
     }
 }
 

@@ -45,7 +45,7 @@ class SecretsTest : SandboxTest() {
             val e = failure<BrokerlinkException> { client.connections(wrong) }
             assertHidden("wrong-secret-abcdefghijkl", e, e.message ?: "", e.details())
         }
-        Client.finatic(sandbox.apiKey(), ClientOptions(baseUrl = sandbox.url())).use { assertHidden(sandbox.apiKey(), it) }
+        Client.finatic(sandbox.apiKey(), options = ClientOptions(baseUrl = sandbox.url())).use { assertHidden(sandbox.apiKey(), it) }
         val bad = Client.snaptrade("id", "consumer-key-xyz-987", ClientOptions(baseUrl = sandbox.url()))
         val e = failure<BrokerlinkException> { bad.listUsers() }
         assertHidden("consumer-key-xyz-987", bad, e, e.message ?: "", e.details())

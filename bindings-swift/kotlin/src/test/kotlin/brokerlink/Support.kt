@@ -15,7 +15,7 @@ abstract class SandboxTest(options: SandboxOptions = SandboxOptions(rateLimitPer
     fun snaptrade(): Client =
         Client.snaptrade(sandbox.clientId(), sandbox.consumerKey(), ClientOptions(baseUrl = sandbox.url()))
 
-    fun finatic(): Client = Client.finatic(sandbox.apiKey(), ClientOptions(baseUrl = sandbox.url()))
+    fun finatic(): Client = Client.finatic(sandbox.apiKey(), options = ClientOptions(baseUrl = sandbox.url()))
 
     /** Quick polling for tests (the defaults poll for minutes). */
     val quickWait = WaitOptions(
