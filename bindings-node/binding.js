@@ -835,6 +835,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.ActivityPages = nativeBinding.ActivityPages
 module.exports.Client = nativeBinding.Client
 module.exports.Sandbox = nativeBinding.Sandbox
 module.exports.parsePortalResult = nativeBinding.parsePortalResult

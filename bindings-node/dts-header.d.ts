@@ -119,9 +119,72 @@ export type WebhookEventKind =
   | 'unknown'
 
 /** What happens to a connection at the broker, for `changeConnection`. */
-export type ConnectionChange = 'disable' | 'expire' | 'remove'
+export type ConnectionChange = 'disable' | 'expire' | 'remove' | 'refresh'
+
+/**
+ * What kind of instrument a position, order or activity is in, on one scale for both
+ * providers; the provider's own word stays in `Instrument.rawKind`.
+ */
+export type InstrumentKind =
+  | 'equity'
+  | 'etf'
+  | 'option'
+  | 'crypto'
+  | 'mutual_fund'
+  | 'bond'
+  | 'cash'
+  | 'future'
+  | 'other'
+
+/** Whether an option contract is a call or a put. */
+export type OptionRight = 'call' | 'put'
+
+/**
+ * Where an order is, normalised across providers; the provider's own word stays in
+ * `Order.rawStatus`.
+ */
+export type OrderStatus =
+  | 'open'
+  | 'partially_filled'
+  | 'filled'
+  | 'cancelled'
+  | 'rejected'
+  | 'expired'
+  | 'pending'
+  | 'unknown'
+
+/** Which way an order or trade goes; the provider's own word stays in `rawAction`. */
+export type OrderSide = 'buy' | 'sell' | 'unknown'
+
+/** Which orders to list: all of them, the ones still working, or the executed ones. */
+export type OrderState = 'all' | 'open' | 'executed'
+
+/**
+ * What an activity was, normalised across providers; the provider's own word stays in
+ * `Activity.rawType`.
+ */
+export type ActivityKind =
+  | 'buy'
+  | 'sell'
+  | 'dividend'
+  | 'interest'
+  | 'fee'
+  | 'tax'
+  | 'deposit'
+  | 'withdrawal'
+  | 'transfer'
+  | 'split'
+  | 'option_exercise'
+  | 'option_assignment'
+  | 'option_expiration'
+  | 'other'
 
 /* </generated> */
+
+/** `for await (const page of pages)` reads every page (merged into the generated class). */
+export interface ActivityPages {
+  [Symbol.asyncIterator](): AsyncIterator<Array<Activity>>
+}
 
 /** A sandbox fault, as the admin API spells it (`POST /_sandbox/faults`). */
 export type Fault =

@@ -119,9 +119,72 @@ export type WebhookEventKind =
   | 'unknown'
 
 /** What happens to a connection at the broker, for `changeConnection`. */
-export type ConnectionChange = 'disable' | 'expire' | 'remove'
+export type ConnectionChange = 'disable' | 'expire' | 'remove' | 'refresh'
+
+/**
+ * What kind of instrument a position, order or activity is in, on one scale for both
+ * providers; the provider's own word stays in `Instrument.rawKind`.
+ */
+export type InstrumentKind =
+  | 'equity'
+  | 'etf'
+  | 'option'
+  | 'crypto'
+  | 'mutual_fund'
+  | 'bond'
+  | 'cash'
+  | 'future'
+  | 'other'
+
+/** Whether an option contract is a call or a put. */
+export type OptionRight = 'call' | 'put'
+
+/**
+ * Where an order is, normalised across providers; the provider's own word stays in
+ * `Order.rawStatus`.
+ */
+export type OrderStatus =
+  | 'open'
+  | 'partially_filled'
+  | 'filled'
+  | 'cancelled'
+  | 'rejected'
+  | 'expired'
+  | 'pending'
+  | 'unknown'
+
+/** Which way an order or trade goes; the provider's own word stays in `rawAction`. */
+export type OrderSide = 'buy' | 'sell' | 'unknown'
+
+/** Which orders to list: all of them, the ones still working, or the executed ones. */
+export type OrderState = 'all' | 'open' | 'executed'
+
+/**
+ * What an activity was, normalised across providers; the provider's own word stays in
+ * `Activity.rawType`.
+ */
+export type ActivityKind =
+  | 'buy'
+  | 'sell'
+  | 'dividend'
+  | 'interest'
+  | 'fee'
+  | 'tax'
+  | 'deposit'
+  | 'withdrawal'
+  | 'transfer'
+  | 'split'
+  | 'option_exercise'
+  | 'option_assignment'
+  | 'option_expiration'
+  | 'other'
 
 /* </generated> */
+
+/** `for await (const page of pages)` reads every page (merged into the generated class). */
+export interface ActivityPages {
+  [Symbol.asyncIterator](): AsyncIterator<Array<Activity>>
+}
 
 /** A sandbox fault, as the admin API spells it (`POST /_sandbox/faults`). */
 export type Fault =
@@ -182,6 +245,16 @@ export interface SandboxDelivery {
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/**
+ * An account's activities read one page at a time (`client.activityPages(...)`): `next()`
+ * resolves to the next page, or `null` once every page has been read; `for await` iterates
+ * the pages.
+ */
+export declare class ActivityPages {
+  /** The next page; a page that failed can be asked for again. */
+  next(): Promise<Array<Activity> | undefined | null>
+}
+
 /** A pooled client for one aggregator account; create it once and share it. */
 export declare class Client {
   /** A SnapTrade client. */
@@ -227,6 +300,34 @@ export declare class Client {
   /** Ends a subscription for good (Finatic). */
   revokeWebhookSubscription(subscriptionId: string): Promise<WebhookSubscription>
   /**
+   * Every position of an account: equities, ETFs, options, crypto, funds and cash
+   * equivalents.
+   */
+  positions(user: UserCredentials, accountId: string): Promise<Array<Position>>
+  /** An account's cash and buying power, one entry per currency. */
+  balances(user: UserCredentials, accountId: string): Promise<Array<Balance>>
+  /**
+   * An account's orders: all (the default), the working ones or the executed ones, of the
+   * last `days`.
+   */
+  orders(user: UserCredentials, accountId: string, query?: OrderQuery | undefined | null): Promise<Array<Order>>
+  /**
+   * The orders of the last 24 hours, read live from the broker (SnapTrade); the executed
+   * ones only unless `onlyExecuted` is false.
+   */
+  recentOrders(user: UserCredentials, accountId: string, onlyExecuted?: boolean | undefined | null): Promise<Array<Order>>
+  /** One order, by the broker's order id. */
+  order(user: UserCredentials, accountId: string, orderId: string): Promise<Order>
+  /** Every activity of an account in the query's date range, all pages, newest first. */
+  activities(user: UserCredentials, accountId: string, query?: ActivityQuery | undefined | null): Promise<Array<Activity>>
+  /**
+   * The same activities one page at a time (`for await (const page of pages)`), for
+   * histories too long to hold at once; the query is checked now, before any request.
+   */
+  activityPages(user: UserCredentials, accountId: string, query?: ActivityQuery | undefined | null): ActivityPages
+  /** An account's total value over time, oldest first (SnapTrade). */
+  balanceHistory(user: UserCredentials, accountId: string): Promise<BalanceHistory>
+  /**
    * Polls until a new (or repaired, or the named) connection is active and synced;
    * fails with `timeout` otherwise.
    */
@@ -254,8 +355,14 @@ export declare class Sandbox {
   /** How many faults still wait for a matching request. */
   armedFaults(): number
   /**
-   * `disable`, `expire` or `remove` a connection as if it happened at the broker; returns
-   * the connection as the admin API shows it.
+   * Replaces what a user's accounts hold and did with a portfolio fixture (an object in the
+   * format of docs/sandbox.md): one account, or (without `accountId`) all of the user's.
+   * Returns the ids of the accounts loaded.
+   */
+  loadPortfolio(userId: string, portfolio: Record<string, unknown>, accountId?: string | undefined | null): Array<string>
+  /**
+   * `disable`, `expire`, `remove` or `refresh` a connection as if it happened at the
+   * broker; returns the connection as the admin API shows it.
    */
   changeConnection(connectionId: string, action: ConnectionChange): SandboxConnection
   /** Registers a webhook endpoint; returns it with its `whsec_` secret. */
@@ -289,6 +396,118 @@ export interface Account {
   createdAt: Date | null
   /** Whether the aggregator has finished its first sync of this account's holdings. */
   synced: boolean
+  /** How far the aggregator's copy of the account's data has got, where it says. */
+  sync: AccountSync | null
+}
+
+/** How far the aggregator's copy of an account's data has got. */
+export interface AccountSync {
+  /** Whether the first sync of the holdings (positions, balances) is done. */
+  holdingsReady: boolean
+  /** Whether the first sync of the transaction history is done. */
+  transactionsReady: boolean
+  holdingsSyncedAt: Date | null
+  transactionsSyncedAt: Date | null
+  /**
+   * The oldest transaction the aggregator has.
+   * An ISO 8601 calendar date, `YYYY-MM-DD`.
+   */
+  firstTransactionDate: string | null
+  /** The provider's own word for the state, where it has one (Finatic's `syncStatus`). */
+  rawStatus: string | null
+}
+
+/** One transaction in an account's history. */
+export interface Activity {
+  /** The provider's id of the transaction: de-duplicate on it. */
+  id: string
+  accountId: string
+  kind: ActivityKind
+  /** The provider's own word for the type (`BUY`, `REI`, `CONTRIBUTION`). */
+  rawType: string
+  /** What it was in; absent for cash movements. */
+  instrument: Instrument | null
+  description: string | null
+  /**
+   * Units bought, sold or received.
+   * An exact decimal literal (`"15363.23"`), never a binary float: hand it to a decimal
+   * library, not to `Number`, before doing arithmetic.
+   */
+  quantity: string | null
+  /**
+   * Price per unit.
+   * An exact decimal literal (`"15363.23"`), never a binary float: hand it to a decimal
+   * library, not to `Number`, before doing arithmetic.
+   */
+  price: string | null
+  /**
+   * The cash effect, in `currency`: negative for money leaving the account.
+   * An exact decimal literal (`"15363.23"`), never a binary float: hand it to a decimal
+   * library, not to `Number`, before doing arithmetic.
+   */
+  amount: string | null
+  /**
+   * An exact decimal literal (`"15363.23"`), never a binary float: hand it to a decimal
+   * library, not to `Number`, before doing arithmetic.
+   */
+  fee: string | null
+  currency: string | null
+  /** An ISO 8601 calendar date, `YYYY-MM-DD`. */
+  tradeDate: string | null
+  /** An ISO 8601 calendar date, `YYYY-MM-DD`. */
+  settlementDate: string | null
+  /** The broker's reference that ties related transactions together (the fills of one order). */
+  externalReferenceId: string | null
+}
+
+/** Which activities to read, and in pages of what size. */
+export interface ActivityQuery {
+  /**
+   * The first trade date to include.
+   * An ISO 8601 calendar date, `YYYY-MM-DD`.
+   */
+  start?: string
+  /**
+   * The last trade date to include.
+   * An ISO 8601 calendar date, `YYYY-MM-DD`.
+   */
+  end?: string
+  /** Activities per request (1 to 1,000; default 1,000). */
+  pageSize?: number
+}
+
+/** An account's cash in one currency. */
+export interface Balance {
+  currency: string
+  /**
+   * An exact decimal literal (`"15363.23"`), never a binary float: hand it to a decimal
+   * library, not to `Number`, before doing arithmetic.
+   */
+  cash: string | null
+  /**
+   * What can be spent on trades; the same as cash for an account without margin.
+   * An exact decimal literal (`"15363.23"`), never a binary float: hand it to a decimal
+   * library, not to `Number`, before doing arithmetic.
+   */
+  buyingPower: string | null
+}
+
+/** An account's total value over time (SnapTrade's balance history). */
+export interface BalanceHistory {
+  currency: string
+  /** Oldest first. */
+  points: Array<BalancePoint>
+}
+
+/** One day's total value of an account. */
+export interface BalancePoint {
+  /** An ISO 8601 calendar date, `YYYY-MM-DD`. */
+  date: string
+  /**
+   * An exact decimal literal (`"15363.23"`), never a binary float: hand it to a decimal
+   * library, not to `Number`, before doing arithmetic.
+   */
+  total: string
 }
 
 /** The brokerage behind a connection. */
@@ -347,6 +566,23 @@ export interface FinaticOptions {
   userAgent?: string
 }
 
+/** What is held or traded. */
+export interface Instrument {
+  /** The trading symbol: a ticker, an OCC symbol for an option, a pair or coin for crypto. */
+  symbol: string
+  /** The instrument's name or description, as the provider gives it. */
+  name: string | null
+  kind: InstrumentKind
+  /** The provider's own word for the kind (`stock`, `mutualfund`, `EQUITY`). */
+  rawKind: string
+  /** The currency the instrument is quoted in. */
+  currency: string | null
+  /** The exchange's MIC or code. */
+  exchange: string | null
+  /** The contract's terms, for an option. */
+  option: OptionContract | null
+}
+
 /**
  * An amount of money as the provider reported it: the exact decimal it sent (with its scale:
  * `15363.230` stays three places), never a binary float.
@@ -377,6 +613,81 @@ export interface NewWebhookSubscription {
   /** At least one event type from the catalogue. */
   eventTypes: Array<string>
   description?: string
+}
+
+/** An option contract's terms. */
+export interface OptionContract {
+  /** The underlying's symbol (`AAPL`). */
+  underlying: string
+  /**
+   * An exact decimal literal (`"15363.23"`), never a binary float: hand it to a decimal
+   * library, not to `Number`, before doing arithmetic.
+   */
+  strike: string
+  /** An ISO 8601 calendar date, `YYYY-MM-DD`. */
+  expiry: string
+  right: OptionRight
+  /**
+   * Units of the underlying per contract: 100 for a standard option, 10 for a mini.
+   * An exact decimal literal (`"15363.23"`), never a binary float: hand it to a decimal
+   * library, not to `Number`, before doing arithmetic.
+   */
+  multiplier: string
+}
+
+/** An order placed in an account. */
+export interface Order {
+  /** The broker's order id: pass it to `order` for its detail. */
+  id: string
+  accountId: string
+  status: OrderStatus
+  /** The provider's own word for the status. */
+  rawStatus: string
+  side: OrderSide
+  /** The provider's own word for the side (`BUY`, `SELL_SHORT`, `BUY_TO_OPEN`). */
+  rawAction: string
+  instrument: Instrument | null
+  /** `Market`, `Limit`, `Stop`, `StopLimit`, …, as the provider names it. */
+  orderType: string | null
+  /** `Day`, `GTC`, `FOK`, …, as the provider names it. */
+  timeInForce: string | null
+  /**
+   * An exact decimal literal (`"15363.23"`), never a binary float: hand it to a decimal
+   * library, not to `Number`, before doing arithmetic.
+   */
+  quantity: string | null
+  /**
+   * An exact decimal literal (`"15363.23"`), never a binary float: hand it to a decimal
+   * library, not to `Number`, before doing arithmetic.
+   */
+  filledQuantity: string | null
+  /**
+   * An exact decimal literal (`"15363.23"`), never a binary float: hand it to a decimal
+   * library, not to `Number`, before doing arithmetic.
+   */
+  limitPrice: string | null
+  /**
+   * An exact decimal literal (`"15363.23"`), never a binary float: hand it to a decimal
+   * library, not to `Number`, before doing arithmetic.
+   */
+  stopPrice: string | null
+  /**
+   * The average price it filled at (per share for an option).
+   * An exact decimal literal (`"15363.23"`), never a binary float: hand it to a decimal
+   * library, not to `Number`, before doing arithmetic.
+   */
+  executionPrice: string | null
+  placedAt: Date | null
+  updatedAt: Date | null
+  executedAt: Date | null
+}
+
+/** Which orders `orders` lists. */
+export interface OrderQuery {
+  /** All of them (the default), the working ones, or the executed ones. */
+  state?: OrderState
+  /** How many days back (1 to 90; SnapTrade's default is 30). Finatic lists every order. */
+  days?: number
 }
 
 /**
@@ -435,6 +746,47 @@ export type PortalResult =
   | { type: 'closed' }
   | { type: 'abandoned' }
   | { type: 'resize'; height: number }
+
+/** One holding of an account. */
+export interface Position {
+  accountId: string
+  instrument: Instrument
+  /**
+   * Units held; negative for a short position. Contracts for an option.
+   * An exact decimal literal (`"15363.23"`), never a binary float: hand it to a decimal
+   * library, not to `Number`, before doing arithmetic.
+   */
+  quantity: string
+  /**
+   * Average cost per unit (per share for an option), in `currency`.
+   * An exact decimal literal (`"15363.23"`), never a binary float: hand it to a decimal
+   * library, not to `Number`, before doing arithmetic.
+   */
+  averageCost: string | null
+  /**
+   * Last known price per unit (per share for an option), in `currency`.
+   * An exact decimal literal (`"15363.23"`), never a binary float: hand it to a decimal
+   * library, not to `Number`, before doing arithmetic.
+   */
+  price: string | null
+  /**
+   * `quantity * price * multiplier`, as the provider reports it or computed exactly from
+   * those.
+   * An exact decimal literal (`"15363.23"`), never a binary float: hand it to a decimal
+   * library, not to `Number`, before doing arithmetic.
+   */
+  marketValue: string | null
+  /**
+   * Unrealised profit or loss: `(price - average_cost) * quantity * multiplier`, as the
+   * provider reports it or computed exactly from those.
+   * An exact decimal literal (`"15363.23"`), never a binary float: hand it to a decimal
+   * library, not to `Number`, before doing arithmetic.
+   */
+  openPnl: string | null
+  currency: string | null
+  /** Counted in the account's cash or buying power as well (money-market funds). */
+  cashEquivalent: boolean
+}
 
 /**
  * When and how often a failed request is tried again; unset fields keep the defaults

@@ -69,10 +69,24 @@ function guardClass(cls, isAsync) {
   return cls
 }
 
+/** `for await (const page of pages)`: every page until `next()` says there is none. */
+function pagesIterate(cls) {
+  cls.prototype[Symbol.asyncIterator] = async function* pages() {
+    for (;;) {
+      const page = await this.next()
+      if (page === null) return
+      yield page
+    }
+  }
+  return cls
+}
+
 module.exports = {
   BrokerlinkError,
   // Every Client method returns a Promise; its static constructors do not.
-  Client: guardClass(binding.Client, (_name, isStatic) => !isStatic),
+  // Every Client method returns a Promise but `activityPages`, which checks its query at once.
+  Client: guardClass(binding.Client, (name, isStatic) => !isStatic && name !== 'activityPages'),
+  ActivityPages: pagesIterate(guardClass(binding.ActivityPages, (name) => name === 'next')),
   Sandbox: guardClass(binding.Sandbox, (name) => name === 'start' || name === 'close'),
   parsePortalResult: guard(binding.parsePortalResult),
   verifyWebhook: guard(binding.verifyWebhook),

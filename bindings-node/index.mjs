@@ -2,6 +2,14 @@
 // one and the same whether the package is imported or required.
 import cjs from './index.js'
 
-export const { BrokerlinkError, Client, Sandbox, parsePortalResult, verifyWebhook, signWebhook, __napiBindingTarget } =
-  cjs
+export const {
+  BrokerlinkError,
+  Client,
+  ActivityPages,
+  Sandbox,
+  parsePortalResult,
+  verifyWebhook,
+  signWebhook,
+  __napiBindingTarget,
+} = cjs
 export default cjs

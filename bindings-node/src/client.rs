@@ -2,14 +2,15 @@
 
 use crate::error::{promise, sync};
 use crate::generated::{
-    Account, Connection, NewWebhookSubscription, Session, WebhookEventType, WebhookSubscription,
-    WebhookSubscriptionUpdate,
+    Account, Activity, ActivityQuery, Balance, BalanceHistory, Connection, NewWebhookSubscription, Order, OrderQuery,
+    Position, Session, WebhookEventType, WebhookSubscription, WebhookSubscriptionUpdate,
 };
 use crate::types::{link_to_js, user_to_js, PortalOptions, UserCredentials, WaitOptions};
 use brokerlink::{duration_from_millis, Environment};
 use napi::bindgen_prelude::{Object, PromiseRaw, Undefined};
 use napi::Env;
 use napi_derive::napi;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// When and how often a failed request is tried again; unset fields keep the defaults
@@ -403,6 +404,154 @@ impl Client {
         )
     }
 
+    /// Every position of an account: equities, ETFs, options, crypto, funds and cash
+    /// equivalents.
+    #[napi]
+    pub fn positions<'env>(
+        &self,
+        env: &'env Env,
+        user: UserCredentials,
+        account_id: String,
+    ) -> Promise<'env, Vec<Position>> {
+        let c = self.inner.clone();
+        promise(
+            env,
+            async move { c.positions(&user.into(), &account_id).await },
+            |_, list| Ok(list.into_iter().map(Position::from).collect()),
+        )
+    }
+
+    /// An account's cash and buying power, one entry per currency.
+    #[napi]
+    pub fn balances<'env>(
+        &self,
+        env: &'env Env,
+        user: UserCredentials,
+        account_id: String,
+    ) -> Promise<'env, Vec<Balance>> {
+        let c = self.inner.clone();
+        promise(
+            env,
+            async move { c.balances(&user.into(), &account_id).await },
+            |_, list| Ok(list.into_iter().map(Balance::from).collect()),
+        )
+    }
+
+    /// An account's orders: all (the default), the working ones or the executed ones, of the
+    /// last `days`.
+    #[napi]
+    pub fn orders<'env>(
+        &self,
+        env: &'env Env,
+        user: UserCredentials,
+        account_id: String,
+        query: Option<OrderQuery>,
+    ) -> Promise<'env, Vec<Order>> {
+        let c = self.inner.clone();
+        let query = query.map(brokerlink::OrderQuery::try_from).transpose();
+        promise(
+            env,
+            async move { c.orders(&user.into(), &account_id, &query?.unwrap_or_default()).await },
+            |_, list| Ok(list.into_iter().map(Order::from).collect()),
+        )
+    }
+
+    /// The orders of the last 24 hours, read live from the broker (SnapTrade); the executed
+    /// ones only unless `onlyExecuted` is false.
+    #[napi]
+    pub fn recent_orders<'env>(
+        &self,
+        env: &'env Env,
+        user: UserCredentials,
+        account_id: String,
+        only_executed: Option<bool>,
+    ) -> Promise<'env, Vec<Order>> {
+        let c = self.inner.clone();
+        promise(
+            env,
+            async move {
+                c.recent_orders(&user.into(), &account_id, only_executed.unwrap_or(true))
+                    .await
+            },
+            |_, list| Ok(list.into_iter().map(Order::from).collect()),
+        )
+    }
+
+    /// One order, by the broker's order id.
+    #[napi]
+    pub fn order<'env>(
+        &self,
+        env: &'env Env,
+        user: UserCredentials,
+        account_id: String,
+        order_id: String,
+    ) -> Promise<'env, Order> {
+        let c = self.inner.clone();
+        promise(
+            env,
+            async move { c.order(&user.into(), &account_id, &order_id).await },
+            |_, order| Ok(Order::from(order)),
+        )
+    }
+
+    /// Every activity of an account in the query's date range, all pages, newest first.
+    #[napi]
+    pub fn activities<'env>(
+        &self,
+        env: &'env Env,
+        user: UserCredentials,
+        account_id: String,
+        query: Option<ActivityQuery>,
+    ) -> Promise<'env, Vec<Activity>> {
+        let c = self.inner.clone();
+        let query = query.map(brokerlink::ActivityQuery::try_from).transpose();
+        promise(
+            env,
+            async move {
+                c.activities(&user.into(), &account_id, &query?.unwrap_or_default())
+                    .await
+            },
+            |_, list| Ok(list.into_iter().map(Activity::from).collect()),
+        )
+    }
+
+    /// The same activities one page at a time (`for await (const page of pages)`), for
+    /// histories too long to hold at once; the query is checked now, before any request.
+    #[napi]
+    pub fn activity_pages(
+        &self,
+        env: Env,
+        user: UserCredentials,
+        account_id: String,
+        query: Option<ActivityQuery>,
+    ) -> napi::Result<ActivityPages> {
+        sync(&env, || {
+            let query = query.map(brokerlink::ActivityQuery::try_from).transpose()?;
+            let pages = self
+                .inner
+                .activity_pages(&user.into(), &account_id, &query.unwrap_or_default())?;
+            Ok(ActivityPages {
+                inner: Arc::new(tokio::sync::Mutex::new(pages)),
+            })
+        })
+    }
+
+    /// An account's total value over time, oldest first (SnapTrade).
+    #[napi]
+    pub fn balance_history<'env>(
+        &self,
+        env: &'env Env,
+        user: UserCredentials,
+        account_id: String,
+    ) -> Promise<'env, BalanceHistory> {
+        let c = self.inner.clone();
+        promise(
+            env,
+            async move { c.balance_history(&user.into(), &account_id).await },
+            |_, history| Ok(BalanceHistory::from(history)),
+        )
+    }
+
     /// Polls until a new (or repaired, or the named) connection is active and synced;
     /// fails with `timeout` otherwise.
     #[napi]
@@ -419,5 +568,26 @@ impl Client {
             async move { c.wait_for_connection(&user.into(), &options?).await },
             |_, x| Ok(Connection::from(x)),
         )
+    }
+}
+
+/// An account's activities read one page at a time (`client.activityPages(...)`): `next()`
+/// resolves to the next page, or `null` once every page has been read; `for await` iterates
+/// the pages.
+#[napi]
+#[derive(Debug)]
+pub struct ActivityPages {
+    inner: Arc<tokio::sync::Mutex<brokerlink::ActivityPages>>,
+}
+
+#[napi]
+impl ActivityPages {
+    /// The next page; a page that failed can be asked for again.
+    #[napi]
+    pub fn next<'env>(&self, env: &'env Env) -> Promise<'env, Option<Vec<Activity>>> {
+        let pages = self.inner.clone();
+        promise(env, async move { pages.lock().await.next().await }, |_, page| {
+            Ok(page.map(|list| list.into_iter().map(Activity::from).collect()))
+        })
     }
 }

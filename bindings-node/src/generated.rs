@@ -115,6 +115,8 @@ pub struct Account {
     pub created_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Whether the aggregator has finished its first sync of this account's holdings.
     pub synced: bool,
+    /// How far the aggregator's copy of the account's data has got, where it says.
+    pub sync: Option<AccountSync>,
 }
 
 impl From<brokerlink::Account> for Account {
@@ -130,6 +132,7 @@ impl From<brokerlink::Account> for Account {
             raw_status,
             created_at,
             synced,
+            sync,
         } = value;
         Account {
             id,
@@ -142,6 +145,7 @@ impl From<brokerlink::Account> for Account {
             raw_status,
             created_at,
             synced,
+            sync: sync.map(AccountSync::from),
         }
     }
 }
@@ -338,6 +342,413 @@ impl From<brokerlink::WebhookEvent> for WebhookEvent {
     }
 }
 
+/// How far the aggregator's copy of an account's data has got.
+#[napi(object, use_nullable = true)]
+#[derive(Debug, Clone)]
+pub struct AccountSync {
+    /// Whether the first sync of the holdings (positions, balances) is done.
+    pub holdings_ready: bool,
+    /// Whether the first sync of the transaction history is done.
+    pub transactions_ready: bool,
+    pub holdings_synced_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub transactions_synced_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The oldest transaction the aggregator has.
+    /// An ISO 8601 calendar date, `YYYY-MM-DD`.
+    pub first_transaction_date: Option<String>,
+    /// The provider's own word for the state, where it has one (Finatic's `syncStatus`).
+    pub raw_status: Option<String>,
+}
+
+impl From<brokerlink::AccountSync> for AccountSync {
+    fn from(value: brokerlink::AccountSync) -> Self {
+        let brokerlink::AccountSync {
+            holdings_ready,
+            transactions_ready,
+            holdings_synced_at,
+            transactions_synced_at,
+            first_transaction_date,
+            raw_status,
+        } = value;
+        AccountSync {
+            holdings_ready,
+            transactions_ready,
+            holdings_synced_at,
+            transactions_synced_at,
+            first_transaction_date: first_transaction_date.map(|v| v.format("%Y-%m-%d").to_string()),
+            raw_status,
+        }
+    }
+}
+
+/// An option contract's terms.
+#[napi(object, use_nullable = true)]
+#[derive(Debug, Clone)]
+pub struct OptionContract {
+    /// The underlying's symbol (`AAPL`).
+    pub underlying: String,
+    /// An exact decimal literal (`"15363.23"`), never a binary float: hand it to a decimal
+    /// library, not to `Number`, before doing arithmetic.
+    pub strike: String,
+    /// An ISO 8601 calendar date, `YYYY-MM-DD`.
+    pub expiry: String,
+    #[napi(ts_type = "OptionRight")]
+    pub right: String,
+    /// Units of the underlying per contract: 100 for a standard option, 10 for a mini.
+    /// An exact decimal literal (`"15363.23"`), never a binary float: hand it to a decimal
+    /// library, not to `Number`, before doing arithmetic.
+    pub multiplier: String,
+}
+
+impl From<brokerlink::OptionContract> for OptionContract {
+    fn from(value: brokerlink::OptionContract) -> Self {
+        let brokerlink::OptionContract {
+            underlying,
+            strike,
+            expiry,
+            right,
+            multiplier,
+        } = value;
+        OptionContract {
+            underlying,
+            strike: strike.to_string(),
+            expiry: expiry.format("%Y-%m-%d").to_string(),
+            right: right.as_str().to_owned(),
+            multiplier: multiplier.to_string(),
+        }
+    }
+}
+
+/// What is held or traded.
+#[napi(object, use_nullable = true)]
+#[derive(Debug, Clone)]
+pub struct Instrument {
+    /// The trading symbol: a ticker, an OCC symbol for an option, a pair or coin for crypto.
+    pub symbol: String,
+    /// The instrument's name or description, as the provider gives it.
+    pub name: Option<String>,
+    #[napi(ts_type = "InstrumentKind")]
+    pub kind: String,
+    /// The provider's own word for the kind (`stock`, `mutualfund`, `EQUITY`).
+    pub raw_kind: String,
+    /// The currency the instrument is quoted in.
+    pub currency: Option<String>,
+    /// The exchange's MIC or code.
+    pub exchange: Option<String>,
+    /// The contract's terms, for an option.
+    pub option: Option<OptionContract>,
+}
+
+impl From<brokerlink::Instrument> for Instrument {
+    fn from(value: brokerlink::Instrument) -> Self {
+        let brokerlink::Instrument {
+            symbol,
+            name,
+            kind,
+            raw_kind,
+            currency,
+            exchange,
+            option,
+        } = value;
+        Instrument {
+            symbol,
+            name,
+            kind: kind.as_str().to_owned(),
+            raw_kind,
+            currency,
+            exchange,
+            option: option.map(OptionContract::from),
+        }
+    }
+}
+
+/// One holding of an account.
+#[napi(object, use_nullable = true)]
+#[derive(Debug, Clone)]
+pub struct Position {
+    pub account_id: String,
+    pub instrument: Instrument,
+    /// Units held; negative for a short position. Contracts for an option.
+    /// An exact decimal literal (`"15363.23"`), never a binary float: hand it to a decimal
+    /// library, not to `Number`, before doing arithmetic.
+    pub quantity: String,
+    /// Average cost per unit (per share for an option), in `currency`.
+    /// An exact decimal literal (`"15363.23"`), never a binary float: hand it to a decimal
+    /// library, not to `Number`, before doing arithmetic.
+    pub average_cost: Option<String>,
+    /// Last known price per unit (per share for an option), in `currency`.
+    /// An exact decimal literal (`"15363.23"`), never a binary float: hand it to a decimal
+    /// library, not to `Number`, before doing arithmetic.
+    pub price: Option<String>,
+    /// `quantity * price * multiplier`, as the provider reports it or computed exactly from
+    /// those.
+    /// An exact decimal literal (`"15363.23"`), never a binary float: hand it to a decimal
+    /// library, not to `Number`, before doing arithmetic.
+    pub market_value: Option<String>,
+    /// Unrealised profit or loss: `(price - average_cost) * quantity * multiplier`, as the
+    /// provider reports it or computed exactly from those.
+    /// An exact decimal literal (`"15363.23"`), never a binary float: hand it to a decimal
+    /// library, not to `Number`, before doing arithmetic.
+    pub open_pnl: Option<String>,
+    pub currency: Option<String>,
+    /// Counted in the account's cash or buying power as well (money-market funds).
+    pub cash_equivalent: bool,
+}
+
+impl From<brokerlink::Position> for Position {
+    fn from(value: brokerlink::Position) -> Self {
+        let brokerlink::Position {
+            account_id,
+            instrument,
+            quantity,
+            average_cost,
+            price,
+            market_value,
+            open_pnl,
+            currency,
+            cash_equivalent,
+        } = value;
+        Position {
+            account_id,
+            instrument: Instrument::from(instrument),
+            quantity: quantity.to_string(),
+            average_cost: average_cost.map(|v| v.to_string()),
+            price: price.map(|v| v.to_string()),
+            market_value: market_value.map(|v| v.to_string()),
+            open_pnl: open_pnl.map(|v| v.to_string()),
+            currency,
+            cash_equivalent,
+        }
+    }
+}
+
+/// An account's cash in one currency.
+#[napi(object, use_nullable = true)]
+#[derive(Debug, Clone)]
+pub struct Balance {
+    pub currency: String,
+    /// An exact decimal literal (`"15363.23"`), never a binary float: hand it to a decimal
+    /// library, not to `Number`, before doing arithmetic.
+    pub cash: Option<String>,
+    /// What can be spent on trades; the same as cash for an account without margin.
+    /// An exact decimal literal (`"15363.23"`), never a binary float: hand it to a decimal
+    /// library, not to `Number`, before doing arithmetic.
+    pub buying_power: Option<String>,
+}
+
+impl From<brokerlink::Balance> for Balance {
+    fn from(value: brokerlink::Balance) -> Self {
+        let brokerlink::Balance {
+            currency,
+            cash,
+            buying_power,
+        } = value;
+        Balance {
+            currency,
+            cash: cash.map(|v| v.to_string()),
+            buying_power: buying_power.map(|v| v.to_string()),
+        }
+    }
+}
+
+/// An order placed in an account.
+#[napi(object, use_nullable = true)]
+#[derive(Debug, Clone)]
+pub struct Order {
+    /// The broker's order id: pass it to `order` for its detail.
+    pub id: String,
+    pub account_id: String,
+    #[napi(ts_type = "OrderStatus")]
+    pub status: String,
+    /// The provider's own word for the status.
+    pub raw_status: String,
+    #[napi(ts_type = "OrderSide")]
+    pub side: String,
+    /// The provider's own word for the side (`BUY`, `SELL_SHORT`, `BUY_TO_OPEN`).
+    pub raw_action: String,
+    pub instrument: Option<Instrument>,
+    /// `Market`, `Limit`, `Stop`, `StopLimit`, …, as the provider names it.
+    pub order_type: Option<String>,
+    /// `Day`, `GTC`, `FOK`, …, as the provider names it.
+    pub time_in_force: Option<String>,
+    /// An exact decimal literal (`"15363.23"`), never a binary float: hand it to a decimal
+    /// library, not to `Number`, before doing arithmetic.
+    pub quantity: Option<String>,
+    /// An exact decimal literal (`"15363.23"`), never a binary float: hand it to a decimal
+    /// library, not to `Number`, before doing arithmetic.
+    pub filled_quantity: Option<String>,
+    /// An exact decimal literal (`"15363.23"`), never a binary float: hand it to a decimal
+    /// library, not to `Number`, before doing arithmetic.
+    pub limit_price: Option<String>,
+    /// An exact decimal literal (`"15363.23"`), never a binary float: hand it to a decimal
+    /// library, not to `Number`, before doing arithmetic.
+    pub stop_price: Option<String>,
+    /// The average price it filled at (per share for an option).
+    /// An exact decimal literal (`"15363.23"`), never a binary float: hand it to a decimal
+    /// library, not to `Number`, before doing arithmetic.
+    pub execution_price: Option<String>,
+    pub placed_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub updated_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub executed_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl From<brokerlink::Order> for Order {
+    fn from(value: brokerlink::Order) -> Self {
+        let brokerlink::Order {
+            id,
+            account_id,
+            status,
+            raw_status,
+            side,
+            raw_action,
+            instrument,
+            order_type,
+            time_in_force,
+            quantity,
+            filled_quantity,
+            limit_price,
+            stop_price,
+            execution_price,
+            placed_at,
+            updated_at,
+            executed_at,
+        } = value;
+        Order {
+            id,
+            account_id,
+            status: status.as_str().to_owned(),
+            raw_status,
+            side: side.as_str().to_owned(),
+            raw_action,
+            instrument: instrument.map(Instrument::from),
+            order_type,
+            time_in_force,
+            quantity: quantity.map(|v| v.to_string()),
+            filled_quantity: filled_quantity.map(|v| v.to_string()),
+            limit_price: limit_price.map(|v| v.to_string()),
+            stop_price: stop_price.map(|v| v.to_string()),
+            execution_price: execution_price.map(|v| v.to_string()),
+            placed_at,
+            updated_at,
+            executed_at,
+        }
+    }
+}
+
+/// One transaction in an account's history.
+#[napi(object, use_nullable = true)]
+#[derive(Debug, Clone)]
+pub struct Activity {
+    /// The provider's id of the transaction: de-duplicate on it.
+    pub id: String,
+    pub account_id: String,
+    #[napi(ts_type = "ActivityKind")]
+    pub kind: String,
+    /// The provider's own word for the type (`BUY`, `REI`, `CONTRIBUTION`).
+    pub raw_type: String,
+    /// What it was in; absent for cash movements.
+    pub instrument: Option<Instrument>,
+    pub description: Option<String>,
+    /// Units bought, sold or received.
+    /// An exact decimal literal (`"15363.23"`), never a binary float: hand it to a decimal
+    /// library, not to `Number`, before doing arithmetic.
+    pub quantity: Option<String>,
+    /// Price per unit.
+    /// An exact decimal literal (`"15363.23"`), never a binary float: hand it to a decimal
+    /// library, not to `Number`, before doing arithmetic.
+    pub price: Option<String>,
+    /// The cash effect, in `currency`: negative for money leaving the account.
+    /// An exact decimal literal (`"15363.23"`), never a binary float: hand it to a decimal
+    /// library, not to `Number`, before doing arithmetic.
+    pub amount: Option<String>,
+    /// An exact decimal literal (`"15363.23"`), never a binary float: hand it to a decimal
+    /// library, not to `Number`, before doing arithmetic.
+    pub fee: Option<String>,
+    pub currency: Option<String>,
+    /// An ISO 8601 calendar date, `YYYY-MM-DD`.
+    pub trade_date: Option<String>,
+    /// An ISO 8601 calendar date, `YYYY-MM-DD`.
+    pub settlement_date: Option<String>,
+    /// The broker's reference that ties related transactions together (the fills of one order).
+    pub external_reference_id: Option<String>,
+}
+
+impl From<brokerlink::Activity> for Activity {
+    fn from(value: brokerlink::Activity) -> Self {
+        let brokerlink::Activity {
+            id,
+            account_id,
+            kind,
+            raw_type,
+            instrument,
+            description,
+            quantity,
+            price,
+            amount,
+            fee,
+            currency,
+            trade_date,
+            settlement_date,
+            external_reference_id,
+        } = value;
+        Activity {
+            id,
+            account_id,
+            kind: kind.as_str().to_owned(),
+            raw_type,
+            instrument: instrument.map(Instrument::from),
+            description,
+            quantity: quantity.map(|v| v.to_string()),
+            price: price.map(|v| v.to_string()),
+            amount: amount.map(|v| v.to_string()),
+            fee: fee.map(|v| v.to_string()),
+            currency,
+            trade_date: trade_date.map(|v| v.format("%Y-%m-%d").to_string()),
+            settlement_date: settlement_date.map(|v| v.format("%Y-%m-%d").to_string()),
+            external_reference_id,
+        }
+    }
+}
+
+/// One day's total value of an account.
+#[napi(object, use_nullable = true)]
+#[derive(Debug, Clone)]
+pub struct BalancePoint {
+    /// An ISO 8601 calendar date, `YYYY-MM-DD`.
+    pub date: String,
+    /// An exact decimal literal (`"15363.23"`), never a binary float: hand it to a decimal
+    /// library, not to `Number`, before doing arithmetic.
+    pub total: String,
+}
+
+impl From<brokerlink::BalancePoint> for BalancePoint {
+    fn from(value: brokerlink::BalancePoint) -> Self {
+        let brokerlink::BalancePoint { date, total } = value;
+        BalancePoint {
+            date: date.format("%Y-%m-%d").to_string(),
+            total: total.to_string(),
+        }
+    }
+}
+
+/// An account's total value over time (SnapTrade's balance history).
+#[napi(object, use_nullable = true)]
+#[derive(Debug, Clone)]
+pub struct BalanceHistory {
+    pub currency: String,
+    /// Oldest first.
+    pub points: Vec<BalancePoint>,
+}
+
+impl From<brokerlink::BalanceHistory> for BalanceHistory {
+    fn from(value: brokerlink::BalanceHistory) -> Self {
+        let brokerlink::BalanceHistory { currency, points } = value;
+        BalanceHistory {
+            currency,
+            points: points.into_iter().map(BalancePoint::from).collect(),
+        }
+    }
+}
+
 /// A Finatic session, started from a one-time token that brokerlink mints and spends itself
 /// (the token never leaves the core).
 #[napi(object, use_nullable = true)]
@@ -466,6 +877,71 @@ impl TryFrom<WebhookSubscriptionUpdate> for brokerlink::WebhookSubscriptionUpdat
     }
 }
 
+/// Which orders `orders` lists.
+#[napi(object)]
+#[derive(Debug, Clone)]
+pub struct OrderQuery {
+    /// All of them (the default), the working ones, or the executed ones.
+    #[napi(ts_type = "OrderState")]
+    pub state: Option<String>,
+    /// How many days back (1 to 90; SnapTrade's default is 30). Finatic lists every order.
+    pub days: Option<u32>,
+}
+
+impl TryFrom<OrderQuery> for brokerlink::OrderQuery {
+    type Error = brokerlink::Error;
+
+    fn try_from(value: OrderQuery) -> brokerlink::Result<Self> {
+        let OrderQuery { state, days } = value;
+        Ok(brokerlink::OrderQuery {
+            state: match state {
+                Some(v) => Some(order_state_from("state", &v)?),
+                None => None,
+            },
+            days,
+        })
+    }
+}
+
+/// Which activities to read, and in pages of what size.
+#[napi(object)]
+#[derive(Debug, Clone)]
+pub struct ActivityQuery {
+    /// The first trade date to include.
+    /// An ISO 8601 calendar date, `YYYY-MM-DD`.
+    pub start: Option<String>,
+    /// The last trade date to include.
+    /// An ISO 8601 calendar date, `YYYY-MM-DD`.
+    pub end: Option<String>,
+    /// Activities per request (1 to 1,000; default 1,000).
+    pub page_size: Option<u32>,
+}
+
+impl TryFrom<ActivityQuery> for brokerlink::ActivityQuery {
+    type Error = brokerlink::Error;
+
+    fn try_from(value: ActivityQuery) -> brokerlink::Result<Self> {
+        let ActivityQuery { start, end, page_size } = value;
+        Ok(brokerlink::ActivityQuery {
+            start: match start {
+                Some(v) => Some(
+                    brokerlink::NaiveDate::parse_from_str(&v, "%Y-%m-%d")
+                        .map_err(|_| brokerlink::Error::invalid_input("start", "is not a date as YYYY-MM-DD"))?,
+                ),
+                None => None,
+            },
+            end: match end {
+                Some(v) => Some(
+                    brokerlink::NaiveDate::parse_from_str(&v, "%Y-%m-%d")
+                        .map_err(|_| brokerlink::Error::invalid_input("end", "is not a date as YYYY-MM-DD"))?,
+                ),
+                None => None,
+            },
+            page_size,
+        })
+    }
+}
+
 /// `brokerlink::SessionStatus` from its stable string; another word is `invalid_input` naming `field`.
 fn session_status_from(field: &str, value: &str) -> brokerlink::Result<brokerlink::SessionStatus> {
     brokerlink::SessionStatus::ALL
@@ -478,5 +954,15 @@ fn session_status_from(field: &str, value: &str) -> brokerlink::Result<brokerlin
                     "unknown value {value:?} (expected pending, authenticating, active, completed, expired, unknown)"
                 ),
             )
+        })
+}
+
+/// `brokerlink::OrderState` from its stable string; another word is `invalid_input` naming `field`.
+fn order_state_from(field: &str, value: &str) -> brokerlink::Result<brokerlink::OrderState> {
+    brokerlink::OrderState::ALL
+        .into_iter()
+        .find(|v| v.as_str() == value)
+        .ok_or_else(|| {
+            brokerlink::Error::invalid_input(field, format!("unknown value {value:?} (expected all, open, executed)"))
         })
 }

@@ -11,7 +11,7 @@ mod sandbox;
 mod types;
 mod webhooks;
 
-pub use client::{Client, FinaticOptions, RetryPolicy, SnapTradeOptions};
+pub use client::{ActivityPages, Client, FinaticOptions, RetryPolicy, SnapTradeOptions};
 #[doc(hidden)]
 pub use error::error_kinds;
 pub use generated::*;

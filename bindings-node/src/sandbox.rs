@@ -242,8 +242,24 @@ impl Sandbox {
         sync(&env, || self.with(|s| Ok(count(s.armed_faults()))))
     }
 
-    /// `disable`, `expire` or `remove` a connection as if it happened at the broker; returns
-    /// the connection as the admin API shows it.
+    /// Replaces what a user's accounts hold and did with a portfolio fixture (an object in the
+    /// format of docs/sandbox.md): one account, or (without `accountId`) all of the user's.
+    /// Returns the ids of the accounts loaded.
+    #[napi]
+    pub fn load_portfolio(
+        &self,
+        env: Env,
+        user_id: String,
+        #[napi(ts_arg_type = "Record<string, unknown>")] portfolio: Value,
+        account_id: Option<String>,
+    ) -> napi::Result<Vec<String>> {
+        sync(&env, || {
+            self.with(|s| s.load_portfolio(&user_id, account_id.as_deref(), &portfolio.to_string()))
+        })
+    }
+
+    /// `disable`, `expire`, `remove` or `refresh` a connection as if it happened at the
+    /// broker; returns the connection as the admin API shows it.
     #[napi(ts_return_type = "SandboxConnection")]
     pub fn change_connection(
         &self,

@@ -53,7 +53,7 @@ describe('SnapTrade', () => {
     assert.equal(account.connectionId, connectionId)
     assert.equal(account.balance?.amount, '15363.23')
     assert.equal((await client.account(user, account.id)).id, account.id)
-    assert.equal((await client.connectionAccounts(user, connectionId)).length, 1)
+    assert.equal((await client.connectionAccounts(user, connectionId)).length, 2)
     await client.refreshConnection(user, connectionId)
     await client.disableConnection(user, connectionId)
     assert.equal((await client.connection(user, connectionId)).status, 'disabled')

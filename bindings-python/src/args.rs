@@ -14,7 +14,7 @@ pub fn seconds(field: &str, value: f64) -> brokerlink::Result<Duration> {
 
 /// A count, as Python passes it (an int of any size): one that does not fit a `u32` is
 /// `invalid_input` naming the argument, not pyo3's `OverflowError`.
-fn count_named(value: &Bound<'_, PyAny>, field: &str) -> PyResult<u32> {
+pub fn count_named(value: &Bound<'_, PyAny>, field: &str) -> PyResult<u32> {
     let number: f64 = value.extract()?;
     brokerlink::count_u32(field, number).map_err(raise(value.py()))
 }

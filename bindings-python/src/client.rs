@@ -4,13 +4,18 @@
 use crate::args::{portal_options, seconds};
 use crate::enums;
 use crate::error::{guard, raise};
-use crate::generated::{Account, Connection, WebhookEventType, WebhookSubscription};
+use crate::generated::{
+    Account, Activity, Balance, BalanceHistory, Connection, Order, Position, WebhookEventType, WebhookSubscription,
+};
 use crate::runtime;
 use crate::types::{PortalLink, RetryPolicy, Session, UserCredentials};
 use brokerlink::{Environment, Secret, WaitOptions};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
+use pyo3::exceptions::{PyStopAsyncIteration, PyStopIteration};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
+use pyo3::IntoPyObjectExt;
+use std::sync::Arc;
 
 /// The options every provider shares, applied to a builder. Pools and fork safety are the
 /// core's (`brokerlink::Client` rebuilds its pools in a forked child).
@@ -57,6 +62,116 @@ fn wait_options(
     })
 }
 
+/// A count from Python (an int of any size): one that does not fit is `invalid_input` naming
+/// the argument, not an `OverflowError`.
+fn count(value: &Bound<'_, PyAny>, field: &str) -> PyResult<u32> {
+    crate::args::count_named(value, field)
+}
+
+fn activity_query(
+    start: Option<NaiveDate>,
+    end: Option<NaiveDate>,
+    page_size: Option<&Bound<'_, PyAny>>,
+) -> PyResult<brokerlink::ActivityQuery> {
+    Ok(brokerlink::ActivityQuery {
+        start,
+        end,
+        page_size: page_size.map(|p| count(p, "page_size")).transpose()?,
+    })
+}
+
+/// A page of activities, or the end of them: `StopIteration` (or `StopAsyncIteration`)
+/// where Python's iteration protocols expect it.
+struct Page {
+    items: Option<Vec<brokerlink::Activity>>,
+    asynchronous: bool,
+}
+
+impl<'py> IntoPyObject<'py> for Page {
+    type Target = PyAny;
+    type Output = Bound<'py, PyAny>;
+    type Error = PyErr;
+
+    fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match self.items {
+            Some(items) => list::<_, Activity>(items).into_bound_py_any(py),
+            None if self.asynchronous => Err(PyStopAsyncIteration::new_err(())),
+            None => Err(PyStopIteration::new_err(())),
+        }
+    }
+}
+
+type SharedPages = Arc<tokio::sync::Mutex<brokerlink::ActivityPages>>;
+
+/// An account's activities, one page (a list) per step: `for page in client.activity_pages(...)`.
+#[pyclass(frozen, module = "brokerlink")]
+#[derive(Debug)]
+pub struct ActivityPages {
+    pages: SharedPages,
+}
+
+impl ActivityPages {
+    fn new(pages: brokerlink::ActivityPages) -> Self {
+        ActivityPages {
+            pages: Arc::new(tokio::sync::Mutex::new(pages)),
+        }
+    }
+}
+
+#[pymethods]
+impl ActivityPages {
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    /// The next page; a page that failed can be asked for again.
+    fn __next__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let pages = self.pages.clone();
+        runtime::block_on(py, async move {
+            let items = pages.lock().await.next().await?;
+            Ok(Page {
+                items,
+                asynchronous: false,
+            })
+        })
+    }
+}
+
+/// An account's activities, one page (a list) per step:
+/// `async for page in client.activity_pages(...)`.
+#[pyclass(frozen, module = "brokerlink")]
+#[derive(Debug)]
+pub struct AsyncActivityPages {
+    pages: SharedPages,
+}
+
+impl AsyncActivityPages {
+    fn new(pages: brokerlink::ActivityPages) -> Self {
+        AsyncActivityPages {
+            pages: Arc::new(tokio::sync::Mutex::new(pages)),
+        }
+    }
+}
+
+#[pymethods]
+impl AsyncActivityPages {
+    fn __aiter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    /// An awaitable of the next page; a page that failed can be asked for again.
+    fn __anext__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let pages = self.pages.clone();
+        runtime::spawn_async(py, async move {
+            let items = pages.lock().await.next().await?;
+            Ok(Page {
+                items,
+                asynchronous: true,
+            })
+        })
+    }
+}
+
 /// `None` in Python (a bare `()` would become an empty tuple).
 fn none(_: ()) -> Option<()> {
     None
@@ -69,7 +184,7 @@ fn list<T, U: From<T>>(items: Vec<T>) -> Vec<U> {
 /// Generates one client class. `$run` turns a core future into the Python result: a value
 /// (blocking) or an awaitable (asyncio).
 macro_rules! client_class {
-    ($class:ident, $run:path, $doc:literal) => {
+    ($class:ident, $run:path, $pages:ident, $doc:literal) => {
         #[doc = $doc]
         #[pyclass(frozen, module = "brokerlink")]
         #[derive(Debug)]
@@ -364,6 +479,140 @@ macro_rules! client_class {
                 })
             }
 
+            /// Every position of an account: equities, ETFs, options, crypto, funds and cash
+            /// equivalents.
+            fn positions<'py>(
+                &self,
+                py: Python<'py>,
+                user: PyRef<'py, UserCredentials>,
+                account_id: String,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                guard(py, || {
+                    let (c, user) = (self.core.clone(), user.inner.clone());
+                    $run(py, async move { c.positions(&user, &account_id).await.map(list::<_, Position>) })
+                })
+            }
+
+            /// An account's cash and buying power, one entry per currency.
+            fn balances<'py>(
+                &self,
+                py: Python<'py>,
+                user: PyRef<'py, UserCredentials>,
+                account_id: String,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                guard(py, || {
+                    let (c, user) = (self.core.clone(), user.inner.clone());
+                    $run(py, async move { c.balances(&user, &account_id).await.map(list::<_, Balance>) })
+                })
+            }
+
+            /// An account's orders: all (the default), the working ones (`state="open"`) or the
+            /// executed ones, of the last `days`.
+            #[pyo3(signature = (user, account_id, *, state = None, days = None))]
+            fn orders<'py>(
+                &self,
+                py: Python<'py>,
+                user: PyRef<'py, UserCredentials>,
+                account_id: String,
+                state: Option<String>,
+                days: Option<&Bound<'py, PyAny>>,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                guard(py, || {
+                    let query = brokerlink::OrderQuery {
+                        state: state.as_deref().map(brokerlink::OrderState::parse).transpose().map_err(raise(py))?,
+                        days: days.map(|d| count(d, "days")).transpose()?,
+                    };
+                    let (c, user) = (self.core.clone(), user.inner.clone());
+                    $run(py, async move { c.orders(&user, &account_id, &query).await.map(list::<_, Order>) })
+                })
+            }
+
+            /// The orders of the last 24 hours, read live from the broker (SnapTrade); the
+            /// executed ones only unless `only_executed` is false.
+            #[pyo3(signature = (user, account_id, *, only_executed = true))]
+            fn recent_orders<'py>(
+                &self,
+                py: Python<'py>,
+                user: PyRef<'py, UserCredentials>,
+                account_id: String,
+                only_executed: bool,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                guard(py, || {
+                    let (c, user) = (self.core.clone(), user.inner.clone());
+                    $run(py, async move {
+                        c.recent_orders(&user, &account_id, only_executed).await.map(list::<_, Order>)
+                    })
+                })
+            }
+
+            /// One order, by the broker's order id.
+            fn order<'py>(
+                &self,
+                py: Python<'py>,
+                user: PyRef<'py, UserCredentials>,
+                account_id: String,
+                order_id: String,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                guard(py, || {
+                    let (c, user) = (self.core.clone(), user.inner.clone());
+                    $run(py, async move { c.order(&user, &account_id, &order_id).await.map(Order::from) })
+                })
+            }
+
+            /// Every activity of an account between `start` and `end` (trade dates, both
+            /// included), all pages, newest first.
+            #[pyo3(signature = (user, account_id, *, start = None, end = None, page_size = None))]
+            fn activities<'py>(
+                &self,
+                py: Python<'py>,
+                user: PyRef<'py, UserCredentials>,
+                account_id: String,
+                start: Option<NaiveDate>,
+                end: Option<NaiveDate>,
+                page_size: Option<&Bound<'py, PyAny>>,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                guard(py, || {
+                    let query = activity_query(start, end, page_size)?;
+                    let (c, user) = (self.core.clone(), user.inner.clone());
+                    $run(py, async move { c.activities(&user, &account_id, &query).await.map(list::<_, Activity>) })
+                })
+            }
+
+            /// The same activities one page (a list) at a time, for histories too long to hold
+            /// at once; the query is checked now, before any request.
+            #[pyo3(signature = (user, account_id, *, start = None, end = None, page_size = None))]
+            fn activity_pages(
+                &self,
+                py: Python<'_>,
+                user: PyRef<'_, UserCredentials>,
+                account_id: String,
+                start: Option<NaiveDate>,
+                end: Option<NaiveDate>,
+                page_size: Option<&Bound<'_, PyAny>>,
+            ) -> PyResult<$pages> {
+                guard(py, || {
+                    let query = activity_query(start, end, page_size)?;
+                    let pages = self
+                        .core
+                        .activity_pages(&user.inner, &account_id, &query)
+                        .map_err(raise(py))?;
+                    Ok($pages::new(pages))
+                })
+            }
+
+            /// An account's total value over time, oldest first (SnapTrade).
+            fn balance_history<'py>(
+                &self,
+                py: Python<'py>,
+                user: PyRef<'py, UserCredentials>,
+                account_id: String,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                guard(py, || {
+                    let (c, user) = (self.core.clone(), user.inner.clone());
+                    $run(py, async move { c.balance_history(&user, &account_id).await.map(BalanceHistory::from) })
+                })
+            }
+
             /// Polls until a new (or repaired, or the named) connection is active and synced.
             #[pyo3(signature = (user, *, timeout = 120.0, poll_interval = 0.5, max_poll_interval = 5.0, since = None, connection_id = None))]
             #[allow(clippy::too_many_arguments)]
@@ -390,11 +639,13 @@ macro_rules! client_class {
 client_class!(
     Client,
     runtime::block_on,
+    ActivityPages,
     "A blocking client: each call waits with the GIL released (other threads keep running)."
 );
 client_class!(
     AsyncClient,
     runtime::spawn_async,
+    AsyncActivityPages,
     "An asyncio client: each call returns an awaitable; concurrent calls share one connection pool."
 );
 

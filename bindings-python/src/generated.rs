@@ -22,6 +22,12 @@ pub struct Enums {
     pub webhook_subscription_status: Py<PyType>,
     pub webhook_event_kind: Py<PyType>,
     pub connection_change: Py<PyType>,
+    pub instrument_kind: Py<PyType>,
+    pub option_right: Py<PyType>,
+    pub order_status: Py<PyType>,
+    pub order_side: Py<PyType>,
+    pub order_state: Py<PyType>,
+    pub activity_kind: Py<PyType>,
 }
 
 impl Enums {
@@ -38,10 +44,16 @@ impl Enums {
             webhook_subscription_status: enums::make(py, "WebhookSubscriptionStatus", &brokerlink::WebhookSubscriptionStatus::ALL.map(brokerlink::WebhookSubscriptionStatus::as_str), "Whether a webhook subscription is delivered to; the provider's word is in\n`WebhookSubscription.raw_status`.")?.unbind(),
             webhook_event_kind: enums::make(py, "WebhookEventKind", &brokerlink::WebhookEventKind::ALL.map(brokerlink::WebhookEventKind::as_str), "What happened, with the connection events of both providers on one scale.")?.unbind(),
             connection_change: enums::make(py, "ConnectionChange", &brokerlink_sandbox::ConnectionChange::ALL.map(brokerlink_sandbox::ConnectionChange::as_str), "What happens to a connection at the broker, for `change_connection`.")?.unbind(),
+            instrument_kind: enums::make(py, "InstrumentKind", &brokerlink::InstrumentKind::ALL.map(brokerlink::InstrumentKind::as_str), "What kind of instrument a position, order or activity is in, on one scale for both\nproviders; the provider's own word stays in `Instrument.raw_kind`.")?.unbind(),
+            option_right: enums::make(py, "OptionRight", &brokerlink::OptionRight::ALL.map(brokerlink::OptionRight::as_str), "Whether an option contract is a call or a put.")?.unbind(),
+            order_status: enums::make(py, "OrderStatus", &brokerlink::OrderStatus::ALL.map(brokerlink::OrderStatus::as_str), "Where an order is, normalised across providers; the provider's own word stays in\n`Order.raw_status`.")?.unbind(),
+            order_side: enums::make(py, "OrderSide", &brokerlink::OrderSide::ALL.map(brokerlink::OrderSide::as_str), "Which way an order or trade goes; the provider's own word stays in `raw_action`.")?.unbind(),
+            order_state: enums::make(py, "OrderState", &brokerlink::OrderState::ALL.map(brokerlink::OrderState::as_str), "Which orders to list: all of them, the ones still working, or the executed ones.")?.unbind(),
+            activity_kind: enums::make(py, "ActivityKind", &brokerlink::ActivityKind::ALL.map(brokerlink::ActivityKind::as_str), "What an activity was, normalised across providers; the provider's own word stays in\n`Activity.raw_type`.")?.unbind(),
         })
     }
 
-    pub(crate) fn classes(&self) -> [&Py<PyType>; 11] {
+    pub(crate) fn classes(&self) -> [&Py<PyType>; 17] {
         [
             &self.error_kind,
             &self.provider_kind,
@@ -54,6 +66,12 @@ impl Enums {
             &self.webhook_subscription_status,
             &self.webhook_event_kind,
             &self.connection_change,
+            &self.instrument_kind,
+            &self.option_right,
+            &self.order_status,
+            &self.order_side,
+            &self.order_state,
+            &self.activity_kind,
         ]
     }
 }
@@ -356,6 +374,15 @@ impl Account {
         self.inner.synced.into_bound_py_any(py)
     }
 
+    /// How far the aggregator's copy of the account's data has got, where it says.
+    #[getter]
+    fn sync<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match &self.inner.sync {
+            Some(v) => AccountSync::from(v.clone()).into_bound_py_any(py),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         repr_of("Account", self.fields(py, false)?)
     }
@@ -380,6 +407,7 @@ impl Account {
             ("raw_status", self.raw_status(py)?),
             ("created_at", self.created_at(py)?),
             ("synced", self.synced(py)?),
+            ("sync", self.sync(py)?),
         ])
     }
 }
@@ -797,6 +825,836 @@ impl WebhookEvent {
     }
 }
 
+/// How far the aggregator's copy of an account's data has got.
+#[pyclass(frozen, eq, module = "brokerlink")]
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccountSync {
+    pub(crate) inner: brokerlink::AccountSync,
+}
+
+impl From<brokerlink::AccountSync> for AccountSync {
+    fn from(inner: brokerlink::AccountSync) -> Self {
+        AccountSync { inner }
+    }
+}
+
+#[pymethods]
+impl AccountSync {
+    /// Whether the first sync of the holdings (positions, balances) is done.
+    #[getter]
+    fn holdings_ready<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.inner.holdings_ready.into_bound_py_any(py)
+    }
+
+    /// Whether the first sync of the transaction history is done.
+    #[getter]
+    fn transactions_ready<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.inner.transactions_ready.into_bound_py_any(py)
+    }
+
+    #[getter]
+    fn holdings_synced_at<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match &self.inner.holdings_synced_at {
+            Some(v) => (*v).into_bound_py_any(py),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+
+    #[getter]
+    fn transactions_synced_at<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match &self.inner.transactions_synced_at {
+            Some(v) => (*v).into_bound_py_any(py),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+
+    /// The oldest transaction the aggregator has.
+    #[getter]
+    fn first_transaction_date<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match &self.inner.first_transaction_date {
+            Some(v) => (*v).into_bound_py_any(py),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+
+    /// The provider's own word for the state, where it has one (Finatic's `syncStatus`).
+    #[getter]
+    fn raw_status<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match &self.inner.raw_status {
+            Some(v) => v.as_str().into_bound_py_any(py),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        repr_of("AccountSync", self.fields(py, false)?)
+    }
+
+    /// Every field, nested values as dicts (credentials included: a dict is for storing).
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        dict_of(py, self.fields(py, true)?)
+    }
+}
+
+impl AccountSync {
+    /// The fields by name; without `reveal` (for `repr`) raw JSON is left out.
+    fn fields<'py>(&self, py: Python<'py>, _reveal: bool) -> PyResult<Vec<(&'static str, Bound<'py, PyAny>)>> {
+        Ok(vec![
+            ("holdings_ready", self.holdings_ready(py)?),
+            ("transactions_ready", self.transactions_ready(py)?),
+            ("holdings_synced_at", self.holdings_synced_at(py)?),
+            ("transactions_synced_at", self.transactions_synced_at(py)?),
+            ("first_transaction_date", self.first_transaction_date(py)?),
+            ("raw_status", self.raw_status(py)?),
+        ])
+    }
+}
+
+/// An option contract's terms.
+#[pyclass(frozen, eq, module = "brokerlink")]
+#[derive(Debug, Clone, PartialEq)]
+pub struct OptionContract {
+    pub(crate) inner: brokerlink::OptionContract,
+}
+
+impl From<brokerlink::OptionContract> for OptionContract {
+    fn from(inner: brokerlink::OptionContract) -> Self {
+        OptionContract { inner }
+    }
+}
+
+#[pymethods]
+impl OptionContract {
+    /// The underlying's symbol (`AAPL`).
+    #[getter]
+    fn underlying<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.inner.underlying.as_str().into_bound_py_any(py)
+    }
+
+    #[getter]
+    fn strike<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.inner.strike.into_bound_py_any(py)
+    }
+
+    #[getter]
+    fn expiry<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.inner.expiry.into_bound_py_any(py)
+    }
+
+    #[getter]
+    fn right<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        enums::member(py, &enums::get(py)?.option_right, self.inner.right.as_str())
+    }
+
+    /// Units of the underlying per contract: 100 for a standard option, 10 for a mini.
+    #[getter]
+    fn multiplier<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.inner.multiplier.into_bound_py_any(py)
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        repr_of("OptionContract", self.fields(py, false)?)
+    }
+
+    /// Every field, nested values as dicts (credentials included: a dict is for storing).
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        dict_of(py, self.fields(py, true)?)
+    }
+}
+
+impl OptionContract {
+    /// The fields by name; without `reveal` (for `repr`) raw JSON is left out.
+    fn fields<'py>(&self, py: Python<'py>, _reveal: bool) -> PyResult<Vec<(&'static str, Bound<'py, PyAny>)>> {
+        Ok(vec![
+            ("underlying", self.underlying(py)?),
+            ("strike", self.strike(py)?),
+            ("expiry", self.expiry(py)?),
+            ("right", self.right(py)?),
+            ("multiplier", self.multiplier(py)?),
+        ])
+    }
+}
+
+/// What is held or traded.
+#[pyclass(frozen, eq, module = "brokerlink")]
+#[derive(Debug, Clone, PartialEq)]
+pub struct Instrument {
+    pub(crate) inner: brokerlink::Instrument,
+}
+
+impl From<brokerlink::Instrument> for Instrument {
+    fn from(inner: brokerlink::Instrument) -> Self {
+        Instrument { inner }
+    }
+}
+
+#[pymethods]
+impl Instrument {
+    /// The trading symbol: a ticker, an OCC symbol for an option, a pair or coin for crypto.
+    #[getter]
+    fn symbol<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.inner.symbol.as_str().into_bound_py_any(py)
+    }
+
+    /// The instrument's name or description, as the provider gives it.
+    #[getter]
+    fn name<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match &self.inner.name {
+            Some(v) => v.as_str().into_bound_py_any(py),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+
+    #[getter]
+    fn kind<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        enums::member(py, &enums::get(py)?.instrument_kind, self.inner.kind.as_str())
+    }
+
+    /// The provider's own word for the kind (`stock`, `mutualfund`, `EQUITY`).
+    #[getter]
+    fn raw_kind<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.inner.raw_kind.as_str().into_bound_py_any(py)
+    }
+
+    /// The currency the instrument is quoted in.
+    #[getter]
+    fn currency<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match &self.inner.currency {
+            Some(v) => v.as_str().into_bound_py_any(py),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+
+    /// The exchange's MIC or code.
+    #[getter]
+    fn exchange<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match &self.inner.exchange {
+            Some(v) => v.as_str().into_bound_py_any(py),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+
+    /// The contract's terms, for an option.
+    #[getter]
+    fn option<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match &self.inner.option {
+            Some(v) => OptionContract::from(v.clone()).into_bound_py_any(py),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        repr_of("Instrument", self.fields(py, false)?)
+    }
+
+    /// Every field, nested values as dicts (credentials included: a dict is for storing).
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        dict_of(py, self.fields(py, true)?)
+    }
+}
+
+impl Instrument {
+    /// The fields by name; without `reveal` (for `repr`) raw JSON is left out.
+    fn fields<'py>(&self, py: Python<'py>, _reveal: bool) -> PyResult<Vec<(&'static str, Bound<'py, PyAny>)>> {
+        Ok(vec![
+            ("symbol", self.symbol(py)?),
+            ("name", self.name(py)?),
+            ("kind", self.kind(py)?),
+            ("raw_kind", self.raw_kind(py)?),
+            ("currency", self.currency(py)?),
+            ("exchange", self.exchange(py)?),
+            ("option", self.option(py)?),
+        ])
+    }
+}
+
+/// One holding of an account.
+#[pyclass(frozen, eq, module = "brokerlink")]
+#[derive(Debug, Clone, PartialEq)]
+pub struct Position {
+    pub(crate) inner: brokerlink::Position,
+}
+
+impl From<brokerlink::Position> for Position {
+    fn from(inner: brokerlink::Position) -> Self {
+        Position { inner }
+    }
+}
+
+#[pymethods]
+impl Position {
+    #[getter]
+    fn account_id<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.inner.account_id.as_str().into_bound_py_any(py)
+    }
+
+    #[getter]
+    fn instrument<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        Instrument::from(self.inner.instrument.clone()).into_bound_py_any(py)
+    }
+
+    /// Units held; negative for a short position. Contracts for an option.
+    #[getter]
+    fn quantity<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.inner.quantity.into_bound_py_any(py)
+    }
+
+    /// Average cost per unit (per share for an option), in `currency`.
+    #[getter]
+    fn average_cost<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match &self.inner.average_cost {
+            Some(v) => (*v).into_bound_py_any(py),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+
+    /// Last known price per unit (per share for an option), in `currency`.
+    #[getter]
+    fn price<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match &self.inner.price {
+            Some(v) => (*v).into_bound_py_any(py),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+
+    /// `quantity * price * multiplier`, as the provider reports it or computed exactly from
+    /// those.
+    #[getter]
+    fn market_value<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match &self.inner.market_value {
+            Some(v) => (*v).into_bound_py_any(py),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+
+    /// Unrealised profit or loss: `(price - average_cost) * quantity * multiplier`, as the
+    /// provider reports it or computed exactly from those.
+    #[getter]
+    fn open_pnl<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match &self.inner.open_pnl {
+            Some(v) => (*v).into_bound_py_any(py),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+
+    #[getter]
+    fn currency<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match &self.inner.currency {
+            Some(v) => v.as_str().into_bound_py_any(py),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+
+    /// Counted in the account's cash or buying power as well (money-market funds).
+    #[getter]
+    fn cash_equivalent<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.inner.cash_equivalent.into_bound_py_any(py)
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        repr_of("Position", self.fields(py, false)?)
+    }
+
+    /// Every field, nested values as dicts (credentials included: a dict is for storing).
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        dict_of(py, self.fields(py, true)?)
+    }
+}
+
+impl Position {
+    /// The fields by name; without `reveal` (for `repr`) raw JSON is left out.
+    fn fields<'py>(&self, py: Python<'py>, _reveal: bool) -> PyResult<Vec<(&'static str, Bound<'py, PyAny>)>> {
+        Ok(vec![
+            ("account_id", self.account_id(py)?),
+            ("instrument", self.instrument(py)?),
+            ("quantity", self.quantity(py)?),
+            ("average_cost", self.average_cost(py)?),
+            ("price", self.price(py)?),
+            ("market_value", self.market_value(py)?),
+            ("open_pnl", self.open_pnl(py)?),
+            ("currency", self.currency(py)?),
+            ("cash_equivalent", self.cash_equivalent(py)?),
+        ])
+    }
+}
+
+/// An account's cash in one currency.
+#[pyclass(frozen, eq, module = "brokerlink")]
+#[derive(Debug, Clone, PartialEq)]
+pub struct Balance {
+    pub(crate) inner: brokerlink::Balance,
+}
+
+impl From<brokerlink::Balance> for Balance {
+    fn from(inner: brokerlink::Balance) -> Self {
+        Balance { inner }
+    }
+}
+
+#[pymethods]
+impl Balance {
+    #[getter]
+    fn currency<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.inner.currency.as_str().into_bound_py_any(py)
+    }
+
+    #[getter]
+    fn cash<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match &self.inner.cash {
+            Some(v) => (*v).into_bound_py_any(py),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+
+    /// What can be spent on trades; the same as cash for an account without margin.
+    #[getter]
+    fn buying_power<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match &self.inner.buying_power {
+            Some(v) => (*v).into_bound_py_any(py),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        repr_of("Balance", self.fields(py, false)?)
+    }
+
+    /// Every field, nested values as dicts (credentials included: a dict is for storing).
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        dict_of(py, self.fields(py, true)?)
+    }
+}
+
+impl Balance {
+    /// The fields by name; without `reveal` (for `repr`) raw JSON is left out.
+    fn fields<'py>(&self, py: Python<'py>, _reveal: bool) -> PyResult<Vec<(&'static str, Bound<'py, PyAny>)>> {
+        Ok(vec![
+            ("currency", self.currency(py)?),
+            ("cash", self.cash(py)?),
+            ("buying_power", self.buying_power(py)?),
+        ])
+    }
+}
+
+/// An order placed in an account.
+#[pyclass(frozen, eq, module = "brokerlink")]
+#[derive(Debug, Clone, PartialEq)]
+pub struct Order {
+    pub(crate) inner: brokerlink::Order,
+}
+
+impl From<brokerlink::Order> for Order {
+    fn from(inner: brokerlink::Order) -> Self {
+        Order { inner }
+    }
+}
+
+#[pymethods]
+impl Order {
+    /// The broker's order id: pass it to `order` for its detail.
+    #[getter]
+    fn id<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.inner.id.as_str().into_bound_py_any(py)
+    }
+
+    #[getter]
+    fn account_id<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.inner.account_id.as_str().into_bound_py_any(py)
+    }
+
+    #[getter]
+    fn status<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        enums::member(py, &enums::get(py)?.order_status, self.inner.status.as_str())
+    }
+
+    /// The provider's own word for the status.
+    #[getter]
+    fn raw_status<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.inner.raw_status.as_str().into_bound_py_any(py)
+    }
+
+    #[getter]
+    fn side<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        enums::member(py, &enums::get(py)?.order_side, self.inner.side.as_str())
+    }
+
+    /// The provider's own word for the side (`BUY`, `SELL_SHORT`, `BUY_TO_OPEN`).
+    #[getter]
+    fn raw_action<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.inner.raw_action.as_str().into_bound_py_any(py)
+    }
+
+    #[getter]
+    fn instrument<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match &self.inner.instrument {
+            Some(v) => Instrument::from(v.clone()).into_bound_py_any(py),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+
+    /// `Market`, `Limit`, `Stop`, `StopLimit`, …, as the provider names it.
+    #[getter]
+    fn order_type<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match &self.inner.order_type {
+            Some(v) => v.as_str().into_bound_py_any(py),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+
+    /// `Day`, `GTC`, `FOK`, …, as the provider names it.
+    #[getter]
+    fn time_in_force<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match &self.inner.time_in_force {
+            Some(v) => v.as_str().into_bound_py_any(py),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+
+    #[getter]
+    fn quantity<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match &self.inner.quantity {
+            Some(v) => (*v).into_bound_py_any(py),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+
+    #[getter]
+    fn filled_quantity<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match &self.inner.filled_quantity {
+            Some(v) => (*v).into_bound_py_any(py),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+
+    #[getter]
+    fn limit_price<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match &self.inner.limit_price {
+            Some(v) => (*v).into_bound_py_any(py),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+
+    #[getter]
+    fn stop_price<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match &self.inner.stop_price {
+            Some(v) => (*v).into_bound_py_any(py),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+
+    /// The average price it filled at (per share for an option).
+    #[getter]
+    fn execution_price<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match &self.inner.execution_price {
+            Some(v) => (*v).into_bound_py_any(py),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+
+    #[getter]
+    fn placed_at<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match &self.inner.placed_at {
+            Some(v) => (*v).into_bound_py_any(py),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+
+    #[getter]
+    fn updated_at<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match &self.inner.updated_at {
+            Some(v) => (*v).into_bound_py_any(py),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+
+    #[getter]
+    fn executed_at<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match &self.inner.executed_at {
+            Some(v) => (*v).into_bound_py_any(py),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        repr_of("Order", self.fields(py, false)?)
+    }
+
+    /// Every field, nested values as dicts (credentials included: a dict is for storing).
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        dict_of(py, self.fields(py, true)?)
+    }
+}
+
+impl Order {
+    /// The fields by name; without `reveal` (for `repr`) raw JSON is left out.
+    fn fields<'py>(&self, py: Python<'py>, _reveal: bool) -> PyResult<Vec<(&'static str, Bound<'py, PyAny>)>> {
+        Ok(vec![
+            ("id", self.id(py)?),
+            ("account_id", self.account_id(py)?),
+            ("status", self.status(py)?),
+            ("raw_status", self.raw_status(py)?),
+            ("side", self.side(py)?),
+            ("raw_action", self.raw_action(py)?),
+            ("instrument", self.instrument(py)?),
+            ("order_type", self.order_type(py)?),
+            ("time_in_force", self.time_in_force(py)?),
+            ("quantity", self.quantity(py)?),
+            ("filled_quantity", self.filled_quantity(py)?),
+            ("limit_price", self.limit_price(py)?),
+            ("stop_price", self.stop_price(py)?),
+            ("execution_price", self.execution_price(py)?),
+            ("placed_at", self.placed_at(py)?),
+            ("updated_at", self.updated_at(py)?),
+            ("executed_at", self.executed_at(py)?),
+        ])
+    }
+}
+
+/// One transaction in an account's history.
+#[pyclass(frozen, eq, module = "brokerlink")]
+#[derive(Debug, Clone, PartialEq)]
+pub struct Activity {
+    pub(crate) inner: brokerlink::Activity,
+}
+
+impl From<brokerlink::Activity> for Activity {
+    fn from(inner: brokerlink::Activity) -> Self {
+        Activity { inner }
+    }
+}
+
+#[pymethods]
+impl Activity {
+    /// The provider's id of the transaction: de-duplicate on it.
+    #[getter]
+    fn id<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.inner.id.as_str().into_bound_py_any(py)
+    }
+
+    #[getter]
+    fn account_id<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.inner.account_id.as_str().into_bound_py_any(py)
+    }
+
+    #[getter]
+    fn kind<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        enums::member(py, &enums::get(py)?.activity_kind, self.inner.kind.as_str())
+    }
+
+    /// The provider's own word for the type (`BUY`, `REI`, `CONTRIBUTION`).
+    #[getter]
+    fn raw_type<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.inner.raw_type.as_str().into_bound_py_any(py)
+    }
+
+    /// What it was in; absent for cash movements.
+    #[getter]
+    fn instrument<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match &self.inner.instrument {
+            Some(v) => Instrument::from(v.clone()).into_bound_py_any(py),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+
+    #[getter]
+    fn description<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match &self.inner.description {
+            Some(v) => v.as_str().into_bound_py_any(py),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+
+    /// Units bought, sold or received.
+    #[getter]
+    fn quantity<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match &self.inner.quantity {
+            Some(v) => (*v).into_bound_py_any(py),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+
+    /// Price per unit.
+    #[getter]
+    fn price<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match &self.inner.price {
+            Some(v) => (*v).into_bound_py_any(py),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+
+    /// The cash effect, in `currency`: negative for money leaving the account.
+    #[getter]
+    fn amount<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match &self.inner.amount {
+            Some(v) => (*v).into_bound_py_any(py),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+
+    #[getter]
+    fn fee<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match &self.inner.fee {
+            Some(v) => (*v).into_bound_py_any(py),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+
+    #[getter]
+    fn currency<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match &self.inner.currency {
+            Some(v) => v.as_str().into_bound_py_any(py),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+
+    #[getter]
+    fn trade_date<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match &self.inner.trade_date {
+            Some(v) => (*v).into_bound_py_any(py),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+
+    #[getter]
+    fn settlement_date<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match &self.inner.settlement_date {
+            Some(v) => (*v).into_bound_py_any(py),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+
+    /// The broker's reference that ties related transactions together (the fills of one order).
+    #[getter]
+    fn external_reference_id<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match &self.inner.external_reference_id {
+            Some(v) => v.as_str().into_bound_py_any(py),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        repr_of("Activity", self.fields(py, false)?)
+    }
+
+    /// Every field, nested values as dicts (credentials included: a dict is for storing).
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        dict_of(py, self.fields(py, true)?)
+    }
+}
+
+impl Activity {
+    /// The fields by name; without `reveal` (for `repr`) raw JSON is left out.
+    fn fields<'py>(&self, py: Python<'py>, _reveal: bool) -> PyResult<Vec<(&'static str, Bound<'py, PyAny>)>> {
+        Ok(vec![
+            ("id", self.id(py)?),
+            ("account_id", self.account_id(py)?),
+            ("kind", self.kind(py)?),
+            ("raw_type", self.raw_type(py)?),
+            ("instrument", self.instrument(py)?),
+            ("description", self.description(py)?),
+            ("quantity", self.quantity(py)?),
+            ("price", self.price(py)?),
+            ("amount", self.amount(py)?),
+            ("fee", self.fee(py)?),
+            ("currency", self.currency(py)?),
+            ("trade_date", self.trade_date(py)?),
+            ("settlement_date", self.settlement_date(py)?),
+            ("external_reference_id", self.external_reference_id(py)?),
+        ])
+    }
+}
+
+/// One day's total value of an account.
+#[pyclass(frozen, eq, module = "brokerlink")]
+#[derive(Debug, Clone, PartialEq)]
+pub struct BalancePoint {
+    pub(crate) inner: brokerlink::BalancePoint,
+}
+
+impl From<brokerlink::BalancePoint> for BalancePoint {
+    fn from(inner: brokerlink::BalancePoint) -> Self {
+        BalancePoint { inner }
+    }
+}
+
+#[pymethods]
+impl BalancePoint {
+    #[getter]
+    fn date<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.inner.date.into_bound_py_any(py)
+    }
+
+    #[getter]
+    fn total<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.inner.total.into_bound_py_any(py)
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        repr_of("BalancePoint", self.fields(py, false)?)
+    }
+
+    /// Every field, nested values as dicts (credentials included: a dict is for storing).
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        dict_of(py, self.fields(py, true)?)
+    }
+}
+
+impl BalancePoint {
+    /// The fields by name; without `reveal` (for `repr`) raw JSON is left out.
+    fn fields<'py>(&self, py: Python<'py>, _reveal: bool) -> PyResult<Vec<(&'static str, Bound<'py, PyAny>)>> {
+        Ok(vec![("date", self.date(py)?), ("total", self.total(py)?)])
+    }
+}
+
+/// An account's total value over time (SnapTrade's balance history).
+#[pyclass(frozen, eq, module = "brokerlink")]
+#[derive(Debug, Clone, PartialEq)]
+pub struct BalanceHistory {
+    pub(crate) inner: brokerlink::BalanceHistory,
+}
+
+impl From<brokerlink::BalanceHistory> for BalanceHistory {
+    fn from(inner: brokerlink::BalanceHistory) -> Self {
+        BalanceHistory { inner }
+    }
+}
+
+#[pymethods]
+impl BalanceHistory {
+    #[getter]
+    fn currency<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.inner.currency.as_str().into_bound_py_any(py)
+    }
+
+    /// Oldest first.
+    #[getter]
+    fn points<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.inner
+            .points
+            .iter()
+            .map(|v| BalancePoint::from(v.clone()).into_bound_py_any(py))
+            .collect::<PyResult<Vec<_>>>()
+            .and_then(|items| PyList::new(py, items))
+            .map(Bound::into_any)
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        repr_of("BalanceHistory", self.fields(py, false)?)
+    }
+
+    /// Every field, nested values as dicts (credentials included: a dict is for storing).
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        dict_of(py, self.fields(py, true)?)
+    }
+}
+
+impl BalanceHistory {
+    /// The fields by name; without `reveal` (for `repr`) raw JSON is left out.
+    fn fields<'py>(&self, py: Python<'py>, _reveal: bool) -> PyResult<Vec<(&'static str, Bound<'py, PyAny>)>> {
+        Ok(vec![("currency", self.currency(py)?), ("points", self.points(py)?)])
+    }
+}
+
 /// Adds every generated class to the module.
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Broker>()?;
@@ -807,5 +1665,14 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<WebhookEventType>()?;
     m.add_class::<WebhookSubscription>()?;
     m.add_class::<WebhookEvent>()?;
+    m.add_class::<AccountSync>()?;
+    m.add_class::<OptionContract>()?;
+    m.add_class::<Instrument>()?;
+    m.add_class::<Position>()?;
+    m.add_class::<Balance>()?;
+    m.add_class::<Order>()?;
+    m.add_class::<Activity>()?;
+    m.add_class::<BalancePoint>()?;
+    m.add_class::<BalanceHistory>()?;
     Ok(())
 }

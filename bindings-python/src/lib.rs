@@ -25,6 +25,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     error::register(m)?;
     m.add_class::<client::Client>()?;
     m.add_class::<client::AsyncClient>()?;
+    m.add_class::<client::ActivityPages>()?;
+    m.add_class::<client::AsyncActivityPages>()?;
     m.add_class::<sandbox::Sandbox>()?;
     m.add_class::<sandbox_types::SandboxState>()?;
     m.add_class::<sandbox_types::SandboxConnection>()?;

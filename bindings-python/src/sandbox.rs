@@ -304,8 +304,28 @@ impl Sandbox {
         guard(py, || self.with(|s| Ok(s.armed_faults())))
     }
 
-    /// `disable`, `expire` or `remove` a connection as if it happened at the broker; returns
-    /// the connection as stored.
+    /// Replaces what a user's accounts hold and did with a portfolio fixture (a dict in the
+    /// format of docs/sandbox.md, or its JSON text): one account, or (without `account_id`)
+    /// all of the user's. Returns the ids of the accounts loaded.
+    #[pyo3(signature = (user_id, portfolio, *, account_id = None))]
+    fn load_portfolio(
+        &self,
+        py: Python<'_>,
+        user_id: &str,
+        portfolio: &Bound<'_, PyAny>,
+        account_id: Option<&str>,
+    ) -> PyResult<Vec<String>> {
+        guard(py, || {
+            let text = match portfolio.extract::<String>() {
+                Ok(text) => text,
+                Err(_) => to_json(portfolio)?.to_string(),
+            };
+            self.with(|s| s.load_portfolio(user_id, account_id, &text).map_err(raise(py)))
+        })
+    }
+
+    /// `disable`, `expire`, `remove` or `refresh` a connection as if it happened at the
+    /// broker; returns the connection as stored.
     fn change_connection(&self, py: Python<'_>, connection_id: &str, action: &str) -> PyResult<SandboxConnection> {
         guard(py, || {
             let change = ConnectionChange::parse(action).map_err(raise(py))?;

@@ -26,7 +26,7 @@ def test_async_flow() -> None:
             connection = await client.wait_for_connection(user, timeout=5, poll_interval=0.05)
             assert connection.id == done.connection_id
             assert connection.permission is brokerlink.Permission.TRADE
-            assert [a.connection_id for a in await client.accounts(user)] == [connection.id]
+            assert [a.connection_id for a in await client.accounts(user)] == [connection.id] * 2
             assert await client.delete_user(user) is None
         assert not sandbox.running
 

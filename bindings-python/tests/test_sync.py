@@ -33,7 +33,7 @@ def test_readme_flow(sandbox: brokerlink.Sandbox, client: brokerlink.Client) -> 
     assert connection.permission is Permission.READ
     assert connection.broker.name == "Alpaca"
     accounts = client.accounts(user)
-    assert len(accounts) == 1
+    assert [a.name for a in accounts] == ["Alpaca Individual", "Alpaca Crypto"]
     balance = accounts[0].balance
     assert balance is not None
     assert (balance.amount, balance.currency) == (Decimal("15363.23"), "USD")
@@ -62,7 +62,7 @@ def test_connection_calls(
     assert done.connection_id is not None
     cid = done.connection_id
     assert client.connection(user, cid).id == cid
-    [account] = client.connection_accounts(user, cid)
+    account, _crypto = client.connection_accounts(user, cid)
     assert client.account(user, account.id) == account
     assert client.refresh_connection(user, cid) is None
     assert client.disable_connection(user, cid) is None
@@ -115,7 +115,7 @@ def test_result_objects(
     assert "status='active'" in repr(connection)
     with pytest.raises(AttributeError):
         connection.id = "other"  # type: ignore[misc]
-    [account] = client.accounts(user)
+    account, _crypto = client.accounts(user)
     assert account.to_dict()["balance"] == {"amount": Decimal("15363.23"), "currency": "USD"}
 
 

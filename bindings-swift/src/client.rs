@@ -3,8 +3,9 @@
 
 use crate::error::Result;
 use crate::generated::{
-    Account, Connection, Environment, NewWebhookSubscription, ProviderKind, Session, UserCredentials, WebhookEventType,
-    WebhookSubscription, WebhookSubscriptionUpdate,
+    Account, Activity, ActivityQuery, Balance, BalanceHistory, Connection, Environment, NewWebhookSubscription, Order,
+    OrderQuery, Position, ProviderKind, Session, UserCredentials, WebhookEventType, WebhookSubscription,
+    WebhookSubscriptionUpdate,
 };
 use crate::runtime::{enter, run};
 use crate::types::{PortalLink, PortalOptions, WaitOptions};
@@ -288,6 +289,87 @@ impl Client {
         run(async move { c.connection_accounts(&user, &connection_id).await.map(list) }).await
     }
 
+    /// Every position of an account: equities, ETFs, options, crypto, funds and cash
+    /// equivalents.
+    pub async fn positions(&self, user: UserCredentials, account_id: String) -> Result<Vec<Position>> {
+        let (c, user) = (self.inner.clone(), brokerlink::UserCredentials::from(user));
+        run(async move { c.positions(&user, &account_id).await.map(list) }).await
+    }
+
+    /// An account's cash and buying power, one entry per currency.
+    pub async fn balances(&self, user: UserCredentials, account_id: String) -> Result<Vec<Balance>> {
+        let (c, user) = (self.inner.clone(), brokerlink::UserCredentials::from(user));
+        run(async move { c.balances(&user, &account_id).await.map(list) }).await
+    }
+
+    /// An account's orders: all (the default), the working ones or the executed ones, of the
+    /// last `days`.
+    #[uniffi::method(default(query))]
+    pub async fn orders(&self, user: UserCredentials, account_id: String, query: OrderQuery) -> Result<Vec<Order>> {
+        let (c, user) = (self.inner.clone(), brokerlink::UserCredentials::from(user));
+        let query = brokerlink::OrderQuery::from(query);
+        run(async move { c.orders(&user, &account_id, &query).await.map(list) }).await
+    }
+
+    /// The orders of the last 24 hours, read live from the broker (SnapTrade); the executed
+    /// ones only unless `onlyExecuted` is false.
+    #[uniffi::method(default(only_executed = true))]
+    pub async fn recent_orders(
+        &self,
+        user: UserCredentials,
+        account_id: String,
+        only_executed: bool,
+    ) -> Result<Vec<Order>> {
+        let (c, user) = (self.inner.clone(), brokerlink::UserCredentials::from(user));
+        run(async move { c.recent_orders(&user, &account_id, only_executed).await.map(list) }).await
+    }
+
+    /// One order, by the broker's order id.
+    pub async fn order(&self, user: UserCredentials, account_id: String, order_id: String) -> Result<Order> {
+        let (c, user) = (self.inner.clone(), brokerlink::UserCredentials::from(user));
+        run(async move { c.order(&user, &account_id, &order_id).await.map(Order::from) }).await
+    }
+
+    /// Every activity of an account in the query's date range, all pages, newest first.
+    #[uniffi::method(default(query))]
+    pub async fn activities(
+        &self,
+        user: UserCredentials,
+        account_id: String,
+        query: ActivityQuery,
+    ) -> Result<Vec<Activity>> {
+        let (c, user) = (self.inner.clone(), brokerlink::UserCredentials::from(user));
+        let query = brokerlink::ActivityQuery::from(query);
+        run(async move { c.activities(&user, &account_id, &query).await.map(list) }).await
+    }
+
+    /// The same activities one page at a time, for histories too long to hold at once; the
+    /// query is checked now, before any request.
+    #[uniffi::method(default(query))]
+    pub fn activity_pages(
+        &self,
+        user: UserCredentials,
+        account_id: String,
+        query: ActivityQuery,
+    ) -> Result<Arc<ActivityPages>> {
+        crate::error::guard(|| {
+            let pages = self.inner.activity_pages(
+                &brokerlink::UserCredentials::from(user),
+                &account_id,
+                &brokerlink::ActivityQuery::from(query),
+            )?;
+            Ok(Arc::new(ActivityPages {
+                inner: Arc::new(tokio::sync::Mutex::new(pages)),
+            }))
+        })
+    }
+
+    /// An account's total value over time, oldest first (SnapTrade).
+    pub async fn balance_history(&self, user: UserCredentials, account_id: String) -> Result<BalanceHistory> {
+        let (c, user) = (self.inner.clone(), brokerlink::UserCredentials::from(user));
+        run(async move { c.balance_history(&user, &account_id).await.map(BalanceHistory::from) }).await
+    }
+
     /// Polls until a new (or repaired, or the named) connection is active and synced; fails
     /// with `timeout` otherwise.
     #[uniffi::method(default(options))]
@@ -304,4 +386,21 @@ impl Client {
 
 fn list<T, U: From<T>>(items: Vec<T>) -> Vec<U> {
     items.into_iter().map(U::from).collect()
+}
+
+/// An account's activities read one page at a time (`Client.activityPages`): `next()` answers
+/// the next page, or `null` once every page has been read. Kotlin's `activityFlow` and Swift's
+/// `AsyncSequence` wrap it.
+#[derive(Debug, uniffi::Object)]
+pub struct ActivityPages {
+    inner: Arc<tokio::sync::Mutex<brokerlink::ActivityPages>>,
+}
+
+#[uniffi::export]
+impl ActivityPages {
+    /// The next page; a page that failed can be asked for again.
+    pub async fn next(&self) -> Result<Option<Vec<Activity>>> {
+        let pages = self.inner.clone();
+        run(async move { Ok(pages.lock().await.next().await?.map(list)) }).await
+    }
 }

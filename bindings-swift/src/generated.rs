@@ -465,6 +465,9 @@ pub enum ConnectionChange {
     Expire,
     /// Gone, as if the user revoked it at the broker.
     Remove,
+    /// A day passes at the broker: prices move and a dividend arrives in every account, with
+    /// the webhooks that announce new holdings and transactions.
+    Refresh,
 }
 
 impl From<brokerlink_sandbox::ConnectionChange> for ConnectionChange {
@@ -473,6 +476,7 @@ impl From<brokerlink_sandbox::ConnectionChange> for ConnectionChange {
             brokerlink_sandbox::ConnectionChange::Disable => ConnectionChange::Disable,
             brokerlink_sandbox::ConnectionChange::Expire => ConnectionChange::Expire,
             brokerlink_sandbox::ConnectionChange::Remove => ConnectionChange::Remove,
+            brokerlink_sandbox::ConnectionChange::Refresh => ConnectionChange::Refresh,
         }
     }
 }
@@ -483,6 +487,7 @@ impl From<ConnectionChange> for brokerlink_sandbox::ConnectionChange {
             ConnectionChange::Disable => brokerlink_sandbox::ConnectionChange::Disable,
             ConnectionChange::Expire => brokerlink_sandbox::ConnectionChange::Expire,
             ConnectionChange::Remove => brokerlink_sandbox::ConnectionChange::Remove,
+            ConnectionChange::Refresh => brokerlink_sandbox::ConnectionChange::Refresh,
         }
     }
 }
@@ -490,6 +495,295 @@ impl From<ConnectionChange> for brokerlink_sandbox::ConnectionChange {
 impl std::fmt::Display for ConnectionChange {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(brokerlink_sandbox::ConnectionChange::from(*self).as_str())
+    }
+}
+
+/// What kind of instrument a position, order or activity is in, on one scale for both
+/// providers; the provider's own word stays in `Instrument.rawKind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+#[uniffi::export(Display)]
+pub enum InstrumentKind {
+    /// Common or preferred stock, ADRs and closed-end funds.
+    Equity,
+    Etf,
+    Option,
+    Crypto,
+    /// Open-ended (mutual) funds.
+    MutualFund,
+    Bond,
+    /// Cash and cash equivalents held as a position (a sweep or money-market fund).
+    Cash,
+    Future,
+    /// A kind brokerlink does not know yet; read `rawKind`.
+    Other,
+}
+
+impl From<brokerlink::InstrumentKind> for InstrumentKind {
+    fn from(value: brokerlink::InstrumentKind) -> Self {
+        match value {
+            brokerlink::InstrumentKind::Equity => InstrumentKind::Equity,
+            brokerlink::InstrumentKind::Etf => InstrumentKind::Etf,
+            brokerlink::InstrumentKind::Option => InstrumentKind::Option,
+            brokerlink::InstrumentKind::Crypto => InstrumentKind::Crypto,
+            brokerlink::InstrumentKind::MutualFund => InstrumentKind::MutualFund,
+            brokerlink::InstrumentKind::Bond => InstrumentKind::Bond,
+            brokerlink::InstrumentKind::Cash => InstrumentKind::Cash,
+            brokerlink::InstrumentKind::Future => InstrumentKind::Future,
+            brokerlink::InstrumentKind::Other => InstrumentKind::Other,
+        }
+    }
+}
+
+impl From<InstrumentKind> for brokerlink::InstrumentKind {
+    fn from(value: InstrumentKind) -> Self {
+        match value {
+            InstrumentKind::Equity => brokerlink::InstrumentKind::Equity,
+            InstrumentKind::Etf => brokerlink::InstrumentKind::Etf,
+            InstrumentKind::Option => brokerlink::InstrumentKind::Option,
+            InstrumentKind::Crypto => brokerlink::InstrumentKind::Crypto,
+            InstrumentKind::MutualFund => brokerlink::InstrumentKind::MutualFund,
+            InstrumentKind::Bond => brokerlink::InstrumentKind::Bond,
+            InstrumentKind::Cash => brokerlink::InstrumentKind::Cash,
+            InstrumentKind::Future => brokerlink::InstrumentKind::Future,
+            InstrumentKind::Other => brokerlink::InstrumentKind::Other,
+        }
+    }
+}
+
+impl std::fmt::Display for InstrumentKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(brokerlink::InstrumentKind::from(*self).as_str())
+    }
+}
+
+/// Whether an option contract is a call or a put.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+#[uniffi::export(Display)]
+pub enum OptionRight {
+    Call,
+    Put,
+}
+
+impl From<brokerlink::OptionRight> for OptionRight {
+    fn from(value: brokerlink::OptionRight) -> Self {
+        match value {
+            brokerlink::OptionRight::Call => OptionRight::Call,
+            brokerlink::OptionRight::Put => OptionRight::Put,
+        }
+    }
+}
+
+impl From<OptionRight> for brokerlink::OptionRight {
+    fn from(value: OptionRight) -> Self {
+        match value {
+            OptionRight::Call => brokerlink::OptionRight::Call,
+            OptionRight::Put => brokerlink::OptionRight::Put,
+        }
+    }
+}
+
+impl std::fmt::Display for OptionRight {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(brokerlink::OptionRight::from(*self).as_str())
+    }
+}
+
+/// Where an order is, normalised across providers; the provider's own word stays in
+/// `Order.rawStatus`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+#[uniffi::export(Display)]
+pub enum OrderStatus {
+    /// Working at the broker: accepted, queued or triggered, nothing filled yet.
+    Open,
+    PartiallyFilled,
+    Filled,
+    Cancelled,
+    Rejected,
+    Expired,
+    /// Not yet working: awaiting review, a trigger, or a cancel or replace in flight.
+    Pending,
+    /// A status brokerlink does not know yet; read `rawStatus`.
+    Unknown,
+}
+
+impl From<brokerlink::OrderStatus> for OrderStatus {
+    fn from(value: brokerlink::OrderStatus) -> Self {
+        match value {
+            brokerlink::OrderStatus::Open => OrderStatus::Open,
+            brokerlink::OrderStatus::PartiallyFilled => OrderStatus::PartiallyFilled,
+            brokerlink::OrderStatus::Filled => OrderStatus::Filled,
+            brokerlink::OrderStatus::Cancelled => OrderStatus::Cancelled,
+            brokerlink::OrderStatus::Rejected => OrderStatus::Rejected,
+            brokerlink::OrderStatus::Expired => OrderStatus::Expired,
+            brokerlink::OrderStatus::Pending => OrderStatus::Pending,
+            brokerlink::OrderStatus::Unknown => OrderStatus::Unknown,
+        }
+    }
+}
+
+impl From<OrderStatus> for brokerlink::OrderStatus {
+    fn from(value: OrderStatus) -> Self {
+        match value {
+            OrderStatus::Open => brokerlink::OrderStatus::Open,
+            OrderStatus::PartiallyFilled => brokerlink::OrderStatus::PartiallyFilled,
+            OrderStatus::Filled => brokerlink::OrderStatus::Filled,
+            OrderStatus::Cancelled => brokerlink::OrderStatus::Cancelled,
+            OrderStatus::Rejected => brokerlink::OrderStatus::Rejected,
+            OrderStatus::Expired => brokerlink::OrderStatus::Expired,
+            OrderStatus::Pending => brokerlink::OrderStatus::Pending,
+            OrderStatus::Unknown => brokerlink::OrderStatus::Unknown,
+        }
+    }
+}
+
+impl std::fmt::Display for OrderStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(brokerlink::OrderStatus::from(*self).as_str())
+    }
+}
+
+/// Which way an order or trade goes; the provider's own word stays in `rawAction`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+#[uniffi::export(Display)]
+pub enum OrderSide {
+    /// Buy, buy to cover, buy to open or to close.
+    Buy,
+    /// Sell, sell short, sell to open or to close.
+    Sell,
+    Unknown,
+}
+
+impl From<brokerlink::OrderSide> for OrderSide {
+    fn from(value: brokerlink::OrderSide) -> Self {
+        match value {
+            brokerlink::OrderSide::Buy => OrderSide::Buy,
+            brokerlink::OrderSide::Sell => OrderSide::Sell,
+            brokerlink::OrderSide::Unknown => OrderSide::Unknown,
+        }
+    }
+}
+
+impl From<OrderSide> for brokerlink::OrderSide {
+    fn from(value: OrderSide) -> Self {
+        match value {
+            OrderSide::Buy => brokerlink::OrderSide::Buy,
+            OrderSide::Sell => brokerlink::OrderSide::Sell,
+            OrderSide::Unknown => brokerlink::OrderSide::Unknown,
+        }
+    }
+}
+
+impl std::fmt::Display for OrderSide {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(brokerlink::OrderSide::from(*self).as_str())
+    }
+}
+
+/// Which orders to list: all of them, the ones still working, or the executed ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+#[uniffi::export(Display)]
+pub enum OrderState {
+    All,
+    Open,
+    Executed,
+}
+
+impl From<brokerlink::OrderState> for OrderState {
+    fn from(value: brokerlink::OrderState) -> Self {
+        match value {
+            brokerlink::OrderState::All => OrderState::All,
+            brokerlink::OrderState::Open => OrderState::Open,
+            brokerlink::OrderState::Executed => OrderState::Executed,
+        }
+    }
+}
+
+impl From<OrderState> for brokerlink::OrderState {
+    fn from(value: OrderState) -> Self {
+        match value {
+            OrderState::All => brokerlink::OrderState::All,
+            OrderState::Open => brokerlink::OrderState::Open,
+            OrderState::Executed => brokerlink::OrderState::Executed,
+        }
+    }
+}
+
+impl std::fmt::Display for OrderState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(brokerlink::OrderState::from(*self).as_str())
+    }
+}
+
+/// What an activity was, normalised across providers; the provider's own word stays in
+/// `Activity.rawType`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+#[uniffi::export(Display)]
+pub enum ActivityKind {
+    Buy,
+    Sell,
+    /// Cash dividends, payments in lieu, reinvested and stock dividends.
+    Dividend,
+    Interest,
+    Fee,
+    Tax,
+    /// Cash coming in: contributions and deposits.
+    Deposit,
+    Withdrawal,
+    /// Assets moving between accounts, in either direction.
+    Transfer,
+    Split,
+    OptionExercise,
+    OptionAssignment,
+    OptionExpiration,
+    /// Anything else (adjustments, journal entries); read `rawType`.
+    Other,
+}
+
+impl From<brokerlink::ActivityKind> for ActivityKind {
+    fn from(value: brokerlink::ActivityKind) -> Self {
+        match value {
+            brokerlink::ActivityKind::Buy => ActivityKind::Buy,
+            brokerlink::ActivityKind::Sell => ActivityKind::Sell,
+            brokerlink::ActivityKind::Dividend => ActivityKind::Dividend,
+            brokerlink::ActivityKind::Interest => ActivityKind::Interest,
+            brokerlink::ActivityKind::Fee => ActivityKind::Fee,
+            brokerlink::ActivityKind::Tax => ActivityKind::Tax,
+            brokerlink::ActivityKind::Deposit => ActivityKind::Deposit,
+            brokerlink::ActivityKind::Withdrawal => ActivityKind::Withdrawal,
+            brokerlink::ActivityKind::Transfer => ActivityKind::Transfer,
+            brokerlink::ActivityKind::Split => ActivityKind::Split,
+            brokerlink::ActivityKind::OptionExercise => ActivityKind::OptionExercise,
+            brokerlink::ActivityKind::OptionAssignment => ActivityKind::OptionAssignment,
+            brokerlink::ActivityKind::OptionExpiration => ActivityKind::OptionExpiration,
+            brokerlink::ActivityKind::Other => ActivityKind::Other,
+        }
+    }
+}
+
+impl From<ActivityKind> for brokerlink::ActivityKind {
+    fn from(value: ActivityKind) -> Self {
+        match value {
+            ActivityKind::Buy => brokerlink::ActivityKind::Buy,
+            ActivityKind::Sell => brokerlink::ActivityKind::Sell,
+            ActivityKind::Dividend => brokerlink::ActivityKind::Dividend,
+            ActivityKind::Interest => brokerlink::ActivityKind::Interest,
+            ActivityKind::Fee => brokerlink::ActivityKind::Fee,
+            ActivityKind::Tax => brokerlink::ActivityKind::Tax,
+            ActivityKind::Deposit => brokerlink::ActivityKind::Deposit,
+            ActivityKind::Withdrawal => brokerlink::ActivityKind::Withdrawal,
+            ActivityKind::Transfer => brokerlink::ActivityKind::Transfer,
+            ActivityKind::Split => brokerlink::ActivityKind::Split,
+            ActivityKind::OptionExercise => brokerlink::ActivityKind::OptionExercise,
+            ActivityKind::OptionAssignment => brokerlink::ActivityKind::OptionAssignment,
+            ActivityKind::OptionExpiration => brokerlink::ActivityKind::OptionExpiration,
+            ActivityKind::Other => brokerlink::ActivityKind::Other,
+        }
+    }
+}
+
+impl std::fmt::Display for ActivityKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(brokerlink::ActivityKind::from(*self).as_str())
     }
 }
 
@@ -592,6 +886,8 @@ pub struct Account {
     pub created_at: Option<std::time::SystemTime>,
     /// Whether the aggregator has finished its first sync of this account's holdings.
     pub synced: bool,
+    /// How far the aggregator's copy of the account's data has got, where it says.
+    pub sync: Option<AccountSync>,
 }
 
 impl From<brokerlink::Account> for Account {
@@ -607,6 +903,7 @@ impl From<brokerlink::Account> for Account {
             raw_status,
             created_at,
             synced,
+            sync,
         } = value;
         Account {
             id,
@@ -619,6 +916,7 @@ impl From<brokerlink::Account> for Account {
             raw_status,
             created_at: created_at.map(Into::into),
             synced,
+            sync: sync.map(Into::into),
         }
     }
 }
@@ -793,6 +1091,353 @@ impl From<brokerlink::WebhookEvent> for WebhookEvent {
     }
 }
 
+/// How far the aggregator's copy of an account's data has got.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct AccountSync {
+    /// Whether the first sync of the holdings (positions, balances) is done.
+    pub holdings_ready: bool,
+    /// Whether the first sync of the transaction history is done.
+    pub transactions_ready: bool,
+    pub holdings_synced_at: Option<std::time::SystemTime>,
+    pub transactions_synced_at: Option<std::time::SystemTime>,
+    /// The oldest transaction the aggregator has.
+    pub first_transaction_date: Option<brokerlink::NaiveDate>,
+    /// The provider's own word for the state, where it has one (Finatic's `syncStatus`).
+    pub raw_status: Option<String>,
+}
+
+impl From<brokerlink::AccountSync> for AccountSync {
+    fn from(value: brokerlink::AccountSync) -> Self {
+        let brokerlink::AccountSync {
+            holdings_ready,
+            transactions_ready,
+            holdings_synced_at,
+            transactions_synced_at,
+            first_transaction_date,
+            raw_status,
+        } = value;
+        AccountSync {
+            holdings_ready,
+            transactions_ready,
+            holdings_synced_at: holdings_synced_at.map(Into::into),
+            transactions_synced_at: transactions_synced_at.map(Into::into),
+            first_transaction_date,
+            raw_status,
+        }
+    }
+}
+
+/// An option contract's terms.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct OptionContract {
+    /// The underlying's symbol (`AAPL`).
+    pub underlying: String,
+    pub strike: brokerlink::Decimal,
+    pub expiry: brokerlink::NaiveDate,
+    pub right: OptionRight,
+    /// Units of the underlying per contract: 100 for a standard option, 10 for a mini.
+    pub multiplier: brokerlink::Decimal,
+}
+
+impl From<brokerlink::OptionContract> for OptionContract {
+    fn from(value: brokerlink::OptionContract) -> Self {
+        let brokerlink::OptionContract {
+            underlying,
+            strike,
+            expiry,
+            right,
+            multiplier,
+        } = value;
+        OptionContract {
+            underlying,
+            strike,
+            expiry,
+            right: right.into(),
+            multiplier,
+        }
+    }
+}
+
+/// What is held or traded.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Instrument {
+    /// The trading symbol: a ticker, an OCC symbol for an option, a pair or coin for crypto.
+    pub symbol: String,
+    /// The instrument's name or description, as the provider gives it.
+    pub name: Option<String>,
+    pub kind: InstrumentKind,
+    /// The provider's own word for the kind (`stock`, `mutualfund`, `EQUITY`).
+    pub raw_kind: String,
+    /// The currency the instrument is quoted in.
+    pub currency: Option<String>,
+    /// The exchange's MIC or code.
+    pub exchange: Option<String>,
+    /// The contract's terms, for an option.
+    pub option: Option<OptionContract>,
+}
+
+impl From<brokerlink::Instrument> for Instrument {
+    fn from(value: brokerlink::Instrument) -> Self {
+        let brokerlink::Instrument {
+            symbol,
+            name,
+            kind,
+            raw_kind,
+            currency,
+            exchange,
+            option,
+        } = value;
+        Instrument {
+            symbol,
+            name,
+            kind: kind.into(),
+            raw_kind,
+            currency,
+            exchange,
+            option: option.map(Into::into),
+        }
+    }
+}
+
+/// One holding of an account.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Position {
+    pub account_id: String,
+    pub instrument: Instrument,
+    /// Units held; negative for a short position. Contracts for an option.
+    pub quantity: brokerlink::Decimal,
+    /// Average cost per unit (per share for an option), in `currency`.
+    pub average_cost: Option<brokerlink::Decimal>,
+    /// Last known price per unit (per share for an option), in `currency`.
+    pub price: Option<brokerlink::Decimal>,
+    /// `quantity * price * multiplier`, as the provider reports it or computed exactly from
+    /// those.
+    pub market_value: Option<brokerlink::Decimal>,
+    /// Unrealised profit or loss: `(price - average_cost) * quantity * multiplier`, as the
+    /// provider reports it or computed exactly from those.
+    pub open_pnl: Option<brokerlink::Decimal>,
+    pub currency: Option<String>,
+    /// Counted in the account's cash or buying power as well (money-market funds).
+    pub cash_equivalent: bool,
+}
+
+impl From<brokerlink::Position> for Position {
+    fn from(value: brokerlink::Position) -> Self {
+        let brokerlink::Position {
+            account_id,
+            instrument,
+            quantity,
+            average_cost,
+            price,
+            market_value,
+            open_pnl,
+            currency,
+            cash_equivalent,
+        } = value;
+        Position {
+            account_id,
+            instrument: instrument.into(),
+            quantity,
+            average_cost,
+            price,
+            market_value,
+            open_pnl,
+            currency,
+            cash_equivalent,
+        }
+    }
+}
+
+/// An account's cash in one currency.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Balance {
+    pub currency: String,
+    pub cash: Option<brokerlink::Decimal>,
+    /// What can be spent on trades; the same as cash for an account without margin.
+    pub buying_power: Option<brokerlink::Decimal>,
+}
+
+impl From<brokerlink::Balance> for Balance {
+    fn from(value: brokerlink::Balance) -> Self {
+        let brokerlink::Balance {
+            currency,
+            cash,
+            buying_power,
+        } = value;
+        Balance {
+            currency,
+            cash,
+            buying_power,
+        }
+    }
+}
+
+/// An order placed in an account.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Order {
+    /// The broker's order id: pass it to `order` for its detail.
+    pub id: String,
+    pub account_id: String,
+    pub status: OrderStatus,
+    /// The provider's own word for the status.
+    pub raw_status: String,
+    pub side: OrderSide,
+    /// The provider's own word for the side (`BUY`, `SELL_SHORT`, `BUY_TO_OPEN`).
+    pub raw_action: String,
+    pub instrument: Option<Instrument>,
+    /// `Market`, `Limit`, `Stop`, `StopLimit`, …, as the provider names it.
+    pub order_type: Option<String>,
+    /// `Day`, `GTC`, `FOK`, …, as the provider names it.
+    pub time_in_force: Option<String>,
+    pub quantity: Option<brokerlink::Decimal>,
+    pub filled_quantity: Option<brokerlink::Decimal>,
+    pub limit_price: Option<brokerlink::Decimal>,
+    pub stop_price: Option<brokerlink::Decimal>,
+    /// The average price it filled at (per share for an option).
+    pub execution_price: Option<brokerlink::Decimal>,
+    pub placed_at: Option<std::time::SystemTime>,
+    pub updated_at: Option<std::time::SystemTime>,
+    pub executed_at: Option<std::time::SystemTime>,
+}
+
+impl From<brokerlink::Order> for Order {
+    fn from(value: brokerlink::Order) -> Self {
+        let brokerlink::Order {
+            id,
+            account_id,
+            status,
+            raw_status,
+            side,
+            raw_action,
+            instrument,
+            order_type,
+            time_in_force,
+            quantity,
+            filled_quantity,
+            limit_price,
+            stop_price,
+            execution_price,
+            placed_at,
+            updated_at,
+            executed_at,
+        } = value;
+        Order {
+            id,
+            account_id,
+            status: status.into(),
+            raw_status,
+            side: side.into(),
+            raw_action,
+            instrument: instrument.map(Into::into),
+            order_type,
+            time_in_force,
+            quantity,
+            filled_quantity,
+            limit_price,
+            stop_price,
+            execution_price,
+            placed_at: placed_at.map(Into::into),
+            updated_at: updated_at.map(Into::into),
+            executed_at: executed_at.map(Into::into),
+        }
+    }
+}
+
+/// One transaction in an account's history.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Activity {
+    /// The provider's id of the transaction: de-duplicate on it.
+    pub id: String,
+    pub account_id: String,
+    pub kind: ActivityKind,
+    /// The provider's own word for the type (`BUY`, `REI`, `CONTRIBUTION`).
+    pub raw_type: String,
+    /// What it was in; absent for cash movements.
+    pub instrument: Option<Instrument>,
+    pub description: Option<String>,
+    /// Units bought, sold or received.
+    pub quantity: Option<brokerlink::Decimal>,
+    /// Price per unit.
+    pub price: Option<brokerlink::Decimal>,
+    /// The cash effect, in `currency`: negative for money leaving the account.
+    pub amount: Option<brokerlink::Decimal>,
+    pub fee: Option<brokerlink::Decimal>,
+    pub currency: Option<String>,
+    pub trade_date: Option<brokerlink::NaiveDate>,
+    pub settlement_date: Option<brokerlink::NaiveDate>,
+    /// The broker's reference that ties related transactions together (the fills of one order).
+    pub external_reference_id: Option<String>,
+}
+
+impl From<brokerlink::Activity> for Activity {
+    fn from(value: brokerlink::Activity) -> Self {
+        let brokerlink::Activity {
+            id,
+            account_id,
+            kind,
+            raw_type,
+            instrument,
+            description,
+            quantity,
+            price,
+            amount,
+            fee,
+            currency,
+            trade_date,
+            settlement_date,
+            external_reference_id,
+        } = value;
+        Activity {
+            id,
+            account_id,
+            kind: kind.into(),
+            raw_type,
+            instrument: instrument.map(Into::into),
+            description,
+            quantity,
+            price,
+            amount,
+            fee,
+            currency,
+            trade_date,
+            settlement_date,
+            external_reference_id,
+        }
+    }
+}
+
+/// One day's total value of an account.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct BalancePoint {
+    pub date: brokerlink::NaiveDate,
+    pub total: brokerlink::Decimal,
+}
+
+impl From<brokerlink::BalancePoint> for BalancePoint {
+    fn from(value: brokerlink::BalancePoint) -> Self {
+        let brokerlink::BalancePoint { date, total } = value;
+        BalancePoint { date, total }
+    }
+}
+
+/// An account's total value over time (SnapTrade's balance history).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct BalanceHistory {
+    pub currency: String,
+    /// Oldest first.
+    pub points: Vec<BalancePoint>,
+}
+
+impl From<brokerlink::BalanceHistory> for BalanceHistory {
+    fn from(value: brokerlink::BalanceHistory) -> Self {
+        let brokerlink::BalanceHistory { currency, points } = value;
+        BalanceHistory {
+            currency,
+            points: points.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
 /// An end user as the aggregator knows them. SnapTrade issues `userSecret` at registration;
 /// Finatic users carry no secret. `Debug` never shows the secret.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -930,5 +1575,47 @@ impl From<WebhookSubscriptionUpdate> for brokerlink::WebhookSubscriptionUpdate {
             description,
             enabled,
         }
+    }
+}
+
+/// Which orders `orders` lists.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct OrderQuery {
+    /// All of them (the default), the working ones, or the executed ones.
+    #[uniffi(default = None)]
+    pub state: Option<OrderState>,
+    /// How many days back (1 to 90; SnapTrade's default is 30). Finatic lists every order.
+    #[uniffi(default = None)]
+    pub days: Option<u32>,
+}
+
+impl From<OrderQuery> for brokerlink::OrderQuery {
+    fn from(value: OrderQuery) -> Self {
+        let OrderQuery { state, days } = value;
+        brokerlink::OrderQuery {
+            state: state.map(Into::into),
+            days,
+        }
+    }
+}
+
+/// Which activities to read, and in pages of what size.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ActivityQuery {
+    /// The first trade date to include.
+    #[uniffi(default = None)]
+    pub start: Option<brokerlink::NaiveDate>,
+    /// The last trade date to include.
+    #[uniffi(default = None)]
+    pub end: Option<brokerlink::NaiveDate>,
+    /// Activities per request (1 to 1,000; default 1,000).
+    #[uniffi(default = None)]
+    pub page_size: Option<u32>,
+}
+
+impl From<ActivityQuery> for brokerlink::ActivityQuery {
+    fn from(value: ActivityQuery) -> Self {
+        let ActivityQuery { start, end, page_size } = value;
+        brokerlink::ActivityQuery { start, end, page_size }
     }
 }

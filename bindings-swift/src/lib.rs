@@ -23,7 +23,7 @@ mod sandbox;
 mod types;
 mod webhooks;
 
-pub use client::{Client, ClientOptions, RetryPolicy};
+pub use client::{ActivityPages, Client, ClientOptions, RetryPolicy};
 pub use error::{BrokerlinkError, ErrorDetails};
 pub use generated::*;
 pub use results::parse_portal_result;

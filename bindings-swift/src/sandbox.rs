@@ -327,8 +327,21 @@ impl Sandbox {
         self.with(|s| Ok(count(s.armed_faults())))
     }
 
-    /// Disables, expires or removes a connection as if it happened at the broker; returns the
-    /// connection as stored (`NotFound` for one the sandbox does not have).
+    /// Replaces what a user's accounts hold and did with a portfolio fixture (JSON text, the
+    /// format of docs/sandbox.md): one account, or (without `accountId`) all of the user's.
+    /// Returns the ids of the accounts loaded.
+    #[uniffi::method(default(account_id = None))]
+    pub fn load_portfolio(
+        &self,
+        user_id: String,
+        portfolio_json: String,
+        account_id: Option<String>,
+    ) -> Result<Vec<String>> {
+        self.with(|s| s.load_portfolio(&user_id, account_id.as_deref(), &portfolio_json))
+    }
+
+    /// Disables, expires, removes or refreshes a connection as if it happened at the broker;
+    /// returns the connection as stored (`NotFound` for one the sandbox does not have).
     pub fn change_connection(&self, connection_id: String, change: ConnectionChange) -> Result<SandboxConnection> {
         self.with(|s| Ok(s.change_connection(&connection_id, change.into())?.into()))
     }

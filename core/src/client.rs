@@ -1,5 +1,6 @@
 //! `Client`: the provider-neutral API of docs/design.md §3.
 
+use crate::account_data::{Activity, ActivityQuery, Balance, BalanceHistory, Order, OrderQuery, Position};
 use crate::error::{Error, Result};
 use crate::http::{RetryPolicy, Transport};
 use crate::portal::{PortalLink, PortalOptions};
@@ -10,6 +11,7 @@ use crate::secret::Secret;
 use crate::subscriptions::{NewWebhookSubscription, WebhookEventType, WebhookSubscription, WebhookSubscriptionUpdate};
 use crate::types::{Account, Connection, Environment, ProviderKind, Session, UserCredentials};
 use crate::validate;
+use futures_util::StreamExt;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -273,8 +275,159 @@ impl Client {
         dispatch!(self, connection_accounts(user, connection_id))
     }
 
+    /// Every position of an account: equities, ETFs, options, crypto, funds and cash
+    /// equivalents.
+    pub async fn positions(&self, user: &UserCredentials, account_id: &str) -> Result<Vec<Position>> {
+        dispatch!(self, positions(user, account_id))
+    }
+
+    /// An account's cash and buying power, one entry per currency.
+    pub async fn balances(&self, user: &UserCredentials, account_id: &str) -> Result<Vec<Balance>> {
+        dispatch!(self, balances(user, account_id))
+    }
+
+    /// An account's orders: all, the working ones, or the executed ones, of the last `days`.
+    pub async fn orders(&self, user: &UserCredentials, account_id: &str, query: &OrderQuery) -> Result<Vec<Order>> {
+        query.check()?;
+        dispatch!(self, orders(user, account_id, query))
+    }
+
+    /// The orders of the last 24 hours, read live from the broker (SnapTrade); the executed
+    /// ones only unless `only_executed` is false.
+    pub async fn recent_orders(
+        &self,
+        user: &UserCredentials,
+        account_id: &str,
+        only_executed: bool,
+    ) -> Result<Vec<Order>> {
+        dispatch!(self, recent_orders(user, account_id, only_executed))
+    }
+
+    /// One order, by the broker's order id.
+    pub async fn order(&self, user: &UserCredentials, account_id: &str, order_id: &str) -> Result<Order> {
+        validate::identifier("order_id", order_id)?;
+        dispatch!(self, order(user, account_id, order_id))
+    }
+
+    /// Every activity of an account in the query's date range, all pages (newest first, as the
+    /// provider orders them). For long histories, `activity_pages` reads one page at a time.
+    pub async fn activities(
+        &self,
+        user: &UserCredentials,
+        account_id: &str,
+        query: &ActivityQuery,
+    ) -> Result<Vec<Activity>> {
+        let limit = query.check()?;
+        let first = dispatch!(self, activity_page(user, account_id, query, 0, limit))?;
+        let mut activities = first.items;
+        let Some(mut offset) = first.next_offset else {
+            return Ok(activities);
+        };
+        match first.total {
+            // Pages whose offsets are known ahead are fetched a few at a time, kept in order.
+            Some(total) => {
+                let offsets: Vec<u64> = (offset..total).step_by(limit as usize).collect();
+                if offsets.len() > MAX_PAGES {
+                    return Err(too_many_pages());
+                }
+                let pages = futures_util::stream::iter(offsets.into_iter().map(|offset| async move {
+                    dispatch!(self, activity_page(user, account_id, query, offset, limit))
+                }))
+                .buffered(CONCURRENT_PAGES);
+                futures_util::pin_mut!(pages);
+                while let Some(page) = pages.next().await {
+                    activities.extend(page?.items);
+                }
+                Ok(activities)
+            }
+            None => {
+                for _ in 0..MAX_PAGES {
+                    let page = dispatch!(self, activity_page(user, account_id, query, offset, limit))?;
+                    activities.extend(page.items);
+                    match page.next_offset {
+                        Some(next) if next > offset => offset = next,
+                        _ => return Ok(activities),
+                    }
+                }
+                Err(too_many_pages())
+            }
+        }
+    }
+
+    /// The activities of `activities`, one page per `ActivityPages::next` call, for histories
+    /// too long to hold at once. The query is checked now, before any request.
+    pub fn activity_pages(
+        &self,
+        user: &UserCredentials,
+        account_id: &str,
+        query: &ActivityQuery,
+    ) -> Result<ActivityPages> {
+        let limit = query.check()?;
+        Ok(ActivityPages {
+            client: self.clone(),
+            user: user.clone(),
+            account_id: account_id.to_owned(),
+            query: query.clone(),
+            limit,
+            next_offset: Some(0),
+            pages: 0,
+        })
+    }
+
+    /// An account's total value over time, oldest first (SnapTrade's balance history, an
+    /// experimental feature SnapTrade enables per key).
+    pub async fn balance_history(&self, user: &UserCredentials, account_id: &str) -> Result<BalanceHistory> {
+        dispatch!(self, balance_history(user, account_id))
+    }
+
     /// Whether an active connection is usable yet (its first data sync is done).
     pub(crate) async fn is_ready(&self, user: &UserCredentials, connection: &Connection) -> Result<bool> {
         dispatch!(self, is_ready(user, connection))
+    }
+}
+
+/// A page of activities is never followed past this many pages.
+const MAX_PAGES: usize = 10_000;
+/// How many pages of activities are in flight at once when their offsets are known ahead.
+const CONCURRENT_PAGES: usize = 4;
+
+fn too_many_pages() -> Error {
+    Error::decode(format!("list activities: more than {MAX_PAGES} pages"))
+}
+
+/// An account's activities read one page at a time (`Client::activity_pages`).
+#[derive(Debug)]
+pub struct ActivityPages {
+    client: Client,
+    user: UserCredentials,
+    account_id: String,
+    query: ActivityQuery,
+    limit: u32,
+    next_offset: Option<u64>,
+    pages: usize,
+}
+
+impl ActivityPages {
+    /// The next page, or `None` once every page has been read. A failed page can be asked for
+    /// again: the position moves only past a page that arrived.
+    pub async fn next(&mut self) -> Result<Option<Vec<Activity>>> {
+        // A page can come back empty and still not be the last: every row of it fell outside
+        // the date range (Finatic filters here, not on the server).
+        while let Some(offset) = self.next_offset {
+            if self.pages >= MAX_PAGES {
+                return Err(too_many_pages());
+            }
+            let client = &self.client;
+            let page = dispatch!(
+                client,
+                activity_page(&self.user, &self.account_id, &self.query, offset, self.limit)
+            )?;
+            self.pages += 1;
+            self.next_offset = page.next_offset.filter(|next| *next > offset);
+            if !page.items.is_empty() {
+                return Ok(Some(page.items));
+            }
+        }
+        Ok(None)
     }
 }

@@ -16,6 +16,7 @@
 //! # Ok(()) }
 //! ```
 
+mod account_data;
 pub mod blocking;
 mod client;
 mod error;
@@ -30,7 +31,13 @@ mod validate;
 mod wait;
 mod webhooks;
 
-pub use client::{Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT};
+pub use account_data::{
+    AccountSync, Activity, ActivityKind, ActivityQuery, Balance, BalanceHistory, BalancePoint, Instrument,
+    InstrumentKind, OptionContract, OptionRight, Order, OrderQuery, OrderSide, OrderState, OrderStatus, Position,
+    MAX_ACTIVITY_PAGE,
+};
+pub use chrono::NaiveDate;
+pub use client::{ActivityPages, Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT};
 pub use error::{Error, ErrorKind, Result};
 pub use http::RetryPolicy;
 pub use portal::{

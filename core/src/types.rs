@@ -1,5 +1,6 @@
 //! Public result types, the same for every provider.
 
+use crate::account_data::AccountSync;
 use crate::secret::Secret;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -248,6 +249,8 @@ pub struct Account {
     pub created_at: Option<DateTime<Utc>>,
     /// Whether the aggregator has finished its first sync of this account's holdings.
     pub synced: bool,
+    /// How far the aggregator's copy of the account's data has got, where it says.
+    pub sync: Option<AccountSync>,
 }
 
 #[cfg(test)]

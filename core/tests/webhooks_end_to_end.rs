@@ -229,8 +229,9 @@ async fn finatic_grants_and_timed_expiry_are_delivered() {
         broker: None,
         connection_type: None,
     });
-    // Nobody reads the connection: the sandbox's own timer notices the expiry.
-    let deliveries = wait_for(&received, 2).await;
+    // Nobody reads the connection: the sandbox's own timer notices the expiry. Each of the
+    // login's two accounts has its own grant, so its own `account.grant.created`.
+    let deliveries = wait_for(&received, 3).await;
     let kinds: Vec<_> = deliveries
         .iter()
         .map(|(headers, body)| {
@@ -248,7 +249,11 @@ async fn finatic_grants_and_timed_expiry_are_delivered() {
         .collect();
     assert_eq!(
         kinds,
-        [WebhookEventKind::ConnectionAdded, WebhookEventKind::ConnectionBroken]
+        [
+            WebhookEventKind::ConnectionAdded,
+            WebhookEventKind::ConnectionAdded,
+            WebhookEventKind::ConnectionBroken
+        ]
     );
 }
 
@@ -333,7 +338,7 @@ async fn a_finatic_subscription_made_by_the_client_is_delivered_and_managed() {
     let user = client.session_user(&session).await.unwrap();
     let grant = client.connections(&user).await.unwrap().remove(0);
     client.remove_connection(&user, &grant.id).await.unwrap();
-    let deliveries = wait_for(&received, 2).await;
+    let deliveries = wait_for(&received, 3).await;
     let kinds: Vec<_> = deliveries
         .iter()
         .map(|(headers, body)| {
@@ -350,7 +355,11 @@ async fn a_finatic_subscription_made_by_the_client_is_delivered_and_managed() {
         .collect();
     assert_eq!(
         kinds,
-        [WebhookEventKind::ConnectionAdded, WebhookEventKind::ConnectionDeleted]
+        [
+            WebhookEventKind::ConnectionAdded,
+            WebhookEventKind::ConnectionAdded,
+            WebhookEventKind::ConnectionDeleted
+        ]
     );
 
     let paused = client

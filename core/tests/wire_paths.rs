@@ -132,7 +132,8 @@ async fn a_finatic_flow_uses_v1_routes_and_a_revoked_grant_is_a_removed_connecti
     let connection = client.wait_for_connection(&user, &wait).await.unwrap();
     assert_eq!(connection.status, ConnectionStatus::Active);
     let id = connection.id.clone();
-    assert_eq!(client.connections(&user).await.unwrap().len(), 1);
+    // Alpaca's two accounts, each shared by its own grant: two connections.
+    assert_eq!(client.connections(&user).await.unwrap().len(), 2);
     assert_eq!(client.connection(&user, &id).await.unwrap().broker.slug, "alpaca");
     let accounts = client.connection_accounts(&user, &id).await.unwrap();
     assert_eq!(accounts.len(), 1);
@@ -140,7 +141,19 @@ async fn a_finatic_flow_uses_v1_routes_and_a_revoked_grant_is_a_removed_connecti
     assert!(accounts[0].synced);
     let account_id = accounts[0].id.clone();
     assert_eq!(client.account(&user, &account_id).await.unwrap().id, account_id);
-    assert_eq!(client.accounts(&user).await.unwrap().len(), 1);
+    assert_eq!(client.accounts(&user).await.unwrap().len(), 2);
+    // Account data reads v1 too.
+    client.positions(&user, &account_id).await.unwrap();
+    client.balances(&user, &account_id).await.unwrap();
+    let orders = client
+        .orders(&user, &account_id, &brokerlink::OrderQuery::default())
+        .await
+        .unwrap();
+    client.order(&user, &account_id, &orders[0].id).await.unwrap();
+    client
+        .activities(&user, &account_id, &brokerlink::ActivityQuery::default())
+        .await
+        .unwrap();
 
     // Bad input fails before any request; unknown ids are not_found.
     let before = seen.lock().unwrap().len();
@@ -170,8 +183,10 @@ async fn a_finatic_flow_uses_v1_routes_and_a_revoked_grant_is_a_removed_connecti
     assert_eq!(removed.status, ConnectionStatus::Removed);
     assert_eq!(removed.raw_status, "revoked");
     assert!(removed.disabled_at.is_some());
-    assert!(client.connections(&user).await.unwrap().is_empty());
-    assert!(client.accounts(&user).await.unwrap().is_empty());
+    let left = client.connections(&user).await.unwrap();
+    assert!(left.len() == 1 && left[0].id != id, "{left:?}");
+    let accounts_left = client.accounts(&user).await.unwrap();
+    assert!(accounts_left.len() == 1 && accounts_left[0].id != account_id);
     // Removing again is done already.
     client.remove_connection(&user, &id).await.unwrap();
 
@@ -189,6 +204,11 @@ async fn a_finatic_flow_uses_v1_routes_and_a_revoked_grant_is_a_removed_connecti
         format!("GET /api/v1/accounts/{account_id}"),
         "GET /api/v1/accounts?limit=100&offset=0&include_sync_status=true".to_owned(),
         "GET /api/v1/account-grants".to_owned(),
+        format!("GET /api/v1/accounts/{account_id}/positions?limit=1000&offset=0"),
+        format!("GET /api/v1/accounts/{account_id}/balances?limit=1000&offset=0"),
+        format!("GET /api/v1/accounts/{account_id}/orders?limit=1000&offset=0"),
+        format!("GET /api/v1/accounts/{account_id}/orders/{}", orders[0].id),
+        format!("GET /api/v1/accounts/{account_id}/transactions?limit=1000&offset=0"),
     ] {
         assert!(seen.iter().any(|s| s.starts_with(&line)), "no `{line}` in {seen:#?}");
     }

@@ -27,6 +27,7 @@ pub fn router(app: App) -> Router {
         .route("/_sandbox/webhooks/deliveries/{id}/replay", post(replay))
         .route("/_sandbox/webhooks/{id}", axum::routing::delete(remove_webhook))
         .route("/_sandbox/webhooks/{id}/rotate", post(rotate_webhook))
+        .route("/_sandbox/portfolios", post(load_portfolio_route))
         .route("/_sandbox/reset", post(reset))
         .route("/_sandbox/state", get(state))
         .with_state(app)
@@ -143,13 +144,17 @@ pub enum ConnectionChange {
     Expire,
     /// Gone, as if the user revoked it at the broker.
     Remove,
+    /// A day passes at the broker: prices move and a dividend arrives in every account, with
+    /// the webhooks that announce new holdings and transactions.
+    Refresh,
 }
 
 impl ConnectionChange {
-    pub const ALL: [ConnectionChange; 3] = [
+    pub const ALL: [ConnectionChange; 4] = [
         ConnectionChange::Disable,
         ConnectionChange::Expire,
         ConnectionChange::Remove,
+        ConnectionChange::Refresh,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -157,22 +162,27 @@ impl ConnectionChange {
             ConnectionChange::Disable => "disable",
             ConnectionChange::Expire => "expire",
             ConnectionChange::Remove => "remove",
+            ConnectionChange::Refresh => "refresh",
         }
     }
 
-    /// `disable`, `expire` or `remove`; another word is `invalid_input` naming `action`.
+    /// `disable`, `expire`, `remove` or `refresh`; another word is `invalid_input` naming
+    /// `action`.
     pub fn parse(action: &str) -> brokerlink::Result<Self> {
         ConnectionChange::ALL
             .into_iter()
             .find(|c| c.as_str() == action)
             .ok_or_else(|| {
-                brokerlink::Error::invalid_input("action", format!("{action:?} is not disable, expire or remove"))
+                brokerlink::Error::invalid_input(
+                    "action",
+                    format!("{action:?} is not disable, expire, remove or refresh"),
+                )
             })
     }
 }
 
-/// Disables, expires or removes a connection as if it happened at the broker; `not_found` for
-/// a connection the sandbox does not have.
+/// Disables, expires, removes or refreshes a connection as if it happened at the broker;
+/// `not_found` for a connection the sandbox does not have.
 pub fn change_connection(store: &Store, id: &str, change: ConnectionChange) -> brokerlink::Result<SandboxConnection> {
     let now = chrono::Utc::now();
     let view = store.with_connection(id, |user, index| match change {
@@ -193,8 +203,22 @@ pub fn change_connection(store: &Store, id: &str, change: ConnectionChange) -> b
             );
             view
         }
+        ConnectionChange::Refresh => {
+            let c = &mut user.connections[index];
+            store.advance_portfolios(c);
+            c.updated_at = now;
+            let view = SandboxConnection::of(c, c.status());
+            store.emit(
+                user.protocol,
+                &user.user_id,
+                Some(&user.connections[index]),
+                Happening::Refreshed,
+            );
+            view
+        }
         ConnectionChange::Remove => {
             let c = user.connections.remove(index);
+            store.drop_portfolios(&c);
             store.emit(user.protocol, &user.user_id, Some(&c), Happening::Deleted);
             SandboxConnection::of(&c, SimStatus::Removed)
         }
@@ -334,4 +358,62 @@ async fn reset(State(app): State<App>) -> Json<Value> {
 
 async fn state(State(app): State<App>) -> Json<Value> {
     Json(json!(app.store.counts()))
+}
+
+/// `POST /_sandbox/portfolios`: replaces what an account holds and did with a test's own
+/// fixture (`docs/sandbox.md` has the format). `account_id` picks one of the user's accounts;
+/// without it, every account of the user gets the fixture.
+#[derive(Debug, Deserialize)]
+pub struct LoadPortfolio {
+    pub user_id: String,
+    #[serde(default)]
+    pub account_id: Option<String>,
+    pub portfolio: crate::portfolio::Fixture,
+}
+
+/// Loads a fixture into a user's accounts; `not_found` for an unknown user or account,
+/// `invalid_input` (field `portfolio`) for a fixture that contradicts itself. Answers the ids
+/// of the accounts it loaded.
+pub fn load_portfolio(store: &Store, request: &LoadPortfolio) -> brokerlink::Result<Vec<String>> {
+    let missing = |what: String| brokerlink::Error::new(brokerlink::ErrorKind::NotFound, what);
+    let mut user = store
+        .users
+        .get_mut(&request.user_id)
+        .ok_or_else(|| missing(format!("no user {}", request.user_id)))?;
+    let now = chrono::Utc::now();
+    let mut loaded = Vec::new();
+    for connection in &mut user.connections {
+        let currency = connection.broker.currency;
+        for account in &mut connection.accounts {
+            if request.account_id.as_ref().is_some_and(|id| id != &account.id) {
+                continue;
+            }
+            let portfolio = request
+                .portfolio
+                .portfolio(currency, now)
+                .map_err(|reason| brokerlink::Error::invalid_input("portfolio", reason))?;
+            account.balance = portfolio.total();
+            store.portfolios.insert(account.id.clone(), portfolio);
+            loaded.push(account.id.clone());
+        }
+    }
+    if loaded.is_empty() {
+        return Err(missing(match &request.account_id {
+            Some(id) => format!("no account {id} of user {}", request.user_id),
+            None => format!("user {} has no accounts yet: connect one first", request.user_id),
+        }));
+    }
+    Ok(loaded)
+}
+
+async fn load_portfolio_route(State(app): State<App>, body: axum::body::Bytes) -> Response {
+    let request = match serde_json::from_slice::<LoadPortfolio>(&body) {
+        Ok(request) => request,
+        Err(e) => return admin_error(StatusCode::BAD_REQUEST, format!("not a portfolio: {e}")),
+    };
+    match load_portfolio(&app.store, &request) {
+        Ok(accounts) => Json(json!({ "accounts": accounts })).into_response(),
+        Err(e) if e.kind() == brokerlink::ErrorKind::NotFound => admin_error(StatusCode::NOT_FOUND, e.message()),
+        Err(e) => admin_error(StatusCode::BAD_REQUEST, e.message()),
+    }
 }

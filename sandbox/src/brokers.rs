@@ -14,8 +14,8 @@ pub struct SimBroker {
     /// Brand colour and monogram for the generated logo.
     pub colour: &'static str,
     pub monogram: &'static str,
-    /// Accounts a new connection gets: (name, number, balance).
-    pub accounts: &'static [(&'static str, &'static str, f64)],
+    /// Accounts a new connection gets: (name, number, total value in `currency`).
+    pub accounts: &'static [(&'static str, &'static str, &'static str)],
 }
 
 pub const BROKERS: &[SimBroker] = &[
@@ -29,7 +29,10 @@ pub const BROKERS: &[SimBroker] = &[
         kind: "Traditional Brokerage",
         colour: "#F5C400",
         monogram: "A",
-        accounts: &[("Alpaca Individual", "PA3X7K2M9Q", 15363.23)],
+        accounts: &[
+            ("Alpaca Individual", "PA3X7K2M9Q", "15363.23"),
+            ("Alpaca Crypto", "PA3X7K2C01", "4120.55"),
+        ],
     },
     SimBroker {
         slug: "ROBINHOOD",
@@ -42,8 +45,8 @@ pub const BROKERS: &[SimBroker] = &[
         colour: "#00C805",
         monogram: "R",
         accounts: &[
-            ("Robinhood Individual", "5RH81234", 8421.07),
-            ("Robinhood Roth IRA", "5RH89876", 23110.5),
+            ("Robinhood Individual", "5RH81234", "8421.07"),
+            ("Robinhood Roth IRA", "5RH89876", "23110.5"),
         ],
     },
     SimBroker {
@@ -56,7 +59,10 @@ pub const BROKERS: &[SimBroker] = &[
         kind: "Traditional Brokerage",
         colour: "#00A0DF",
         monogram: "S",
-        accounts: &[("Schwab Brokerage", "****4821", 102455.9)],
+        accounts: &[
+            ("Schwab Brokerage", "****4821", "102455.90"),
+            ("Schwab Roth IRA", "****7734", "38812.14"),
+        ],
     },
     SimBroker {
         slug: "FIDELITY",
@@ -69,8 +75,8 @@ pub const BROKERS: &[SimBroker] = &[
         colour: "#4A8A2F",
         monogram: "F",
         accounts: &[
-            ("Fidelity Individual", "Z12345678", 54210.0),
-            ("Fidelity 401(k)", "Z87654321", 188003.42),
+            ("Fidelity Individual", "Z12345678", "54210.0"),
+            ("Fidelity 401(k)", "Z87654321", "188003.42"),
         ],
     },
     SimBroker {
@@ -83,7 +89,10 @@ pub const BROKERS: &[SimBroker] = &[
         kind: "Traditional Brokerage",
         colour: "#96151D",
         monogram: "V",
-        accounts: &[("Vanguard Brokerage", "VG-55120", 76542.18)],
+        accounts: &[
+            ("Vanguard Brokerage", "VG-55120", "76542.18"),
+            ("Vanguard Roth IRA", "VG-55121", "21480.00"),
+        ],
     },
     SimBroker {
         slug: "QUESTRADE",
@@ -95,7 +104,10 @@ pub const BROKERS: &[SimBroker] = &[
         kind: "Traditional Brokerage",
         colour: "#2F7A3E",
         monogram: "Q",
-        accounts: &[("Questrade TFSA", "51234567", 31250.0)],
+        accounts: &[
+            ("Questrade Margin", "51234566", "31250.00"),
+            ("Questrade TFSA", "51234567", "18400.75"),
+        ],
     },
     SimBroker {
         slug: "COINBASE",
@@ -107,7 +119,10 @@ pub const BROKERS: &[SimBroker] = &[
         kind: "Crypto Exchange",
         colour: "#0052FF",
         monogram: "C",
-        accounts: &[("Coinbase Wallet", "CB-0001", 2780.66)],
+        accounts: &[
+            ("Coinbase Wallet", "CB-0001", "2780.66"),
+            ("Coinbase Vault", "CB-0002", "910.40"),
+        ],
     },
     SimBroker {
         slug: "WEALTHSIMPLE",
@@ -119,7 +134,10 @@ pub const BROKERS: &[SimBroker] = &[
         kind: "Traditional Brokerage",
         colour: "#32302F",
         monogram: "W",
-        accounts: &[("Wealthsimple RRSP", "WS-8842", 12045.3)],
+        accounts: &[
+            ("Wealthsimple RRSP", "WS-8842", "12045.30"),
+            ("Wealthsimple TFSA", "WS-8843", "6020.00"),
+        ],
     },
 ];
 

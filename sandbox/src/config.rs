@@ -36,6 +36,8 @@ pub struct SandboxConfig {
     pub finatic_session_lifetime: Duration,
     /// Minimum time between two refreshes of one connection (else 429 `throttled`).
     pub refresh_cooldown: Duration,
+    /// How many activities `user_history`'s account has.
+    pub history_activities: usize,
 }
 
 impl Default for SandboxConfig {
@@ -56,6 +58,7 @@ impl Default for SandboxConfig {
             webhook_allowed_hosts: Vec::new(),
             one_time_token_lifetime: Duration::from_secs(90),
             finatic_session_lifetime: Duration::from_secs(30 * 60),
+            history_activities: 2500,
         }
     }
 }

@@ -2,9 +2,11 @@
 //! de-duplication and reconnect. The portal page and `/_sandbox/portal/complete` both use it.
 
 use crate::brokers::{self, SimBroker};
+use crate::portfolio::{self, Place, Profile};
 use crate::store::{PendingMfa, PortalSession, Protocol, SimAccount, SimConnection, SimGrant, Store, UserRecord};
 use crate::webhooks::Happening;
 use chrono::Utc;
+use rust_decimal::Decimal;
 use serde::Serialize;
 use std::time::Instant;
 
@@ -25,6 +27,22 @@ pub const TEST_CREDENTIALS: &[(&str, &str, &str)] = &[
         "user_expiring",
         GOOD_PASSWORD,
         "connects; active, then disabled after a few seconds",
+    ),
+    (
+        "user_history",
+        GOOD_PASSWORD,
+        "connects one account with 2,500 activities, for paging",
+    ),
+    ("user_cash_only", GOOD_PASSWORD, "connects accounts that hold only cash"),
+    (
+        "user_no_transactions",
+        GOOD_PASSWORD,
+        "connects accounts with holdings and no history",
+    ),
+    (
+        "user_no_accounts",
+        GOOD_PASSWORD,
+        "connects, but the login has no accounts",
     ),
 ];
 
@@ -221,7 +239,17 @@ pub fn connect(
                 ),
             );
         }
-        ("user_good" | "user_mfa" | "user_pending" | "user_expiring", GOOD_PASSWORD) => {}
+        (
+            "user_good"
+            | "user_mfa"
+            | "user_pending"
+            | "user_expiring"
+            | "user_history"
+            | "user_cash_only"
+            | "user_no_transactions"
+            | "user_no_accounts",
+            GOOD_PASSWORD,
+        ) => {}
         _ => {
             attempt_failed(store, &session, "INVALID_CREDENTIALS");
             return error(codes::BAD_CREDENTIALS, 401, "The username or password is incorrect.");
@@ -384,6 +412,7 @@ fn connect_claimed(
         None => {
             let created = Utc::now();
             let new_id = uuid::Uuid::new_v4().to_string();
+            let profile = Profile::of(username, store.config.history_activities);
             let mut connection = SimConnection {
                 id: new_id.clone(),
                 user_id: user.user_id.clone(),
@@ -402,12 +431,13 @@ fn connect_claimed(
                 accounts: broker
                     .accounts
                     .iter()
+                    .take(profile.accounts(broker.accounts.len()))
                     .enumerate()
                     .map(|(index, (name, number, balance))| SimAccount {
                         id: uuid::Uuid::new_v4().to_string(),
                         name: (*name).to_owned(),
                         number: (*number).to_owned(),
-                        balance: *balance,
+                        balance: Decimal::from_str_exact(balance).unwrap_or_default(),
                         created_at: created,
                         grant: SimGrant::new(
                             if index == 0 {
@@ -420,6 +450,19 @@ fn connect_claimed(
                     })
                     .collect(),
             };
+            for (index, account) in connection.accounts.iter().enumerate() {
+                let place = Place {
+                    login: username,
+                    broker: broker.slug,
+                    broker_kind: broker.kind,
+                    currency: broker.currency,
+                    index,
+                    total: account.balance,
+                };
+                store
+                    .portfolios
+                    .insert(account.id.clone(), portfolio::generate(profile, place, created));
+            }
             lifecycle(&mut connection);
             let id = connection.id.clone();
             store.connection_owner.insert(id.clone(), user.user_id.clone());

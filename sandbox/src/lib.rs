@@ -11,6 +11,7 @@ mod finatic;
 mod flow;
 mod limits;
 mod portal;
+mod portfolio;
 mod ratelimit;
 mod server;
 mod sink;
@@ -166,7 +167,28 @@ impl Sandbox {
         self.app.store.faults.clear();
     }
 
-    /// `disable`, `expire` or `remove` a connection as if it happened at the broker.
+    /// Replaces what a user's accounts hold and did with a fixture (JSON, the format of
+    /// `docs/sandbox.md`): one account, or all of the user's. Answers the accounts loaded;
+    /// `not_found` for an unknown user or account, `invalid_input` naming `portfolio` for a
+    /// fixture that is not valid.
+    pub fn load_portfolio(
+        &self,
+        user_id: &str,
+        account_id: Option<&str>,
+        fixture_json: &str,
+    ) -> brokerlink::Result<Vec<String>> {
+        let portfolio = serde_json::from_str(fixture_json)
+            .map_err(|e| brokerlink::Error::invalid_input("portfolio", format!("is not a portfolio fixture: {e}")))?;
+        let request = admin::LoadPortfolio {
+            user_id: user_id.to_owned(),
+            account_id: account_id.map(str::to_owned),
+            portfolio,
+        };
+        admin::load_portfolio(&self.app.store, &request)
+    }
+
+    /// `disable`, `expire`, `remove` or `refresh` a connection as if it happened at the
+    /// broker.
     /// `not_found` for a connection the sandbox does not have.
     pub fn change_connection(
         &self,

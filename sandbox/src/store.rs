@@ -4,10 +4,12 @@
 use crate::brokers::SimBroker;
 use crate::config::SandboxConfig;
 use crate::faults::Faults;
+use crate::portfolio::Portfolio;
 use crate::ratelimit::RateLimiter;
 use crate::webhooks::{Happening, Webhooks};
 use chrono::{DateTime, Utc};
 use dashmap::DashMap;
+use rust_decimal::Decimal;
 use serde::Serialize;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -81,7 +83,9 @@ pub struct SimAccount {
     pub id: String,
     pub name: String,
     pub number: String,
-    pub balance: f64,
+    /// The account's total value in its broker's currency; its holdings are in
+    /// `Store::portfolios` (kept apart so that a user's connections stay cheap to copy).
+    pub balance: Decimal,
     pub created_at: DateTime<Utc>,
     /// The Finatic account grant that shares this account with the company.
     pub grant: SimGrant,
@@ -254,6 +258,8 @@ pub struct Store {
     pub webhooks: Webhooks,
     pub sinks: crate::sink::Sinks,
     pub rate_limiter: RateLimiter,
+    /// Each account's holdings and history, by account id.
+    pub portfolios: DashMap<String, Portfolio>,
     requests_served: AtomicU64,
 }
 
@@ -281,6 +287,7 @@ impl Store {
             faults: Faults::default(),
             webhooks: Webhooks::default(),
             sinks: Default::default(),
+            portfolios: DashMap::new(),
             requests_served: AtomicU64::new(0),
         }
     }
@@ -300,6 +307,26 @@ impl Store {
         self.webhooks.clear();
         self.sinks.clear();
         self.rate_limiter.clear();
+        self.portfolios.clear();
+    }
+
+    /// The day moving on at the broker for a connection's accounts (a refresh): prices drift,
+    /// a dividend arrives; the accounts' totals follow.
+    pub fn advance_portfolios(&self, connection: &mut SimConnection) {
+        let now = Utc::now();
+        for account in &mut connection.accounts {
+            if let Some(mut portfolio) = self.portfolios.get_mut(&account.id) {
+                crate::portfolio::advance(&mut portfolio, &connection.login, &account.id, now);
+                account.balance = portfolio.total();
+            }
+        }
+    }
+
+    /// Forgets the holdings of a connection that is gone.
+    pub fn drop_portfolios(&self, connection: &SimConnection) {
+        for account in &connection.accounts {
+            self.portfolios.remove(&account.id);
+        }
     }
 
     pub fn counts(&self) -> StateCounts {

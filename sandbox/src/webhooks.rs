@@ -447,21 +447,32 @@ fn payloads(
                 Happening::Broken => one("CONNECTION_BROKEN"),
                 Happening::Deleted => one("CONNECTION_DELETED"),
                 Happening::Activated => one("CONNECTION_UPDATED"),
-                Happening::Refreshed => per_account("ACCOUNT_HOLDINGS_UPDATED"),
+                Happening::Refreshed => {
+                    let mut events = per_account("ACCOUNT_HOLDINGS_UPDATED");
+                    events.extend(per_account("ACCOUNT_TRANSACTIONS_UPDATED"));
+                    events
+                }
             }
         }
         Protocol::Finatic => {
-            let event_type = match happening {
-                Happening::Added => "account.grant.created",
-                Happening::Fixed => "account.grant.updated",
-                Happening::Deleted => "account.grant.revoked",
-                Happening::Broken => "connection.reauth.required",
-                Happening::Activated | Happening::Refreshed => "account.sync.succeeded",
+            let event_types: &[&str] = match happening {
+                Happening::Added => &["account.grant.created"],
+                Happening::Fixed => &["account.grant.updated"],
+                Happening::Deleted => &["account.grant.revoked"],
+                Happening::Broken => &["connection.reauth.required"],
+                Happening::Activated => &["account.sync.succeeded"],
+                // New data at the broker: the sync, then what it brought.
+                Happening::Refreshed => &[
+                    "account.sync.succeeded",
+                    "account.position.updated",
+                    "account.balance.updated",
+                    "account.transaction.created",
+                ],
                 // Finatic has no user or attempt events.
                 Happening::UserRegistered | Happening::UserDeleted | Happening::Attempted(_) => return Vec::new(),
             };
             let Some(c) = connection else { return Vec::new() };
-            let body = |account_id: Option<&str>| {
+            let body = |event_type: &str, account_id: Option<&str>| {
                 let id = new_id();
                 json!({
                     "__id": id,
@@ -477,11 +488,11 @@ fn payloads(
                 })
             };
             if happening == Happening::Broken {
-                return vec![(event_type.to_owned(), body(None))];
+                return event_types.iter().map(|t| ((*t).to_owned(), body(t, None))).collect();
             }
             c.accounts
                 .iter()
-                .map(|a| (event_type.to_owned(), body(Some(&a.id))))
+                .flat_map(|a| event_types.iter().map(move |t| ((*t).to_owned(), body(t, Some(&a.id)))))
                 .collect()
         }
     }

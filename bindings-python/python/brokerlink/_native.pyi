@@ -2,7 +2,7 @@
 
 from asyncio import Future
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any, Literal, final
@@ -117,6 +117,76 @@ class ConnectionChange(str, Enum):
     DISABLE = "disable"
     EXPIRE = "expire"
     REMOVE = "remove"
+    REFRESH = "refresh"
+
+class InstrumentKind(str, Enum):
+    """What kind of instrument a position, order or activity is in, on one scale for both
+    providers; the provider's own word stays in ``Instrument.raw_kind``.
+    """
+
+    EQUITY = "equity"
+    ETF = "etf"
+    OPTION = "option"
+    CRYPTO = "crypto"
+    MUTUAL_FUND = "mutual_fund"
+    BOND = "bond"
+    CASH = "cash"
+    FUTURE = "future"
+    OTHER = "other"
+
+class OptionRight(str, Enum):
+    """Whether an option contract is a call or a put."""
+
+    CALL = "call"
+    PUT = "put"
+
+class OrderStatus(str, Enum):
+    """Where an order is, normalised across providers; the provider's own word stays in
+    ``Order.raw_status``.
+    """
+
+    OPEN = "open"
+    PARTIALLY_FILLED = "partially_filled"
+    FILLED = "filled"
+    CANCELLED = "cancelled"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+    PENDING = "pending"
+    UNKNOWN = "unknown"
+
+class OrderSide(str, Enum):
+    """Which way an order or trade goes; the provider's own word stays in ``raw_action``."""
+
+    BUY = "buy"
+    SELL = "sell"
+    UNKNOWN = "unknown"
+
+class OrderState(str, Enum):
+    """Which orders to list: all of them, the ones still working, or the executed ones."""
+
+    ALL = "all"
+    OPEN = "open"
+    EXECUTED = "executed"
+
+class ActivityKind(str, Enum):
+    """What an activity was, normalised across providers; the provider's own word stays in
+    ``Activity.raw_type``.
+    """
+
+    BUY = "buy"
+    SELL = "sell"
+    DIVIDEND = "dividend"
+    INTEREST = "interest"
+    FEE = "fee"
+    TAX = "tax"
+    DEPOSIT = "deposit"
+    WITHDRAWAL = "withdrawal"
+    TRANSFER = "transfer"
+    SPLIT = "split"
+    OPTION_EXERCISE = "option_exercise"
+    OPTION_ASSIGNMENT = "option_assignment"
+    OPTION_EXPIRATION = "option_expiration"
+    OTHER = "other"
 
 @final
 class Broker:
@@ -196,6 +266,9 @@ class Account:
     @property
     def synced(self) -> bool:
         """Whether the aggregator has finished its first sync of this account's holdings."""
+    @property
+    def sync(self) -> AccountSync | None:
+        """How far the aggregator's copy of the account's data has got, where it says."""
     def to_dict(self) -> dict[str, Any]: ...
 
 @disjoint_base
@@ -322,6 +395,227 @@ class WebhookEvent:
         """The whole payload as received, except SnapTrade's deprecated ``webhookSecret``, which is
         replaced by ``***``: it is a credential, and the signature is what proves the sender.
         """
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class AccountSync:
+    """How far the aggregator's copy of an account's data has got."""
+
+    @property
+    def holdings_ready(self) -> bool:
+        """Whether the first sync of the holdings (positions, balances) is done."""
+    @property
+    def transactions_ready(self) -> bool:
+        """Whether the first sync of the transaction history is done."""
+    @property
+    def holdings_synced_at(self) -> datetime | None: ...
+    @property
+    def transactions_synced_at(self) -> datetime | None: ...
+    @property
+    def first_transaction_date(self) -> date | None:
+        """The oldest transaction the aggregator has."""
+    @property
+    def raw_status(self) -> str | None:
+        """The provider's own word for the state, where it has one (Finatic's ``syncStatus``)."""
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class OptionContract:
+    """An option contract's terms."""
+
+    @property
+    def underlying(self) -> str:
+        """The underlying's symbol (``AAPL``)."""
+    @property
+    def strike(self) -> Decimal: ...
+    @property
+    def expiry(self) -> date: ...
+    @property
+    def right(self) -> OptionRight: ...
+    @property
+    def multiplier(self) -> Decimal:
+        """Units of the underlying per contract: 100 for a standard option, 10 for a mini."""
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class Instrument:
+    """What is held or traded."""
+
+    @property
+    def symbol(self) -> str:
+        """The trading symbol: a ticker, an OCC symbol for an option, a pair or coin for crypto."""
+    @property
+    def name(self) -> str | None:
+        """The instrument's name or description, as the provider gives it."""
+    @property
+    def kind(self) -> InstrumentKind: ...
+    @property
+    def raw_kind(self) -> str:
+        """The provider's own word for the kind (``stock``, ``mutualfund``, ``EQUITY``)."""
+    @property
+    def currency(self) -> str | None:
+        """The currency the instrument is quoted in."""
+    @property
+    def exchange(self) -> str | None:
+        """The exchange's MIC or code."""
+    @property
+    def option(self) -> OptionContract | None:
+        """The contract's terms, for an option."""
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class Position:
+    """One holding of an account."""
+
+    @property
+    def account_id(self) -> str: ...
+    @property
+    def instrument(self) -> Instrument: ...
+    @property
+    def quantity(self) -> Decimal:
+        """Units held; negative for a short position. Contracts for an option."""
+    @property
+    def average_cost(self) -> Decimal | None:
+        """Average cost per unit (per share for an option), in ``currency``."""
+    @property
+    def price(self) -> Decimal | None:
+        """Last known price per unit (per share for an option), in ``currency``."""
+    @property
+    def market_value(self) -> Decimal | None:
+        """``quantity * price * multiplier``, as the provider reports it or computed exactly from
+        those.
+        """
+    @property
+    def open_pnl(self) -> Decimal | None:
+        """Unrealised profit or loss: ``(price - average_cost) * quantity * multiplier``, as the
+        provider reports it or computed exactly from those.
+        """
+    @property
+    def currency(self) -> str | None: ...
+    @property
+    def cash_equivalent(self) -> bool:
+        """Counted in the account's cash or buying power as well (money-market funds)."""
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class Balance:
+    """An account's cash in one currency."""
+
+    @property
+    def currency(self) -> str: ...
+    @property
+    def cash(self) -> Decimal | None: ...
+    @property
+    def buying_power(self) -> Decimal | None:
+        """What can be spent on trades; the same as cash for an account without margin."""
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class Order:
+    """An order placed in an account."""
+
+    @property
+    def id(self) -> str:
+        """The broker's order id: pass it to ``order`` for its detail."""
+    @property
+    def account_id(self) -> str: ...
+    @property
+    def status(self) -> OrderStatus: ...
+    @property
+    def raw_status(self) -> str:
+        """The provider's own word for the status."""
+    @property
+    def side(self) -> OrderSide: ...
+    @property
+    def raw_action(self) -> str:
+        """The provider's own word for the side (``BUY``, ``SELL_SHORT``, ``BUY_TO_OPEN``)."""
+    @property
+    def instrument(self) -> Instrument | None: ...
+    @property
+    def order_type(self) -> str | None:
+        """``Market``, ``Limit``, ``Stop``, ``StopLimit``, …, as the provider names it."""
+    @property
+    def time_in_force(self) -> str | None:
+        """``Day``, ``GTC``, ``FOK``, …, as the provider names it."""
+    @property
+    def quantity(self) -> Decimal | None: ...
+    @property
+    def filled_quantity(self) -> Decimal | None: ...
+    @property
+    def limit_price(self) -> Decimal | None: ...
+    @property
+    def stop_price(self) -> Decimal | None: ...
+    @property
+    def execution_price(self) -> Decimal | None:
+        """The average price it filled at (per share for an option)."""
+    @property
+    def placed_at(self) -> datetime | None: ...
+    @property
+    def updated_at(self) -> datetime | None: ...
+    @property
+    def executed_at(self) -> datetime | None: ...
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class Activity:
+    """One transaction in an account's history."""
+
+    @property
+    def id(self) -> str:
+        """The provider's id of the transaction: de-duplicate on it."""
+    @property
+    def account_id(self) -> str: ...
+    @property
+    def kind(self) -> ActivityKind: ...
+    @property
+    def raw_type(self) -> str:
+        """The provider's own word for the type (``BUY``, ``REI``, ``CONTRIBUTION``)."""
+    @property
+    def instrument(self) -> Instrument | None:
+        """What it was in; absent for cash movements."""
+    @property
+    def description(self) -> str | None: ...
+    @property
+    def quantity(self) -> Decimal | None:
+        """Units bought, sold or received."""
+    @property
+    def price(self) -> Decimal | None:
+        """Price per unit."""
+    @property
+    def amount(self) -> Decimal | None:
+        """The cash effect, in ``currency``: negative for money leaving the account."""
+    @property
+    def fee(self) -> Decimal | None: ...
+    @property
+    def currency(self) -> str | None: ...
+    @property
+    def trade_date(self) -> date | None: ...
+    @property
+    def settlement_date(self) -> date | None: ...
+    @property
+    def external_reference_id(self) -> str | None:
+        """The broker's reference that ties related transactions together (the fills of one order)."""
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class BalancePoint:
+    """One day's total value of an account."""
+
+    @property
+    def date(self) -> date: ...
+    @property
+    def total(self) -> Decimal: ...
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class BalanceHistory:
+    """An account's total value over time (SnapTrade's balance history)."""
+
+    @property
+    def currency(self) -> str: ...
+    @property
+    def points(self) -> list[BalancePoint]:
+        """Oldest first."""
     def to_dict(self) -> dict[str, Any]: ...
 
 # </generated>
@@ -559,6 +853,55 @@ class Client:
         enabled: bool | None = None,
     ) -> WebhookSubscription: ...
     def revoke_webhook_subscription(self, subscription_id: str) -> WebhookSubscription: ...
+    def positions(self, user: UserCredentials, account_id: str) -> list[Position]:
+        """Every position of an account: equities, ETFs, options, crypto, funds, cash equivalents."""
+
+    def balances(self, user: UserCredentials, account_id: str) -> list[Balance]:
+        """An account's cash and buying power, one entry per currency."""
+
+    def orders(
+        self,
+        user: UserCredentials,
+        account_id: str,
+        *,
+        state: OrderState | Literal["all", "open", "executed"] | None = None,
+        days: int | None = None,
+    ) -> list[Order]:
+        """An account's orders: all (the default), the working or the executed ones, of the last ``days``."""
+
+    def recent_orders(
+        self, user: UserCredentials, account_id: str, *, only_executed: bool = True
+    ) -> list[Order]:
+        """The orders of the last 24 hours, read live from the broker (SnapTrade)."""
+
+    def order(self, user: UserCredentials, account_id: str, order_id: str) -> Order:
+        """One order, by the broker's order id."""
+
+    def activities(
+        self,
+        user: UserCredentials,
+        account_id: str,
+        *,
+        start: date | None = None,
+        end: date | None = None,
+        page_size: int | None = None,
+    ) -> list[Activity]:
+        """Every activity between ``start`` and ``end`` (trade dates, inclusive), all pages, newest first."""
+
+    def activity_pages(
+        self,
+        user: UserCredentials,
+        account_id: str,
+        *,
+        start: date | None = None,
+        end: date | None = None,
+        page_size: int | None = None,
+    ) -> ActivityPages:
+        """The same activities one page (a list) at a time; the query is checked at once."""
+
+    def balance_history(self, user: UserCredentials, account_id: str) -> BalanceHistory:
+        """An account's total value over time, oldest first (SnapTrade)."""
+
     def wait_for_connection(
         self,
         user: UserCredentials,
@@ -680,6 +1023,55 @@ class AsyncClient:
         enabled: bool | None = None,
     ) -> Future[WebhookSubscription]: ...
     def revoke_webhook_subscription(self, subscription_id: str) -> Future[WebhookSubscription]: ...
+    def positions(self, user: UserCredentials, account_id: str) -> Future[list[Position]]:
+        """Every position of an account: equities, ETFs, options, crypto, funds, cash equivalents."""
+
+    def balances(self, user: UserCredentials, account_id: str) -> Future[list[Balance]]:
+        """An account's cash and buying power, one entry per currency."""
+
+    def orders(
+        self,
+        user: UserCredentials,
+        account_id: str,
+        *,
+        state: OrderState | Literal["all", "open", "executed"] | None = None,
+        days: int | None = None,
+    ) -> Future[list[Order]]:
+        """An account's orders: all (the default), the working or the executed ones, of the last ``days``."""
+
+    def recent_orders(
+        self, user: UserCredentials, account_id: str, *, only_executed: bool = True
+    ) -> Future[list[Order]]:
+        """The orders of the last 24 hours, read live from the broker (SnapTrade)."""
+
+    def order(self, user: UserCredentials, account_id: str, order_id: str) -> Future[Order]:
+        """One order, by the broker's order id."""
+
+    def activities(
+        self,
+        user: UserCredentials,
+        account_id: str,
+        *,
+        start: date | None = None,
+        end: date | None = None,
+        page_size: int | None = None,
+    ) -> Future[list[Activity]]:
+        """Every activity between ``start`` and ``end`` (trade dates, inclusive), all pages, newest first."""
+
+    def activity_pages(
+        self,
+        user: UserCredentials,
+        account_id: str,
+        *,
+        start: date | None = None,
+        end: date | None = None,
+        page_size: int | None = None,
+    ) -> AsyncActivityPages:
+        """The same activities one page (a list) at a time; the query is checked at once."""
+
+    def balance_history(self, user: UserCredentials, account_id: str) -> Future[BalanceHistory]:
+        """An account's total value over time, oldest first (SnapTrade)."""
+
     def wait_for_connection(
         self,
         user: UserCredentials,
@@ -691,6 +1083,20 @@ class AsyncClient:
         connection_id: str | None = None,
     ) -> Future[Connection]:
         """Polls until a new (or repaired, or the named) connection is active and synced."""
+
+@final
+class ActivityPages:
+    """An account's activities, one page (a list) per step: ``for page in client.activity_pages(...)``."""
+
+    def __iter__(self) -> ActivityPages: ...
+    def __next__(self) -> list[Activity]: ...
+
+@final
+class AsyncActivityPages:
+    """An account's activities, one page per step: ``async for page in client.activity_pages(...)``."""
+
+    def __aiter__(self) -> AsyncActivityPages: ...
+    def __anext__(self) -> Future[list[Activity]]: ...
 
 @final
 class Sandbox:
@@ -745,8 +1151,15 @@ class Sandbox:
     def clear_faults(self) -> None: ...
     def armed_faults(self) -> int: ...
     def change_connection(
-        self, connection_id: str, action: ConnectionChange | Literal["disable", "expire", "remove"]
+        self,
+        connection_id: str,
+        action: ConnectionChange | Literal["disable", "expire", "remove", "refresh"],
     ) -> SandboxConnection: ...
+    def load_portfolio(
+        self, user_id: str, portfolio: Mapping[str, Any] | str, *, account_id: str | None = None
+    ) -> list[str]:
+        """Replaces what a user's accounts hold and did with a portfolio fixture (docs/sandbox.md)."""
+
     def reset(self) -> None: ...
     def state(self) -> SandboxState: ...
     def add_webhook(

@@ -4,13 +4,14 @@ pub(crate) mod decimal;
 pub(crate) mod finatic;
 pub(crate) mod snaptrade;
 
+use crate::account_data::{Activity, ActivityQuery, Balance, BalanceHistory, Order, OrderQuery, Position};
 use crate::error::{Error, Result};
 use crate::http::{Reply, Transport};
 use crate::portal::{PortalLink, PortalOptions};
 use crate::secret::{redact, Secret};
 use crate::subscriptions::{NewWebhookSubscription, WebhookEventType, WebhookSubscription, WebhookSubscriptionUpdate};
 use crate::types::{Account, Connection, Session, UserCredentials};
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -130,6 +131,76 @@ pub(crate) trait Protocol {
     async fn revoke_webhook_subscription(&self, _t: &Transport, _id: &str) -> Result<WebhookSubscription> {
         Err(not_supported::<Self>("revoke_webhook_subscription"))
     }
+
+    async fn positions(&self, _t: &Transport, _user: &UserCredentials, _account_id: &str) -> Result<Vec<Position>> {
+        Err(not_supported::<Self>("positions"))
+    }
+
+    async fn balances(&self, _t: &Transport, _user: &UserCredentials, _account_id: &str) -> Result<Vec<Balance>> {
+        Err(not_supported::<Self>("balances"))
+    }
+
+    async fn orders(
+        &self,
+        _t: &Transport,
+        _user: &UserCredentials,
+        _account_id: &str,
+        _query: &OrderQuery,
+    ) -> Result<Vec<Order>> {
+        Err(not_supported::<Self>("orders"))
+    }
+
+    async fn recent_orders(
+        &self,
+        _t: &Transport,
+        _user: &UserCredentials,
+        _account_id: &str,
+        _only_executed: bool,
+    ) -> Result<Vec<Order>> {
+        Err(not_supported::<Self>("recent_orders"))
+    }
+
+    async fn order(
+        &self,
+        _t: &Transport,
+        _user: &UserCredentials,
+        _account_id: &str,
+        _order_id: &str,
+    ) -> Result<Order> {
+        Err(not_supported::<Self>("order"))
+    }
+
+    /// One page of an account's activities, from `offset`, at most `limit` of them.
+    async fn activity_page(
+        &self,
+        _t: &Transport,
+        _user: &UserCredentials,
+        _account_id: &str,
+        _query: &ActivityQuery,
+        _offset: u64,
+        _limit: u32,
+    ) -> Result<ActivityPage> {
+        Err(not_supported::<Self>("activities"))
+    }
+
+    async fn balance_history(
+        &self,
+        _t: &Transport,
+        _user: &UserCredentials,
+        _account_id: &str,
+    ) -> Result<BalanceHistory> {
+        Err(not_supported::<Self>("balance_history"))
+    }
+}
+
+/// One page of activities and where the next one starts.
+#[derive(Debug)]
+pub(crate) struct ActivityPage {
+    pub items: Vec<Activity>,
+    /// `None` on the last page.
+    pub next_offset: Option<u64>,
+    /// How many there are in all, where the provider says.
+    pub total: Option<u64>,
 }
 
 /// The one wording of a call a protocol does not have: `invalid_input` naming the call.
@@ -170,6 +241,25 @@ pub(crate) fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
     NaiveDateTime::parse_from_str(&with_t, "%Y-%m-%dT%H:%M:%S%.f")
         .ok()
         .map(|naive| naive.and_utc())
+}
+
+/// A calendar date: `2026-03-02`, or the date of a timestamp (`2026-03-02T00:00:00Z`, in UTC).
+pub(crate) fn parse_date(text: &str) -> Option<NaiveDate> {
+    let text = text.trim();
+    NaiveDate::parse_from_str(text.get(..10).unwrap_or(text), "%Y-%m-%d")
+        .ok()
+        .filter(|_| text.len() == 10)
+        .or_else(|| parse_timestamp(text).map(|at| at.date_naive()))
+}
+
+/// A timestamp, or a bare date taken as its midnight UTC (sync times come either way).
+pub(crate) fn parse_date_or_timestamp(text: &str) -> Option<DateTime<Utc>> {
+    parse_timestamp(text).or_else(|| {
+        NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+            .ok()
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|naive| naive.and_utc())
+    })
 }
 
 /// Decodes a successful reply's JSON into `T`, or fails as `decode` with a redacted excerpt.

@@ -19,7 +19,7 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 
 pub fn routes(router: Router<App>) -> Router<App> {
-    router
+    super::holdings::routes(router)
         .route("/api/beta/brokers/", get(brokers))
         .route("/api/beta/brokers", get(brokers))
         .route("/api/beta/brokers/connections", get(connections))
@@ -101,7 +101,7 @@ fn account_json(c: &SimConnection, a: &crate::store::SimAccount) -> Value {
         "accountStatus": "active",
         "connectionId": c.id,
         "currency": c.broker.currency,
-        "balance": a.balance,
+        "balance": crate::portfolio::number(a.balance),
         "createdAt": timestamp(a.created_at),
         "isPaper": false,
         "syncStatus": if c.is_pending() { "syncing" } else { "synced" },
@@ -109,7 +109,7 @@ fn account_json(c: &SimConnection, a: &crate::store::SimAccount) -> Value {
 }
 
 /// The connections of the session's user, timers settled; none before anyone logged in.
-fn session_connections(app: &App, headers: &HeaderMap) -> Result<Vec<SimConnection>, FinaticError> {
+pub(super) fn session_connections(app: &App, headers: &HeaderMap) -> Result<Vec<SimConnection>, FinaticError> {
     let session = session_from(app, headers)?;
     let Some(user_id) = session.user_id else {
         return Ok(Vec::new());
@@ -158,12 +158,13 @@ async fn disconnect(State(app): State<App>, Path(id): Path<String>, headers: Hea
     let removed = user.connections.remove(index);
     app.store
         .emit(user.protocol, &user.user_id, Some(&removed), Happening::Deleted);
+    app.store.drop_portfolios(&removed);
     drop(user);
     app.store.connection_owner.remove(&id);
     w_ok(json!({ "success": true, "message": "Company access to the connection was removed", "connection_id": id }))
 }
 
-fn number(params: &HashMap<String, String>, key: &str, default: usize) -> usize {
+pub(super) fn number(params: &HashMap<String, String>, key: &str, default: usize) -> usize {
     params.get(key).and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
@@ -317,6 +318,7 @@ fn v1_account_json(c: &SimConnection, a: &SimAccount, with_sync_status: bool) ->
     account["grantId"] = json!(a.grant.id);
     if with_sync_status {
         account["syncStatus"] = json!(sync_word(c));
+        account["lastSyncedAt"] = json!((c.status() == SimStatus::Active).then(|| timestamp(c.updated_at)));
     } else if let Some(fields) = account.as_object_mut() {
         fields.remove("syncStatus");
     }
@@ -324,7 +326,7 @@ fn v1_account_json(c: &SimConnection, a: &SimAccount, with_sync_status: bool) ->
 }
 
 /// FastAPI's answer to a path id that is not a UUID.
-fn uuid_path(id: &str, name: &str) -> Result<(), FinaticError> {
+pub(super) fn uuid_path(id: &str, name: &str) -> Result<(), FinaticError> {
     uuid::Uuid::parse_str(id)
         .map(drop)
         .map_err(|_| FinaticError::new(422, "VALIDATION_ERROR", format!("{name} must be a UUID")))
@@ -516,10 +518,11 @@ async fn revoke_grant(State(app): State<App>, Path(id): Path<String>, headers: H
             let now = Utc::now();
             grant.revoked_at = Some(now);
             grant.updated_at = now;
+            // `account.grant.revoked` for this grant's account alone.
             let c = &user.connections[ci];
-            if c.accounts.iter().all(|a| a.grant.revoked_at.is_some()) {
-                store.emit(user.protocol, &user.user_id, Some(c), Happening::Deleted);
-            }
+            let mut revoked = c.clone();
+            revoked.accounts = vec![c.accounts[ai].clone()];
+            store.emit(user.protocol, &user.user_id, Some(&revoked), Happening::Deleted);
         }
         let c = &user.connections[ci];
         Ok(grant_json(&company_id, c, &c.accounts[ai]))

@@ -3,6 +3,7 @@
 
 mod data;
 mod envelope;
+mod holdings;
 mod subscriptions;
 
 pub use envelope::FinaticError;

@@ -2,6 +2,7 @@
 //! legacy `/api/v1`, with SnapTrade's error bodies and codes.
 
 mod auth;
+mod holdings;
 mod render;
 
 use crate::brokers::BROKERS;
@@ -132,6 +133,13 @@ pub const SNAPTRADE_ROUTES: &[(&str, &str)] = &[
     ("GET", "/connections/{id}/accounts"),
     ("GET", "/accounts"),
     ("GET", "/accounts/{id}"),
+    ("GET", "/accounts/{id}/positions/all"),
+    ("GET", "/accounts/{id}/balances"),
+    ("GET", "/accounts/{id}/orders"),
+    ("POST", "/accounts/{id}/orders/details"),
+    ("GET", "/accounts/{id}/recentOrders"),
+    ("GET", "/accounts/{id}/activities"),
+    ("GET", "/accounts/{id}/balanceHistory"),
     ("GET", "/brokerages"),
     ("GET", "/brokerageAuthorizationTypes"),
 ];
@@ -155,6 +163,13 @@ fn handler(method: &str, path: &str) -> Option<MethodRouter<App>> {
         ("GET", "/connections/{id}/accounts") => get(connection_accounts_results),
         ("GET", "/accounts") => get(list_accounts),
         ("GET", "/accounts/{id}") => get(account_detail),
+        ("GET", "/accounts/{id}/positions/all") => get(holdings::positions),
+        ("GET", "/accounts/{id}/balances") => get(holdings::balances),
+        ("GET", "/accounts/{id}/orders") => get(holdings::orders),
+        ("POST", "/accounts/{id}/orders/details") => post(holdings::order_detail),
+        ("GET", "/accounts/{id}/recentOrders") => get(holdings::recent_orders),
+        ("GET", "/accounts/{id}/activities") => get(holdings::activities),
+        ("GET", "/accounts/{id}/balanceHistory") => get(holdings::balance_history),
         ("GET", "/brokerages") => get(brokerages),
         ("GET", "/brokerageAuthorizationTypes") => get(authorization_types),
         _ => return None,
@@ -439,6 +454,7 @@ fn take_connection(app: &App, id: &str, q: Option<String>) -> ApiResult<()> {
     let removed = user.connections.remove(index);
     app.store
         .emit(Protocol::SnapTrade, &user.user_id, Some(&removed), Happening::Deleted);
+    app.store.drop_portfolios(&removed);
     drop(user);
     app.store.connection_owner.remove(id);
     Ok(())
@@ -482,6 +498,7 @@ async fn refresh(State(app): State<App>, Path(id): Path<String>, RawQuery(q): Ra
     }
     connection.last_refresh = Some(Instant::now());
     connection.updated_at = Utc::now();
+    app.store.advance_portfolios(connection);
     app.store.emit(
         Protocol::SnapTrade,
         &user.user_id,

@@ -53,7 +53,7 @@ pub fn connection_account(c: &SimConnection, a: &SimAccount) -> Value {
         },
         "raw_type": "Margin",
         "is_paper": false,
-        "net_value": { "amount": a.balance, "currency": c.broker.currency },
+        "net_value": { "amount": crate::portfolio::number(a.balance), "currency": c.broker.currency },
     })
 }
 
@@ -95,7 +95,7 @@ pub fn account(c: &SimConnection, a: &SimAccount) -> Value {
                 "last_successful_sync": last_sync,
             },
         },
-        "balance": { "total": { "amount": a.balance, "currency": c.broker.currency } },
+        "balance": { "total": { "amount": crate::portfolio::number(a.balance), "currency": c.broker.currency } },
         "status": "open",
         "raw_type": "Margin",
         "account_category": "INVESTMENT",

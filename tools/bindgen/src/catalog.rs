@@ -76,6 +76,12 @@ pub const ENTRIES: &[Entry] = &[
     both(CORE, "WebhookSubscriptionStatus"),
     both(CORE, "WebhookEventKind"),
     both(SANDBOX, "ConnectionChange"),
+    both(CORE, "InstrumentKind"),
+    both(CORE, "OptionRight"),
+    both(CORE, "OrderStatus"),
+    both(CORE, "OrderSide"),
+    both(CORE, "OrderState"),
+    both(CORE, "ActivityKind"),
     // Results.
     out("Broker"),
     out("Connection"),
@@ -85,6 +91,15 @@ pub const ENTRIES: &[Entry] = &[
     out("WebhookEventType"),
     out("WebhookSubscription"),
     out("WebhookEvent"),
+    out("AccountSync"),
+    out("OptionContract"),
+    out("Instrument"),
+    out("Position"),
+    out("Balance"),
+    out("Order"),
+    out("Activity"),
+    out("BalancePoint"),
+    out("BalanceHistory"),
     // Values callers hand back. Python builds `UserCredentials` and `Session` with its own
     // constructors (defaults, pickling); Node accepts a user whose secret is absent or null.
     Entry {
@@ -98,6 +113,8 @@ pub const ENTRIES: &[Entry] = &[
     // Arguments: Python takes them as keyword arguments of the call.
     input("NewWebhookSubscription", &[Lang::Python]),
     input("WebhookSubscriptionUpdate", &[Lang::Python]),
+    input("OrderQuery", &[Lang::Python]),
+    input("ActivityQuery", &[Lang::Python]),
 ];
 
 impl Entry {

@@ -212,6 +212,16 @@ fn run(check: bool) -> Result<Vec<String>, Error> {
     });
     let stub = root.join("bindings-python/python/brokerlink/_native.pyi");
     let stub_text = replace_region(&stub, "# <generated", "# </generated>", &python::render_stub(&catalog))?;
+    let allowlist = root.join("bindings-python/stubtest-allowlist.txt");
+    outputs.push(Output {
+        text: replace_region(
+            &allowlist,
+            "# <generated",
+            "# </generated>",
+            &python::render_allowlist(&catalog),
+        )?,
+        path: allowlist,
+    });
     let init = root.join("bindings-python/python/brokerlink/__init__.py");
     outputs.push(Output {
         text: python::render_init(&std::fs::read_to_string(&init).map_err(io(&init))?, &stub_text)?,

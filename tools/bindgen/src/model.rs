@@ -16,6 +16,8 @@ pub enum Ty {
     Decimal,
     /// `DateTime<Utc>`.
     Timestamp,
+    /// `NaiveDate`: a calendar date.
+    Date,
     Duration,
     /// `brokerlink::Secret`: printed hidden in every language.
     Secret,
@@ -383,6 +385,7 @@ fn read_ty(ty: &syn::Type) -> Result<Ty, Error> {
         "u32" => Ty::U32,
         "Decimal" => Ty::Decimal,
         "DateTime" => Ty::Timestamp,
+        "NaiveDate" => Ty::Date,
         "Duration" => Ty::Duration,
         "Secret" => Ty::Secret,
         "Value" => Ty::Json,

@@ -58,7 +58,7 @@ fn js_field(field: &Field) -> String {
 /// The Rust type napi converts, and the TypeScript type to declare instead of napi's own.
 fn js_ty(catalog: &Catalog, ty: &Ty) -> (String, Option<String>) {
     match ty {
-        Ty::Str | Ty::Decimal | Ty::Secret => ("String".into(), None),
+        Ty::Str | Ty::Decimal | Ty::Secret | Ty::Date => ("String".into(), None),
         Ty::Bool => ("bool".into(), None),
         Ty::U16 | Ty::U32 => ("u32".into(), None),
         Ty::Timestamp => ("chrono::DateTime<chrono::Utc>".into(), None),
@@ -83,6 +83,7 @@ fn to_js(catalog: &Catalog, value: &str, ty: &Ty) -> String {
         Ty::Str | Ty::Bool | Ty::U32 | Ty::Timestamp | Ty::Json => value.to_owned(),
         Ty::U16 => format!("u32::from({value})"),
         Ty::Decimal => format!("{value}.to_string()"),
+        Ty::Date => format!("{value}.format(\"%Y-%m-%d\").to_string()"),
         Ty::Duration => format!("{value}.as_secs_f64() * 1000.0"),
         Ty::Secret => format!("{value}.expose().to_owned()"),
         Ty::Named(name) if catalog.get(name).def.is_enum() => format!("{value}.as_str().to_owned()"),
@@ -119,6 +120,9 @@ fn from_js(catalog: &Catalog, value: &str, ty: &Ty, field: &str) -> String {
             "brokerlink::Decimal::from_str_exact(&{value}).map_err(|_| brokerlink::Error::invalid_input({f}, \"is not a decimal number\"))?"
         ),
         Ty::Duration => format!("brokerlink::duration_from_millis({f}, {value})?"),
+        Ty::Date => format!(
+            "brokerlink::NaiveDate::parse_from_str(&{value}, \"%Y-%m-%d\").map_err(|_| brokerlink::Error::invalid_input({f}, \"is not a date as YYYY-MM-DD\"))?"
+        ),
         Ty::Secret => format!("brokerlink::Secret::new({value})"),
         Ty::Json => panic!("{field}: raw JSON does not cross inwards"),
         Ty::Named(name) if catalog.get(name).def.is_enum() => {
@@ -142,6 +146,9 @@ fn field_line(out: &mut String, catalog: &Catalog, f: &Field, docs: &dyn Fn(&[St
     let mut lines = f.docs.clone();
     if f.ty.holds(&Ty::Secret) {
         lines.push("A credential: `util.inspect` shows it as `***`.".into());
+    }
+    if f.ty.holds(&Ty::Date) {
+        lines.push("An ISO 8601 calendar date, `YYYY-MM-DD`.".into());
     }
     if f.ty.holds(&Ty::Decimal) {
         lines.push("An exact decimal literal (`\"15363.23\"`), never a binary float: hand it to a decimal".into());

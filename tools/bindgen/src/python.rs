@@ -83,7 +83,9 @@ fn to_py(catalog: &Catalog, value: &str, is_ref: bool, ty: &Ty) -> String {
     let borrowed = if is_ref { value.to_owned() } else { format!("&{value}") };
     match ty {
         Ty::Str => format!("{value}.as_str().into_bound_py_any(py)"),
-        Ty::Bool | Ty::U16 | Ty::U32 | Ty::Decimal | Ty::Timestamp => format!("{copied}.into_bound_py_any(py)"),
+        Ty::Bool | Ty::U16 | Ty::U32 | Ty::Decimal | Ty::Timestamp | Ty::Date => {
+            format!("{copied}.into_bound_py_any(py)")
+        }
         Ty::Duration => format!("{value}.as_secs_f64().into_bound_py_any(py)"),
         Ty::Secret => format!("{value}.expose().into_bound_py_any(py)"),
         Ty::Json => format!("crate::args::from_json(py, {borrowed})"),
@@ -287,6 +289,7 @@ fn py_ty(ty: &Ty) -> String {
         Ty::U16 | Ty::U32 => "int".into(),
         Ty::Decimal => "Decimal".into(),
         Ty::Timestamp => "datetime".into(),
+        Ty::Date => "date".into(),
         Ty::Duration => "float".into(),
         Ty::Json => "Any".into(),
         Ty::Opt(inner) => format!("{} | None", py_ty(inner)),
@@ -402,6 +405,12 @@ fn render_union_stub(out: &mut String, def: &Def, variants: &[Variant], docs: &d
             );
         }
     }
+}
+
+/// stubtest's allowlist line for the `str` enums' `__new__` (see the file's comment).
+pub fn render_allowlist(catalog: &Catalog) -> String {
+    let names: Vec<&str> = enums_of(catalog).map(|i| i.def.name.as_str()).collect();
+    format!("brokerlink\\._native\\.({})\\.__new__\n", names.join("|"))
 }
 
 /// `__init__.py` re-exporting every public name of the stub: its import list and `__all__`.

@@ -41,6 +41,7 @@ fn ffi_ty(ty: &Ty) -> String {
         Ty::U32 => "u32".into(),
         Ty::Decimal => "brokerlink::Decimal".into(),
         Ty::Timestamp => "std::time::SystemTime".into(),
+        Ty::Date => "brokerlink::NaiveDate".into(),
         Ty::Duration => "std::time::Duration".into(),
         Ty::Secret => "crate::types::Secret".into(),
         Ty::Opt(inner) => format!("Option<{}>", ffi_ty(inner)),
@@ -52,7 +53,7 @@ fn ffi_ty(ty: &Ty) -> String {
 /// Types that are the same value on both sides.
 fn same(ty: &Ty) -> bool {
     match ty {
-        Ty::Str | Ty::Bool | Ty::U16 | Ty::U32 | Ty::Decimal | Ty::Duration => true,
+        Ty::Str | Ty::Bool | Ty::U16 | Ty::U32 | Ty::Decimal | Ty::Duration | Ty::Date => true,
         Ty::Opt(inner) | Ty::List(inner) => same(inner),
         _ => false,
     }

@@ -689,6 +689,146 @@ fileprivate struct FfiConverterDuration: FfiConverterRustBuffer {
 
 
 /**
+ * An account's activities read one page at a time (`Client.activityPages`): `next()` answers
+ * the next page, or `null` once every page has been read. Kotlin's `activityFlow` and Swift's
+ * `AsyncSequence` wrap it.
+ */
+public protocol ActivityPagesProtocol: AnyObject, Sendable {
+    
+    /**
+     * The next page; a page that failed can be asked for again.
+     */
+    func next() async throws  -> [Activity]?
+    
+}
+/**
+ * An account's activities read one page at a time (`Client.activityPages`): `next()` answers
+ * the next page, or `null` once every page has been read. Kotlin's `activityFlow` and Swift's
+ * `AsyncSequence` wrap it.
+ */
+open class ActivityPages: ActivityPagesProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_brokerlink_ffi_fn_clone_activitypages(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_brokerlink_ffi_fn_free_activitypages(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * The next page; a page that failed can be asked for again.
+     */
+open func next()async throws  -> [Activity]?  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_brokerlink_ffi_fn_method_activitypages_next(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_brokerlink_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_brokerlink_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_brokerlink_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterOptionSequenceTypeActivity.lift,
+            errorHandler: FfiConverterTypeBrokerlinkError_lift
+        )
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeActivityPages: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = ActivityPages
+
+    public static func lift(_ handle: UInt64) throws -> ActivityPages {
+        return ActivityPages(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: ActivityPages) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ActivityPages {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: ActivityPages, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeActivityPages_lift(_ handle: UInt64) throws -> ActivityPages {
+    return try FfiConverterTypeActivityPages.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeActivityPages_lower(_ value: ActivityPages) -> UInt64 {
+    return FfiConverterTypeActivityPages.lower(value)
+}
+
+
+
+
+
+
+/**
  * A pooled client for one aggregator account; create it once and share it (calls may run
  * concurrently from any thread, task or coroutine).
  */
@@ -697,6 +837,27 @@ public protocol ClientProtocol: AnyObject, Sendable {
     func account(user: UserCredentials, accountId: String) async throws  -> Account
     
     func accounts(user: UserCredentials) async throws  -> [Account]
+    
+    /**
+     * Every activity of an account in the query's date range, all pages, newest first.
+     */
+    func activities(user: UserCredentials, accountId: String, query: ActivityQuery) async throws  -> [Activity]
+    
+    /**
+     * The same activities one page at a time, for histories too long to hold at once; the
+     * query is checked now, before any request.
+     */
+    func activityPages(user: UserCredentials, accountId: String, query: ActivityQuery) throws  -> ActivityPages
+    
+    /**
+     * An account's total value over time, oldest first (SnapTrade).
+     */
+    func balanceHistory(user: UserCredentials, accountId: String) async throws  -> BalanceHistory
+    
+    /**
+     * An account's cash and buying power, one entry per currency.
+     */
+    func balances(user: UserCredentials, accountId: String) async throws  -> [Balance]
     
     /**
      * The API root the client calls.
@@ -724,11 +885,34 @@ public protocol ClientProtocol: AnyObject, Sendable {
     func listUsers() async throws  -> [String]
     
     /**
+     * One order, by the broker's order id.
+     */
+    func order(user: UserCredentials, accountId: String, orderId: String) async throws  -> Order
+    
+    /**
+     * An account's orders: all (the default), the working ones or the executed ones, of the
+     * last `days`.
+     */
+    func orders(user: UserCredentials, accountId: String, query: OrderQuery) async throws  -> [Order]
+    
+    /**
      * A connection-portal link for the user; it expires after five minutes.
      */
     func portalUrl(user: UserCredentials, options: PortalOptions) async throws  -> PortalLink
     
+    /**
+     * Every position of an account: equities, ETFs, options, crypto, funds and cash
+     * equivalents.
+     */
+    func positions(user: UserCredentials, accountId: String) async throws  -> [Position]
+    
     func provider()  -> ProviderKind
+    
+    /**
+     * The orders of the last 24 hours, read live from the broker (SnapTrade); the executed
+     * ones only unless `onlyExecuted` is false.
+     */
+    func recentOrders(user: UserCredentials, accountId: String, onlyExecuted: Bool) async throws  -> [Order]
     
     /**
      * Asks the aggregator to sync the connection's data now.
@@ -909,6 +1093,79 @@ open func accounts(user: UserCredentials)async throws  -> [Account]  {
 }
     
     /**
+     * Every activity of an account in the query's date range, all pages, newest first.
+     */
+open func activities(user: UserCredentials, accountId: String, query: ActivityQuery = ActivityQuery())async throws  -> [Activity]  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_brokerlink_ffi_fn_method_client_activities(
+                        self.uniffiCloneHandle(),FfiConverterTypeUserCredentials_lower(user),FfiConverterString.lower(accountId),FfiConverterTypeActivityQuery_lower(query)
+                )
+            },
+            pollFunc: ffi_brokerlink_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_brokerlink_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_brokerlink_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterSequenceTypeActivity.lift,
+            errorHandler: FfiConverterTypeBrokerlinkError_lift
+        )
+}
+    
+    /**
+     * The same activities one page at a time, for histories too long to hold at once; the
+     * query is checked now, before any request.
+     */
+open func activityPages(user: UserCredentials, accountId: String, query: ActivityQuery = ActivityQuery())throws  -> ActivityPages  {
+    return try  FfiConverterTypeActivityPages_lift(try rustCallWithError(FfiConverterTypeBrokerlinkError_lift) {
+        uniffiCallStatus in
+    uniffi_brokerlink_ffi_fn_method_client_activity_pages(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeUserCredentials_lower(user),
+        FfiConverterString.lower(accountId),
+        FfiConverterTypeActivityQuery_lower(query),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * An account's total value over time, oldest first (SnapTrade).
+     */
+open func balanceHistory(user: UserCredentials, accountId: String)async throws  -> BalanceHistory  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_brokerlink_ffi_fn_method_client_balance_history(
+                        self.uniffiCloneHandle(),FfiConverterTypeUserCredentials_lower(user),FfiConverterString.lower(accountId)
+                )
+            },
+            pollFunc: ffi_brokerlink_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_brokerlink_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_brokerlink_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeBalanceHistory_lift,
+            errorHandler: FfiConverterTypeBrokerlinkError_lift
+        )
+}
+    
+    /**
+     * An account's cash and buying power, one entry per currency.
+     */
+open func balances(user: UserCredentials, accountId: String)async throws  -> [Balance]  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_brokerlink_ffi_fn_method_client_balances(
+                        self.uniffiCloneHandle(),FfiConverterTypeUserCredentials_lower(user),FfiConverterString.lower(accountId)
+                )
+            },
+            pollFunc: ffi_brokerlink_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_brokerlink_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_brokerlink_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterSequenceTypeBalance.lift,
+            errorHandler: FfiConverterTypeBrokerlinkError_lift
+        )
+}
+    
+    /**
      * The API root the client calls.
      */
 open func baseUrl() -> String  {
@@ -1039,6 +1296,45 @@ open func listUsers()async throws  -> [String]  {
 }
     
     /**
+     * One order, by the broker's order id.
+     */
+open func order(user: UserCredentials, accountId: String, orderId: String)async throws  -> Order  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_brokerlink_ffi_fn_method_client_order(
+                        self.uniffiCloneHandle(),FfiConverterTypeUserCredentials_lower(user),FfiConverterString.lower(accountId),FfiConverterString.lower(orderId)
+                )
+            },
+            pollFunc: ffi_brokerlink_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_brokerlink_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_brokerlink_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeOrder_lift,
+            errorHandler: FfiConverterTypeBrokerlinkError_lift
+        )
+}
+    
+    /**
+     * An account's orders: all (the default), the working ones or the executed ones, of the
+     * last `days`.
+     */
+open func orders(user: UserCredentials, accountId: String, query: OrderQuery = OrderQuery())async throws  -> [Order]  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_brokerlink_ffi_fn_method_client_orders(
+                        self.uniffiCloneHandle(),FfiConverterTypeUserCredentials_lower(user),FfiConverterString.lower(accountId),FfiConverterTypeOrderQuery_lower(query)
+                )
+            },
+            pollFunc: ffi_brokerlink_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_brokerlink_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_brokerlink_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterSequenceTypeOrder.lift,
+            errorHandler: FfiConverterTypeBrokerlinkError_lift
+        )
+}
+    
+    /**
      * A connection-portal link for the user; it expires after five minutes.
      */
 open func portalUrl(user: UserCredentials, options: PortalOptions = PortalOptions())async throws  -> PortalLink  {
@@ -1057,6 +1353,26 @@ open func portalUrl(user: UserCredentials, options: PortalOptions = PortalOption
         )
 }
     
+    /**
+     * Every position of an account: equities, ETFs, options, crypto, funds and cash
+     * equivalents.
+     */
+open func positions(user: UserCredentials, accountId: String)async throws  -> [Position]  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_brokerlink_ffi_fn_method_client_positions(
+                        self.uniffiCloneHandle(),FfiConverterTypeUserCredentials_lower(user),FfiConverterString.lower(accountId)
+                )
+            },
+            pollFunc: ffi_brokerlink_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_brokerlink_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_brokerlink_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterSequenceTypePosition.lift,
+            errorHandler: FfiConverterTypeBrokerlinkError_lift
+        )
+}
+    
 open func provider() -> ProviderKind  {
     return try!  FfiConverterTypeProviderKind_lift(try! rustCall() {
         uniffiCallStatus in
@@ -1064,6 +1380,26 @@ open func provider() -> ProviderKind  {
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
+}
+    
+    /**
+     * The orders of the last 24 hours, read live from the broker (SnapTrade); the executed
+     * ones only unless `onlyExecuted` is false.
+     */
+open func recentOrders(user: UserCredentials, accountId: String, onlyExecuted: Bool = true)async throws  -> [Order]  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_brokerlink_ffi_fn_method_client_recent_orders(
+                        self.uniffiCloneHandle(),FfiConverterTypeUserCredentials_lower(user),FfiConverterString.lower(accountId),FfiConverterBool.lower(onlyExecuted)
+                )
+            },
+            pollFunc: ffi_brokerlink_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_brokerlink_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_brokerlink_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterSequenceTypeOrder.lift,
+            errorHandler: FfiConverterTypeBrokerlinkError_lift
+        )
 }
     
     /**
@@ -1375,8 +1711,8 @@ public protocol SandboxProtocol: AnyObject, Sendable {
     func armedFaults() throws  -> UInt64
     
     /**
-     * Disables, expires or removes a connection as if it happened at the broker; returns the
-     * connection as stored (`NotFound` for one the sandbox does not have).
+     * Disables, expires, removes or refreshes a connection as if it happened at the broker;
+     * returns the connection as stored (`NotFound` for one the sandbox does not have).
      */
     func changeConnection(connectionId: String, change: ConnectionChange) throws  -> SandboxConnection
     
@@ -1398,6 +1734,13 @@ public protocol SandboxProtocol: AnyObject, Sendable {
      * Arms a fault for the next matching requests; returns its id (random, `flt_…`).
      */
     func injectFault(fault: Fault, options: FaultOptions) throws  -> String
+    
+    /**
+     * Replaces what a user's accounts hold and did with a portfolio fixture (JSON text, the
+     * format of docs/sandbox.md): one account, or (without `accountId`) all of the user's.
+     * Returns the ids of the accounts loaded.
+     */
+    func loadPortfolio(userId: String, portfolioJson: String, accountId: String?) throws  -> [String]
     
     /**
      * Whether an endpoint was there to remove.
@@ -1552,8 +1895,8 @@ open func armedFaults()throws  -> UInt64  {
 }
     
     /**
-     * Disables, expires or removes a connection as if it happened at the broker; returns the
-     * connection as stored (`NotFound` for one the sandbox does not have).
+     * Disables, expires, removes or refreshes a connection as if it happened at the broker;
+     * returns the connection as stored (`NotFound` for one the sandbox does not have).
      */
 open func changeConnection(connectionId: String, change: ConnectionChange)throws  -> SandboxConnection  {
     return try  FfiConverterTypeSandboxConnection_lift(try rustCallWithError(FfiConverterTypeBrokerlinkError_lift) {
@@ -1623,6 +1966,23 @@ open func injectFault(fault: Fault, options: FaultOptions = FaultOptions())throw
             self.uniffiCloneHandle(),
         FfiConverterTypeFault_lower(fault),
         FfiConverterTypeFaultOptions_lower(options),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Replaces what a user's accounts hold and did with a portfolio fixture (JSON text, the
+     * format of docs/sandbox.md): one account, or (without `accountId`) all of the user's.
+     * Returns the ids of the accounts loaded.
+     */
+open func loadPortfolio(userId: String, portfolioJson: String, accountId: String? = nil)throws  -> [String]  {
+    return try  FfiConverterSequenceString.lift(try rustCallWithError(FfiConverterTypeBrokerlinkError_lift) {
+        uniffiCallStatus in
+    uniffi_brokerlink_ffi_fn_method_sandbox_load_portfolio(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(userId),
+        FfiConverterString.lower(portfolioJson),
+        FfiConverterOptionString.lower(accountId),uniffiCallStatus
     )
 })
 }
@@ -1799,6 +2159,10 @@ public struct Account: Equatable, Hashable {
      * Whether the aggregator has finished its first sync of this account's holdings.
      */
     public var synced: Bool
+    /**
+     * How far the aggregator's copy of the account's data has got, where it says.
+     */
+    public var sync: AccountSync?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -1808,7 +2172,10 @@ public struct Account: Equatable, Hashable {
          */number: String?, institutionName: String?, balance: Money?, isPaper: Bool?, rawStatus: String?, createdAt: Date?, 
         /**
          * Whether the aggregator has finished its first sync of this account's holdings.
-         */synced: Bool) {
+         */synced: Bool, 
+        /**
+         * How far the aggregator's copy of the account's data has got, where it says.
+         */sync: AccountSync?) {
         self.id = id
         self.connectionId = connectionId
         self.name = name
@@ -1819,6 +2186,7 @@ public struct Account: Equatable, Hashable {
         self.rawStatus = rawStatus
         self.createdAt = createdAt
         self.synced = synced
+        self.sync = sync
     }
 
     
@@ -1846,7 +2214,8 @@ public struct FfiConverterTypeAccount: FfiConverterRustBuffer {
                 isPaper: FfiConverterOptionBool.read(from: &buf), 
                 rawStatus: FfiConverterOptionString.read(from: &buf), 
                 createdAt: FfiConverterOptionTimestamp.read(from: &buf), 
-                synced: FfiConverterBool.read(from: &buf)
+                synced: FfiConverterBool.read(from: &buf), 
+                sync: FfiConverterOptionTypeAccountSync.read(from: &buf)
         )
     }
 
@@ -1861,6 +2230,7 @@ public struct FfiConverterTypeAccount: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.rawStatus, into: &buf)
         FfiConverterOptionTimestamp.write(value.createdAt, into: &buf)
         FfiConverterBool.write(value.synced, into: &buf)
+        FfiConverterOptionTypeAccountSync.write(value.sync, into: &buf)
     }
 }
 
@@ -1877,6 +2247,516 @@ public func FfiConverterTypeAccount_lift(_ buf: RustBuffer) throws -> Account {
 #endif
 public func FfiConverterTypeAccount_lower(_ value: Account) -> RustBuffer {
     return FfiConverterTypeAccount.lower(value)
+}
+
+
+/**
+ * How far the aggregator's copy of an account's data has got.
+ */
+public struct AccountSync: Equatable, Hashable {
+    /**
+     * Whether the first sync of the holdings (positions, balances) is done.
+     */
+    public var holdingsReady: Bool
+    /**
+     * Whether the first sync of the transaction history is done.
+     */
+    public var transactionsReady: Bool
+    public var holdingsSyncedAt: Date?
+    public var transactionsSyncedAt: Date?
+    /**
+     * The oldest transaction the aggregator has.
+     */
+    public var firstTransactionDate: NaiveDate?
+    /**
+     * The provider's own word for the state, where it has one (Finatic's `syncStatus`).
+     */
+    public var rawStatus: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Whether the first sync of the holdings (positions, balances) is done.
+         */holdingsReady: Bool, 
+        /**
+         * Whether the first sync of the transaction history is done.
+         */transactionsReady: Bool, holdingsSyncedAt: Date?, transactionsSyncedAt: Date?, 
+        /**
+         * The oldest transaction the aggregator has.
+         */firstTransactionDate: NaiveDate?, 
+        /**
+         * The provider's own word for the state, where it has one (Finatic's `syncStatus`).
+         */rawStatus: String?) {
+        self.holdingsReady = holdingsReady
+        self.transactionsReady = transactionsReady
+        self.holdingsSyncedAt = holdingsSyncedAt
+        self.transactionsSyncedAt = transactionsSyncedAt
+        self.firstTransactionDate = firstTransactionDate
+        self.rawStatus = rawStatus
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension AccountSync: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAccountSync: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AccountSync {
+        return
+            try AccountSync(
+                holdingsReady: FfiConverterBool.read(from: &buf), 
+                transactionsReady: FfiConverterBool.read(from: &buf), 
+                holdingsSyncedAt: FfiConverterOptionTimestamp.read(from: &buf), 
+                transactionsSyncedAt: FfiConverterOptionTimestamp.read(from: &buf), 
+                firstTransactionDate: FfiConverterOptionTypeNaiveDate.read(from: &buf), 
+                rawStatus: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: AccountSync, into buf: inout [UInt8]) {
+        FfiConverterBool.write(value.holdingsReady, into: &buf)
+        FfiConverterBool.write(value.transactionsReady, into: &buf)
+        FfiConverterOptionTimestamp.write(value.holdingsSyncedAt, into: &buf)
+        FfiConverterOptionTimestamp.write(value.transactionsSyncedAt, into: &buf)
+        FfiConverterOptionTypeNaiveDate.write(value.firstTransactionDate, into: &buf)
+        FfiConverterOptionString.write(value.rawStatus, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAccountSync_lift(_ buf: RustBuffer) throws -> AccountSync {
+    return try FfiConverterTypeAccountSync.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAccountSync_lower(_ value: AccountSync) -> RustBuffer {
+    return FfiConverterTypeAccountSync.lower(value)
+}
+
+
+/**
+ * One transaction in an account's history.
+ */
+public struct Activity: Equatable, Hashable {
+    /**
+     * The provider's id of the transaction: de-duplicate on it.
+     */
+    public var id: String
+    public var accountId: String
+    public var kind: ActivityKind
+    /**
+     * The provider's own word for the type (`BUY`, `REI`, `CONTRIBUTION`).
+     */
+    public var rawType: String
+    /**
+     * What it was in; absent for cash movements.
+     */
+    public var instrument: Instrument?
+    public var description: String?
+    /**
+     * Units bought, sold or received.
+     */
+    public var quantity: Decimal?
+    /**
+     * Price per unit.
+     */
+    public var price: Decimal?
+    /**
+     * The cash effect, in `currency`: negative for money leaving the account.
+     */
+    public var amount: Decimal?
+    public var fee: Decimal?
+    public var currency: String?
+    public var tradeDate: NaiveDate?
+    public var settlementDate: NaiveDate?
+    /**
+     * The broker's reference that ties related transactions together (the fills of one order).
+     */
+    public var externalReferenceId: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The provider's id of the transaction: de-duplicate on it.
+         */id: String, accountId: String, kind: ActivityKind, 
+        /**
+         * The provider's own word for the type (`BUY`, `REI`, `CONTRIBUTION`).
+         */rawType: String, 
+        /**
+         * What it was in; absent for cash movements.
+         */instrument: Instrument?, description: String?, 
+        /**
+         * Units bought, sold or received.
+         */quantity: Decimal?, 
+        /**
+         * Price per unit.
+         */price: Decimal?, 
+        /**
+         * The cash effect, in `currency`: negative for money leaving the account.
+         */amount: Decimal?, fee: Decimal?, currency: String?, tradeDate: NaiveDate?, settlementDate: NaiveDate?, 
+        /**
+         * The broker's reference that ties related transactions together (the fills of one order).
+         */externalReferenceId: String?) {
+        self.id = id
+        self.accountId = accountId
+        self.kind = kind
+        self.rawType = rawType
+        self.instrument = instrument
+        self.description = description
+        self.quantity = quantity
+        self.price = price
+        self.amount = amount
+        self.fee = fee
+        self.currency = currency
+        self.tradeDate = tradeDate
+        self.settlementDate = settlementDate
+        self.externalReferenceId = externalReferenceId
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Activity: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeActivity: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Activity {
+        return
+            try Activity(
+                id: FfiConverterString.read(from: &buf), 
+                accountId: FfiConverterString.read(from: &buf), 
+                kind: FfiConverterTypeActivityKind.read(from: &buf), 
+                rawType: FfiConverterString.read(from: &buf), 
+                instrument: FfiConverterOptionTypeInstrument.read(from: &buf), 
+                description: FfiConverterOptionString.read(from: &buf), 
+                quantity: FfiConverterOptionTypeDecimal.read(from: &buf), 
+                price: FfiConverterOptionTypeDecimal.read(from: &buf), 
+                amount: FfiConverterOptionTypeDecimal.read(from: &buf), 
+                fee: FfiConverterOptionTypeDecimal.read(from: &buf), 
+                currency: FfiConverterOptionString.read(from: &buf), 
+                tradeDate: FfiConverterOptionTypeNaiveDate.read(from: &buf), 
+                settlementDate: FfiConverterOptionTypeNaiveDate.read(from: &buf), 
+                externalReferenceId: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Activity, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.accountId, into: &buf)
+        FfiConverterTypeActivityKind.write(value.kind, into: &buf)
+        FfiConverterString.write(value.rawType, into: &buf)
+        FfiConverterOptionTypeInstrument.write(value.instrument, into: &buf)
+        FfiConverterOptionString.write(value.description, into: &buf)
+        FfiConverterOptionTypeDecimal.write(value.quantity, into: &buf)
+        FfiConverterOptionTypeDecimal.write(value.price, into: &buf)
+        FfiConverterOptionTypeDecimal.write(value.amount, into: &buf)
+        FfiConverterOptionTypeDecimal.write(value.fee, into: &buf)
+        FfiConverterOptionString.write(value.currency, into: &buf)
+        FfiConverterOptionTypeNaiveDate.write(value.tradeDate, into: &buf)
+        FfiConverterOptionTypeNaiveDate.write(value.settlementDate, into: &buf)
+        FfiConverterOptionString.write(value.externalReferenceId, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeActivity_lift(_ buf: RustBuffer) throws -> Activity {
+    return try FfiConverterTypeActivity.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeActivity_lower(_ value: Activity) -> RustBuffer {
+    return FfiConverterTypeActivity.lower(value)
+}
+
+
+/**
+ * Which activities to read, and in pages of what size.
+ */
+public struct ActivityQuery: Equatable, Hashable {
+    /**
+     * The first trade date to include.
+     */
+    public var start: NaiveDate?
+    /**
+     * The last trade date to include.
+     */
+    public var end: NaiveDate?
+    /**
+     * Activities per request (1 to 1,000; default 1,000).
+     */
+    public var pageSize: UInt32?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The first trade date to include.
+         */start: NaiveDate? = nil, 
+        /**
+         * The last trade date to include.
+         */end: NaiveDate? = nil, 
+        /**
+         * Activities per request (1 to 1,000; default 1,000).
+         */pageSize: UInt32? = nil) {
+        self.start = start
+        self.end = end
+        self.pageSize = pageSize
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ActivityQuery: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeActivityQuery: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ActivityQuery {
+        return
+            try ActivityQuery(
+                start: FfiConverterOptionTypeNaiveDate.read(from: &buf), 
+                end: FfiConverterOptionTypeNaiveDate.read(from: &buf), 
+                pageSize: FfiConverterOptionUInt32.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ActivityQuery, into buf: inout [UInt8]) {
+        FfiConverterOptionTypeNaiveDate.write(value.start, into: &buf)
+        FfiConverterOptionTypeNaiveDate.write(value.end, into: &buf)
+        FfiConverterOptionUInt32.write(value.pageSize, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeActivityQuery_lift(_ buf: RustBuffer) throws -> ActivityQuery {
+    return try FfiConverterTypeActivityQuery.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeActivityQuery_lower(_ value: ActivityQuery) -> RustBuffer {
+    return FfiConverterTypeActivityQuery.lower(value)
+}
+
+
+/**
+ * An account's cash in one currency.
+ */
+public struct Balance: Equatable, Hashable {
+    public var currency: String
+    public var cash: Decimal?
+    /**
+     * What can be spent on trades; the same as cash for an account without margin.
+     */
+    public var buyingPower: Decimal?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(currency: String, cash: Decimal?, 
+        /**
+         * What can be spent on trades; the same as cash for an account without margin.
+         */buyingPower: Decimal?) {
+        self.currency = currency
+        self.cash = cash
+        self.buyingPower = buyingPower
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Balance: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBalance: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Balance {
+        return
+            try Balance(
+                currency: FfiConverterString.read(from: &buf), 
+                cash: FfiConverterOptionTypeDecimal.read(from: &buf), 
+                buyingPower: FfiConverterOptionTypeDecimal.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Balance, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.currency, into: &buf)
+        FfiConverterOptionTypeDecimal.write(value.cash, into: &buf)
+        FfiConverterOptionTypeDecimal.write(value.buyingPower, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBalance_lift(_ buf: RustBuffer) throws -> Balance {
+    return try FfiConverterTypeBalance.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBalance_lower(_ value: Balance) -> RustBuffer {
+    return FfiConverterTypeBalance.lower(value)
+}
+
+
+/**
+ * An account's total value over time (SnapTrade's balance history).
+ */
+public struct BalanceHistory: Equatable, Hashable {
+    public var currency: String
+    /**
+     * Oldest first.
+     */
+    public var points: [BalancePoint]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(currency: String, 
+        /**
+         * Oldest first.
+         */points: [BalancePoint]) {
+        self.currency = currency
+        self.points = points
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension BalanceHistory: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBalanceHistory: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BalanceHistory {
+        return
+            try BalanceHistory(
+                currency: FfiConverterString.read(from: &buf), 
+                points: FfiConverterSequenceTypeBalancePoint.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: BalanceHistory, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.currency, into: &buf)
+        FfiConverterSequenceTypeBalancePoint.write(value.points, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBalanceHistory_lift(_ buf: RustBuffer) throws -> BalanceHistory {
+    return try FfiConverterTypeBalanceHistory.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBalanceHistory_lower(_ value: BalanceHistory) -> RustBuffer {
+    return FfiConverterTypeBalanceHistory.lower(value)
+}
+
+
+/**
+ * One day's total value of an account.
+ */
+public struct BalancePoint: Equatable, Hashable {
+    public var date: NaiveDate
+    public var total: Decimal
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(date: NaiveDate, total: Decimal) {
+        self.date = date
+        self.total = total
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension BalancePoint: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBalancePoint: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BalancePoint {
+        return
+            try BalancePoint(
+                date: FfiConverterTypeNaiveDate.read(from: &buf), 
+                total: FfiConverterTypeDecimal.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: BalancePoint, into buf: inout [UInt8]) {
+        FfiConverterTypeNaiveDate.write(value.date, into: &buf)
+        FfiConverterTypeDecimal.write(value.total, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBalancePoint_lift(_ buf: RustBuffer) throws -> BalancePoint {
+    return try FfiConverterTypeBalancePoint.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBalancePoint_lower(_ value: BalancePoint) -> RustBuffer {
+    return FfiConverterTypeBalancePoint.lower(value)
 }
 
 
@@ -2332,6 +3212,119 @@ public func FfiConverterTypeFaultOptions_lower(_ value: FaultOptions) -> RustBuf
 
 
 /**
+ * What is held or traded.
+ */
+public struct Instrument: Equatable, Hashable {
+    /**
+     * The trading symbol: a ticker, an OCC symbol for an option, a pair or coin for crypto.
+     */
+    public var symbol: String
+    /**
+     * The instrument's name or description, as the provider gives it.
+     */
+    public var name: String?
+    public var kind: InstrumentKind
+    /**
+     * The provider's own word for the kind (`stock`, `mutualfund`, `EQUITY`).
+     */
+    public var rawKind: String
+    /**
+     * The currency the instrument is quoted in.
+     */
+    public var currency: String?
+    /**
+     * The exchange's MIC or code.
+     */
+    public var exchange: String?
+    /**
+     * The contract's terms, for an option.
+     */
+    public var option: OptionContract?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The trading symbol: a ticker, an OCC symbol for an option, a pair or coin for crypto.
+         */symbol: String, 
+        /**
+         * The instrument's name or description, as the provider gives it.
+         */name: String?, kind: InstrumentKind, 
+        /**
+         * The provider's own word for the kind (`stock`, `mutualfund`, `EQUITY`).
+         */rawKind: String, 
+        /**
+         * The currency the instrument is quoted in.
+         */currency: String?, 
+        /**
+         * The exchange's MIC or code.
+         */exchange: String?, 
+        /**
+         * The contract's terms, for an option.
+         */option: OptionContract?) {
+        self.symbol = symbol
+        self.name = name
+        self.kind = kind
+        self.rawKind = rawKind
+        self.currency = currency
+        self.exchange = exchange
+        self.option = option
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Instrument: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeInstrument: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Instrument {
+        return
+            try Instrument(
+                symbol: FfiConverterString.read(from: &buf), 
+                name: FfiConverterOptionString.read(from: &buf), 
+                kind: FfiConverterTypeInstrumentKind.read(from: &buf), 
+                rawKind: FfiConverterString.read(from: &buf), 
+                currency: FfiConverterOptionString.read(from: &buf), 
+                exchange: FfiConverterOptionString.read(from: &buf), 
+                option: FfiConverterOptionTypeOptionContract.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Instrument, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.symbol, into: &buf)
+        FfiConverterOptionString.write(value.name, into: &buf)
+        FfiConverterTypeInstrumentKind.write(value.kind, into: &buf)
+        FfiConverterString.write(value.rawKind, into: &buf)
+        FfiConverterOptionString.write(value.currency, into: &buf)
+        FfiConverterOptionString.write(value.exchange, into: &buf)
+        FfiConverterOptionTypeOptionContract.write(value.option, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeInstrument_lift(_ buf: RustBuffer) throws -> Instrument {
+    return try FfiConverterTypeInstrument.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeInstrument_lower(_ value: Instrument) -> RustBuffer {
+    return FfiConverterTypeInstrument.lower(value)
+}
+
+
+/**
  * An amount of money as the provider reported it: the exact decimal it sent (with its scale:
  * `15363.230` stays three places), never a binary float.
  */
@@ -2459,6 +3452,309 @@ public func FfiConverterTypeNewWebhookSubscription_lift(_ buf: RustBuffer) throw
 #endif
 public func FfiConverterTypeNewWebhookSubscription_lower(_ value: NewWebhookSubscription) -> RustBuffer {
     return FfiConverterTypeNewWebhookSubscription.lower(value)
+}
+
+
+/**
+ * An option contract's terms.
+ */
+public struct OptionContract: Equatable, Hashable {
+    /**
+     * The underlying's symbol (`AAPL`).
+     */
+    public var underlying: String
+    public var strike: Decimal
+    public var expiry: NaiveDate
+    public var right: OptionRight
+    /**
+     * Units of the underlying per contract: 100 for a standard option, 10 for a mini.
+     */
+    public var multiplier: Decimal
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The underlying's symbol (`AAPL`).
+         */underlying: String, strike: Decimal, expiry: NaiveDate, right: OptionRight, 
+        /**
+         * Units of the underlying per contract: 100 for a standard option, 10 for a mini.
+         */multiplier: Decimal) {
+        self.underlying = underlying
+        self.strike = strike
+        self.expiry = expiry
+        self.right = right
+        self.multiplier = multiplier
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension OptionContract: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeOptionContract: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> OptionContract {
+        return
+            try OptionContract(
+                underlying: FfiConverterString.read(from: &buf), 
+                strike: FfiConverterTypeDecimal.read(from: &buf), 
+                expiry: FfiConverterTypeNaiveDate.read(from: &buf), 
+                right: FfiConverterTypeOptionRight.read(from: &buf), 
+                multiplier: FfiConverterTypeDecimal.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: OptionContract, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.underlying, into: &buf)
+        FfiConverterTypeDecimal.write(value.strike, into: &buf)
+        FfiConverterTypeNaiveDate.write(value.expiry, into: &buf)
+        FfiConverterTypeOptionRight.write(value.right, into: &buf)
+        FfiConverterTypeDecimal.write(value.multiplier, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOptionContract_lift(_ buf: RustBuffer) throws -> OptionContract {
+    return try FfiConverterTypeOptionContract.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOptionContract_lower(_ value: OptionContract) -> RustBuffer {
+    return FfiConverterTypeOptionContract.lower(value)
+}
+
+
+/**
+ * An order placed in an account.
+ */
+public struct Order: Equatable, Hashable {
+    /**
+     * The broker's order id: pass it to `order` for its detail.
+     */
+    public var id: String
+    public var accountId: String
+    public var status: OrderStatus
+    /**
+     * The provider's own word for the status.
+     */
+    public var rawStatus: String
+    public var side: OrderSide
+    /**
+     * The provider's own word for the side (`BUY`, `SELL_SHORT`, `BUY_TO_OPEN`).
+     */
+    public var rawAction: String
+    public var instrument: Instrument?
+    /**
+     * `Market`, `Limit`, `Stop`, `StopLimit`, …, as the provider names it.
+     */
+    public var orderType: String?
+    /**
+     * `Day`, `GTC`, `FOK`, …, as the provider names it.
+     */
+    public var timeInForce: String?
+    public var quantity: Decimal?
+    public var filledQuantity: Decimal?
+    public var limitPrice: Decimal?
+    public var stopPrice: Decimal?
+    /**
+     * The average price it filled at (per share for an option).
+     */
+    public var executionPrice: Decimal?
+    public var placedAt: Date?
+    public var updatedAt: Date?
+    public var executedAt: Date?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The broker's order id: pass it to `order` for its detail.
+         */id: String, accountId: String, status: OrderStatus, 
+        /**
+         * The provider's own word for the status.
+         */rawStatus: String, side: OrderSide, 
+        /**
+         * The provider's own word for the side (`BUY`, `SELL_SHORT`, `BUY_TO_OPEN`).
+         */rawAction: String, instrument: Instrument?, 
+        /**
+         * `Market`, `Limit`, `Stop`, `StopLimit`, …, as the provider names it.
+         */orderType: String?, 
+        /**
+         * `Day`, `GTC`, `FOK`, …, as the provider names it.
+         */timeInForce: String?, quantity: Decimal?, filledQuantity: Decimal?, limitPrice: Decimal?, stopPrice: Decimal?, 
+        /**
+         * The average price it filled at (per share for an option).
+         */executionPrice: Decimal?, placedAt: Date?, updatedAt: Date?, executedAt: Date?) {
+        self.id = id
+        self.accountId = accountId
+        self.status = status
+        self.rawStatus = rawStatus
+        self.side = side
+        self.rawAction = rawAction
+        self.instrument = instrument
+        self.orderType = orderType
+        self.timeInForce = timeInForce
+        self.quantity = quantity
+        self.filledQuantity = filledQuantity
+        self.limitPrice = limitPrice
+        self.stopPrice = stopPrice
+        self.executionPrice = executionPrice
+        self.placedAt = placedAt
+        self.updatedAt = updatedAt
+        self.executedAt = executedAt
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Order: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeOrder: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Order {
+        return
+            try Order(
+                id: FfiConverterString.read(from: &buf), 
+                accountId: FfiConverterString.read(from: &buf), 
+                status: FfiConverterTypeOrderStatus.read(from: &buf), 
+                rawStatus: FfiConverterString.read(from: &buf), 
+                side: FfiConverterTypeOrderSide.read(from: &buf), 
+                rawAction: FfiConverterString.read(from: &buf), 
+                instrument: FfiConverterOptionTypeInstrument.read(from: &buf), 
+                orderType: FfiConverterOptionString.read(from: &buf), 
+                timeInForce: FfiConverterOptionString.read(from: &buf), 
+                quantity: FfiConverterOptionTypeDecimal.read(from: &buf), 
+                filledQuantity: FfiConverterOptionTypeDecimal.read(from: &buf), 
+                limitPrice: FfiConverterOptionTypeDecimal.read(from: &buf), 
+                stopPrice: FfiConverterOptionTypeDecimal.read(from: &buf), 
+                executionPrice: FfiConverterOptionTypeDecimal.read(from: &buf), 
+                placedAt: FfiConverterOptionTimestamp.read(from: &buf), 
+                updatedAt: FfiConverterOptionTimestamp.read(from: &buf), 
+                executedAt: FfiConverterOptionTimestamp.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Order, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.accountId, into: &buf)
+        FfiConverterTypeOrderStatus.write(value.status, into: &buf)
+        FfiConverterString.write(value.rawStatus, into: &buf)
+        FfiConverterTypeOrderSide.write(value.side, into: &buf)
+        FfiConverterString.write(value.rawAction, into: &buf)
+        FfiConverterOptionTypeInstrument.write(value.instrument, into: &buf)
+        FfiConverterOptionString.write(value.orderType, into: &buf)
+        FfiConverterOptionString.write(value.timeInForce, into: &buf)
+        FfiConverterOptionTypeDecimal.write(value.quantity, into: &buf)
+        FfiConverterOptionTypeDecimal.write(value.filledQuantity, into: &buf)
+        FfiConverterOptionTypeDecimal.write(value.limitPrice, into: &buf)
+        FfiConverterOptionTypeDecimal.write(value.stopPrice, into: &buf)
+        FfiConverterOptionTypeDecimal.write(value.executionPrice, into: &buf)
+        FfiConverterOptionTimestamp.write(value.placedAt, into: &buf)
+        FfiConverterOptionTimestamp.write(value.updatedAt, into: &buf)
+        FfiConverterOptionTimestamp.write(value.executedAt, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOrder_lift(_ buf: RustBuffer) throws -> Order {
+    return try FfiConverterTypeOrder.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOrder_lower(_ value: Order) -> RustBuffer {
+    return FfiConverterTypeOrder.lower(value)
+}
+
+
+/**
+ * Which orders `orders` lists.
+ */
+public struct OrderQuery: Equatable, Hashable {
+    /**
+     * All of them (the default), the working ones, or the executed ones.
+     */
+    public var state: OrderState?
+    /**
+     * How many days back (1 to 90; SnapTrade's default is 30). Finatic lists every order.
+     */
+    public var days: UInt32?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * All of them (the default), the working ones, or the executed ones.
+         */state: OrderState? = nil, 
+        /**
+         * How many days back (1 to 90; SnapTrade's default is 30). Finatic lists every order.
+         */days: UInt32? = nil) {
+        self.state = state
+        self.days = days
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension OrderQuery: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeOrderQuery: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> OrderQuery {
+        return
+            try OrderQuery(
+                state: FfiConverterOptionTypeOrderState.read(from: &buf), 
+                days: FfiConverterOptionUInt32.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: OrderQuery, into buf: inout [UInt8]) {
+        FfiConverterOptionTypeOrderState.write(value.state, into: &buf)
+        FfiConverterOptionUInt32.write(value.days, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOrderQuery_lift(_ buf: RustBuffer) throws -> OrderQuery {
+    return try FfiConverterTypeOrderQuery.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOrderQuery_lower(_ value: OrderQuery) -> RustBuffer {
+    return FfiConverterTypeOrderQuery.lower(value)
 }
 
 
@@ -2691,6 +3987,131 @@ public func FfiConverterTypePortalOptions_lift(_ buf: RustBuffer) throws -> Port
 #endif
 public func FfiConverterTypePortalOptions_lower(_ value: PortalOptions) -> RustBuffer {
     return FfiConverterTypePortalOptions.lower(value)
+}
+
+
+/**
+ * One holding of an account.
+ */
+public struct Position: Equatable, Hashable {
+    public var accountId: String
+    public var instrument: Instrument
+    /**
+     * Units held; negative for a short position. Contracts for an option.
+     */
+    public var quantity: Decimal
+    /**
+     * Average cost per unit (per share for an option), in `currency`.
+     */
+    public var averageCost: Decimal?
+    /**
+     * Last known price per unit (per share for an option), in `currency`.
+     */
+    public var price: Decimal?
+    /**
+     * `quantity * price * multiplier`, as the provider reports it or computed exactly from
+     * those.
+     */
+    public var marketValue: Decimal?
+    /**
+     * Unrealised profit or loss: `(price - average_cost) * quantity * multiplier`, as the
+     * provider reports it or computed exactly from those.
+     */
+    public var openPnl: Decimal?
+    public var currency: String?
+    /**
+     * Counted in the account's cash or buying power as well (money-market funds).
+     */
+    public var cashEquivalent: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(accountId: String, instrument: Instrument, 
+        /**
+         * Units held; negative for a short position. Contracts for an option.
+         */quantity: Decimal, 
+        /**
+         * Average cost per unit (per share for an option), in `currency`.
+         */averageCost: Decimal?, 
+        /**
+         * Last known price per unit (per share for an option), in `currency`.
+         */price: Decimal?, 
+        /**
+         * `quantity * price * multiplier`, as the provider reports it or computed exactly from
+         * those.
+         */marketValue: Decimal?, 
+        /**
+         * Unrealised profit or loss: `(price - average_cost) * quantity * multiplier`, as the
+         * provider reports it or computed exactly from those.
+         */openPnl: Decimal?, currency: String?, 
+        /**
+         * Counted in the account's cash or buying power as well (money-market funds).
+         */cashEquivalent: Bool) {
+        self.accountId = accountId
+        self.instrument = instrument
+        self.quantity = quantity
+        self.averageCost = averageCost
+        self.price = price
+        self.marketValue = marketValue
+        self.openPnl = openPnl
+        self.currency = currency
+        self.cashEquivalent = cashEquivalent
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Position: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePosition: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Position {
+        return
+            try Position(
+                accountId: FfiConverterString.read(from: &buf), 
+                instrument: FfiConverterTypeInstrument.read(from: &buf), 
+                quantity: FfiConverterTypeDecimal.read(from: &buf), 
+                averageCost: FfiConverterOptionTypeDecimal.read(from: &buf), 
+                price: FfiConverterOptionTypeDecimal.read(from: &buf), 
+                marketValue: FfiConverterOptionTypeDecimal.read(from: &buf), 
+                openPnl: FfiConverterOptionTypeDecimal.read(from: &buf), 
+                currency: FfiConverterOptionString.read(from: &buf), 
+                cashEquivalent: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Position, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.accountId, into: &buf)
+        FfiConverterTypeInstrument.write(value.instrument, into: &buf)
+        FfiConverterTypeDecimal.write(value.quantity, into: &buf)
+        FfiConverterOptionTypeDecimal.write(value.averageCost, into: &buf)
+        FfiConverterOptionTypeDecimal.write(value.price, into: &buf)
+        FfiConverterOptionTypeDecimal.write(value.marketValue, into: &buf)
+        FfiConverterOptionTypeDecimal.write(value.openPnl, into: &buf)
+        FfiConverterOptionString.write(value.currency, into: &buf)
+        FfiConverterBool.write(value.cashEquivalent, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePosition_lift(_ buf: RustBuffer) throws -> Position {
+    return try FfiConverterTypePosition.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePosition_lower(_ value: Position) -> RustBuffer {
+    return FfiConverterTypePosition.lower(value)
 }
 
 
@@ -3926,6 +5347,183 @@ public func FfiConverterTypeWebhookSubscriptionUpdate_lower(_ value: WebhookSubs
 
 
 /**
+ * What an activity was, normalised across providers; the provider's own word stays in
+ * `Activity.rawType`.
+ */
+
+public enum ActivityKind: Equatable, Hashable, CustomStringConvertible {
+    
+    case buy
+    case sell
+    /**
+     * Cash dividends, payments in lieu, reinvested and stock dividends.
+     */
+    case dividend
+    case interest
+    case fee
+    case tax
+    /**
+     * Cash coming in: contributions and deposits.
+     */
+    case deposit
+    case withdrawal
+    /**
+     * Assets moving between accounts, in either direction.
+     */
+    case transfer
+    case split
+    case optionExercise
+    case optionAssignment
+    case optionExpiration
+    /**
+     * Anything else (adjustments, journal entries); read `rawType`.
+     */
+    case other
+
+
+
+
+
+// The local Rust `Display` implementation.
+public var description: String {
+    return try!  FfiConverterString.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_brokerlink_ffi_fn_method_activitykind_uniffi_trait_display(
+            FfiConverterTypeActivityKind_lower(self),uniffiCallStatus
+    )
+}
+    )
+}
+}
+
+#if compiler(>=6)
+extension ActivityKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeActivityKind: FfiConverterRustBuffer {
+    typealias SwiftType = ActivityKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ActivityKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .buy
+        
+        case 2: return .sell
+        
+        case 3: return .dividend
+        
+        case 4: return .interest
+        
+        case 5: return .fee
+        
+        case 6: return .tax
+        
+        case 7: return .deposit
+        
+        case 8: return .withdrawal
+        
+        case 9: return .transfer
+        
+        case 10: return .split
+        
+        case 11: return .optionExercise
+        
+        case 12: return .optionAssignment
+        
+        case 13: return .optionExpiration
+        
+        case 14: return .other
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ActivityKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .buy:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .sell:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .dividend:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .interest:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .fee:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .tax:
+            writeInt(&buf, Int32(6))
+        
+        
+        case .deposit:
+            writeInt(&buf, Int32(7))
+        
+        
+        case .withdrawal:
+            writeInt(&buf, Int32(8))
+        
+        
+        case .transfer:
+            writeInt(&buf, Int32(9))
+        
+        
+        case .split:
+            writeInt(&buf, Int32(10))
+        
+        
+        case .optionExercise:
+            writeInt(&buf, Int32(11))
+        
+        
+        case .optionAssignment:
+            writeInt(&buf, Int32(12))
+        
+        
+        case .optionExpiration:
+            writeInt(&buf, Int32(13))
+        
+        
+        case .other:
+            writeInt(&buf, Int32(14))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeActivityKind_lift(_ buf: RustBuffer) throws -> ActivityKind {
+    return try FfiConverterTypeActivityKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeActivityKind_lower(_ value: ActivityKind) -> RustBuffer {
+    return FfiConverterTypeActivityKind.lower(value)
+}
+
+
+
+/**
  * Every failure of a brokerlink call: one variant per kind of docs/design.md §4.
  */
 public 
@@ -4202,6 +5800,11 @@ public enum ConnectionChange: Equatable, Hashable, CustomStringConvertible {
      * Gone, as if the user revoked it at the broker.
      */
     case remove
+    /**
+     * A day passes at the broker: prices move and a dividend arrives in every account, with
+     * the webhooks that announce new holdings and transactions.
+     */
+    case refresh
 
 
 
@@ -4240,6 +5843,8 @@ public struct FfiConverterTypeConnectionChange: FfiConverterRustBuffer {
         
         case 3: return .remove
         
+        case 4: return .refresh
+        
         default: throw UniffiInternalError.unexpectedEnumCase
         }
     }
@@ -4258,6 +5863,10 @@ public struct FfiConverterTypeConnectionChange: FfiConverterRustBuffer {
         
         case .remove:
             writeInt(&buf, Int32(3))
+        
+        
+        case .refresh:
+            writeInt(&buf, Int32(4))
         
         }
     }
@@ -4882,6 +6491,540 @@ public func FfiConverterTypeFault_lift(_ buf: RustBuffer) throws -> Fault {
 #endif
 public func FfiConverterTypeFault_lower(_ value: Fault) -> RustBuffer {
     return FfiConverterTypeFault.lower(value)
+}
+
+
+
+/**
+ * What kind of instrument a position, order or activity is in, on one scale for both
+ * providers; the provider's own word stays in `Instrument.rawKind`.
+ */
+
+public enum InstrumentKind: Equatable, Hashable, CustomStringConvertible {
+    
+    /**
+     * Common or preferred stock, ADRs and closed-end funds.
+     */
+    case equity
+    case etf
+    case option
+    case crypto
+    /**
+     * Open-ended (mutual) funds.
+     */
+    case mutualFund
+    case bond
+    /**
+     * Cash and cash equivalents held as a position (a sweep or money-market fund).
+     */
+    case cash
+    case future
+    /**
+     * A kind brokerlink does not know yet; read `rawKind`.
+     */
+    case other
+
+
+
+
+
+// The local Rust `Display` implementation.
+public var description: String {
+    return try!  FfiConverterString.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_brokerlink_ffi_fn_method_instrumentkind_uniffi_trait_display(
+            FfiConverterTypeInstrumentKind_lower(self),uniffiCallStatus
+    )
+}
+    )
+}
+}
+
+#if compiler(>=6)
+extension InstrumentKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeInstrumentKind: FfiConverterRustBuffer {
+    typealias SwiftType = InstrumentKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> InstrumentKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .equity
+        
+        case 2: return .etf
+        
+        case 3: return .option
+        
+        case 4: return .crypto
+        
+        case 5: return .mutualFund
+        
+        case 6: return .bond
+        
+        case 7: return .cash
+        
+        case 8: return .future
+        
+        case 9: return .other
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: InstrumentKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .equity:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .etf:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .option:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .crypto:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .mutualFund:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .bond:
+            writeInt(&buf, Int32(6))
+        
+        
+        case .cash:
+            writeInt(&buf, Int32(7))
+        
+        
+        case .future:
+            writeInt(&buf, Int32(8))
+        
+        
+        case .other:
+            writeInt(&buf, Int32(9))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeInstrumentKind_lift(_ buf: RustBuffer) throws -> InstrumentKind {
+    return try FfiConverterTypeInstrumentKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeInstrumentKind_lower(_ value: InstrumentKind) -> RustBuffer {
+    return FfiConverterTypeInstrumentKind.lower(value)
+}
+
+
+
+/**
+ * Whether an option contract is a call or a put.
+ */
+
+public enum OptionRight: Equatable, Hashable, CustomStringConvertible {
+    
+    case call
+    case put
+
+
+
+
+
+// The local Rust `Display` implementation.
+public var description: String {
+    return try!  FfiConverterString.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_brokerlink_ffi_fn_method_optionright_uniffi_trait_display(
+            FfiConverterTypeOptionRight_lower(self),uniffiCallStatus
+    )
+}
+    )
+}
+}
+
+#if compiler(>=6)
+extension OptionRight: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeOptionRight: FfiConverterRustBuffer {
+    typealias SwiftType = OptionRight
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> OptionRight {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .call
+        
+        case 2: return .put
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: OptionRight, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .call:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .put:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOptionRight_lift(_ buf: RustBuffer) throws -> OptionRight {
+    return try FfiConverterTypeOptionRight.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOptionRight_lower(_ value: OptionRight) -> RustBuffer {
+    return FfiConverterTypeOptionRight.lower(value)
+}
+
+
+
+/**
+ * Which way an order or trade goes; the provider's own word stays in `rawAction`.
+ */
+
+public enum OrderSide: Equatable, Hashable, CustomStringConvertible {
+    
+    /**
+     * Buy, buy to cover, buy to open or to close.
+     */
+    case buy
+    /**
+     * Sell, sell short, sell to open or to close.
+     */
+    case sell
+    case unknown
+
+
+
+
+
+// The local Rust `Display` implementation.
+public var description: String {
+    return try!  FfiConverterString.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_brokerlink_ffi_fn_method_orderside_uniffi_trait_display(
+            FfiConverterTypeOrderSide_lower(self),uniffiCallStatus
+    )
+}
+    )
+}
+}
+
+#if compiler(>=6)
+extension OrderSide: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeOrderSide: FfiConverterRustBuffer {
+    typealias SwiftType = OrderSide
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> OrderSide {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .buy
+        
+        case 2: return .sell
+        
+        case 3: return .unknown
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: OrderSide, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .buy:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .sell:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .unknown:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOrderSide_lift(_ buf: RustBuffer) throws -> OrderSide {
+    return try FfiConverterTypeOrderSide.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOrderSide_lower(_ value: OrderSide) -> RustBuffer {
+    return FfiConverterTypeOrderSide.lower(value)
+}
+
+
+
+/**
+ * Which orders to list: all of them, the ones still working, or the executed ones.
+ */
+
+public enum OrderState: Equatable, Hashable, CustomStringConvertible {
+    
+    case all
+    case `open`
+    case executed
+
+
+
+
+
+// The local Rust `Display` implementation.
+public var description: String {
+    return try!  FfiConverterString.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_brokerlink_ffi_fn_method_orderstate_uniffi_trait_display(
+            FfiConverterTypeOrderState_lower(self),uniffiCallStatus
+    )
+}
+    )
+}
+}
+
+#if compiler(>=6)
+extension OrderState: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeOrderState: FfiConverterRustBuffer {
+    typealias SwiftType = OrderState
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> OrderState {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .all
+        
+        case 2: return .`open`
+        
+        case 3: return .executed
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: OrderState, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .all:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .`open`:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .executed:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOrderState_lift(_ buf: RustBuffer) throws -> OrderState {
+    return try FfiConverterTypeOrderState.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOrderState_lower(_ value: OrderState) -> RustBuffer {
+    return FfiConverterTypeOrderState.lower(value)
+}
+
+
+
+/**
+ * Where an order is, normalised across providers; the provider's own word stays in
+ * `Order.rawStatus`.
+ */
+
+public enum OrderStatus: Equatable, Hashable, CustomStringConvertible {
+    
+    /**
+     * Working at the broker: accepted, queued or triggered, nothing filled yet.
+     */
+    case `open`
+    case partiallyFilled
+    case filled
+    case cancelled
+    case rejected
+    case expired
+    /**
+     * Not yet working: awaiting review, a trigger, or a cancel or replace in flight.
+     */
+    case pending
+    /**
+     * A status brokerlink does not know yet; read `rawStatus`.
+     */
+    case unknown
+
+
+
+
+
+// The local Rust `Display` implementation.
+public var description: String {
+    return try!  FfiConverterString.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_brokerlink_ffi_fn_method_orderstatus_uniffi_trait_display(
+            FfiConverterTypeOrderStatus_lower(self),uniffiCallStatus
+    )
+}
+    )
+}
+}
+
+#if compiler(>=6)
+extension OrderStatus: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeOrderStatus: FfiConverterRustBuffer {
+    typealias SwiftType = OrderStatus
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> OrderStatus {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .`open`
+        
+        case 2: return .partiallyFilled
+        
+        case 3: return .filled
+        
+        case 4: return .cancelled
+        
+        case 5: return .rejected
+        
+        case 6: return .expired
+        
+        case 7: return .pending
+        
+        case 8: return .unknown
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: OrderStatus, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .`open`:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .partiallyFilled:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .filled:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .cancelled:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .rejected:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .expired:
+            writeInt(&buf, Int32(6))
+        
+        
+        case .pending:
+            writeInt(&buf, Int32(7))
+        
+        
+        case .unknown:
+            writeInt(&buf, Int32(8))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOrderStatus_lift(_ buf: RustBuffer) throws -> OrderStatus {
+    return try FfiConverterTypeOrderStatus.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOrderStatus_lower(_ value: OrderStatus) -> RustBuffer {
+    return FfiConverterTypeOrderStatus.lower(value)
 }
 
 
@@ -5985,6 +8128,54 @@ fileprivate struct FfiConverterOptionDuration: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeAccountSync: FfiConverterRustBuffer {
+    typealias SwiftType = AccountSync?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeAccountSync.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeAccountSync.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeInstrument: FfiConverterRustBuffer {
+    typealias SwiftType = Instrument?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeInstrument.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeInstrument.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeMoney: FfiConverterRustBuffer {
     typealias SwiftType = Money?
 
@@ -6001,6 +8192,30 @@ fileprivate struct FfiConverterOptionTypeMoney: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeMoney.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeOptionContract: FfiConverterRustBuffer {
+    typealias SwiftType = OptionContract?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeOptionContract.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeOptionContract.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -6073,6 +8288,30 @@ fileprivate struct FfiConverterOptionTypeEnvironment: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeEnvironment.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeOrderState: FfiConverterRustBuffer {
+    typealias SwiftType = OrderState?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeOrderState.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeOrderState.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -6169,6 +8408,78 @@ fileprivate struct FfiConverterOptionSequenceDuration: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterSequenceDuration.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionSequenceTypeActivity: FfiConverterRustBuffer {
+    typealias SwiftType = [Activity]?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterSequenceTypeActivity.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterSequenceTypeActivity.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeDecimal: FfiConverterRustBuffer {
+    typealias SwiftType = Decimal?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeDecimal.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeDecimal.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeNaiveDate: FfiConverterRustBuffer {
+    typealias SwiftType = NaiveDate?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeNaiveDate.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeNaiveDate.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -6276,6 +8587,81 @@ fileprivate struct FfiConverterSequenceTypeAccount: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeActivity: FfiConverterRustBuffer {
+    typealias SwiftType = [Activity]
+
+    public static func write(_ value: [Activity], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeActivity.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Activity] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Activity]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeActivity.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeBalance: FfiConverterRustBuffer {
+    typealias SwiftType = [Balance]
+
+    public static func write(_ value: [Balance], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeBalance.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Balance] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Balance]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeBalance.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeBalancePoint: FfiConverterRustBuffer {
+    typealias SwiftType = [BalancePoint]
+
+    public static func write(_ value: [BalancePoint], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeBalancePoint.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [BalancePoint] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [BalancePoint]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeBalancePoint.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeConnection: FfiConverterRustBuffer {
     typealias SwiftType = [Connection]
 
@@ -6293,6 +8679,56 @@ fileprivate struct FfiConverterSequenceTypeConnection: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeConnection.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeOrder: FfiConverterRustBuffer {
+    typealias SwiftType = [Order]
+
+    public static func write(_ value: [Order], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeOrder.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Order] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Order]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeOrder.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypePosition: FfiConverterRustBuffer {
+    typealias SwiftType = [Position]
+
+    public static func write(_ value: [Position], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypePosition.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Position] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Position]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypePosition.read(from: &buf))
         }
         return seq
     }
@@ -6443,6 +8879,53 @@ public func FfiConverterTypeDecimal_lift(_ value: RustBuffer) throws -> Decimal 
 #endif
 public func FfiConverterTypeDecimal_lower(_ value: Decimal) -> RustBuffer {
     return FfiConverterTypeDecimal.lower(value)
+}
+
+
+
+
+
+public typealias NaiveDate = DateComponents
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeNaiveDate: FfiConverter {
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> NaiveDate {
+        let builtinValue = try FfiConverterString.read(from: &buf)
+        return calendarDate(builtinValue)
+    }
+
+    public static func write(_ value: NaiveDate, into buf: inout [UInt8]) {
+        let builtinValue = calendarDateText(value)
+        return FfiConverterString.write(builtinValue, into: &buf)
+    }
+
+    public static func lift(_ value: RustBuffer) throws -> NaiveDate {
+        let builtinValue = try FfiConverterString.lift(value)
+        return calendarDate(builtinValue)
+    }
+
+    public static func lower(_ value: NaiveDate) -> RustBuffer {
+        let builtinValue = calendarDateText(value)
+        return FfiConverterString.lower(builtinValue)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNaiveDate_lift(_ value: RustBuffer) throws -> NaiveDate {
+    return try FfiConverterTypeNaiveDate.lift(value)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNaiveDate_lower(_ value: NaiveDate) -> RustBuffer {
+    return FfiConverterTypeNaiveDate.lower(value)
 }
 
 
@@ -6683,10 +9166,25 @@ private let initializationResult: InitializationResult = {
     if (uniffi_brokerlink_ffi_checksum_func_verify_webhook() != 25337) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_brokerlink_ffi_checksum_method_activitypages_next() != 33986) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_brokerlink_ffi_checksum_method_client_account() != 29264) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_brokerlink_ffi_checksum_method_client_accounts() != 33820) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_brokerlink_ffi_checksum_method_client_activities() != 9278) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_brokerlink_ffi_checksum_method_client_activity_pages() != 43626) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_brokerlink_ffi_checksum_method_client_balance_history() != 41086) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_brokerlink_ffi_checksum_method_client_balances() != 56921) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_brokerlink_ffi_checksum_method_client_base_url() != 26467) {
@@ -6713,10 +9211,22 @@ private let initializationResult: InitializationResult = {
     if (uniffi_brokerlink_ffi_checksum_method_client_list_users() != 818) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_brokerlink_ffi_checksum_method_client_order() != 48266) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_brokerlink_ffi_checksum_method_client_orders() != 31189) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_brokerlink_ffi_checksum_method_client_portal_url() != 29300) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_brokerlink_ffi_checksum_method_client_positions() != 47981) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_brokerlink_ffi_checksum_method_client_provider() != 27604) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_brokerlink_ffi_checksum_method_client_recent_orders() != 59109) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_brokerlink_ffi_checksum_method_client_refresh_connection() != 28715) {
@@ -6764,7 +9274,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_brokerlink_ffi_checksum_method_sandbox_armed_faults() != 61889) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_sandbox_change_connection() != 40783) {
+    if (uniffi_brokerlink_ffi_checksum_method_sandbox_change_connection() != 56818) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_brokerlink_ffi_checksum_method_sandbox_clear_faults() != 24819) {
@@ -6780,6 +9290,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_brokerlink_ffi_checksum_method_sandbox_inject_fault() != 3127) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_brokerlink_ffi_checksum_method_sandbox_load_portfolio() != 24279) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_brokerlink_ffi_checksum_method_sandbox_remove_webhook() != 49662) {

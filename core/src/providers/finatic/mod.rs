@@ -1,6 +1,7 @@
 //! Finatic: a company API key mints one-time tokens; a session starts from one; the portal
 //! URL comes from the session; data calls carry the session. Users are Finatic user ids.
 
+mod data;
 mod envelope;
 mod portal;
 mod wire;
@@ -8,9 +9,11 @@ mod wire;
 use envelope::Answer;
 use portal::portal_params;
 
+use crate::account_data::{ActivityQuery, Balance, Order, OrderQuery, OrderState, OrderStatus, Position};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Idempotency, Outgoing, Transport};
 use crate::portal::{PortalLink, PortalOptions, PORTAL_LINK_LIFETIME};
+use crate::providers::ActivityPage;
 use crate::providers::{gone_is_done, path_segment, Protocol};
 use crate::secret::Secret;
 use crate::subscriptions::{NewWebhookSubscription, WebhookEventType, WebhookSubscription, WebhookSubscriptionUpdate};
@@ -38,6 +41,8 @@ const GRANTS: &str = "/api/v1/account-grants";
 /// `{session}` is the user's session id (`user_call` fills it in).
 const SYNC_STATUS: &str = "/api/v1/sessions/{session}/sync-status";
 const SUBSCRIPTIONS: &str = "/api/v1/webhooks/subscriptions";
+/// Rows per request on the account-data routes (the spec's largest `limit`).
+const DATA_PAGE_SIZE: u32 = 1000;
 
 pub(crate) struct Finatic {
     api_key: Secret,
@@ -397,6 +402,64 @@ impl Finatic {
     }
 }
 
+impl Finatic {
+    /// `/api/v1/accounts/{id}/{resource}`, the account id checked first.
+    fn data_path(account_id: &str, resource: &str) -> Result<String> {
+        validate::identifier("account_id", account_id)?;
+        Ok(format!("/api/v1/accounts/{}/{resource}", path_segment(account_id)))
+    }
+
+    /// One page of an account-data route, and the offset of the next page if there is one.
+    async fn data_page<T: serde::de::DeserializeOwned>(
+        &self,
+        t: &Transport,
+        user: &UserCredentials,
+        path: &str,
+        what: &str,
+        offset: u64,
+        limit: u32,
+    ) -> Result<(Vec<T>, Option<u64>)> {
+        let query = vec![("limit", limit.to_string()), ("offset", offset.to_string())];
+        let Answer { data, meta, origin } = self.user_call(t, user, what, Method::GET, path, &query).await?;
+        let page: Vec<T> = origin.decode(what, &data)?;
+        let fetched = page.len() as u64;
+        let pagination: Option<wire::Pagination> = meta
+            .get("pagination")
+            .cloned()
+            .map(|p| origin.decode_meta(what, p))
+            .transpose()?;
+        // Without pagination metadata, a short page is the last one.
+        let more = pagination.as_ref().map_or(fetched >= u64::from(limit), |p| p.has_more);
+        let next = (more && fetched > 0)
+            .then(|| pagination.and_then(|p| p.next_offset).unwrap_or(offset + fetched))
+            .filter(|next| *next > offset);
+        Ok((page, next))
+    }
+
+    /// Every row of an account-data route, all pages.
+    async fn data_rows<T: serde::de::DeserializeOwned>(
+        &self,
+        t: &Transport,
+        user: &UserCredentials,
+        account_id: &str,
+        resource: &str,
+        what: &str,
+    ) -> Result<Vec<T>> {
+        let path = Self::data_path(account_id, resource)?;
+        let mut rows = Vec::new();
+        let mut offset = 0;
+        for _ in 0..MAX_PAGES {
+            let (page, next) = self.data_page(t, user, &path, what, offset, DATA_PAGE_SIZE).await?;
+            rows.extend(page);
+            match next {
+                Some(next) => offset = next,
+                None => return Ok(rows),
+            }
+        }
+        Err(Error::decode(format!("{what}: more than {MAX_PAGES} pages")))
+    }
+}
+
 impl Protocol for Finatic {
     const NAME: &'static str = "Finatic";
 
@@ -408,6 +471,8 @@ impl Protocol for Finatic {
             "rotate_user_secret" => "Finatic users have no secret",
             "refresh_connection" => "start a new session to resync",
             "disable_connection" => "there is no test-only disable call",
+            "recent_orders" => "use orders: Finatic lists every order",
+            "balance_history" => "Finatic keeps no balance history",
             _ => "Finatic has no such call",
         }
     }
@@ -546,6 +611,90 @@ impl Protocol for Finatic {
             .user_call(t, user, "account detail", Method::GET, &path, &[])
             .await?;
         Ok(answer.decode::<wire::WireAccount>("account detail")?.into())
+    }
+
+    async fn positions(&self, t: &Transport, user: &UserCredentials, account_id: &str) -> Result<Vec<Position>> {
+        let rows: Vec<data::FdxPosition> = self
+            .data_rows(t, user, account_id, "positions", "list positions")
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter(data::FdxPosition::is_open)
+            .filter_map(|p| p.into_position(account_id))
+            .collect())
+    }
+
+    async fn balances(&self, t: &Transport, user: &UserCredentials, account_id: &str) -> Result<Vec<Balance>> {
+        let rows: Vec<data::FdxBalance> = self.data_rows(t, user, account_id, "balances", "list balances").await?;
+        Ok(rows.into_iter().map(Balance::from).collect())
+    }
+
+    /// Finatic lists every order; the state and the days are applied here.
+    async fn orders(
+        &self,
+        t: &Transport,
+        user: &UserCredentials,
+        account_id: &str,
+        query: &OrderQuery,
+    ) -> Result<Vec<Order>> {
+        let rows: Vec<data::FdxOrder> = self.data_rows(t, user, account_id, "orders", "list orders").await?;
+        let since = query
+            .days
+            .map(|days| Utc::now() - chrono::Duration::days(i64::from(days)));
+        Ok(rows
+            .into_iter()
+            .map(|o| o.into_order(account_id))
+            .filter(|o| match query.state.unwrap_or(OrderState::All) {
+                OrderState::All => true,
+                OrderState::Open => matches!(
+                    o.status,
+                    OrderStatus::Open | OrderStatus::PartiallyFilled | OrderStatus::Pending
+                ),
+                OrderState::Executed => matches!(o.status, OrderStatus::Filled | OrderStatus::PartiallyFilled),
+            })
+            .filter(|o| match (since, o.placed_at) {
+                (Some(since), Some(placed)) => placed >= since,
+                _ => true,
+            })
+            .collect())
+    }
+
+    async fn order(&self, t: &Transport, user: &UserCredentials, account_id: &str, order_id: &str) -> Result<Order> {
+        let path = format!("{}/{}", Self::data_path(account_id, "orders")?, path_segment(order_id));
+        let order: data::FdxOrder = self
+            .user_call(t, user, "order detail", Method::GET, &path, &[])
+            .await?
+            .decode("order detail")?;
+        Ok(order.into_order(account_id))
+    }
+
+    /// Finatic's transactions have no date filter; the range is applied to each page here.
+    async fn activity_page(
+        &self,
+        t: &Transport,
+        user: &UserCredentials,
+        account_id: &str,
+        query: &ActivityQuery,
+        offset: u64,
+        limit: u32,
+    ) -> Result<ActivityPage> {
+        let path = Self::data_path(account_id, "transactions")?;
+        let (rows, next_offset) = self
+            .data_page::<data::FdxTransaction>(t, user, &path, "list activities", offset, limit)
+            .await?;
+        let items = rows
+            .into_iter()
+            .map(|row| row.into_activity(account_id))
+            .filter(|a| match a.trade_date {
+                Some(date) => query.start.is_none_or(|s| date >= s) && query.end.is_none_or(|e| date <= e),
+                None => query.start.is_none() && query.end.is_none(),
+            })
+            .collect();
+        Ok(ActivityPage {
+            items,
+            next_offset,
+            total: None,
+        })
     }
 
     async fn webhook_catalog(&self, t: &Transport) -> Result<Vec<WebhookEventType>> {

@@ -216,6 +216,7 @@ pub(super) struct WireAccount {
     pub created_at: Option<String>,
     pub is_paper: Option<bool>,
     pub sync_status: Option<String>,
+    pub last_synced_at: Option<String>,
 }
 
 impl From<WireAccount> for Account {
@@ -236,6 +237,19 @@ impl From<WireAccount> for Account {
             // v1's `ready` (or beta's `synced`); `syncing`, `failed` and `reauth_required` are
             // not, and an account without a word has nothing pending.
             synced: matches!(a.sync_status.as_deref(), None | Some("ready" | "synced")),
+            sync: a.sync_status.map(|status| {
+                // Finatic syncs an account's data as one: holdings and history are ready together.
+                let ready = matches!(status.as_str(), "ready" | "synced");
+                let at = a.last_synced_at.as_deref().and_then(parse_timestamp);
+                crate::account_data::AccountSync {
+                    holdings_ready: ready,
+                    transactions_ready: ready,
+                    holdings_synced_at: at,
+                    transactions_synced_at: at,
+                    first_transaction_date: None,
+                    raw_status: Some(status),
+                }
+            }),
         }
     }
 }

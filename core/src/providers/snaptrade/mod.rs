@@ -1,10 +1,13 @@
 //! SnapTrade: HMAC-signed requests, partner `clientId` + `consumerKey`, users with secrets.
 
+mod data;
 mod wire;
 
+use crate::account_data::{ActivityQuery, Balance, BalanceHistory, Order, OrderQuery, OrderState, Position};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Idempotency, Outgoing, Reply, Transport};
 use crate::portal::{PortalLink, PortalMode, PortalOptions, PORTAL_LINK_LIFETIME};
+use crate::providers::ActivityPage;
 use crate::providers::{decode_json, gone_is_done, path_segment, Protocol};
 use crate::secret::{provider_text, Secret};
 use crate::signing::{hmac_base64, signing_string, NonAscii};
@@ -178,6 +181,23 @@ impl SnapTrade {
             .with_attempts(reply.attempts)
     }
 
+    /// A call on one of the user's accounts: `/accounts/{id}{rest}`.
+    fn account_call<'a>(
+        &self,
+        user: &'a UserCredentials,
+        account_id: &str,
+        method: Method,
+        rest: &str,
+        what: &'static str,
+    ) -> Result<Call<'a>> {
+        let secret = Self::secret_of(user)?;
+        validate::uuid("account_id", account_id)?;
+        Ok(
+            Call::new(method, format!("/accounts/{}{rest}", path_segment(account_id)), what)
+                .for_user(&user.user_id, secret),
+        )
+    }
+
     fn secret_of(user: &UserCredentials) -> Result<&Secret> {
         validate::user_id(&user.user_id)?;
         user.user_secret
@@ -338,6 +358,103 @@ impl Protocol for SnapTrade {
         .for_user(&user.user_id, secret);
         let list: Vec<wire::WireAccount> = self.fetch(t, call).await?;
         Ok(list.into_iter().map(Account::from).collect())
+    }
+
+    async fn positions(&self, t: &Transport, user: &UserCredentials, account_id: &str) -> Result<Vec<Position>> {
+        let call = self.account_call(user, account_id, Method::GET, "/positions/all", "list positions")?;
+        let all: data::AllPositions = self.fetch(t, call).await?;
+        Ok(all.results.into_iter().map(|p| p.into_position(account_id)).collect())
+    }
+
+    async fn balances(&self, t: &Transport, user: &UserCredentials, account_id: &str) -> Result<Vec<Balance>> {
+        let call = self.account_call(user, account_id, Method::GET, "/balances", "list balances")?;
+        let list: Vec<data::WireBalance> = self.fetch(t, call).await?;
+        Ok(list.into_iter().map(Balance::from).collect())
+    }
+
+    async fn orders(
+        &self,
+        t: &Transport,
+        user: &UserCredentials,
+        account_id: &str,
+        query: &OrderQuery,
+    ) -> Result<Vec<Order>> {
+        let days = query.days.map(|d| d.to_string());
+        let mut call = self.account_call(user, account_id, Method::GET, "/orders", "list orders")?;
+        call.params
+            .push(("state", query.state.unwrap_or(OrderState::All).as_str()));
+        if let Some(days) = &days {
+            call.params.push(("days", days));
+        }
+        let list: Vec<data::WireOrder> = self.fetch(t, call).await?;
+        Ok(list.into_iter().map(|o| o.into_order(account_id)).collect())
+    }
+
+    async fn recent_orders(
+        &self,
+        t: &Transport,
+        user: &UserCredentials,
+        account_id: &str,
+        only_executed: bool,
+    ) -> Result<Vec<Order>> {
+        let mut call = self.account_call(user, account_id, Method::GET, "/recentOrders", "list recent orders")?;
+        call.params
+            .push(("only_executed", if only_executed { "true" } else { "false" }));
+        let recent: data::RecentOrders = self.fetch(t, call).await?;
+        Ok(recent.orders.into_iter().map(|o| o.into_order(account_id)).collect())
+    }
+
+    async fn order(&self, t: &Transport, user: &UserCredentials, account_id: &str, order_id: &str) -> Result<Order> {
+        let call = self
+            .account_call(user, account_id, Method::POST, "/orders/details", "order detail")?
+            .body(json!({ "brokerage_order_id": order_id }))
+            // A read: asking again changes nothing.
+            .idempotent();
+        let order: data::WireOrder = self.fetch(t, call).await?;
+        Ok(order.into_order(account_id))
+    }
+
+    async fn activity_page(
+        &self,
+        t: &Transport,
+        user: &UserCredentials,
+        account_id: &str,
+        query: &ActivityQuery,
+        offset: u64,
+        limit: u32,
+    ) -> Result<ActivityPage> {
+        let start = query.start.map(data::query_date);
+        let end = query.end.map(data::query_date);
+        let (offset_text, limit_text) = (offset.to_string(), limit.to_string());
+        let mut call = self.account_call(user, account_id, Method::GET, "/activities", "list activities")?;
+        if let Some(start) = &start {
+            call.params.push(("startDate", start));
+        }
+        if let Some(end) = &end {
+            call.params.push(("endDate", end));
+        }
+        call.params.push(("offset", &offset_text));
+        call.params.push(("limit", &limit_text));
+        let page: data::ActivityPage = self.fetch(t, call).await?;
+        let fetched = page.data.len() as u64;
+        let total = page.pagination.as_ref().and_then(|p| p.total);
+        let start_at = page.pagination.as_ref().and_then(|p| p.offset).unwrap_or(offset);
+        let next = start_at + fetched;
+        let more = match total {
+            Some(total) => next < total,
+            None => fetched >= u64::from(limit),
+        };
+        Ok(ActivityPage {
+            items: page.data.into_iter().map(|a| a.into_activity(account_id)).collect(),
+            next_offset: (more && fetched > 0).then_some(next),
+            total,
+        })
+    }
+
+    async fn balance_history(&self, t: &Transport, user: &UserCredentials, account_id: &str) -> Result<BalanceHistory> {
+        let call = self.account_call(user, account_id, Method::GET, "/balanceHistory", "balance history")?;
+        let history: data::WireHistory = self.fetch(t, call).await?;
+        Ok(history.into())
     }
 
     /// SnapTrade has no "pending" state on a connection: a fresh one is usable once its

@@ -1,7 +1,8 @@
 //! SnapTrade's JSON shapes, as its OpenAPI spec and official SDKs define them, and their
 //! conversion into brokerlink's public types.
 
-use crate::providers::parse_timestamp;
+use crate::account_data::AccountSync;
+use crate::providers::{parse_date, parse_date_or_timestamp, parse_timestamp};
 use crate::secret::Secret;
 use crate::types::{Account, Broker, Connection, ConnectionStatus, Money, Permission};
 use rust_decimal::Decimal;
@@ -127,11 +128,14 @@ pub(super) struct WireAccount {
 #[derive(Debug, Deserialize)]
 pub(super) struct SyncStatus {
     pub holdings: Option<SyncState>,
+    pub transactions: Option<SyncState>,
 }
 
 #[derive(Debug, Deserialize)]
 pub(super) struct SyncState {
     pub initial_sync_completed: Option<bool>,
+    pub last_successful_sync: Option<String>,
+    pub first_transaction_date: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -146,13 +150,34 @@ pub(super) struct Total {
     pub currency: Option<String>,
 }
 
+impl From<SyncStatus> for AccountSync {
+    fn from(status: SyncStatus) -> Self {
+        let done = |state: &Option<SyncState>| state.as_ref().and_then(|s| s.initial_sync_completed).unwrap_or(true);
+        let at = |state: &Option<SyncState>| {
+            state
+                .as_ref()
+                .and_then(|s| s.last_successful_sync.as_deref())
+                .and_then(parse_date_or_timestamp)
+        };
+        AccountSync {
+            holdings_ready: done(&status.holdings),
+            transactions_ready: done(&status.transactions),
+            holdings_synced_at: at(&status.holdings),
+            transactions_synced_at: at(&status.transactions),
+            first_transaction_date: status
+                .transactions
+                .as_ref()
+                .and_then(|t| t.first_transaction_date.as_deref())
+                .and_then(parse_date),
+            raw_status: None,
+        }
+    }
+}
+
 impl From<WireAccount> for Account {
     fn from(account: WireAccount) -> Self {
-        let synced = account
-            .sync_status
-            .and_then(|s| s.holdings)
-            .and_then(|h| h.initial_sync_completed)
-            .unwrap_or(true);
+        let sync = account.sync_status.map(AccountSync::from);
+        let synced = sync.as_ref().is_none_or(|s| s.holdings_ready);
         Account {
             id: account.id,
             connection_id: account.brokerage_authorization,
@@ -169,6 +194,7 @@ impl From<WireAccount> for Account {
             raw_status: account.status,
             created_at: account.created_date.as_deref().and_then(parse_timestamp),
             synced,
+            sync,
         }
     }
 }

@@ -243,6 +243,21 @@ typedef void (*UniffiForeignFutureCompleteVoid)(uint64_t, UniffiForeignFutureRes
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_CLONE_ACTIVITYPAGES
+#define UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_CLONE_ACTIVITYPAGES
+uint64_t uniffi_brokerlink_ffi_fn_clone_activitypages(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_FREE_ACTIVITYPAGES
+#define UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_FREE_ACTIVITYPAGES
+void uniffi_brokerlink_ffi_fn_free_activitypages(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_METHOD_ACTIVITYPAGES_NEXT
+#define UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_METHOD_ACTIVITYPAGES_NEXT
+uint64_t uniffi_brokerlink_ffi_fn_method_activitypages_next(uint64_t ptr
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_CLONE_CLIENT
 #define UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_CLONE_CLIENT
 uint64_t uniffi_brokerlink_ffi_fn_clone_client(uint64_t handle, RustCallStatus *_Nonnull out_status
@@ -271,6 +286,26 @@ uint64_t uniffi_brokerlink_ffi_fn_method_client_account(uint64_t ptr, RustBuffer
 #ifndef UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_METHOD_CLIENT_ACCOUNTS
 #define UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_METHOD_CLIENT_ACCOUNTS
 uint64_t uniffi_brokerlink_ffi_fn_method_client_accounts(uint64_t ptr, RustBuffer user
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_METHOD_CLIENT_ACTIVITIES
+#define UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_METHOD_CLIENT_ACTIVITIES
+uint64_t uniffi_brokerlink_ffi_fn_method_client_activities(uint64_t ptr, RustBuffer user, RustBuffer account_id, RustBuffer query
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_METHOD_CLIENT_ACTIVITY_PAGES
+#define UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_METHOD_CLIENT_ACTIVITY_PAGES
+uint64_t uniffi_brokerlink_ffi_fn_method_client_activity_pages(uint64_t ptr, RustBuffer user, RustBuffer account_id, RustBuffer query, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_METHOD_CLIENT_BALANCE_HISTORY
+#define UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_METHOD_CLIENT_BALANCE_HISTORY
+uint64_t uniffi_brokerlink_ffi_fn_method_client_balance_history(uint64_t ptr, RustBuffer user, RustBuffer account_id
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_METHOD_CLIENT_BALANCES
+#define UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_METHOD_CLIENT_BALANCES
+uint64_t uniffi_brokerlink_ffi_fn_method_client_balances(uint64_t ptr, RustBuffer user, RustBuffer account_id
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_METHOD_CLIENT_BASE_URL
@@ -313,14 +348,34 @@ uint64_t uniffi_brokerlink_ffi_fn_method_client_disable_connection(uint64_t ptr,
 uint64_t uniffi_brokerlink_ffi_fn_method_client_list_users(uint64_t ptr
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_METHOD_CLIENT_ORDER
+#define UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_METHOD_CLIENT_ORDER
+uint64_t uniffi_brokerlink_ffi_fn_method_client_order(uint64_t ptr, RustBuffer user, RustBuffer account_id, RustBuffer order_id
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_METHOD_CLIENT_ORDERS
+#define UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_METHOD_CLIENT_ORDERS
+uint64_t uniffi_brokerlink_ffi_fn_method_client_orders(uint64_t ptr, RustBuffer user, RustBuffer account_id, RustBuffer query
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_METHOD_CLIENT_PORTAL_URL
 #define UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_METHOD_CLIENT_PORTAL_URL
 uint64_t uniffi_brokerlink_ffi_fn_method_client_portal_url(uint64_t ptr, RustBuffer user, RustBuffer options
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_METHOD_CLIENT_POSITIONS
+#define UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_METHOD_CLIENT_POSITIONS
+uint64_t uniffi_brokerlink_ffi_fn_method_client_positions(uint64_t ptr, RustBuffer user, RustBuffer account_id
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_METHOD_CLIENT_PROVIDER
 #define UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_METHOD_CLIENT_PROVIDER
 RustBuffer uniffi_brokerlink_ffi_fn_method_client_provider(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_METHOD_CLIENT_RECENT_ORDERS
+#define UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_METHOD_CLIENT_RECENT_ORDERS
+uint64_t uniffi_brokerlink_ffi_fn_method_client_recent_orders(uint64_t ptr, RustBuffer user, RustBuffer account_id, int8_t only_executed
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_METHOD_CLIENT_REFRESH_CONNECTION
@@ -448,6 +503,11 @@ RustBuffer uniffi_brokerlink_ffi_fn_method_sandbox_consumer_key(uint64_t ptr, Ru
 RustBuffer uniffi_brokerlink_ffi_fn_method_sandbox_inject_fault(uint64_t ptr, RustBuffer fault, RustBuffer options, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_METHOD_SANDBOX_LOAD_PORTFOLIO
+#define UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_METHOD_SANDBOX_LOAD_PORTFOLIO
+RustBuffer uniffi_brokerlink_ffi_fn_method_sandbox_load_portfolio(uint64_t ptr, RustBuffer user_id, RustBuffer portfolio_json, RustBuffer account_id, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_METHOD_SANDBOX_REMOVE_WEBHOOK
 #define UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_METHOD_SANDBOX_REMOVE_WEBHOOK
 int8_t uniffi_brokerlink_ffi_fn_method_sandbox_remove_webhook(uint64_t ptr, RustBuffer id, RustCallStatus *_Nonnull out_status
@@ -503,6 +563,11 @@ RustBuffer uniffi_brokerlink_ffi_fn_method_brokerlinkerror_kind(RustBuffer ptr, 
 RustBuffer uniffi_brokerlink_ffi_fn_method_brokerlinkerror_uniffi_trait_display(RustBuffer ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_METHOD_ACTIVITYKIND_UNIFFI_TRAIT_DISPLAY
+#define UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_METHOD_ACTIVITYKIND_UNIFFI_TRAIT_DISPLAY
+RustBuffer uniffi_brokerlink_ffi_fn_method_activitykind_uniffi_trait_display(RustBuffer ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_METHOD_CONNECTIONCHANGE_UNIFFI_TRAIT_DISPLAY
 #define UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_METHOD_CONNECTIONCHANGE_UNIFFI_TRAIT_DISPLAY
 RustBuffer uniffi_brokerlink_ffi_fn_method_connectionchange_uniffi_trait_display(RustBuffer ptr, RustCallStatus *_Nonnull out_status
@@ -526,6 +591,31 @@ RustBuffer uniffi_brokerlink_ffi_fn_method_environment_uniffi_trait_display(Rust
 #ifndef UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_METHOD_ERRORKIND_UNIFFI_TRAIT_DISPLAY
 #define UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_METHOD_ERRORKIND_UNIFFI_TRAIT_DISPLAY
 RustBuffer uniffi_brokerlink_ffi_fn_method_errorkind_uniffi_trait_display(RustBuffer ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_METHOD_INSTRUMENTKIND_UNIFFI_TRAIT_DISPLAY
+#define UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_METHOD_INSTRUMENTKIND_UNIFFI_TRAIT_DISPLAY
+RustBuffer uniffi_brokerlink_ffi_fn_method_instrumentkind_uniffi_trait_display(RustBuffer ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_METHOD_OPTIONRIGHT_UNIFFI_TRAIT_DISPLAY
+#define UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_METHOD_OPTIONRIGHT_UNIFFI_TRAIT_DISPLAY
+RustBuffer uniffi_brokerlink_ffi_fn_method_optionright_uniffi_trait_display(RustBuffer ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_METHOD_ORDERSIDE_UNIFFI_TRAIT_DISPLAY
+#define UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_METHOD_ORDERSIDE_UNIFFI_TRAIT_DISPLAY
+RustBuffer uniffi_brokerlink_ffi_fn_method_orderside_uniffi_trait_display(RustBuffer ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_METHOD_ORDERSTATE_UNIFFI_TRAIT_DISPLAY
+#define UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_METHOD_ORDERSTATE_UNIFFI_TRAIT_DISPLAY
+RustBuffer uniffi_brokerlink_ffi_fn_method_orderstate_uniffi_trait_display(RustBuffer ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_METHOD_ORDERSTATUS_UNIFFI_TRAIT_DISPLAY
+#define UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_METHOD_ORDERSTATUS_UNIFFI_TRAIT_DISPLAY
+RustBuffer uniffi_brokerlink_ffi_fn_method_orderstatus_uniffi_trait_display(RustBuffer ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_METHOD_PERMISSION_UNIFFI_TRAIT_DISPLAY
@@ -913,6 +1003,12 @@ uint16_t uniffi_brokerlink_ffi_checksum_func_verify_webhook(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_CHECKSUM_METHOD_ACTIVITYPAGES_NEXT
+#define UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_CHECKSUM_METHOD_ACTIVITYPAGES_NEXT
+uint16_t uniffi_brokerlink_ffi_checksum_method_activitypages_next(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_CHECKSUM_METHOD_CLIENT_ACCOUNT
 #define UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_CHECKSUM_METHOD_CLIENT_ACCOUNT
 uint16_t uniffi_brokerlink_ffi_checksum_method_client_account(void
@@ -922,6 +1018,30 @@ uint16_t uniffi_brokerlink_ffi_checksum_method_client_account(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_CHECKSUM_METHOD_CLIENT_ACCOUNTS
 #define UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_CHECKSUM_METHOD_CLIENT_ACCOUNTS
 uint16_t uniffi_brokerlink_ffi_checksum_method_client_accounts(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_CHECKSUM_METHOD_CLIENT_ACTIVITIES
+#define UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_CHECKSUM_METHOD_CLIENT_ACTIVITIES
+uint16_t uniffi_brokerlink_ffi_checksum_method_client_activities(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_CHECKSUM_METHOD_CLIENT_ACTIVITY_PAGES
+#define UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_CHECKSUM_METHOD_CLIENT_ACTIVITY_PAGES
+uint16_t uniffi_brokerlink_ffi_checksum_method_client_activity_pages(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_CHECKSUM_METHOD_CLIENT_BALANCE_HISTORY
+#define UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_CHECKSUM_METHOD_CLIENT_BALANCE_HISTORY
+uint16_t uniffi_brokerlink_ffi_checksum_method_client_balance_history(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_CHECKSUM_METHOD_CLIENT_BALANCES
+#define UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_CHECKSUM_METHOD_CLIENT_BALANCES
+uint16_t uniffi_brokerlink_ffi_checksum_method_client_balances(void
     
 );
 #endif
@@ -973,15 +1093,39 @@ uint16_t uniffi_brokerlink_ffi_checksum_method_client_list_users(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_CHECKSUM_METHOD_CLIENT_ORDER
+#define UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_CHECKSUM_METHOD_CLIENT_ORDER
+uint16_t uniffi_brokerlink_ffi_checksum_method_client_order(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_CHECKSUM_METHOD_CLIENT_ORDERS
+#define UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_CHECKSUM_METHOD_CLIENT_ORDERS
+uint16_t uniffi_brokerlink_ffi_checksum_method_client_orders(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_CHECKSUM_METHOD_CLIENT_PORTAL_URL
 #define UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_CHECKSUM_METHOD_CLIENT_PORTAL_URL
 uint16_t uniffi_brokerlink_ffi_checksum_method_client_portal_url(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_CHECKSUM_METHOD_CLIENT_POSITIONS
+#define UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_CHECKSUM_METHOD_CLIENT_POSITIONS
+uint16_t uniffi_brokerlink_ffi_checksum_method_client_positions(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_CHECKSUM_METHOD_CLIENT_PROVIDER
 #define UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_CHECKSUM_METHOD_CLIENT_PROVIDER
 uint16_t uniffi_brokerlink_ffi_checksum_method_client_provider(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_CHECKSUM_METHOD_CLIENT_RECENT_ORDERS
+#define UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_CHECKSUM_METHOD_CLIENT_RECENT_ORDERS
+uint16_t uniffi_brokerlink_ffi_checksum_method_client_recent_orders(void
     
 );
 #endif
@@ -1108,6 +1252,12 @@ uint16_t uniffi_brokerlink_ffi_checksum_method_sandbox_consumer_key(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_CHECKSUM_METHOD_SANDBOX_INJECT_FAULT
 #define UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_CHECKSUM_METHOD_SANDBOX_INJECT_FAULT
 uint16_t uniffi_brokerlink_ffi_checksum_method_sandbox_inject_fault(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_CHECKSUM_METHOD_SANDBOX_LOAD_PORTFOLIO
+#define UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_CHECKSUM_METHOD_SANDBOX_LOAD_PORTFOLIO
+uint16_t uniffi_brokerlink_ffi_checksum_method_sandbox_load_portfolio(void
     
 );
 #endif

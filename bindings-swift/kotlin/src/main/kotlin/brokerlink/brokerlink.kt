@@ -31,6 +31,7 @@ import java.nio.charset.CodingErrorAction
 import java.util.concurrent.atomic.AtomicLong
 import java.util.concurrent.ConcurrentHashMap
 import java.math.BigDecimal
+import java.time.LocalDate
 import java.util.concurrent.atomic.AtomicBoolean
 import kotlin.coroutines.resume
 import kotlinx.coroutines.CancellableContinuation
@@ -699,9 +700,19 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_brokerlink_ffi_checksum_func_verify_webhook(
     ): Int
+    external fun uniffi_brokerlink_ffi_checksum_method_activitypages_next(
+    ): Int
     external fun uniffi_brokerlink_ffi_checksum_method_client_account(
     ): Int
     external fun uniffi_brokerlink_ffi_checksum_method_client_accounts(
+    ): Int
+    external fun uniffi_brokerlink_ffi_checksum_method_client_activities(
+    ): Int
+    external fun uniffi_brokerlink_ffi_checksum_method_client_activity_pages(
+    ): Int
+    external fun uniffi_brokerlink_ffi_checksum_method_client_balance_history(
+    ): Int
+    external fun uniffi_brokerlink_ffi_checksum_method_client_balances(
     ): Int
     external fun uniffi_brokerlink_ffi_checksum_method_client_base_url(
     ): Int
@@ -719,9 +730,17 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_brokerlink_ffi_checksum_method_client_list_users(
     ): Int
+    external fun uniffi_brokerlink_ffi_checksum_method_client_order(
+    ): Int
+    external fun uniffi_brokerlink_ffi_checksum_method_client_orders(
+    ): Int
     external fun uniffi_brokerlink_ffi_checksum_method_client_portal_url(
     ): Int
+    external fun uniffi_brokerlink_ffi_checksum_method_client_positions(
+    ): Int
     external fun uniffi_brokerlink_ffi_checksum_method_client_provider(
+    ): Int
+    external fun uniffi_brokerlink_ffi_checksum_method_client_recent_orders(
     ): Int
     external fun uniffi_brokerlink_ffi_checksum_method_client_refresh_connection(
     ): Int
@@ -765,6 +784,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_brokerlink_ffi_checksum_method_sandbox_inject_fault(
     ): Int
+    external fun uniffi_brokerlink_ffi_checksum_method_sandbox_load_portfolio(
+    ): Int
     external fun uniffi_brokerlink_ffi_checksum_method_sandbox_remove_webhook(
     ): Int
     external fun uniffi_brokerlink_ffi_checksum_method_sandbox_replay_delivery(
@@ -807,6 +828,12 @@ internal object UniffiLib {
     }
 
     internal fun ensureInitialized() = Unit
+    external fun uniffi_brokerlink_ffi_fn_clone_activitypages(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_brokerlink_ffi_fn_free_activitypages(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_brokerlink_ffi_fn_method_activitypages_next(`ptr`: Long,
+    ): Long
     external fun uniffi_brokerlink_ffi_fn_clone_client(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_brokerlink_ffi_fn_free_client(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -818,6 +845,14 @@ internal object UniffiLib {
     external fun uniffi_brokerlink_ffi_fn_method_client_account(`ptr`: Long,`user`: RustBuffer.ByValue,`accountId`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_brokerlink_ffi_fn_method_client_accounts(`ptr`: Long,`user`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_brokerlink_ffi_fn_method_client_activities(`ptr`: Long,`user`: RustBuffer.ByValue,`accountId`: RustBuffer.ByValue,`query`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_brokerlink_ffi_fn_method_client_activity_pages(`ptr`: Long,`user`: RustBuffer.ByValue,`accountId`: RustBuffer.ByValue,`query`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_brokerlink_ffi_fn_method_client_balance_history(`ptr`: Long,`user`: RustBuffer.ByValue,`accountId`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_brokerlink_ffi_fn_method_client_balances(`ptr`: Long,`user`: RustBuffer.ByValue,`accountId`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_brokerlink_ffi_fn_method_client_base_url(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -835,10 +870,18 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_brokerlink_ffi_fn_method_client_list_users(`ptr`: Long,
     ): Long
+    external fun uniffi_brokerlink_ffi_fn_method_client_order(`ptr`: Long,`user`: RustBuffer.ByValue,`accountId`: RustBuffer.ByValue,`orderId`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_brokerlink_ffi_fn_method_client_orders(`ptr`: Long,`user`: RustBuffer.ByValue,`accountId`: RustBuffer.ByValue,`query`: RustBuffer.ByValue,
+    ): Long
     external fun uniffi_brokerlink_ffi_fn_method_client_portal_url(`ptr`: Long,`user`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_brokerlink_ffi_fn_method_client_positions(`ptr`: Long,`user`: RustBuffer.ByValue,`accountId`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_brokerlink_ffi_fn_method_client_provider(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_brokerlink_ffi_fn_method_client_recent_orders(`ptr`: Long,`user`: RustBuffer.ByValue,`accountId`: RustBuffer.ByValue,`onlyExecuted`: Byte,
+    ): Long
     external fun uniffi_brokerlink_ffi_fn_method_client_refresh_connection(`ptr`: Long,`user`: RustBuffer.ByValue,`connectionId`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_brokerlink_ffi_fn_method_client_register_user(`ptr`: Long,`userId`: RustBuffer.ByValue,
@@ -889,6 +932,8 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_brokerlink_ffi_fn_method_sandbox_inject_fault(`ptr`: Long,`fault`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_brokerlink_ffi_fn_method_sandbox_load_portfolio(`ptr`: Long,`userId`: RustBuffer.ByValue,`portfolioJson`: RustBuffer.ByValue,`accountId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_brokerlink_ffi_fn_method_sandbox_remove_webhook(`ptr`: Long,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Byte
     external fun uniffi_brokerlink_ffi_fn_method_sandbox_replay_delivery(`ptr`: Long,`deliveryId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -911,6 +956,8 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_brokerlink_ffi_fn_method_brokerlinkerror_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_brokerlink_ffi_fn_method_activitykind_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_brokerlink_ffi_fn_method_connectionchange_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_brokerlink_ffi_fn_method_connectionstatus_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -920,6 +967,16 @@ internal object UniffiLib {
     external fun uniffi_brokerlink_ffi_fn_method_environment_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_brokerlink_ffi_fn_method_errorkind_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_brokerlink_ffi_fn_method_instrumentkind_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_brokerlink_ffi_fn_method_optionright_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_brokerlink_ffi_fn_method_orderside_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_brokerlink_ffi_fn_method_orderstate_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_brokerlink_ffi_fn_method_orderstatus_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_brokerlink_ffi_fn_method_permission_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -1094,10 +1151,25 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_brokerlink_ffi_checksum_func_verify_webhook() and 0xFFFF) != 25337) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_activitypages_next() and 0xFFFF) != 33986) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_brokerlink_ffi_checksum_method_client_account() and 0xFFFF) != 29264) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_brokerlink_ffi_checksum_method_client_accounts() and 0xFFFF) != 33820) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_activities() and 0xFFFF) != 9278) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_activity_pages() and 0xFFFF) != 43626) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_balance_history() and 0xFFFF) != 41086) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_balances() and 0xFFFF) != 56921) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_brokerlink_ffi_checksum_method_client_base_url() and 0xFFFF) != 26467) {
@@ -1124,10 +1196,22 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_brokerlink_ffi_checksum_method_client_list_users() and 0xFFFF) != 818) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_order() and 0xFFFF) != 48266) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_orders() and 0xFFFF) != 31189) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_brokerlink_ffi_checksum_method_client_portal_url() and 0xFFFF) != 29300) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_positions() and 0xFFFF) != 47981) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_brokerlink_ffi_checksum_method_client_provider() and 0xFFFF) != 27604) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_recent_orders() and 0xFFFF) != 59109) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_brokerlink_ffi_checksum_method_client_refresh_connection() and 0xFFFF) != 28715) {
@@ -1175,7 +1259,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_brokerlink_ffi_checksum_method_sandbox_armed_faults() and 0xFFFF) != 61889) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_sandbox_change_connection() and 0xFFFF) != 40783) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_sandbox_change_connection() and 0xFFFF) != 56818) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_brokerlink_ffi_checksum_method_sandbox_clear_faults() and 0xFFFF) != 24819) {
@@ -1191,6 +1275,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_brokerlink_ffi_checksum_method_sandbox_inject_fault() and 0xFFFF) != 3127) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_sandbox_load_portfolio() and 0xFFFF) != 24279) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_brokerlink_ffi_checksum_method_sandbox_remove_webhook() and 0xFFFF) != 49662) {
@@ -1799,6 +1886,285 @@ public object FfiConverterDuration: FfiConverterRustBuffer<java.time.Duration> {
 
 
 /**
+ * An account's activities read one page at a time (`Client.activityPages`): `next()` answers
+ * the next page, or `null` once every page has been read. Kotlin's `activityFlow` and Swift's
+ * `AsyncSequence` wrap it.
+ */
+public interface ActivityPagesInterface {
+    
+    /**
+     * The next page; a page that failed can be asked for again.
+     */
+    suspend fun `next`(): List<Activity>?
+    
+    companion object
+}
+
+/**
+ * An account's activities read one page at a time (`Client.activityPages`): `next()` answers
+ * the next page, or `null` once every page has been read. Kotlin's `activityFlow` and Swift's
+ * `AsyncSequence` wrap it.
+ */
+open class ActivityPages: Disposable, AutoCloseable, ActivityPagesInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_brokerlink_ffi_fn_free_activitypages(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_brokerlink_ffi_fn_clone_activitypages(handle, status)
+        }
+    }
+
+    
+    /**
+     * The next page; a page that failed can be asked for again.
+     */
+    @Throws(BrokerlinkException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `next`() : List<Activity>? {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_brokerlink_ffi_fn_method_activitypages_next(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_brokerlink_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterOptionalSequenceTypeActivity.lift(it) },
+        // Error FFI converter
+        BrokerlinkException.ErrorHandler,
+    )
+    }
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeActivityPages: FfiConverter<ActivityPages, Long> {
+    override fun lower(value: ActivityPages): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): ActivityPages {
+        return ActivityPages(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): ActivityPages {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: ActivityPages) = 8UL
+
+    override fun write(value: ActivityPages, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
  * A pooled client for one aggregator account; create it once and share it (calls may run
  * concurrently from any thread, task or coroutine).
  */
@@ -1807,6 +2173,27 @@ public interface ClientInterface {
     suspend fun `account`(`user`: UserCredentials, `accountId`: kotlin.String): Account
     
     suspend fun `accounts`(`user`: UserCredentials): List<Account>
+    
+    /**
+     * Every activity of an account in the query's date range, all pages, newest first.
+     */
+    suspend fun `activities`(`user`: UserCredentials, `accountId`: kotlin.String, `query`: ActivityQuery = ActivityQuery()): List<Activity>
+    
+    /**
+     * The same activities one page at a time, for histories too long to hold at once; the
+     * query is checked now, before any request.
+     */
+    fun `activityPages`(`user`: UserCredentials, `accountId`: kotlin.String, `query`: ActivityQuery = ActivityQuery()): ActivityPages
+    
+    /**
+     * An account's total value over time, oldest first (SnapTrade).
+     */
+    suspend fun `balanceHistory`(`user`: UserCredentials, `accountId`: kotlin.String): BalanceHistory
+    
+    /**
+     * An account's cash and buying power, one entry per currency.
+     */
+    suspend fun `balances`(`user`: UserCredentials, `accountId`: kotlin.String): List<Balance>
     
     /**
      * The API root the client calls.
@@ -1834,11 +2221,34 @@ public interface ClientInterface {
     suspend fun `listUsers`(): List<kotlin.String>
     
     /**
+     * One order, by the broker's order id.
+     */
+    suspend fun `order`(`user`: UserCredentials, `accountId`: kotlin.String, `orderId`: kotlin.String): Order
+    
+    /**
+     * An account's orders: all (the default), the working ones or the executed ones, of the
+     * last `days`.
+     */
+    suspend fun `orders`(`user`: UserCredentials, `accountId`: kotlin.String, `query`: OrderQuery = OrderQuery()): List<Order>
+    
+    /**
      * A connection-portal link for the user; it expires after five minutes.
      */
     suspend fun `portalUrl`(`user`: UserCredentials, `options`: PortalOptions = PortalOptions()): PortalLink
     
+    /**
+     * Every position of an account: equities, ETFs, options, crypto, funds and cash
+     * equivalents.
+     */
+    suspend fun `positions`(`user`: UserCredentials, `accountId`: kotlin.String): List<Position>
+    
     fun `provider`(): ProviderKind
+    
+    /**
+     * The orders of the last 24 hours, read live from the broker (SnapTrade); the executed
+     * ones only unless `onlyExecuted` is false.
+     */
+    suspend fun `recentOrders`(`user`: UserCredentials, `accountId`: kotlin.String, `onlyExecuted`: kotlin.Boolean = true): List<Order>
     
     /**
      * Asks the aggregator to sync the connection's data now.
@@ -2054,6 +2464,106 @@ open class Client: Disposable, AutoCloseable, ClientInterface
 
     
     /**
+     * Every activity of an account in the query's date range, all pages, newest first.
+     */
+    @Throws(BrokerlinkException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `activities`(`user`: UserCredentials, `accountId`: kotlin.String, `query`: ActivityQuery) : List<Activity> {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_brokerlink_ffi_fn_method_client_activities(
+                uniffiHandle,
+                
+        FfiConverterTypeUserCredentials.lower(`user`),
+        FfiConverterString.lower(`accountId`),
+        FfiConverterTypeActivityQuery.lower(`query`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_brokerlink_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterSequenceTypeActivity.lift(it) },
+        // Error FFI converter
+        BrokerlinkException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * The same activities one page at a time, for histories too long to hold at once; the
+     * query is checked now, before any request.
+     */
+    @Throws(BrokerlinkException::class)override fun `activityPages`(`user`: UserCredentials, `accountId`: kotlin.String, `query`: ActivityQuery): ActivityPages {
+            return FfiConverterTypeActivityPages.lift(
+    callWithHandle {
+    uniffiRustCallWithError(BrokerlinkException) { _status ->
+    UniffiLib.uniffi_brokerlink_ffi_fn_method_client_activity_pages(
+        it,
+        
+        FfiConverterTypeUserCredentials.lower(`user`),
+        FfiConverterString.lower(`accountId`),
+        FfiConverterTypeActivityQuery.lower(`query`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * An account's total value over time, oldest first (SnapTrade).
+     */
+    @Throws(BrokerlinkException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `balanceHistory`(`user`: UserCredentials, `accountId`: kotlin.String) : BalanceHistory {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_brokerlink_ffi_fn_method_client_balance_history(
+                uniffiHandle,
+                
+        FfiConverterTypeUserCredentials.lower(`user`),
+        FfiConverterString.lower(`accountId`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_brokerlink_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeBalanceHistory.lift(it) },
+        // Error FFI converter
+        BrokerlinkException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * An account's cash and buying power, one entry per currency.
+     */
+    @Throws(BrokerlinkException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `balances`(`user`: UserCredentials, `accountId`: kotlin.String) : List<Balance> {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_brokerlink_ffi_fn_method_client_balances(
+                uniffiHandle,
+                
+        FfiConverterTypeUserCredentials.lower(`user`),
+        FfiConverterString.lower(`accountId`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_brokerlink_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterSequenceTypeBalance.lift(it) },
+        // Error FFI converter
+        BrokerlinkException.ErrorHandler,
+    )
+    }
+
+    
+    /**
      * The API root the client calls.
      */override fun `baseUrl`(): kotlin.String {
             return FfiConverterString.lift(
@@ -2234,6 +2744,61 @@ open class Client: Disposable, AutoCloseable, ClientInterface
 
     
     /**
+     * One order, by the broker's order id.
+     */
+    @Throws(BrokerlinkException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `order`(`user`: UserCredentials, `accountId`: kotlin.String, `orderId`: kotlin.String) : Order {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_brokerlink_ffi_fn_method_client_order(
+                uniffiHandle,
+                
+        FfiConverterTypeUserCredentials.lower(`user`),
+        FfiConverterString.lower(`accountId`),
+        FfiConverterString.lower(`orderId`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_brokerlink_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeOrder.lift(it) },
+        // Error FFI converter
+        BrokerlinkException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * An account's orders: all (the default), the working ones or the executed ones, of the
+     * last `days`.
+     */
+    @Throws(BrokerlinkException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `orders`(`user`: UserCredentials, `accountId`: kotlin.String, `query`: OrderQuery) : List<Order> {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_brokerlink_ffi_fn_method_client_orders(
+                uniffiHandle,
+                
+        FfiConverterTypeUserCredentials.lower(`user`),
+        FfiConverterString.lower(`accountId`),
+        FfiConverterTypeOrderQuery.lower(`query`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_brokerlink_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterSequenceTypeOrder.lift(it) },
+        // Error FFI converter
+        BrokerlinkException.ErrorHandler,
+    )
+    }
+
+    
+    /**
      * A connection-portal link for the user; it expires after five minutes.
      */
     @Throws(BrokerlinkException::class)
@@ -2258,6 +2823,33 @@ open class Client: Disposable, AutoCloseable, ClientInterface
     )
     }
 
+    
+    /**
+     * Every position of an account: equities, ETFs, options, crypto, funds and cash
+     * equivalents.
+     */
+    @Throws(BrokerlinkException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `positions`(`user`: UserCredentials, `accountId`: kotlin.String) : List<Position> {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_brokerlink_ffi_fn_method_client_positions(
+                uniffiHandle,
+                
+        FfiConverterTypeUserCredentials.lower(`user`),
+        FfiConverterString.lower(`accountId`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_brokerlink_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterSequenceTypePosition.lift(it) },
+        // Error FFI converter
+        BrokerlinkException.ErrorHandler,
+    )
+    }
+
     override fun `provider`(): ProviderKind {
             return FfiConverterTypeProviderKind.lift(
     callWithHandle {
@@ -2270,6 +2862,34 @@ open class Client: Disposable, AutoCloseable, ClientInterface
     )
     }
     
+
+    
+    /**
+     * The orders of the last 24 hours, read live from the broker (SnapTrade); the executed
+     * ones only unless `onlyExecuted` is false.
+     */
+    @Throws(BrokerlinkException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `recentOrders`(`user`: UserCredentials, `accountId`: kotlin.String, `onlyExecuted`: kotlin.Boolean) : List<Order> {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_brokerlink_ffi_fn_method_client_recent_orders(
+                uniffiHandle,
+                
+        FfiConverterTypeUserCredentials.lower(`user`),
+        FfiConverterString.lower(`accountId`),
+        FfiConverterBoolean.lower(`onlyExecuted`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_brokerlink_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterSequenceTypeOrder.lift(it) },
+        // Error FFI converter
+        BrokerlinkException.ErrorHandler,
+    )
+    }
 
     
     /**
@@ -2777,8 +3397,8 @@ public interface SandboxInterface {
     fun `armedFaults`(): kotlin.ULong
     
     /**
-     * Disables, expires or removes a connection as if it happened at the broker; returns the
-     * connection as stored (`NotFound` for one the sandbox does not have).
+     * Disables, expires, removes or refreshes a connection as if it happened at the broker;
+     * returns the connection as stored (`NotFound` for one the sandbox does not have).
      */
     fun `changeConnection`(`connectionId`: kotlin.String, `change`: ConnectionChange): SandboxConnection
     
@@ -2800,6 +3420,13 @@ public interface SandboxInterface {
      * Arms a fault for the next matching requests; returns its id (random, `flt_…`).
      */
     fun `injectFault`(`fault`: Fault, `options`: FaultOptions = FaultOptions()): kotlin.String
+    
+    /**
+     * Replaces what a user's accounts hold and did with a portfolio fixture (JSON text, the
+     * format of docs/sandbox.md): one account, or (without `accountId`) all of the user's.
+     * Returns the ids of the accounts loaded.
+     */
+    fun `loadPortfolio`(`userId`: kotlin.String, `portfolioJson`: kotlin.String, `accountId`: kotlin.String? = null): List<kotlin.String>
     
     /**
      * Whether an endpoint was there to remove.
@@ -3001,8 +3628,8 @@ open class Sandbox: Disposable, AutoCloseable, SandboxInterface
 
     
     /**
-     * Disables, expires or removes a connection as if it happened at the broker; returns the
-     * connection as stored (`NotFound` for one the sandbox does not have).
+     * Disables, expires, removes or refreshes a connection as if it happened at the broker;
+     * returns the connection as stored (`NotFound` for one the sandbox does not have).
      */
     @Throws(BrokerlinkException::class)override fun `changeConnection`(`connectionId`: kotlin.String, `change`: ConnectionChange): SandboxConnection {
             return FfiConverterTypeSandboxConnection.lift(
@@ -3097,6 +3724,28 @@ open class Sandbox: Disposable, AutoCloseable, SandboxInterface
         
         FfiConverterTypeFault.lower(`fault`),
         FfiConverterTypeFaultOptions.lower(`options`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Replaces what a user's accounts hold and did with a portfolio fixture (JSON text, the
+     * format of docs/sandbox.md): one account, or (without `accountId`) all of the user's.
+     * Returns the ids of the accounts loaded.
+     */
+    @Throws(BrokerlinkException::class)override fun `loadPortfolio`(`userId`: kotlin.String, `portfolioJson`: kotlin.String, `accountId`: kotlin.String?): List<kotlin.String> {
+            return FfiConverterSequenceString.lift(
+    callWithHandle {
+    uniffiRustCallWithError(BrokerlinkException) { _status ->
+    UniffiLib.uniffi_brokerlink_ffi_fn_method_sandbox_load_portfolio(
+        it,
+        
+        FfiConverterString.lower(`userId`),
+        FfiConverterString.lower(`portfolioJson`),
+        FfiConverterOptionalString.lower(`accountId`),_status)
 }
     }
     )
@@ -3334,6 +3983,11 @@ data class Account (
      * Whether the aggregator has finished its first sync of this account's holdings.
      */
     val `synced`: kotlin.Boolean
+    , 
+    /**
+     * How far the aggregator's copy of the account's data has got, where it says.
+     */
+    val `sync`: AccountSync?
     
 ){
     
@@ -3360,6 +4014,7 @@ public object FfiConverterTypeAccount: FfiConverterRustBuffer<Account> {
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalTimestamp.read(buf),
             FfiConverterBoolean.read(buf),
+            FfiConverterOptionalTypeAccountSync.read(buf),
         )
     }
 
@@ -3373,7 +4028,8 @@ public object FfiConverterTypeAccount: FfiConverterRustBuffer<Account> {
             FfiConverterOptionalBoolean.allocationSize(value.`isPaper`) +
             FfiConverterOptionalString.allocationSize(value.`rawStatus`) +
             FfiConverterOptionalTimestamp.allocationSize(value.`createdAt`) +
-            FfiConverterBoolean.allocationSize(value.`synced`)
+            FfiConverterBoolean.allocationSize(value.`synced`) +
+            FfiConverterOptionalTypeAccountSync.allocationSize(value.`sync`)
     )
 
     override fun write(value: Account, buf: ByteBuffer) {
@@ -3387,6 +4043,391 @@ public object FfiConverterTypeAccount: FfiConverterRustBuffer<Account> {
             FfiConverterOptionalString.write(value.`rawStatus`, buf)
             FfiConverterOptionalTimestamp.write(value.`createdAt`, buf)
             FfiConverterBoolean.write(value.`synced`, buf)
+            FfiConverterOptionalTypeAccountSync.write(value.`sync`, buf)
+    }
+}
+
+
+
+/**
+ * How far the aggregator's copy of an account's data has got.
+ */
+data class AccountSync (
+    /**
+     * Whether the first sync of the holdings (positions, balances) is done.
+     */
+    val `holdingsReady`: kotlin.Boolean
+    , 
+    /**
+     * Whether the first sync of the transaction history is done.
+     */
+    val `transactionsReady`: kotlin.Boolean
+    , 
+    val `holdingsSyncedAt`: java.time.Instant?
+    , 
+    val `transactionsSyncedAt`: java.time.Instant?
+    , 
+    /**
+     * The oldest transaction the aggregator has.
+     */
+    val `firstTransactionDate`: NaiveDate?
+    , 
+    /**
+     * The provider's own word for the state, where it has one (Finatic's `syncStatus`).
+     */
+    val `rawStatus`: kotlin.String?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeAccountSync: FfiConverterRustBuffer<AccountSync> {
+    override fun read(buf: ByteBuffer): AccountSync {
+        return AccountSync(
+            FfiConverterBoolean.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterOptionalTimestamp.read(buf),
+            FfiConverterOptionalTimestamp.read(buf),
+            FfiConverterOptionalTypeNaiveDate.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: AccountSync) = (
+            FfiConverterBoolean.allocationSize(value.`holdingsReady`) +
+            FfiConverterBoolean.allocationSize(value.`transactionsReady`) +
+            FfiConverterOptionalTimestamp.allocationSize(value.`holdingsSyncedAt`) +
+            FfiConverterOptionalTimestamp.allocationSize(value.`transactionsSyncedAt`) +
+            FfiConverterOptionalTypeNaiveDate.allocationSize(value.`firstTransactionDate`) +
+            FfiConverterOptionalString.allocationSize(value.`rawStatus`)
+    )
+
+    override fun write(value: AccountSync, buf: ByteBuffer) {
+            FfiConverterBoolean.write(value.`holdingsReady`, buf)
+            FfiConverterBoolean.write(value.`transactionsReady`, buf)
+            FfiConverterOptionalTimestamp.write(value.`holdingsSyncedAt`, buf)
+            FfiConverterOptionalTimestamp.write(value.`transactionsSyncedAt`, buf)
+            FfiConverterOptionalTypeNaiveDate.write(value.`firstTransactionDate`, buf)
+            FfiConverterOptionalString.write(value.`rawStatus`, buf)
+    }
+}
+
+
+
+/**
+ * One transaction in an account's history.
+ */
+data class Activity (
+    /**
+     * The provider's id of the transaction: de-duplicate on it.
+     */
+    val `id`: kotlin.String
+    , 
+    val `accountId`: kotlin.String
+    , 
+    val `kind`: ActivityKind
+    , 
+    /**
+     * The provider's own word for the type (`BUY`, `REI`, `CONTRIBUTION`).
+     */
+    val `rawType`: kotlin.String
+    , 
+    /**
+     * What it was in; absent for cash movements.
+     */
+    val `instrument`: Instrument?
+    , 
+    val `description`: kotlin.String?
+    , 
+    /**
+     * Units bought, sold or received.
+     */
+    val `quantity`: Decimal?
+    , 
+    /**
+     * Price per unit.
+     */
+    val `price`: Decimal?
+    , 
+    /**
+     * The cash effect, in `currency`: negative for money leaving the account.
+     */
+    val `amount`: Decimal?
+    , 
+    val `fee`: Decimal?
+    , 
+    val `currency`: kotlin.String?
+    , 
+    val `tradeDate`: NaiveDate?
+    , 
+    val `settlementDate`: NaiveDate?
+    , 
+    /**
+     * The broker's reference that ties related transactions together (the fills of one order).
+     */
+    val `externalReferenceId`: kotlin.String?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeActivity: FfiConverterRustBuffer<Activity> {
+    override fun read(buf: ByteBuffer): Activity {
+        return Activity(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeActivityKind.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalTypeInstrument.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeDecimal.read(buf),
+            FfiConverterOptionalTypeDecimal.read(buf),
+            FfiConverterOptionalTypeDecimal.read(buf),
+            FfiConverterOptionalTypeDecimal.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeNaiveDate.read(buf),
+            FfiConverterOptionalTypeNaiveDate.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Activity) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterString.allocationSize(value.`accountId`) +
+            FfiConverterTypeActivityKind.allocationSize(value.`kind`) +
+            FfiConverterString.allocationSize(value.`rawType`) +
+            FfiConverterOptionalTypeInstrument.allocationSize(value.`instrument`) +
+            FfiConverterOptionalString.allocationSize(value.`description`) +
+            FfiConverterOptionalTypeDecimal.allocationSize(value.`quantity`) +
+            FfiConverterOptionalTypeDecimal.allocationSize(value.`price`) +
+            FfiConverterOptionalTypeDecimal.allocationSize(value.`amount`) +
+            FfiConverterOptionalTypeDecimal.allocationSize(value.`fee`) +
+            FfiConverterOptionalString.allocationSize(value.`currency`) +
+            FfiConverterOptionalTypeNaiveDate.allocationSize(value.`tradeDate`) +
+            FfiConverterOptionalTypeNaiveDate.allocationSize(value.`settlementDate`) +
+            FfiConverterOptionalString.allocationSize(value.`externalReferenceId`)
+    )
+
+    override fun write(value: Activity, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterString.write(value.`accountId`, buf)
+            FfiConverterTypeActivityKind.write(value.`kind`, buf)
+            FfiConverterString.write(value.`rawType`, buf)
+            FfiConverterOptionalTypeInstrument.write(value.`instrument`, buf)
+            FfiConverterOptionalString.write(value.`description`, buf)
+            FfiConverterOptionalTypeDecimal.write(value.`quantity`, buf)
+            FfiConverterOptionalTypeDecimal.write(value.`price`, buf)
+            FfiConverterOptionalTypeDecimal.write(value.`amount`, buf)
+            FfiConverterOptionalTypeDecimal.write(value.`fee`, buf)
+            FfiConverterOptionalString.write(value.`currency`, buf)
+            FfiConverterOptionalTypeNaiveDate.write(value.`tradeDate`, buf)
+            FfiConverterOptionalTypeNaiveDate.write(value.`settlementDate`, buf)
+            FfiConverterOptionalString.write(value.`externalReferenceId`, buf)
+    }
+}
+
+
+
+/**
+ * Which activities to read, and in pages of what size.
+ */
+data class ActivityQuery (
+    /**
+     * The first trade date to include.
+     */
+    val `start`: NaiveDate? = null 
+    , 
+    /**
+     * The last trade date to include.
+     */
+    val `end`: NaiveDate? = null 
+    , 
+    /**
+     * Activities per request (1 to 1,000; default 1,000).
+     */
+    val `pageSize`: kotlin.UInt? = null 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeActivityQuery: FfiConverterRustBuffer<ActivityQuery> {
+    override fun read(buf: ByteBuffer): ActivityQuery {
+        return ActivityQuery(
+            FfiConverterOptionalTypeNaiveDate.read(buf),
+            FfiConverterOptionalTypeNaiveDate.read(buf),
+            FfiConverterOptionalUInt.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ActivityQuery) = (
+            FfiConverterOptionalTypeNaiveDate.allocationSize(value.`start`) +
+            FfiConverterOptionalTypeNaiveDate.allocationSize(value.`end`) +
+            FfiConverterOptionalUInt.allocationSize(value.`pageSize`)
+    )
+
+    override fun write(value: ActivityQuery, buf: ByteBuffer) {
+            FfiConverterOptionalTypeNaiveDate.write(value.`start`, buf)
+            FfiConverterOptionalTypeNaiveDate.write(value.`end`, buf)
+            FfiConverterOptionalUInt.write(value.`pageSize`, buf)
+    }
+}
+
+
+
+/**
+ * An account's cash in one currency.
+ */
+data class Balance (
+    val `currency`: kotlin.String
+    , 
+    val `cash`: Decimal?
+    , 
+    /**
+     * What can be spent on trades; the same as cash for an account without margin.
+     */
+    val `buyingPower`: Decimal?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeBalance: FfiConverterRustBuffer<Balance> {
+    override fun read(buf: ByteBuffer): Balance {
+        return Balance(
+            FfiConverterString.read(buf),
+            FfiConverterOptionalTypeDecimal.read(buf),
+            FfiConverterOptionalTypeDecimal.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Balance) = (
+            FfiConverterString.allocationSize(value.`currency`) +
+            FfiConverterOptionalTypeDecimal.allocationSize(value.`cash`) +
+            FfiConverterOptionalTypeDecimal.allocationSize(value.`buyingPower`)
+    )
+
+    override fun write(value: Balance, buf: ByteBuffer) {
+            FfiConverterString.write(value.`currency`, buf)
+            FfiConverterOptionalTypeDecimal.write(value.`cash`, buf)
+            FfiConverterOptionalTypeDecimal.write(value.`buyingPower`, buf)
+    }
+}
+
+
+
+/**
+ * An account's total value over time (SnapTrade's balance history).
+ */
+data class BalanceHistory (
+    val `currency`: kotlin.String
+    , 
+    /**
+     * Oldest first.
+     */
+    val `points`: List<BalancePoint>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeBalanceHistory: FfiConverterRustBuffer<BalanceHistory> {
+    override fun read(buf: ByteBuffer): BalanceHistory {
+        return BalanceHistory(
+            FfiConverterString.read(buf),
+            FfiConverterSequenceTypeBalancePoint.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: BalanceHistory) = (
+            FfiConverterString.allocationSize(value.`currency`) +
+            FfiConverterSequenceTypeBalancePoint.allocationSize(value.`points`)
+    )
+
+    override fun write(value: BalanceHistory, buf: ByteBuffer) {
+            FfiConverterString.write(value.`currency`, buf)
+            FfiConverterSequenceTypeBalancePoint.write(value.`points`, buf)
+    }
+}
+
+
+
+/**
+ * One day's total value of an account.
+ */
+data class BalancePoint (
+    val `date`: NaiveDate
+    , 
+    val `total`: Decimal
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeBalancePoint: FfiConverterRustBuffer<BalancePoint> {
+    override fun read(buf: ByteBuffer): BalancePoint {
+        return BalancePoint(
+            FfiConverterTypeNaiveDate.read(buf),
+            FfiConverterTypeDecimal.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: BalancePoint) = (
+            FfiConverterTypeNaiveDate.allocationSize(value.`date`) +
+            FfiConverterTypeDecimal.allocationSize(value.`total`)
+    )
+
+    override fun write(value: BalancePoint, buf: ByteBuffer) {
+            FfiConverterTypeNaiveDate.write(value.`date`, buf)
+            FfiConverterTypeDecimal.write(value.`total`, buf)
     }
 }
 
@@ -3744,6 +4785,90 @@ public object FfiConverterTypeFaultOptions: FfiConverterRustBuffer<FaultOptions>
 
 
 /**
+ * What is held or traded.
+ */
+data class Instrument (
+    /**
+     * The trading symbol: a ticker, an OCC symbol for an option, a pair or coin for crypto.
+     */
+    val `symbol`: kotlin.String
+    , 
+    /**
+     * The instrument's name or description, as the provider gives it.
+     */
+    val `name`: kotlin.String?
+    , 
+    val `kind`: InstrumentKind
+    , 
+    /**
+     * The provider's own word for the kind (`stock`, `mutualfund`, `EQUITY`).
+     */
+    val `rawKind`: kotlin.String
+    , 
+    /**
+     * The currency the instrument is quoted in.
+     */
+    val `currency`: kotlin.String?
+    , 
+    /**
+     * The exchange's MIC or code.
+     */
+    val `exchange`: kotlin.String?
+    , 
+    /**
+     * The contract's terms, for an option.
+     */
+    val `option`: OptionContract?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeInstrument: FfiConverterRustBuffer<Instrument> {
+    override fun read(buf: ByteBuffer): Instrument {
+        return Instrument(
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterTypeInstrumentKind.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeOptionContract.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Instrument) = (
+            FfiConverterString.allocationSize(value.`symbol`) +
+            FfiConverterOptionalString.allocationSize(value.`name`) +
+            FfiConverterTypeInstrumentKind.allocationSize(value.`kind`) +
+            FfiConverterString.allocationSize(value.`rawKind`) +
+            FfiConverterOptionalString.allocationSize(value.`currency`) +
+            FfiConverterOptionalString.allocationSize(value.`exchange`) +
+            FfiConverterOptionalTypeOptionContract.allocationSize(value.`option`)
+    )
+
+    override fun write(value: Instrument, buf: ByteBuffer) {
+            FfiConverterString.write(value.`symbol`, buf)
+            FfiConverterOptionalString.write(value.`name`, buf)
+            FfiConverterTypeInstrumentKind.write(value.`kind`, buf)
+            FfiConverterString.write(value.`rawKind`, buf)
+            FfiConverterOptionalString.write(value.`currency`, buf)
+            FfiConverterOptionalString.write(value.`exchange`, buf)
+            FfiConverterOptionalTypeOptionContract.write(value.`option`, buf)
+    }
+}
+
+
+
+/**
  * An amount of money as the provider reported it: the exact decimal it sent (with its scale:
  * `15363.230` stays three places), never a binary float.
  */
@@ -3832,6 +4957,249 @@ public object FfiConverterTypeNewWebhookSubscription: FfiConverterRustBuffer<New
             FfiConverterString.write(value.`url`, buf)
             FfiConverterSequenceString.write(value.`eventTypes`, buf)
             FfiConverterOptionalString.write(value.`description`, buf)
+    }
+}
+
+
+
+/**
+ * An option contract's terms.
+ */
+data class OptionContract (
+    /**
+     * The underlying's symbol (`AAPL`).
+     */
+    val `underlying`: kotlin.String
+    , 
+    val `strike`: Decimal
+    , 
+    val `expiry`: NaiveDate
+    , 
+    val `right`: OptionRight
+    , 
+    /**
+     * Units of the underlying per contract: 100 for a standard option, 10 for a mini.
+     */
+    val `multiplier`: Decimal
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeOptionContract: FfiConverterRustBuffer<OptionContract> {
+    override fun read(buf: ByteBuffer): OptionContract {
+        return OptionContract(
+            FfiConverterString.read(buf),
+            FfiConverterTypeDecimal.read(buf),
+            FfiConverterTypeNaiveDate.read(buf),
+            FfiConverterTypeOptionRight.read(buf),
+            FfiConverterTypeDecimal.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: OptionContract) = (
+            FfiConverterString.allocationSize(value.`underlying`) +
+            FfiConverterTypeDecimal.allocationSize(value.`strike`) +
+            FfiConverterTypeNaiveDate.allocationSize(value.`expiry`) +
+            FfiConverterTypeOptionRight.allocationSize(value.`right`) +
+            FfiConverterTypeDecimal.allocationSize(value.`multiplier`)
+    )
+
+    override fun write(value: OptionContract, buf: ByteBuffer) {
+            FfiConverterString.write(value.`underlying`, buf)
+            FfiConverterTypeDecimal.write(value.`strike`, buf)
+            FfiConverterTypeNaiveDate.write(value.`expiry`, buf)
+            FfiConverterTypeOptionRight.write(value.`right`, buf)
+            FfiConverterTypeDecimal.write(value.`multiplier`, buf)
+    }
+}
+
+
+
+/**
+ * An order placed in an account.
+ */
+data class Order (
+    /**
+     * The broker's order id: pass it to `order` for its detail.
+     */
+    val `id`: kotlin.String
+    , 
+    val `accountId`: kotlin.String
+    , 
+    val `status`: OrderStatus
+    , 
+    /**
+     * The provider's own word for the status.
+     */
+    val `rawStatus`: kotlin.String
+    , 
+    val `side`: OrderSide
+    , 
+    /**
+     * The provider's own word for the side (`BUY`, `SELL_SHORT`, `BUY_TO_OPEN`).
+     */
+    val `rawAction`: kotlin.String
+    , 
+    val `instrument`: Instrument?
+    , 
+    /**
+     * `Market`, `Limit`, `Stop`, `StopLimit`, …, as the provider names it.
+     */
+    val `orderType`: kotlin.String?
+    , 
+    /**
+     * `Day`, `GTC`, `FOK`, …, as the provider names it.
+     */
+    val `timeInForce`: kotlin.String?
+    , 
+    val `quantity`: Decimal?
+    , 
+    val `filledQuantity`: Decimal?
+    , 
+    val `limitPrice`: Decimal?
+    , 
+    val `stopPrice`: Decimal?
+    , 
+    /**
+     * The average price it filled at (per share for an option).
+     */
+    val `executionPrice`: Decimal?
+    , 
+    val `placedAt`: java.time.Instant?
+    , 
+    val `updatedAt`: java.time.Instant?
+    , 
+    val `executedAt`: java.time.Instant?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeOrder: FfiConverterRustBuffer<Order> {
+    override fun read(buf: ByteBuffer): Order {
+        return Order(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeOrderStatus.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeOrderSide.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalTypeInstrument.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeDecimal.read(buf),
+            FfiConverterOptionalTypeDecimal.read(buf),
+            FfiConverterOptionalTypeDecimal.read(buf),
+            FfiConverterOptionalTypeDecimal.read(buf),
+            FfiConverterOptionalTypeDecimal.read(buf),
+            FfiConverterOptionalTimestamp.read(buf),
+            FfiConverterOptionalTimestamp.read(buf),
+            FfiConverterOptionalTimestamp.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Order) = (
+            FfiConverterString.allocationSize(value.`id`) +
+            FfiConverterString.allocationSize(value.`accountId`) +
+            FfiConverterTypeOrderStatus.allocationSize(value.`status`) +
+            FfiConverterString.allocationSize(value.`rawStatus`) +
+            FfiConverterTypeOrderSide.allocationSize(value.`side`) +
+            FfiConverterString.allocationSize(value.`rawAction`) +
+            FfiConverterOptionalTypeInstrument.allocationSize(value.`instrument`) +
+            FfiConverterOptionalString.allocationSize(value.`orderType`) +
+            FfiConverterOptionalString.allocationSize(value.`timeInForce`) +
+            FfiConverterOptionalTypeDecimal.allocationSize(value.`quantity`) +
+            FfiConverterOptionalTypeDecimal.allocationSize(value.`filledQuantity`) +
+            FfiConverterOptionalTypeDecimal.allocationSize(value.`limitPrice`) +
+            FfiConverterOptionalTypeDecimal.allocationSize(value.`stopPrice`) +
+            FfiConverterOptionalTypeDecimal.allocationSize(value.`executionPrice`) +
+            FfiConverterOptionalTimestamp.allocationSize(value.`placedAt`) +
+            FfiConverterOptionalTimestamp.allocationSize(value.`updatedAt`) +
+            FfiConverterOptionalTimestamp.allocationSize(value.`executedAt`)
+    )
+
+    override fun write(value: Order, buf: ByteBuffer) {
+            FfiConverterString.write(value.`id`, buf)
+            FfiConverterString.write(value.`accountId`, buf)
+            FfiConverterTypeOrderStatus.write(value.`status`, buf)
+            FfiConverterString.write(value.`rawStatus`, buf)
+            FfiConverterTypeOrderSide.write(value.`side`, buf)
+            FfiConverterString.write(value.`rawAction`, buf)
+            FfiConverterOptionalTypeInstrument.write(value.`instrument`, buf)
+            FfiConverterOptionalString.write(value.`orderType`, buf)
+            FfiConverterOptionalString.write(value.`timeInForce`, buf)
+            FfiConverterOptionalTypeDecimal.write(value.`quantity`, buf)
+            FfiConverterOptionalTypeDecimal.write(value.`filledQuantity`, buf)
+            FfiConverterOptionalTypeDecimal.write(value.`limitPrice`, buf)
+            FfiConverterOptionalTypeDecimal.write(value.`stopPrice`, buf)
+            FfiConverterOptionalTypeDecimal.write(value.`executionPrice`, buf)
+            FfiConverterOptionalTimestamp.write(value.`placedAt`, buf)
+            FfiConverterOptionalTimestamp.write(value.`updatedAt`, buf)
+            FfiConverterOptionalTimestamp.write(value.`executedAt`, buf)
+    }
+}
+
+
+
+/**
+ * Which orders `orders` lists.
+ */
+data class OrderQuery (
+    /**
+     * All of them (the default), the working ones, or the executed ones.
+     */
+    val `state`: OrderState? = null 
+    , 
+    /**
+     * How many days back (1 to 90; SnapTrade's default is 30). Finatic lists every order.
+     */
+    val `days`: kotlin.UInt? = null 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeOrderQuery: FfiConverterRustBuffer<OrderQuery> {
+    override fun read(buf: ByteBuffer): OrderQuery {
+        return OrderQuery(
+            FfiConverterOptionalTypeOrderState.read(buf),
+            FfiConverterOptionalUInt.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: OrderQuery) = (
+            FfiConverterOptionalTypeOrderState.allocationSize(value.`state`) +
+            FfiConverterOptionalUInt.allocationSize(value.`days`)
+    )
+
+    override fun write(value: OrderQuery, buf: ByteBuffer) {
+            FfiConverterOptionalTypeOrderState.write(value.`state`, buf)
+            FfiConverterOptionalUInt.write(value.`days`, buf)
     }
 }
 
@@ -4016,6 +5384,102 @@ public object FfiConverterTypePortalOptions: FfiConverterRustBuffer<PortalOption
             FfiConverterOptionalString.write(value.`brokerType`, buf)
             FfiConverterSequenceString.write(value.`capabilities`, buf)
             FfiConverterSequenceString.write(value.`stages`, buf)
+    }
+}
+
+
+
+/**
+ * One holding of an account.
+ */
+data class Position (
+    val `accountId`: kotlin.String
+    , 
+    val `instrument`: Instrument
+    , 
+    /**
+     * Units held; negative for a short position. Contracts for an option.
+     */
+    val `quantity`: Decimal
+    , 
+    /**
+     * Average cost per unit (per share for an option), in `currency`.
+     */
+    val `averageCost`: Decimal?
+    , 
+    /**
+     * Last known price per unit (per share for an option), in `currency`.
+     */
+    val `price`: Decimal?
+    , 
+    /**
+     * `quantity * price * multiplier`, as the provider reports it or computed exactly from
+     * those.
+     */
+    val `marketValue`: Decimal?
+    , 
+    /**
+     * Unrealised profit or loss: `(price - average_cost) * quantity * multiplier`, as the
+     * provider reports it or computed exactly from those.
+     */
+    val `openPnl`: Decimal?
+    , 
+    val `currency`: kotlin.String?
+    , 
+    /**
+     * Counted in the account's cash or buying power as well (money-market funds).
+     */
+    val `cashEquivalent`: kotlin.Boolean
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePosition: FfiConverterRustBuffer<Position> {
+    override fun read(buf: ByteBuffer): Position {
+        return Position(
+            FfiConverterString.read(buf),
+            FfiConverterTypeInstrument.read(buf),
+            FfiConverterTypeDecimal.read(buf),
+            FfiConverterOptionalTypeDecimal.read(buf),
+            FfiConverterOptionalTypeDecimal.read(buf),
+            FfiConverterOptionalTypeDecimal.read(buf),
+            FfiConverterOptionalTypeDecimal.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterBoolean.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Position) = (
+            FfiConverterString.allocationSize(value.`accountId`) +
+            FfiConverterTypeInstrument.allocationSize(value.`instrument`) +
+            FfiConverterTypeDecimal.allocationSize(value.`quantity`) +
+            FfiConverterOptionalTypeDecimal.allocationSize(value.`averageCost`) +
+            FfiConverterOptionalTypeDecimal.allocationSize(value.`price`) +
+            FfiConverterOptionalTypeDecimal.allocationSize(value.`marketValue`) +
+            FfiConverterOptionalTypeDecimal.allocationSize(value.`openPnl`) +
+            FfiConverterOptionalString.allocationSize(value.`currency`) +
+            FfiConverterBoolean.allocationSize(value.`cashEquivalent`)
+    )
+
+    override fun write(value: Position, buf: ByteBuffer) {
+            FfiConverterString.write(value.`accountId`, buf)
+            FfiConverterTypeInstrument.write(value.`instrument`, buf)
+            FfiConverterTypeDecimal.write(value.`quantity`, buf)
+            FfiConverterOptionalTypeDecimal.write(value.`averageCost`, buf)
+            FfiConverterOptionalTypeDecimal.write(value.`price`, buf)
+            FfiConverterOptionalTypeDecimal.write(value.`marketValue`, buf)
+            FfiConverterOptionalTypeDecimal.write(value.`openPnl`, buf)
+            FfiConverterOptionalString.write(value.`currency`, buf)
+            FfiConverterBoolean.write(value.`cashEquivalent`, buf)
     }
 }
 
@@ -4995,6 +6459,77 @@ public object FfiConverterTypeWebhookSubscriptionUpdate: FfiConverterRustBuffer<
 
 
 
+/**
+ * What an activity was, normalised across providers; the provider's own word stays in
+ * `Activity.rawType`.
+ */
+
+enum class ActivityKind {
+    
+    BUY,
+    SELL,
+    /**
+     * Cash dividends, payments in lieu, reinvested and stock dividends.
+     */
+    DIVIDEND,
+    INTEREST,
+    FEE,
+    TAX,
+    /**
+     * Cash coming in: contributions and deposits.
+     */
+    DEPOSIT,
+    WITHDRAWAL,
+    /**
+     * Assets moving between accounts, in either direction.
+     */
+    TRANSFER,
+    SPLIT,
+    OPTION_EXERCISE,
+    OPTION_ASSIGNMENT,
+    OPTION_EXPIRATION,
+    /**
+     * Anything else (adjustments, journal entries); read `rawType`.
+     */
+    OTHER;
+
+    
+
+    // The local Rust `Display`/`Debug` implementation.
+    override fun toString(): String {
+        return FfiConverterString.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_brokerlink_ffi_fn_method_activitykind_uniffi_trait_display(FfiConverterTypeActivityKind.lower(this),
+        _status)
+}
+    )
+    }
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeActivityKind: FfiConverterRustBuffer<ActivityKind> {
+    override fun read(buf: ByteBuffer) = try {
+        ActivityKind.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: ActivityKind) = 4UL
+
+    override fun write(value: ActivityKind, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
 
 
 /**
@@ -5379,7 +6914,12 @@ enum class ConnectionChange {
     /**
      * Gone, as if the user revoked it at the broker.
      */
-    REMOVE;
+    REMOVE,
+    /**
+     * A day passes at the broker: prices move and a dividend arrives in every account, with
+     * the webhooks that announce new holdings and transactions.
+     */
+    REFRESH;
 
     
 
@@ -5843,6 +7383,280 @@ public object FfiConverterTypeFault : FfiConverterRustBuffer<Fault>{
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
+/**
+ * What kind of instrument a position, order or activity is in, on one scale for both
+ * providers; the provider's own word stays in `Instrument.rawKind`.
+ */
+
+enum class InstrumentKind {
+    
+    /**
+     * Common or preferred stock, ADRs and closed-end funds.
+     */
+    EQUITY,
+    ETF,
+    OPTION,
+    CRYPTO,
+    /**
+     * Open-ended (mutual) funds.
+     */
+    MUTUAL_FUND,
+    BOND,
+    /**
+     * Cash and cash equivalents held as a position (a sweep or money-market fund).
+     */
+    CASH,
+    FUTURE,
+    /**
+     * A kind brokerlink does not know yet; read `rawKind`.
+     */
+    OTHER;
+
+    
+
+    // The local Rust `Display`/`Debug` implementation.
+    override fun toString(): String {
+        return FfiConverterString.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_brokerlink_ffi_fn_method_instrumentkind_uniffi_trait_display(FfiConverterTypeInstrumentKind.lower(this),
+        _status)
+}
+    )
+    }
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeInstrumentKind: FfiConverterRustBuffer<InstrumentKind> {
+    override fun read(buf: ByteBuffer) = try {
+        InstrumentKind.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: InstrumentKind) = 4UL
+
+    override fun write(value: InstrumentKind, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * Whether an option contract is a call or a put.
+ */
+
+enum class OptionRight {
+    
+    CALL,
+    PUT;
+
+    
+
+    // The local Rust `Display`/`Debug` implementation.
+    override fun toString(): String {
+        return FfiConverterString.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_brokerlink_ffi_fn_method_optionright_uniffi_trait_display(FfiConverterTypeOptionRight.lower(this),
+        _status)
+}
+    )
+    }
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeOptionRight: FfiConverterRustBuffer<OptionRight> {
+    override fun read(buf: ByteBuffer) = try {
+        OptionRight.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: OptionRight) = 4UL
+
+    override fun write(value: OptionRight, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * Which way an order or trade goes; the provider's own word stays in `rawAction`.
+ */
+
+enum class OrderSide {
+    
+    /**
+     * Buy, buy to cover, buy to open or to close.
+     */
+    BUY,
+    /**
+     * Sell, sell short, sell to open or to close.
+     */
+    SELL,
+    UNKNOWN;
+
+    
+
+    // The local Rust `Display`/`Debug` implementation.
+    override fun toString(): String {
+        return FfiConverterString.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_brokerlink_ffi_fn_method_orderside_uniffi_trait_display(FfiConverterTypeOrderSide.lower(this),
+        _status)
+}
+    )
+    }
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeOrderSide: FfiConverterRustBuffer<OrderSide> {
+    override fun read(buf: ByteBuffer) = try {
+        OrderSide.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: OrderSide) = 4UL
+
+    override fun write(value: OrderSide, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * Which orders to list: all of them, the ones still working, or the executed ones.
+ */
+
+enum class OrderState {
+    
+    ALL,
+    OPEN,
+    EXECUTED;
+
+    
+
+    // The local Rust `Display`/`Debug` implementation.
+    override fun toString(): String {
+        return FfiConverterString.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_brokerlink_ffi_fn_method_orderstate_uniffi_trait_display(FfiConverterTypeOrderState.lower(this),
+        _status)
+}
+    )
+    }
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeOrderState: FfiConverterRustBuffer<OrderState> {
+    override fun read(buf: ByteBuffer) = try {
+        OrderState.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: OrderState) = 4UL
+
+    override fun write(value: OrderState, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * Where an order is, normalised across providers; the provider's own word stays in
+ * `Order.rawStatus`.
+ */
+
+enum class OrderStatus {
+    
+    /**
+     * Working at the broker: accepted, queued or triggered, nothing filled yet.
+     */
+    OPEN,
+    PARTIALLY_FILLED,
+    FILLED,
+    CANCELLED,
+    REJECTED,
+    EXPIRED,
+    /**
+     * Not yet working: awaiting review, a trigger, or a cancel or replace in flight.
+     */
+    PENDING,
+    /**
+     * A status brokerlink does not know yet; read `rawStatus`.
+     */
+    UNKNOWN;
+
+    
+
+    // The local Rust `Display`/`Debug` implementation.
+    override fun toString(): String {
+        return FfiConverterString.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_brokerlink_ffi_fn_method_orderstatus_uniffi_trait_display(FfiConverterTypeOrderStatus.lower(this),
+        _status)
+}
+    )
+    }
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeOrderStatus: FfiConverterRustBuffer<OrderStatus> {
+    override fun read(buf: ByteBuffer) = try {
+        OrderStatus.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: OrderStatus) = 4UL
+
+    override fun write(value: OrderStatus, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
     }
 }
 
@@ -6804,6 +8618,70 @@ public object FfiConverterOptionalDuration: FfiConverterRustBuffer<java.time.Dur
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypeAccountSync: FfiConverterRustBuffer<AccountSync?> {
+    override fun read(buf: ByteBuffer): AccountSync? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeAccountSync.read(buf)
+    }
+
+    override fun allocationSize(value: AccountSync?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeAccountSync.allocationSize(value)
+        }
+    }
+
+    override fun write(value: AccountSync?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeAccountSync.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeInstrument: FfiConverterRustBuffer<Instrument?> {
+    override fun read(buf: ByteBuffer): Instrument? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeInstrument.read(buf)
+    }
+
+    override fun allocationSize(value: Instrument?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeInstrument.allocationSize(value)
+        }
+    }
+
+    override fun write(value: Instrument?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeInstrument.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalTypeMoney: FfiConverterRustBuffer<Money?> {
     override fun read(buf: ByteBuffer): Money? {
         if (buf.get().toInt() == 0) {
@@ -6826,6 +8704,38 @@ public object FfiConverterOptionalTypeMoney: FfiConverterRustBuffer<Money?> {
         } else {
             buf.put(1)
             FfiConverterTypeMoney.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeOptionContract: FfiConverterRustBuffer<OptionContract?> {
+    override fun read(buf: ByteBuffer): OptionContract? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeOptionContract.read(buf)
+    }
+
+    override fun allocationSize(value: OptionContract?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeOptionContract.allocationSize(value)
+        }
+    }
+
+    override fun write(value: OptionContract?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeOptionContract.write(value, buf)
         }
     }
 }
@@ -6922,6 +8832,38 @@ public object FfiConverterOptionalTypeEnvironment: FfiConverterRustBuffer<Enviro
         } else {
             buf.put(1)
             FfiConverterTypeEnvironment.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeOrderState: FfiConverterRustBuffer<OrderState?> {
+    override fun read(buf: ByteBuffer): OrderState? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeOrderState.read(buf)
+    }
+
+    override fun allocationSize(value: OrderState?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeOrderState.allocationSize(value)
+        }
+    }
+
+    override fun write(value: OrderState?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeOrderState.write(value, buf)
         }
     }
 }
@@ -7060,6 +9002,102 @@ public object FfiConverterOptionalSequenceDuration: FfiConverterRustBuffer<List<
 /**
  * @suppress
  */
+public object FfiConverterOptionalSequenceTypeActivity: FfiConverterRustBuffer<List<Activity>?> {
+    override fun read(buf: ByteBuffer): List<Activity>? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterSequenceTypeActivity.read(buf)
+    }
+
+    override fun allocationSize(value: List<Activity>?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterSequenceTypeActivity.allocationSize(value)
+        }
+    }
+
+    override fun write(value: List<Activity>?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterSequenceTypeActivity.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeDecimal: FfiConverterRustBuffer<Decimal?> {
+    override fun read(buf: ByteBuffer): Decimal? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeDecimal.read(buf)
+    }
+
+    override fun allocationSize(value: Decimal?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeDecimal.allocationSize(value)
+        }
+    }
+
+    override fun write(value: Decimal?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeDecimal.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeNaiveDate: FfiConverterRustBuffer<NaiveDate?> {
+    override fun read(buf: ByteBuffer): NaiveDate? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeNaiveDate.read(buf)
+    }
+
+    override fun allocationSize(value: NaiveDate?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeNaiveDate.allocationSize(value)
+        }
+    }
+
+    override fun write(value: NaiveDate?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeNaiveDate.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalTypeSecret: FfiConverterRustBuffer<Secret?> {
     override fun read(buf: ByteBuffer): Secret? {
         if (buf.get().toInt() == 0) {
@@ -7176,6 +9214,90 @@ public object FfiConverterSequenceTypeAccount: FfiConverterRustBuffer<List<Accou
 /**
  * @suppress
  */
+public object FfiConverterSequenceTypeActivity: FfiConverterRustBuffer<List<Activity>> {
+    override fun read(buf: ByteBuffer): List<Activity> {
+        val len = buf.getInt()
+        return List<Activity>(len) {
+            FfiConverterTypeActivity.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Activity>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeActivity.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Activity>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeActivity.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeBalance: FfiConverterRustBuffer<List<Balance>> {
+    override fun read(buf: ByteBuffer): List<Balance> {
+        val len = buf.getInt()
+        return List<Balance>(len) {
+            FfiConverterTypeBalance.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Balance>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeBalance.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Balance>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeBalance.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeBalancePoint: FfiConverterRustBuffer<List<BalancePoint>> {
+    override fun read(buf: ByteBuffer): List<BalancePoint> {
+        val len = buf.getInt()
+        return List<BalancePoint>(len) {
+            FfiConverterTypeBalancePoint.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<BalancePoint>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeBalancePoint.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<BalancePoint>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeBalancePoint.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterSequenceTypeConnection: FfiConverterRustBuffer<List<Connection>> {
     override fun read(buf: ByteBuffer): List<Connection> {
         val len = buf.getInt()
@@ -7194,6 +9316,62 @@ public object FfiConverterSequenceTypeConnection: FfiConverterRustBuffer<List<Co
         buf.putInt(value.size)
         value.iterator().forEach {
             FfiConverterTypeConnection.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeOrder: FfiConverterRustBuffer<List<Order>> {
+    override fun read(buf: ByteBuffer): List<Order> {
+        val len = buf.getInt()
+        return List<Order>(len) {
+            FfiConverterTypeOrder.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Order>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeOrder.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Order>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeOrder.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypePosition: FfiConverterRustBuffer<List<Position>> {
+    override fun read(buf: ByteBuffer): List<Position> {
+        val len = buf.getInt()
+        return List<Position>(len) {
+            FfiConverterTypePosition.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<Position>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypePosition.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<Position>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypePosition.write(it, buf)
         }
     }
 }
@@ -7354,6 +9532,43 @@ public object FfiConverterTypeDecimal: FfiConverter<Decimal, RustBuffer.ByValue>
 
     override fun write(value: Decimal, buf: ByteBuffer) {
         val builtinValue = value.toPlainString()
+        FfiConverterString.write(builtinValue, buf)
+    }
+}
+
+
+
+
+
+public typealias NaiveDate = LocalDate
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeNaiveDate: FfiConverter<NaiveDate, RustBuffer.ByValue> {
+    override fun lift(value: RustBuffer.ByValue): NaiveDate {
+        val builtinValue = FfiConverterString.lift(value)
+        return LocalDate.parse(builtinValue)
+    }
+
+    override fun lower(value: NaiveDate): RustBuffer.ByValue {
+        val builtinValue = value.toString()
+        return FfiConverterString.lower(builtinValue)
+    }
+
+    override fun read(buf: ByteBuffer): NaiveDate {
+        val builtinValue = FfiConverterString.read(buf)
+        return LocalDate.parse(builtinValue)
+    }
+
+    override fun allocationSize(value: NaiveDate): ULong {
+        val builtinValue = value.toString()
+        return FfiConverterString.allocationSize(builtinValue)
+    }
+
+    override fun write(value: NaiveDate, buf: ByteBuffer) {
+        val builtinValue = value.toString()
         FfiConverterString.write(builtinValue, buf)
     }
 }
