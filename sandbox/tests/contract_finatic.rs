@@ -39,6 +39,11 @@ const FINATIC_ROUTES: &[(&str, &str, Option<&str>)] = &[
     ("GET", "/api/beta/brokers/data/accounts", None),
     ("GET", "/api/v1/accounts", None),
     ("GET", "/api/v1/accounts/{accountId}", None),
+    ("GET", "/api/v1/accounts/{accountId}/positions", None),
+    ("GET", "/api/v1/accounts/{accountId}/balances", None),
+    ("GET", "/api/v1/accounts/{accountId}/orders", None),
+    ("GET", "/api/v1/accounts/{accountId}/orders/{orderId}", None),
+    ("GET", "/api/v1/accounts/{accountId}/transactions", None),
     ("GET", "/api/v1/account-grants", None),
     ("GET", "/api/v1/account-grants/{grantId}", None),
     ("PATCH", "/api/v1/account-grants/{grantId}", None),
@@ -268,6 +273,7 @@ async fn every_route_answers_as_the_spec_says() {
     face.check("GET", route, 403, &f.in_session(get.clone(), elsewhere, &session).await);
 
     grants(&f, &mut face, &session, &active).await;
+    holdings(&f, &mut face, &session).await;
 
     let route = "/api/beta/brokers/disconnect-company/{id}";
     let disconnect = format!("/api/beta/brokers/disconnect-company/{active}");
@@ -320,6 +326,47 @@ async fn every_route_answers_as_the_spec_says() {
         }
     }
     face.c.finish();
+}
+
+/// The v1 account-data routes of an account the session's user shares: every page size the
+/// spec allows, an unknown account, a malformed id, a missing key.
+async fn holdings(f: &Finatic<'_>, face: &mut Face, session: &Session) {
+    let get = Method::GET;
+    let unknown = "00000000-0000-4000-8000-000000000000";
+    let account = f
+        .in_session(get.clone(), "/api/v1/accounts", session)
+        .await
+        .str("/success/data/0/accountId");
+    for resource in ["positions", "balances", "orders", "transactions"] {
+        let route = format!("/api/v1/accounts/{{accountId}}/{resource}");
+        let path = format!("/api/v1/accounts/{account}/{resource}");
+        for query in ["", "?limit=1000", "?limit=2&offset=1"] {
+            let reply = f.in_session(get.clone(), &format!("{path}{query}"), session).await;
+            face.check("GET", &route, 200, &reply);
+        }
+        let missing = format!("/api/v1/accounts/{unknown}/{resource}");
+        face.check("GET", &route, 404, &f.in_session(get.clone(), &missing, session).await);
+        let malformed = format!("/api/v1/accounts/account-1/{resource}");
+        face.check(
+            "GET",
+            &route,
+            422,
+            &f.in_session(get.clone(), &malformed, session).await,
+        );
+        let too_many = format!("{path}?limit=1001");
+        face.check("GET", &route, 422, &f.in_session(get.clone(), &too_many, session).await);
+        face.check("GET", &route, 401, &f.keyed(get.clone(), &path, None).await);
+    }
+    let orders = f
+        .in_session(get.clone(), &format!("/api/v1/accounts/{account}/orders"), session)
+        .await;
+    let order = orders.str("/success/data/0/orderId");
+    let route = "/api/v1/accounts/{accountId}/orders/{orderId}";
+    let one = format!("/api/v1/accounts/{account}/orders/{order}");
+    face.check("GET", route, 200, &f.in_session(get.clone(), &one, session).await);
+    let none = format!("/api/v1/accounts/{account}/orders/no-such-order");
+    face.check("GET", route, 404, &f.in_session(get.clone(), &none, session).await);
+    face.check("GET", route, 401, &f.keyed(get.clone(), &one, None).await);
 }
 
 /// The v1 account and grant routes; revoking the pending login's grant takes it out of both
@@ -380,9 +427,9 @@ async fn grants(f: &Finatic<'_>, face: &mut Face, session: &Session, active: &st
     );
 
     let route = "/api/v1/account-grants/{grantId}/revoke";
-    let beta_logins = |reply: &contract::Reply| reply.body["success"]["data"].as_array().unwrap().len();
-    let before = beta_logins(
-        &f.in_session(get.clone(), "/api/beta/brokers/connections", session)
+    let beta_accounts = |reply: &contract::Reply| reply.body["success"]["data"].as_array().unwrap().len();
+    let before = beta_accounts(
+        &f.in_session(get.clone(), "/api/beta/brokers/data/accounts", session)
             .await,
     );
     let revoke = format!("{one}/revoke");
@@ -392,8 +439,8 @@ async fn grants(f: &Finatic<'_>, face: &mut Face, session: &Session, active: &st
     assert!(revoked.body["success"]["data"]["revokedAt"].is_string());
     // Idempotent, and a revoked grant is gone from the beta list and the v1 accounts.
     face.check("POST", route, 200, &f.in_session(post.clone(), &revoke, session).await);
-    let after = beta_logins(
-        &f.in_session(get.clone(), "/api/beta/brokers/connections", session)
+    let after = beta_accounts(
+        &f.in_session(get.clone(), "/api/beta/brokers/data/accounts", session)
             .await,
     );
     assert_eq!(after, before - 1);

@@ -28,6 +28,10 @@ fn stand_in(status: u16) -> Option<&'static str> {
 const AUTH: &str = "every signed route answers 401 for a bad signature, and every user route for a wrong \
                     userSecret (code 1083); the spec lists 401 on few routes";
 const UNKNOWN: &str = "an unknown id is a 404 (code 1011); the spec has only a schema-less `default` here";
+const POPULATING: &str = "an account whose connection is still populating answers 425 (code 3012), as \
+                          its holdings route does";
+const BAD_QUERY: &str = "a query parameter outside the spec's bounds (`days` below 1, a date that is not \
+                         YYYY-MM-DD) is a 400 (code 1012); the spec lists only a schema-less default";
 const RATE: &str = "the per-client rate limit answers 429 on every signed route; the spec lists it on refresh only";
 
 /// Statuses the sandbox answers that the spec does not document with a schema for that route:
@@ -69,6 +73,22 @@ const UNDOCUMENTED: &[Undocumented] = &[
     u("GET", "/accounts", 401, AUTH),
     u("GET", "/accounts/{id}", 401, AUTH),
     u("GET", "/accounts/{id}", 404, UNKNOWN),
+    u("GET", "/accounts/{id}/positions/all", 401, AUTH),
+    u("GET", "/accounts/{id}/positions/all", 404, UNKNOWN),
+    u("GET", "/accounts/{id}/positions/all", 425, POPULATING),
+    u("GET", "/accounts/{id}/balances", 401, AUTH),
+    u("GET", "/accounts/{id}/balances", 404, UNKNOWN),
+    u("GET", "/accounts/{id}/orders", 400, BAD_QUERY),
+    u("GET", "/accounts/{id}/orders", 401, AUTH),
+    u("GET", "/accounts/{id}/orders", 404, UNKNOWN),
+    u("POST", "/accounts/{id}/orders/details", 401, AUTH),
+    u("GET", "/accounts/{id}/recentOrders", 401, AUTH),
+    u("GET", "/accounts/{id}/recentOrders", 404, UNKNOWN),
+    u("GET", "/accounts/{id}/activities", 400, BAD_QUERY),
+    u("GET", "/accounts/{id}/activities", 401, AUTH),
+    u("GET", "/accounts/{id}/activities", 404, UNKNOWN),
+    u("GET", "/accounts/{id}/balanceHistory", 401, AUTH),
+    u("GET", "/accounts/{id}/balanceHistory", 404, UNKNOWN),
     u("GET", "/brokerages", 401, AUTH),
     u("GET", "/brokerageAuthorizationTypes", 401, AUTH),
 ];
@@ -120,6 +140,13 @@ const DISABLE: (&str, &str) = ("POST", "/authorizations/{id}/disable");
 const REMOVE: (&str, &str) = ("DELETE", "/connection/{id}");
 const REMOVE_LEGACY: (&str, &str) = ("DELETE", "/authorizations/{id}");
 const DELETE_USER: (&str, &str) = ("DELETE", "/snapTrade/deleteUser");
+const POSITIONS: (&str, &str) = ("GET", "/accounts/{id}/positions/all");
+const BALANCES: (&str, &str) = ("GET", "/accounts/{id}/balances");
+const ORDERS: (&str, &str) = ("GET", "/accounts/{id}/orders");
+const ORDER_DETAIL: (&str, &str) = ("POST", "/accounts/{id}/orders/details");
+const RECENT_ORDERS: (&str, &str) = ("GET", "/accounts/{id}/recentOrders");
+const ACTIVITIES: (&str, &str) = ("GET", "/accounts/{id}/activities");
+const HISTORY: (&str, &str) = ("GET", "/accounts/{id}/balanceHistory");
 
 #[tokio::test]
 async fn every_route_answers_as_the_spec_says() {
@@ -220,6 +247,47 @@ async fn every_route_answers_as_the_spec_says() {
     }
     r.expect(404, ACCOUNT, NOBODY, &q, None).await;
     r.expect(401, ACCOUNT, &ids[0], &bad, None).await;
+
+    // Account data of an active account (every instrument kind, every order state), and of a
+    // pending one.
+    let held =
+        r.st.call(Method::GET, &format!("/authorizations/{active}/accounts"), &q, None)
+            .await;
+    let account = held.str("/0/id");
+    for route in [POSITIONS, BALANCES, ORDERS, RECENT_ORDERS, ACTIVITIES, HISTORY] {
+        r.expect(200, route, &account, &q, None).await;
+        r.expect(404, route, NOBODY, &q, None).await;
+        r.expect(401, route, &account, &bad, None).await;
+    }
+    let pending_accounts =
+        r.st.call(Method::GET, &format!("/connections/{pending}/accounts"), &q, None)
+            .await;
+    r.expect(425, POSITIONS, &pending_accounts.str("/0/id"), &q, None).await;
+    for query in ["&state=open&days=90", "&state=executed", "&days=200"] {
+        r.expect(200, ORDERS, &account, &format!("{q}{query}"), None).await;
+    }
+    r.expect(400, ORDERS, &account, &format!("{q}&days=0"), None).await;
+    r.expect(200, RECENT_ORDERS, &account, &format!("{q}&only_executed=false"), None)
+        .await;
+    let page = format!("{q}&startDate=2020-01-01&endDate=2030-12-31&offset=5&limit=20&type=BUY,SELL,DIVIDEND");
+    let activities = r.expect(200, ACTIVITIES, &account, &page, None).await;
+    assert_eq!(activities.body["data"].as_array().unwrap().len(), 20);
+    r.expect(400, ACTIVITIES, &account, &format!("{q}&startDate=01/02/2026"), None)
+        .await;
+    let orders = r.expect(200, ORDERS, &account, &q, None).await;
+    let order_id = orders.str("/0/brokerage_order_id");
+    let detail = Some(json!({ "brokerage_order_id": order_id }));
+    r.expect(200, ORDER_DETAIL, &account, &q, detail.clone()).await;
+    r.expect(
+        404,
+        ORDER_DETAIL,
+        &account,
+        &q,
+        Some(json!({ "brokerage_order_id": "nope" })),
+    )
+    .await;
+    r.expect(400, ORDER_DETAIL, &account, &q, Some(json!({}))).await;
+    r.expect(401, ORDER_DETAIL, &account, &bad, detail).await;
 
     // Refresh (then too soon), disable (then again), refresh a disabled connection.
     r.expect(200, REFRESH, &active, &q, None).await;

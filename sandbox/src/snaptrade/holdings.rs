@@ -139,13 +139,20 @@ fn position(h: &Holding) -> Value {
 /// `UniversalSymbol` (and `Symbol`, its subset).
 fn universal_symbol(s: &Security) -> Value {
     let (code, description) = type_code(s.kind);
-    let exchange = (!s.exchange.is_empty()).then(|| {
+    // Crypto trades on no listed exchange; SnapTrade names a venue code without a MIC.
+    let exchange = if s.exchange.is_empty() {
+        json!({
+            "id": stable_id(&["exchange", "CRYPTO"]), "code": "CRYPTO", "mic_code": null,
+            "name": "Cryptocurrency", "timezone": "UTC", "start_time": "00:00:00",
+            "close_time": "23:59:59", "suffix": null,
+        })
+    } else {
         json!({
             "id": stable_id(&["exchange", &s.exchange]), "code": s.exchange, "mic_code": s.exchange,
             "name": s.exchange, "timezone": "America/New_York", "start_time": "09:30:00",
             "close_time": "16:00:00", "suffix": null,
         })
-    });
+    };
     json!({
         "id": s.id,
         "symbol": s.symbol,
