@@ -193,9 +193,9 @@ pub fn number(amount: Decimal) -> serde_json::Value {
         .map_or(serde_json::Value::Null, serde_json::Value::Number)
 }
 
-/// An amount as a decimal string (SnapTrade's `format: decimal` fields), exact.
+/// An amount as a decimal string (SnapTrade's `format: decimal` fields), exact to its scale.
 pub fn text(amount: Decimal) -> serde_json::Value {
-    serde_json::Value::String(amount.normalize().to_string())
+    serde_json::Value::String(amount.to_string())
 }
 
 fn dec(text: &str) -> Decimal {
@@ -890,6 +890,16 @@ pub struct Fixture {
     pub orders: Vec<FixtureOrder>,
     #[serde(default)]
     pub activities: Vec<FixtureActivity>,
+    /// The account's total value per day; without it, one point: today's total.
+    #[serde(default)]
+    pub history: Vec<FixturePoint>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FixturePoint {
+    pub date: NaiveDate,
+    pub total: FixtureAmount,
 }
 
 #[derive(Debug, Deserialize)]
@@ -961,7 +971,11 @@ pub struct FixtureOrder {
     pub stop_price: Option<FixtureAmount>,
     #[serde(default)]
     pub execution_price: Option<FixtureAmount>,
-    pub placed_at: DateTime<Utc>,
+    /// When it was placed; or `placed_minutes_ago`, for orders that must stay recent.
+    #[serde(default)]
+    pub placed_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub placed_minutes_ago: Option<u32>,
     #[serde(default)]
     pub executed_at: Option<DateTime<Utc>>,
 }
@@ -1104,6 +1118,15 @@ impl Fixture {
         }
         for o in &self.orders {
             let filled = o.filled.clone().map_or(Decimal::ZERO, |f| f.0);
+            let placed_at = match (o.placed_at, o.placed_minutes_ago) {
+                (Some(at), None) => at,
+                (None, Some(minutes)) => now - chrono::Duration::minutes(i64::from(minutes)),
+                _ => return Err(format!("order {}: give placed_at or placed_minutes_ago", o.id)),
+            };
+            // An executed order without its own time filled a few seconds after it was placed.
+            let executed_at = o
+                .executed_at
+                .or_else(|| (filled > Decimal::ZERO).then(|| placed_at + chrono::Duration::seconds(3)));
             portfolio.orders.push(SimOrder {
                 id: o.id.clone(),
                 security: o.security.security(base)?,
@@ -1113,13 +1136,16 @@ impl Fixture {
                 time_in_force: o.time_in_force.clone().unwrap_or_else(|| "Day".into()),
                 quantity: o.quantity.0,
                 filled,
-                canceled: Decimal::ZERO,
+                canceled: match o.status.as_str() {
+                    "CANCELED" | "EXPIRED" | "REJECTED" | "FAILED" => o.quantity.0 - filled,
+                    _ => Decimal::ZERO,
+                },
                 limit_price: o.limit_price.clone().map(|a| a.0),
                 stop_price: o.stop_price.clone().map(|a| a.0),
                 execution_price: o.execution_price.clone().map(|a| a.0),
-                placed_at: o.placed_at,
-                updated_at: o.executed_at.unwrap_or(o.placed_at),
-                executed_at: o.executed_at,
+                placed_at,
+                updated_at: executed_at.unwrap_or(placed_at),
+                executed_at,
             });
         }
         for a in &self.activities {
@@ -1142,8 +1168,13 @@ impl Fixture {
         }
         // Newest first, as the providers list them; ties keep the fixture's order.
         portfolio.transactions.sort_by_key(|t| std::cmp::Reverse(t.trade_date));
-        let total = portfolio.total();
-        portfolio.history = vec![(now.date_naive(), total)];
+        portfolio.history = if self.history.is_empty() {
+            vec![(now.date_naive(), portfolio.total())]
+        } else {
+            let mut points: Vec<(NaiveDate, Decimal)> = self.history.iter().map(|p| (p.date, p.total.0)).collect();
+            points.sort_by_key(|p| p.0);
+            points
+        };
         Ok(portfolio)
     }
 }

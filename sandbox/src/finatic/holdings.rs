@@ -32,9 +32,9 @@ fn timestamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
-/// An amount as FDX sends it: a decimal string.
+/// An amount as FDX sends it: a decimal string, exact to its scale.
 fn amount(d: Decimal) -> Value {
-    Value::String(d.normalize().to_string())
+    Value::String(d.to_string())
 }
 
 fn account_not_found() -> FinaticError {

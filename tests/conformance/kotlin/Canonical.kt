@@ -3,7 +3,13 @@
 package brokerlink.conformance
 
 import brokerlink.Account
+import brokerlink.Activity
+import brokerlink.Balance
+import brokerlink.BalanceHistory
 import brokerlink.BrokerlinkException
+import brokerlink.Instrument
+import brokerlink.Order
+import brokerlink.Position
 import brokerlink.Connection
 import brokerlink.PortalLink
 import brokerlink.PortalResult
@@ -18,6 +24,7 @@ import kotlinx.serialization.json.JsonNull
 import kotlinx.serialization.json.JsonObject
 import kotlinx.serialization.json.buildJsonObject
 import kotlinx.serialization.json.put
+import java.math.BigDecimal
 import java.time.Duration
 import java.time.Instant
 
@@ -114,6 +121,119 @@ internal fun account(a: Account): JsonElement = buildJsonObject {
     put("raw_status", a.rawStatus)
     put("created_at", time(a.createdAt))
     put("synced", a.synced)
+    val sync = a.sync
+    if (sync == null) {
+        put("sync", JsonNull)
+    } else {
+        put(
+            "sync",
+            buildJsonObject {
+                put("holdings_ready", sync.holdingsReady)
+                put("transactions_ready", sync.transactionsReady)
+                put("holdings_synced_at", time(sync.holdingsSyncedAt))
+                put("transactions_synced_at", time(sync.transactionsSyncedAt))
+                put("first_transaction_date", sync.firstTransactionDate?.toString())
+                put("raw_status", sync.rawStatus)
+            },
+        )
+    }
+}
+
+/** An exact decimal as the text of its digits and scale (never an exponent). */
+private fun amount(d: BigDecimal?): String? = d?.toPlainString()
+
+internal fun instrument(i: Instrument?): JsonElement = if (i == null) JsonNull else buildJsonObject {
+    put("symbol", i.symbol)
+    put("name", i.name)
+    put("kind", i.kind.toString())
+    put("raw_kind", i.rawKind)
+    put("currency", i.currency)
+    put("exchange", i.exchange)
+    val o = i.option
+    if (o == null) {
+        put("option", JsonNull)
+    } else {
+        put(
+            "option",
+            buildJsonObject {
+                put("underlying", o.underlying)
+                put("strike", amount(o.strike))
+                put("expiry", o.expiry.toString())
+                put("right", o.right.toString())
+                put("multiplier", amount(o.multiplier))
+            },
+        )
+    }
+}
+
+internal fun position(p: Position): JsonElement = buildJsonObject {
+    put("account_id", p.accountId)
+    put("instrument", instrument(p.instrument))
+    put("quantity", amount(p.quantity))
+    put("average_cost", amount(p.averageCost))
+    put("price", amount(p.price))
+    put("market_value", amount(p.marketValue))
+    put("open_pnl", amount(p.openPnl))
+    put("currency", p.currency)
+    put("cash_equivalent", p.cashEquivalent)
+}
+
+internal fun balance(b: Balance): JsonElement = buildJsonObject {
+    put("currency", b.currency)
+    put("cash", amount(b.cash))
+    put("buying_power", amount(b.buyingPower))
+}
+
+internal fun order(o: Order): JsonElement = buildJsonObject {
+    put("id", o.id)
+    put("account_id", o.accountId)
+    put("status", o.status.toString())
+    put("raw_status", o.rawStatus)
+    put("side", o.side.toString())
+    put("raw_action", o.rawAction)
+    put("instrument", instrument(o.instrument))
+    put("order_type", o.orderType)
+    put("time_in_force", o.timeInForce)
+    put("quantity", amount(o.quantity))
+    put("filled_quantity", amount(o.filledQuantity))
+    put("limit_price", amount(o.limitPrice))
+    put("stop_price", amount(o.stopPrice))
+    put("execution_price", amount(o.executionPrice))
+    put("placed_at", time(o.placedAt))
+    put("updated_at", time(o.updatedAt))
+    put("executed_at", time(o.executedAt))
+}
+
+internal fun activity(a: Activity): JsonElement = buildJsonObject {
+    put("id", a.id)
+    put("account_id", a.accountId)
+    put("kind", a.kind.toString())
+    put("raw_type", a.rawType)
+    put("instrument", instrument(a.instrument))
+    put("description", a.description)
+    put("quantity", amount(a.quantity))
+    put("price", amount(a.price))
+    put("amount", amount(a.amount))
+    put("fee", amount(a.fee))
+    put("currency", a.currency)
+    put("trade_date", a.tradeDate?.toString())
+    put("settlement_date", a.settlementDate?.toString())
+    put("external_reference_id", a.externalReferenceId)
+}
+
+internal fun balanceHistory(h: BalanceHistory): JsonElement = buildJsonObject {
+    put("currency", h.currency)
+    put(
+        "points",
+        kotlinx.serialization.json.JsonArray(
+            h.points.map { p ->
+                buildJsonObject {
+                    put("date", p.date.toString())
+                    put("total", amount(p.total))
+                }
+            },
+        ),
+    )
 }
 
 internal fun portalResult(r: PortalResult): JsonElement = buildJsonObject {

@@ -7,6 +7,7 @@
 // (bindings-swift/build.sh), or by `main(out, scenarios)`.
 package brokerlink.conformance
 
+import brokerlink.ActivityQuery
 import brokerlink.BrokerlinkException
 import brokerlink.Client
 import brokerlink.ClientOptions
@@ -14,6 +15,8 @@ import brokerlink.ConnectionChange
 import brokerlink.Fault
 import brokerlink.FaultOptions
 import brokerlink.NewWebhookSubscription
+import brokerlink.OrderQuery
+import brokerlink.OrderState
 import brokerlink.PortalOptions
 import brokerlink.PortalTheme
 import brokerlink.RetryPolicy
@@ -54,6 +57,7 @@ import java.net.http.HttpRequest
 import java.net.http.HttpResponse
 import java.time.Duration
 import java.time.Instant
+import java.time.LocalDate
 
 /** A step the runner itself could not carry out (recorded as `runner_error`). */
 class RunnerError(message: String) : Exception(message)
@@ -156,6 +160,13 @@ private fun client(sandbox: Sandbox, provider: String, settings: JsonObject?): C
         )
     }
 }
+
+/** `start`, `end` (`YYYY-MM-DD`) and `page_size`, as the client's query record. */
+private fun activityQuery(args: JsonElement?): ActivityQuery = ActivityQuery(
+    start = text(args, "start")?.let(LocalDate::parse),
+    end = text(args, "end")?.let(LocalDate::parse),
+    pageSize = unsigned(args, "page_size")?.toUInt(),
+)
 
 private fun userArg(args: JsonElement?): UserCredentials {
     val user = args.field("user") ?: throw Missing()
@@ -272,6 +283,29 @@ private suspend fun execute(
             "accounts" -> JsonArray(c.accounts(userArg(args)).map(::account))
             "account" -> account(c.account(userArg(args), id("account_id")))
             "connection_accounts" -> JsonArray(c.connectionAccounts(userArg(args), id("connection_id")).map(::account))
+            "positions" -> JsonArray(c.positions(userArg(args), id("account_id")).map(::position))
+            "balances" -> JsonArray(c.balances(userArg(args), id("account_id")).map(::balance))
+            "orders" -> {
+                val query = OrderQuery(
+                    state = text(args, "state")?.let { OrderState.valueOf(it.uppercase()) },
+                    days = unsigned(args, "days")?.toUInt(),
+                )
+                JsonArray(c.orders(userArg(args), id("account_id"), query).map(::order))
+            }
+            "recent_orders" ->
+                JsonArray(c.recentOrders(userArg(args), id("account_id"), flag(args, "only_executed") ?: true).map(::order))
+            "order" -> order(c.order(userArg(args), id("account_id"), id("order_id")))
+            "activities" -> JsonArray(c.activities(userArg(args), id("account_id"), activityQuery(args)).map(::activity))
+            "activity_pages" -> {
+                val pages = c.activityPages(userArg(args), id("account_id"), activityQuery(args))
+                val all = mutableListOf<JsonElement>()
+                while (true) {
+                    val page = pages.next() ?: break
+                    all.add(JsonArray(page.map(::activity)))
+                }
+                JsonArray(all)
+            }
+            "balance_history" -> balanceHistory(c.balanceHistory(userArg(args), id("account_id")))
             "wait_for_connection" -> {
                 val user = userArg(args)
                 val ms = { key: String, default: Long -> Duration.ofMillis(unsigned(args, key) ?: default) }
@@ -367,6 +401,12 @@ private suspend fun sandboxCall(sandbox: Sandbox, call: String, args: JsonElemen
     }
     "clear_faults" -> sandbox.clearFaults().let { JsonNull }
     "faults" -> buildJsonObject { put("armed", sandbox.armedFaults().toLong()) }
+    "load_portfolio" -> try {
+        val portfolio = args.field("portfolio")?.toString() ?: "{}"
+        JsonArray(sandbox.loadPortfolio(text(args, "user_id") ?: "", portfolio, text(args, "account_id")).map { JsonPrimitive(it) })
+    } catch (e: BrokerlinkException) {
+        throw RunnerError(e.details().message)
+    }
     "state" -> sandbox.state().let { s ->
         buildJsonObject {
             put("users", s.users.toLong())

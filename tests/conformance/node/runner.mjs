@@ -70,6 +70,90 @@ const canonical = {
     raw_status: orNull(a.rawStatus),
     created_at: iso(a.createdAt),
     synced: a.synced,
+    sync:
+      a.sync == null
+        ? null
+        : {
+            holdings_ready: a.sync.holdingsReady,
+            transactions_ready: a.sync.transactionsReady,
+            holdings_synced_at: iso(a.sync.holdingsSyncedAt),
+            transactions_synced_at: iso(a.sync.transactionsSyncedAt),
+            first_transaction_date: orNull(a.sync.firstTransactionDate),
+            raw_status: orNull(a.sync.rawStatus),
+          },
+  }),
+  // Amounts are exact decimal strings already, dates `YYYY-MM-DD` strings.
+  instrument: (i) =>
+    i == null
+      ? null
+      : {
+          symbol: i.symbol,
+          name: orNull(i.name),
+          kind: i.kind,
+          raw_kind: i.rawKind,
+          currency: orNull(i.currency),
+          exchange: orNull(i.exchange),
+          option:
+            i.option == null
+              ? null
+              : {
+                  underlying: i.option.underlying,
+                  strike: i.option.strike,
+                  expiry: i.option.expiry,
+                  right: i.option.right,
+                  multiplier: i.option.multiplier,
+                },
+        },
+  position: (p) => ({
+    account_id: p.accountId,
+    instrument: canonical.instrument(p.instrument),
+    quantity: p.quantity,
+    average_cost: orNull(p.averageCost),
+    price: orNull(p.price),
+    market_value: orNull(p.marketValue),
+    open_pnl: orNull(p.openPnl),
+    currency: orNull(p.currency),
+    cash_equivalent: p.cashEquivalent,
+  }),
+  balance: (b) => ({ currency: b.currency, cash: orNull(b.cash), buying_power: orNull(b.buyingPower) }),
+  order: (o) => ({
+    id: o.id,
+    account_id: o.accountId,
+    status: o.status,
+    raw_status: o.rawStatus,
+    side: o.side,
+    raw_action: o.rawAction,
+    instrument: canonical.instrument(o.instrument),
+    order_type: orNull(o.orderType),
+    time_in_force: orNull(o.timeInForce),
+    quantity: orNull(o.quantity),
+    filled_quantity: orNull(o.filledQuantity),
+    limit_price: orNull(o.limitPrice),
+    stop_price: orNull(o.stopPrice),
+    execution_price: orNull(o.executionPrice),
+    placed_at: iso(o.placedAt),
+    updated_at: iso(o.updatedAt),
+    executed_at: iso(o.executedAt),
+  }),
+  activity: (a) => ({
+    id: a.id,
+    account_id: a.accountId,
+    kind: a.kind,
+    raw_type: a.rawType,
+    instrument: canonical.instrument(a.instrument),
+    description: orNull(a.description),
+    quantity: orNull(a.quantity),
+    price: orNull(a.price),
+    amount: orNull(a.amount),
+    fee: orNull(a.fee),
+    currency: orNull(a.currency),
+    trade_date: orNull(a.tradeDate),
+    settlement_date: orNull(a.settlementDate),
+    external_reference_id: orNull(a.externalReferenceId),
+  }),
+  balanceHistory: (h) => ({
+    currency: h.currency,
+    points: h.points.map((p) => ({ date: p.date, total: p.total })),
   }),
   portalResult(r) {
     switch (r.type) {
@@ -296,6 +380,31 @@ async function execute(sandbox, provider, settings, call, args) {
       return canonical.account(await c.account(userArg(args), id('account_id')))
     case 'connection_accounts':
       return (await c.connectionAccounts(userArg(args), id('connection_id'))).map(canonical.account)
+    case 'positions':
+      return (await c.positions(userArg(args), id('account_id'))).map(canonical.position)
+    case 'balances':
+      return (await c.balances(userArg(args), id('account_id'))).map(canonical.balance)
+    case 'orders': {
+      const query = { state: text(args, 'state'), days: uint(args, 'days') }
+      return (await c.orders(userArg(args), id('account_id'), query)).map(canonical.order)
+    }
+    case 'recent_orders': {
+      const onlyExecuted = typeof args?.only_executed === 'boolean' ? args.only_executed : undefined
+      return (await c.recentOrders(userArg(args), id('account_id'), onlyExecuted)).map(canonical.order)
+    }
+    case 'order':
+      return canonical.order(await c.order(userArg(args), id('account_id'), id('order_id')))
+    case 'activities':
+      return (await c.activities(userArg(args), id('account_id'), activityQuery(args))).map(canonical.activity)
+    case 'activity_pages': {
+      const pages = []
+      for await (const page of c.activityPages(userArg(args), id('account_id'), activityQuery(args))) {
+        pages.push(page.map(canonical.activity))
+      }
+      return pages
+    }
+    case 'balance_history':
+      return canonical.balanceHistory(await c.balanceHistory(userArg(args), id('account_id')))
     case 'wait_for_connection': {
       const user = userArg(args)
       const options = {
@@ -309,6 +418,11 @@ async function execute(sandbox, provider, settings, call, args) {
     default:
       throw new BrokerlinkError(`internal: unknown call ${JSON.stringify(call)}`, { code: 'internal' })
   }
+}
+
+/** `start`, `end` (`YYYY-MM-DD`) and `page_size`, as the client's query object. */
+function activityQuery(args) {
+  return { start: text(args, 'start'), end: text(args, 'end'), pageSize: uint(args, 'page_size') }
 }
 
 /** `verify_webhook {body, headers, secrets, now?, tolerance_seconds?, max_event_age_seconds?}` */
@@ -399,6 +513,12 @@ async function sandboxCall(sandbox, call, args) {
       return null
     case 'faults':
       return { armed: sandbox.armedFaults() }
+    case 'load_portfolio':
+      try {
+        return sandbox.loadPortfolio(text(args, 'user_id') ?? '', args?.portfolio ?? {}, text(args, 'account_id'))
+      } catch (e) {
+        throw new RunnerError(e.message)
+      }
     case 'state': {
       const s = sandbox.state()
       return {

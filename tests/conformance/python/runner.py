@@ -20,7 +20,8 @@ import time
 import urllib.request
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -160,7 +161,125 @@ def account(a: brokerlink.Account) -> dict[str, Any]:
         "raw_status": a.raw_status,
         "created_at": timestamp(a.created_at),
         "synced": a.synced,
+        "sync": None if a.sync is None else sync(a.sync),
     }
+
+
+def sync(s: brokerlink.AccountSync) -> dict[str, Any]:
+    return {
+        "holdings_ready": s.holdings_ready,
+        "transactions_ready": s.transactions_ready,
+        "holdings_synced_at": timestamp(s.holdings_synced_at),
+        "transactions_synced_at": timestamp(s.transactions_synced_at),
+        "first_transaction_date": day(s.first_transaction_date),
+        "raw_status": s.raw_status,
+    }
+
+
+def amount(d: Decimal | None) -> str | None:
+    """An exact decimal as the text of its digits and scale (never an exponent)."""
+    return None if d is None else format(d, "f")
+
+
+def day(d: date | None) -> str | None:
+    return None if d is None else d.isoformat()
+
+
+def instrument(i: brokerlink.Instrument | None) -> dict[str, Any] | None:
+    if i is None:
+        return None
+    o = i.option
+    return {
+        "symbol": i.symbol,
+        "name": i.name,
+        "kind": i.kind.value,
+        "raw_kind": i.raw_kind,
+        "currency": i.currency,
+        "exchange": i.exchange,
+        "option": None
+        if o is None
+        else {
+            "underlying": o.underlying,
+            "strike": amount(o.strike),
+            "expiry": day(o.expiry),
+            "right": o.right.value,
+            "multiplier": amount(o.multiplier),
+        },
+    }
+
+
+def position(p: brokerlink.Position) -> dict[str, Any]:
+    return {
+        "account_id": p.account_id,
+        "instrument": instrument(p.instrument),
+        "quantity": amount(p.quantity),
+        "average_cost": amount(p.average_cost),
+        "price": amount(p.price),
+        "market_value": amount(p.market_value),
+        "open_pnl": amount(p.open_pnl),
+        "currency": p.currency,
+        "cash_equivalent": p.cash_equivalent,
+    }
+
+
+def balance(b: brokerlink.Balance) -> dict[str, Any]:
+    return {"currency": b.currency, "cash": amount(b.cash), "buying_power": amount(b.buying_power)}
+
+
+def order(o: brokerlink.Order) -> dict[str, Any]:
+    return {
+        "id": o.id,
+        "account_id": o.account_id,
+        "status": o.status.value,
+        "raw_status": o.raw_status,
+        "side": o.side.value,
+        "raw_action": o.raw_action,
+        "instrument": instrument(o.instrument),
+        "order_type": o.order_type,
+        "time_in_force": o.time_in_force,
+        "quantity": amount(o.quantity),
+        "filled_quantity": amount(o.filled_quantity),
+        "limit_price": amount(o.limit_price),
+        "stop_price": amount(o.stop_price),
+        "execution_price": amount(o.execution_price),
+        "placed_at": timestamp(o.placed_at),
+        "updated_at": timestamp(o.updated_at),
+        "executed_at": timestamp(o.executed_at),
+    }
+
+
+def activity(a: brokerlink.Activity) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "account_id": a.account_id,
+        "kind": a.kind.value,
+        "raw_type": a.raw_type,
+        "instrument": instrument(a.instrument),
+        "description": a.description,
+        "quantity": amount(a.quantity),
+        "price": amount(a.price),
+        "amount": amount(a.amount),
+        "fee": amount(a.fee),
+        "currency": a.currency,
+        "trade_date": day(a.trade_date),
+        "settlement_date": day(a.settlement_date),
+        "external_reference_id": a.external_reference_id,
+    }
+
+
+def balance_history(h: brokerlink.BalanceHistory) -> dict[str, Any]:
+    return {
+        "currency": h.currency,
+        "points": [{"date": day(p.date), "total": amount(p.total)} for p in h.points],
+    }
+
+
+def activity_query(args: dict[str, Any]) -> dict[str, Any]:
+    def iso(key: str) -> date | None:
+        value = text(args, key)
+        return None if value is None else date.fromisoformat(value)
+
+    return {"start": iso("start"), "end": iso("end"), "page_size": args.get("page_size")}
 
 
 def webhook_event(e: brokerlink.WebhookEvent) -> dict[str, Any]:
@@ -397,6 +516,13 @@ def sandbox_call(sandbox: brokerlink.Sandbox, call: str, args: Any) -> Any:
         return None
     if call == "faults":
         return {"armed": sandbox.armed_faults()}
+    if call == "load_portfolio":
+        try:
+            return sandbox.load_portfolio(
+                text(args, "user_id") or "", args.get("portfolio") or {}, account_id=text(args, "account_id")
+            )
+        except brokerlink.BrokerlinkError as e:
+            raise RunnerError(e.message) from e
     if call == "state":
         return sandbox.state().to_dict()
     raise RunnerError(f"unknown sandbox call {call!r}")
@@ -459,6 +585,29 @@ def execute(
         "connection_accounts": lambda: [
             account(x) for x in c.connection_accounts(user_arg(args), uid("connection_id"))
         ],
+        "positions": lambda: [position(p) for p in c.positions(user_arg(args), uid("account_id"))],
+        "balances": lambda: [balance(b) for b in c.balances(user_arg(args), uid("account_id"))],
+        "orders": lambda: [
+            order(o)
+            for o in c.orders(
+                user_arg(args), uid("account_id"), state=text(args, "state"), days=args.get("days")
+            )
+        ],
+        "recent_orders": lambda: [
+            order(o)
+            for o in c.recent_orders(
+                user_arg(args), uid("account_id"), only_executed=args.get("only_executed", True)
+            )
+        ],
+        "order": lambda: order(c.order(user_arg(args), uid("account_id"), uid("order_id"))),
+        "activities": lambda: [
+            activity(a) for a in c.activities(user_arg(args), uid("account_id"), **activity_query(args))
+        ],
+        "activity_pages": lambda: [
+            [activity(a) for a in page]
+            for page in c.activity_pages(user_arg(args), uid("account_id"), **activity_query(args))
+        ],
+        "balance_history": lambda: balance_history(c.balance_history(user_arg(args), uid("account_id"))),
         "wait_for_connection": lambda: connection(
             c.wait_for_connection(
                 user_arg(args),

@@ -2,8 +2,8 @@
 //! exactly these shapes, so transcripts can be compared byte for byte.
 
 use brokerlink::{
-    Account, Connection, Error, PortalLink, PortalResult, Session, UserCredentials, WebhookEvent, WebhookEventType,
-    WebhookSubscription,
+    Account, AccountSync, Activity, Balance, BalanceHistory, Connection, Decimal, Error, Instrument, NaiveDate, Order,
+    PortalLink, PortalResult, Position, Session, UserCredentials, WebhookEvent, WebhookEventType, WebhookSubscription,
 };
 use serde_json::{json, Value};
 
@@ -57,6 +57,115 @@ pub fn account(a: &Account) -> Value {
         "raw_status": a.raw_status,
         "created_at": a.created_at.map(|t| t.to_rfc3339()),
         "synced": a.synced,
+        "sync": a.sync.as_ref().map(sync),
+    })
+}
+
+fn sync(s: &AccountSync) -> Value {
+    json!({
+        "holdings_ready": s.holdings_ready,
+        "transactions_ready": s.transactions_ready,
+        "holdings_synced_at": s.holdings_synced_at.map(|t| t.to_rfc3339()),
+        "transactions_synced_at": s.transactions_synced_at.map(|t| t.to_rfc3339()),
+        "first_transaction_date": s.first_transaction_date.map(date),
+        "raw_status": s.raw_status,
+    })
+}
+
+/// An exact decimal as the text of its digits and scale (`1.50` stays `1.50`).
+fn amount(d: &Decimal) -> Value {
+    json!(d.to_string())
+}
+
+fn amount_of(d: &Option<Decimal>) -> Value {
+    d.as_ref().map_or(Value::Null, amount)
+}
+
+fn date(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+pub fn instrument(i: &Instrument) -> Value {
+    json!({
+        "symbol": i.symbol,
+        "name": i.name,
+        "kind": i.kind.as_str(),
+        "raw_kind": i.raw_kind,
+        "currency": i.currency,
+        "exchange": i.exchange,
+        "option": i.option.as_ref().map(|o| json!({
+            "underlying": o.underlying,
+            "strike": amount(&o.strike),
+            "expiry": date(o.expiry),
+            "right": o.right.as_str(),
+            "multiplier": amount(&o.multiplier),
+        })),
+    })
+}
+
+pub fn position(p: &Position) -> Value {
+    json!({
+        "account_id": p.account_id,
+        "instrument": instrument(&p.instrument),
+        "quantity": amount(&p.quantity),
+        "average_cost": amount_of(&p.average_cost),
+        "price": amount_of(&p.price),
+        "market_value": amount_of(&p.market_value),
+        "open_pnl": amount_of(&p.open_pnl),
+        "currency": p.currency,
+        "cash_equivalent": p.cash_equivalent,
+    })
+}
+
+pub fn balance(b: &Balance) -> Value {
+    json!({ "currency": b.currency, "cash": amount_of(&b.cash), "buying_power": amount_of(&b.buying_power) })
+}
+
+pub fn order(o: &Order) -> Value {
+    json!({
+        "id": o.id,
+        "account_id": o.account_id,
+        "status": o.status.as_str(),
+        "raw_status": o.raw_status,
+        "side": o.side.as_str(),
+        "raw_action": o.raw_action,
+        "instrument": o.instrument.as_ref().map(instrument),
+        "order_type": o.order_type,
+        "time_in_force": o.time_in_force,
+        "quantity": amount_of(&o.quantity),
+        "filled_quantity": amount_of(&o.filled_quantity),
+        "limit_price": amount_of(&o.limit_price),
+        "stop_price": amount_of(&o.stop_price),
+        "execution_price": amount_of(&o.execution_price),
+        "placed_at": o.placed_at.map(|t| t.to_rfc3339()),
+        "updated_at": o.updated_at.map(|t| t.to_rfc3339()),
+        "executed_at": o.executed_at.map(|t| t.to_rfc3339()),
+    })
+}
+
+pub fn activity(a: &Activity) -> Value {
+    json!({
+        "id": a.id,
+        "account_id": a.account_id,
+        "kind": a.kind.as_str(),
+        "raw_type": a.raw_type,
+        "instrument": a.instrument.as_ref().map(instrument),
+        "description": a.description,
+        "quantity": amount_of(&a.quantity),
+        "price": amount_of(&a.price),
+        "amount": amount_of(&a.amount),
+        "fee": amount_of(&a.fee),
+        "currency": a.currency,
+        "trade_date": a.trade_date.map(date),
+        "settlement_date": a.settlement_date.map(date),
+        "external_reference_id": a.external_reference_id,
+    })
+}
+
+pub fn balance_history(h: &BalanceHistory) -> Value {
+    json!({
+        "currency": h.currency,
+        "points": h.points.iter().map(|p| json!({ "date": date(p.date), "total": amount(&p.total) })).collect::<Vec<_>>(),
     })
 }
 

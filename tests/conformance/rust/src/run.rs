@@ -4,9 +4,9 @@
 use crate::canonical;
 use crate::scenario::{resolve, ClientSettings, Scenario};
 use brokerlink::{
-    parse_portal_result, verify_webhook, Client, ConnectionType, NewWebhookSubscription, PortalMode, PortalOptions,
-    PortalTheme, RetryPolicy, Secret, Session, SessionStatus, UserCredentials, WaitOptions, WebhookOptions,
-    WebhookSubscriptionUpdate,
+    parse_portal_result, verify_webhook, ActivityQuery, Client, ConnectionType, NewWebhookSubscription, OrderQuery,
+    OrderState, PortalMode, PortalOptions, PortalTheme, RetryPolicy, Secret, Session, SessionStatus, UserCredentials,
+    WaitOptions, WebhookOptions, WebhookSubscriptionUpdate,
 };
 use brokerlink_sandbox::{CompletePortal, FaultRule, Sandbox, SandboxConfig};
 use serde_json::{json, Value};
@@ -261,6 +261,72 @@ async fn execute(
                     .await?,
                 canonical::account,
             ),
+            "positions" => list(
+                c.positions(&user_arg(args).map_err(|_| missing())?, &id("account_id"))
+                    .await?,
+                canonical::position,
+            ),
+            "balances" => list(
+                c.balances(&user_arg(args).map_err(|_| missing())?, &id("account_id"))
+                    .await?,
+                canonical::balance,
+            ),
+            "orders" => {
+                let query = OrderQuery {
+                    state: text(args, "state").as_deref().map(OrderState::parse).transpose()?,
+                    days: args.get("days").and_then(Value::as_u64).map(|d| d as u32),
+                };
+                list(
+                    c.orders(&user_arg(args).map_err(|_| missing())?, &id("account_id"), &query)
+                        .await?,
+                    canonical::order,
+                )
+            }
+            "recent_orders" => {
+                let only_executed = args.get("only_executed").and_then(Value::as_bool).unwrap_or(true);
+                list(
+                    c.recent_orders(
+                        &user_arg(args).map_err(|_| missing())?,
+                        &id("account_id"),
+                        only_executed,
+                    )
+                    .await?,
+                    canonical::order,
+                )
+            }
+            "order" => canonical::order(
+                &c.order(
+                    &user_arg(args).map_err(|_| missing())?,
+                    &id("account_id"),
+                    &id("order_id"),
+                )
+                .await?,
+            ),
+            "activities" => list(
+                c.activities(
+                    &user_arg(args).map_err(|_| missing())?,
+                    &id("account_id"),
+                    &activity_query(args),
+                )
+                .await?,
+                canonical::activity,
+            ),
+            "activity_pages" => {
+                let mut pages = c.activity_pages(
+                    &user_arg(args).map_err(|_| missing())?,
+                    &id("account_id"),
+                    &activity_query(args),
+                )?;
+                let mut all = Vec::new();
+                while let Some(page) = pages.next().await? {
+                    all.push(list(page, canonical::activity));
+                }
+                Value::Array(all)
+            }
+            "balance_history" => canonical::balance_history(
+                &c.balance_history(&user_arg(args).map_err(|_| missing())?, &id("account_id"))
+                    .await?,
+            ),
             "wait_for_connection" => {
                 let user = user_arg(args).map_err(|_| missing())?;
                 let ms = |k: &str, d: u64| Duration::from_millis(args.get(k).and_then(Value::as_u64).unwrap_or(d));
@@ -278,6 +344,16 @@ async fn execute(
     }
     .await;
     result.map_err(e)
+}
+
+/// `start` and `end` as `YYYY-MM-DD`, `page_size` a count.
+fn activity_query(args: &Value) -> ActivityQuery {
+    let day = |key: &str| text(args, key).and_then(|t| brokerlink::NaiveDate::parse_from_str(&t, "%Y-%m-%d").ok());
+    ActivityQuery {
+        start: day("start"),
+        end: day("end"),
+        page_size: args.get("page_size").and_then(Value::as_u64).map(|n| n as u32),
+    }
 }
 
 /// A session given back as its canonical form.
@@ -378,6 +454,14 @@ async fn sandbox_call(sandbox: &Sandbox, call: &str, args: &Value) -> Outcome {
             Ok(Value::Null)
         }
         "faults" => Ok(json!({ "armed": sandbox.armed_faults() })),
+        "load_portfolio" => {
+            let portfolio = args.get("portfolio").cloned().unwrap_or_default().to_string();
+            let user_id = text(args, "user_id").unwrap_or_default();
+            sandbox
+                .load_portfolio(&user_id, text(args, "account_id").as_deref(), &portfolio)
+                .map(|ids| json!(ids))
+                .map_err(|e| runner_error(e.to_string()))
+        }
         "state" => Ok(json!(sandbox.state())),
         other => Err(runner_error(format!("unknown sandbox call {other:?}"))),
     }
