@@ -822,6 +822,8 @@ export interface SandboxOptions {
    * entry.
    */
   webhookRetryDelaysMs?: Array<number>
+  /** How many activities `user_history`'s account has (default 2 500). */
+  historyActivities?: number
 }
 
 /** What the sandbox holds (`GET /_sandbox/state`). */

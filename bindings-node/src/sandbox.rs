@@ -34,6 +34,8 @@ pub struct SandboxOptions {
     /// Pauses between webhook delivery attempts (default 1 000, 5 000, 30 000); one retry per
     /// entry.
     pub webhook_retry_delays_ms: Option<Vec<f64>>,
+    /// How many activities `user_history`'s account has (default 2 500).
+    pub history_activities: Option<u32>,
 }
 
 use brokerlink::duration_from_millis as millis;
@@ -63,6 +65,9 @@ impl TryFrom<SandboxOptions> for SandboxConfig {
                 .into_iter()
                 .map(|ms| millis("webhook_retry_delays_ms", ms))
                 .collect::<brokerlink::Result<_>>()?;
+        }
+        if let Some(count) = o.history_activities {
+            config.history_activities = count as usize;
         }
         config.check()?;
         Ok(config)

@@ -102,7 +102,8 @@ impl Sandbox {
     // 250 is DEFAULT_RATE_LIMIT_PER_MINUTE, written out so that the signature shows it.
     #[pyo3(signature = (*, rate_limit_per_minute = 250,
         pending_activation = None, expiring_after = None, portal_link_lifetime = None,
-        client_id = None, consumer_key = None, api_key = None, webhook_retry_delays = None))]
+        client_id = None, consumer_key = None, api_key = None, webhook_retry_delays = None,
+        history_activities = None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -114,11 +115,15 @@ impl Sandbox {
         consumer_key: Option<String>,
         api_key: Option<String>,
         webhook_retry_delays: Option<Vec<f64>>,
+        history_activities: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let mut config = SandboxConfig {
             rate_limit_per_minute,
             ..SandboxConfig::default()
         };
+        if let Some(count) = history_activities {
+            config.history_activities = crate::args::count_named(count, "history_activities")? as usize;
+        }
         let secs = |field: &str, v: f64| seconds(field, v).map_err(raise(py));
         if let Some(s) = pending_activation {
             config.pending_activation = secs("pending_activation", s)?;

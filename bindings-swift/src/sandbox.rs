@@ -40,6 +40,9 @@ pub struct SandboxOptions {
     pub consumer_key: Option<String>,
     #[uniffi(default = None)]
     pub api_key: Option<String>,
+    /// How many activities `user_history`'s account has (default 2 500).
+    #[uniffi(default = None)]
+    pub history_activities: Option<u32>,
 }
 
 impl TryFrom<SandboxOptions> for SandboxConfig {
@@ -58,6 +61,9 @@ impl TryFrom<SandboxOptions> for SandboxConfig {
         config.client_id = o.client_id.unwrap_or(config.client_id);
         config.consumer_key = o.consumer_key.unwrap_or(config.consumer_key);
         config.api_key = o.api_key.unwrap_or(config.api_key);
+        if let Some(count) = o.history_activities {
+            config.history_activities = count as usize;
+        }
         Ok(config)
     }
 }

@@ -70,6 +70,9 @@ struct SandboxArgs {
     /// Seconds a `user_expiring` connection stays active before it breaks.
     #[arg(long, env = "BROKERLINK_SANDBOX_EXPIRING_SECONDS")]
     expiring_seconds: Option<f64>,
+    /// How many activities `user_history`'s account has.
+    #[arg(long, env = "BROKERLINK_SANDBOX_HISTORY_ACTIVITIES")]
+    history_activities: Option<usize>,
 }
 
 /// Where the aggregator is and who is calling.
@@ -210,6 +213,9 @@ async fn run_sandbox(args: SandboxArgs) -> Result<(), String> {
     }
     if let Some(v) = args.expiring_seconds {
         config.expiring_after = seconds("--expiring-seconds", v)?;
+    }
+    if let Some(v) = args.history_activities {
+        config.history_activities = v;
     }
     let sandbox = Sandbox::start(config)
         .await

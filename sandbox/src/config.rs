@@ -79,6 +79,12 @@ impl SandboxConfig {
         for (field, value) in durations {
             brokerlink::checked_duration(field, value)?;
         }
+        if self.history_activities > crate::limits::HISTORY_ACTIVITIES {
+            return Err(brokerlink::Error::invalid_input(
+                "history_activities",
+                format!("is at most {}", crate::limits::HISTORY_ACTIVITIES),
+            ));
+        }
         for delay in &self.webhook_retry_delays {
             brokerlink::checked_duration("webhook_retry_delays", *delay)?;
         }

@@ -21,3 +21,6 @@ pub const WEBHOOK_ENDPOINTS: usize = 1_000;
 /// Deliveries each receiver of `/_sandbox/sink/{name}` keeps (the newest), and receivers.
 pub const SINK_DELIVERIES: usize = 1_000;
 pub const SINKS: usize = 100;
+
+/// The longest history `user_history` can be given (a bench's 10,000 rows, and room to spare).
+pub const HISTORY_ACTIVITIES: usize = 1_000_000;

@@ -4416,6 +4416,10 @@ public struct SandboxOptions: Equatable, Hashable {
     public var clientId: String?
     public var consumerKey: String?
     public var apiKey: String?
+    /**
+     * How many activities `user_history`'s account has (default 2 500).
+     */
+    public var historyActivities: UInt32?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -4434,7 +4438,10 @@ public struct SandboxOptions: Equatable, Hashable {
          */portalLinkLifetime: TimeInterval? = nil, 
         /**
          * Pauses between webhook delivery attempts; one retry per entry.
-         */webhookRetryDelays: [TimeInterval]? = nil, clientId: String? = nil, consumerKey: String? = nil, apiKey: String? = nil) {
+         */webhookRetryDelays: [TimeInterval]? = nil, clientId: String? = nil, consumerKey: String? = nil, apiKey: String? = nil, 
+        /**
+         * How many activities `user_history`'s account has (default 2 500).
+         */historyActivities: UInt32? = nil) {
         self.rateLimitPerMinute = rateLimitPerMinute
         self.pendingActivation = pendingActivation
         self.expiringAfter = expiringAfter
@@ -4443,6 +4450,7 @@ public struct SandboxOptions: Equatable, Hashable {
         self.clientId = clientId
         self.consumerKey = consumerKey
         self.apiKey = apiKey
+        self.historyActivities = historyActivities
     }
 
     
@@ -4468,7 +4476,8 @@ public struct FfiConverterTypeSandboxOptions: FfiConverterRustBuffer {
                 webhookRetryDelays: FfiConverterOptionSequenceDuration.read(from: &buf), 
                 clientId: FfiConverterOptionString.read(from: &buf), 
                 consumerKey: FfiConverterOptionString.read(from: &buf), 
-                apiKey: FfiConverterOptionString.read(from: &buf)
+                apiKey: FfiConverterOptionString.read(from: &buf), 
+                historyActivities: FfiConverterOptionUInt32.read(from: &buf)
         )
     }
 
@@ -4481,6 +4490,7 @@ public struct FfiConverterTypeSandboxOptions: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.clientId, into: &buf)
         FfiConverterOptionString.write(value.consumerKey, into: &buf)
         FfiConverterOptionString.write(value.apiKey, into: &buf)
+        FfiConverterOptionUInt32.write(value.historyActivities, into: &buf)
     }
 }
 

@@ -5743,6 +5743,11 @@ data class SandboxOptions (
     val `consumerKey`: kotlin.String? = null 
     , 
     val `apiKey`: kotlin.String? = null 
+    , 
+    /**
+     * How many activities `user_history`'s account has (default 2 500).
+     */
+    val `historyActivities`: kotlin.UInt? = null 
     
 ){
     
@@ -5767,6 +5772,7 @@ public object FfiConverterTypeSandboxOptions: FfiConverterRustBuffer<SandboxOpti
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalUInt.read(buf),
         )
     }
 
@@ -5778,7 +5784,8 @@ public object FfiConverterTypeSandboxOptions: FfiConverterRustBuffer<SandboxOpti
             FfiConverterOptionalSequenceDuration.allocationSize(value.`webhookRetryDelays`) +
             FfiConverterOptionalString.allocationSize(value.`clientId`) +
             FfiConverterOptionalString.allocationSize(value.`consumerKey`) +
-            FfiConverterOptionalString.allocationSize(value.`apiKey`)
+            FfiConverterOptionalString.allocationSize(value.`apiKey`) +
+            FfiConverterOptionalUInt.allocationSize(value.`historyActivities`)
     )
 
     override fun write(value: SandboxOptions, buf: ByteBuffer) {
@@ -5790,6 +5797,7 @@ public object FfiConverterTypeSandboxOptions: FfiConverterRustBuffer<SandboxOpti
             FfiConverterOptionalString.write(value.`clientId`, buf)
             FfiConverterOptionalString.write(value.`consumerKey`, buf)
             FfiConverterOptionalString.write(value.`apiKey`, buf)
+            FfiConverterOptionalUInt.write(value.`historyActivities`, buf)
     }
 }
 
