@@ -175,6 +175,14 @@ pub async fn run(args: DemoArgs) -> Result<(), String> {
     say!("{}\n", table::connections(&connections));
     let accounts = client.accounts(&user).await.map_err(e)?;
     say!("{}", table::accounts(&accounts));
+    if let Some(first) = accounts.first() {
+        let positions = client.positions(&user, &first.id).await.map_err(e)?;
+        say!(
+            "\n{}\n{}",
+            first.name.as_deref().unwrap_or(&first.id),
+            table::positions(&positions)
+        );
+    }
     if let Target::Embedded(sandbox) = target {
         sandbox.shutdown().await;
     }

@@ -49,6 +49,10 @@ enum Command {
     Connections(ConnectionsArgs),
     /// Receive a running sandbox's webhooks: verify, print, optionally forward.
     Listen(listen::ListenArgs),
+    /// List the positions of one account, or of every account of the user.
+    Positions(PositionsArgs),
+    /// List an account's activities, newest first, page by page as they arrive.
+    Activities(ActivitiesArgs),
 }
 
 #[derive(Args, Debug)]
@@ -167,6 +171,32 @@ struct ConnectionsArgs {
     no_accounts: bool,
 }
 
+#[derive(Args, Debug)]
+struct PositionsArgs {
+    #[command(flatten)]
+    target: Target,
+    /// One account; without it, every account of the user.
+    #[arg(long)]
+    account_id: Option<String>,
+}
+
+#[derive(Args, Debug)]
+struct ActivitiesArgs {
+    #[command(flatten)]
+    target: Target,
+    #[arg(long)]
+    account_id: String,
+    /// The first trade date to show (YYYY-MM-DD).
+    #[arg(long)]
+    since: Option<brokerlink::NaiveDate>,
+    /// The last trade date to show (YYYY-MM-DD).
+    #[arg(long)]
+    until: Option<brokerlink::NaiveDate>,
+    /// Activities per request (1 to 1,000).
+    #[arg(long)]
+    page_size: Option<u32>,
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
@@ -180,6 +210,8 @@ fn main() -> ExitCode {
             Command::PortalUrl(args) => portal_url(args).await,
             Command::Connections(args) => connections(args).await,
             Command::Listen(args) => listen::run(args).await,
+            Command::Positions(args) => positions(args).await,
+            Command::Activities(args) => activities(args).await,
         }
     });
     match outcome {
@@ -307,6 +339,47 @@ async fn connections(args: ConnectionsArgs) -> Result<(), String> {
         let accounts = client.accounts(&user).await.map_err(s)?;
         say!("\n{}", table::accounts(&accounts));
     }
+    Ok(())
+}
+
+async fn positions(args: PositionsArgs) -> Result<(), String> {
+    let client = args.target.client()?;
+    let user = args.target.user()?;
+    let accounts = match args.account_id {
+        Some(id) => vec![client.account(&user, &id).await.map_err(s)?],
+        None => client.accounts(&user).await.map_err(s)?,
+    };
+    for (n, account) in accounts.iter().enumerate() {
+        let positions = client.positions(&user, &account.id).await.map_err(s)?;
+        let name = account.name.as_deref().unwrap_or(&account.id);
+        say!(
+            "{}{name}\n{}",
+            if n > 0 { "\n" } else { "" },
+            table::positions(&positions)
+        );
+    }
+    Ok(())
+}
+
+async fn activities(args: ActivitiesArgs) -> Result<(), String> {
+    let client = args.target.client()?;
+    let user = args.target.user()?;
+    let query = brokerlink::ActivityQuery {
+        start: args.since,
+        end: args.until,
+        page_size: args.page_size,
+    };
+    let mut pages = client.activity_pages(&user, &args.account_id, &query).map_err(s)?;
+    let mut shown = 0;
+    while let Some(page) = pages.next().await.map_err(s)? {
+        // A table per page: a long history starts printing at once.
+        say!("{}{}", if shown > 0 { "\n" } else { "" }, table::activities(&page));
+        shown += page.len();
+    }
+    if shown == 0 {
+        say!("{}", table::activities(&[]));
+    }
+    eprintln!("{shown} activities");
     Ok(())
 }
 

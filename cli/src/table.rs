@@ -1,8 +1,10 @@
 //! Plain-text tables for the terminal.
 
-use brokerlink::{Account, Connection};
+use brokerlink::{Account, Activity, Connection, Decimal, Position};
 
-fn render(headers: &[&str], rows: Vec<Vec<String>>) -> String {
+/// A table; the columns in `right` (amounts) are right-aligned, so they line up on their last
+/// digit.
+fn render(headers: &[&str], rows: Vec<Vec<String>>, right: &[usize]) -> String {
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
     for row in &rows {
         for (i, cell) in row.iter().enumerate() {
@@ -13,7 +15,13 @@ fn render(headers: &[&str], rows: Vec<Vec<String>>) -> String {
         cells
             .iter()
             .enumerate()
-            .map(|(i, c)| format!("{c:<width$}", width = widths[i]))
+            .map(|(i, c)| {
+                if right.contains(&i) {
+                    format!("{c:>width$}", width = widths[i])
+                } else {
+                    format!("{c:<width$}", width = widths[i])
+                }
+            })
             .collect::<Vec<_>>()
             .join("  ")
             .trim_end()
@@ -43,7 +51,11 @@ pub fn connections(connections: &[Connection]) -> String {
             ]
         })
         .collect();
-    render(&["CONNECTION", "BROKER", "STATUS", "PERMISSION", "CREATED (UTC)"], rows)
+    render(
+        &["CONNECTION", "BROKER", "STATUS", "PERMISSION", "CREATED (UTC)"],
+        rows,
+        &[],
+    )
 }
 
 pub fn accounts(accounts: &[Account]) -> String {
@@ -61,5 +73,53 @@ pub fn accounts(accounts: &[Account]) -> String {
             ]
         })
         .collect();
-    render(&["ACCOUNT", "NAME", "NUMBER", "BALANCE"], rows)
+    render(&["ACCOUNT", "NAME", "NUMBER", "BALANCE"], rows, &[])
+}
+
+fn amount(value: Option<Decimal>) -> String {
+    value.map(|d| d.to_string()).unwrap_or_default()
+}
+
+pub fn positions(positions: &[Position]) -> String {
+    let rows = positions
+        .iter()
+        .map(|p| {
+            vec![
+                p.instrument.symbol.clone(),
+                p.instrument.kind.as_str().to_owned(),
+                p.quantity.to_string(),
+                amount(p.price),
+                amount(p.market_value),
+                amount(p.open_pnl),
+                p.currency.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    render(
+        &["SYMBOL", "KIND", "QUANTITY", "PRICE", "MARKET VALUE", "OPEN P&L", "CCY"],
+        rows,
+        &[2, 3, 4, 5],
+    )
+}
+
+pub fn activities(activities: &[Activity]) -> String {
+    let rows = activities
+        .iter()
+        .map(|a| {
+            vec![
+                a.trade_date.map(|d| d.to_string()).unwrap_or_default(),
+                a.kind.as_str().to_owned(),
+                a.instrument.as_ref().map(|i| i.symbol.clone()).unwrap_or_default(),
+                amount(a.quantity),
+                amount(a.amount),
+                a.currency.clone().unwrap_or_default(),
+                a.description.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    render(
+        &["DATE", "KIND", "SYMBOL", "QUANTITY", "AMOUNT", "CCY", "DESCRIPTION"],
+        rows,
+        &[3, 4],
+    )
 }

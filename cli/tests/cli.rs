@@ -264,3 +264,63 @@ fn listen_shows_the_events_of_a_demo_run_beside_it_and_forwards_them() {
         "{request}"
     );
 }
+
+/// `positions` and `activities` print tables for a user a test connected through the sandbox's
+/// admin API; activities stream page by page and honour the date range.
+#[test]
+fn positions_and_activities_print_an_accounts_data() {
+    let sandbox = start_sandbox(&["--history-activities", "1500"]);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (user, account_id) = runtime.block_on(async {
+        let client = brokerlink::Client::builder()
+            .snaptrade(sandbox.client_id.as_str(), sandbox.consumer_key.as_str())
+            .base_url(&sandbox.url)
+            .build()
+            .unwrap();
+        let user = client.register_user("cli-data").await.unwrap();
+        let link = client
+            .portal_url(&user, &brokerlink::PortalOptions::default())
+            .await
+            .unwrap();
+        let done: serde_json::Value = reqwest::Client::new()
+            .post(format!("{}/_sandbox/portal/complete", sandbox.url))
+            .json(&serde_json::json!({ "url": link.url, "username": "user_history", "password": "pass_good" }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(done["status"], "SUCCESS", "{done}");
+        let account = client.accounts(&user).await.unwrap().remove(0);
+        (user, account.id)
+    });
+    let run = |args: &[&str]| {
+        let out = Command::new(BIN)
+            .args(args)
+            .args(["--user-id", &user.user_id])
+            .env("BROKERLINK_BASE_URL", &sandbox.url)
+            .env("BROKERLINK_CLIENT_ID", &sandbox.client_id)
+            .env("BROKERLINK_CONSUMER_KEY", &sandbox.consumer_key)
+            .env("BROKERLINK_USER_SECRET", user.user_secret.as_ref().unwrap().expose())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        (
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    let (positions, _) = run(&["positions"]);
+    assert!(positions.starts_with("Alpaca Individual\nSYMBOL"), "{positions}");
+    for symbol in ["VTI", "AAPL", "KO"] {
+        assert!(positions.contains(&format!("\n{symbol} ")), "{positions}");
+    }
+    let (all, count) = run(&["activities", "--account-id", &account_id, "--page-size", "1000"]);
+    assert_eq!(count.trim(), "1500 activities");
+    assert_eq!(all.matches("DATE  ").count(), 2, "one table per page: {all}");
+    let first_date = all.lines().nth(2).unwrap()[..10].to_owned();
+    let (today, count) = run(&["activities", "--account-id", &account_id, "--since", &first_date]);
+    assert!(today.lines().skip(2).all(|l| l.starts_with(&first_date)), "{today}");
+    assert_ne!(count.trim(), "0 activities");
+}
