@@ -34,6 +34,8 @@ FULL = {
     "loadgen_connections": 64,
     "timeout": 900,
     "repeats": 11,
+    "history": 10_000,
+    "fetches": 5,
 }
 SMOKE = {
     "users": 20,
@@ -45,16 +47,21 @@ SMOKE = {
     "loadgen_connections": 8,
     "timeout": 180,
     "repeats": 1,
+    "history": 300,
+    "fetches": 1,
 }
 
 SNAPTRADE_MODES = ("latency", "bulk", "portal")
 FINATIC_MODES = ("finatic-latency", "finatic-bulk")
+# Account data: positions of every user's first account; every activity of one long account.
+DATA_MODES = ("positions", "activities")
 
 
 def contenders(bins: Path, py: str) -> list[dict]:
     """Who runs, with which command; `modes` are the modes each one runs."""
     python, node = [py, str(CONTENDERS / "python.py")], ["node", str(CONTENDERS / "node.mjs")]
-    both = SNAPTRADE_MODES + FINATIC_MODES
+    snaptrade = SNAPTRADE_MODES + DATA_MODES
+    both = snaptrade + FINATIC_MODES
     return [
         {
             "key": "rust",
@@ -67,7 +74,7 @@ def contenders(bins: Path, py: str) -> list[dict]:
             "key": "py-sync",
             "label": "brokerlink Python sync (threads)",
             "kind": "brokerlink",
-            "modes": SNAPTRADE_MODES,
+            "modes": snaptrade,
             "argv": [*python, "--contender", "brokerlink-sync"],
         },
         {
@@ -81,28 +88,28 @@ def contenders(bins: Path, py: str) -> list[dict]:
             "key": "node",
             "label": "brokerlink Node",
             "kind": "brokerlink",
-            "modes": SNAPTRADE_MODES,
+            "modes": snaptrade,
             "argv": [*node, "--contender", "brokerlink-node"],
         },
         {
             "key": "st-py-sync",
             "label": "official snaptrade-python-sdk sync (threads)",
             "kind": "official",
-            "modes": SNAPTRADE_MODES,
+            "modes": snaptrade,
             "argv": [*python, "--contender", "snaptrade-sync"],
         },
         {
             "key": "st-py-async",
             "label": "official snaptrade-python-sdk async (a*)",
             "kind": "official",
-            "modes": SNAPTRADE_MODES,
+            "modes": snaptrade,
             "argv": [*python, "--contender", "snaptrade-async"],
         },
         {
             "key": "st-ts",
             "label": "official snaptrade-typescript-sdk",
             "kind": "official",
-            "modes": SNAPTRADE_MODES,
+            "modes": snaptrade,
             "argv": [*node, "--contender", "snaptrade-ts"],
         },
         {
@@ -116,7 +123,7 @@ def contenders(bins: Path, py: str) -> list[dict]:
             "key": "raw",
             "label": "raw reqwest (floor)",
             "kind": "floor",
-            "modes": both,
+            "modes": SNAPTRADE_MODES + FINATIC_MODES,
             "argv": [str(bins / "bench-client"), "--contender", "raw"],
         },
         {
@@ -177,11 +184,11 @@ def cpu_ms(pid: int) -> float:
 class Sandbox:
     """One release sandbox, --rate-limit 0, its four announcement lines read from a log file."""
 
-    def __init__(self, binary: Path) -> None:
+    def __init__(self, binary: Path, history: int) -> None:
         self.log = WORK / "sandbox.log"
         with self.log.open("w") as log:
             self.proc = subprocess.Popen(
-                [str(binary), "sandbox", "--port", "0", "--rate-limit", "0"],
+                [str(binary), "sandbox", "--port", "0", "--rate-limit", "0", "--history-activities", str(history)],
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
@@ -260,7 +267,7 @@ def measure_once(contender: dict, mode: str, sizes: dict, users_file: Path, env:
         "--mode",
         mode,
         "--calls",
-        str(sizes["calls"]),
+        str(sizes["fetches"] if mode == "activities" else sizes["calls"]),
         "--concurrency",
         str(sizes["concurrency"]),
         "--warmup",
@@ -273,7 +280,10 @@ def measure_once(contender: dict, mode: str, sizes: dict, users_file: Path, env:
         return {"failed": str(error)}
     latencies = sorted(raw.pop("latencies_us"))
     calls = len(latencies)
-    expected = sizes["calls"] if mode.endswith("latency") else sizes["users"]
+    if mode == "activities":
+        expected = sizes["fetches"]
+    else:
+        expected = sizes["calls"] if mode.endswith("latency") else sizes["users"]
     result = {
         **raw,
         "calls": calls,
@@ -287,6 +297,9 @@ def measure_once(contender: dict, mode: str, sizes: dict, users_file: Path, env:
     # Every SnapTrade user has exactly one connection; Finatic users have at least one account.
     wrong = raw["errors"] or calls != expected or raw["items"] < expected
     if mode in SNAPTRADE_MODES and raw["items"] != expected:
+        wrong = True
+    # Every read of the long account returns every one of its activities.
+    if mode == "activities" and raw["items"] != expected * sizes["history"]:
         wrong = True
     if wrong:
         result["failed"] = (
@@ -451,7 +464,7 @@ def main() -> int:
         "runs": {},
     }
     print(f"==> bench: other load before: {report['busy_before']:.0%} of the cores", flush=True)
-    sandbox = Sandbox(bins / "brokerlink")
+    sandbox = Sandbox(bins / "brokerlink", sizes["history"])
     try:
         users_file = WORK / "users.json"
         started = time.perf_counter()
@@ -470,6 +483,8 @@ def main() -> int:
                 str(sizes["users"]),
                 "--finatic-users",
                 str(sizes["users"]),
+                "--history-activities",
+                str(sizes["history"]),
                 "--out",
                 str(users_file),
             ],

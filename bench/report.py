@@ -20,6 +20,14 @@ NOTES = """\
   in flight, after one untimed call; wall time from the first call to the last answer.
   **portal**: a portal link (`POST /snapTrade/login`) for each of the {users} users, {concurrency}
   in flight.
+- **account data**: the sandbox runs with `--history-activities {history}`; `bench-prepare`
+  connects one more SnapTrade user as `user_history` (one account, {history} activities).
+  **activities**: {fetches} sequential reads of every activity of that account after one untimed
+  read, each read all pages (1,000 a page) decoded into each contender's own objects —
+  brokerlink's `activities()` (which fetches the pages after the first four at a time), the
+  official SDKs' `get_account_activities` / `getAccountActivities` in an offset loop until the
+  total, as their users write it. **positions**: `positions` / `get_all_account_positions` of
+  each user's first account, {concurrency} in flight. The peak RSS is the run's process's.
 - **floor**: bench/src/client.rs `--contender raw`: reqwest (pooled, keep-alive), the same query
   and the same canonical-JSON HMAC per request, the body read and parsed with serde_json; no
   typing, validation, retries or error mapping. "vs floor" divides a contender's latency p50 by
@@ -161,6 +169,34 @@ def targets(v: View) -> list[tuple[str, float | None, str, bool | None]]:
         ratio(p50("fin-py", "finatic-latency"), p50("py-async", "finatic-latency")),
         None,
     )
+    # Account data: one full read of the long account (every page, decoded), and positions for
+    # every user. A full read's time is its latency; the ratio is official ÷ brokerlink.
+    read = lambda k: v.get(k, "activities", "mean_ms")  # noqa: E731
+    pairs = (("py-sync", "st-py-sync"), ("py-async", "st-py-async"), ("node", "st-ts"))
+    for ours, theirs in pairs:
+        add(
+            f"activities: {v.labels[theirs]['label']} ÷ {v.labels[ours]['label']} (time of a full read)",
+            ratio(read(theirs), read(ours)),
+            5,
+        )
+    add(
+        "activities: official Python sync ÷ brokerlink Rust (time of a full read)",
+        ratio(read("st-py-sync"), read("rust")),
+        None,
+    )
+    for ours, theirs in pairs:
+        add(
+            f"activities peak RSS: {v.labels[ours]['label']} ÷ {v.labels[theirs]['label']}",
+            ratio(v.rss_mib(ours, "activities"), v.rss_mib(theirs, "activities")),
+            1,
+            higher=False,
+        )
+    for ours, theirs in pairs:
+        add(
+            f"positions: {v.labels[ours]['label']} ÷ {v.labels[theirs]['label']} (users/s)",
+            ratio(rps(ours, "positions"), rps(theirs, "positions")),
+            None,
+        )
     loadgen = v.report.get("loadgen", {})
     add("sandbox: signed GET /authorizations per second", loadgen.get("requests_per_second"), 20000)
     return rows
@@ -231,6 +267,25 @@ def write_markdown(report: dict, labels: dict, path: Path) -> list[str]:
         )
     out += [
         "",
+        f"## Account data: every activity of a {s['history']:,}-row account; positions of {s['users']} users",
+        "",
+        "| contender | full read ms (mean of " + str(s["fetches"]) + ") | rows/s | read peak RSS MiB "
+        "| positions s | positions users/s | positions p99 ms | positions peak RSS MiB |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for key, contender in labels.items():
+        if "activities" not in contender["modes"]:
+            continue
+        g = lambda mode, field, k=key: v.get(k, mode, field)  # noqa: E731
+        mean = g("activities", "mean_ms")
+        out.append(
+            f"| {contender['label']} | {fmt(mean, 1)} | {fmt(s['history'] / mean * 1000 if mean else None, 0)} "
+            f"| {fmt(v.rss_mib(key, 'activities'), 0)} | {fmt(g('positions', 'seconds'), 3)} "
+            f"| {fmt(g('positions', 'rps'), 0)} | {fmt(g('positions', 'p99_ms'), 2)} "
+            f"| {fmt(v.rss_mib(key, 'positions'), 0)} |"
+        )
+    out += [
+        "",
         f"## Cold start (median of {s['cold']} fresh processes)",
         "",
         "| statement | import ms | whole process ms |",
@@ -270,6 +325,8 @@ def write_markdown(report: dict, labels: dict, path: Path) -> list[str]:
             cold=s["cold"],
             lg_conn=s["loadgen_connections"],
             lg_sec=s["loadgen_seconds"],
+            history=f"{s['history']:,}",
+            fetches=s["fetches"],
         ),
     ]
     if not report["smoke"]:
@@ -292,8 +349,10 @@ def write_chart(report: dict, labels: dict, path: Path) -> None:
         ("portal links, req/s", "portal", "rps"),
         ("bulk peak RSS, MiB", "bulk", "peak_rss_kib"),
         ("Finatic bulk accounts, users/s", "finatic-bulk", "rps"),
+        (f"activities: full read of {report['sizes']['history']:,} rows, ms (lower: better)", "activities", "mean_ms"),
+        ("positions of every user, users/s", "positions", "rps"),
     ]
-    fig, axes = plt.subplots(3, 2, figsize=(14, 13))
+    fig, axes = plt.subplots(4, 2, figsize=(14, 17))
     for ax, (title, mode, field) in zip(axes.flat, panels):
         rows = [
             (c["label"], v.get(k, mode, field), colours[c["kind"]])
@@ -308,7 +367,7 @@ def write_chart(report: dict, labels: dict, path: Path) -> None:
         for i, (_, value, _) in enumerate(rows):
             ax.annotate(f" {value:,.0f}" if value >= 100 else f" {value:.3g}", (value, i), va="center", fontsize=8)
     cold = report.get("cold_start", {})
-    ax = axes.flat[5]
+    ax = axes.flat[len(panels)]
     names = list(cold)
     ax.barh(
         names,

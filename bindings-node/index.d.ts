@@ -808,6 +808,13 @@ export interface RetryPolicy {
 export interface SandboxOptions {
   /** Requests per minute per client id; 0 turns rate limiting off. */
   rateLimitPerMinute?: number
+  /**
+   * Data calls per minute per account (SnapTrade's account-level bucket); 0, the default,
+   * leaves it off, as for Commercial keys.
+   */
+  accountRateLimitPerMinute?: number
+  /** How long a rate-limit window lasts (default 60 000; at least 1 000). */
+  rateLimitWindowMs?: number
   /** How long `user_pending` connections stay pending. */
   pendingActivationMs?: number
   /** How long `user_expiring` connections stay active. */
@@ -834,6 +841,8 @@ export interface SandboxState {
   accounts: number
   faults: number
   requestsServed: number
+  /** Requests refused with 429 by a rate limit (either bucket). */
+  requestsThrottled: number
 }
 
 /**

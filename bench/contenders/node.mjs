@@ -2,7 +2,8 @@
 // snaptrade-typescript-sdk. One run per process, one JSON line on stdout, the same format as the
 // Rust and Python contenders (bench/src/lib.rs).
 //
-//   node node.mjs --users FILE --contender brokerlink-node|snaptrade-ts --mode latency|bulk|portal
+//   node node.mjs --users FILE --contender brokerlink-node|snaptrade-ts \
+//     --mode latency|bulk|portal|positions|activities
 //
 // BENCH_BROKERLINK_NODE is the folder of the brokerlink package; BENCH_NODE_DIR the bench-only
 // folder where the official SDK is installed (never a brokerlink dependency).
@@ -23,6 +24,12 @@ const { values: args } = parseArgs({
 })
 const users = JSON.parse(readFileSync(args.users, 'utf8'))
 const st = users.snaptrade
+const history = users.history
+const historyUser = { userId: history.user_id, userSecret: history.user_secret }
+// SnapTrade's largest activities page, and the pages one read may take before it is endless.
+const PAGE = 1000
+const MAX_PAGES = 10_000
+const MODES = ['latency', 'bulk', 'portal', 'positions', 'activities']
 
 function brokerlinkNode() {
   const { Client } = createRequire(import.meta.url)(process.env.BENCH_BROKERLINK_NODE)
@@ -30,6 +37,8 @@ function brokerlinkNode() {
   return async (i) => {
     const user = { userId: st[i].user_id, userSecret: st[i].user_secret }
     if (args.mode === 'portal') return (await client.portalUrl(user)).url ? 1 : 0
+    if (args.mode === 'positions') return (await client.positions(user, st[i].account_id)).length
+    if (args.mode === 'activities') return (await client.activities(historyUser, history.account_id)).length
     return (await client.connections(user)).length
   }
 }
@@ -39,9 +48,28 @@ function snaptradeTs() {
   const { Snaptrade, SnaptradeAuth } = require('snaptrade-typescript-sdk')
   const auth = SnaptradeAuth.commercialApiKey({ consumerKey: users.consumer_key, clientId: users.client_id })
   const sdk = new Snaptrade({ auth, basePath: users.base_url })
+  // Every page, as the SDK's users page: offset and limit until the total is reached.
+  const activities = async () => {
+    const rows = []
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const { data } = await sdk.accountInformation.getAccountActivities({
+        ...historyUser,
+        accountId: history.account_id,
+        offset: rows.length,
+        limit: PAGE,
+      })
+      rows.push(...data.data)
+      if (data.data.length === 0 || rows.length >= data.pagination.total) return rows.length
+    }
+    throw new Error('activities never ended')
+  }
   return async (i) => {
     const who = { userId: st[i].user_id, userSecret: st[i].user_secret }
     if (args.mode === 'portal') return (await sdk.authentication.loginSnapTradeUser(who)).data.redirectURI ? 1 : 0
+    if (args.mode === 'positions') {
+      return (await sdk.accountInformation.getAllAccountPositions({ ...who, accountId: st[i].account_id })).data.results.length
+    }
+    if (args.mode === 'activities') return activities()
     return (await sdk.connections.listBrokerageAuthorizations(who)).data.length
   }
 }
@@ -75,8 +103,8 @@ async function drive(call, count, concurrency) {
 const peakRssKib = () => Number(/VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0)
 
 const makers = { 'brokerlink-node': brokerlinkNode, 'snaptrade-ts': snaptradeTs }
-if (!makers[args.contender] || !['latency', 'bulk', 'portal'].includes(args.mode)) {
-  console.error('usage: node.mjs --users FILE --contender brokerlink-node|snaptrade-ts --mode latency|bulk|portal')
+if (!makers[args.contender] || !MODES.includes(args.mode)) {
+  console.error(`usage: node.mjs --users FILE --contender brokerlink-node|snaptrade-ts --mode ${MODES.join('|')}`)
   process.exit(2)
 }
 const call = makers[args.contender]()
@@ -84,6 +112,9 @@ let outcome
 if (args.mode === 'latency') {
   await drive(() => call(0), Number(args.warmup), 1)
   outcome = await drive(() => call(0), Number(args.calls), 1)
+} else if (args.mode === 'activities') {
+  await call(0)
+  outcome = await drive(call, Number(args.calls), 1)
 } else {
   await call(0)
   outcome = await drive(call, st.length, Number(args.concurrency))

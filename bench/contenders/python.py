@@ -4,7 +4,9 @@ finatic-server-python (async). One run per process, so the peak RSS is the run's
 JSON line in the same format as the Rust and Node contenders (see bench/src/lib.rs).
 
 Modes: latency / finatic-latency (sequential calls for user 0 after a warm-up), bulk / portal /
-finatic-bulk (every user, N in flight, after one untimed call).
+finatic-bulk / positions (every user, N in flight, after one untimed call), activities (``--calls``
+sequential reads of every activity of the long-history account, every page decoded, after one
+untimed read).
 """
 
 from __future__ import annotations
@@ -18,6 +20,10 @@ import time
 from typing import Any, Callable
 
 FINATIC_MODES = ("finatic-latency", "finatic-bulk")
+# SnapTrade's largest activities page.
+PAGE = 1000
+# Pages one read may take before it is called endless.
+MAX_PAGES = 10_000
 
 
 def cpu_ms() -> float:
@@ -107,10 +113,17 @@ def brokerlink_sync(users: dict, mode: str) -> Callable[[int], int]:
     )
     st = users["snaptrade"]
 
+    history = users["history"]
+    history_user = brokerlink.UserCredentials(history["user_id"], history["user_secret"])
+
     def call(i: int) -> int:
         user = brokerlink.UserCredentials(st[i]["user_id"], st[i]["user_secret"])
         if mode == "portal":
             return int(bool(client.portal_url(user).url))
+        if mode == "positions":
+            return len(client.positions(user, st[i]["account_id"]))
+        if mode == "activities":
+            return len(client.activities(history_user, history["account_id"]))
         return len(client.connections(user))
 
     return call
@@ -132,10 +145,17 @@ def brokerlink_async(users: dict, mode: str) -> Callable[[int], Any]:
     )
     st = users["snaptrade"]
 
+    history = users["history"]
+    history_user = brokerlink.UserCredentials(history["user_id"], history["user_secret"])
+
     async def call(i: int) -> int:
         user = brokerlink.UserCredentials(st[i]["user_id"], st[i]["user_secret"])
         if mode == "portal":
             return int(bool((await client.portal_url(user)).url))
+        if mode == "positions":
+            return len(await client.positions(user, st[i]["account_id"]))
+        if mode == "activities":
+            return len(await client.activities(history_user, history["account_id"]))
         return len(await client.connections(user))
 
     return call
@@ -150,25 +170,62 @@ def official_snaptrade(users: dict) -> Any:
 
 
 def snaptrade_sync(users: dict, mode: str) -> Callable[[int], int]:
-    sdk, st = official_snaptrade(users), users["snaptrade"]
+    sdk, st, history = official_snaptrade(users), users["snaptrade"], users["history"]
+
+    def activities() -> int:
+        """Every page, as the SDK's users page: offset and limit until the total is reached."""
+        who = {"user_id": history["user_id"], "user_secret": history["user_secret"]}
+        rows: list[Any] = []
+        for _ in range(MAX_PAGES):
+            page = sdk.account_information.get_account_activities(
+                account_id=history["account_id"], offset=len(rows), limit=PAGE, **who
+            ).body
+            rows.extend(page["data"])
+            if not page["data"] or len(rows) >= page["pagination"]["total"]:
+                return len(rows)
+        raise RuntimeError("activities never ended")
 
     def call(i: int) -> int:
         who = {"user_id": st[i]["user_id"], "user_secret": st[i]["user_secret"]}
         if mode == "portal":
             return int(bool(sdk.authentication.login_snap_trade_user(**who).body["redirectURI"]))
+        if mode == "positions":
+            account = st[i]["account_id"]
+            return len(sdk.account_information.get_all_account_positions(account_id=account, **who).body["results"])
+        if mode == "activities":
+            return activities()
         return len(sdk.connections.list_brokerage_authorizations(**who).body)
 
     return call
 
 
 def snaptrade_async(users: dict, mode: str) -> Callable[[int], Any]:
-    sdk, st = official_snaptrade(users), users["snaptrade"]
+    sdk, st, history = official_snaptrade(users), users["snaptrade"], users["history"]
+
+    async def activities() -> int:
+        who = {"user_id": history["user_id"], "user_secret": history["user_secret"]}
+        rows: list[Any] = []
+        for _ in range(MAX_PAGES):
+            answer = await sdk.account_information.aget_account_activities(
+                account_id=history["account_id"], offset=len(rows), limit=PAGE, **who
+            )
+            page = answer.body
+            rows.extend(page["data"])
+            if not page["data"] or len(rows) >= page["pagination"]["total"]:
+                return len(rows)
+        raise RuntimeError("activities never ended")
 
     async def call(i: int) -> int:
         who = {"user_id": st[i]["user_id"], "user_secret": st[i]["user_secret"]}
         if mode == "portal":
             login = await sdk.authentication.alogin_snap_trade_user(**who)
             return int(bool(login.body["redirectURI"]))
+        if mode == "positions":
+            account = st[i]["account_id"]
+            answer = await sdk.account_information.aget_all_account_positions(account_id=account, **who)
+            return len(answer.body["results"])
+        if mode == "activities":
+            return await activities()
         return len((await sdk.connections.alist_brokerage_authorizations(**who)).body)
 
     return call
@@ -238,6 +295,8 @@ async def run_async(args: argparse.Namespace, users: dict) -> Outcome:
             await drive_tasks(lambda _i: call(0), args.warmup, 1)
             return await drive_tasks(lambda _i: call(0), args.calls, 1)
         await call(0)
+        if args.mode == "activities":
+            return await drive_tasks(call, args.calls, 1)
         return await drive_tasks(call, count(users, args.mode), args.concurrency)
     finally:
         if closing is not None:
@@ -257,7 +316,9 @@ def main() -> None:
         choices=["brokerlink-sync", "brokerlink-async", "snaptrade-sync", "snaptrade-async", "finatic-async"],
     )
     parser.add_argument(
-        "--mode", required=True, choices=["latency", "bulk", "portal", "finatic-latency", "finatic-bulk"]
+        "--mode",
+        required=True,
+        choices=["latency", "bulk", "portal", "finatic-latency", "finatic-bulk", "positions", "activities"],
     )
     parser.add_argument("--calls", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=32)
@@ -271,6 +332,9 @@ def main() -> None:
         if args.mode == "latency":
             drive_threads(lambda _i: call(0), args.warmup, 1)
             outcome = drive_threads(lambda _i: call(0), args.calls, 1)
+        elif args.mode == "activities":
+            call(0)
+            outcome = drive_threads(call, args.calls, 1)
         else:
             call(0)
             outcome = drive_threads(call, count(users, args.mode), args.concurrency)

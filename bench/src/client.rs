@@ -6,7 +6,7 @@
 //! One run per process (so peak RSS is the run's), one JSON line on stdout (brokerlink_bench::report).
 
 use brokerlink::signing::{hmac_base64, signing_string, NonAscii};
-use brokerlink::{Client, PortalOptions, UserCredentials};
+use brokerlink::{ActivityQuery, Client, PortalOptions, UserCredentials};
 use brokerlink_bench::{drive, report, Outcome, UsersFile};
 use clap::{Parser, ValueEnum};
 use reqwest::{Method, RequestBuilder, Url};
@@ -34,6 +34,11 @@ enum Mode {
     FinaticLatency,
     /// "list accounts" for every Finatic user: token, session for the saved user, accounts.
     FinaticBulk,
+    /// The positions of every SnapTrade user's first account, `--concurrency` in flight.
+    Positions,
+    /// `--calls` sequential reads of every activity of the long-history account (all pages,
+    /// decoded), after one untimed read.
+    Activities,
 }
 
 #[derive(Parser, Debug)]
@@ -238,6 +243,18 @@ impl Contender {
                     .accounts(&UserCredentials::id_only(users.finatic[i].user_id.clone()))
                     .await
                     .map(|a| a.len()),
+                Mode::Positions => client
+                    .positions(&snaptrade_user(users, i), &users.snaptrade[i].account_id)
+                    .await
+                    .map(|p| p.len()),
+                Mode::Activities => {
+                    let h = &users.history;
+                    let user = UserCredentials::new(h.user_id.clone(), h.user_secret.as_str());
+                    client
+                        .activities(&user, &h.account_id, &ActivityQuery::default())
+                        .await
+                        .map(|rows| rows.len())
+                }
             }
             .map_err(|e| e.to_string()),
             Contender::Raw(raw, session) => match (mode, session) {
@@ -247,6 +264,7 @@ impl Contender {
                 (Mode::FinaticLatency | Mode::FinaticBulk, _) => {
                     raw.finatic_accounts(&raw.finatic_session(i).await?).await
                 }
+                (Mode::Positions | Mode::Activities, _) => Err("the floor measures connections only".into()),
             },
         }
     }
@@ -273,7 +291,11 @@ async fn run(args: Args) -> Result<(), String> {
         Mode::Latency | Mode::FinaticLatency => None,
         Mode::Bulk | Mode::Portal => Some(users.snaptrade.len()),
         Mode::FinaticBulk => Some(users.finatic.len()),
+        Mode::Positions => Some(users.snaptrade.len()),
+        // Sequential full reads; the one untimed read warms up as in the bulk modes.
+        Mode::Activities => Some(args.calls),
     };
+    let concurrency = if args.mode == Mode::Activities { 1 } else { args.concurrency };
     let mode = args.mode;
     let contender = Arc::new(Contender::new(args.contender, mode, users).await?);
     let call = move |i: usize| {
@@ -293,7 +315,7 @@ async fn run(args: Args) -> Result<(), String> {
         // One untimed call first, as in every language; then every user, N in flight.
         Some(count) => {
             call(0).await?;
-            drive(args.concurrency, count, call).await
+            drive(concurrency, count, call).await
         }
     };
     println!("{}", report(&outcome));

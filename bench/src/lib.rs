@@ -32,6 +32,8 @@ pub struct UsersFile {
     pub api_key: String,
     pub snaptrade: Vec<SnapTradeUser>,
     pub finatic: Vec<FinaticUser>,
+    /// A SnapTrade user whose one account has a long history (the `user_history` login).
+    pub history: HistoryUser,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -39,6 +41,17 @@ pub struct SnapTradeUser {
     pub user_id: String,
     pub user_secret: String,
     pub connection_id: String,
+    /// The connection's first account, whose positions the `positions` mode reads.
+    pub account_id: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HistoryUser {
+    pub user_id: String,
+    pub user_secret: String,
+    pub account_id: String,
+    /// How many activities the account has: what every full read must return.
+    pub activities: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -3,7 +3,7 @@
 //! portal link → login → session user). Writes them, with the sandbox's credentials, as JSON.
 
 use brokerlink::{Client, PortalOptions, UserCredentials};
-use brokerlink_bench::{drive, FinaticUser, SnapTradeUser, UsersFile};
+use brokerlink_bench::{drive, FinaticUser, HistoryUser, SnapTradeUser, UsersFile};
 use clap::Parser;
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
@@ -25,15 +25,18 @@ struct Args {
     finatic_users: usize,
     #[arg(long, default_value_t = 32)]
     concurrency: usize,
+    /// How many activities the sandbox gives `user_history` (its `--history-activities`).
+    #[arg(long)]
+    history_activities: usize,
     #[arg(long)]
     out: String,
 }
 
 /// Logs in on a portal link through the sandbox's admin API; returns its JSON answer.
-async fn complete(http: &reqwest::Client, base: &str, link: &str) -> Result<Value, String> {
+async fn complete(http: &reqwest::Client, base: &str, link: &str, username: &str) -> Result<Value, String> {
     let answer: Value = http
         .post(format!("{base}/_sandbox/portal/complete"))
-        .json(&json!({ "url": link, "username": "user_good", "password": "pass_good" }))
+        .json(&json!({ "url": link, "username": username, "password": "pass_good" }))
         .send()
         .await
         .map_err(|e| e.without_url().to_string())?
@@ -56,6 +59,28 @@ fn take<T>(slots: &Mutex<Vec<Option<T>>>) -> Vec<T> {
 
 fn text(answer: &Value, key: &str) -> String {
     answer[key].as_str().unwrap_or_default().to_owned()
+}
+
+/// The `user_history` login's one account, connected for a SnapTrade user of its own.
+async fn history_user(
+    client: &Client,
+    http: &reqwest::Client,
+    base: &str,
+    activities: usize,
+) -> Result<HistoryUser, String> {
+    let user = client.register_user("bench-history").await.map_err(|e| e.to_string())?;
+    let link = client
+        .portal_url(&user, &PortalOptions::default())
+        .await
+        .map_err(|e| e.to_string())?;
+    complete(http, base, &link.url, "user_history").await?;
+    let accounts = client.accounts(&user).await.map_err(|e| e.to_string())?;
+    Ok(HistoryUser {
+        account_id: accounts.first().ok_or("user_history has no account")?.id.clone(),
+        user_secret: user.user_secret.as_ref().map(|s| s.expose().to_owned()).unwrap_or_default(),
+        user_id: user.user_id,
+        activities,
+    })
 }
 
 #[tokio::main]
@@ -91,7 +116,9 @@ async fn main() -> Result<(), String> {
                 .portal_url(&user, &PortalOptions::default())
                 .await
                 .map_err(|e| e.to_string())?;
-            let done = complete(&http, &base, &link.url).await?;
+            let done = complete(&http, &base, &link.url, "user_good").await?;
+            let accounts = client.accounts(&user).await.map_err(|e| e.to_string())?;
+            let account_id = accounts.first().ok_or("the connection has no accounts")?.id.clone();
             let secret = user
                 .user_secret
                 .as_ref()
@@ -101,6 +128,7 @@ async fn main() -> Result<(), String> {
                 user_id: user.user_id,
                 user_secret: secret,
                 connection_id: text(&done, "connection_id"),
+                account_id,
             });
             Ok(1)
         }
@@ -123,7 +151,7 @@ async fn main() -> Result<(), String> {
                 .session_portal_url(&session, &PortalOptions::default())
                 .await
                 .map_err(|e| e.to_string())?;
-            let done = complete(&http, &base, &link.url).await?;
+            let done = complete(&http, &base, &link.url, "user_good").await?;
             let user: UserCredentials = client.session_user(&session).await.map_err(|e| e.to_string())?;
             slots.lock().unwrap_or_else(|p| p.into_inner())[i] = Some(FinaticUser {
                 user_id: user.user_id,
@@ -140,6 +168,7 @@ async fn main() -> Result<(), String> {
         ));
     }
 
+    let history = history_user(&snaptrade, &http, &base, args.history_activities).await?;
     let file = UsersFile {
         base_url: base,
         client_id: args.client_id,
@@ -147,6 +176,7 @@ async fn main() -> Result<(), String> {
         api_key: args.api_key,
         snaptrade: take(&st_users),
         finatic: take(&fin_users),
+        history,
     };
     let text = serde_json::to_string_pretty(&file).map_err(|e| e.to_string())?;
     std::fs::write(&args.out, text).map_err(|e| format!("{}: {e}", args.out))?;

@@ -22,6 +22,11 @@ use std::sync::Mutex;
 pub struct SandboxOptions {
     /// Requests per minute per client id; 0 turns rate limiting off.
     pub rate_limit_per_minute: Option<u32>,
+    /// Data calls per minute per account (SnapTrade's account-level bucket); 0, the default,
+    /// leaves it off, as for Commercial keys.
+    pub account_rate_limit_per_minute: Option<u32>,
+    /// How long a rate-limit window lasts (default 60 000; at least 1 000).
+    pub rate_limit_window_ms: Option<f64>,
     /// How long `user_pending` connections stay pending.
     pub pending_activation_ms: Option<f64>,
     /// How long `user_expiring` connections stay active.
@@ -47,6 +52,12 @@ impl TryFrom<SandboxOptions> for SandboxConfig {
         let mut config = SandboxConfig::default();
         if let Some(limit) = o.rate_limit_per_minute {
             config.rate_limit_per_minute = limit;
+        }
+        if let Some(limit) = o.account_rate_limit_per_minute {
+            config.account_rate_limit_per_minute = limit;
+        }
+        if let Some(ms) = o.rate_limit_window_ms {
+            config.rate_limit_window = millis("rate_limit_window_ms", ms)?;
         }
         if let Some(ms) = o.pending_activation_ms {
             config.pending_activation = millis("pending_activation_ms", ms)?;
@@ -129,6 +140,8 @@ pub struct SandboxState {
     pub accounts: u32,
     pub faults: u32,
     pub requests_served: f64,
+    /// Requests refused with 429 by a rate limit (either bucket).
+    pub requests_throttled: f64,
 }
 
 fn count(n: usize) -> u32 {
@@ -348,6 +361,8 @@ impl Sandbox {
                     faults: count(c.faults),
                     #[allow(clippy::cast_precision_loss)]
                     requests_served: c.requests_served as f64,
+                    #[allow(clippy::cast_precision_loss)]
+                    requests_throttled: c.requests_throttled as f64,
                 })
             })
         })

@@ -27,6 +27,10 @@ pub fn rate_limit(value: &Bound<'_, PyAny>) -> PyResult<u32> {
     count_named(value, "rate_limit_per_minute")
 }
 
+pub fn account_rate_limit(value: &Bound<'_, PyAny>) -> PyResult<u32> {
+    count_named(value, "account_rate_limit_per_minute")
+}
+
 /// A Python value (dicts, lists, str, numbers, bools, None) as JSON.
 pub fn to_json(value: &Bound<'_, PyAny>) -> PyResult<serde_json::Value> {
     let text: String = value.py().import("json")?.call_method1("dumps", (value,))?.extract()?;

@@ -100,14 +100,16 @@ impl Sandbox {
 impl Sandbox {
     #[new]
     // 250 is DEFAULT_RATE_LIMIT_PER_MINUTE, written out so that the signature shows it.
-    #[pyo3(signature = (*, rate_limit_per_minute = 250,
-        pending_activation = None, expiring_after = None, portal_link_lifetime = None,
+    #[pyo3(signature = (*, rate_limit_per_minute = 250, account_rate_limit_per_minute = 0,
+        rate_limit_window = None, pending_activation = None, expiring_after = None, portal_link_lifetime = None,
         client_id = None, consumer_key = None, api_key = None, webhook_retry_delays = None,
         history_activities = None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         #[pyo3(from_py_with = crate::args::rate_limit)] rate_limit_per_minute: u32,
+        #[pyo3(from_py_with = crate::args::account_rate_limit)] account_rate_limit_per_minute: u32,
+        rate_limit_window: Option<f64>,
         pending_activation: Option<f64>,
         expiring_after: Option<f64>,
         portal_link_lifetime: Option<f64>,
@@ -119,12 +121,16 @@ impl Sandbox {
     ) -> PyResult<Self> {
         let mut config = SandboxConfig {
             rate_limit_per_minute,
+            account_rate_limit_per_minute,
             ..SandboxConfig::default()
         };
         if let Some(count) = history_activities {
             config.history_activities = crate::args::count_named(count, "history_activities")? as usize;
         }
         let secs = |field: &str, v: f64| seconds(field, v).map_err(raise(py));
+        if let Some(s) = rate_limit_window {
+            config.rate_limit_window = secs("rate_limit_window", s)?;
+        }
         if let Some(s) = pending_activation {
             config.pending_activation = secs("pending_activation", s)?;
         }

@@ -17,6 +17,7 @@ pub struct SandboxState {
     accounts: usize,
     faults: usize,
     requests_served: u64,
+    requests_throttled: u64,
 }
 
 impl From<brokerlink_sandbox::StateCounts> for SandboxState {
@@ -28,6 +29,7 @@ impl From<brokerlink_sandbox::StateCounts> for SandboxState {
             accounts,
             faults,
             requests_served,
+            requests_throttled,
         } = c;
         SandboxState {
             users,
@@ -36,6 +38,7 @@ impl From<brokerlink_sandbox::StateCounts> for SandboxState {
             accounts,
             faults,
             requests_served,
+            requests_throttled,
         }
     }
 }
@@ -56,6 +59,7 @@ impl SandboxState {
         Ok(fields_of![py;
             "users" => self.users, "sessions" => self.sessions, "connections" => self.connections,
             "accounts" => self.accounts, "faults" => self.faults, "requests_served" => self.requests_served,
+            "requests_throttled" => self.requests_throttled,
         ])
     }
 }

@@ -22,6 +22,13 @@ pub struct SandboxOptions {
     /// Requests per minute per client id; 0 turns rate limiting off.
     #[uniffi(default = None)]
     pub rate_limit_per_minute: Option<u32>,
+    /// Data calls per minute per account (SnapTrade's account-level bucket); 0, the default,
+    /// leaves it off, as for Commercial keys.
+    #[uniffi(default = None)]
+    pub account_rate_limit_per_minute: Option<u32>,
+    /// How long a rate-limit window lasts (default a minute; at least a second).
+    #[uniffi(default = None)]
+    pub rate_limit_window: Option<Duration>,
     /// How long `user_pending` connections stay pending.
     #[uniffi(default = None)]
     pub pending_activation: Option<Duration>,
@@ -53,6 +60,10 @@ impl TryFrom<SandboxOptions> for SandboxConfig {
         if let Some(limit) = o.rate_limit_per_minute {
             config.rate_limit_per_minute = limit;
         }
+        config.account_rate_limit_per_minute = o
+            .account_rate_limit_per_minute
+            .unwrap_or(config.account_rate_limit_per_minute);
+        config.rate_limit_window = o.rate_limit_window.unwrap_or(config.rate_limit_window);
         // Durations that do not fit are refused by `config.check()` at start, naming them.
         config.pending_activation = o.pending_activation.unwrap_or(config.pending_activation);
         config.expiring_after = o.expiring_after.unwrap_or(config.expiring_after);
@@ -219,6 +230,8 @@ pub struct SandboxState {
     pub accounts: u64,
     pub faults: u64,
     pub requests_served: u64,
+    /// Requests refused with 429 by a rate limit (either bucket).
+    pub requests_throttled: u64,
 }
 
 fn not_found(what: String) -> Error {
@@ -442,6 +455,7 @@ impl Sandbox {
                 accounts: count(c.accounts),
                 faults: count(c.faults),
                 requests_served: c.requests_served,
+                requests_throttled: c.requests_throttled,
             })
         })
     }

@@ -68,6 +68,10 @@ struct SandboxArgs {
     /// Requests per minute per client id; 0 turns limiting off.
     #[arg(long, env = "BROKERLINK_SANDBOX_RATE_LIMIT", default_value_t = brokerlink_sandbox::DEFAULT_RATE_LIMIT_PER_MINUTE)]
     rate_limit: u32,
+    /// Data calls per minute per account (SnapTrade's account-level bucket; 0, the default,
+    /// turns it off, as for Commercial keys).
+    #[arg(long, env = "BROKERLINK_SANDBOX_ACCOUNT_RATE_LIMIT", default_value_t = 0)]
+    account_rate_limit: u32,
     /// Seconds a `user_pending` connection stays pending.
     #[arg(long, env = "BROKERLINK_SANDBOX_PENDING_SECONDS")]
     pending_seconds: Option<f64>,
@@ -229,6 +233,7 @@ async fn run_sandbox(args: SandboxArgs) -> Result<(), String> {
     let mut config = SandboxConfig {
         port: args.port,
         rate_limit_per_minute: args.rate_limit,
+        account_rate_limit_per_minute: args.account_rate_limit,
         ..SandboxConfig::default()
     };
     if let Some(v) = args.client_id {

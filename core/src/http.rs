@@ -3,6 +3,7 @@
 
 use crate::blocking;
 use crate::error::{Error, ErrorKind, Result};
+use crate::ratelimit::RateBudget;
 use crate::secret::{redact, Secret};
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
@@ -23,7 +24,9 @@ pub struct RetryPolicy {
     /// Upper bound of the first backoff; doubles per attempt, with full jitter.
     pub initial_backoff: Duration,
     pub max_backoff: Duration,
-    /// A 429 asking to wait longer than this is returned at once as `rate_limited` instead.
+    /// The longest wait for a rate limit to reset: a 429 asking to wait longer is returned at
+    /// once as `rate_limited`, and a call whose bucket the last answers showed empty for
+    /// longer fails the same way without a request (`ratelimit.rs`).
     pub max_retry_after: Duration,
 }
 
@@ -71,6 +74,8 @@ pub(crate) struct Outgoing {
     /// Every credential the request carries, wherever it travels (header, query, path, body):
     /// kept out of logs, and out of whatever the provider's answer echoes into an error.
     pub carried: Vec<Secret>,
+    /// The account whose rate-limit bucket the request counts against, for a data call.
+    pub account: Option<String>,
 }
 
 /// A response with its body read (within the size limit).
@@ -153,6 +158,7 @@ pub(crate) struct Transport {
     settings: HttpSettings,
     retry: RetryPolicy,
     max_body_bytes: usize,
+    budget: RateBudget,
 }
 
 /// The shared pool and the process its connections belong to.
@@ -228,6 +234,7 @@ impl Transport {
             settings,
             retry,
             max_body_bytes,
+            budget: RateBudget::default(),
         })
     }
 
@@ -266,12 +273,28 @@ impl Transport {
             let outgoing = build()?;
             // Finatic puts session ids in paths: they authorise calls, so logs never show them.
             let (method, path) = (outgoing.method.clone(), redact(outgoing.url.path(), &outgoing.carried));
+            let account = outgoing.account.clone();
+            if let Err(exhausted) = self.budget.admit(account.as_deref(), self.retry.max_retry_after).await {
+                tracing::debug!(target: "brokerlink::http", %method, %path, wait_ms = exhausted.wait.as_millis() as u64, "rate limit used up");
+                return Err(Error::new(
+                    ErrorKind::RateLimited,
+                    format!(
+                        "{} is used up for another {} s, longer than retry.max_retry_after ({} s); not sent",
+                        exhausted.bucket.describe(),
+                        exhausted.wait.as_secs_f64().ceil(),
+                        self.retry.max_retry_after.as_secs_f64()
+                    ),
+                )
+                .with_retry_after(Some(exhausted.wait))
+                .with_attempts(attempt - 1));
+            }
             let started = Instant::now();
             let outcome = self.attempt(outgoing).await;
             let elapsed_ms = started.elapsed().as_millis() as u64;
             let last = attempt >= self.retry.max_attempts;
             match outcome {
                 Ok(mut reply) => {
+                    self.budget.observe(account.as_deref(), &reply.headers);
                     tracing::debug!(target: "brokerlink::http", %method, %path, status = reply.status, attempt, elapsed_ms, request_id = reply.request_id().as_deref(), "response");
                     reply.attempts = attempt;
                     if last || !self.status_is_retryable(reply.status, idempotency) {

@@ -23,6 +23,7 @@ mod error;
 mod http;
 mod portal;
 mod providers;
+mod ratelimit;
 mod secret;
 pub mod signing;
 mod subscriptions;

@@ -21,6 +21,12 @@ pub struct SandboxConfig {
     pub api_key: String,
     /// Requests per minute per client id; 0 turns rate limiting off.
     pub rate_limit_per_minute: u32,
+    /// Data calls per minute per account (SnapTrade's account-level bucket, which it applies
+    /// to Personal keys: 10); 0, the default, leaves it off, as for Commercial keys.
+    pub account_rate_limit_per_minute: u32,
+    /// How long one rate-limit window lasts: SnapTrade's minute, shorter in tests that must
+    /// see a bucket refill.
+    pub rate_limit_window: Duration,
     /// How long `user_pending` connections stay pending.
     pub pending_activation: Duration,
     /// How long `user_expiring` connections stay active before they break.
@@ -49,6 +55,8 @@ impl Default for SandboxConfig {
             consumer_key: random_text(40),
             api_key: format!("fntc_sandbox_{}", random_text(32)),
             rate_limit_per_minute: DEFAULT_RATE_LIMIT_PER_MINUTE,
+            account_rate_limit_per_minute: 0,
+            rate_limit_window: Duration::from_secs(60),
             pending_activation: Duration::from_secs(2),
             expiring_after: Duration::from_secs(10),
             timestamp_window: TIMESTAMP_WINDOW,
@@ -75,9 +83,16 @@ impl SandboxConfig {
             ("one_time_token_lifetime", self.one_time_token_lifetime),
             ("finatic_session_lifetime", self.finatic_session_lifetime),
             ("refresh_cooldown", self.refresh_cooldown),
+            ("rate_limit_window", self.rate_limit_window),
         ];
         for (field, value) in durations {
             brokerlink::checked_duration(field, value)?;
+        }
+        if self.rate_limit_window < Duration::from_secs(1) {
+            return Err(brokerlink::Error::invalid_input(
+                "rate_limit_window",
+                "is at least a second (the reset headers count whole seconds)",
+            ));
         }
         if self.history_activities > crate::limits::HISTORY_ACTIVITIES {
             return Err(brokerlink::Error::invalid_input(

@@ -24,3 +24,7 @@ pub const SINKS: usize = 100;
 
 /// The longest history `user_history` can be given (a bench's 10,000 rows, and room to spare).
 pub const HISTORY_ACTIVITIES: usize = 1_000_000;
+
+/// Rate-limit buckets (one per client id, one per account called); past this, the buckets
+/// whose window has ended are dropped.
+pub const RATE_BUCKETS: usize = 10_000;

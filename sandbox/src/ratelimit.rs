@@ -1,13 +1,15 @@
-//! Per-client fixed-window rate limiting, with the headers SnapTrade sends.
+//! Fixed-window rate limiting, with the headers SnapTrade sends: one bucket per client id
+//! (`X-RateLimit-*`) and one per account for data calls (`X-RateLimit-Account-*`).
 
 use dashmap::DashMap;
 use std::time::{Duration, Instant};
 
-const WINDOW: Duration = Duration::from_secs(60);
-
 #[derive(Debug)]
 pub struct RateLimiter {
-    per_minute: u32,
+    /// Requests per window; 0 turns the limiter off.
+    per_window: u32,
+    /// A minute, as SnapTrade counts; shorter only in tests that must see a reset.
+    window: Duration,
     windows: DashMap<String, (Instant, u32)>,
 }
 
@@ -21,34 +23,50 @@ pub struct RateDecision {
 }
 
 impl RateLimiter {
-    pub fn new(per_minute: u32) -> Self {
+    pub fn new(per_window: u32, window: Duration) -> Self {
         RateLimiter {
-            per_minute,
+            per_window,
+            window,
             windows: DashMap::new(),
         }
     }
 
-    /// Counts one request for `client`; `None` when limiting is off.
-    pub fn check(&self, client: &str) -> Option<RateDecision> {
-        if self.per_minute == 0 {
+    /// Counts one request against `key`'s bucket; `None` when limiting is off.
+    pub fn check(&self, key: &str) -> Option<RateDecision> {
+        if self.per_window == 0 {
             return None;
         }
         let now = Instant::now();
-        let mut window = self.windows.entry(client.to_owned()).or_insert((now, 0));
-        if now.duration_since(window.0) >= WINDOW {
+        let mut window = match self.windows.get_mut(key) {
+            Some(window) => window,
+            None => {
+                self.forget_ended(now);
+                self.windows.entry(key.to_owned()).or_insert((now, 0))
+            }
+        };
+        if now.duration_since(window.0) >= self.window {
             *window = (now, 0);
         }
-        let allowed = window.1 < self.per_minute;
+        let allowed = window.1 < self.per_window;
         if allowed {
             window.1 += 1;
         }
         let elapsed = now.duration_since(window.0);
         Some(RateDecision {
             allowed,
-            limit: self.per_minute,
-            remaining: self.per_minute - window.1,
-            reset_after: (WINDOW - elapsed).as_secs_f64().ceil() as u64,
+            limit: self.per_window,
+            remaining: self.per_window - window.1,
+            reset_after: self.window.saturating_sub(elapsed).as_secs_f64().ceil() as u64,
         })
+    }
+
+    /// Keeps the map from growing with every account ever called: a bucket whose window has
+    /// ended counts nothing, so dropping it changes no answer.
+    fn forget_ended(&self, now: Instant) {
+        if self.windows.len() >= crate::limits::RATE_BUCKETS {
+            self.windows
+                .retain(|_, (started, _)| now.duration_since(*started) < self.window);
+        }
     }
 
     pub fn clear(&self) {
@@ -62,13 +80,39 @@ mod tests {
 
     #[test]
     fn limits_per_client_and_reports_remaining() {
-        let limiter = RateLimiter::new(2);
+        let limiter = RateLimiter::new(2, Duration::from_secs(60));
         assert_eq!(limiter.check("a").map(|d| (d.allowed, d.remaining)), Some((true, 1)));
         assert_eq!(limiter.check("a").map(|d| (d.allowed, d.remaining)), Some((true, 0)));
         let third = limiter.check("a").unwrap();
         assert!(!third.allowed);
         assert!(third.reset_after > 0 && third.reset_after <= 60);
         assert!(limiter.check("b").unwrap().allowed);
-        assert!(RateLimiter::new(0).check("a").is_none());
+        assert!(RateLimiter::new(0, Duration::from_secs(60)).check("a").is_none());
+    }
+
+    #[test]
+    fn a_bucket_refills_when_its_window_ends() {
+        let limiter = RateLimiter::new(1, Duration::from_millis(50));
+        assert!(limiter.check("acct").unwrap().allowed);
+        let refused = limiter.check("acct").unwrap();
+        assert!(!refused.allowed);
+        assert_eq!(
+            refused.reset_after, 1,
+            "a part of a second is reported as a whole second"
+        );
+        std::thread::sleep(Duration::from_millis(60));
+        assert_eq!(limiter.check("acct").map(|d| (d.allowed, d.remaining)), Some((true, 0)));
+    }
+
+    #[test]
+    fn ended_buckets_are_dropped_once_there_are_many() {
+        let limiter = RateLimiter::new(5, Duration::from_millis(1));
+        for n in 0..crate::limits::RATE_BUCKETS + 10 {
+            limiter.check(&format!("acct-{n}"));
+            if n == crate::limits::RATE_BUCKETS / 2 {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
+        assert!(limiter.windows.len() < crate::limits::RATE_BUCKETS);
     }
 }

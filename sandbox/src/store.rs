@@ -258,9 +258,12 @@ pub struct Store {
     pub webhooks: Webhooks,
     pub sinks: crate::sink::Sinks,
     pub rate_limiter: RateLimiter,
+    /// SnapTrade's account-level bucket, shared by every data call on one account.
+    pub account_rate_limiter: RateLimiter,
     /// Each account's holdings and history, by account id.
     pub portfolios: DashMap<String, Portfolio>,
     requests_served: AtomicU64,
+    requests_throttled: AtomicU64,
 }
 
 #[derive(Debug, Serialize)]
@@ -271,12 +274,15 @@ pub struct StateCounts {
     pub accounts: usize,
     pub faults: usize,
     pub requests_served: u64,
+    /// Requests refused with 429 by a rate limit (either bucket).
+    pub requests_throttled: u64,
 }
 
 impl Store {
     pub fn new(config: SandboxConfig) -> Self {
         Store {
-            rate_limiter: RateLimiter::new(config.rate_limit_per_minute),
+            rate_limiter: RateLimiter::new(config.rate_limit_per_minute, config.rate_limit_window),
+            account_rate_limiter: RateLimiter::new(config.account_rate_limit_per_minute, config.rate_limit_window),
             config,
             users: DashMap::new(),
             portal_sessions: DashMap::new(),
@@ -289,11 +295,16 @@ impl Store {
             sinks: Default::default(),
             portfolios: DashMap::new(),
             requests_served: AtomicU64::new(0),
+            requests_throttled: AtomicU64::new(0),
         }
     }
 
     pub fn count_request(&self) {
         self.requests_served.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn count_throttled(&self) {
+        self.requests_throttled.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Empties users, sessions, connections and faults; keeps credentials and configuration.
@@ -307,6 +318,7 @@ impl Store {
         self.webhooks.clear();
         self.sinks.clear();
         self.rate_limiter.clear();
+        self.account_rate_limiter.clear();
         self.portfolios.clear();
     }
 
@@ -342,6 +354,7 @@ impl Store {
             accounts,
             faults: self.faults.ids().len(),
             requests_served: self.requests_served.load(Ordering::Relaxed),
+            requests_throttled: self.requests_throttled.load(Ordering::Relaxed),
         }
     }
 

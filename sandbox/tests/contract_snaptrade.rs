@@ -87,6 +87,12 @@ const UNDOCUMENTED: &[Undocumented] = &[
     u("GET", "/accounts/{id}/activities", 400, BAD_QUERY),
     u("GET", "/accounts/{id}/activities", 401, AUTH),
     u("GET", "/accounts/{id}/activities", 404, UNKNOWN),
+    u(
+        "GET",
+        "/accounts/{id}/activities",
+        429,
+        "the spec lists 429 on some data routes only; the account bucket applies to all of them",
+    ),
     u("GET", "/accounts/{id}/balanceHistory", 401, AUTH),
     u("GET", "/accounts/{id}/balanceHistory", 404, UNKNOWN),
     u("GET", "/brokerages", 401, AUTH),
@@ -353,6 +359,100 @@ async fn rate_limited(c: &mut Checker) {
     c.check("GET", "/snapTrade/listUsers", 200, &replies[0]);
     c.check("GET", "/snapTrade/listUsers", 429, &replies[2]);
     assert!(replies[2].headers.contains_key("retry-after"));
+    assert!(
+        !replies[0].headers.contains_key("x-ratelimit-account-remaining"),
+        "a call on no account has no account bucket"
+    );
+    account_rate_limited(c).await;
+}
+
+/// The account-level bucket: two data calls a minute per account, shared by every data route,
+/// counted apart from the customer bucket and from other accounts.
+async fn account_rate_limited(c: &mut Checker) {
+    let config = SandboxConfig {
+        account_rate_limit_per_minute: 2,
+        ..SandboxConfig::default()
+    };
+    let sandbox = Sandbox::start(config).await.unwrap();
+    let st = SnapTrade::new(&sandbox);
+    let (_, user) = st.register("bucket-user").await;
+    st.connect(&user, "user_good").await;
+    let accounts = st.call(Method::GET, "/accounts", &user.query(), None).await;
+    assert!(!accounts.headers.contains_key("x-ratelimit-account-limit"));
+    let ids: Vec<String> = accounts
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap().to_owned())
+        .collect();
+    let [first, second] = [&ids[0], &ids[1]];
+    let positions = st
+        .call(
+            Method::GET,
+            &format!("/accounts/{first}/positions/all"),
+            &user.query(),
+            None,
+        )
+        .await;
+    c.check("GET", "/accounts/{id}/positions/all", 200, &positions);
+    let header = |reply: &Reply, name: &str| reply.headers[name].to_str().unwrap().to_owned();
+    assert_eq!(header(&positions, "x-ratelimit-account-limit"), "2");
+    assert_eq!(header(&positions, "x-ratelimit-account-remaining"), "1");
+    let reset: u64 = header(&positions, "x-ratelimit-account-reset").parse().unwrap();
+    assert!((1..=60).contains(&reset));
+    assert_eq!(
+        header(&positions, "x-ratelimit-limit"),
+        "250",
+        "the customer bucket is reported too"
+    );
+    // The legacy prefix reaches the same bucket.
+    let balances = st
+        .call(
+            Method::GET,
+            &format!("/api/v1/accounts/{first}/balances"),
+            &user.query(),
+            None,
+        )
+        .await;
+    assert_eq!(balances.status, 200);
+    assert_eq!(header(&balances, "x-ratelimit-account-remaining"), "0");
+    let refused = st
+        .call(
+            Method::GET,
+            &format!("/accounts/{first}/activities"),
+            &user.query(),
+            None,
+        )
+        .await;
+    c.check("GET", "/accounts/{id}/activities", 429, &refused);
+    assert_eq!(refused.body["code"], "0000");
+    assert_eq!(header(&refused, "x-ratelimit-account-remaining"), "0");
+    assert_eq!(
+        header(&refused, "retry-after"),
+        header(&refused, "x-ratelimit-account-reset")
+    );
+    assert_eq!(sandbox.state().requests_throttled, 1);
+    // Another account's bucket is its own; an id that is no account counts nowhere.
+    let other = st
+        .call(
+            Method::GET,
+            &format!("/accounts/{second}/positions/all"),
+            &user.query(),
+            None,
+        )
+        .await;
+    assert_eq!(header(&other, "x-ratelimit-account-remaining"), "1");
+    let unknown = st
+        .call(
+            Method::GET,
+            &format!("/accounts/{NOBODY}/positions/all"),
+            &user.query(),
+            None,
+        )
+        .await;
+    assert_eq!(unknown.status, 404);
+    assert!(!unknown.headers.contains_key("x-ratelimit-account-remaining"));
 }
 
 /// (b) Everything else the spec defines reaches the sandbox's fallback, and the table says

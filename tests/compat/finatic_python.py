@@ -60,7 +60,8 @@ async def flow() -> None:
 
         accounts = await v1.list_accounts(limit=10, offset=0, include_sync_status=True)
         assert not accounts["errors"], accounts
-        assert [a["connectionId"] for a in accounts["data"]] == [done["connection_id"]], accounts
+        # Every simulated broker login holds two accounts.
+        assert [a["connectionId"] for a in accounts["data"]] == [done["connection_id"]] * 2, accounts
         account = accounts["data"][0]
         assert account["syncStatus"] == "ready", account
         detail = await v1.get_account(account["accountId"])
@@ -68,14 +69,16 @@ async def flow() -> None:
 
         grants = await v1.list_account_grants()
         assert not grants["errors"], grants
-        [grant] = grants["data"]
-        # A login's first grant has the login's id; it shares the account listed above.
-        assert grant["id"] == done["connection_id"] and grant["brokerAccountId"] == account["accountId"], grant
+        assert len(grants["data"]) == 2, grants
+        # A login's first grant has the login's id; it shares the account listed first.
+        [grant] = [g for g in grants["data"] if g["id"] == done["connection_id"]]
+        [other] = [g for g in grants["data"] if g["id"] != done["connection_id"]]
+        assert grant["brokerAccountId"] == account["accountId"], grant
         assert (await v1.get_account_grant(grant["id"]))["data"]["status"] == "active"
         updated = await v1.update_account_grant(grant["id"], {"canTrade": False})
         assert updated["data"]["canTrade"] is False, updated
         sync = await v1.get_session_sync_status()
-        assert [a["syncStatus"] for a in sync["data"]["accounts"]] == ["ready"], sync
+        assert [a["syncStatus"] for a in sync["data"]["accounts"]] == ["ready", "ready"], sync
 
         hooks = await v1.get_webhook_catalog()
         assert not hooks["errors"] and hooks["data"], hooks
@@ -93,6 +96,9 @@ async def flow() -> None:
 
         revoked = await v1.revoke_account_grant(grant["id"])
         assert revoked["data"]["status"] == "revoked" and revoked["data"]["revokedAt"], revoked
+        left = (await v1.list_accounts())["data"]
+        assert [a["accountId"] for a in left] == [other["brokerAccountId"]], left
+        await v1.revoke_account_grant(other["id"])
         assert (await v1.list_accounts())["data"] == []
         missing = await v1.get_account_grant("00000000-0000-4000-8000-000000000000")
         assert missing["errors"], missing

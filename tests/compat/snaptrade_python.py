@@ -70,8 +70,8 @@ def sync_flow() -> None:
     assert detail.body["id"] == done["connection_id"]
 
     accounts = st.account_information.list_user_accounts(user_id=user_id, user_secret=secret)
-    assert len(accounts.body) == 1
-    assert accounts.body[0]["brokerage_authorization"] == done["connection_id"]
+    assert len(accounts.body) == 2, "every simulated broker login holds two accounts"
+    assert {a["brokerage_authorization"] for a in accounts.body} == {done["connection_id"]}
     assert accounts.body[0]["balance"]["total"]["currency"] == "USD"
 
     by_connection = st.connections.list_brokerage_authorization_accounts(
@@ -114,10 +114,22 @@ def every_route() -> None:
     experimental = st.connections.list_connection_accounts(
         connection_id=connection_id, user_id=user_id, user_secret=secret
     )
-    assert [(a["kind"], a["connection_id"]) for a in experimental.body] == [("investment", connection_id)]
+    assert [(a["kind"], a["connection_id"]) for a in experimental.body] == [("investment", connection_id)] * 2
     account_id = experimental.body[0]["id"]
     detail = st.account_information.get_user_account_details(account_id=account_id, user_id=user_id, user_secret=secret)
     assert detail.body["id"] == account_id
+    # The account-data routes (compared with brokerlink row by row in account_data_python.py).
+    user = {"account_id": account_id, "user_id": user_id, "user_secret": secret}
+    assert st.account_information.get_all_account_positions(**user).body["results"]
+    assert st.account_information.get_user_account_balance(**user).body
+    orders = st.account_information.get_user_account_orders(**user, state="all", days=90).body
+    order_id = orders[0]["brokerage_order_id"]
+    assert st.account_information.get_user_account_order_detail(brokerage_order_id=order_id, **user).body
+    recent = st.account_information.get_user_account_recent_orders(**user).body
+    assert all(o["brokerage_order_id"] for o in recent["orders"])
+    assert st.account_information.get_account_activities(**user, limit=10).body["pagination"]["total"] > 10
+    history = st.account_information.get_account_balance_history(**user).body
+    assert history["history"], history
     refreshed = st.connections.refresh_brokerage_authorization(
         authorization_id=connection_id, user_id=user_id, user_secret=secret
     )
@@ -144,7 +156,7 @@ async def async_flow() -> None:
     listed = await st.connections.alist_brokerage_authorizations(user_id=user_id, user_secret=secret)
     assert [c["id"] for c in listed.body] == [done["connection_id"]]
     accounts = await st.account_information.alist_user_accounts(user_id=user_id, user_secret=secret)
-    assert len(accounts.body) == 1
+    assert len(accounts.body) == 2
     print("python sdk (async): ok")
 
 

@@ -1106,6 +1106,8 @@ class Sandbox:
         cls,
         *,
         rate_limit_per_minute: int = 250,
+        account_rate_limit_per_minute: int = 0,
+        rate_limit_window: float | None = None,
         pending_activation: float | None = None,
         expiring_after: float | None = None,
         portal_link_lifetime: float | None = None,
@@ -1187,6 +1189,9 @@ class SandboxState:
     def faults(self) -> int: ...
     @property
     def requests_served(self) -> int: ...
+    @property
+    def requests_throttled(self) -> int:
+        """Requests refused with 429 by a rate limit (either bucket)."""
     def to_dict(self) -> dict[str, Any]: ...
 
 @final

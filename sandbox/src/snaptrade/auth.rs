@@ -2,6 +2,7 @@
 //! limit, and the HMAC `Signature` over the request exactly as received.
 
 use super::ApiError;
+use crate::ratelimit::RateDecision;
 use crate::App;
 use axum::body::Body;
 use axum::extract::{OriginalUri, Request, State};
@@ -38,19 +39,9 @@ pub async fn verify_signature(
     }
     let rate = app.store.rate_limiter.check(client_id);
     if let Some(decision) = rate.filter(|d| !d.allowed) {
-        let mut response = ApiError::new(
-            429,
-            "0000",
-            format!(
-                "Request was throttled. Expected available in {} seconds.",
-                decision.reset_after
-            ),
-        )
-        .into_response();
-        add_rate_headers(&mut response, decision);
-        response
-            .headers_mut()
-            .insert("retry-after", HeaderValue::from(decision.reset_after));
+        app.store.count_throttled();
+        let mut response = throttled(decision);
+        add_rate_headers(&mut response, decision, CUSTOMER_HEADERS);
         return response;
     }
     let timestamp: Option<i64> = param("timestamp").and_then(|t| t.parse().ok());
@@ -80,18 +71,65 @@ pub async fn verify_signature(
     if signature.is_empty() || !signature_matches(&config.consumer_key, &path, query, &body, signature) {
         return ApiError::new(401, "1076", "Unable to verify signature sent").into_response();
     }
-    let mut response = next.run(Request::from_parts(parts, Body::from(body))).await;
+    // The account bucket counts signed calls on accounts that exist, so made-up ids neither
+    // grow its map nor get an answer that says whether an account exists.
+    let account_rate = data_call_account(&path)
+        .filter(|account| app.store.portfolios.contains_key(*account))
+        .and_then(|account| app.store.account_rate_limiter.check(account));
+    let mut response = match account_rate {
+        Some(decision) if !decision.allowed => {
+            app.store.count_throttled();
+            throttled(decision)
+        }
+        _ => next.run(Request::from_parts(parts, Body::from(body))).await,
+    };
     if let Some(decision) = rate {
-        add_rate_headers(&mut response, decision);
+        add_rate_headers(&mut response, decision, CUSTOMER_HEADERS);
+    }
+    if let Some(decision) = account_rate {
+        add_rate_headers(&mut response, decision, ACCOUNT_HEADERS);
     }
     response
 }
 
-fn add_rate_headers(response: &mut Response, decision: crate::ratelimit::RateDecision) {
+/// The account a data call reads: `/accounts/{id}` and everything under it, with or without
+/// the legacy `/api/v1` prefix.
+fn data_call_account(path: &str) -> Option<&str> {
+    let path = path.strip_prefix("/api/v1").unwrap_or(path);
+    let rest = path.strip_prefix("/accounts/")?;
+    let account = rest.split('/').next().unwrap_or_default();
+    (!account.is_empty()).then_some(account)
+}
+
+/// A 429 in SnapTrade's words, with `Retry-After` at the bucket's reset.
+fn throttled(decision: RateDecision) -> Response {
+    let mut response = ApiError::new(
+        429,
+        "0000",
+        format!(
+            "Request was throttled. Expected available in {} seconds.",
+            decision.reset_after
+        ),
+    )
+    .into_response();
+    response
+        .headers_mut()
+        .insert("retry-after", HeaderValue::from(decision.reset_after));
+    response
+}
+
+const CUSTOMER_HEADERS: [&str; 3] = ["x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset"];
+const ACCOUNT_HEADERS: [&str; 3] = [
+    "x-ratelimit-account-limit",
+    "x-ratelimit-account-remaining",
+    "x-ratelimit-account-reset",
+];
+
+fn add_rate_headers(response: &mut Response, decision: RateDecision, [limit, remaining, reset]: [&'static str; 3]) {
     let headers = response.headers_mut();
-    headers.insert("x-ratelimit-limit", HeaderValue::from(decision.limit));
-    headers.insert("x-ratelimit-remaining", HeaderValue::from(decision.remaining));
-    headers.insert("x-ratelimit-reset", HeaderValue::from(decision.reset_after));
+    headers.insert(limit, HeaderValue::from(decision.limit));
+    headers.insert(remaining, HeaderValue::from(decision.remaining));
+    headers.insert(reset, HeaderValue::from(decision.reset_after));
 }
 
 /// Accepts every form the official SDKs produce: the path with or without the legacy

@@ -228,8 +228,7 @@ private fun verify(args: JsonElement?): JsonElement {
 
 private suspend fun execute(
     sandbox: Sandbox,
-    provider: String,
-    settings: JsonObject?,
+    named: () -> Client,
     call: String,
     args: JsonElement?,
 ): JsonElement {
@@ -243,7 +242,7 @@ private suspend fun execute(
         "parse_portal_result" -> return portalResult(parsePortalResult(text(args, "input") ?: ""))
     }
     val id = { key: String -> text(args, key) ?: "" }
-    return client(sandbox, provider, settings).use { c ->
+    return named().let { c ->
         when (call) {
             "register_user" -> user(c.registerUser(id("user_id")))
             "delete_user" -> c.deleteUser(userArg(args)).let { JsonNull }
@@ -415,6 +414,7 @@ private suspend fun sandboxCall(sandbox: Sandbox, call: String, args: JsonElemen
             put("accounts", s.accounts.toLong())
             put("faults", s.faults.toLong())
             put("requests_served", s.requestsServed.toLong())
+            put("requests_throttled", s.requestsThrottled.toLong())
         }
     }
     else -> throw RunnerError("unknown sandbox call \"$call\"")
@@ -427,6 +427,7 @@ suspend fun run(scenario: JsonObject): List<JsonElement> {
         Sandbox.start(
             SandboxOptions(
                 rateLimitPerMinute = unsigned(s, "rate_limit_per_minute")?.toUInt(),
+                accountRateLimitPerMinute = unsigned(s, "account_rate_limit_per_minute")?.toUInt(),
                 pendingActivation = number(s, "pending_seconds")?.let { Duration.ofMillis((it * 1000).toLong()) },
                 expiringAfter = number(s, "expiring_seconds")?.let { Duration.ofMillis((it * 1000).toLong()) },
                 portalLinkLifetime = number(s, "portal_link_seconds")?.let { Duration.ofMillis((it * 1000).toLong()) },
@@ -440,13 +441,16 @@ suspend fun run(scenario: JsonObject): List<JsonElement> {
     val saved = mutableMapOf<String, JsonElement>()
     val provider = text(scenario, "provider") ?: "snaptrade"
     val clients = scenario["clients"] as? JsonObject
+    // One client per name for the whole scenario, as an app keeps one: what a client learns
+    // (its rate-limit buckets) carries from step to step.
+    val built = mutableMapOf<String, Client>()
+    val named = { name: String -> { built.getOrPut(name) { client(sandbox, provider, clients?.get(name) as? JsonObject) } } }
     sandbox.use {
         for ((index, step) in (scenario["steps"] as JsonArray).withIndex()) {
             val call = text(step, "call") ?: ""
             val outcome: Pair<String, JsonElement> = try {
                 val args = resolve(step.field("args") ?: JsonNull, saved)
-                val settings = clients?.get(text(step, "client") ?: "default") as? JsonObject
-                val value = execute(sandbox, provider, settings, call, args)
+                val value = execute(sandbox, named(text(step, "client") ?: "default"), call, args)
                 text(step, "save")?.let { saved[it] = value }
                 "ok" to value
             } catch (e: RunnerError) {
@@ -466,6 +470,7 @@ suspend fun run(scenario: JsonObject): List<JsonElement> {
                 put(outcome.first, outcome.second)
             }
         }
+        built.values.forEach { it.close() }
         sandbox.shutdown()
     }
     return lines

@@ -308,7 +308,7 @@ function portalOptions(args) {
   }
 }
 
-async function execute(sandbox, provider, settings, call, args) {
+async function execute(sandbox, named, call, args) {
   if (call.startsWith('sandbox.')) return sandboxCall(sandbox, call.slice('sandbox.'.length), args)
   if (call === 'sleep') {
     await new Promise((done) => setTimeout(done, uint(args, 'ms') ?? 0))
@@ -316,7 +316,7 @@ async function execute(sandbox, provider, settings, call, args) {
   }
   if (call === 'verify_webhook') return verify(args)
   if (call === 'parse_portal_result') return canonical.portalResult(parsePortalResult(text(args, 'input') ?? ''))
-  const c = client(sandbox, provider, settings)
+  const c = named()
   const id = (key) => text(args, key) ?? ''
   switch (call) {
     case 'register_user':
@@ -528,6 +528,7 @@ async function sandboxCall(sandbox, call, args) {
         accounts: s.accounts,
         faults: s.faults,
         requests_served: s.requestsServed,
+        requests_throttled: s.requestsThrottled,
       }
     }
     default:
@@ -542,6 +543,7 @@ async function run(scenario) {
   try {
     sandbox = await Sandbox.start({
       rateLimitPerMinute: s.rate_limit_per_minute ?? undefined,
+      accountRateLimitPerMinute: s.account_rate_limit_per_minute ?? undefined,
       pendingActivationMs: s.pending_seconds == null ? undefined : s.pending_seconds * 1000,
       expiringAfterMs: s.expiring_seconds == null ? undefined : s.expiring_seconds * 1000,
       portalLinkLifetimeMs: s.portal_link_seconds == null ? undefined : s.portal_link_seconds * 1000,
@@ -553,12 +555,18 @@ async function run(scenario) {
   const lines = [{ sandbox: sandbox.url }]
   const saved = new Map()
   const provider = scenario.provider ?? 'snaptrade'
+  // One client per name for the whole scenario, as an app keeps one: what a client learns
+  // (its rate-limit buckets) carries from step to step.
+  const built = new Map()
+  const named = (name) => () => {
+    if (!built.has(name)) built.set(name, client(sandbox, provider, (scenario.clients ?? {})[name]))
+    return built.get(name)
+  }
   for (const [index, step] of scenario.steps.entries()) {
     const line = { step: index, call: step.call }
     try {
       const args = resolve(step.args ?? null, saved)
-      const settings = (scenario.clients ?? {})[step.client ?? 'default']
-      const value = await execute(sandbox, provider, settings, step.call, args)
+      const value = await execute(sandbox, named(step.client ?? 'default'), step.call, args)
       if (step.save) saved.set(step.save, value)
       line.ok = value
     } catch (e) {

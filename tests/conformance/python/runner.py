@@ -528,9 +528,7 @@ def sandbox_call(sandbox: brokerlink.Sandbox, call: str, args: Any) -> Any:
     raise RunnerError(f"unknown sandbox call {call!r}")
 
 
-def execute(
-    sandbox: brokerlink.Sandbox, provider: str, settings: dict[str, Any] | None, call: str, args: Any
-) -> Any:
+def execute(sandbox: brokerlink.Sandbox, named: Callable[[], Any], call: str, args: Any) -> Any:
     if call.startswith("sandbox."):
         return sandbox_call(sandbox, call[len("sandbox.") :], args)
     if call == "sleep":
@@ -540,7 +538,7 @@ def execute(
         return verify(args)
     if call == "parse_portal_result":
         return portal_result(brokerlink.parse_portal_result(text(args, "input") or ""))
-    c = client(sandbox, provider, settings)
+    c = named()
 
     def uid(key: str) -> str:
         return text(args, key) or ""
@@ -644,6 +642,7 @@ def run(scenario: dict[str, Any]) -> list[dict[str, Any]]:
     # The scenarios' sandbox keys, as this package names them.
     names = {
         "rate_limit_per_minute": "rate_limit_per_minute",
+        "account_rate_limit_per_minute": "account_rate_limit_per_minute",
         "pending_seconds": "pending_activation",
         "expiring_seconds": "expiring_after",
         "portal_link_seconds": "portal_link_lifetime",
@@ -660,13 +659,24 @@ def run(scenario: dict[str, Any]) -> list[dict[str, Any]]:
     saved: dict[str, Any] = {}
     provider = scenario.get("provider", "snaptrade")
     clients = scenario.get("clients") or {}
+    # One client per name for the whole scenario, as an app keeps one: what a client learns
+    # (its rate-limit buckets) carries from step to step.
+    built: dict[str, Any] = {}
+
+    def named(name: str) -> Callable[[], Any]:
+        def get() -> Any:
+            if name not in built:
+                built[name] = client(sandbox, provider, clients.get(name))
+            return built[name]
+
+        return get
+
     with sandbox:
         for index, step in enumerate(scenario["steps"]):
             line: dict[str, Any] = {"step": index, "call": step["call"]}
             try:
                 args = resolve(step.get("args"), saved)
-                settings = clients.get(step.get("client") or "default")
-                value = execute(sandbox, provider, settings, step["call"], args)
+                value = execute(sandbox, named(step.get("client") or "default"), step["call"], args)
             except RunnerError as e:
                 line["error"] = {"runner_error": str(e)}
             except Missing:

@@ -4398,6 +4398,15 @@ public struct SandboxOptions: Equatable, Hashable {
      */
     public var rateLimitPerMinute: UInt32?
     /**
+     * Data calls per minute per account (SnapTrade's account-level bucket); 0, the default,
+     * leaves it off, as for Commercial keys.
+     */
+    public var accountRateLimitPerMinute: UInt32?
+    /**
+     * How long a rate-limit window lasts (default a minute; at least a second).
+     */
+    public var rateLimitWindow: TimeInterval?
+    /**
      * How long `user_pending` connections stay pending.
      */
     public var pendingActivation: TimeInterval?
@@ -4428,6 +4437,13 @@ public struct SandboxOptions: Equatable, Hashable {
          * Requests per minute per client id; 0 turns rate limiting off.
          */rateLimitPerMinute: UInt32? = nil, 
         /**
+         * Data calls per minute per account (SnapTrade's account-level bucket); 0, the default,
+         * leaves it off, as for Commercial keys.
+         */accountRateLimitPerMinute: UInt32? = nil, 
+        /**
+         * How long a rate-limit window lasts (default a minute; at least a second).
+         */rateLimitWindow: TimeInterval? = nil, 
+        /**
          * How long `user_pending` connections stay pending.
          */pendingActivation: TimeInterval? = nil, 
         /**
@@ -4443,6 +4459,8 @@ public struct SandboxOptions: Equatable, Hashable {
          * How many activities `user_history`'s account has (default 2 500).
          */historyActivities: UInt32? = nil) {
         self.rateLimitPerMinute = rateLimitPerMinute
+        self.accountRateLimitPerMinute = accountRateLimitPerMinute
+        self.rateLimitWindow = rateLimitWindow
         self.pendingActivation = pendingActivation
         self.expiringAfter = expiringAfter
         self.portalLinkLifetime = portalLinkLifetime
@@ -4470,6 +4488,8 @@ public struct FfiConverterTypeSandboxOptions: FfiConverterRustBuffer {
         return
             try SandboxOptions(
                 rateLimitPerMinute: FfiConverterOptionUInt32.read(from: &buf), 
+                accountRateLimitPerMinute: FfiConverterOptionUInt32.read(from: &buf), 
+                rateLimitWindow: FfiConverterOptionDuration.read(from: &buf), 
                 pendingActivation: FfiConverterOptionDuration.read(from: &buf), 
                 expiringAfter: FfiConverterOptionDuration.read(from: &buf), 
                 portalLinkLifetime: FfiConverterOptionDuration.read(from: &buf), 
@@ -4483,6 +4503,8 @@ public struct FfiConverterTypeSandboxOptions: FfiConverterRustBuffer {
 
     public static func write(_ value: SandboxOptions, into buf: inout [UInt8]) {
         FfiConverterOptionUInt32.write(value.rateLimitPerMinute, into: &buf)
+        FfiConverterOptionUInt32.write(value.accountRateLimitPerMinute, into: &buf)
+        FfiConverterOptionDuration.write(value.rateLimitWindow, into: &buf)
         FfiConverterOptionDuration.write(value.pendingActivation, into: &buf)
         FfiConverterOptionDuration.write(value.expiringAfter, into: &buf)
         FfiConverterOptionDuration.write(value.portalLinkLifetime, into: &buf)
@@ -4520,16 +4542,24 @@ public struct SandboxState: Equatable, Hashable {
     public var accounts: UInt64
     public var faults: UInt64
     public var requestsServed: UInt64
+    /**
+     * Requests refused with 429 by a rate limit (either bucket).
+     */
+    public var requestsThrottled: UInt64
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(users: UInt64, sessions: UInt64, connections: UInt64, accounts: UInt64, faults: UInt64, requestsServed: UInt64) {
+    public init(users: UInt64, sessions: UInt64, connections: UInt64, accounts: UInt64, faults: UInt64, requestsServed: UInt64, 
+        /**
+         * Requests refused with 429 by a rate limit (either bucket).
+         */requestsThrottled: UInt64) {
         self.users = users
         self.sessions = sessions
         self.connections = connections
         self.accounts = accounts
         self.faults = faults
         self.requestsServed = requestsServed
+        self.requestsThrottled = requestsThrottled
     }
 
     
@@ -4553,7 +4583,8 @@ public struct FfiConverterTypeSandboxState: FfiConverterRustBuffer {
                 connections: FfiConverterUInt64.read(from: &buf), 
                 accounts: FfiConverterUInt64.read(from: &buf), 
                 faults: FfiConverterUInt64.read(from: &buf), 
-                requestsServed: FfiConverterUInt64.read(from: &buf)
+                requestsServed: FfiConverterUInt64.read(from: &buf), 
+                requestsThrottled: FfiConverterUInt64.read(from: &buf)
         )
     }
 
@@ -4564,6 +4595,7 @@ public struct FfiConverterTypeSandboxState: FfiConverterRustBuffer {
         FfiConverterUInt64.write(value.accounts, into: &buf)
         FfiConverterUInt64.write(value.faults, into: &buf)
         FfiConverterUInt64.write(value.requestsServed, into: &buf)
+        FfiConverterUInt64.write(value.requestsThrottled, into: &buf)
     }
 }
 

@@ -160,6 +160,7 @@ impl Finatic {
             headers,
             body: body.map(|b| Bytes::from(b.to_string())),
             carried,
+            account: None,
         })
     }
 

@@ -41,6 +41,8 @@ struct Call<'a> {
     what: &'static str,
     /// The user secret this call carries in its query, or in its body (`resetUserSecret`).
     user_secret: Option<&'a Secret>,
+    /// The account whose rate-limit bucket this call counts against (`/accounts/{id}…`).
+    account: Option<String>,
 }
 
 impl<'a> Call<'a> {
@@ -58,6 +60,7 @@ impl<'a> Call<'a> {
             idempotency,
             what,
             user_secret: None,
+            account: None,
         }
     }
 
@@ -140,6 +143,7 @@ impl SnapTrade {
             headers,
             body,
             carried,
+            account: call.account.clone(),
         })
     }
 
@@ -192,10 +196,10 @@ impl SnapTrade {
     ) -> Result<Call<'a>> {
         let secret = Self::secret_of(user)?;
         validate::uuid("account_id", account_id)?;
-        Ok(
-            Call::new(method, format!("/accounts/{}{rest}", path_segment(account_id)), what)
-                .for_user(&user.user_id, secret),
-        )
+        let mut call = Call::new(method, format!("/accounts/{}{rest}", path_segment(account_id)), what)
+            .for_user(&user.user_id, secret);
+        call.account = Some(account_id.to_owned());
+        Ok(call)
     }
 
     fn secret_of(user: &UserCredentials) -> Result<&Secret> {
@@ -339,10 +343,7 @@ impl Protocol for SnapTrade {
     }
 
     async fn account(&self, t: &Transport, user: &UserCredentials, id: &str) -> Result<Account> {
-        let secret = Self::secret_of(user)?;
-        validate::uuid("account_id", id)?;
-        let call = Call::new(Method::GET, format!("/accounts/{}", path_segment(id)), "account detail")
-            .for_user(&user.user_id, secret);
+        let call = self.account_call(user, id, Method::GET, "", "account detail")?;
         let account: wire::WireAccount = self.fetch(t, call).await?;
         Ok(account.into())
     }

@@ -10,7 +10,7 @@ use brokerlink::{
 };
 use brokerlink_sandbox::{CompletePortal, FaultRule, Sandbox, SandboxConfig};
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 type Outcome = Result<Value, Value>;
@@ -21,6 +21,9 @@ pub async fn run(scenario: &Scenario) -> Vec<Value> {
     let s = &scenario.sandbox;
     if let Some(limit) = s.rate_limit_per_minute {
         config.rate_limit_per_minute = limit;
+    }
+    if let Some(limit) = s.account_rate_limit_per_minute {
+        config.account_rate_limit_per_minute = limit;
     }
     if let Some(secs) = s.pending_seconds {
         config.pending_activation = Duration::from_secs_f64(secs);
@@ -40,12 +43,20 @@ pub async fn run(scenario: &Scenario) -> Vec<Value> {
     };
     let mut lines = vec![json!({ "sandbox": sandbox.url() })];
     let mut saved = BTreeMap::new();
+    // One client per name for the whole scenario, as an app keeps one: what a client learns
+    // (its rate-limit buckets) carries from step to step.
+    let mut clients = HashMap::new();
     for (index, step) in scenario.steps.iter().enumerate() {
         let outcome = match resolve(&step.args, &saved) {
             Ok(args) => {
                 let client_name = step.client.as_deref().unwrap_or("default");
                 let settings = scenario.clients.get(client_name);
-                execute(&sandbox, &scenario.provider, settings, &step.call, &args).await
+                let named = Named {
+                    name: client_name,
+                    settings,
+                    clients: &mut clients,
+                };
+                execute(&sandbox, &scenario.provider, named, &step.call, &args).await
             }
             Err(message) => Err(json!({ "runner_error": message })),
         };
@@ -155,13 +166,14 @@ fn list<T>(items: Vec<T>, f: fn(&T) -> Value) -> Value {
     Value::Array(items.iter().map(f).collect())
 }
 
-async fn execute(
-    sandbox: &Sandbox,
-    provider: &str,
-    settings: Option<&ClientSettings>,
-    call: &str,
-    args: &Value,
-) -> Outcome {
+/// The client a step names, built on first use and kept for the scenario.
+struct Named<'a> {
+    name: &'a str,
+    settings: Option<&'a ClientSettings>,
+    clients: &'a mut HashMap<String, Client>,
+}
+
+async fn execute(sandbox: &Sandbox, provider: &str, named: Named<'_>, call: &str, args: &Value) -> Outcome {
     if let Some(admin) = call.strip_prefix("sandbox.") {
         return sandbox_call(sandbox, admin, args).await;
     }
@@ -179,7 +191,14 @@ async fn execute(
             .map(|r| canonical::portal_result(&r))
             .map_err(|e| canonical::error(&e));
     }
-    let c = client(sandbox, provider, settings).map_err(|e| canonical::error(&e))?;
+    let c = match named.clients.get(named.name) {
+        Some(c) => c.clone(),
+        None => {
+            let c = client(sandbox, provider, named.settings).map_err(|e| canonical::error(&e))?;
+            named.clients.insert(named.name.to_owned(), c.clone());
+            c
+        }
+    };
     let e = |err: brokerlink::Error| canonical::error(&err);
     let id = |key: &str| text(args, key).unwrap_or_default();
     let result: brokerlink::Result<Value> = async {

@@ -29,6 +29,7 @@ fn default_provider() -> String {
 #[serde(deny_unknown_fields)]
 pub struct SandboxSettings {
     pub rate_limit_per_minute: Option<u32>,
+    pub account_rate_limit_per_minute: Option<u32>,
     pub pending_seconds: Option<f64>,
     pub expiring_seconds: Option<f64>,
     pub portal_link_seconds: Option<f64>,

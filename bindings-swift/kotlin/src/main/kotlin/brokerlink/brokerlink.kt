@@ -5719,6 +5719,17 @@ data class SandboxOptions (
     val `rateLimitPerMinute`: kotlin.UInt? = null 
     , 
     /**
+     * Data calls per minute per account (SnapTrade's account-level bucket); 0, the default,
+     * leaves it off, as for Commercial keys.
+     */
+    val `accountRateLimitPerMinute`: kotlin.UInt? = null 
+    , 
+    /**
+     * How long a rate-limit window lasts (default a minute; at least a second).
+     */
+    val `rateLimitWindow`: java.time.Duration? = null 
+    , 
+    /**
      * How long `user_pending` connections stay pending.
      */
     val `pendingActivation`: java.time.Duration? = null 
@@ -5765,6 +5776,8 @@ public object FfiConverterTypeSandboxOptions: FfiConverterRustBuffer<SandboxOpti
     override fun read(buf: ByteBuffer): SandboxOptions {
         return SandboxOptions(
             FfiConverterOptionalUInt.read(buf),
+            FfiConverterOptionalUInt.read(buf),
+            FfiConverterOptionalDuration.read(buf),
             FfiConverterOptionalDuration.read(buf),
             FfiConverterOptionalDuration.read(buf),
             FfiConverterOptionalDuration.read(buf),
@@ -5778,6 +5791,8 @@ public object FfiConverterTypeSandboxOptions: FfiConverterRustBuffer<SandboxOpti
 
     override fun allocationSize(value: SandboxOptions) = (
             FfiConverterOptionalUInt.allocationSize(value.`rateLimitPerMinute`) +
+            FfiConverterOptionalUInt.allocationSize(value.`accountRateLimitPerMinute`) +
+            FfiConverterOptionalDuration.allocationSize(value.`rateLimitWindow`) +
             FfiConverterOptionalDuration.allocationSize(value.`pendingActivation`) +
             FfiConverterOptionalDuration.allocationSize(value.`expiringAfter`) +
             FfiConverterOptionalDuration.allocationSize(value.`portalLinkLifetime`) +
@@ -5790,6 +5805,8 @@ public object FfiConverterTypeSandboxOptions: FfiConverterRustBuffer<SandboxOpti
 
     override fun write(value: SandboxOptions, buf: ByteBuffer) {
             FfiConverterOptionalUInt.write(value.`rateLimitPerMinute`, buf)
+            FfiConverterOptionalUInt.write(value.`accountRateLimitPerMinute`, buf)
+            FfiConverterOptionalDuration.write(value.`rateLimitWindow`, buf)
             FfiConverterOptionalDuration.write(value.`pendingActivation`, buf)
             FfiConverterOptionalDuration.write(value.`expiringAfter`, buf)
             FfiConverterOptionalDuration.write(value.`portalLinkLifetime`, buf)
@@ -5818,6 +5835,11 @@ data class SandboxState (
     val `faults`: kotlin.ULong
     , 
     val `requestsServed`: kotlin.ULong
+    , 
+    /**
+     * Requests refused with 429 by a rate limit (either bucket).
+     */
+    val `requestsThrottled`: kotlin.ULong
     
 ){
     
@@ -5840,6 +5862,7 @@ public object FfiConverterTypeSandboxState: FfiConverterRustBuffer<SandboxState>
             FfiConverterULong.read(buf),
             FfiConverterULong.read(buf),
             FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
         )
     }
 
@@ -5849,7 +5872,8 @@ public object FfiConverterTypeSandboxState: FfiConverterRustBuffer<SandboxState>
             FfiConverterULong.allocationSize(value.`connections`) +
             FfiConverterULong.allocationSize(value.`accounts`) +
             FfiConverterULong.allocationSize(value.`faults`) +
-            FfiConverterULong.allocationSize(value.`requestsServed`)
+            FfiConverterULong.allocationSize(value.`requestsServed`) +
+            FfiConverterULong.allocationSize(value.`requestsThrottled`)
     )
 
     override fun write(value: SandboxState, buf: ByteBuffer) {
@@ -5859,6 +5883,7 @@ public object FfiConverterTypeSandboxState: FfiConverterRustBuffer<SandboxState>
             FfiConverterULong.write(value.`accounts`, buf)
             FfiConverterULong.write(value.`faults`, buf)
             FfiConverterULong.write(value.`requestsServed`, buf)
+            FfiConverterULong.write(value.`requestsThrottled`, buf)
     }
 }
 
