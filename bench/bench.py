@@ -439,8 +439,14 @@ def main() -> int:
         help="comma-separated contender keys (e.g. py-sync,raw): a focused run that prints its "
         "figures and skips cold start, the sandbox load run and the result files",
     )
+    parser.add_argument(
+        "--modes",
+        default="",
+        help="comma-separated modes (e.g. activities,positions): with --only, measure these modes only",
+    )
     args = parser.parse_args()
     only = {key for key in args.only.split(",") if key}
+    modes = {mode for mode in args.modes.split(",") if mode}
     unknown = only - {c["key"] for c in contenders(Path(args.bins), sys.executable)}
     if unknown:
         parser.error(f"unknown contender keys: {', '.join(sorted(unknown))}")
@@ -494,9 +500,11 @@ def main() -> int:
         )
         print(f"==> bench: users prepared in {time.perf_counter() - started:.1f}s", flush=True)
         chosen = [c for c in contenders(bins, py) if not only or c["key"] in only]
+        if modes:
+            chosen = [{**c, "modes": tuple(m for m in c["modes"] if m in modes)} for c in chosen]
         report["runs"] = measure_all(chosen, sizes, users_file, env, sandbox)
-        if only:
-            return
+        if only or modes:
+            return int(any("failed" in r for runs in report["runs"].values() for r in runs.values()))
         report["cold_start"] = cold_start(py, sizes, env, Path(args.node_pkg))
         for name, cold in report["cold_start"].items():
             print(f"    {name:<48} {cold['import_ms']:.1f} ms (process {cold['process_ms']:.0f} ms)")

@@ -295,7 +295,11 @@ async fn run(args: Args) -> Result<(), String> {
         // Sequential full reads; the one untimed read warms up as in the bulk modes.
         Mode::Activities => Some(args.calls),
     };
-    let concurrency = if args.mode == Mode::Activities { 1 } else { args.concurrency };
+    let concurrency = if args.mode == Mode::Activities {
+        1
+    } else {
+        args.concurrency
+    };
     let mode = args.mode;
     let contender = Arc::new(Contender::new(args.contender, mode, users).await?);
     let call = move |i: usize| {

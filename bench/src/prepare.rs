@@ -77,7 +77,11 @@ async fn history_user(
     let accounts = client.accounts(&user).await.map_err(|e| e.to_string())?;
     Ok(HistoryUser {
         account_id: accounts.first().ok_or("user_history has no account")?.id.clone(),
-        user_secret: user.user_secret.as_ref().map(|s| s.expose().to_owned()).unwrap_or_default(),
+        user_secret: user
+            .user_secret
+            .as_ref()
+            .map(|s| s.expose().to_owned())
+            .unwrap_or_default(),
         user_id: user.user_id,
         activities,
     })

@@ -105,3 +105,29 @@ describe('account data', () => {
     })
   })
 })
+
+describe('rate limits', () => {
+  test('the account bucket is waited out, not run into', async () => {
+    const limited = await Sandbox.start({ accountRateLimitPerMinute: 1, rateLimitWindowMs: 1000 })
+    try {
+      const c = Client.snaptrade({
+        clientId: limited.clientId,
+        consumerKey: limited.consumerKey,
+        baseUrl: limited.url,
+        retry: { maxRetryAfterMs: 5000 },
+      })
+      const user = await c.registerUser('node-bucket')
+      const link = await c.portalUrl(user)
+      assert.equal(limited.completePortal({ url: link.url, username: 'user_good', password: 'pass_good' }).type, 'success')
+      const [account] = await c.accounts(user)
+      for (let i = 0; i < 3; i++) assert.ok((await c.positions(user, account.id)).length > 0)
+      assert.equal(limited.state().requestsThrottled, 0)
+    } finally {
+      limited.close()
+    }
+  })
+
+  test('a window shorter than a second is refused, naming the option', async () => {
+    await assert.rejects(Sandbox.start({ rateLimitWindowMs: 500 }), { code: 'invalid_input', field: 'rate_limit_window' })
+  })
+})

@@ -59,11 +59,18 @@ test('rate_limited carries retryAfterMs in milliseconds', async () => {
       retry: { maxAttempts: 1 },
     })
     await client.listUsers()
+    // The first answer said the bucket is empty for most of a minute, longer than the client
+    // waits (10 s): the second call fails at once, without a request.
     const error = await client.listUsers().catch((e) => e)
     assert.equal(error.code, 'rate_limited')
-    assert.equal(error.status, 429)
-    // The sandbox's window is a minute: the wait is whole seconds, up to 60 000 ms.
-    assert.ok(error.retryAfterMs > 0 && error.retryAfterMs <= 60_000 && error.retryAfterMs % 1000 === 0, String(error.retryAfterMs))
+    assert.equal(error.status, null)
+    assert.equal(error.attempts, 0)
+    assert.ok(error.retryAfterMs > 10_000 && error.retryAfterMs <= 60_000, String(error.retryAfterMs))
+    // The same wait from the server's own 429, with the client knowing nothing yet.
+    const fresh = Client.snaptrade({ clientId: limited.clientId, consumerKey: limited.consumerKey, baseUrl: limited.url, retry: { maxAttempts: 1 } })
+    const refused = await fresh.listUsers().catch((e) => e)
+    assert.equal(refused.status, 429)
+    assert.ok(refused.retryAfterMs > 0 && refused.retryAfterMs <= 60_000 && refused.retryAfterMs % 1000 === 0, String(refused.retryAfterMs))
   } finally {
     await limited.close()
   }

@@ -98,3 +98,30 @@ def test_complete_portal_variants(
     assert done.type == "success"
     [connection] = client.connections(user)
     assert connection.broker.slug == "SCHWAB"
+
+
+def test_the_account_bucket_is_waited_out_not_run_into() -> None:
+    """A one-second window of one data call per account: three calls in a row wait for two
+    resets, and the sandbox refuses none of them (the client learnt the bucket from the headers)."""
+    with brokerlink.Sandbox(account_rate_limit_per_minute=1, rate_limit_window=1.0) as sandbox:
+        client = brokerlink.Client.snaptrade(
+            client_id=sandbox.client_id,
+            consumer_key=sandbox.consumer_key,
+            base_url=sandbox.url,
+            retry=brokerlink.RetryPolicy(max_retry_after=5.0),
+        )
+        user = client.register_user("bucket")
+        connect(client, sandbox, user)
+        account = client.accounts(user)[0]
+        for _ in range(3):
+            assert client.positions(user, account.id)
+        assert sandbox.state().requests_throttled == 0
+
+
+def test_rate_limit_options_are_checked() -> None:
+    with pytest.raises(brokerlink.InvalidInputError) as caught:
+        brokerlink.Sandbox(rate_limit_window=0.5).start()
+    assert caught.value.field == "rate_limit_window"
+    with pytest.raises(brokerlink.InvalidInputError) as caught:
+        brokerlink.Sandbox(account_rate_limit_per_minute=-1)
+    assert caught.value.field == "account_rate_limit_per_minute"

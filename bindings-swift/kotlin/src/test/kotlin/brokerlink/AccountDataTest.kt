@@ -78,4 +78,22 @@ class AccountDataTest : SandboxTest(SandboxOptions(rateLimitPerMinute = 0u, hist
             assertNull(client.activityPages(user, id, ActivityQuery(start = LocalDate.of(2030, 1, 1))).next())
         }
     }
+
+    @Test
+    fun `the account bucket is waited out, not run into`() = runBlocking<Unit> {
+        val limited = Sandbox.start(SandboxOptions(accountRateLimitPerMinute = 1u, rateLimitWindow = java.time.Duration.ofSeconds(1)))
+        try {
+            val options = ClientOptions(baseUrl = limited.url(), retry = RetryPolicy(maxRetryAfter = java.time.Duration.ofSeconds(5)))
+            Client.snaptrade(limited.clientId(), limited.consumerKey(), options).use { client ->
+                val user = client.registerUser("kotlin-bucket")
+                assertTrue(limited.completePortal(client.portalUrl(user).url.expose(), "user_good", "pass_good") is PortalResult.Success)
+                val account = client.accounts(user).first()
+                repeat(3) { assertTrue(client.positions(user, account.id).isNotEmpty()) }
+                assertEquals(0uL, limited.state().requestsThrottled)
+            }
+        } finally {
+            limited.shutdown()
+            limited.close()
+        }
+    }
 }
