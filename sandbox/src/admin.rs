@@ -393,7 +393,9 @@ pub fn load_portfolio(store: &Store, request: &LoadPortfolio) -> brokerlink::Res
                 .portfolio(currency, now)
                 .map_err(|reason| brokerlink::Error::invalid_input("portfolio", reason))?;
             account.balance = portfolio.total();
-            store.portfolios.insert(account.id.clone(), portfolio);
+            store
+                .portfolios
+                .insert(account.id.clone(), std::sync::Arc::new(portfolio));
             loaded.push(account.id.clone());
         }
     }

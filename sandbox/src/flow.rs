@@ -8,6 +8,7 @@ use crate::webhooks::Happening;
 use chrono::Utc;
 use rust_decimal::Decimal;
 use serde::Serialize;
+use std::sync::Arc;
 use std::time::Instant;
 
 pub const MFA_CODE: &str = "123456";
@@ -459,9 +460,10 @@ fn connect_claimed(
                     index,
                     total: account.balance,
                 };
-                store
-                    .portfolios
-                    .insert(account.id.clone(), portfolio::generate(profile, place, created));
+                store.portfolios.insert(
+                    account.id.clone(),
+                    Arc::new(portfolio::generate(profile, place, created)),
+                );
             }
             lifecycle(&mut connection);
             let id = connection.id.clone();

@@ -153,6 +153,55 @@ pub struct Portfolio {
     pub transactions: Vec<Transaction>,
     /// The account's total value per day, oldest first.
     pub history: Vec<(NaiveDate, Decimal)>,
+    /// `transactions` as the SnapTrade face renders them, once per change.
+    pub snaptrade_activities: RenderedRows,
+}
+
+/// Rows of a long list, rendered once per change of the portfolio instead of once per page
+/// request: a 10,000-row history is about 10 MB of JSON, and rendering a page of it cost more
+/// than a client spends decoding it. A copy made to change the portfolio starts empty, and
+/// `advance` empties it; it takes no part in comparisons.
+#[derive(Default)]
+pub struct RenderedRows(std::sync::OnceLock<std::sync::Arc<[Box<serde_json::value::RawValue>]>>);
+
+impl RenderedRows {
+    pub fn get_or_render(
+        &self,
+        render: impl FnOnce() -> Vec<Box<serde_json::value::RawValue>>,
+    ) -> std::sync::Arc<[Box<serde_json::value::RawValue>]> {
+        self.0.get_or_init(|| render().into()).clone()
+    }
+}
+
+/// A row as JSON text, for `RenderedRows`.
+pub fn raw(value: &serde_json::Value) -> Box<serde_json::value::RawValue> {
+    serde_json::value::to_raw_value(value).unwrap_or_else(|_| {
+        // A `Value` always serialises; this is never reached.
+        serde_json::value::RawValue::from_string("null".into()).unwrap_or_default()
+    })
+}
+
+impl Clone for RenderedRows {
+    fn clone(&self) -> Self {
+        RenderedRows::default()
+    }
+}
+
+impl PartialEq for RenderedRows {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for RenderedRows {}
+
+impl std::fmt::Debug for RenderedRows {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0.get() {
+            Some(rows) => write!(f, "RenderedRows({} rows)", rows.len()),
+            None => f.write_str("RenderedRows(not yet)"),
+        }
+    }
 }
 
 /// Fixed rates for the sandbox's multi-currency totals: units of the base per unit of another.
@@ -831,6 +880,7 @@ fn history(dice: &mut Dice, total: Decimal, today: NaiveDate) -> Vec<(NaiveDate,
 
 /// The day moving on at the broker, on a refresh: prices drift and a dividend arrives.
 pub fn advance(portfolio: &mut Portfolio, login: &str, account_id: &str, now: DateTime<Utc>) {
+    portfolio.snaptrade_activities = RenderedRows::default();
     let round = portfolio.transactions.len().to_string();
     let mut dice = Dice(fnv(&[login, account_id, &round], 11));
     for holding in &mut portfolio.holdings {

@@ -12,6 +12,7 @@ use dashmap::DashMap;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Which protocol a portal session reports in.
@@ -261,7 +262,9 @@ pub struct Store {
     /// SnapTrade's account-level bucket, shared by every data call on one account.
     pub account_rate_limiter: RateLimiter,
     /// Each account's holdings and history, by account id.
-    pub portfolios: DashMap<String, Portfolio>,
+    /// Shared, not copied, by every request that reads one (a long history is thousands of
+    /// rows); a refresh changes its own copy (`Arc::make_mut`).
+    pub portfolios: DashMap<String, Arc<Portfolio>>,
     requests_served: AtomicU64,
     requests_throttled: AtomicU64,
 }
@@ -327,8 +330,9 @@ impl Store {
     pub fn advance_portfolios(&self, connection: &mut SimConnection) {
         let now = Utc::now();
         for account in &mut connection.accounts {
-            if let Some(mut portfolio) = self.portfolios.get_mut(&account.id) {
-                crate::portfolio::advance(&mut portfolio, &connection.login, &account.id, now);
+            if let Some(mut shared) = self.portfolios.get_mut(&account.id) {
+                let portfolio = Arc::make_mut(&mut shared);
+                crate::portfolio::advance(portfolio, &connection.login, &account.id, now);
                 account.balance = portfolio.total();
             }
         }

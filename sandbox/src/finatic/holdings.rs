@@ -18,6 +18,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 pub fn routes(router: Router<App>) -> Router<App> {
     router
@@ -43,7 +44,7 @@ fn account_not_found() -> FinaticError {
 
 /// The portfolio of an account the session's user shares through an active grant, and the
 /// connection it belongs to. Another user's account is as unknown as one that does not exist.
-fn account(app: &App, headers: &HeaderMap, id: &str) -> Result<(SimConnection, Portfolio), FinaticError> {
+fn account(app: &App, headers: &HeaderMap, id: &str) -> Result<(SimConnection, Arc<Portfolio>), FinaticError> {
     uuid_path(id, "accountId")?;
     let connections = session_connections(app, headers)?;
     let connection = connections
@@ -52,7 +53,7 @@ fn account(app: &App, headers: &HeaderMap, id: &str) -> Result<(SimConnection, P
         .ok_or_else(account_not_found)?;
     // Still syncing: nothing has arrived yet.
     let portfolio = if connection.is_pending() {
-        Portfolio::default()
+        Arc::default()
     } else {
         app.store.portfolios.get(id).map(|p| p.clone()).unwrap_or_default()
     };

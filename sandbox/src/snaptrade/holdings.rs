@@ -2,13 +2,17 @@
 //! (paginated) and balance history, in the spec's shapes, from the account's portfolio.
 
 use super::{authed_user, ApiError, ApiResult, Params};
-use crate::portfolio::{number, stable_id, text, Holding, Kind, Portfolio, Security, SimOrder, Transaction};
+use crate::portfolio::{number, raw, stable_id, text, Holding, Kind, Portfolio, Security, SimOrder, Transaction};
 use crate::App;
 use axum::extract::{Path, RawQuery, State};
+use axum::response::IntoResponse;
 use axum::Json;
 use bytes::Bytes;
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::{json, Value};
+use std::sync::Arc;
 
 fn timestamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Micros, true)
@@ -20,7 +24,7 @@ fn date_time(d: NaiveDate) -> String {
 
 /// The portfolio of one of the user's accounts; another user's account is as unknown as one
 /// that does not exist. A connection still populating answers 425, as SnapTrade's does.
-fn portfolio_of(app: &App, q: Option<String>, account_id: &str) -> ApiResult<(Portfolio, String)> {
+fn portfolio_of(app: &App, q: Option<String>, account_id: &str) -> ApiResult<(Arc<Portfolio>, String)> {
     let user = authed_user(app, &Params::parse(q))?;
     let connection = user
         .connections
@@ -345,7 +349,11 @@ fn count_param(params: &Params, key: &str, default: usize, least: usize) -> ApiR
 }
 
 /// One page of the account's transactions, newest first, at most 1,000.
-pub async fn activities(State(app): State<App>, Path(id): Path<String>, RawQuery(q): RawQuery) -> ApiResult {
+pub async fn activities(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> ApiResult<axum::response::Response> {
     let params = Params::parse(q.clone());
     let start = date_param(&params, "startDate")?;
     let end = date_param(&params, "endDate")?;
@@ -355,22 +363,39 @@ pub async fn activities(State(app): State<App>, Path(id): Path<String>, RawQuery
         .get("type")
         .map(|list| list.split(',').map(|t| t.trim().to_ascii_uppercase()).collect());
     let (portfolio, institution) = portfolio_of(&app, q, &id)?;
-    let matching: Vec<&Transaction> = portfolio
-        .transactions
-        .iter()
-        .filter(|t| start.is_none_or(|s| t.trade_date >= s) && end.is_none_or(|e| t.trade_date <= e))
-        .filter(|t| types.as_ref().is_none_or(|list| list.contains(&t.kind)))
+    let rendered = portfolio.snaptrade_activities.get_or_render(|| {
+        portfolio
+            .transactions
+            .iter()
+            .map(|t| raw(&activity(t, &institution)))
+            .collect()
+    });
+    let matching: Vec<usize> = (0..portfolio.transactions.len())
+        .filter(|&i| {
+            let t = &portfolio.transactions[i];
+            start.is_none_or(|s| t.trade_date >= s)
+                && end.is_none_or(|e| t.trade_date <= e)
+                && types.as_ref().is_none_or(|list| list.contains(&t.kind))
+        })
         .collect();
-    let page: Vec<Value> = matching
+    let data: Vec<&RawValue> = matching
         .iter()
         .skip(offset)
         .take(limit)
-        .map(|t| activity(t, &institution))
+        .map(|&i| &*rendered[i])
         .collect();
-    Ok(Json(json!({
-        "data": page,
-        "pagination": { "offset": offset, "limit": limit, "total": matching.len() },
-    })))
+    Ok(Json(ActivitiesPage {
+        data,
+        pagination: json!({ "offset": offset, "limit": limit, "total": matching.len() }),
+    })
+    .into_response())
+}
+
+/// `PaginatedUniversalActivity`, its rows already rendered.
+#[derive(Serialize)]
+struct ActivitiesPage<'a> {
+    data: Vec<&'a RawValue>,
+    pagination: Value,
 }
 
 pub async fn balance_history(State(app): State<App>, Path(id): Path<String>, RawQuery(q): RawQuery) -> ApiResult {
