@@ -123,7 +123,7 @@ def contenders(bins: Path, py: str) -> list[dict]:
             "key": "raw",
             "label": "raw reqwest (floor)",
             "kind": "floor",
-            "modes": SNAPTRADE_MODES + FINATIC_MODES,
+            "modes": SNAPTRADE_MODES + FINATIC_MODES + ("activities",),
             "argv": [str(bins / "bench-client"), "--contender", "raw"],
         },
         {

@@ -27,7 +27,11 @@ NOTES = """\
   brokerlink's `activities()` (which fetches the pages after the first four at a time), the
   official SDKs' `get_account_activities` / `getAccountActivities` in an offset loop until the
   total, as their users write it. **positions**: `positions` / `get_all_account_positions` of
-  each user's first account, {concurrency} in flight. The peak RSS is the run's process's.
+  each user's first account, {concurrency} in flight. The peak RSS is the run's process's. The
+  floor reads the same pages one after another with reqwest, checking each as JSON and counting
+  its rows without building them: a full read can be no faster than the sandbox serving the
+  pages, so "÷ floor" shows what is left to gain in each client, and bounds any ratio between
+  two clients.
 - **floor**: bench/src/client.rs `--contender raw`: reqwest (pooled, keep-alive), the same query
   and the same canonical-JSON HMAC per request, the body read and parsed with serde_json; no
   typing, validation, retries or error mapping. "vs floor" divides a contender's latency p50 by
@@ -184,6 +188,12 @@ def targets(v: View) -> list[tuple[str, float | None, str, bool | None]]:
         ratio(read("st-py-sync"), read("rust")),
         None,
     )
+    for key in ("st-py-sync", "st-ts", "rust"):
+        add(
+            f"activities: {v.labels[key]['label']} ÷ floor (time of a full read)",
+            ratio(read(key), read("raw")),
+            None,
+        )
     for ours, theirs in pairs:
         add(
             f"activities peak RSS: {v.labels[ours]['label']} ÷ {v.labels[theirs]['label']}",

@@ -322,7 +322,10 @@ async fn every_route_answers_as_the_spec_says() {
     // The legacy prefix serves the same face, flagged as deprecated.
     let legacy = r.st.call(Method::GET, "/api/v1/accounts", &q, None).await;
     r.c.check("GET", "/accounts", 200, &legacy);
-    assert_eq!(legacy.headers["deprecation"], "true");
+    assert_eq!(
+        legacy.headers["deprecation"], "@1781222400",
+        "RFC 9745, the date the spec gives"
+    );
     let legacy_status = r.unsigned("/api/v1/").await;
     r.c.check("GET", "/", 200, &legacy_status);
 

@@ -131,9 +131,10 @@ describe('Finatic portal in Chromium', () => {
     const userId = recorded[0].value
     assert.ok(userId)
     assert.equal(await page.evaluate(() => window.finatic.getUserId()), userId)
-    // The connection is the user's, as the app's server sees it.
+    // The connection is the user's, as the app's server sees it: a Finatic connection is an
+    // account grant, one for each of the login's two accounts.
     const connections = await client.connections({ userId })
-    assert.deepEqual(connections.map((c) => c.broker.slug), ['coinbase'])
+    assert.deepEqual(connections.map((c) => c.broker.slug), ['coinbase', 'coinbase'])
     assert.deepEqual(page.errors, [])
   })
 })

@@ -193,13 +193,16 @@ pub fn router(app: App) -> Router {
     Router::new().nest("/api/v1", legacy).merge(legacy_root).merge(face)
 }
 
-/// The legacy `/api/v1` prefix is still answered, flagged as SnapTrade flags it.
+/// The legacy `/api/v1` prefix is still answered, flagged as SnapTrade flags it: an RFC 9745
+/// `Deprecation` date, June 12, 2026, as the spec gives it.
 async fn mark_deprecated(mut response: Response) -> Response {
     response
         .headers_mut()
-        .insert("deprecation", axum::http::HeaderValue::from_static("true"));
+        .insert("deprecation", axum::http::HeaderValue::from_static(LEGACY_DEPRECATION));
     response
 }
+
+const LEGACY_DEPRECATION: &str = "@1781222400";
 
 pub async fn method_not_allowed() -> ApiError {
     ApiError::new(405, "1012", "Method not allowed")
