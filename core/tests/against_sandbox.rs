@@ -76,7 +76,7 @@ async fn legacy_api_v1_base_url_signs_relative_paths() {
     assert_eq!(client.connections(&user).await.unwrap(), vec![]);
     // The legacy prefix is answered with SnapTrade's deprecation flag.
     let response = reqwest::get(format!("{}/api/v1/", sandbox.url())).await.unwrap();
-    assert_eq!(response.headers()["deprecation"], "true");
+    assert_eq!(response.headers()["deprecation"], "@1781222400");
 }
 
 #[tokio::test]
