@@ -5,7 +5,7 @@ use crate::generated::{
     Account, Activity, ActivityQuery, Balance, BalanceHistory, Connection, NewWebhookSubscription, Order, OrderQuery,
     Position, Session, WebhookEventType, WebhookSubscription, WebhookSubscriptionUpdate,
 };
-use crate::types::{link_to_js, user_to_js, PortalOptions, UserCredentials, WaitOptions};
+use crate::types::{link_to_js, parsed, user_to_js, PortalOptions, UserCredentials, WaitOptions};
 use brokerlink::{duration_from_millis, Environment};
 use napi::bindgen_prelude::{Object, PromiseRaw, Undefined};
 use napi::Env;
@@ -495,14 +495,14 @@ impl Client {
     }
 
     /// Every activity of an account in the query's date range, all pages, newest first.
-    #[napi]
+    #[napi(ts_return_type = "Promise<Array<Activity>>")]
     pub fn activities<'env>(
         &self,
         env: &'env Env,
         user: UserCredentials,
         account_id: String,
         query: Option<ActivityQuery>,
-    ) -> Promise<'env, Vec<Activity>> {
+    ) -> Promise<'env, napi::Unknown<'env>> {
         let c = self.inner.clone();
         let query = query.map(brokerlink::ActivityQuery::try_from).transpose();
         promise(
@@ -511,7 +511,7 @@ impl Client {
                 c.activities(&user.into(), &account_id, &query?.unwrap_or_default())
                     .await
             },
-            |_, list| Ok(list.into_iter().map(Activity::from).collect()),
+            |env, list| parsed(env, &list.into_iter().map(Activity::from).collect::<Vec<_>>()),
         )
     }
 
@@ -583,11 +583,14 @@ pub struct ActivityPages {
 #[napi]
 impl ActivityPages {
     /// The next page; a page that failed can be asked for again.
-    #[napi]
-    pub fn next<'env>(&self, env: &'env Env) -> Promise<'env, Option<Vec<Activity>>> {
+    #[napi(ts_return_type = "Promise<Array<Activity> | null>")]
+    pub fn next<'env>(&self, env: &'env Env) -> Promise<'env, napi::Unknown<'env>> {
         let pages = self.inner.clone();
-        promise(env, async move { pages.lock().await.next().await }, |_, page| {
-            Ok(page.map(|list| list.into_iter().map(Activity::from).collect()))
+        promise(env, async move { pages.lock().await.next().await }, |env, page| {
+            parsed(
+                env,
+                &page.map(|list| list.into_iter().map(Activity::from).collect::<Vec<_>>()),
+            )
         })
     }
 }

@@ -7,7 +7,8 @@ use napi_derive::napi;
 
 /// The brokerage behind a connection.
 #[napi(object, use_nullable = true)]
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Broker {
     /// Stable identifier: SnapTrade's slug (`ALPACA`), Finatic's broker id (`alpaca`).
     pub slug: String,
@@ -81,7 +82,8 @@ impl From<brokerlink::Connection> for Connection {
 /// An amount of money as the provider reported it: the exact decimal it sent (with its scale:
 /// `15363.230` stays three places), never a binary float.
 #[napi(object, use_nullable = true)]
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Money {
     /// An exact decimal literal (`"15363.23"`), never a binary float: hand it to a decimal
     /// library, not to `Number`, before doing arithmetic.
@@ -195,7 +197,8 @@ impl From<brokerlink::PortalResult> for PortalResult {
 
 /// One event type a provider can send, from its catalogue.
 #[napi(object, use_nullable = true)]
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct WebhookEventType {
     /// As the provider names it (`account.grant.created`).
     pub event_type: String,
@@ -382,7 +385,8 @@ impl From<brokerlink::AccountSync> for AccountSync {
 
 /// An option contract's terms.
 #[napi(object, use_nullable = true)]
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct OptionContract {
     /// The underlying's symbol (`AAPL`).
     pub underlying: String,
@@ -420,7 +424,8 @@ impl From<brokerlink::OptionContract> for OptionContract {
 
 /// What is held or traded.
 #[napi(object, use_nullable = true)]
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Instrument {
     /// The trading symbol: a ticker, an OCC symbol for an option, a pair or coin for crypto.
     pub symbol: String,
@@ -463,7 +468,8 @@ impl From<brokerlink::Instrument> for Instrument {
 
 /// One holding of an account.
 #[napi(object, use_nullable = true)]
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Position {
     pub account_id: String,
     pub instrument: Instrument,
@@ -523,7 +529,8 @@ impl From<brokerlink::Position> for Position {
 
 /// An account's cash in one currency.
 #[napi(object, use_nullable = true)]
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Balance {
     pub currency: String,
     /// An exact decimal literal (`"15363.23"`), never a binary float: hand it to a decimal
@@ -636,7 +643,8 @@ impl From<brokerlink::Order> for Order {
 
 /// One transaction in an account's history.
 #[napi(object, use_nullable = true)]
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Activity {
     /// The provider's id of the transaction: de-duplicate on it.
     pub id: String,
@@ -711,7 +719,8 @@ impl From<brokerlink::Activity> for Activity {
 
 /// One day's total value of an account.
 #[napi(object, use_nullable = true)]
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct BalancePoint {
     /// An ISO 8601 calendar date, `YYYY-MM-DD`.
     pub date: String,
@@ -732,7 +741,8 @@ impl From<brokerlink::BalancePoint> for BalancePoint {
 
 /// An account's total value over time (SnapTrade's balance history).
 #[napi(object, use_nullable = true)]
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct BalanceHistory {
     pub currency: String,
     /// Oldest first.

@@ -84,6 +84,14 @@ describe('account data', () => {
     assert.equal(position.openPnl, '3.370370367')
     const [fee] = await client.activities(user, accounts[0].id)
     assert.deepEqual([fee.kind, fee.amount, fee.tradeDate], ['fee', '-0.005', '2026-01-02'])
+    // Every field of the declared type is present, absent values as null (never undefined),
+    // however the rows crossed from Rust.
+    assert.deepEqual(Object.keys(fee).sort(), [
+      'accountId', 'amount', 'currency', 'description', 'externalReferenceId', 'fee', 'id', 'instrument',
+      'kind', 'price', 'quantity', 'rawType', 'settlementDate', 'tradeDate',
+    ])
+    assert.equal(fee.instrument, null)
+    assert.equal(fee.externalReferenceId, null)
   })
 
   test('bad queries fail before any request', async () => {

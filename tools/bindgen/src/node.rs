@@ -55,6 +55,26 @@ fn js_field(field: &Field) -> String {
     }
 }
 
+/// Whether records of these fields read the same through JSON as through napi: every value is
+/// a string, number, boolean, `null`, array or such a record (no `Date`, no credential, no
+/// union), so `JSON.parse` of the serialised record is the object napi would have built.
+fn plain_json(catalog: &Catalog, fields: &[Field]) -> bool {
+    fields.iter().all(|f| {
+        let scalar = |ty: &Ty| !matches!(ty, Ty::Timestamp | Ty::Secret | Ty::Json | Ty::Duration);
+        let mut ty = &f.ty;
+        while let Ty::Opt(inner) | Ty::List(inner) = ty {
+            ty = inner;
+        }
+        match ty {
+            Ty::Named(name) => {
+                let def = &catalog.get(name).def;
+                def.is_enum() || matches!(&def.shape, Shape::Record(inner) if plain_json(catalog, inner))
+            }
+            other => scalar(other),
+        }
+    })
+}
+
 /// The Rust type napi converts, and the TypeScript type to declare instead of napi's own.
 fn js_ty(catalog: &Catalog, ty: &Ty) -> (String, Option<String>) {
     match ty {
@@ -179,7 +199,12 @@ fn render_record(
     } else {
         out.push_str("#[napi(object)]\n");
     }
-    out.push_str("#[derive(Debug, Clone)]\n");
+    if item.entry.reads() && plain_json(catalog, fields) {
+        // Long lists of these cross as JSON text for V8's `JSON.parse` (`types::parsed`).
+        out.push_str("#[derive(Debug, Clone, serde::Serialize)]\n#[serde(rename_all = \"camelCase\")]\n");
+    } else {
+        out.push_str("#[derive(Debug, Clone)]\n");
+    }
     let _ = writeln!(out, "pub struct {name} {{");
     for f in fields {
         field_line(out, catalog, f, docs);
