@@ -252,7 +252,7 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
  */
 export declare class ActivityPages {
   /** The next page; a page that failed can be asked for again. */
-  next(): Promise<Array<Activity> | undefined | null>
+  next(): Promise<Array<Activity> | null>
 }
 
 /** A pooled client for one aggregator account; create it once and share it. */
