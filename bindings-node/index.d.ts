@@ -273,6 +273,11 @@ export declare class Client {
   rotateUserSecret(user: UserCredentials): Promise<UserCredentials>
   /** A connection-portal link for the user (valid five minutes). */
   portalUrl(user: UserCredentials, options?: PortalOptions | undefined | null): Promise<PortalLink>
+  /**
+   * A one-time token for a front end (Finatic, API-key clients): good for one
+   * `startSession`, within 90 s.
+   */
+  mintOneTimeToken(): Promise<string>
   /** Starts a Finatic session for a saved user, or (without an id) for a new one. */
   startSession(userId?: string | undefined | null): Promise<Session>
   /** The portal link of a session (Finatic). */
@@ -556,8 +561,13 @@ export interface FaultOptions {
 }
 
 export interface FinaticOptions {
-  /** Server-side only: it mints one-time tokens. */
-  apiKey: string
+  /** Server-side only: it mints one-time tokens. Give this or `oneTimeToken`, not both. */
+  apiKey?: string
+  /**
+   * A token your server minted (`mintOneTimeToken`), for a front end that must never hold
+   * the API key: the client starts its session with it and reads through that session.
+   */
+  oneTimeToken?: string
   baseUrl?: string
   /** Default `sandbox` for `fntc_sandbox_…` keys, else `live`. */
   environment?: Environment

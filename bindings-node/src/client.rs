@@ -6,7 +6,7 @@ use crate::generated::{
     Position, Session, WebhookEventType, WebhookSubscription, WebhookSubscriptionUpdate,
 };
 use crate::types::{link_to_js, parsed, user_to_js, PortalOptions, UserCredentials, WaitOptions};
-use brokerlink::{duration_from_millis, Environment};
+use brokerlink::{duration_from_millis, Environment, Secret};
 use napi::bindgen_prelude::{Object, PromiseRaw, Undefined};
 use napi::Env;
 use napi_derive::napi;
@@ -57,8 +57,11 @@ pub struct SnapTradeOptions {
 #[napi(object)]
 #[derive(Debug, Clone)]
 pub struct FinaticOptions {
-    /// Server-side only: it mints one-time tokens.
-    pub api_key: String,
+    /// Server-side only: it mints one-time tokens. Give this or `oneTimeToken`, not both.
+    pub api_key: Option<String>,
+    /// A token your server minted (`mintOneTimeToken`), for a front end that must never hold
+    /// the API key: the client starts its session with it and reads through that session.
+    pub one_time_token: Option<String>,
     pub base_url: Option<String>,
     /// Default `sandbox` for `fntc_sandbox_…` keys, else `live`.
     #[napi(ts_type = "Environment")]
@@ -124,7 +127,11 @@ impl Client {
     #[napi(factory, configurable = true)]
     pub fn finatic(env: Env, options: FinaticOptions) -> napi::Result<Client> {
         sync(&env, || {
-            let mut builder = brokerlink::Client::builder().finatic(options.api_key);
+            let credential = brokerlink::FinaticCredential::one_of(
+                options.api_key.map(Secret::new),
+                options.one_time_token.map(Secret::new),
+            )?;
+            let mut builder = brokerlink::Client::builder().finatic_credential(credential);
             if let Some(name) = options.environment.as_deref() {
                 builder = builder.environment(Environment::parse(name)?);
             }
@@ -193,6 +200,16 @@ impl Client {
             c.portal_url(&user.into(), &options).await
         };
         promise(env, future, link_to_js)
+    }
+
+    /// A one-time token for a front end (Finatic, API-key clients): good for one
+    /// `startSession`, within 90 s.
+    #[napi]
+    pub fn mint_one_time_token<'env>(&self, env: &'env Env) -> Promise<'env, String> {
+        let c = self.inner.clone();
+        promise(env, async move { c.mint_one_time_token().await }, |_, token| {
+            Ok(token.expose().to_owned())
+        })
     }
 
     /// Starts a Finatic session for a saved user, or (without an id) for a new one.

@@ -149,6 +149,25 @@ describe('Finatic', () => {
     assert.equal(again.userId, user.userId)
     await assert.rejects(finatic.registerUser('x'), { code: 'invalid_input' })
   })
+
+  test('a front end built from a one-time token never holds the API key', async () => {
+    const server = Client.finatic({ apiKey: sandbox.apiKey, baseUrl: sandbox.url })
+    const oneTimeToken = await server.mintOneTimeToken()
+    assert.equal(typeof oneTimeToken, 'string')
+    const front = Client.finatic({ oneTimeToken, baseUrl: sandbox.url })
+    await assert.rejects(front.mintOneTimeToken(), { code: 'invalid_input', field: 'mint_one_time_token' })
+    await assert.rejects(front.webhookSubscriptions(), { code: 'invalid_input', field: 'webhook_subscriptions' })
+    const session = await front.startSession()
+    await assert.rejects(front.startSession(), { code: 'invalid_input', field: 'one_time_token' })
+    const link = await front.sessionPortalUrl(session)
+    assert.equal(sandbox.completePortal({ url: link.url, username: 'user_good', password: 'pass_good' }).type, 'success')
+    const user = await front.sessionUser(session)
+    assert.deepEqual((await front.connections(user)).map((c) => c.status), ['active', 'active'])
+    assert.ok((await front.accounts(user)).length > 0)
+    await assert.rejects(front.accounts({ userId: 'someone-else' }), { code: 'invalid_input', field: 'user' })
+    assert.throws(() => Client.finatic({ apiKey: sandbox.apiKey, oneTimeToken }), { code: 'invalid_input', field: 'one_time_token' })
+    assert.throws(() => Client.finatic({}), { code: 'invalid_input', field: 'api_key' })
+  })
 })
 
 test('parsePortalResult returns the discriminated union', () => {

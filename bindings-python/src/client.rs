@@ -213,12 +213,15 @@ macro_rules! client_class {
                 })
             }
 
-            /// A Finatic client with the company API key (server side only).
+            /// A Finatic client with exactly one of the company API key (server side only) and a
+            /// one-time token the server minted (front ends).
             #[staticmethod]
-            #[pyo3(signature = (*, api_key, base_url = None, environment = None, timeout = 30.0, retry = None, user_agent = None))]
+            #[pyo3(signature = (*, api_key = None, one_time_token = None, base_url = None, environment = None, timeout = 30.0, retry = None, user_agent = None))]
+            #[allow(clippy::too_many_arguments)]
             fn finatic(
                 py: Python<'_>,
-                api_key: String,
+                api_key: Option<String>,
+                one_time_token: Option<String>,
                 base_url: Option<String>,
                 environment: Option<String>,
                 timeout: f64,
@@ -226,7 +229,12 @@ macro_rules! client_class {
                 user_agent: Option<String>,
             ) -> PyResult<Self> {
                 guard(py, || {
-                    let mut builder = brokerlink::Client::builder().finatic(Secret::new(api_key));
+                    let credential = brokerlink::FinaticCredential::one_of(
+                        api_key.map(Secret::new),
+                        one_time_token.map(Secret::new),
+                    )
+                    .map_err(raise(py))?;
+                    let mut builder = brokerlink::Client::builder().finatic_credential(credential);
                     if let Some(environment) = self::environment(py, environment.as_deref())? {
                         builder = builder.environment(environment);
                     }
@@ -298,6 +306,13 @@ macro_rules! client_class {
                 guard(py, || {
                     let c = self.core.clone();
                     $run(py, async move { c.start_session(user_id.as_deref()).await.map(Session::from) })
+                })
+            }
+
+            fn mint_one_time_token<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                guard(py, || {
+                    let c = self.core.clone();
+                    $run(py, async move { c.mint_one_time_token().await.map(|token| token.expose().to_owned()) })
                 })
             }
 

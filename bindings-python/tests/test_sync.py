@@ -188,3 +188,31 @@ def test_finatic_client_against_the_sandbox(sandbox: brokerlink.Sandbox) -> None
     link = client.session_portal_url(session, theme={"primaryColor": "#00f"}, brokers=["alpaca"])
     assert link.url.startswith(sandbox.url)
     assert "token=***" in repr(link) or "one_time_token=***" in repr(link) or link.url not in repr(link)
+
+
+def test_finatic_one_time_token_client(sandbox: brokerlink.Sandbox) -> None:
+    server = brokerlink.Client.finatic(api_key=sandbox.api_key, base_url=sandbox.url)
+    token = server.mint_one_time_token()
+    assert isinstance(token, str)
+    assert token
+    front = brokerlink.Client.finatic(one_time_token=token, base_url=sandbox.url)
+    assert token not in repr(front)
+    with pytest.raises(brokerlink.InvalidInputError) as refused:
+        front.mint_one_time_token()
+    assert refused.value.field == "mint_one_time_token"
+    session = front.start_session()
+    with pytest.raises(brokerlink.BrokerlinkError) as spent:
+        front.start_session()
+    assert spent.value.field == "one_time_token"
+    link = front.session_portal_url(session)
+    assert sandbox.complete_portal(link.url, "user_good", "pass_good").user_id
+    user = front.session_user(session)
+    assert [c.status for c in front.connections(user)] == [ConnectionStatus.ACTIVE] * 2
+    assert front.accounts(user)
+    with pytest.raises(brokerlink.BrokerlinkError) as other:
+        front.accounts(brokerlink.UserCredentials("someone-else"))
+    assert other.value.field == "user"
+    for both in ({"api_key": sandbox.api_key, "one_time_token": token}, {}):
+        with pytest.raises(brokerlink.BrokerlinkError) as wrong:
+            brokerlink.Client.finatic(base_url=sandbox.url, **both)
+        assert wrong.value.kind == brokerlink.ErrorKind.INVALID_INPUT

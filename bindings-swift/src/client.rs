@@ -110,16 +110,26 @@ impl Client {
         })
     }
 
-    /// A Finatic client with the company API key (server side only: it mints one-time tokens).
-    /// `environment` defaults to the key's own (`sandbox` for `fntc_sandbox_…` keys).
-    #[uniffi::constructor(default(environment = None, options))]
-    pub fn finatic(api_key: String, environment: Option<Environment>, options: ClientOptions) -> Result<Arc<Self>> {
+    /// A Finatic client with exactly one of the company API key (server side only: it mints
+    /// one-time tokens) and a one-time token your server minted (apps: the key never ships
+    /// in them). `environment` defaults to the key's own (`sandbox` for `fntc_sandbox_…` keys).
+    #[uniffi::constructor(default(api_key = None, one_time_token = None, environment = None, options))]
+    pub fn finatic(
+        api_key: Option<String>,
+        one_time_token: Option<String>,
+        environment: Option<Environment>,
+        options: ClientOptions,
+    ) -> Result<Arc<Self>> {
         let base_url = options
             .base_url
             .clone()
             .unwrap_or_else(|| brokerlink::FINATIC_BASE_URL.to_owned());
         enter(|| {
-            let mut builder = brokerlink::Client::builder().finatic(api_key);
+            let credential = brokerlink::FinaticCredential::one_of(
+                api_key.map(brokerlink::Secret::new),
+                one_time_token.map(brokerlink::Secret::new),
+            )?;
+            let mut builder = brokerlink::Client::builder().finatic_credential(credential);
             if let Some(environment) = environment {
                 builder = builder.environment(environment.into());
             }
@@ -170,8 +180,16 @@ impl Client {
         .await
     }
 
+    /// A one-time token for an app (Finatic, API-key clients): good for one `startSession`,
+    /// within 90 s. Send it to the app, which builds its client with it.
+    pub async fn mint_one_time_token(&self) -> Result<String> {
+        let c = self.inner.clone();
+        run(async move { c.mint_one_time_token().await.map(|token| token.expose().to_owned()) }).await
+    }
+
     /// Starts a Finatic session for a saved user, or (without one) for a new user who will
-    /// log in through the portal. The one-time token is minted and spent inside.
+    /// log in through the portal. An API-key client mints the one-time token and spends it
+    /// inside; a token client spends its own.
     #[uniffi::method(default(user_id = None))]
     pub async fn start_session(&self, user_id: Option<String>) -> Result<Session> {
         let c = self.inner.clone();

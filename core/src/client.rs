@@ -22,7 +22,7 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 #[derive(Debug)]
 pub(crate) enum Provider {
     SnapTrade(SnapTrade),
-    Finatic(Finatic),
+    Finatic(Box<Finatic>),
 }
 
 /// A pooled, cloneable client for one aggregator account. Clones share the connection pool.
@@ -40,7 +40,34 @@ struct Inner {
 #[derive(Debug)]
 enum Credentials {
     SnapTrade { client_id: String, consumer_key: Secret },
-    Finatic { api_key: Secret },
+    Finatic(FinaticCredential),
+}
+
+/// What a Finatic client authenticates with: the company API key, on a server only, or a
+/// one-time token that the server minted (`Client::mint_one_time_token`) for a front end,
+/// which then starts its session and reads through it without ever holding the key.
+#[derive(Debug, Clone)]
+pub enum FinaticCredential {
+    ApiKey(Secret),
+    OneTimeToken(Secret),
+}
+
+impl FinaticCredential {
+    /// Exactly one of the two, as every language's `finatic` constructor takes them.
+    pub fn one_of(api_key: Option<Secret>, one_time_token: Option<Secret>) -> Result<Self> {
+        match (api_key, one_time_token) {
+            (Some(api_key), None) => Ok(FinaticCredential::ApiKey(api_key)),
+            (None, Some(token)) => Ok(FinaticCredential::OneTimeToken(token)),
+            (Some(_), Some(_)) => Err(Error::invalid_input(
+                "one_time_token",
+                "give either api_key (a server) or one_time_token (a front end), not both",
+            )),
+            (None, None) => Err(Error::invalid_input(
+                "api_key",
+                "give api_key (a server) or one_time_token (a front end)",
+            )),
+        }
+    }
 }
 
 /// Builds a `Client`; pick a provider, then optionally tune it.
@@ -67,10 +94,13 @@ impl ClientBuilder {
     }
 
     /// Finatic with the company API key (server-side only; it mints one-time tokens).
-    pub fn finatic(mut self, api_key: impl Into<Secret>) -> Self {
-        self.credentials = Some(Credentials::Finatic {
-            api_key: api_key.into(),
-        });
+    pub fn finatic(self, api_key: impl Into<Secret>) -> Self {
+        self.finatic_credential(FinaticCredential::ApiKey(api_key.into()))
+    }
+
+    /// Finatic with either credential: a front end passes the one-time token its server minted.
+    pub fn finatic_credential(mut self, credential: FinaticCredential) -> Self {
+        self.credentials = Some(Credentials::Finatic(credential));
         self
     }
 
@@ -111,7 +141,7 @@ impl ClientBuilder {
         let credentials = self
             .credentials
             .ok_or_else(|| Error::invalid_input("provider", "choose a provider (snaptrade or finatic) before build"))?;
-        if self.environment.is_some() && !matches!(credentials, Credentials::Finatic { .. }) {
+        if self.environment.is_some() && !matches!(credentials, Credentials::Finatic(_)) {
             return Err(Error::invalid_input("environment", "is a Finatic option"));
         }
         let user_agent = self
@@ -131,9 +161,9 @@ impl ClientBuilder {
                 let base = validate::base_url(self.base_url.as_deref().unwrap_or(snaptrade::DEFAULT_BASE_URL))?;
                 Provider::SnapTrade(SnapTrade::new(client_id, consumer_key, base)?)
             }
-            Credentials::Finatic { api_key } => {
+            Credentials::Finatic(credential) => {
                 let base = validate::base_url(self.base_url.as_deref().unwrap_or(finatic::DEFAULT_BASE_URL))?;
-                Provider::Finatic(Finatic::new(api_key, base, self.environment)?)
+                Provider::Finatic(Box::new(Finatic::new(credential, base, self.environment)?))
             }
         };
         Ok(Client {
@@ -200,6 +230,12 @@ impl Client {
     /// in through the portal. The one-time token is minted and spent inside.
     pub async fn start_session(&self, user_id: Option<&str>) -> Result<Session> {
         dispatch!(self, start_session(user_id))
+    }
+
+    /// A one-time token for a front end (Finatic; needs the API key). The front end builds its
+    /// client from it and starts a session; the token is good for one start, within 90 s.
+    pub async fn mint_one_time_token(&self) -> Result<Secret> {
+        dispatch!(self, mint_one_time_token())
     }
 
     /// The portal link of a session (Finatic's `getPortalUrl`).

@@ -38,7 +38,9 @@ pub use account_data::{
     MAX_ACTIVITY_PAGE,
 };
 pub use chrono::NaiveDate;
-pub use client::{ActivityPages, Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT};
+pub use client::{
+    ActivityPages, Client, ClientBuilder, FinaticCredential, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
+};
 pub use error::{Error, ErrorKind, Result};
 pub use http::RetryPolicy;
 pub use portal::{

@@ -3,46 +3,12 @@
 //! sandbox (which verifies signatures over the decoded path, as a real server does): ids go out
 //! as written, escaped only where RFC 3986 requires it.
 
-use axum::extract::{OriginalUri, Request};
-use axum::response::Response;
+mod support;
+
 use brokerlink::{Client, ConnectionStatus, ErrorKind, PortalOptions, RetryPolicy, WaitOptions};
 use brokerlink_sandbox::{CompletePortal, Sandbox, SandboxConfig};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-/// Forwards each request unchanged to `upstream` and records its request target as received.
-async fn recording_proxy(upstream: String) -> (String, Arc<Mutex<Vec<String>>>) {
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let record = seen.clone();
-    let http = reqwest::Client::new();
-    let proxy = axum::Router::new().fallback(move |OriginalUri(uri): OriginalUri, request: Request| {
-        let (http, upstream, record) = (http.clone(), upstream.clone(), record.clone());
-        async move {
-            let target = uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_default();
-            record.lock().unwrap().push(format!("{} {target}", request.method()));
-            let (parts, body) = request.into_parts();
-            let body = axum::body::to_bytes(body, 1 << 20).await.unwrap();
-            let mut forwarded = http.request(parts.method, format!("{upstream}{target}")).body(body);
-            for (name, value) in &parts.headers {
-                if name != "host" {
-                    forwarded = forwarded.header(name, value);
-                }
-            }
-            let answer = forwarded.send().await.unwrap();
-            let mut response = Response::builder().status(answer.status());
-            for (name, value) in answer.headers() {
-                response = response.header(name, value);
-            }
-            response
-                .body(axum::body::Body::from(answer.bytes().await.unwrap()))
-                .unwrap()
-        }
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, proxy).await });
-    (base, seen)
-}
+use support::recording_proxy;
 
 #[tokio::test]
 async fn ids_travel_unescaped_and_verify_over_the_decoded_path() {
@@ -78,7 +44,7 @@ async fn ids_travel_unescaped_and_verify_over_the_decoded_path() {
     client.disable_connection(&user, &id).await.unwrap();
     client.remove_connection(&user, &id).await.unwrap();
 
-    let seen = seen.lock().unwrap().clone();
+    let seen = support::lines(&seen);
     for (method, path) in [
         ("GET", format!("/authorizations/{id}?")),
         ("GET", format!("/authorizations/{id}/accounts?")),
@@ -190,7 +156,7 @@ async fn a_finatic_flow_uses_v1_routes_and_a_revoked_grant_is_a_removed_connecti
     // Removing again is done already.
     client.remove_connection(&user, &id).await.unwrap();
 
-    let seen = seen.lock().unwrap().clone();
+    let seen = support::lines(&seen);
     let beta: Vec<&String> = seen
         .iter()
         .filter(|s| {

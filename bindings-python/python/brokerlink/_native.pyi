@@ -763,14 +763,16 @@ class Client:
     @staticmethod
     def finatic(
         *,
-        api_key: str,
+        api_key: str | None = None,
+        one_time_token: str | None = None,
         base_url: str | None = None,
         environment: Environment | str | None = None,
         timeout: float = 30.0,
         retry: RetryPolicy | None = None,
         user_agent: str | None = None,
     ) -> Client:
-        """A Finatic client with the company API key (server side only)."""
+        """A Finatic client with exactly one of the company API key (server side only) and a
+        one-time token the server minted (front ends: the key never reaches them)."""
 
     @property
     def provider(self) -> ProviderKind: ...
@@ -805,6 +807,10 @@ class Client:
         stages: Sequence[str] | None = None,
     ) -> PortalLink:
         """A connection-portal link for the user; it expires after five minutes."""
+
+    def mint_one_time_token(self) -> str:
+        """A one-time token for a front end (Finatic, API key clients): good for one
+        ``start_session``, within 90 s."""
 
     def start_session(self, user_id: str | None = None) -> Session:
         """Starts a Finatic session, for a saved user or (``None``) for a new one."""
@@ -933,14 +939,16 @@ class AsyncClient:
     @staticmethod
     def finatic(
         *,
-        api_key: str,
+        api_key: str | None = None,
+        one_time_token: str | None = None,
         base_url: str | None = None,
         environment: Environment | str | None = None,
         timeout: float = 30.0,
         retry: RetryPolicy | None = None,
         user_agent: str | None = None,
     ) -> AsyncClient:
-        """A Finatic client with the company API key (server side only)."""
+        """A Finatic client with exactly one of the company API key (server side only) and a
+        one-time token the server minted (front ends: the key never reaches them)."""
 
     @property
     def provider(self) -> ProviderKind: ...
@@ -975,6 +983,10 @@ class AsyncClient:
         stages: Sequence[str] | None = None,
     ) -> Future[PortalLink]:
         """A connection-portal link for the user; it expires after five minutes."""
+
+    def mint_one_time_token(self) -> Future[str]:
+        """A one-time token for a front end (Finatic, API key clients): good for one
+        ``start_session``, within 90 s."""
 
     def start_session(self, user_id: str | None = None) -> Future[Session]:
         """Starts a Finatic session, for a saved user or (``None``) for a new one."""

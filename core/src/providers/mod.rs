@@ -58,6 +58,10 @@ pub(crate) trait Protocol {
         Err(not_supported::<Self>("start_session"))
     }
 
+    async fn mint_one_time_token(&self, _t: &Transport) -> Result<Secret> {
+        Err(not_supported::<Self>("mint_one_time_token"))
+    }
+
     async fn session_portal_url(
         &self,
         _t: &Transport,

@@ -3,7 +3,7 @@
 //! the offboarding call, which the spec lacks, answers E as finatic-server-python reads it.
 
 use super::envelope::{e_ok, w_ok, w_ok_meta, FinaticError};
-use super::{check_api_key, session_from};
+use super::{check_api_key, check_api_key_if_sent, session_from};
 use crate::brokers::{SimBroker, BROKERS};
 use crate::store::{SimAccount, SimConnection, SimStatus, UserRecord};
 use crate::webhooks::Happening;
@@ -110,6 +110,7 @@ fn account_json(c: &SimConnection, a: &crate::store::SimAccount) -> Value {
 
 /// The connections of the session's user, timers settled; none before anyone logged in.
 pub(super) fn session_connections(app: &App, headers: &HeaderMap) -> Result<Vec<SimConnection>, FinaticError> {
+    check_api_key_if_sent(app, headers)?;
     let session = session_from(app, headers)?;
     let Some(user_id) = session.user_id else {
         return Ok(Vec::new());
@@ -343,7 +344,7 @@ fn with_session_user<R>(
     headers: &HeaderMap,
     f: impl FnOnce(&mut UserRecord) -> Result<R, FinaticError>,
 ) -> Result<R, FinaticError> {
-    check_api_key(app, headers)?;
+    check_api_key_if_sent(app, headers)?;
     let session = session_from(app, headers)?;
     let user_id = session.user_id.ok_or_else(grant_not_found)?;
     let mut user = app

@@ -151,7 +151,10 @@ private fun client(sandbox: Sandbox, provider: String, settings: JsonObject?): C
         },
     )
     return if (provider == "finatic") {
-        Client.finatic(text(settings, "api_key") ?: sandbox.apiKey(), options = options)
+        val token = text(settings, "one_time_token")
+        // A token client gets no API key unless the scenario gives one.
+        val apiKey = if (token != null) text(settings, "api_key") else text(settings, "api_key") ?: sandbox.apiKey()
+        Client.finatic(apiKey = apiKey, oneTimeToken = token, options = options)
     } else {
         Client.snaptrade(
             text(settings, "client_id") ?: sandbox.clientId(),
@@ -253,6 +256,7 @@ private suspend fun execute(
                 link(c.portalUrl(user, portalOptions(args)))
             }
             "start_session" -> session(c.startSession(text(args, "user_id")))
+            "mint_one_time_token" -> JsonObject(mapOf("one_time_token" to JsonPrimitive(c.mintOneTimeToken())))
             "session_portal_url" -> link(c.sessionPortalUrl(sessionArg(args), portalOptions(args)))
             "session_user" -> user(c.sessionUser(sessionArg(args)))
             "connections" -> JsonArray(c.connections(userArg(args)).map(::connection))
@@ -444,7 +448,10 @@ suspend fun run(scenario: JsonObject): List<JsonElement> {
     // One client per name for the whole scenario, as an app keeps one: what a client learns
     // (its rate-limit buckets) carries from step to step.
     val built = mutableMapOf<String, Client>()
-    val named = { name: String -> { built.getOrPut(name) { client(sandbox, provider, clients?.get(name) as? JsonObject) } } }
+    // Settings may name a saved value (a one-time token minted by an earlier step).
+    val named = { name: String ->
+        { built.getOrPut(name) { client(sandbox, provider, clients?.get(name)?.let { resolve(it, saved) } as? JsonObject) } }
+    }
     sandbox.use {
         for ((index, step) in (scenario["steps"] as JsonArray).withIndex()) {
             val call = text(step, "call") ?: ""

@@ -253,7 +253,12 @@ function client(sandbox, provider, settings = {}) {
       maxRetryAfterMs: r.max_retry_after_ms ?? undefined,
     }
   }
-  if (provider === 'finatic') return Client.finatic({ apiKey: settings.api_key ?? sandbox.apiKey, ...common })
+  if (provider === 'finatic') {
+    const token = settings.one_time_token
+    // A token client gets no API key unless the scenario gives one.
+    const apiKey = token != null ? settings.api_key : (settings.api_key ?? sandbox.apiKey)
+    return Client.finatic({ apiKey, oneTimeToken: token, ...common })
+  }
   return Client.snaptrade({
     clientId: settings.client_id ?? sandbox.clientId,
     consumerKey: settings.consumer_key ?? sandbox.consumerKey,
@@ -334,6 +339,8 @@ async function execute(sandbox, named, call, args) {
     }
     case 'start_session':
       return canonical.session(await c.startSession(text(args, 'user_id')))
+    case 'mint_one_time_token':
+      return { one_time_token: await c.mintOneTimeToken() }
     case 'session_portal_url':
       return canonical.link(await c.sessionPortalUrl(sessionArg(args), portalOptions(args)))
     case 'session_user':
@@ -559,7 +566,8 @@ async function run(scenario) {
   // (its rate-limit buckets) carries from step to step.
   const built = new Map()
   const named = (name) => () => {
-    if (!built.has(name)) built.set(name, client(sandbox, provider, (scenario.clients ?? {})[name]))
+    // Settings may name a saved value (a one-time token minted by an earlier step).
+    if (!built.has(name)) built.set(name, client(sandbox, provider, resolve((scenario.clients ?? {})[name], saved)))
     return built.get(name)
   }
   for (const [index, step] of scenario.steps.entries()) {

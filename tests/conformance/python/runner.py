@@ -371,9 +371,10 @@ def client(sandbox: brokerlink.Sandbox, provider: str, settings: dict[str, Any] 
             **{k: None if v is None else v / 1000 for k, v in ms.items()},
         )
     if provider == "finatic":
-        return brokerlink.Client.finatic(
-            api_key=settings.get("api_key") or sandbox.api_key, base_url=sandbox.url, **extra
-        )
+        token = settings.get("one_time_token")
+        # A token client gets no API key unless the scenario gives one.
+        api_key = settings.get("api_key") if token is not None else settings.get("api_key") or sandbox.api_key
+        return brokerlink.Client.finatic(api_key=api_key, one_time_token=token, base_url=sandbox.url, **extra)
     return brokerlink.Client.snaptrade(
         client_id=settings.get("client_id") or sandbox.client_id,
         consumer_key=settings.get("consumer_key") or sandbox.consumer_key,
@@ -550,6 +551,7 @@ def execute(sandbox: brokerlink.Sandbox, named: Callable[[], Any], call: str, ar
         "rotate_user_secret": lambda: user(c.rotate_user_secret(user_arg(args))),
         "portal_url": lambda: link(c.portal_url(user_arg(args), **portal_options(args))),
         "start_session": lambda: session(c.start_session(text(args, "user_id"))),
+        "mint_one_time_token": lambda: {"one_time_token": c.mint_one_time_token()},
         "session_portal_url": lambda: link(c.session_portal_url(session_arg(args), **portal_options(args))),
         "session_user": lambda: user(c.session_user(session_arg(args))),
         "connections": lambda: [connection(x) for x in c.connections(user_arg(args))],
@@ -666,7 +668,8 @@ def run(scenario: dict[str, Any]) -> list[dict[str, Any]]:
     def named(name: str) -> Callable[[], Any]:
         def get() -> Any:
             if name not in built:
-                built[name] = client(sandbox, provider, clients.get(name))
+                # Settings may name a saved value (a one-time token minted by an earlier step).
+                built[name] = client(sandbox, provider, resolve(clients.get(name), saved))
             return built[name]
 
         return get

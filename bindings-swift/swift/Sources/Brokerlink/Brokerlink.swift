@@ -885,6 +885,12 @@ public protocol ClientProtocol: AnyObject, Sendable {
     func listUsers() async throws  -> [String]
     
     /**
+     * A one-time token for an app (Finatic, API-key clients): good for one `startSession`,
+     * within 90 s. Send it to the app, which builds its client with it.
+     */
+    func mintOneTimeToken() async throws  -> String
+    
+    /**
      * One order, by the broker's order id.
      */
     func order(user: UserCredentials, accountId: String, orderId: String) async throws  -> Order
@@ -948,7 +954,8 @@ public protocol ClientProtocol: AnyObject, Sendable {
     
     /**
      * Starts a Finatic session for a saved user, or (without one) for a new user who will
-     * log in through the portal. The one-time token is minted and spent inside.
+     * log in through the portal. An API-key client mints the one-time token and spends it
+     * inside; a token client spends its own.
      */
     func startSession(userId: String?) async throws  -> Session
     
@@ -1030,14 +1037,16 @@ open class Client: ClientProtocol, @unchecked Sendable, CustomStringConvertible 
 
     
     /**
-     * A Finatic client with the company API key (server side only: it mints one-time tokens).
-     * `environment` defaults to the key's own (`sandbox` for `fntc_sandbox_…` keys).
+     * A Finatic client with exactly one of the company API key (server side only: it mints
+     * one-time tokens) and a one-time token your server minted (apps: the key never ships
+     * in them). `environment` defaults to the key's own (`sandbox` for `fntc_sandbox_…` keys).
      */
-public static func finatic(apiKey: String, environment: Environment? = nil, options: ClientOptions = ClientOptions())throws  -> Client  {
+public static func finatic(apiKey: String? = nil, oneTimeToken: String? = nil, environment: Environment? = nil, options: ClientOptions = ClientOptions())throws  -> Client  {
     return try  FfiConverterTypeClient_lift(try rustCallWithError(FfiConverterTypeBrokerlinkError_lift) {
         uniffiCallStatus in
     uniffi_brokerlink_ffi_fn_constructor_client_finatic(
-        FfiConverterString.lower(apiKey),
+        FfiConverterOptionString.lower(apiKey),
+        FfiConverterOptionString.lower(oneTimeToken),
         FfiConverterOptionTypeEnvironment.lower(environment),
         FfiConverterTypeClientOptions_lower(options),uniffiCallStatus
     )
@@ -1296,6 +1305,26 @@ open func listUsers()async throws  -> [String]  {
 }
     
     /**
+     * A one-time token for an app (Finatic, API-key clients): good for one `startSession`,
+     * within 90 s. Send it to the app, which builds its client with it.
+     */
+open func mintOneTimeToken()async throws  -> String  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_brokerlink_ffi_fn_method_client_mint_one_time_token(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_brokerlink_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_brokerlink_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_brokerlink_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterString.lift,
+            errorHandler: FfiConverterTypeBrokerlinkError_lift
+        )
+}
+    
+    /**
      * One order, by the broker's order id.
      */
 open func order(user: UserCredentials, accountId: String, orderId: String)async throws  -> Order  {
@@ -1534,7 +1563,8 @@ open func sessionUser(session: Session)async throws  -> UserCredentials  {
     
     /**
      * Starts a Finatic session for a saved user, or (without one) for a new user who will
-     * log in through the portal. The one-time token is minted and spent inside.
+     * log in through the portal. An API-key client mints the one-time token and spends it
+     * inside; a token client spends its own.
      */
 open func startSession(userId: String? = nil)async throws  -> Session  {
     return
@@ -9253,6 +9283,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_brokerlink_ffi_checksum_method_client_list_users() != 818) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_brokerlink_ffi_checksum_method_client_mint_one_time_token() != 49643) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_brokerlink_ffi_checksum_method_client_order() != 48266) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -9292,7 +9325,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_brokerlink_ffi_checksum_method_client_session_user() != 3099) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_client_start_session() != 55505) {
+    if (uniffi_brokerlink_ffi_checksum_method_client_start_session() != 63176) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_brokerlink_ffi_checksum_method_client_update_webhook_subscription() != 52592) {
@@ -9361,7 +9394,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_brokerlink_ffi_checksum_method_sandbox_webhook_deliveries() != 52867) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_constructor_client_finatic() != 65157) {
+    if (uniffi_brokerlink_ffi_checksum_constructor_client_finatic() != 9124) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_brokerlink_ffi_checksum_constructor_client_snaptrade() != 44257) {

@@ -51,6 +51,28 @@ final class FinaticFlowTests: SandboxTestCase {
         XCTAssertEqual(rebuilt.id.expose(), again.id.expose())
     }
 
+    func testAnAppsClientBuiltFromAOneTimeTokenNeverHoldsTheApiKey() async throws {
+        let token = try await finatic().mintOneTimeToken()
+        let app = try Client.finatic(oneTimeToken: token, options: ClientOptions(baseUrl: sandbox.url()))
+        let minted = await failure { _ = try await app.mintOneTimeToken() }
+        XCTAssertEqual(minted?.details().field, "mint_one_time_token")
+        let session = try await app.startSession()
+        let spent = await failure { _ = try await app.startSession() }
+        XCTAssertEqual(spent?.details().field, "one_time_token")
+        let link = try await app.sessionPortalUrl(session: session)
+        let done = try sandbox.completePortal(url: link.url.expose(), username: "user_good", password: "pass_good")
+        guard case .success = done else { return XCTFail("portal failed: \(done)") }
+        let user = try await app.sessionUser(session: session)
+        let statuses = try await app.connections(user: user).map(\.status)
+        XCTAssertEqual(statuses, [.active, .active])
+        let accounts = try await app.accounts(user: user)
+        XCTAssertFalse(accounts.isEmpty)
+        let other = await failure { _ = try await app.accounts(user: UserCredentials(userId: "someone-else")) }
+        XCTAssertEqual(other?.details().field, "user")
+        let both = await failure { _ = try Client.finatic(apiKey: self.sandbox.apiKey(), oneTimeToken: token) }
+        XCTAssertEqual(both?.details().field, "one_time_token")
+    }
+
     func testCallsFinaticHasNoUseForAreRefusedByName() async throws {
         let client = try finatic()
         let e = await failure { _ = try await client.registerUser(userId: "x") }

@@ -180,7 +180,7 @@ mod tests {
     #[test]
     fn an_envelope_keeps_every_digit_of_an_amount() {
         let finatic = Finatic::new(
-            crate::Secret::new("fntc_sandbox_test"),
+            crate::FinaticCredential::ApiKey(crate::Secret::new("fntc_sandbox_test")),
             url::Url::parse("http://127.0.0.1:1").unwrap(),
             None,
         )

@@ -10,6 +10,7 @@ use envelope::Answer;
 use portal::portal_params;
 
 use crate::account_data::{ActivityQuery, Balance, Order, OrderQuery, OrderState, OrderStatus, Position};
+use crate::client::FinaticCredential;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Idempotency, Outgoing, Transport};
 use crate::portal::{PortalLink, PortalOptions, PORTAL_LINK_LIFETIME};
@@ -45,9 +46,10 @@ const SUBSCRIPTIONS: &str = "/api/v1/webhooks/subscriptions";
 const DATA_PAGE_SIZE: u32 = 1000;
 
 pub(crate) struct Finatic {
-    api_key: Secret,
+    credential: Credential,
     base_url: Url,
-    environment: Environment,
+    /// `None` only for a token client not told one: the session already knows it.
+    environment: Option<Environment>,
     user_sessions: Mutex<HashMap<String, UserSession>>,
     brokers: OnceCell<Vec<wire::WireBroker>>,
 }
@@ -56,7 +58,7 @@ pub(crate) struct Finatic {
 impl std::fmt::Debug for Finatic {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Finatic")
-            .field("api_key", &self.api_key)
+            .field("credential", &self.credential)
             .field("base_url", &self.base_url.as_str())
             .field("environment", &self.environment)
             .field("cached_sessions", &self.sessions().len())
@@ -71,6 +73,26 @@ struct UserSession {
     company_id: String,
     csrf: Option<Secret>,
     fresh_until: Instant,
+}
+
+/// What a Finatic client holds: the company API key (a server), or one one-time token the
+/// server minted for a front end, which never sees the key.
+#[derive(Debug)]
+enum Credential {
+    ApiKey(Secret),
+    OneTimeToken {
+        /// Spent by `start_session`; put back when the start fails, for the server to judge.
+        token: Mutex<Option<Secret>>,
+        /// The session the token started: the only one this client can ever read through.
+        session: Mutex<Option<TokenSession>>,
+    },
+}
+
+/// A token client's session, and its user once known (start answer or `session_user`).
+#[derive(Debug, Clone)]
+struct TokenSession {
+    session: UserSession,
+    user_id: Option<String>,
 }
 
 /// Extra headers of one call: the one-time token or a session's.
@@ -91,17 +113,29 @@ struct Request<'a> {
 }
 
 impl Finatic {
-    pub fn new(api_key: Secret, base_url: Url, environment: Option<Environment>) -> Result<Self> {
-        if api_key.is_empty() {
-            return Err(Error::invalid_input("api_key", "must not be empty"));
-        }
-        let environment = environment.unwrap_or(if api_key.expose().starts_with("fntc_sandbox_") {
-            Environment::Sandbox
-        } else {
-            Environment::Live
+    pub fn new(credential: FinaticCredential, base_url: Url, environment: Option<Environment>) -> Result<Self> {
+        let credential = match credential {
+            FinaticCredential::ApiKey(api_key) => {
+                if api_key.is_empty() {
+                    return Err(Error::invalid_input("api_key", "must not be empty"));
+                }
+                Credential::ApiKey(api_key)
+            }
+            FinaticCredential::OneTimeToken(token) => {
+                validate::identifier("one_time_token", token.expose())?;
+                Credential::OneTimeToken {
+                    token: Mutex::new(Some(token)),
+                    session: Mutex::new(None),
+                }
+            }
+        };
+        let environment = environment.or(match &credential {
+            Credential::ApiKey(key) if key.expose().starts_with("fntc_sandbox_") => Some(Environment::Sandbox),
+            Credential::ApiKey(_) => Some(Environment::Live),
+            Credential::OneTimeToken { .. } => None,
         });
         Ok(Finatic {
-            api_key,
+            credential,
             base_url,
             environment,
             user_sessions: Mutex::new(HashMap::new()),
@@ -136,9 +170,14 @@ impl Finatic {
             headers.insert(HeaderName::from_static(name), value);
             Ok(())
         };
-        let mut carried = vec![self.api_key.clone()];
-        put("x-api-key", self.api_key.expose())?;
-        put("x-finatic-environment", self.environment.as_str())?;
+        let mut carried = Vec::new();
+        if let Credential::ApiKey(api_key) = &self.credential {
+            put("x-api-key", api_key.expose())?;
+            carried.push(api_key.clone());
+        }
+        if let Some(environment) = self.environment {
+            put("x-finatic-environment", environment.as_str())?;
+        }
         if let Some(token) = auth.one_time_token {
             put("one-time-token", token.expose())?;
             carried.push(token.clone());
@@ -185,7 +224,21 @@ impl Finatic {
         self.unwrap_envelope(&reply, what)
     }
 
-    async fn mint_token(&self, t: &Transport) -> Result<Secret> {
+    /// Refuses `call` on a token client before any request: it needs the company API key,
+    /// which never leaves the server.
+    fn needs_api_key(&self, call: &str) -> Result<()> {
+        match self.credential {
+            Credential::ApiKey(_) => Ok(()),
+            Credential::OneTimeToken { .. } => Err(Error::invalid_input(
+                call,
+                "needs the company API key, which stays on your server: a client built from a one-time \
+                 token can start its session and read through it, nothing more",
+            )),
+        }
+    }
+
+    async fn mint_token(&self, t: &Transport, call: &str) -> Result<Secret> {
+        self.needs_api_key(call)?;
         let answer = self
             .call(
                 t,
@@ -207,7 +260,15 @@ impl Finatic {
         if let Some(user_id) = user_id {
             validate::identifier("user_id", user_id)?;
         }
-        let token = self.mint_token(t).await?;
+        let token = match &self.credential {
+            Credential::ApiKey(_) => self.mint_token(t, "start_session").await?,
+            Credential::OneTimeToken { token, .. } => lock(token).take().ok_or_else(|| {
+                Error::invalid_input(
+                    "one_time_token",
+                    "was spent by an earlier start_session: mint a new one on your server",
+                )
+            })?,
+        };
         let body = user_id.map(|id| json!({ "user_id": id }));
         let auth = Auth {
             one_time_token: Some(&token),
@@ -225,7 +286,16 @@ impl Finatic {
                     body,
                 },
             )
-            .await?;
+            .await;
+        let answer = match answer {
+            Ok(answer) => answer,
+            Err(e) => {
+                if let Credential::OneTimeToken { token: slot, .. } = &self.credential {
+                    *lock(slot) = Some(token);
+                }
+                return Err(e);
+            }
+        };
         let rejected: wire::UserIdRejection = answer.decode("start session")?;
         if user_id.is_some() && rejected.provided_user_id_rejected == Some(true) {
             return Err(Error::new(
@@ -234,12 +304,37 @@ impl Finatic {
             ));
         }
         let started: wire::StartedSession = answer.decode("start session")?;
-        Ok((started.to_session(), started.csrf_token))
+        let csrf = started.csrf_token.clone();
+        let session = started.to_session();
+        if let Credential::OneTimeToken { session: slot, .. } = &self.credential {
+            *lock(slot) = Some(TokenSession {
+                session: UserSession {
+                    id: session.id.clone(),
+                    company_id: session.company_id.clone(),
+                    csrf: csrf.clone(),
+                    fresh_until: Instant::now(),
+                },
+                user_id: session.user_id.clone().or_else(|| user_id.map(str::to_owned)),
+            });
+        }
+        Ok((session, csrf))
     }
 
     /// The cached session for a saved user, or a new one.
     async fn user_session(&self, t: &Transport, user: &UserCredentials) -> Result<UserSession> {
         validate::identifier("user_id", &user.user_id)?;
+        if let Credential::OneTimeToken { session, .. } = &self.credential {
+            let Some(started) = lock(session).clone() else {
+                return Err(Error::invalid_input(
+                    "user",
+                    "a client built from a one-time token reads through its session: call start_session first",
+                ));
+            };
+            if started.user_id.as_deref().is_some_and(|id| id != user.user_id) {
+                return Err(Error::invalid_input("user", "is not the user of this client's session"));
+            }
+            return Ok(started.session);
+        }
         if let Some(cached) = self
             .sessions()
             .get(&user.user_id)
@@ -264,9 +359,11 @@ impl Finatic {
     }
 
     fn sessions(&self) -> std::sync::MutexGuard<'_, HashMap<String, UserSession>> {
-        self.user_sessions
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.user_sessions)
+    }
+
+    fn is_token_client(&self) -> bool {
+        matches!(self.credential, Credential::OneTimeToken { .. })
     }
 
     /// A data call on the user's session; a session that expired early is replaced once.
@@ -301,7 +398,8 @@ impl Finatic {
                 .await
             {
                 // The session expired early, or the server no longer knows it (restart, revoke).
-                Err(e) if attempt == 0 && session_is_gone(&e) => {
+                // A token client cannot start another: its front end needs a fresh token.
+                Err(e) if attempt == 0 && session_is_gone(&e) && !self.is_token_client() => {
                     self.sessions().remove(&user.user_id);
                 }
                 other => return other,
@@ -310,15 +408,17 @@ impl Finatic {
         Err(Error::internal("user session retry loop ended"))
     }
 
-    /// A call on the company's API key alone (no user session).
+    /// A call on the company's API key alone (no user session); `call` names it in a refusal.
     async fn company_call(
         &self,
         t: &Transport,
+        call: &str,
         what: &str,
         method: Method,
         path: &str,
         body: Option<Value>,
     ) -> Result<Answer> {
+        self.needs_api_key(call)?;
         self.call(
             t,
             Request {
@@ -482,6 +582,10 @@ impl Protocol for Finatic {
         Ok(self.start(t, user_id).await?.0)
     }
 
+    async fn mint_one_time_token(&self, t: &Transport) -> Result<Secret> {
+        self.mint_token(t, "mint_one_time_token").await
+    }
+
     async fn session_portal_url(
         &self,
         t: &Transport,
@@ -528,6 +632,13 @@ impl Protocol for Finatic {
     async fn portal_url(&self, t: &Transport, user: &UserCredentials, options: &PortalOptions) -> Result<PortalLink> {
         validate::identifier("user_id", &user.user_id)?;
         portal_params(options)?;
+        if self.is_token_client() {
+            return Err(Error::invalid_input(
+                "portal_url",
+                "starts a session with the company API key: a client built from a one-time token calls \
+                 start_session, then session_portal_url",
+            ));
+        }
         let (session, _) = self.start(t, Some(&user.user_id)).await?;
         self.session_portal_url(t, &session, options).await
     }
@@ -553,15 +664,18 @@ impl Protocol for Finatic {
             )
             .await?;
         let user: wire::SessionUser = answer.decode("session user")?;
-        user.user_id
-            .filter(|id| !id.is_empty())
-            .map(UserCredentials::id_only)
-            .ok_or_else(|| {
-                Error::new(
-                    ErrorKind::NotFound,
-                    "session user: no user has logged in through this session yet",
-                )
-            })
+        let user_id = user.user_id.filter(|id| !id.is_empty());
+        if let (Credential::OneTimeToken { session: slot, .. }, Some(id)) = (&self.credential, &user_id) {
+            if let Some(started) = lock(slot).as_mut().filter(|s| s.session.id == session.id) {
+                started.user_id = Some(id.clone());
+            }
+        }
+        user_id.map(UserCredentials::id_only).ok_or_else(|| {
+            Error::new(
+                ErrorKind::NotFound,
+                "session user: no user has logged in through this session yet",
+            )
+        })
     }
 
     async fn connections(&self, t: &Transport, user: &UserCredentials) -> Result<Vec<Connection>> {
@@ -700,7 +814,14 @@ impl Protocol for Finatic {
 
     async fn webhook_catalog(&self, t: &Transport) -> Result<Vec<WebhookEventType>> {
         let list: Vec<wire::EventDefinition> = self
-            .company_call(t, "webhook catalog", Method::GET, "/api/v1/webhooks/catalog", None)
+            .company_call(
+                t,
+                "webhook_catalog",
+                "webhook catalog",
+                Method::GET,
+                "/api/v1/webhooks/catalog",
+                None,
+            )
             .await?
             .decode("webhook catalog")?;
         Ok(list.into_iter().map(Into::into).collect())
@@ -708,7 +829,14 @@ impl Protocol for Finatic {
 
     async fn webhook_subscriptions(&self, t: &Transport) -> Result<Vec<WebhookSubscription>> {
         let list: Vec<wire::Subscription> = self
-            .company_call(t, "list webhook subscriptions", Method::GET, SUBSCRIPTIONS, None)
+            .company_call(
+                t,
+                "webhook_subscriptions",
+                "list webhook subscriptions",
+                Method::GET,
+                SUBSCRIPTIONS,
+                None,
+            )
             .await?
             .decode("list webhook subscriptions")?;
         Ok(list.into_iter().map(Into::into).collect())
@@ -727,6 +855,7 @@ impl Protocol for Finatic {
         let created: wire::Subscription = self
             .company_call(
                 t,
+                "create_webhook_subscription",
                 "create webhook subscription",
                 Method::POST,
                 SUBSCRIPTIONS,
@@ -766,7 +895,14 @@ impl Protocol for Finatic {
         }
         let path = format!("{SUBSCRIPTIONS}/{}", path_segment(id));
         let updated: wire::Subscription = self
-            .company_call(t, "update webhook subscription", Method::PATCH, &path, Some(body))
+            .company_call(
+                t,
+                "update_webhook_subscription",
+                "update webhook subscription",
+                Method::PATCH,
+                &path,
+                Some(body),
+            )
             .await?
             .decode("update webhook subscription")?;
         Ok(updated.into())
@@ -776,16 +912,30 @@ impl Protocol for Finatic {
         validate::identifier("subscription_id", id)?;
         let path = format!("{SUBSCRIPTIONS}/{}/revoke", path_segment(id));
         let revoked: wire::Subscription = self
-            .company_call(t, "revoke webhook subscription", Method::POST, &path, None)
+            .company_call(
+                t,
+                "revoke_webhook_subscription",
+                "revoke webhook subscription",
+                Method::POST,
+                &path,
+                None,
+            )
             .await?
             .decode("revoke webhook subscription")?;
         Ok(revoked.into())
     }
 
-    /// Active, and its account reported `ready` by the session's sync status.
+    /// Active, and its account reported `ready` by the session's sync status (which needs the
+    /// API key; a token client reads the same state from the accounts list).
     async fn is_ready(&self, t: &Transport, user: &UserCredentials, connection: &Connection) -> Result<bool> {
         if connection.status != ConnectionStatus::Active {
             return Ok(false);
+        }
+        if self.is_token_client() {
+            let accounts = self.account_pages(t, user).await?;
+            return Ok(accounts
+                .iter()
+                .any(|a| a.connection_id.as_deref() == Some(connection.id.as_str()) && a.synced));
         }
         let grant = self.grant(t, user, &connection.id).await?;
         let answer = self
@@ -807,6 +957,11 @@ fn grant_id(id: &str) -> Result<()> {
         .map_err(|_| Error::invalid_input("connection_id", "is not a Finatic account grant id (a UUID)"))
 }
 
+/// A poisoned lock only means another call panicked mid-update; the slot's value is still whole.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 fn session_is_gone(e: &Error) -> bool {
     matches!(e.kind(), ErrorKind::PortalExpired | ErrorKind::Unauthorized)
         || e.provider_code() == Some("SESSION_NOT_FOUND")
@@ -818,7 +973,7 @@ pub(crate) fn fuzz_decoders(status: u16, headers: &HeaderMap, body: &[u8]) {
     let Ok(base) = Url::parse("http://127.0.0.1:1") else {
         return;
     };
-    let Ok(finatic) = Finatic::new(Secret::new("fntc_sandbox_fuzz"), base, None) else {
+    let Ok(finatic) = Finatic::new(FinaticCredential::ApiKey(Secret::new("fntc_sandbox_fuzz")), base, None) else {
         return;
     };
     let reply = crate::http::Reply {
@@ -826,7 +981,7 @@ pub(crate) fn fuzz_decoders(status: u16, headers: &HeaderMap, body: &[u8]) {
         headers: headers.clone(),
         body: Bytes::copy_from_slice(body),
         attempts: 1,
-        carried: vec![finatic.api_key.clone()],
+        carried: Vec::new(),
     };
     let _ = finatic.error_from(&reply, "fuzz");
     if let Ok(Answer { data, meta, origin }) = finatic.unwrap_envelope(&reply, "fuzz") {

@@ -216,7 +216,9 @@ impl Protocol for SnapTrade {
 
     fn instead(call: &str) -> &'static str {
         match call {
-            "start_session" | "session_portal_url" | "session_user" => "register the user and call portal_url",
+            "start_session" | "session_portal_url" | "session_user" | "mint_one_time_token" => {
+                "register the user and call portal_url"
+            }
             "webhook_catalog"
             | "webhook_subscriptions"
             | "create_webhook_subscription"

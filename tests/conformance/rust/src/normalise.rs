@@ -49,7 +49,7 @@ impl Normaliser {
             // Raw deliveries differ per run (ids, times, signatures); they are checked by the
             // verify_webhook steps that read them.
             Some("body") => Some("<body>".to_owned()),
-            Some("secret") => Some("<secret>".to_owned()),
+            Some("secret" | "one_time_token") => Some("<secret>".to_owned()),
             _ => None,
         };
         if let Some(p) = placeholder {

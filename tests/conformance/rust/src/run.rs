@@ -50,13 +50,17 @@ pub async fn run(scenario: &Scenario) -> Vec<Value> {
         let outcome = match resolve(&step.args, &saved) {
             Ok(args) => {
                 let client_name = step.client.as_deref().unwrap_or("default");
-                let settings = scenario.clients.get(client_name);
-                let named = Named {
-                    name: client_name,
-                    settings,
-                    clients: &mut clients,
-                };
-                execute(&sandbox, &scenario.provider, named, &step.call, &args).await
+                match resolved_settings(scenario.clients.get(client_name), &saved) {
+                    Ok(settings) => {
+                        let named = Named {
+                            name: client_name,
+                            settings: settings.as_ref(),
+                            clients: &mut clients,
+                        };
+                        execute(&sandbox, &scenario.provider, named, &step.call, &args).await
+                    }
+                    Err(message) => Err(json!({ "runner_error": message })),
+                }
             }
             Err(message) => Err(json!({ "runner_error": message })),
         };
@@ -76,11 +80,32 @@ pub async fn run(scenario: &Scenario) -> Vec<Value> {
     lines
 }
 
+/// A client's settings with a `$saved` one-time token resolved (tokens are minted mid-scenario).
+fn resolved_settings(
+    settings: Option<&ClientSettings>,
+    saved: &BTreeMap<String, Value>,
+) -> Result<Option<ClientSettings>, String> {
+    let Some(mut settings) = settings.cloned() else {
+        return Ok(None);
+    };
+    if let Some(token) = &settings.one_time_token {
+        let value = resolve(&Value::String(token.clone()), saved)?;
+        settings.one_time_token = Some(value.as_str().unwrap_or_default().to_owned());
+    }
+    Ok(Some(settings))
+}
+
 fn client(sandbox: &Sandbox, provider: &str, settings: Option<&ClientSettings>) -> brokerlink::Result<Client> {
     let settings = settings.cloned().unwrap_or_default();
     let mut builder = if provider == "finatic" {
-        let api_key = settings.api_key.unwrap_or_else(|| sandbox.api_key().to_owned());
-        Client::builder().finatic(api_key)
+        let api_key = match settings.one_time_token {
+            Some(_) => settings.api_key.map(Secret::new),
+            None => Some(Secret::new(
+                settings.api_key.unwrap_or_else(|| sandbox.api_key().to_owned()),
+            )),
+        };
+        let credential = brokerlink::FinaticCredential::one_of(api_key, settings.one_time_token.map(Secret::new))?;
+        Client::builder().finatic_credential(credential)
     } else {
         let client_id = settings.client_id.unwrap_or_else(|| sandbox.client_id().to_owned());
         let consumer_key = settings
@@ -217,6 +242,7 @@ async fn execute(sandbox: &Sandbox, provider: &str, named: Named<'_>, call: &str
                 canonical::link(&c.portal_url(&user, &portal_options(args)?).await?)
             }
             "start_session" => canonical::session(&c.start_session(text(args, "user_id").as_deref()).await?),
+            "mint_one_time_token" => json!({ "one_time_token": c.mint_one_time_token().await?.expose() }),
             "session_portal_url" => canonical::link(
                 &c.session_portal_url(&session_arg(args)?, &portal_options(args)?)
                     .await?,

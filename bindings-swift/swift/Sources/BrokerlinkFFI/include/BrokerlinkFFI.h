@@ -270,7 +270,7 @@ void uniffi_brokerlink_ffi_fn_free_client(uint64_t handle, RustCallStatus *_Nonn
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_CONSTRUCTOR_CLIENT_FINATIC
 #define UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_CONSTRUCTOR_CLIENT_FINATIC
-uint64_t uniffi_brokerlink_ffi_fn_constructor_client_finatic(RustBuffer api_key, RustBuffer environment, RustBuffer options, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_brokerlink_ffi_fn_constructor_client_finatic(RustBuffer api_key, RustBuffer one_time_token, RustBuffer environment, RustBuffer options, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_CONSTRUCTOR_CLIENT_SNAPTRADE
@@ -346,6 +346,11 @@ uint64_t uniffi_brokerlink_ffi_fn_method_client_disable_connection(uint64_t ptr,
 #ifndef UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_METHOD_CLIENT_LIST_USERS
 #define UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_METHOD_CLIENT_LIST_USERS
 uint64_t uniffi_brokerlink_ffi_fn_method_client_list_users(uint64_t ptr
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_METHOD_CLIENT_MINT_ONE_TIME_TOKEN
+#define UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_METHOD_CLIENT_MINT_ONE_TIME_TOKEN
+uint64_t uniffi_brokerlink_ffi_fn_method_client_mint_one_time_token(uint64_t ptr
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_METHOD_CLIENT_ORDER
@@ -1090,6 +1095,12 @@ uint16_t uniffi_brokerlink_ffi_checksum_method_client_disable_connection(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_CHECKSUM_METHOD_CLIENT_LIST_USERS
 #define UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_CHECKSUM_METHOD_CLIENT_LIST_USERS
 uint16_t uniffi_brokerlink_ffi_checksum_method_client_list_users(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_CHECKSUM_METHOD_CLIENT_MINT_ONE_TIME_TOKEN
+#define UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_CHECKSUM_METHOD_CLIENT_MINT_ONE_TIME_TOKEN
+uint16_t uniffi_brokerlink_ffi_checksum_method_client_mint_one_time_token(void
     
 );
 #endif

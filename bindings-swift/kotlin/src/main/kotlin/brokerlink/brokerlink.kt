@@ -730,6 +730,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_brokerlink_ffi_checksum_method_client_list_users(
     ): Int
+    external fun uniffi_brokerlink_ffi_checksum_method_client_mint_one_time_token(
+    ): Int
     external fun uniffi_brokerlink_ffi_checksum_method_client_order(
     ): Int
     external fun uniffi_brokerlink_ffi_checksum_method_client_orders(
@@ -838,7 +840,7 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_brokerlink_ffi_fn_free_client(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
-    external fun uniffi_brokerlink_ffi_fn_constructor_client_finatic(`apiKey`: RustBuffer.ByValue,`environment`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_brokerlink_ffi_fn_constructor_client_finatic(`apiKey`: RustBuffer.ByValue,`oneTimeToken`: RustBuffer.ByValue,`environment`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_brokerlink_ffi_fn_constructor_client_snaptrade(`clientId`: RustBuffer.ByValue,`consumerKey`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -869,6 +871,8 @@ internal object UniffiLib {
     external fun uniffi_brokerlink_ffi_fn_method_client_disable_connection(`ptr`: Long,`user`: RustBuffer.ByValue,`connectionId`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_brokerlink_ffi_fn_method_client_list_users(`ptr`: Long,
+    ): Long
+    external fun uniffi_brokerlink_ffi_fn_method_client_mint_one_time_token(`ptr`: Long,
     ): Long
     external fun uniffi_brokerlink_ffi_fn_method_client_order(`ptr`: Long,`user`: RustBuffer.ByValue,`accountId`: RustBuffer.ByValue,`orderId`: RustBuffer.ByValue,
     ): Long
@@ -1196,6 +1200,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_brokerlink_ffi_checksum_method_client_list_users() and 0xFFFF) != 818) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_mint_one_time_token() and 0xFFFF) != 49643) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_brokerlink_ffi_checksum_method_client_order() and 0xFFFF) != 48266) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1235,7 +1242,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_brokerlink_ffi_checksum_method_client_session_user() and 0xFFFF) != 3099) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_start_session() and 0xFFFF) != 55505) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_start_session() and 0xFFFF) != 63176) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_brokerlink_ffi_checksum_method_client_update_webhook_subscription() and 0xFFFF) != 52592) {
@@ -1304,7 +1311,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_brokerlink_ffi_checksum_method_sandbox_webhook_deliveries() and 0xFFFF) != 52867) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_constructor_client_finatic() and 0xFFFF) != 65157) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_constructor_client_finatic() and 0xFFFF) != 9124) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_brokerlink_ffi_checksum_constructor_client_snaptrade() and 0xFFFF) != 44257) {
@@ -2221,6 +2228,12 @@ public interface ClientInterface {
     suspend fun `listUsers`(): List<kotlin.String>
     
     /**
+     * A one-time token for an app (Finatic, API-key clients): good for one `startSession`,
+     * within 90 s. Send it to the app, which builds its client with it.
+     */
+    suspend fun `mintOneTimeToken`(): kotlin.String
+    
+    /**
      * One order, by the broker's order id.
      */
     suspend fun `order`(`user`: UserCredentials, `accountId`: kotlin.String, `orderId`: kotlin.String): Order
@@ -2284,7 +2297,8 @@ public interface ClientInterface {
     
     /**
      * Starts a Finatic session for a saved user, or (without one) for a new user who will
-     * log in through the portal. The one-time token is minted and spent inside.
+     * log in through the portal. An API-key client mints the one-time token and spends it
+     * inside; a token client spends its own.
      */
     suspend fun `startSession`(`userId`: kotlin.String? = null): Session
     
@@ -2744,6 +2758,31 @@ open class Client: Disposable, AutoCloseable, ClientInterface
 
     
     /**
+     * A one-time token for an app (Finatic, API-key clients): good for one `startSession`,
+     * within 90 s. Send it to the app, which builds its client with it.
+     */
+    @Throws(BrokerlinkException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `mintOneTimeToken`() : kotlin.String {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_brokerlink_ffi_fn_method_client_mint_one_time_token(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_brokerlink_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterString.lift(it) },
+        // Error FFI converter
+        BrokerlinkException.ErrorHandler,
+    )
+    }
+
+    
+    /**
      * One order, by the broker's order id.
      */
     @Throws(BrokerlinkException::class)
@@ -3071,7 +3110,8 @@ open class Client: Disposable, AutoCloseable, ClientInterface
     
     /**
      * Starts a Finatic session for a saved user, or (without one) for a new user who will
-     * log in through the portal. The one-time token is minted and spent inside.
+     * log in through the portal. An API-key client mints the one-time token and spends it
+     * inside; a token client spends its own.
      */
     @Throws(BrokerlinkException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -3216,16 +3256,18 @@ open class Client: Disposable, AutoCloseable, ClientInterface
     companion object {
         
     /**
-     * A Finatic client with the company API key (server side only: it mints one-time tokens).
-     * `environment` defaults to the key's own (`sandbox` for `fntc_sandbox_…` keys).
+     * A Finatic client with exactly one of the company API key (server side only: it mints
+     * one-time tokens) and a one-time token your server minted (apps: the key never ships
+     * in them). `environment` defaults to the key's own (`sandbox` for `fntc_sandbox_…` keys).
      */
-    @Throws(BrokerlinkException::class) fun `finatic`(`apiKey`: kotlin.String, `environment`: Environment? = null, `options`: ClientOptions = ClientOptions()): Client {
+    @Throws(BrokerlinkException::class) fun `finatic`(`apiKey`: kotlin.String? = null, `oneTimeToken`: kotlin.String? = null, `environment`: Environment? = null, `options`: ClientOptions = ClientOptions()): Client {
             return FfiConverterTypeClient.lift(
     uniffiRustCallWithError(BrokerlinkException) { _status ->
     UniffiLib.uniffi_brokerlink_ffi_fn_constructor_client_finatic(
     
         
-        FfiConverterString.lower(`apiKey`),
+        FfiConverterOptionalString.lower(`apiKey`),
+        FfiConverterOptionalString.lower(`oneTimeToken`),
         FfiConverterOptionalTypeEnvironment.lower(`environment`),
         FfiConverterTypeClientOptions.lower(`options`),_status)
 }

@@ -60,6 +60,24 @@ class FinaticFlowTest : SandboxTest() {
     }
 
     @Test
+    fun `an app's client built from a one-time token never holds the API key`() = runBlocking<Unit> {
+        val token = finatic().use { server -> server.mintOneTimeToken() }
+        Client.finatic(oneTimeToken = token, options = ClientOptions(baseUrl = sandbox.url())).use { app ->
+            assertEquals("mint_one_time_token", failure<BrokerlinkException.InvalidInput> { app.mintOneTimeToken() }.details.field)
+            val session = app.startSession()
+            assertEquals("one_time_token", failure<BrokerlinkException.InvalidInput> { app.startSession() }.details.field)
+            val link = app.sessionPortalUrl(session)
+            assertInstanceOf(PortalResult.Success::class.java, sandbox.completePortal(link.url.expose(), "user_good", "pass_good"))
+            val user = app.sessionUser(session)
+            assertEquals(listOf(ConnectionStatus.ACTIVE, ConnectionStatus.ACTIVE), app.connections(user).map { it.status })
+            assertTrue(app.accounts(user).isNotEmpty())
+            assertEquals("user", failure<BrokerlinkException.InvalidInput> { app.accounts(UserCredentials("someone-else")) }.details.field)
+        }
+        val both = failure<BrokerlinkException.InvalidInput> { Client.finatic(apiKey = sandbox.apiKey(), oneTimeToken = token) }
+        assertEquals("one_time_token", both.details.field)
+    }
+
+    @Test
     fun `calls Finatic has no use for are refused by name`() = runBlocking<Unit> {
         finatic().use { client ->
             val e = failure<BrokerlinkException.InvalidInput> { client.registerUser("x") }
