@@ -259,6 +259,11 @@ export declare class ActivityPages {
 export declare class Client {
   /** A SnapTrade client. */
   static snaptrade(options: SnapTradeOptions): Client
+  /**
+   * A SnapTrade client with a Personal API key: it acts as its own user, so user-scoped
+   * calls take `null` for the user and user management is refused.
+   */
+  static snaptradePersonal(options: SnapTradeOptions): Client
   /** A Finatic client. */
   static finatic(options: FinaticOptions): Client
   /** Which aggregator protocol the client speaks. */
@@ -272,7 +277,7 @@ export declare class Client {
   /** Issues a new user secret; the old one stops working at once. */
   rotateUserSecret(user: UserCredentials): Promise<UserCredentials>
   /** A connection-portal link for the user (valid five minutes). */
-  portalUrl(user: UserCredentials, options?: PortalOptions | undefined | null): Promise<PortalLink>
+  portalUrl(user?: UserCredentials | undefined | null, options?: PortalOptions | undefined | null): Promise<PortalLink>
   /**
    * A one-time token for a front end (Finatic, API-key clients): good for one
    * `startSession`, within 90 s.
@@ -284,16 +289,16 @@ export declare class Client {
   sessionPortalUrl(session: Session, options?: PortalOptions | undefined | null): Promise<PortalLink>
   /** The user who logged in through a session's portal (Finatic); save its id. */
   sessionUser(session: Session): Promise<UserCredentials>
-  connections(user: UserCredentials): Promise<Array<Connection>>
-  connection(user: UserCredentials, connectionId: string): Promise<Connection>
-  removeConnection(user: UserCredentials, connectionId: string): Promise<void>
+  connections(user?: UserCredentials | undefined | null): Promise<Array<Connection>>
+  connection(user: UserCredentials | undefined | null, connectionId: string): Promise<Connection>
+  removeConnection(user: UserCredentials | undefined | null, connectionId: string): Promise<void>
   /** Asks the aggregator to sync the connection's data now. */
-  refreshConnection(user: UserCredentials, connectionId: string): Promise<void>
+  refreshConnection(user: UserCredentials | undefined | null, connectionId: string): Promise<void>
   /** Breaks a connection on purpose, to test a reconnect flow. */
-  disableConnection(user: UserCredentials, connectionId: string): Promise<void>
-  accounts(user: UserCredentials): Promise<Array<Account>>
-  account(user: UserCredentials, accountId: string): Promise<Account>
-  connectionAccounts(user: UserCredentials, connectionId: string): Promise<Array<Account>>
+  disableConnection(user: UserCredentials | undefined | null, connectionId: string): Promise<void>
+  accounts(user?: UserCredentials | undefined | null): Promise<Array<Account>>
+  account(user: UserCredentials | undefined | null, accountId: string): Promise<Account>
+  connectionAccounts(user: UserCredentials | undefined | null, connectionId: string): Promise<Array<Account>>
   /** The event types the provider can send to a subscription (Finatic). */
   webhookCatalog(): Promise<Array<WebhookEventType>>
   /** Every webhook subscription of your company, revoked ones included (Finatic). */
@@ -308,35 +313,35 @@ export declare class Client {
    * Every position of an account: equities, ETFs, options, crypto, funds and cash
    * equivalents.
    */
-  positions(user: UserCredentials, accountId: string): Promise<Array<Position>>
+  positions(user: UserCredentials | undefined | null, accountId: string): Promise<Array<Position>>
   /** An account's cash and buying power, one entry per currency. */
-  balances(user: UserCredentials, accountId: string): Promise<Array<Balance>>
+  balances(user: UserCredentials | undefined | null, accountId: string): Promise<Array<Balance>>
   /**
    * An account's orders: all (the default), the working ones or the executed ones, of the
    * last `days`.
    */
-  orders(user: UserCredentials, accountId: string, query?: OrderQuery | undefined | null): Promise<Array<Order>>
+  orders(user: UserCredentials | undefined | null, accountId: string, query?: OrderQuery | undefined | null): Promise<Array<Order>>
   /**
    * The orders of the last 24 hours, read live from the broker (SnapTrade); the executed
    * ones only unless `onlyExecuted` is false.
    */
-  recentOrders(user: UserCredentials, accountId: string, onlyExecuted?: boolean | undefined | null): Promise<Array<Order>>
+  recentOrders(user: UserCredentials | undefined | null, accountId: string, onlyExecuted?: boolean | undefined | null): Promise<Array<Order>>
   /** One order, by the broker's order id. */
-  order(user: UserCredentials, accountId: string, orderId: string): Promise<Order>
+  order(user: UserCredentials | undefined | null, accountId: string, orderId: string): Promise<Order>
   /** Every activity of an account in the query's date range, all pages, newest first. */
-  activities(user: UserCredentials, accountId: string, query?: ActivityQuery | undefined | null): Promise<Array<Activity>>
+  activities(user: UserCredentials | undefined | null, accountId: string, query?: ActivityQuery | undefined | null): Promise<Array<Activity>>
   /**
    * The same activities one page at a time (`for await (const page of pages)`), for
    * histories too long to hold at once; the query is checked now, before any request.
    */
-  activityPages(user: UserCredentials, accountId: string, query?: ActivityQuery | undefined | null): ActivityPages
+  activityPages(user: UserCredentials | undefined | null, accountId: string, query?: ActivityQuery | undefined | null): ActivityPages
   /** An account's total value over time, oldest first (SnapTrade). */
-  balanceHistory(user: UserCredentials, accountId: string): Promise<BalanceHistory>
+  balanceHistory(user: UserCredentials | undefined | null, accountId: string): Promise<BalanceHistory>
   /**
    * Polls until a new (or repaired, or the named) connection is active and synced;
    * fails with `timeout` otherwise.
    */
-  waitForConnection(user: UserCredentials, options?: WaitOptions | undefined | null): Promise<Connection>
+  waitForConnection(user?: UserCredentials | undefined | null, options?: WaitOptions | undefined | null): Promise<Connection>
 }
 
 /** A running sandbox. `close()` stops it. */
@@ -349,6 +354,9 @@ export declare class Sandbox {
   /** The sandbox's own test credential (printing it is fine). */
   get consumerKey(): string
   get apiKey(): string
+  /** A SnapTrade Personal API key's client id (`Client.snaptradePersonal`). */
+  get personalClientId(): string
+  get personalConsumerKey(): string
   /** Completes a portal link as a person would; returns what the portal reports. */
   completePortal(request: CompletePortalRequest): PortalResult
   /**

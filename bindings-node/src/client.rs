@@ -123,6 +123,25 @@ impl Client {
         })
     }
 
+    /// A SnapTrade client with a Personal API key: it acts as its own user, so user-scoped
+    /// calls take `null` for the user and user management is refused.
+    #[napi(factory, configurable = true)]
+    pub fn snaptrade_personal(env: Env, options: SnapTradeOptions) -> napi::Result<Client> {
+        sync(&env, || {
+            let builder = brokerlink::Client::builder().snaptrade_personal(options.client_id, options.consumer_key);
+            let builder = tune(
+                builder,
+                options.base_url,
+                options.timeout_ms,
+                options.retry,
+                options.user_agent,
+            )?;
+            Ok(Client {
+                inner: builder.build()?,
+            })
+        })
+    }
+
     /// A Finatic client.
     #[napi(factory, configurable = true)]
     pub fn finatic(env: Env, options: FinaticOptions) -> napi::Result<Client> {
@@ -191,13 +210,14 @@ impl Client {
     pub fn portal_url<'env>(
         &self,
         env: &'env Env,
-        user: UserCredentials,
+        user: Option<UserCredentials>,
         options: Option<PortalOptions>,
     ) -> Promise<'env, Object<'env>> {
         let c = self.inner.clone();
         let future = async move {
             let options = options.unwrap_or_default().try_into()?;
-            c.portal_url(&user.into(), &options).await
+            c.portal_url(user.map(brokerlink::UserCredentials::from).as_ref(), &options)
+                .await
         };
         promise(env, future, link_to_js)
     }
@@ -251,24 +271,32 @@ impl Client {
     }
 
     #[napi]
-    pub fn connections<'env>(&self, env: &'env Env, user: UserCredentials) -> Promise<'env, Vec<Connection>> {
+    pub fn connections<'env>(&self, env: &'env Env, user: Option<UserCredentials>) -> Promise<'env, Vec<Connection>> {
         let c = self.inner.clone();
-        promise(env, async move { c.connections(&user.into()).await }, |_, list| {
-            Ok(list.into_iter().map(Connection::from).collect())
-        })
+        promise(
+            env,
+            async move {
+                c.connections(user.map(brokerlink::UserCredentials::from).as_ref())
+                    .await
+            },
+            |_, list| Ok(list.into_iter().map(Connection::from).collect()),
+        )
     }
 
     #[napi]
     pub fn connection<'env>(
         &self,
         env: &'env Env,
-        user: UserCredentials,
+        user: Option<UserCredentials>,
         connection_id: String,
     ) -> Promise<'env, Connection> {
         let c = self.inner.clone();
         promise(
             env,
-            async move { c.connection(&user.into(), &connection_id).await },
+            async move {
+                c.connection(user.map(brokerlink::UserCredentials::from).as_ref(), &connection_id)
+                    .await
+            },
             |_, x| Ok(Connection::from(x)),
         )
     }
@@ -277,13 +305,16 @@ impl Client {
     pub fn remove_connection<'env>(
         &self,
         env: &'env Env,
-        user: UserCredentials,
+        user: Option<UserCredentials>,
         connection_id: String,
     ) -> Promise<'env, Undefined> {
         let c = self.inner.clone();
         promise(
             env,
-            async move { c.remove_connection(&user.into(), &connection_id).await },
+            async move {
+                c.remove_connection(user.map(brokerlink::UserCredentials::from).as_ref(), &connection_id)
+                    .await
+            },
             |_, ()| Ok(()),
         )
     }
@@ -293,13 +324,16 @@ impl Client {
     pub fn refresh_connection<'env>(
         &self,
         env: &'env Env,
-        user: UserCredentials,
+        user: Option<UserCredentials>,
         connection_id: String,
     ) -> Promise<'env, Undefined> {
         let c = self.inner.clone();
         promise(
             env,
-            async move { c.refresh_connection(&user.into(), &connection_id).await },
+            async move {
+                c.refresh_connection(user.map(brokerlink::UserCredentials::from).as_ref(), &connection_id)
+                    .await
+            },
             |_, ()| Ok(()),
         )
     }
@@ -309,31 +343,44 @@ impl Client {
     pub fn disable_connection<'env>(
         &self,
         env: &'env Env,
-        user: UserCredentials,
+        user: Option<UserCredentials>,
         connection_id: String,
     ) -> Promise<'env, Undefined> {
         let c = self.inner.clone();
         promise(
             env,
-            async move { c.disable_connection(&user.into(), &connection_id).await },
+            async move {
+                c.disable_connection(user.map(brokerlink::UserCredentials::from).as_ref(), &connection_id)
+                    .await
+            },
             |_, ()| Ok(()),
         )
     }
 
     #[napi]
-    pub fn accounts<'env>(&self, env: &'env Env, user: UserCredentials) -> Promise<'env, Vec<Account>> {
-        let c = self.inner.clone();
-        promise(env, async move { c.accounts(&user.into()).await }, |_, list| {
-            Ok(list.into_iter().map(Account::from).collect())
-        })
-    }
-
-    #[napi]
-    pub fn account<'env>(&self, env: &'env Env, user: UserCredentials, account_id: String) -> Promise<'env, Account> {
+    pub fn accounts<'env>(&self, env: &'env Env, user: Option<UserCredentials>) -> Promise<'env, Vec<Account>> {
         let c = self.inner.clone();
         promise(
             env,
-            async move { c.account(&user.into(), &account_id).await },
+            async move { c.accounts(user.map(brokerlink::UserCredentials::from).as_ref()).await },
+            |_, list| Ok(list.into_iter().map(Account::from).collect()),
+        )
+    }
+
+    #[napi]
+    pub fn account<'env>(
+        &self,
+        env: &'env Env,
+        user: Option<UserCredentials>,
+        account_id: String,
+    ) -> Promise<'env, Account> {
+        let c = self.inner.clone();
+        promise(
+            env,
+            async move {
+                c.account(user.map(brokerlink::UserCredentials::from).as_ref(), &account_id)
+                    .await
+            },
             |_, a| Ok(Account::from(a)),
         )
     }
@@ -342,13 +389,16 @@ impl Client {
     pub fn connection_accounts<'env>(
         &self,
         env: &'env Env,
-        user: UserCredentials,
+        user: Option<UserCredentials>,
         connection_id: String,
     ) -> Promise<'env, Vec<Account>> {
         let c = self.inner.clone();
         promise(
             env,
-            async move { c.connection_accounts(&user.into(), &connection_id).await },
+            async move {
+                c.connection_accounts(user.map(brokerlink::UserCredentials::from).as_ref(), &connection_id)
+                    .await
+            },
             |_, list| Ok(list.into_iter().map(Account::from).collect()),
         )
     }
@@ -427,13 +477,16 @@ impl Client {
     pub fn positions<'env>(
         &self,
         env: &'env Env,
-        user: UserCredentials,
+        user: Option<UserCredentials>,
         account_id: String,
     ) -> Promise<'env, Vec<Position>> {
         let c = self.inner.clone();
         promise(
             env,
-            async move { c.positions(&user.into(), &account_id).await },
+            async move {
+                c.positions(user.map(brokerlink::UserCredentials::from).as_ref(), &account_id)
+                    .await
+            },
             |_, list| Ok(list.into_iter().map(Position::from).collect()),
         )
     }
@@ -443,13 +496,16 @@ impl Client {
     pub fn balances<'env>(
         &self,
         env: &'env Env,
-        user: UserCredentials,
+        user: Option<UserCredentials>,
         account_id: String,
     ) -> Promise<'env, Vec<Balance>> {
         let c = self.inner.clone();
         promise(
             env,
-            async move { c.balances(&user.into(), &account_id).await },
+            async move {
+                c.balances(user.map(brokerlink::UserCredentials::from).as_ref(), &account_id)
+                    .await
+            },
             |_, list| Ok(list.into_iter().map(Balance::from).collect()),
         )
     }
@@ -460,7 +516,7 @@ impl Client {
     pub fn orders<'env>(
         &self,
         env: &'env Env,
-        user: UserCredentials,
+        user: Option<UserCredentials>,
         account_id: String,
         query: Option<OrderQuery>,
     ) -> Promise<'env, Vec<Order>> {
@@ -468,7 +524,14 @@ impl Client {
         let query = query.map(brokerlink::OrderQuery::try_from).transpose();
         promise(
             env,
-            async move { c.orders(&user.into(), &account_id, &query?.unwrap_or_default()).await },
+            async move {
+                c.orders(
+                    user.map(brokerlink::UserCredentials::from).as_ref(),
+                    &account_id,
+                    &query?.unwrap_or_default(),
+                )
+                .await
+            },
             |_, list| Ok(list.into_iter().map(Order::from).collect()),
         )
     }
@@ -479,7 +542,7 @@ impl Client {
     pub fn recent_orders<'env>(
         &self,
         env: &'env Env,
-        user: UserCredentials,
+        user: Option<UserCredentials>,
         account_id: String,
         only_executed: Option<bool>,
     ) -> Promise<'env, Vec<Order>> {
@@ -487,8 +550,12 @@ impl Client {
         promise(
             env,
             async move {
-                c.recent_orders(&user.into(), &account_id, only_executed.unwrap_or(true))
-                    .await
+                c.recent_orders(
+                    user.map(brokerlink::UserCredentials::from).as_ref(),
+                    &account_id,
+                    only_executed.unwrap_or(true),
+                )
+                .await
             },
             |_, list| Ok(list.into_iter().map(Order::from).collect()),
         )
@@ -499,14 +566,21 @@ impl Client {
     pub fn order<'env>(
         &self,
         env: &'env Env,
-        user: UserCredentials,
+        user: Option<UserCredentials>,
         account_id: String,
         order_id: String,
     ) -> Promise<'env, Order> {
         let c = self.inner.clone();
         promise(
             env,
-            async move { c.order(&user.into(), &account_id, &order_id).await },
+            async move {
+                c.order(
+                    user.map(brokerlink::UserCredentials::from).as_ref(),
+                    &account_id,
+                    &order_id,
+                )
+                .await
+            },
             |_, order| Ok(Order::from(order)),
         )
     }
@@ -516,7 +590,7 @@ impl Client {
     pub fn activities<'env>(
         &self,
         env: &'env Env,
-        user: UserCredentials,
+        user: Option<UserCredentials>,
         account_id: String,
         query: Option<ActivityQuery>,
     ) -> Promise<'env, napi::Unknown<'env>> {
@@ -525,8 +599,12 @@ impl Client {
         promise(
             env,
             async move {
-                c.activities(&user.into(), &account_id, &query?.unwrap_or_default())
-                    .await
+                c.activities(
+                    user.map(brokerlink::UserCredentials::from).as_ref(),
+                    &account_id,
+                    &query?.unwrap_or_default(),
+                )
+                .await
             },
             |env, list| parsed(env, &list.into_iter().map(Activity::from).collect::<Vec<_>>()),
         )
@@ -538,15 +616,17 @@ impl Client {
     pub fn activity_pages(
         &self,
         env: Env,
-        user: UserCredentials,
+        user: Option<UserCredentials>,
         account_id: String,
         query: Option<ActivityQuery>,
     ) -> napi::Result<ActivityPages> {
         sync(&env, || {
             let query = query.map(brokerlink::ActivityQuery::try_from).transpose()?;
-            let pages = self
-                .inner
-                .activity_pages(&user.into(), &account_id, &query.unwrap_or_default())?;
+            let pages = self.inner.activity_pages(
+                user.map(brokerlink::UserCredentials::from).as_ref(),
+                &account_id,
+                &query.unwrap_or_default(),
+            )?;
             Ok(ActivityPages {
                 inner: Arc::new(tokio::sync::Mutex::new(pages)),
             })
@@ -558,13 +638,16 @@ impl Client {
     pub fn balance_history<'env>(
         &self,
         env: &'env Env,
-        user: UserCredentials,
+        user: Option<UserCredentials>,
         account_id: String,
     ) -> Promise<'env, BalanceHistory> {
         let c = self.inner.clone();
         promise(
             env,
-            async move { c.balance_history(&user.into(), &account_id).await },
+            async move {
+                c.balance_history(user.map(brokerlink::UserCredentials::from).as_ref(), &account_id)
+                    .await
+            },
             |_, history| Ok(BalanceHistory::from(history)),
         )
     }
@@ -575,14 +658,17 @@ impl Client {
     pub fn wait_for_connection<'env>(
         &self,
         env: &'env Env,
-        user: UserCredentials,
+        user: Option<UserCredentials>,
         options: Option<WaitOptions>,
     ) -> Promise<'env, Connection> {
         let c = self.inner.clone();
         let options = brokerlink::WaitOptions::try_from(options.unwrap_or_default());
         promise(
             env,
-            async move { c.wait_for_connection(&user.into(), &options?).await },
+            async move {
+                c.wait_for_connection(user.map(brokerlink::UserCredentials::from).as_ref(), &options?)
+                    .await
+            },
             |_, x| Ok(Connection::from(x)),
         )
     }

@@ -157,6 +157,8 @@ pub struct Sandbox {
     client_id: String,
     consumer_key: String,
     api_key: String,
+    personal_client_id: String,
+    personal_consumer_key: String,
 }
 
 #[napi]
@@ -176,6 +178,8 @@ impl Sandbox {
                 client_id: sandbox.client_id().to_owned(),
                 consumer_key: sandbox.consumer_key().to_owned(),
                 api_key: sandbox.api_key().to_owned(),
+                personal_client_id: sandbox.personal_client_id().to_owned(),
+                personal_consumer_key: sandbox.personal_consumer_key().to_owned(),
                 inner: Mutex::new(Some(sandbox)),
             })
         })
@@ -201,6 +205,17 @@ impl Sandbox {
     #[napi(getter)]
     pub fn api_key(&self) -> String {
         self.api_key.clone()
+    }
+
+    /// A SnapTrade Personal API key's client id (`Client.snaptradePersonal`).
+    #[napi(getter)]
+    pub fn personal_client_id(&self) -> String {
+        self.personal_client_id.clone()
+    }
+
+    #[napi(getter)]
+    pub fn personal_consumer_key(&self) -> String {
+        self.personal_consumer_key.clone()
     }
 
     fn with<T>(&self, f: impl FnOnce(&brokerlink_sandbox::Sandbox) -> brokerlink::Result<T>) -> brokerlink::Result<T> {

@@ -128,6 +128,26 @@ describe('SnapTrade', () => {
   })
 })
 
+test('a SnapTrade Personal API key acts as its own user', async () => {
+  const client = Client.snaptradePersonal({
+    clientId: sandbox.personalClientId,
+    consumerKey: sandbox.personalConsumerKey,
+    baseUrl: sandbox.url,
+  })
+  assert.deepEqual(await client.connections(), [])
+  await assert.rejects(client.registerUser('someone'), { code: 'invalid_input', field: 'register_user' })
+  await assert.rejects(client.accounts({ userId: 'someone', userSecret: 's' }), { code: 'invalid_input', field: 'user' })
+  const link = await client.portalUrl(null, { connectionType: 'read' })
+  assert.equal(sandbox.completePortal({ url: link.url, username: 'user_good', password: 'pass_good' }).type, 'success')
+  const connection = await client.waitForConnection(null, { timeoutMs: 10_000, pollIntervalMs: 50 })
+  assert.equal(connection.status, 'active')
+  const accounts = await client.accounts(null)
+  assert.equal(accounts.length, 2)
+  assert.ok((await client.positions(null, accounts[0].id)).length > 0)
+  const partner = Client.snaptrade({ clientId: sandbox.clientId, consumerKey: sandbox.consumerKey, baseUrl: sandbox.url })
+  await assert.rejects(partner.accounts(null), { code: 'invalid_input', field: 'user' })
+})
+
 describe('Finatic', () => {
   test('session, portal, user and connections', async () => {
     const finatic = Client.finatic({ apiKey: sandbox.apiKey, baseUrl: sandbox.url, environment: 'sandbox' })

@@ -213,6 +213,26 @@ macro_rules! client_class {
                 })
             }
 
+            /// A SnapTrade client with a Personal API key: it acts as its own user, so
+            /// user-scoped calls take ``None`` for the user and user management is refused.
+            #[staticmethod]
+            #[pyo3(signature = (*, client_id, consumer_key, base_url = None, timeout = 30.0, retry = None, user_agent = None))]
+            fn snaptrade_personal(
+                py: Python<'_>,
+                client_id: String,
+                consumer_key: String,
+                base_url: Option<String>,
+                timeout: f64,
+                retry: Option<PyRef<'_, RetryPolicy>>,
+                user_agent: Option<String>,
+            ) -> PyResult<Self> {
+                guard(py, || {
+                    let builder = brokerlink::Client::builder().snaptrade_personal(client_id, Secret::new(consumer_key));
+                    let core = build(py, builder, base_url, timeout, retry.as_deref(), user_agent)?;
+                    Ok($class { core })
+                })
+            }
+
             /// A Finatic client with exactly one of the company API key (server side only) and a
             /// one-time token the server minted (front ends).
             #[staticmethod]
@@ -287,17 +307,17 @@ macro_rules! client_class {
                 })
             }
 
-            #[pyo3(signature = (user, **options))]
+            #[pyo3(signature = (user = None, **options))]
             fn portal_url<'py>(
                 &self,
                 py: Python<'py>,
-                user: PyRef<'py, UserCredentials>,
+                user: Option<PyRef<'py, UserCredentials>>,
                 options: Option<&Bound<'py, PyDict>>,
             ) -> PyResult<Bound<'py, PyAny>> {
                 guard(py, || {
                     let options = portal_options(py, "portal_url", options)?;
-                    let (c, user) = (self.core.clone(), user.inner.clone());
-                    $run(py, async move { c.portal_url(&user, &options).await.map(PortalLink::from) })
+                    let (c, user) = (self.core.clone(), user.map(|u| u.inner.clone()));
+                    $run(py, async move { c.portal_url(user.as_ref(), &options).await.map(PortalLink::from) })
                 })
             }
 
@@ -337,89 +357,91 @@ macro_rules! client_class {
                 })
             }
 
-            fn connections<'py>(&self, py: Python<'py>, user: PyRef<'py, UserCredentials>) -> PyResult<Bound<'py, PyAny>> {
+            #[pyo3(signature = (user = None))]
+            fn connections<'py>(&self, py: Python<'py>, user: Option<PyRef<'py, UserCredentials>>) -> PyResult<Bound<'py, PyAny>> {
                 guard(py, || {
-                    let (c, user) = (self.core.clone(), user.inner.clone());
-                    $run(py, async move { c.connections(&user).await.map(list::<_, Connection>) })
+                    let (c, user) = (self.core.clone(), user.map(|u| u.inner.clone()));
+                    $run(py, async move { c.connections(user.as_ref()).await.map(list::<_, Connection>) })
                 })
             }
 
             fn connection<'py>(
                 &self,
                 py: Python<'py>,
-                user: PyRef<'py, UserCredentials>,
+                user: Option<PyRef<'py, UserCredentials>>,
                 connection_id: String,
             ) -> PyResult<Bound<'py, PyAny>> {
                 guard(py, || {
-                    let (c, user) = (self.core.clone(), user.inner.clone());
-                    $run(py, async move { c.connection(&user, &connection_id).await.map(Connection::from) })
+                    let (c, user) = (self.core.clone(), user.map(|u| u.inner.clone()));
+                    $run(py, async move { c.connection(user.as_ref(), &connection_id).await.map(Connection::from) })
                 })
             }
 
             fn remove_connection<'py>(
                 &self,
                 py: Python<'py>,
-                user: PyRef<'py, UserCredentials>,
+                user: Option<PyRef<'py, UserCredentials>>,
                 connection_id: String,
             ) -> PyResult<Bound<'py, PyAny>> {
                 guard(py, || {
-                    let (c, user) = (self.core.clone(), user.inner.clone());
-                    $run(py, async move { c.remove_connection(&user, &connection_id).await.map(none) })
+                    let (c, user) = (self.core.clone(), user.map(|u| u.inner.clone()));
+                    $run(py, async move { c.remove_connection(user.as_ref(), &connection_id).await.map(none) })
                 })
             }
 
             fn refresh_connection<'py>(
                 &self,
                 py: Python<'py>,
-                user: PyRef<'py, UserCredentials>,
+                user: Option<PyRef<'py, UserCredentials>>,
                 connection_id: String,
             ) -> PyResult<Bound<'py, PyAny>> {
                 guard(py, || {
-                    let (c, user) = (self.core.clone(), user.inner.clone());
-                    $run(py, async move { c.refresh_connection(&user, &connection_id).await.map(none) })
+                    let (c, user) = (self.core.clone(), user.map(|u| u.inner.clone()));
+                    $run(py, async move { c.refresh_connection(user.as_ref(), &connection_id).await.map(none) })
                 })
             }
 
             fn disable_connection<'py>(
                 &self,
                 py: Python<'py>,
-                user: PyRef<'py, UserCredentials>,
+                user: Option<PyRef<'py, UserCredentials>>,
                 connection_id: String,
             ) -> PyResult<Bound<'py, PyAny>> {
                 guard(py, || {
-                    let (c, user) = (self.core.clone(), user.inner.clone());
-                    $run(py, async move { c.disable_connection(&user, &connection_id).await.map(none) })
+                    let (c, user) = (self.core.clone(), user.map(|u| u.inner.clone()));
+                    $run(py, async move { c.disable_connection(user.as_ref(), &connection_id).await.map(none) })
                 })
             }
 
-            fn accounts<'py>(&self, py: Python<'py>, user: PyRef<'py, UserCredentials>) -> PyResult<Bound<'py, PyAny>> {
+            #[pyo3(signature = (user = None))]
+            fn accounts<'py>(&self, py: Python<'py>, user: Option<PyRef<'py, UserCredentials>>) -> PyResult<Bound<'py, PyAny>> {
                 guard(py, || {
-                    let (c, user) = (self.core.clone(), user.inner.clone());
-                    $run(py, async move { c.accounts(&user).await.map(list::<_, Account>) })
+                    let (c, user) = (self.core.clone(), user.map(|u| u.inner.clone()));
+                    $run(py, async move { c.accounts(user.as_ref()).await.map(list::<_, Account>) })
                 })
             }
 
             fn account<'py>(
                 &self,
                 py: Python<'py>,
-                user: PyRef<'py, UserCredentials>,
+                user: Option<PyRef<'py, UserCredentials>>,
                 account_id: String,
             ) -> PyResult<Bound<'py, PyAny>> {
                 guard(py, || {
-                    let (c, user) = (self.core.clone(), user.inner.clone());
-                    $run(py, async move { c.account(&user, &account_id).await.map(Account::from) })
+                    let (c, user) = (self.core.clone(), user.map(|u| u.inner.clone()));
+                    $run(py, async move { c.account(user.as_ref(), &account_id).await.map(Account::from) })
                 })
             }
 
             fn connection_accounts<'py>(
                 &self,
                 py: Python<'py>,
-                user: PyRef<'py, UserCredentials>,
+                user: Option<PyRef<'py, UserCredentials>>,
                 connection_id: String,
             ) -> PyResult<Bound<'py, PyAny>> {
                 guard(py, || {
-                    let (c, user) = (self.core.clone(), user.inner.clone());
-                    $run(py, async move { c.connection_accounts(&user, &connection_id).await.map(list::<_, Account>) })
+                    let (c, user) = (self.core.clone(), user.map(|u| u.inner.clone()));
+                    $run(py, async move { c.connection_accounts(user.as_ref(), &connection_id).await.map(list::<_, Account>) })
                 })
             }
 
@@ -499,12 +521,12 @@ macro_rules! client_class {
             fn positions<'py>(
                 &self,
                 py: Python<'py>,
-                user: PyRef<'py, UserCredentials>,
+                user: Option<PyRef<'py, UserCredentials>>,
                 account_id: String,
             ) -> PyResult<Bound<'py, PyAny>> {
                 guard(py, || {
-                    let (c, user) = (self.core.clone(), user.inner.clone());
-                    $run(py, async move { c.positions(&user, &account_id).await.map(list::<_, Position>) })
+                    let (c, user) = (self.core.clone(), user.map(|u| u.inner.clone()));
+                    $run(py, async move { c.positions(user.as_ref(), &account_id).await.map(list::<_, Position>) })
                 })
             }
 
@@ -512,12 +534,12 @@ macro_rules! client_class {
             fn balances<'py>(
                 &self,
                 py: Python<'py>,
-                user: PyRef<'py, UserCredentials>,
+                user: Option<PyRef<'py, UserCredentials>>,
                 account_id: String,
             ) -> PyResult<Bound<'py, PyAny>> {
                 guard(py, || {
-                    let (c, user) = (self.core.clone(), user.inner.clone());
-                    $run(py, async move { c.balances(&user, &account_id).await.map(list::<_, Balance>) })
+                    let (c, user) = (self.core.clone(), user.map(|u| u.inner.clone()));
+                    $run(py, async move { c.balances(user.as_ref(), &account_id).await.map(list::<_, Balance>) })
                 })
             }
 
@@ -527,7 +549,7 @@ macro_rules! client_class {
             fn orders<'py>(
                 &self,
                 py: Python<'py>,
-                user: PyRef<'py, UserCredentials>,
+                user: Option<PyRef<'py, UserCredentials>>,
                 account_id: String,
                 state: Option<String>,
                 days: Option<&Bound<'py, PyAny>>,
@@ -537,8 +559,8 @@ macro_rules! client_class {
                         state: state.as_deref().map(brokerlink::OrderState::parse).transpose().map_err(raise(py))?,
                         days: days.map(|d| count(d, "days")).transpose()?,
                     };
-                    let (c, user) = (self.core.clone(), user.inner.clone());
-                    $run(py, async move { c.orders(&user, &account_id, &query).await.map(list::<_, Order>) })
+                    let (c, user) = (self.core.clone(), user.map(|u| u.inner.clone()));
+                    $run(py, async move { c.orders(user.as_ref(), &account_id, &query).await.map(list::<_, Order>) })
                 })
             }
 
@@ -548,14 +570,14 @@ macro_rules! client_class {
             fn recent_orders<'py>(
                 &self,
                 py: Python<'py>,
-                user: PyRef<'py, UserCredentials>,
+                user: Option<PyRef<'py, UserCredentials>>,
                 account_id: String,
                 only_executed: bool,
             ) -> PyResult<Bound<'py, PyAny>> {
                 guard(py, || {
-                    let (c, user) = (self.core.clone(), user.inner.clone());
+                    let (c, user) = (self.core.clone(), user.map(|u| u.inner.clone()));
                     $run(py, async move {
-                        c.recent_orders(&user, &account_id, only_executed).await.map(list::<_, Order>)
+                        c.recent_orders(user.as_ref(), &account_id, only_executed).await.map(list::<_, Order>)
                     })
                 })
             }
@@ -564,13 +586,13 @@ macro_rules! client_class {
             fn order<'py>(
                 &self,
                 py: Python<'py>,
-                user: PyRef<'py, UserCredentials>,
+                user: Option<PyRef<'py, UserCredentials>>,
                 account_id: String,
                 order_id: String,
             ) -> PyResult<Bound<'py, PyAny>> {
                 guard(py, || {
-                    let (c, user) = (self.core.clone(), user.inner.clone());
-                    $run(py, async move { c.order(&user, &account_id, &order_id).await.map(Order::from) })
+                    let (c, user) = (self.core.clone(), user.map(|u| u.inner.clone()));
+                    $run(py, async move { c.order(user.as_ref(), &account_id, &order_id).await.map(Order::from) })
                 })
             }
 
@@ -580,7 +602,7 @@ macro_rules! client_class {
             fn activities<'py>(
                 &self,
                 py: Python<'py>,
-                user: PyRef<'py, UserCredentials>,
+                user: Option<PyRef<'py, UserCredentials>>,
                 account_id: String,
                 start: Option<NaiveDate>,
                 end: Option<NaiveDate>,
@@ -588,8 +610,8 @@ macro_rules! client_class {
             ) -> PyResult<Bound<'py, PyAny>> {
                 guard(py, || {
                     let query = activity_query(start, end, page_size)?;
-                    let (c, user) = (self.core.clone(), user.inner.clone());
-                    $run(py, async move { c.activities(&user, &account_id, &query).await.map(list::<_, Activity>) })
+                    let (c, user) = (self.core.clone(), user.map(|u| u.inner.clone()));
+                    $run(py, async move { c.activities(user.as_ref(), &account_id, &query).await.map(list::<_, Activity>) })
                 })
             }
 
@@ -599,7 +621,7 @@ macro_rules! client_class {
             fn activity_pages(
                 &self,
                 py: Python<'_>,
-                user: PyRef<'_, UserCredentials>,
+                user: Option<PyRef<'_, UserCredentials>>,
                 account_id: String,
                 start: Option<NaiveDate>,
                 end: Option<NaiveDate>,
@@ -609,7 +631,7 @@ macro_rules! client_class {
                     let query = activity_query(start, end, page_size)?;
                     let pages = self
                         .core
-                        .activity_pages(&user.inner, &account_id, &query)
+                        .activity_pages(user.as_deref().map(|u| &u.inner), &account_id, &query)
                         .map_err(raise(py))?;
                     Ok($pages::new(pages))
                 })
@@ -619,22 +641,22 @@ macro_rules! client_class {
             fn balance_history<'py>(
                 &self,
                 py: Python<'py>,
-                user: PyRef<'py, UserCredentials>,
+                user: Option<PyRef<'py, UserCredentials>>,
                 account_id: String,
             ) -> PyResult<Bound<'py, PyAny>> {
                 guard(py, || {
-                    let (c, user) = (self.core.clone(), user.inner.clone());
-                    $run(py, async move { c.balance_history(&user, &account_id).await.map(BalanceHistory::from) })
+                    let (c, user) = (self.core.clone(), user.map(|u| u.inner.clone()));
+                    $run(py, async move { c.balance_history(user.as_ref(), &account_id).await.map(BalanceHistory::from) })
                 })
             }
 
             /// Polls until a new (or repaired, or the named) connection is active and synced.
-            #[pyo3(signature = (user, *, timeout = 120.0, poll_interval = 0.5, max_poll_interval = 5.0, since = None, connection_id = None))]
+            #[pyo3(signature = (user = None, *, timeout = 120.0, poll_interval = 0.5, max_poll_interval = 5.0, since = None, connection_id = None))]
             #[allow(clippy::too_many_arguments)]
             fn wait_for_connection<'py>(
                 &self,
                 py: Python<'py>,
-                user: PyRef<'py, UserCredentials>,
+                user: Option<PyRef<'py, UserCredentials>>,
                 timeout: f64,
                 poll_interval: f64,
                 max_poll_interval: f64,
@@ -643,8 +665,8 @@ macro_rules! client_class {
             ) -> PyResult<Bound<'py, PyAny>> {
                 guard(py, || {
                     let options = wait_options(py, timeout, poll_interval, max_poll_interval, since, connection_id)?;
-                    let (c, user) = (self.core.clone(), user.inner.clone());
-                    $run(py, async move { c.wait_for_connection(&user, &options).await.map(Connection::from) })
+                    let (c, user) = (self.core.clone(), user.map(|u| u.inner.clone()));
+                    $run(py, async move { c.wait_for_connection(user.as_ref(), &options).await.map(Connection::from) })
                 })
             }
         }

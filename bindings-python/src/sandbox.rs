@@ -243,6 +243,17 @@ impl Sandbox {
         &self.config.api_key
     }
 
+    /// A SnapTrade Personal API key's client id (``Client.snaptrade_personal``).
+    #[getter]
+    fn personal_client_id(&self) -> &str {
+        &self.config.personal_client_id
+    }
+
+    #[getter]
+    fn personal_consumer_key(&self) -> &str {
+        &self.config.personal_consumer_key
+    }
+
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         let client_id = PyString::new(py, &self.config.client_id).repr()?;
         Ok(match self.url() {

@@ -216,3 +216,30 @@ def test_finatic_one_time_token_client(sandbox: brokerlink.Sandbox) -> None:
         with pytest.raises(brokerlink.BrokerlinkError) as wrong:
             brokerlink.Client.finatic(base_url=sandbox.url, **both)
         assert wrong.value.kind == brokerlink.ErrorKind.INVALID_INPUT
+
+
+def test_snaptrade_personal_key(sandbox: brokerlink.Sandbox) -> None:
+    client = brokerlink.Client.snaptrade_personal(
+        client_id=sandbox.personal_client_id, consumer_key=sandbox.personal_consumer_key, base_url=sandbox.url
+    )
+    assert sandbox.personal_consumer_key not in repr(client)
+    assert client.connections() == []
+    with pytest.raises(brokerlink.InvalidInputError) as refused:
+        client.register_user("someone")
+    assert refused.value.field == "register_user"
+    with pytest.raises(brokerlink.InvalidInputError) as named:
+        client.accounts(brokerlink.UserCredentials("someone", "secret"))
+    assert named.value.field == "user"
+    link = client.portal_url(connection_type="read")
+    assert sandbox.complete_portal(link.url, "user_good", "pass_good").connection_id
+    connection = client.wait_for_connection(timeout=10, poll_interval=0.05)
+    assert connection.status == ConnectionStatus.ACTIVE
+    accounts = client.accounts()
+    assert len(accounts) == 2
+    assert client.positions(None, accounts[0].id)
+    partner = brokerlink.Client.snaptrade(
+        client_id=sandbox.client_id, consumer_key=sandbox.consumer_key, base_url=sandbox.url
+    )
+    with pytest.raises(brokerlink.InvalidInputError) as nobody:
+        partner.accounts()
+    assert nobody.value.field == "user"

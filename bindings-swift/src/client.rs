@@ -110,6 +110,23 @@ impl Client {
         })
     }
 
+    /// A SnapTrade client with a Personal API key: it acts as its own user, so user-scoped
+    /// calls take `null`/`nil` for the user and user management is refused.
+    #[uniffi::constructor(default(options))]
+    pub fn snaptrade_personal(client_id: String, consumer_key: String, options: ClientOptions) -> Result<Arc<Self>> {
+        let base_url = options
+            .base_url
+            .clone()
+            .unwrap_or_else(|| brokerlink::SNAPTRADE_BASE_URL.to_owned());
+        enter(|| {
+            let inner = build(
+                brokerlink::Client::builder().snaptrade_personal(client_id, consumer_key),
+                options,
+            )?;
+            Ok(Arc::new(Client { inner, base_url }))
+        })
+    }
+
     /// A Finatic client with exactly one of the company API key (server side only: it mints
     /// one-time tokens) and a one-time token your server minted (apps: the key never ships
     /// in them). `environment` defaults to the key's own (`sandbox` for `fntc_sandbox_…` keys).
@@ -170,12 +187,12 @@ impl Client {
     }
 
     /// A connection-portal link for the user; it expires after five minutes.
-    #[uniffi::method(default(options))]
-    pub async fn portal_url(&self, user: UserCredentials, options: PortalOptions) -> Result<PortalLink> {
-        let (c, user) = (self.inner.clone(), brokerlink::UserCredentials::from(user));
+    #[uniffi::method(default(user = None, options))]
+    pub async fn portal_url(&self, user: Option<UserCredentials>, options: PortalOptions) -> Result<PortalLink> {
+        let (c, user) = (self.inner.clone(), user.map(brokerlink::UserCredentials::from));
         run(async move {
             let options = brokerlink::PortalOptions::try_from(options)?;
-            c.portal_url(&user, &options).await.map(PortalLink::from)
+            c.portal_url(user.as_ref(), &options).await.map(PortalLink::from)
         })
         .await
     }
@@ -220,31 +237,32 @@ impl Client {
         .await
     }
 
-    pub async fn connections(&self, user: UserCredentials) -> Result<Vec<Connection>> {
-        let (c, user) = (self.inner.clone(), brokerlink::UserCredentials::from(user));
-        run(async move { c.connections(&user).await.map(list) }).await
+    #[uniffi::method(default(user = None))]
+    pub async fn connections(&self, user: Option<UserCredentials>) -> Result<Vec<Connection>> {
+        let (c, user) = (self.inner.clone(), user.map(brokerlink::UserCredentials::from));
+        run(async move { c.connections(user.as_ref()).await.map(list) }).await
     }
 
-    pub async fn connection(&self, user: UserCredentials, connection_id: String) -> Result<Connection> {
-        let (c, user) = (self.inner.clone(), brokerlink::UserCredentials::from(user));
-        run(async move { c.connection(&user, &connection_id).await.map(Connection::from) }).await
+    pub async fn connection(&self, user: Option<UserCredentials>, connection_id: String) -> Result<Connection> {
+        let (c, user) = (self.inner.clone(), user.map(brokerlink::UserCredentials::from));
+        run(async move { c.connection(user.as_ref(), &connection_id).await.map(Connection::from) }).await
     }
 
-    pub async fn remove_connection(&self, user: UserCredentials, connection_id: String) -> Result<()> {
-        let (c, user) = (self.inner.clone(), brokerlink::UserCredentials::from(user));
-        run(async move { c.remove_connection(&user, &connection_id).await }).await
+    pub async fn remove_connection(&self, user: Option<UserCredentials>, connection_id: String) -> Result<()> {
+        let (c, user) = (self.inner.clone(), user.map(brokerlink::UserCredentials::from));
+        run(async move { c.remove_connection(user.as_ref(), &connection_id).await }).await
     }
 
     /// Asks the aggregator to sync the connection's data now.
-    pub async fn refresh_connection(&self, user: UserCredentials, connection_id: String) -> Result<()> {
-        let (c, user) = (self.inner.clone(), brokerlink::UserCredentials::from(user));
-        run(async move { c.refresh_connection(&user, &connection_id).await }).await
+    pub async fn refresh_connection(&self, user: Option<UserCredentials>, connection_id: String) -> Result<()> {
+        let (c, user) = (self.inner.clone(), user.map(brokerlink::UserCredentials::from));
+        run(async move { c.refresh_connection(user.as_ref(), &connection_id).await }).await
     }
 
     /// Breaks a connection on purpose, to test a reconnect flow.
-    pub async fn disable_connection(&self, user: UserCredentials, connection_id: String) -> Result<()> {
-        let (c, user) = (self.inner.clone(), brokerlink::UserCredentials::from(user));
-        run(async move { c.disable_connection(&user, &connection_id).await }).await
+    pub async fn disable_connection(&self, user: Option<UserCredentials>, connection_id: String) -> Result<()> {
+        let (c, user) = (self.inner.clone(), user.map(brokerlink::UserCredentials::from));
+        run(async move { c.disable_connection(user.as_ref(), &connection_id).await }).await
     }
 
     /// The event types the provider can send to a subscription (Finatic).
@@ -292,41 +310,51 @@ impl Client {
         run(async move { c.revoke_webhook_subscription(&subscription_id).await.map(Into::into) }).await
     }
 
-    pub async fn accounts(&self, user: UserCredentials) -> Result<Vec<Account>> {
-        let (c, user) = (self.inner.clone(), brokerlink::UserCredentials::from(user));
-        run(async move { c.accounts(&user).await.map(list) }).await
+    #[uniffi::method(default(user = None))]
+    pub async fn accounts(&self, user: Option<UserCredentials>) -> Result<Vec<Account>> {
+        let (c, user) = (self.inner.clone(), user.map(brokerlink::UserCredentials::from));
+        run(async move { c.accounts(user.as_ref()).await.map(list) }).await
     }
 
-    pub async fn account(&self, user: UserCredentials, account_id: String) -> Result<Account> {
-        let (c, user) = (self.inner.clone(), brokerlink::UserCredentials::from(user));
-        run(async move { c.account(&user, &account_id).await.map(Account::from) }).await
+    pub async fn account(&self, user: Option<UserCredentials>, account_id: String) -> Result<Account> {
+        let (c, user) = (self.inner.clone(), user.map(brokerlink::UserCredentials::from));
+        run(async move { c.account(user.as_ref(), &account_id).await.map(Account::from) }).await
     }
 
-    pub async fn connection_accounts(&self, user: UserCredentials, connection_id: String) -> Result<Vec<Account>> {
-        let (c, user) = (self.inner.clone(), brokerlink::UserCredentials::from(user));
-        run(async move { c.connection_accounts(&user, &connection_id).await.map(list) }).await
+    pub async fn connection_accounts(
+        &self,
+        user: Option<UserCredentials>,
+        connection_id: String,
+    ) -> Result<Vec<Account>> {
+        let (c, user) = (self.inner.clone(), user.map(brokerlink::UserCredentials::from));
+        run(async move { c.connection_accounts(user.as_ref(), &connection_id).await.map(list) }).await
     }
 
     /// Every position of an account: equities, ETFs, options, crypto, funds and cash
     /// equivalents.
-    pub async fn positions(&self, user: UserCredentials, account_id: String) -> Result<Vec<Position>> {
-        let (c, user) = (self.inner.clone(), brokerlink::UserCredentials::from(user));
-        run(async move { c.positions(&user, &account_id).await.map(list) }).await
+    pub async fn positions(&self, user: Option<UserCredentials>, account_id: String) -> Result<Vec<Position>> {
+        let (c, user) = (self.inner.clone(), user.map(brokerlink::UserCredentials::from));
+        run(async move { c.positions(user.as_ref(), &account_id).await.map(list) }).await
     }
 
     /// An account's cash and buying power, one entry per currency.
-    pub async fn balances(&self, user: UserCredentials, account_id: String) -> Result<Vec<Balance>> {
-        let (c, user) = (self.inner.clone(), brokerlink::UserCredentials::from(user));
-        run(async move { c.balances(&user, &account_id).await.map(list) }).await
+    pub async fn balances(&self, user: Option<UserCredentials>, account_id: String) -> Result<Vec<Balance>> {
+        let (c, user) = (self.inner.clone(), user.map(brokerlink::UserCredentials::from));
+        run(async move { c.balances(user.as_ref(), &account_id).await.map(list) }).await
     }
 
     /// An account's orders: all (the default), the working ones or the executed ones, of the
     /// last `days`.
     #[uniffi::method(default(query))]
-    pub async fn orders(&self, user: UserCredentials, account_id: String, query: OrderQuery) -> Result<Vec<Order>> {
-        let (c, user) = (self.inner.clone(), brokerlink::UserCredentials::from(user));
+    pub async fn orders(
+        &self,
+        user: Option<UserCredentials>,
+        account_id: String,
+        query: OrderQuery,
+    ) -> Result<Vec<Order>> {
+        let (c, user) = (self.inner.clone(), user.map(brokerlink::UserCredentials::from));
         let query = brokerlink::OrderQuery::from(query);
-        run(async move { c.orders(&user, &account_id, &query).await.map(list) }).await
+        run(async move { c.orders(user.as_ref(), &account_id, &query).await.map(list) }).await
     }
 
     /// The orders of the last 24 hours, read live from the broker (SnapTrade); the executed
@@ -334,31 +362,36 @@ impl Client {
     #[uniffi::method(default(only_executed = true))]
     pub async fn recent_orders(
         &self,
-        user: UserCredentials,
+        user: Option<UserCredentials>,
         account_id: String,
         only_executed: bool,
     ) -> Result<Vec<Order>> {
-        let (c, user) = (self.inner.clone(), brokerlink::UserCredentials::from(user));
-        run(async move { c.recent_orders(&user, &account_id, only_executed).await.map(list) }).await
+        let (c, user) = (self.inner.clone(), user.map(brokerlink::UserCredentials::from));
+        run(async move {
+            c.recent_orders(user.as_ref(), &account_id, only_executed)
+                .await
+                .map(list)
+        })
+        .await
     }
 
     /// One order, by the broker's order id.
-    pub async fn order(&self, user: UserCredentials, account_id: String, order_id: String) -> Result<Order> {
-        let (c, user) = (self.inner.clone(), brokerlink::UserCredentials::from(user));
-        run(async move { c.order(&user, &account_id, &order_id).await.map(Order::from) }).await
+    pub async fn order(&self, user: Option<UserCredentials>, account_id: String, order_id: String) -> Result<Order> {
+        let (c, user) = (self.inner.clone(), user.map(brokerlink::UserCredentials::from));
+        run(async move { c.order(user.as_ref(), &account_id, &order_id).await.map(Order::from) }).await
     }
 
     /// Every activity of an account in the query's date range, all pages, newest first.
     #[uniffi::method(default(query))]
     pub async fn activities(
         &self,
-        user: UserCredentials,
+        user: Option<UserCredentials>,
         account_id: String,
         query: ActivityQuery,
     ) -> Result<Vec<Activity>> {
-        let (c, user) = (self.inner.clone(), brokerlink::UserCredentials::from(user));
+        let (c, user) = (self.inner.clone(), user.map(brokerlink::UserCredentials::from));
         let query = brokerlink::ActivityQuery::from(query);
-        run(async move { c.activities(&user, &account_id, &query).await.map(list) }).await
+        run(async move { c.activities(user.as_ref(), &account_id, &query).await.map(list) }).await
     }
 
     /// The same activities one page at a time, for histories too long to hold at once; the
@@ -366,13 +399,13 @@ impl Client {
     #[uniffi::method(default(query))]
     pub fn activity_pages(
         &self,
-        user: UserCredentials,
+        user: Option<UserCredentials>,
         account_id: String,
         query: ActivityQuery,
     ) -> Result<Arc<ActivityPages>> {
         crate::error::guard(|| {
             let pages = self.inner.activity_pages(
-                &brokerlink::UserCredentials::from(user),
+                user.map(brokerlink::UserCredentials::from).as_ref(),
                 &account_id,
                 &brokerlink::ActivityQuery::from(query),
             )?;
@@ -383,18 +416,23 @@ impl Client {
     }
 
     /// An account's total value over time, oldest first (SnapTrade).
-    pub async fn balance_history(&self, user: UserCredentials, account_id: String) -> Result<BalanceHistory> {
-        let (c, user) = (self.inner.clone(), brokerlink::UserCredentials::from(user));
-        run(async move { c.balance_history(&user, &account_id).await.map(BalanceHistory::from) }).await
+    pub async fn balance_history(&self, user: Option<UserCredentials>, account_id: String) -> Result<BalanceHistory> {
+        let (c, user) = (self.inner.clone(), user.map(brokerlink::UserCredentials::from));
+        run(async move {
+            c.balance_history(user.as_ref(), &account_id)
+                .await
+                .map(BalanceHistory::from)
+        })
+        .await
     }
 
     /// Polls until a new (or repaired, or the named) connection is active and synced; fails
     /// with `timeout` otherwise.
-    #[uniffi::method(default(options))]
-    pub async fn wait_for_connection(&self, user: UserCredentials, options: WaitOptions) -> Result<Connection> {
-        let (c, user) = (self.inner.clone(), brokerlink::UserCredentials::from(user));
+    #[uniffi::method(default(user = None, options))]
+    pub async fn wait_for_connection(&self, user: Option<UserCredentials>, options: WaitOptions) -> Result<Connection> {
+        let (c, user) = (self.inner.clone(), user.map(brokerlink::UserCredentials::from));
         run(async move {
-            c.wait_for_connection(&user, &options.into())
+            c.wait_for_connection(user.as_ref(), &options.into())
                 .await
                 .map(Connection::from)
         })

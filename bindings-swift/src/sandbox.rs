@@ -250,6 +250,8 @@ pub struct Sandbox {
     client_id: String,
     consumer_key: String,
     api_key: String,
+    personal_client_id: String,
+    personal_consumer_key: String,
 }
 
 impl Sandbox {
@@ -281,6 +283,8 @@ impl Sandbox {
                 client_id: server.client_id().to_owned(),
                 consumer_key: server.consumer_key().to_owned(),
                 api_key: server.api_key().to_owned(),
+                personal_client_id: server.personal_client_id().to_owned(),
+                personal_consumer_key: server.personal_consumer_key().to_owned(),
                 server: Mutex::new(Some(server)),
             }))
         })
@@ -304,6 +308,15 @@ impl Sandbox {
     /// The sandbox's own test API key (Finatic).
     pub fn api_key(&self) -> String {
         self.api_key.clone()
+    }
+
+    /// A SnapTrade Personal API key's client id (`Client.snaptradePersonal`).
+    pub fn personal_client_id(&self) -> String {
+        self.personal_client_id.clone()
+    }
+
+    pub fn personal_consumer_key(&self) -> String {
+        self.personal_consumer_key.clone()
     }
 
     /// Does what a person on the portal page would, for a link this sandbox issued.

@@ -65,6 +65,11 @@ struct SandboxArgs {
     consumer_key: Option<String>,
     #[arg(long, env = "BROKERLINK_SANDBOX_API_KEY", hide_env_values = true)]
     api_key: Option<String>,
+    /// The SnapTrade Personal API key's client id (the key acts as its own user).
+    #[arg(long, env = "BROKERLINK_SANDBOX_PERSONAL_CLIENT_ID")]
+    personal_client_id: Option<String>,
+    #[arg(long, env = "BROKERLINK_SANDBOX_PERSONAL_CONSUMER_KEY", hide_env_values = true)]
+    personal_consumer_key: Option<String>,
     /// Requests per minute per client id; 0 turns limiting off.
     #[arg(long, env = "BROKERLINK_SANDBOX_RATE_LIMIT", default_value_t = brokerlink_sandbox::DEFAULT_RATE_LIMIT_PER_MINUTE)]
     rate_limit: u32,
@@ -245,6 +250,12 @@ async fn run_sandbox(args: SandboxArgs) -> Result<(), String> {
     if let Some(v) = args.api_key {
         config.api_key = v;
     }
+    if let Some(v) = args.personal_client_id {
+        config.personal_client_id = v;
+    }
+    if let Some(v) = args.personal_consumer_key {
+        config.personal_consumer_key = v;
+    }
     if let Some(v) = args.pending_seconds {
         config.pending_activation = seconds("--pending-seconds", v)?;
     }
@@ -263,6 +274,8 @@ async fn run_sandbox(args: SandboxArgs) -> Result<(), String> {
     say!("client_id={}", sandbox.client_id());
     say!("consumer_key={}", sandbox.consumer_key());
     say!("api_key={}", sandbox.api_key());
+    say!("personal_client_id={}", sandbox.personal_client_id());
+    say!("personal_consumer_key={}", sandbox.personal_consumer_key());
     stop.await;
     eprintln!("stopping");
     sandbox.shutdown().await;

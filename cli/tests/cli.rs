@@ -12,6 +12,8 @@ struct Running {
     client_id: String,
     consumer_key: String,
     api_key: String,
+    personal_client_id: String,
+    personal_consumer_key: String,
 }
 
 impl Drop for Running {
@@ -40,20 +42,35 @@ fn start_sandbox(extra: &[&str]) -> Running {
     let client_id = next().strip_prefix("client_id=").unwrap().to_owned();
     let consumer_key = next().strip_prefix("consumer_key=").unwrap().to_owned();
     let api_key = next().strip_prefix("api_key=").unwrap().to_owned();
+    let personal_client_id = next().strip_prefix("personal_client_id=").unwrap().to_owned();
+    let personal_consumer_key = next().strip_prefix("personal_consumer_key=").unwrap().to_owned();
     Running {
         child,
         url,
         client_id,
         consumer_key,
         api_key,
+        personal_client_id,
+        personal_consumer_key,
     }
 }
 
 #[test]
 fn sandbox_prints_its_contract_and_honours_given_credentials() {
-    let sandbox = start_sandbox(&["--client-id", "MY-CLIENT", "--consumer-key", "my-key"]);
+    let sandbox = start_sandbox(&[
+        "--client-id",
+        "MY-CLIENT",
+        "--consumer-key",
+        "my-key",
+        "--personal-client-id",
+        "MY-PERSONAL",
+        "--personal-consumer-key",
+        "my-personal-key",
+    ]);
     assert_eq!(sandbox.client_id, "MY-CLIENT");
     assert_eq!(sandbox.consumer_key, "my-key");
+    assert_eq!(sandbox.personal_client_id, "MY-PERSONAL");
+    assert_eq!(sandbox.personal_consumer_key, "my-personal-key");
     let out = Command::new(BIN)
         .args(["connections", "--user-id", "nobody"])
         .env("BROKERLINK_BASE_URL", &sandbox.url)

@@ -5,7 +5,7 @@ use crate::error::{Error, Result};
 use crate::http::{RetryPolicy, Transport};
 use crate::portal::{PortalLink, PortalOptions};
 use crate::providers::finatic::{self, Finatic};
-use crate::providers::snaptrade::{self, SnapTrade};
+use crate::providers::snaptrade::{self, KeyKind, SnapTrade};
 use crate::providers::Protocol as _;
 use crate::secret::Secret;
 use crate::subscriptions::{NewWebhookSubscription, WebhookEventType, WebhookSubscription, WebhookSubscriptionUpdate};
@@ -39,7 +39,11 @@ struct Inner {
 
 #[derive(Debug)]
 enum Credentials {
-    SnapTrade { client_id: String, consumer_key: Secret },
+    SnapTrade {
+        client_id: String,
+        consumer_key: Secret,
+        key: KeyKind,
+    },
     Finatic(FinaticCredential),
 }
 
@@ -89,6 +93,18 @@ impl ClientBuilder {
         self.credentials = Some(Credentials::SnapTrade {
             client_id: client_id.into(),
             consumer_key: consumer_key.into(),
+            key: KeyKind::Commercial,
+        });
+        self
+    }
+
+    /// SnapTrade with a Personal API key: the key is its owner's own SnapTrade user, so
+    /// user-scoped calls take no user (`None`) and user management is refused.
+    pub fn snaptrade_personal(mut self, client_id: impl Into<String>, consumer_key: impl Into<Secret>) -> Self {
+        self.credentials = Some(Credentials::SnapTrade {
+            client_id: client_id.into(),
+            consumer_key: consumer_key.into(),
+            key: KeyKind::Personal,
         });
         self
     }
@@ -157,9 +173,10 @@ impl ClientBuilder {
             Credentials::SnapTrade {
                 client_id,
                 consumer_key,
+                key,
             } => {
                 let base = validate::base_url(self.base_url.as_deref().unwrap_or(snaptrade::DEFAULT_BASE_URL))?;
-                Provider::SnapTrade(SnapTrade::new(client_id, consumer_key, base)?)
+                Provider::SnapTrade(SnapTrade::new(client_id, consumer_key, base, key)?)
             }
             Credentials::Finatic(credential) => {
                 let base = validate::base_url(self.base_url.as_deref().unwrap_or(finatic::DEFAULT_BASE_URL))?;
@@ -222,7 +239,12 @@ impl Client {
     }
 
     /// A connection-portal link for the user; it expires after five minutes.
-    pub async fn portal_url(&self, user: &UserCredentials, options: &PortalOptions) -> Result<PortalLink> {
+    pub async fn portal_url(
+        &self,
+        user: impl Into<Option<&UserCredentials>>,
+        options: &PortalOptions,
+    ) -> Result<PortalLink> {
+        let user: Option<&UserCredentials> = user.into();
         dispatch!(self, portal_url(user, options))
     }
 
@@ -248,15 +270,26 @@ impl Client {
         dispatch!(self, session_user(session))
     }
 
-    pub async fn connections(&self, user: &UserCredentials) -> Result<Vec<Connection>> {
+    pub async fn connections(&self, user: impl Into<Option<&UserCredentials>>) -> Result<Vec<Connection>> {
+        let user: Option<&UserCredentials> = user.into();
         dispatch!(self, connections(user))
     }
 
-    pub async fn connection(&self, user: &UserCredentials, connection_id: &str) -> Result<Connection> {
+    pub async fn connection(
+        &self,
+        user: impl Into<Option<&UserCredentials>>,
+        connection_id: &str,
+    ) -> Result<Connection> {
+        let user: Option<&UserCredentials> = user.into();
         dispatch!(self, connection(user, connection_id))
     }
 
-    pub async fn remove_connection(&self, user: &UserCredentials, connection_id: &str) -> Result<()> {
+    pub async fn remove_connection(
+        &self,
+        user: impl Into<Option<&UserCredentials>>,
+        connection_id: &str,
+    ) -> Result<()> {
+        let user: Option<&UserCredentials> = user.into();
         dispatch!(self, remove_connection(user, connection_id))
     }
 
@@ -290,40 +323,69 @@ impl Client {
     }
 
     /// Asks the aggregator to sync the connection's data now.
-    pub async fn refresh_connection(&self, user: &UserCredentials, connection_id: &str) -> Result<()> {
+    pub async fn refresh_connection(
+        &self,
+        user: impl Into<Option<&UserCredentials>>,
+        connection_id: &str,
+    ) -> Result<()> {
+        let user: Option<&UserCredentials> = user.into();
         dispatch!(self, refresh_connection(user, connection_id))
     }
 
     /// Breaks a connection on purpose, to test a reconnect flow.
-    pub async fn disable_connection(&self, user: &UserCredentials, connection_id: &str) -> Result<()> {
+    pub async fn disable_connection(
+        &self,
+        user: impl Into<Option<&UserCredentials>>,
+        connection_id: &str,
+    ) -> Result<()> {
+        let user: Option<&UserCredentials> = user.into();
         dispatch!(self, disable_connection(user, connection_id))
     }
 
-    pub async fn accounts(&self, user: &UserCredentials) -> Result<Vec<Account>> {
+    pub async fn accounts(&self, user: impl Into<Option<&UserCredentials>>) -> Result<Vec<Account>> {
+        let user: Option<&UserCredentials> = user.into();
         dispatch!(self, accounts(user))
     }
 
-    pub async fn account(&self, user: &UserCredentials, account_id: &str) -> Result<Account> {
+    pub async fn account(&self, user: impl Into<Option<&UserCredentials>>, account_id: &str) -> Result<Account> {
+        let user: Option<&UserCredentials> = user.into();
         dispatch!(self, account(user, account_id))
     }
 
-    pub async fn connection_accounts(&self, user: &UserCredentials, connection_id: &str) -> Result<Vec<Account>> {
+    pub async fn connection_accounts(
+        &self,
+        user: impl Into<Option<&UserCredentials>>,
+        connection_id: &str,
+    ) -> Result<Vec<Account>> {
+        let user: Option<&UserCredentials> = user.into();
         dispatch!(self, connection_accounts(user, connection_id))
     }
 
     /// Every position of an account: equities, ETFs, options, crypto, funds and cash
     /// equivalents.
-    pub async fn positions(&self, user: &UserCredentials, account_id: &str) -> Result<Vec<Position>> {
+    pub async fn positions(
+        &self,
+        user: impl Into<Option<&UserCredentials>>,
+        account_id: &str,
+    ) -> Result<Vec<Position>> {
+        let user: Option<&UserCredentials> = user.into();
         dispatch!(self, positions(user, account_id))
     }
 
     /// An account's cash and buying power, one entry per currency.
-    pub async fn balances(&self, user: &UserCredentials, account_id: &str) -> Result<Vec<Balance>> {
+    pub async fn balances(&self, user: impl Into<Option<&UserCredentials>>, account_id: &str) -> Result<Vec<Balance>> {
+        let user: Option<&UserCredentials> = user.into();
         dispatch!(self, balances(user, account_id))
     }
 
     /// An account's orders: all, the working ones, or the executed ones, of the last `days`.
-    pub async fn orders(&self, user: &UserCredentials, account_id: &str, query: &OrderQuery) -> Result<Vec<Order>> {
+    pub async fn orders(
+        &self,
+        user: impl Into<Option<&UserCredentials>>,
+        account_id: &str,
+        query: &OrderQuery,
+    ) -> Result<Vec<Order>> {
+        let user: Option<&UserCredentials> = user.into();
         query.check()?;
         dispatch!(self, orders(user, account_id, query))
     }
@@ -332,15 +394,22 @@ impl Client {
     /// ones only unless `only_executed` is false.
     pub async fn recent_orders(
         &self,
-        user: &UserCredentials,
+        user: impl Into<Option<&UserCredentials>>,
         account_id: &str,
         only_executed: bool,
     ) -> Result<Vec<Order>> {
+        let user: Option<&UserCredentials> = user.into();
         dispatch!(self, recent_orders(user, account_id, only_executed))
     }
 
     /// One order, by the broker's order id.
-    pub async fn order(&self, user: &UserCredentials, account_id: &str, order_id: &str) -> Result<Order> {
+    pub async fn order(
+        &self,
+        user: impl Into<Option<&UserCredentials>>,
+        account_id: &str,
+        order_id: &str,
+    ) -> Result<Order> {
+        let user: Option<&UserCredentials> = user.into();
         validate::identifier("order_id", order_id)?;
         dispatch!(self, order(user, account_id, order_id))
     }
@@ -349,10 +418,11 @@ impl Client {
     /// provider orders them). For long histories, `activity_pages` reads one page at a time.
     pub async fn activities(
         &self,
-        user: &UserCredentials,
+        user: impl Into<Option<&UserCredentials>>,
         account_id: &str,
         query: &ActivityQuery,
     ) -> Result<Vec<Activity>> {
+        let user: Option<&UserCredentials> = user.into();
         let limit = query.check()?;
         let first = dispatch!(self, activity_page(user, account_id, query, 0, limit))?;
         let mut activities = first.items;
@@ -392,16 +462,17 @@ impl Client {
 
     /// The activities of `activities`, one page per `ActivityPages::next` call, for histories
     /// too long to hold at once. The query is checked now, before any request.
-    pub fn activity_pages(
+    pub fn activity_pages<'u>(
         &self,
-        user: &UserCredentials,
+        user: impl Into<Option<&'u UserCredentials>>,
         account_id: &str,
         query: &ActivityQuery,
     ) -> Result<ActivityPages> {
+        let user: Option<&UserCredentials> = user.into();
         let limit = query.check()?;
         Ok(ActivityPages {
             client: self.clone(),
-            user: user.clone(),
+            user: user.cloned(),
             account_id: account_id.to_owned(),
             query: query.clone(),
             limit,
@@ -412,12 +483,17 @@ impl Client {
 
     /// An account's total value over time, oldest first (SnapTrade's balance history, an
     /// experimental feature SnapTrade enables per key).
-    pub async fn balance_history(&self, user: &UserCredentials, account_id: &str) -> Result<BalanceHistory> {
+    pub async fn balance_history(
+        &self,
+        user: impl Into<Option<&UserCredentials>>,
+        account_id: &str,
+    ) -> Result<BalanceHistory> {
+        let user: Option<&UserCredentials> = user.into();
         dispatch!(self, balance_history(user, account_id))
     }
 
     /// Whether an active connection is usable yet (its first data sync is done).
-    pub(crate) async fn is_ready(&self, user: &UserCredentials, connection: &Connection) -> Result<bool> {
+    pub(crate) async fn is_ready(&self, user: Option<&UserCredentials>, connection: &Connection) -> Result<bool> {
         dispatch!(self, is_ready(user, connection))
     }
 }
@@ -435,7 +511,8 @@ fn too_many_pages() -> Error {
 #[derive(Debug)]
 pub struct ActivityPages {
     client: Client,
-    user: UserCredentials,
+    /// `None` for a client that acts as its own user.
+    user: Option<UserCredentials>,
     account_id: String,
     query: ActivityQuery,
     limit: u32,
@@ -456,7 +533,7 @@ impl ActivityPages {
             let client = &self.client;
             let page = dispatch!(
                 client,
-                activity_page(&self.user, &self.account_id, &self.query, offset, self.limit)
+                activity_page(self.user.as_ref(), &self.account_id, &self.query, offset, self.limit)
             )?;
             self.pages += 1;
             self.next_offset = page.next_offset.filter(|next| *next > offset);

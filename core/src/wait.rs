@@ -42,7 +42,12 @@ impl Client {
     /// Polls the user's connections until one that is new since the call (or since
     /// `options.since`), or repaired since then, or the one named by `connection_id`, is
     /// active and its first sync is done. Returns it; fails with `timeout` otherwise.
-    pub async fn wait_for_connection(&self, user: &UserCredentials, options: &WaitOptions) -> Result<Connection> {
+    pub async fn wait_for_connection(
+        &self,
+        user: impl Into<Option<&UserCredentials>>,
+        options: &WaitOptions,
+    ) -> Result<Connection> {
+        let user: Option<&UserCredentials> = user.into();
         if options.poll_interval.is_zero() || options.max_poll_interval < options.poll_interval {
             return Err(Error::invalid_input(
                 "poll_interval",
@@ -99,7 +104,7 @@ impl Client {
     /// One look at the user's connections: the first candidate that is active and usable.
     async fn poll_once(
         &self,
-        user: &UserCredentials,
+        user: Option<&UserCredentials>,
         options: &WaitOptions,
         since: DateTime<Utc>,
         first_seen: &mut Option<HashMap<String, ConnectionStatus>>,

@@ -18,6 +18,10 @@ pub struct SandboxConfig {
     pub port: u16,
     pub client_id: String,
     pub consumer_key: String,
+    /// A SnapTrade Personal API key: it signs like the Commercial one and acts as its own
+    /// user (`Sandbox::personal_user_id`), whom it names in no request.
+    pub personal_client_id: String,
+    pub personal_consumer_key: String,
     pub api_key: String,
     /// Requests per minute per client id; 0 turns rate limiting off.
     pub rate_limit_per_minute: u32,
@@ -53,6 +57,8 @@ impl Default for SandboxConfig {
             port: 0,
             client_id: format!("SANDBOX-{}", random_text(8).to_ascii_uppercase()),
             consumer_key: random_text(40),
+            personal_client_id: format!("PERSONAL-{}", random_text(8).to_ascii_uppercase()),
+            personal_consumer_key: random_text(40),
             api_key: format!("fntc_sandbox_{}", random_text(32)),
             rate_limit_per_minute: DEFAULT_RATE_LIMIT_PER_MINUTE,
             account_rate_limit_per_minute: 0,
@@ -98,6 +104,12 @@ impl SandboxConfig {
             return Err(brokerlink::Error::invalid_input(
                 "history_activities",
                 format!("is at most {}", crate::limits::HISTORY_ACTIVITIES),
+            ));
+        }
+        if self.personal_client_id == self.client_id {
+            return Err(brokerlink::Error::invalid_input(
+                "personal_client_id",
+                "must differ from client_id: the client id tells the two kinds of key apart",
             ));
         }
         for delay in &self.webhook_retry_delays {

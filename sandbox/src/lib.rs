@@ -122,6 +122,21 @@ impl Sandbox {
         &self.app.store.config.consumer_key
     }
 
+    /// The SnapTrade Personal API key's client id; the key acts as `personal_user_id`.
+    pub fn personal_client_id(&self) -> &str {
+        &self.app.store.config.personal_client_id
+    }
+
+    pub fn personal_consumer_key(&self) -> &str {
+        &self.app.store.config.personal_consumer_key
+    }
+
+    /// The SnapTrade Personal user the personal key acts as (what OAuth tokens and webhooks
+    /// of that user name).
+    pub fn personal_user_id(&self) -> &str {
+        &self.app.store.personal_user_id
+    }
+
     pub fn api_key(&self) -> &str {
         &self.app.store.config.api_key
     }

@@ -255,6 +255,11 @@ pub struct Store {
     pub finatic_sessions: DashMap<String, FinaticSession>,
     /// The one company every Finatic session of this sandbox belongs to.
     pub company_id: String,
+    /// The SnapTrade Personal user the personal key acts as (a UUID, as SnapTrade's are).
+    pub personal_user_id: String,
+    /// Never sent to anyone: requests signed with the personal key are handed to the SnapTrade
+    /// face as if they named this user, so every route serves both kinds of key.
+    pub personal_user_secret: String,
     pub faults: Faults,
     pub webhooks: Webhooks,
     pub sinks: crate::sink::Sinks,
@@ -283,7 +288,7 @@ pub struct StateCounts {
 
 impl Store {
     pub fn new(config: SandboxConfig) -> Self {
-        Store {
+        let store = Store {
             rate_limiter: RateLimiter::new(config.rate_limit_per_minute, config.rate_limit_window),
             account_rate_limiter: RateLimiter::new(config.account_rate_limit_per_minute, config.rate_limit_window),
             config,
@@ -293,13 +298,30 @@ impl Store {
             one_time_tokens: DashMap::new(),
             finatic_sessions: DashMap::new(),
             company_id: uuid::Uuid::new_v4().to_string(),
+            personal_user_id: uuid::Uuid::new_v4().to_string(),
+            personal_user_secret: uuid::Uuid::new_v4().to_string(),
             faults: Faults::default(),
             webhooks: Webhooks::default(),
             sinks: Default::default(),
             portfolios: DashMap::new(),
             requests_served: AtomicU64::new(0),
             requests_throttled: AtomicU64::new(0),
-        }
+        };
+        store.add_personal_user();
+        store
+    }
+
+    /// The personal key's user exists from the start, and again after a reset.
+    fn add_personal_user(&self) {
+        self.users.insert(
+            self.personal_user_id.clone(),
+            UserRecord {
+                user_id: self.personal_user_id.clone(),
+                protocol: Protocol::SnapTrade,
+                secret: self.personal_user_secret.clone(),
+                connections: Vec::new(),
+            },
+        );
     }
 
     pub fn count_request(&self) {
@@ -323,6 +345,7 @@ impl Store {
         self.rate_limiter.clear();
         self.account_rate_limiter.clear();
         self.portfolios.clear();
+        self.add_personal_user();
     }
 
     /// The day moving on at the broker for a connection's accounts (a refresh): prices drift,
@@ -346,13 +369,15 @@ impl Store {
     }
 
     pub fn counts(&self) -> StateCounts {
-        let (mut connections, mut accounts) = (0, 0);
+        let (mut users, mut connections, mut accounts) = (0, 0, 0);
         for user in self.users.iter() {
+            // The personal key's user is part of the sandbox, not something a test made.
+            users += usize::from(*user.key() != self.personal_user_id);
             connections += user.connections.len();
             accounts += user.connections.iter().map(|c| c.accounts.len()).sum::<usize>();
         }
         StateCounts {
-            users: self.users.len(),
+            users,
             sessions: self.portal_sessions.len() + self.finatic_sessions.len(),
             connections,
             accounts,

@@ -1,8 +1,9 @@
 """The official snaptrade-python-sdk, unchanged, against brokerlink's sandbox.
 
-Run by scripts/compat-official-sdks with BASE_URL, CLIENT_ID and CONSUMER_KEY set. Drives the
-SDK through register, portal link, headless portal completion, connection list and detail,
-accounts, its async API, and a bad signature; every step asserts what a real server returns.
+Run by scripts/compat-official-sdks with BASE_URL, CLIENT_ID, CONSUMER_KEY, PERSONAL_CLIENT_ID and
+PERSONAL_CONSUMER_KEY set. Drives the SDK through register, portal link, headless portal
+completion, connection list and detail, accounts, its async API, a Personal API key, and a bad
+signature; every step asserts what a real server returns.
 """
 
 import asyncio
@@ -94,6 +95,44 @@ def sync_flow() -> None:
     print("python sdk (sync): ok")
 
 
+def personal_key_flow() -> None:
+    """SnapTradeAuth.personal_api_key: signed calls naming no user, acting as the key's own."""
+    personal_client_id = os.environ["PERSONAL_CLIENT_ID"]
+    personal_key = os.environ["PERSONAL_CONSUMER_KEY"]
+    st = SnapTrade(
+        host=BASE_URL,
+        auth=SnapTradeAuth.personal_api_key(consumer_key=personal_key, client_id=personal_client_id),
+    )
+    login = st.authentication.login_snap_trade_user(broker="ALPACA", connection_type="read")
+    assert login.status == 200
+    done = complete_portal(login.body["redirectURI"])
+    assert done["status"] == "SUCCESS", done
+    listed = st.connections.list_brokerage_authorizations()
+    assert done["connection_id"] in [c["id"] for c in listed.body]
+    accounts = st.account_information.list_user_accounts()
+    assert len(accounts.body) >= 2
+    positions = st.account_information.get_all_account_positions(account_id=accounts.body[0]["id"])
+    assert positions.status == 200
+    try:
+        st.authentication.register_snap_trade_user(user_id="not-for-personal-keys")
+    except ApiException as error:
+        # The SDK has no Personal auth for user management and sends the call unsigned.
+        assert error.status == 401
+    else:
+        raise AssertionError("a Personal key registered a user")
+    wrong = SnapTrade(
+        host=BASE_URL,
+        auth=SnapTradeAuth.personal_api_key(consumer_key="not-the-key", client_id=personal_client_id),
+    )
+    try:
+        wrong.connections.list_brokerage_authorizations()
+    except ApiException as error:
+        assert error.status == 401
+    else:
+        raise AssertionError("a wrong personal key was accepted")
+    print("python sdk (personal API key): ok")
+
+
 def every_route() -> None:
     """The SDK validates every response body against its own schemas (and raises when one does
     not fit), so calling each route the sandbox serves makes the SDK's models a second opinion
@@ -162,5 +201,6 @@ async def async_flow() -> None:
 
 if __name__ == "__main__":
     sync_flow()
+    personal_key_flow()
     every_route()
     asyncio.run(async_flow())

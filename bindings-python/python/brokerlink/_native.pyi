@@ -761,6 +761,19 @@ class Client:
         """A SnapTrade client; the consumer key only signs requests and is never sent."""
 
     @staticmethod
+    def snaptrade_personal(
+        *,
+        client_id: str,
+        consumer_key: str,
+        base_url: str | None = None,
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+        user_agent: str | None = None,
+    ) -> Client:
+        """A SnapTrade client with a Personal API key: it acts as its own user, so
+        user-scoped calls take ``None`` for the user and user management is refused."""
+
+    @staticmethod
     def finatic(
         *,
         api_key: str | None = None,
@@ -788,7 +801,7 @@ class Client:
 
     def portal_url(
         self,
-        user: UserCredentials,
+        user: UserCredentials | None = None,
         *,
         broker: str | None = None,
         connection_type: ConnectionType | str | None = None,
@@ -836,14 +849,14 @@ class Client:
         stages: Sequence[str] | None = None,
     ) -> PortalLink: ...
     def session_user(self, session: Session) -> UserCredentials: ...
-    def connections(self, user: UserCredentials) -> list[Connection]: ...
-    def connection(self, user: UserCredentials, connection_id: str) -> Connection: ...
-    def remove_connection(self, user: UserCredentials, connection_id: str) -> None: ...
-    def refresh_connection(self, user: UserCredentials, connection_id: str) -> None: ...
-    def disable_connection(self, user: UserCredentials, connection_id: str) -> None: ...
-    def accounts(self, user: UserCredentials) -> list[Account]: ...
-    def account(self, user: UserCredentials, account_id: str) -> Account: ...
-    def connection_accounts(self, user: UserCredentials, connection_id: str) -> list[Account]: ...
+    def connections(self, user: UserCredentials | None = None) -> list[Connection]: ...
+    def connection(self, user: UserCredentials | None, connection_id: str) -> Connection: ...
+    def remove_connection(self, user: UserCredentials | None, connection_id: str) -> None: ...
+    def refresh_connection(self, user: UserCredentials | None, connection_id: str) -> None: ...
+    def disable_connection(self, user: UserCredentials | None, connection_id: str) -> None: ...
+    def accounts(self, user: UserCredentials | None = None) -> list[Account]: ...
+    def account(self, user: UserCredentials | None, account_id: str) -> Account: ...
+    def connection_accounts(self, user: UserCredentials | None, connection_id: str) -> list[Account]: ...
     def webhook_catalog(self) -> list[WebhookEventType]: ...
     def webhook_subscriptions(self) -> list[WebhookSubscription]: ...
     def create_webhook_subscription(
@@ -859,15 +872,15 @@ class Client:
         enabled: bool | None = None,
     ) -> WebhookSubscription: ...
     def revoke_webhook_subscription(self, subscription_id: str) -> WebhookSubscription: ...
-    def positions(self, user: UserCredentials, account_id: str) -> list[Position]:
+    def positions(self, user: UserCredentials | None, account_id: str) -> list[Position]:
         """Every position of an account: equities, ETFs, options, crypto, funds, cash equivalents."""
 
-    def balances(self, user: UserCredentials, account_id: str) -> list[Balance]:
+    def balances(self, user: UserCredentials | None, account_id: str) -> list[Balance]:
         """An account's cash and buying power, one entry per currency."""
 
     def orders(
         self,
-        user: UserCredentials,
+        user: UserCredentials | None,
         account_id: str,
         *,
         state: OrderState | Literal["all", "open", "executed"] | None = None,
@@ -876,16 +889,16 @@ class Client:
         """An account's orders: all (the default), the working or the executed ones, of the last ``days``."""
 
     def recent_orders(
-        self, user: UserCredentials, account_id: str, *, only_executed: bool = True
+        self, user: UserCredentials | None, account_id: str, *, only_executed: bool = True
     ) -> list[Order]:
         """The orders of the last 24 hours, read live from the broker (SnapTrade)."""
 
-    def order(self, user: UserCredentials, account_id: str, order_id: str) -> Order:
+    def order(self, user: UserCredentials | None, account_id: str, order_id: str) -> Order:
         """One order, by the broker's order id."""
 
     def activities(
         self,
-        user: UserCredentials,
+        user: UserCredentials | None,
         account_id: str,
         *,
         start: date | None = None,
@@ -896,7 +909,7 @@ class Client:
 
     def activity_pages(
         self,
-        user: UserCredentials,
+        user: UserCredentials | None,
         account_id: str,
         *,
         start: date | None = None,
@@ -905,12 +918,12 @@ class Client:
     ) -> ActivityPages:
         """The same activities one page (a list) at a time; the query is checked at once."""
 
-    def balance_history(self, user: UserCredentials, account_id: str) -> BalanceHistory:
+    def balance_history(self, user: UserCredentials | None, account_id: str) -> BalanceHistory:
         """An account's total value over time, oldest first (SnapTrade)."""
 
     def wait_for_connection(
         self,
-        user: UserCredentials,
+        user: UserCredentials | None = None,
         *,
         timeout: float = 120.0,
         poll_interval: float = 0.5,
@@ -935,6 +948,19 @@ class AsyncClient:
         user_agent: str | None = None,
     ) -> AsyncClient:
         """A SnapTrade client; the consumer key only signs requests and is never sent."""
+
+    @staticmethod
+    def snaptrade_personal(
+        *,
+        client_id: str,
+        consumer_key: str,
+        base_url: str | None = None,
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+        user_agent: str | None = None,
+    ) -> AsyncClient:
+        """A SnapTrade client with a Personal API key: it acts as its own user, so
+        user-scoped calls take ``None`` for the user and user management is refused."""
 
     @staticmethod
     def finatic(
@@ -964,7 +990,7 @@ class AsyncClient:
 
     def portal_url(
         self,
-        user: UserCredentials,
+        user: UserCredentials | None = None,
         *,
         broker: str | None = None,
         connection_type: ConnectionType | str | None = None,
@@ -1012,14 +1038,16 @@ class AsyncClient:
         stages: Sequence[str] | None = None,
     ) -> Future[PortalLink]: ...
     def session_user(self, session: Session) -> Future[UserCredentials]: ...
-    def connections(self, user: UserCredentials) -> Future[list[Connection]]: ...
-    def connection(self, user: UserCredentials, connection_id: str) -> Future[Connection]: ...
-    def remove_connection(self, user: UserCredentials, connection_id: str) -> Future[None]: ...
-    def refresh_connection(self, user: UserCredentials, connection_id: str) -> Future[None]: ...
-    def disable_connection(self, user: UserCredentials, connection_id: str) -> Future[None]: ...
-    def accounts(self, user: UserCredentials) -> Future[list[Account]]: ...
-    def account(self, user: UserCredentials, account_id: str) -> Future[Account]: ...
-    def connection_accounts(self, user: UserCredentials, connection_id: str) -> Future[list[Account]]: ...
+    def connections(self, user: UserCredentials | None = None) -> Future[list[Connection]]: ...
+    def connection(self, user: UserCredentials | None, connection_id: str) -> Future[Connection]: ...
+    def remove_connection(self, user: UserCredentials | None, connection_id: str) -> Future[None]: ...
+    def refresh_connection(self, user: UserCredentials | None, connection_id: str) -> Future[None]: ...
+    def disable_connection(self, user: UserCredentials | None, connection_id: str) -> Future[None]: ...
+    def accounts(self, user: UserCredentials | None = None) -> Future[list[Account]]: ...
+    def account(self, user: UserCredentials | None, account_id: str) -> Future[Account]: ...
+    def connection_accounts(
+        self, user: UserCredentials | None, connection_id: str
+    ) -> Future[list[Account]]: ...
     def webhook_catalog(self) -> Future[list[WebhookEventType]]: ...
     def webhook_subscriptions(self) -> Future[list[WebhookSubscription]]: ...
     def create_webhook_subscription(
@@ -1035,15 +1063,15 @@ class AsyncClient:
         enabled: bool | None = None,
     ) -> Future[WebhookSubscription]: ...
     def revoke_webhook_subscription(self, subscription_id: str) -> Future[WebhookSubscription]: ...
-    def positions(self, user: UserCredentials, account_id: str) -> Future[list[Position]]:
+    def positions(self, user: UserCredentials | None, account_id: str) -> Future[list[Position]]:
         """Every position of an account: equities, ETFs, options, crypto, funds, cash equivalents."""
 
-    def balances(self, user: UserCredentials, account_id: str) -> Future[list[Balance]]:
+    def balances(self, user: UserCredentials | None, account_id: str) -> Future[list[Balance]]:
         """An account's cash and buying power, one entry per currency."""
 
     def orders(
         self,
-        user: UserCredentials,
+        user: UserCredentials | None,
         account_id: str,
         *,
         state: OrderState | Literal["all", "open", "executed"] | None = None,
@@ -1052,16 +1080,16 @@ class AsyncClient:
         """An account's orders: all (the default), the working or the executed ones, of the last ``days``."""
 
     def recent_orders(
-        self, user: UserCredentials, account_id: str, *, only_executed: bool = True
+        self, user: UserCredentials | None, account_id: str, *, only_executed: bool = True
     ) -> Future[list[Order]]:
         """The orders of the last 24 hours, read live from the broker (SnapTrade)."""
 
-    def order(self, user: UserCredentials, account_id: str, order_id: str) -> Future[Order]:
+    def order(self, user: UserCredentials | None, account_id: str, order_id: str) -> Future[Order]:
         """One order, by the broker's order id."""
 
     def activities(
         self,
-        user: UserCredentials,
+        user: UserCredentials | None,
         account_id: str,
         *,
         start: date | None = None,
@@ -1072,7 +1100,7 @@ class AsyncClient:
 
     def activity_pages(
         self,
-        user: UserCredentials,
+        user: UserCredentials | None,
         account_id: str,
         *,
         start: date | None = None,
@@ -1081,12 +1109,12 @@ class AsyncClient:
     ) -> AsyncActivityPages:
         """The same activities one page (a list) at a time; the query is checked at once."""
 
-    def balance_history(self, user: UserCredentials, account_id: str) -> Future[BalanceHistory]:
+    def balance_history(self, user: UserCredentials | None, account_id: str) -> Future[BalanceHistory]:
         """An account's total value over time, oldest first (SnapTrade)."""
 
     def wait_for_connection(
         self,
-        user: UserCredentials,
+        user: UserCredentials | None = None,
         *,
         timeout: float = 120.0,
         poll_interval: float = 0.5,
@@ -1145,6 +1173,12 @@ class Sandbox:
     def consumer_key(self) -> str: ...
     @property
     def api_key(self) -> str: ...
+    @property
+    def personal_client_id(self) -> str:
+        """A SnapTrade Personal API key's client id (``Client.snaptrade_personal``)."""
+
+    @property
+    def personal_consumer_key(self) -> str: ...
     def complete_portal(
         self,
         url: str,

@@ -27,7 +27,7 @@ pub(crate) trait Protocol {
     fn instead(call: &str) -> &'static str;
 
     /// Whether an active connection is usable yet (its first data sync is done).
-    async fn is_ready(&self, t: &Transport, user: &UserCredentials, connection: &Connection) -> Result<bool>;
+    async fn is_ready(&self, t: &Transport, user: Option<&UserCredentials>, connection: &Connection) -> Result<bool>;
 
     async fn register_user(&self, _t: &Transport, _user_id: &str) -> Result<UserCredentials> {
         Err(not_supported::<Self>("register_user"))
@@ -48,7 +48,7 @@ pub(crate) trait Protocol {
     async fn portal_url(
         &self,
         _t: &Transport,
-        _user: &UserCredentials,
+        _user: Option<&UserCredentials>,
         _options: &PortalOptions,
     ) -> Result<PortalLink> {
         Err(not_supported::<Self>("portal_url"))
@@ -75,35 +75,40 @@ pub(crate) trait Protocol {
         Err(not_supported::<Self>("session_user"))
     }
 
-    async fn connections(&self, _t: &Transport, _user: &UserCredentials) -> Result<Vec<Connection>> {
+    async fn connections(&self, _t: &Transport, _user: Option<&UserCredentials>) -> Result<Vec<Connection>> {
         Err(not_supported::<Self>("connections"))
     }
 
-    async fn connection(&self, _t: &Transport, _user: &UserCredentials, _id: &str) -> Result<Connection> {
+    async fn connection(&self, _t: &Transport, _user: Option<&UserCredentials>, _id: &str) -> Result<Connection> {
         Err(not_supported::<Self>("connection"))
     }
 
-    async fn remove_connection(&self, _t: &Transport, _user: &UserCredentials, _id: &str) -> Result<()> {
+    async fn remove_connection(&self, _t: &Transport, _user: Option<&UserCredentials>, _id: &str) -> Result<()> {
         Err(not_supported::<Self>("remove_connection"))
     }
 
-    async fn refresh_connection(&self, _t: &Transport, _user: &UserCredentials, _id: &str) -> Result<()> {
+    async fn refresh_connection(&self, _t: &Transport, _user: Option<&UserCredentials>, _id: &str) -> Result<()> {
         Err(not_supported::<Self>("refresh_connection"))
     }
 
-    async fn disable_connection(&self, _t: &Transport, _user: &UserCredentials, _id: &str) -> Result<()> {
+    async fn disable_connection(&self, _t: &Transport, _user: Option<&UserCredentials>, _id: &str) -> Result<()> {
         Err(not_supported::<Self>("disable_connection"))
     }
 
-    async fn accounts(&self, _t: &Transport, _user: &UserCredentials) -> Result<Vec<Account>> {
+    async fn accounts(&self, _t: &Transport, _user: Option<&UserCredentials>) -> Result<Vec<Account>> {
         Err(not_supported::<Self>("accounts"))
     }
 
-    async fn account(&self, _t: &Transport, _user: &UserCredentials, _id: &str) -> Result<Account> {
+    async fn account(&self, _t: &Transport, _user: Option<&UserCredentials>, _id: &str) -> Result<Account> {
         Err(not_supported::<Self>("account"))
     }
 
-    async fn connection_accounts(&self, _t: &Transport, _user: &UserCredentials, _id: &str) -> Result<Vec<Account>> {
+    async fn connection_accounts(
+        &self,
+        _t: &Transport,
+        _user: Option<&UserCredentials>,
+        _id: &str,
+    ) -> Result<Vec<Account>> {
         Err(not_supported::<Self>("connection_accounts"))
     }
 
@@ -136,18 +141,28 @@ pub(crate) trait Protocol {
         Err(not_supported::<Self>("revoke_webhook_subscription"))
     }
 
-    async fn positions(&self, _t: &Transport, _user: &UserCredentials, _account_id: &str) -> Result<Vec<Position>> {
+    async fn positions(
+        &self,
+        _t: &Transport,
+        _user: Option<&UserCredentials>,
+        _account_id: &str,
+    ) -> Result<Vec<Position>> {
         Err(not_supported::<Self>("positions"))
     }
 
-    async fn balances(&self, _t: &Transport, _user: &UserCredentials, _account_id: &str) -> Result<Vec<Balance>> {
+    async fn balances(
+        &self,
+        _t: &Transport,
+        _user: Option<&UserCredentials>,
+        _account_id: &str,
+    ) -> Result<Vec<Balance>> {
         Err(not_supported::<Self>("balances"))
     }
 
     async fn orders(
         &self,
         _t: &Transport,
-        _user: &UserCredentials,
+        _user: Option<&UserCredentials>,
         _account_id: &str,
         _query: &OrderQuery,
     ) -> Result<Vec<Order>> {
@@ -157,7 +172,7 @@ pub(crate) trait Protocol {
     async fn recent_orders(
         &self,
         _t: &Transport,
-        _user: &UserCredentials,
+        _user: Option<&UserCredentials>,
         _account_id: &str,
         _only_executed: bool,
     ) -> Result<Vec<Order>> {
@@ -167,7 +182,7 @@ pub(crate) trait Protocol {
     async fn order(
         &self,
         _t: &Transport,
-        _user: &UserCredentials,
+        _user: Option<&UserCredentials>,
         _account_id: &str,
         _order_id: &str,
     ) -> Result<Order> {
@@ -178,7 +193,7 @@ pub(crate) trait Protocol {
     async fn activity_page(
         &self,
         _t: &Transport,
-        _user: &UserCredentials,
+        _user: Option<&UserCredentials>,
         _account_id: &str,
         _query: &ActivityQuery,
         _offset: u64,
@@ -190,7 +205,7 @@ pub(crate) trait Protocol {
     async fn balance_history(
         &self,
         _t: &Transport,
-        _user: &UserCredentials,
+        _user: Option<&UserCredentials>,
         _account_id: &str,
     ) -> Result<BalanceHistory> {
         Err(not_supported::<Self>("balance_history"))

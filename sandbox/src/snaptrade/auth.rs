@@ -21,7 +21,7 @@ pub async fn verify_signature(
     request: Request,
     next: Next,
 ) -> Response {
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
     let body = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
         Ok(body) => body,
         Err(_) => return ApiError::new(413, "1012", "Request body too large").into_response(),
@@ -34,9 +34,17 @@ pub async fn verify_signature(
     let Some(client_id) = param("clientId") else {
         return ApiError::new(401, "1076", "clientId is required").into_response();
     };
-    if !constant_time_eq(client_id.as_bytes(), config.client_id.as_bytes()) {
+    let key = if constant_time_eq(client_id.as_bytes(), config.client_id.as_bytes()) {
+        KeyKind::Commercial
+    } else if constant_time_eq(client_id.as_bytes(), config.personal_client_id.as_bytes()) {
+        KeyKind::Personal
+    } else {
         return ApiError::new(401, "1076", "Unable to verify signature sent: unknown clientId").into_response();
-    }
+    };
+    let consumer_key = match key {
+        KeyKind::Commercial => &config.consumer_key,
+        KeyKind::Personal => &config.personal_consumer_key,
+    };
     let rate = app.store.rate_limiter.check(client_id);
     if let Some(decision) = rate.filter(|d| !d.allowed) {
         app.store.count_throttled();
@@ -68,8 +76,19 @@ pub async fn verify_signature(
     // A real server verifies over the path its web framework hands it, percent-decoded; the
     // bytes on the wire differ from it when a client escapes more than it must.
     let path = percent_encoding::percent_decode_str(uri.path()).decode_utf8_lossy();
-    if signature.is_empty() || !signature_matches(&config.consumer_key, &path, query, &body, signature) {
+    if signature.is_empty() || !signature_matches(consumer_key, &path, query, &body, signature) {
         return ApiError::new(401, "1076", "Unable to verify signature sent").into_response();
+    }
+    if key == KeyKind::Personal {
+        if is_user_management(&path) {
+            return ApiError::new(
+                403,
+                "1066",
+                "Personal API keys cannot manage users: the key acts as its own SnapTrade user",
+            )
+            .into_response();
+        }
+        act_as_personal_user(&app, &mut parts.uri, &params);
     }
     // The account bucket counts signed calls on accounts that exist, so made-up ids neither
     // grow its map nor get an answer that says whether an account exists.
@@ -90,6 +109,37 @@ pub async fn verify_signature(
         add_rate_headers(&mut response, decision, ACCOUNT_HEADERS);
     }
     response
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyKind {
+    Commercial,
+    Personal,
+}
+
+/// The routes that create, list, delete or re-key a partner's users.
+fn is_user_management(path: &str) -> bool {
+    let path = path.strip_prefix("/api/v1").unwrap_or(path);
+    matches!(
+        path,
+        "/snapTrade/registerUser" | "/snapTrade/deleteUser" | "/snapTrade/listUsers" | "/snapTrade/resetUserSecret"
+    )
+}
+
+/// A Personal key names no user: the request goes on as if it named the key's own user, so
+/// every handler serves both kinds of key. Any user it did name is dropped: the key's own user
+/// is the only one it can act as.
+fn act_as_personal_user(app: &App, uri: &mut axum::http::Uri, params: &[(String, String)]) {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    for (key, value) in params.iter().filter(|(k, _)| k != "userId" && k != "userSecret") {
+        query.append_pair(key, value);
+    }
+    query.append_pair("userId", &app.store.personal_user_id);
+    query.append_pair("userSecret", &app.store.personal_user_secret);
+    let target = format!("{}?{}", uri.path(), query.finish());
+    if let Ok(rewritten) = target.parse() {
+        *uri = rewritten;
+    }
 }
 
 /// The account a data call reads: `/accounts/{id}` and everything under it, with or without

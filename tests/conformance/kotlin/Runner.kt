@@ -150,7 +150,13 @@ private fun client(sandbox: Sandbox, provider: String, settings: JsonObject?): C
             )
         },
     )
-    return if (provider == "finatic") {
+    return if (settings.field("personal")?.let { (it as? JsonPrimitive)?.content == "true" } == true) {
+        Client.snaptradePersonal(
+            text(settings, "client_id") ?: sandbox.personalClientId(),
+            text(settings, "consumer_key") ?: sandbox.personalConsumerKey(),
+            options,
+        )
+    } else if (provider == "finatic") {
         val token = text(settings, "one_time_token")
         // A token client gets no API key unless the scenario gives one.
         val apiKey = if (token != null) text(settings, "api_key") else text(settings, "api_key") ?: sandbox.apiKey()
@@ -171,10 +177,15 @@ private fun activityQuery(args: JsonElement?): ActivityQuery = ActivityQuery(
     pageSize = unsigned(args, "page_size")?.toUInt(),
 )
 
-private fun userArg(args: JsonElement?): UserCredentials {
+/** The step's user; JSON `null` is the client's own user (a SnapTrade Personal key). */
+private fun userArg(args: JsonElement?): UserCredentials? {
     val user = args.field("user") ?: throw Missing()
+    if (user is JsonNull) return null
     return UserCredentials(text(user, "user_id") ?: "", text(user, "user_secret")?.let(::Secret))
 }
+
+/** A user for the user-management calls, which always name one. */
+private fun namedUser(args: JsonElement?): UserCredentials = userArg(args) ?: UserCredentials("")
 
 /** A session given back as its canonical form. */
 private fun sessionArg(args: JsonElement?): Session {
@@ -248,9 +259,9 @@ private suspend fun execute(
     return named().let { c ->
         when (call) {
             "register_user" -> user(c.registerUser(id("user_id")))
-            "delete_user" -> c.deleteUser(userArg(args)).let { JsonNull }
+            "delete_user" -> c.deleteUser(namedUser(args)).let { JsonNull }
             "list_users" -> JsonArray(c.listUsers().map(::JsonPrimitive))
-            "rotate_user_secret" -> user(c.rotateUserSecret(userArg(args)))
+            "rotate_user_secret" -> user(c.rotateUserSecret(namedUser(args)))
             "portal_url" -> {
                 val user = userArg(args)
                 link(c.portalUrl(user, portalOptions(args)))

@@ -259,6 +259,13 @@ function client(sandbox, provider, settings = {}) {
     const apiKey = token != null ? settings.api_key : (settings.api_key ?? sandbox.apiKey)
     return Client.finatic({ apiKey, oneTimeToken: token, ...common })
   }
+  if (settings.personal) {
+    return Client.snaptradePersonal({
+      clientId: settings.client_id ?? sandbox.personalClientId,
+      consumerKey: settings.consumer_key ?? sandbox.personalConsumerKey,
+      ...common,
+    })
+  }
   return Client.snaptrade({
     clientId: settings.client_id ?? sandbox.clientId,
     consumerKey: settings.consumer_key ?? sandbox.consumerKey,
@@ -272,6 +279,8 @@ function userArg(args) {
   if (user === undefined) {
     throw new BrokerlinkError('internal: scenario step lacks a user argument', { code: 'internal' })
   }
+  // null: the client's own user (a SnapTrade Personal key).
+  if (user === null) return null
   return { userId: text(user, 'user_id') ?? '', userSecret: text(user, 'user_secret') ?? null }
 }
 

@@ -375,6 +375,13 @@ def client(sandbox: brokerlink.Sandbox, provider: str, settings: dict[str, Any] 
         # A token client gets no API key unless the scenario gives one.
         api_key = settings.get("api_key") if token is not None else settings.get("api_key") or sandbox.api_key
         return brokerlink.Client.finatic(api_key=api_key, one_time_token=token, base_url=sandbox.url, **extra)
+    if settings.get("personal"):
+        return brokerlink.Client.snaptrade_personal(
+            client_id=settings.get("client_id") or sandbox.personal_client_id,
+            consumer_key=settings.get("consumer_key") or sandbox.personal_consumer_key,
+            base_url=sandbox.url,
+            **extra,
+        )
     return brokerlink.Client.snaptrade(
         client_id=settings.get("client_id") or sandbox.client_id,
         consumer_key=settings.get("consumer_key") or sandbox.consumer_key,
@@ -383,10 +390,12 @@ def client(sandbox: brokerlink.Sandbox, provider: str, settings: dict[str, Any] 
     )
 
 
-def user_arg(args: Any) -> brokerlink.UserCredentials:
+def user_arg(args: Any) -> brokerlink.UserCredentials | None:
     if not isinstance(args, dict) or "user" not in args:
         raise Missing
     u = args["user"]
+    if u is None:  # the client's own user (a SnapTrade Personal key)
+        return None
     return brokerlink.UserCredentials(text(u, "user_id") or "", text(u, "user_secret"))
 
 

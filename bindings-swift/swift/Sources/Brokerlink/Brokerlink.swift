@@ -834,41 +834,41 @@ public func FfiConverterTypeActivityPages_lower(_ value: ActivityPages) -> UInt6
  */
 public protocol ClientProtocol: AnyObject, Sendable {
     
-    func account(user: UserCredentials, accountId: String) async throws  -> Account
+    func account(user: UserCredentials?, accountId: String) async throws  -> Account
     
-    func accounts(user: UserCredentials) async throws  -> [Account]
+    func accounts(user: UserCredentials?) async throws  -> [Account]
     
     /**
      * Every activity of an account in the query's date range, all pages, newest first.
      */
-    func activities(user: UserCredentials, accountId: String, query: ActivityQuery) async throws  -> [Activity]
+    func activities(user: UserCredentials?, accountId: String, query: ActivityQuery) async throws  -> [Activity]
     
     /**
      * The same activities one page at a time, for histories too long to hold at once; the
      * query is checked now, before any request.
      */
-    func activityPages(user: UserCredentials, accountId: String, query: ActivityQuery) throws  -> ActivityPages
+    func activityPages(user: UserCredentials?, accountId: String, query: ActivityQuery) throws  -> ActivityPages
     
     /**
      * An account's total value over time, oldest first (SnapTrade).
      */
-    func balanceHistory(user: UserCredentials, accountId: String) async throws  -> BalanceHistory
+    func balanceHistory(user: UserCredentials?, accountId: String) async throws  -> BalanceHistory
     
     /**
      * An account's cash and buying power, one entry per currency.
      */
-    func balances(user: UserCredentials, accountId: String) async throws  -> [Balance]
+    func balances(user: UserCredentials?, accountId: String) async throws  -> [Balance]
     
     /**
      * The API root the client calls.
      */
     func baseUrl()  -> String
     
-    func connection(user: UserCredentials, connectionId: String) async throws  -> Connection
+    func connection(user: UserCredentials?, connectionId: String) async throws  -> Connection
     
-    func connectionAccounts(user: UserCredentials, connectionId: String) async throws  -> [Account]
+    func connectionAccounts(user: UserCredentials?, connectionId: String) async throws  -> [Account]
     
-    func connections(user: UserCredentials) async throws  -> [Connection]
+    func connections(user: UserCredentials?) async throws  -> [Connection]
     
     /**
      * Subscribes a URL to events; the answer's `secret` (sent once) signs deliveries (Finatic).
@@ -880,7 +880,7 @@ public protocol ClientProtocol: AnyObject, Sendable {
     /**
      * Breaks a connection on purpose, to test a reconnect flow.
      */
-    func disableConnection(user: UserCredentials, connectionId: String) async throws 
+    func disableConnection(user: UserCredentials?, connectionId: String) async throws 
     
     func listUsers() async throws  -> [String]
     
@@ -893,24 +893,24 @@ public protocol ClientProtocol: AnyObject, Sendable {
     /**
      * One order, by the broker's order id.
      */
-    func order(user: UserCredentials, accountId: String, orderId: String) async throws  -> Order
+    func order(user: UserCredentials?, accountId: String, orderId: String) async throws  -> Order
     
     /**
      * An account's orders: all (the default), the working ones or the executed ones, of the
      * last `days`.
      */
-    func orders(user: UserCredentials, accountId: String, query: OrderQuery) async throws  -> [Order]
+    func orders(user: UserCredentials?, accountId: String, query: OrderQuery) async throws  -> [Order]
     
     /**
      * A connection-portal link for the user; it expires after five minutes.
      */
-    func portalUrl(user: UserCredentials, options: PortalOptions) async throws  -> PortalLink
+    func portalUrl(user: UserCredentials?, options: PortalOptions) async throws  -> PortalLink
     
     /**
      * Every position of an account: equities, ETFs, options, crypto, funds and cash
      * equivalents.
      */
-    func positions(user: UserCredentials, accountId: String) async throws  -> [Position]
+    func positions(user: UserCredentials?, accountId: String) async throws  -> [Position]
     
     func provider()  -> ProviderKind
     
@@ -918,19 +918,19 @@ public protocol ClientProtocol: AnyObject, Sendable {
      * The orders of the last 24 hours, read live from the broker (SnapTrade); the executed
      * ones only unless `onlyExecuted` is false.
      */
-    func recentOrders(user: UserCredentials, accountId: String, onlyExecuted: Bool) async throws  -> [Order]
+    func recentOrders(user: UserCredentials?, accountId: String, onlyExecuted: Bool) async throws  -> [Order]
     
     /**
      * Asks the aggregator to sync the connection's data now.
      */
-    func refreshConnection(user: UserCredentials, connectionId: String) async throws 
+    func refreshConnection(user: UserCredentials?, connectionId: String) async throws 
     
     /**
      * Registers an end user under your id; store the returned secret (SnapTrade).
      */
     func registerUser(userId: String) async throws  -> UserCredentials
     
-    func removeConnection(user: UserCredentials, connectionId: String) async throws 
+    func removeConnection(user: UserCredentials?, connectionId: String) async throws 
     
     /**
      * Ends a subscription for good (Finatic).
@@ -968,7 +968,7 @@ public protocol ClientProtocol: AnyObject, Sendable {
      * Polls until a new (or repaired, or the named) connection is active and synced; fails
      * with `timeout` otherwise.
      */
-    func waitForConnection(user: UserCredentials, options: WaitOptions) async throws  -> Connection
+    func waitForConnection(user: UserCredentials?, options: WaitOptions) async throws  -> Connection
     
     /**
      * The event types the provider can send to a subscription (Finatic).
@@ -1067,14 +1067,29 @@ public static func snaptrade(clientId: String, consumerKey: String, options: Cli
 })
 }
     
+    /**
+     * A SnapTrade client with a Personal API key: it acts as its own user, so user-scoped
+     * calls take `null`/`nil` for the user and user management is refused.
+     */
+public static func snaptradePersonal(clientId: String, consumerKey: String, options: ClientOptions = ClientOptions())throws  -> Client  {
+    return try  FfiConverterTypeClient_lift(try rustCallWithError(FfiConverterTypeBrokerlinkError_lift) {
+        uniffiCallStatus in
+    uniffi_brokerlink_ffi_fn_constructor_client_snaptrade_personal(
+        FfiConverterString.lower(clientId),
+        FfiConverterString.lower(consumerKey),
+        FfiConverterTypeClientOptions_lower(options),uniffiCallStatus
+    )
+})
+}
+    
 
     
-open func account(user: UserCredentials, accountId: String)async throws  -> Account  {
+open func account(user: UserCredentials?, accountId: String)async throws  -> Account  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_brokerlink_ffi_fn_method_client_account(
-                        self.uniffiCloneHandle(),FfiConverterTypeUserCredentials_lower(user),FfiConverterString.lower(accountId)
+                        self.uniffiCloneHandle(),FfiConverterOptionTypeUserCredentials.lower(user),FfiConverterString.lower(accountId)
                 )
             },
             pollFunc: ffi_brokerlink_ffi_rust_future_poll_rust_buffer,
@@ -1085,12 +1100,12 @@ open func account(user: UserCredentials, accountId: String)async throws  -> Acco
         )
 }
     
-open func accounts(user: UserCredentials)async throws  -> [Account]  {
+open func accounts(user: UserCredentials? = nil)async throws  -> [Account]  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_brokerlink_ffi_fn_method_client_accounts(
-                        self.uniffiCloneHandle(),FfiConverterTypeUserCredentials_lower(user)
+                        self.uniffiCloneHandle(),FfiConverterOptionTypeUserCredentials.lower(user)
                 )
             },
             pollFunc: ffi_brokerlink_ffi_rust_future_poll_rust_buffer,
@@ -1104,12 +1119,12 @@ open func accounts(user: UserCredentials)async throws  -> [Account]  {
     /**
      * Every activity of an account in the query's date range, all pages, newest first.
      */
-open func activities(user: UserCredentials, accountId: String, query: ActivityQuery = ActivityQuery())async throws  -> [Activity]  {
+open func activities(user: UserCredentials?, accountId: String, query: ActivityQuery = ActivityQuery())async throws  -> [Activity]  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_brokerlink_ffi_fn_method_client_activities(
-                        self.uniffiCloneHandle(),FfiConverterTypeUserCredentials_lower(user),FfiConverterString.lower(accountId),FfiConverterTypeActivityQuery_lower(query)
+                        self.uniffiCloneHandle(),FfiConverterOptionTypeUserCredentials.lower(user),FfiConverterString.lower(accountId),FfiConverterTypeActivityQuery_lower(query)
                 )
             },
             pollFunc: ffi_brokerlink_ffi_rust_future_poll_rust_buffer,
@@ -1124,12 +1139,12 @@ open func activities(user: UserCredentials, accountId: String, query: ActivityQu
      * The same activities one page at a time, for histories too long to hold at once; the
      * query is checked now, before any request.
      */
-open func activityPages(user: UserCredentials, accountId: String, query: ActivityQuery = ActivityQuery())throws  -> ActivityPages  {
+open func activityPages(user: UserCredentials?, accountId: String, query: ActivityQuery = ActivityQuery())throws  -> ActivityPages  {
     return try  FfiConverterTypeActivityPages_lift(try rustCallWithError(FfiConverterTypeBrokerlinkError_lift) {
         uniffiCallStatus in
     uniffi_brokerlink_ffi_fn_method_client_activity_pages(
             self.uniffiCloneHandle(),
-        FfiConverterTypeUserCredentials_lower(user),
+        FfiConverterOptionTypeUserCredentials.lower(user),
         FfiConverterString.lower(accountId),
         FfiConverterTypeActivityQuery_lower(query),uniffiCallStatus
     )
@@ -1139,12 +1154,12 @@ open func activityPages(user: UserCredentials, accountId: String, query: Activit
     /**
      * An account's total value over time, oldest first (SnapTrade).
      */
-open func balanceHistory(user: UserCredentials, accountId: String)async throws  -> BalanceHistory  {
+open func balanceHistory(user: UserCredentials?, accountId: String)async throws  -> BalanceHistory  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_brokerlink_ffi_fn_method_client_balance_history(
-                        self.uniffiCloneHandle(),FfiConverterTypeUserCredentials_lower(user),FfiConverterString.lower(accountId)
+                        self.uniffiCloneHandle(),FfiConverterOptionTypeUserCredentials.lower(user),FfiConverterString.lower(accountId)
                 )
             },
             pollFunc: ffi_brokerlink_ffi_rust_future_poll_rust_buffer,
@@ -1158,12 +1173,12 @@ open func balanceHistory(user: UserCredentials, accountId: String)async throws  
     /**
      * An account's cash and buying power, one entry per currency.
      */
-open func balances(user: UserCredentials, accountId: String)async throws  -> [Balance]  {
+open func balances(user: UserCredentials?, accountId: String)async throws  -> [Balance]  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_brokerlink_ffi_fn_method_client_balances(
-                        self.uniffiCloneHandle(),FfiConverterTypeUserCredentials_lower(user),FfiConverterString.lower(accountId)
+                        self.uniffiCloneHandle(),FfiConverterOptionTypeUserCredentials.lower(user),FfiConverterString.lower(accountId)
                 )
             },
             pollFunc: ffi_brokerlink_ffi_rust_future_poll_rust_buffer,
@@ -1186,12 +1201,12 @@ open func baseUrl() -> String  {
 })
 }
     
-open func connection(user: UserCredentials, connectionId: String)async throws  -> Connection  {
+open func connection(user: UserCredentials?, connectionId: String)async throws  -> Connection  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_brokerlink_ffi_fn_method_client_connection(
-                        self.uniffiCloneHandle(),FfiConverterTypeUserCredentials_lower(user),FfiConverterString.lower(connectionId)
+                        self.uniffiCloneHandle(),FfiConverterOptionTypeUserCredentials.lower(user),FfiConverterString.lower(connectionId)
                 )
             },
             pollFunc: ffi_brokerlink_ffi_rust_future_poll_rust_buffer,
@@ -1202,12 +1217,12 @@ open func connection(user: UserCredentials, connectionId: String)async throws  -
         )
 }
     
-open func connectionAccounts(user: UserCredentials, connectionId: String)async throws  -> [Account]  {
+open func connectionAccounts(user: UserCredentials?, connectionId: String)async throws  -> [Account]  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_brokerlink_ffi_fn_method_client_connection_accounts(
-                        self.uniffiCloneHandle(),FfiConverterTypeUserCredentials_lower(user),FfiConverterString.lower(connectionId)
+                        self.uniffiCloneHandle(),FfiConverterOptionTypeUserCredentials.lower(user),FfiConverterString.lower(connectionId)
                 )
             },
             pollFunc: ffi_brokerlink_ffi_rust_future_poll_rust_buffer,
@@ -1218,12 +1233,12 @@ open func connectionAccounts(user: UserCredentials, connectionId: String)async t
         )
 }
     
-open func connections(user: UserCredentials)async throws  -> [Connection]  {
+open func connections(user: UserCredentials? = nil)async throws  -> [Connection]  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_brokerlink_ffi_fn_method_client_connections(
-                        self.uniffiCloneHandle(),FfiConverterTypeUserCredentials_lower(user)
+                        self.uniffiCloneHandle(),FfiConverterOptionTypeUserCredentials.lower(user)
                 )
             },
             pollFunc: ffi_brokerlink_ffi_rust_future_poll_rust_buffer,
@@ -1272,12 +1287,12 @@ open func deleteUser(user: UserCredentials)async throws   {
     /**
      * Breaks a connection on purpose, to test a reconnect flow.
      */
-open func disableConnection(user: UserCredentials, connectionId: String)async throws   {
+open func disableConnection(user: UserCredentials?, connectionId: String)async throws   {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_brokerlink_ffi_fn_method_client_disable_connection(
-                        self.uniffiCloneHandle(),FfiConverterTypeUserCredentials_lower(user),FfiConverterString.lower(connectionId)
+                        self.uniffiCloneHandle(),FfiConverterOptionTypeUserCredentials.lower(user),FfiConverterString.lower(connectionId)
                 )
             },
             pollFunc: ffi_brokerlink_ffi_rust_future_poll_void,
@@ -1327,12 +1342,12 @@ open func mintOneTimeToken()async throws  -> String  {
     /**
      * One order, by the broker's order id.
      */
-open func order(user: UserCredentials, accountId: String, orderId: String)async throws  -> Order  {
+open func order(user: UserCredentials?, accountId: String, orderId: String)async throws  -> Order  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_brokerlink_ffi_fn_method_client_order(
-                        self.uniffiCloneHandle(),FfiConverterTypeUserCredentials_lower(user),FfiConverterString.lower(accountId),FfiConverterString.lower(orderId)
+                        self.uniffiCloneHandle(),FfiConverterOptionTypeUserCredentials.lower(user),FfiConverterString.lower(accountId),FfiConverterString.lower(orderId)
                 )
             },
             pollFunc: ffi_brokerlink_ffi_rust_future_poll_rust_buffer,
@@ -1347,12 +1362,12 @@ open func order(user: UserCredentials, accountId: String, orderId: String)async 
      * An account's orders: all (the default), the working ones or the executed ones, of the
      * last `days`.
      */
-open func orders(user: UserCredentials, accountId: String, query: OrderQuery = OrderQuery())async throws  -> [Order]  {
+open func orders(user: UserCredentials?, accountId: String, query: OrderQuery = OrderQuery())async throws  -> [Order]  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_brokerlink_ffi_fn_method_client_orders(
-                        self.uniffiCloneHandle(),FfiConverterTypeUserCredentials_lower(user),FfiConverterString.lower(accountId),FfiConverterTypeOrderQuery_lower(query)
+                        self.uniffiCloneHandle(),FfiConverterOptionTypeUserCredentials.lower(user),FfiConverterString.lower(accountId),FfiConverterTypeOrderQuery_lower(query)
                 )
             },
             pollFunc: ffi_brokerlink_ffi_rust_future_poll_rust_buffer,
@@ -1366,12 +1381,12 @@ open func orders(user: UserCredentials, accountId: String, query: OrderQuery = O
     /**
      * A connection-portal link for the user; it expires after five minutes.
      */
-open func portalUrl(user: UserCredentials, options: PortalOptions = PortalOptions())async throws  -> PortalLink  {
+open func portalUrl(user: UserCredentials? = nil, options: PortalOptions = PortalOptions())async throws  -> PortalLink  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_brokerlink_ffi_fn_method_client_portal_url(
-                        self.uniffiCloneHandle(),FfiConverterTypeUserCredentials_lower(user),FfiConverterTypePortalOptions_lower(options)
+                        self.uniffiCloneHandle(),FfiConverterOptionTypeUserCredentials.lower(user),FfiConverterTypePortalOptions_lower(options)
                 )
             },
             pollFunc: ffi_brokerlink_ffi_rust_future_poll_rust_buffer,
@@ -1386,12 +1401,12 @@ open func portalUrl(user: UserCredentials, options: PortalOptions = PortalOption
      * Every position of an account: equities, ETFs, options, crypto, funds and cash
      * equivalents.
      */
-open func positions(user: UserCredentials, accountId: String)async throws  -> [Position]  {
+open func positions(user: UserCredentials?, accountId: String)async throws  -> [Position]  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_brokerlink_ffi_fn_method_client_positions(
-                        self.uniffiCloneHandle(),FfiConverterTypeUserCredentials_lower(user),FfiConverterString.lower(accountId)
+                        self.uniffiCloneHandle(),FfiConverterOptionTypeUserCredentials.lower(user),FfiConverterString.lower(accountId)
                 )
             },
             pollFunc: ffi_brokerlink_ffi_rust_future_poll_rust_buffer,
@@ -1415,12 +1430,12 @@ open func provider() -> ProviderKind  {
      * The orders of the last 24 hours, read live from the broker (SnapTrade); the executed
      * ones only unless `onlyExecuted` is false.
      */
-open func recentOrders(user: UserCredentials, accountId: String, onlyExecuted: Bool = true)async throws  -> [Order]  {
+open func recentOrders(user: UserCredentials?, accountId: String, onlyExecuted: Bool = true)async throws  -> [Order]  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_brokerlink_ffi_fn_method_client_recent_orders(
-                        self.uniffiCloneHandle(),FfiConverterTypeUserCredentials_lower(user),FfiConverterString.lower(accountId),FfiConverterBool.lower(onlyExecuted)
+                        self.uniffiCloneHandle(),FfiConverterOptionTypeUserCredentials.lower(user),FfiConverterString.lower(accountId),FfiConverterBool.lower(onlyExecuted)
                 )
             },
             pollFunc: ffi_brokerlink_ffi_rust_future_poll_rust_buffer,
@@ -1434,12 +1449,12 @@ open func recentOrders(user: UserCredentials, accountId: String, onlyExecuted: B
     /**
      * Asks the aggregator to sync the connection's data now.
      */
-open func refreshConnection(user: UserCredentials, connectionId: String)async throws   {
+open func refreshConnection(user: UserCredentials?, connectionId: String)async throws   {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_brokerlink_ffi_fn_method_client_refresh_connection(
-                        self.uniffiCloneHandle(),FfiConverterTypeUserCredentials_lower(user),FfiConverterString.lower(connectionId)
+                        self.uniffiCloneHandle(),FfiConverterOptionTypeUserCredentials.lower(user),FfiConverterString.lower(connectionId)
                 )
             },
             pollFunc: ffi_brokerlink_ffi_rust_future_poll_void,
@@ -1469,12 +1484,12 @@ open func registerUser(userId: String)async throws  -> UserCredentials  {
         )
 }
     
-open func removeConnection(user: UserCredentials, connectionId: String)async throws   {
+open func removeConnection(user: UserCredentials?, connectionId: String)async throws   {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_brokerlink_ffi_fn_method_client_remove_connection(
-                        self.uniffiCloneHandle(),FfiConverterTypeUserCredentials_lower(user),FfiConverterString.lower(connectionId)
+                        self.uniffiCloneHandle(),FfiConverterOptionTypeUserCredentials.lower(user),FfiConverterString.lower(connectionId)
                 )
             },
             pollFunc: ffi_brokerlink_ffi_rust_future_poll_void,
@@ -1605,12 +1620,12 @@ open func updateWebhookSubscription(subscriptionId: String, update: WebhookSubsc
      * Polls until a new (or repaired, or the named) connection is active and synced; fails
      * with `timeout` otherwise.
      */
-open func waitForConnection(user: UserCredentials, options: WaitOptions = WaitOptions())async throws  -> Connection  {
+open func waitForConnection(user: UserCredentials? = nil, options: WaitOptions = WaitOptions())async throws  -> Connection  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_brokerlink_ffi_fn_method_client_wait_for_connection(
-                        self.uniffiCloneHandle(),FfiConverterTypeUserCredentials_lower(user),FfiConverterTypeWaitOptions_lower(options)
+                        self.uniffiCloneHandle(),FfiConverterOptionTypeUserCredentials.lower(user),FfiConverterTypeWaitOptions_lower(options)
                 )
             },
             pollFunc: ffi_brokerlink_ffi_rust_future_poll_rust_buffer,
@@ -1771,6 +1786,13 @@ public protocol SandboxProtocol: AnyObject, Sendable {
      * Returns the ids of the accounts loaded.
      */
     func loadPortfolio(userId: String, portfolioJson: String, accountId: String?) throws  -> [String]
+    
+    /**
+     * A SnapTrade Personal API key's client id (`Client.snaptradePersonal`).
+     */
+    func personalClientId()  -> String
+    
+    func personalConsumerKey()  -> String
     
     /**
      * Whether an endpoint was there to remove.
@@ -2013,6 +2035,27 @@ open func loadPortfolio(userId: String, portfolioJson: String, accountId: String
         FfiConverterString.lower(userId),
         FfiConverterString.lower(portfolioJson),
         FfiConverterOptionString.lower(accountId),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * A SnapTrade Personal API key's client id (`Client.snaptradePersonal`).
+     */
+open func personalClientId() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_brokerlink_ffi_fn_method_sandbox_personal_client_id(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+open func personalConsumerKey() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_brokerlink_ffi_fn_method_sandbox_personal_consumer_key(
+            self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
 }
@@ -8320,6 +8363,30 @@ fileprivate struct FfiConverterOptionTypeRetryPolicy: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeUserCredentials: FfiConverterRustBuffer {
+    typealias SwiftType = UserCredentials?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeUserCredentials.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeUserCredentials.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeConnectionType: FfiConverterRustBuffer {
     typealias SwiftType = ConnectionType?
 
@@ -9241,34 +9308,34 @@ private let initializationResult: InitializationResult = {
     if (uniffi_brokerlink_ffi_checksum_method_activitypages_next() != 33986) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_client_account() != 29264) {
+    if (uniffi_brokerlink_ffi_checksum_method_client_account() != 64249) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_client_accounts() != 33820) {
+    if (uniffi_brokerlink_ffi_checksum_method_client_accounts() != 3140) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_client_activities() != 9278) {
+    if (uniffi_brokerlink_ffi_checksum_method_client_activities() != 46861) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_client_activity_pages() != 43626) {
+    if (uniffi_brokerlink_ffi_checksum_method_client_activity_pages() != 37620) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_client_balance_history() != 41086) {
+    if (uniffi_brokerlink_ffi_checksum_method_client_balance_history() != 54820) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_client_balances() != 56921) {
+    if (uniffi_brokerlink_ffi_checksum_method_client_balances() != 63719) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_brokerlink_ffi_checksum_method_client_base_url() != 26467) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_client_connection() != 44864) {
+    if (uniffi_brokerlink_ffi_checksum_method_client_connection() != 31481) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_client_connection_accounts() != 48463) {
+    if (uniffi_brokerlink_ffi_checksum_method_client_connection_accounts() != 48006) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_client_connections() != 49255) {
+    if (uniffi_brokerlink_ffi_checksum_method_client_connections() != 22915) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_brokerlink_ffi_checksum_method_client_create_webhook_subscription() != 22403) {
@@ -9277,7 +9344,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_brokerlink_ffi_checksum_method_client_delete_user() != 13128) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_client_disable_connection() != 45758) {
+    if (uniffi_brokerlink_ffi_checksum_method_client_disable_connection() != 58023) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_brokerlink_ffi_checksum_method_client_list_users() != 818) {
@@ -9286,31 +9353,31 @@ private let initializationResult: InitializationResult = {
     if (uniffi_brokerlink_ffi_checksum_method_client_mint_one_time_token() != 49643) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_client_order() != 48266) {
+    if (uniffi_brokerlink_ffi_checksum_method_client_order() != 6857) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_client_orders() != 31189) {
+    if (uniffi_brokerlink_ffi_checksum_method_client_orders() != 10157) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_client_portal_url() != 29300) {
+    if (uniffi_brokerlink_ffi_checksum_method_client_portal_url() != 44038) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_client_positions() != 47981) {
+    if (uniffi_brokerlink_ffi_checksum_method_client_positions() != 11739) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_brokerlink_ffi_checksum_method_client_provider() != 27604) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_client_recent_orders() != 59109) {
+    if (uniffi_brokerlink_ffi_checksum_method_client_recent_orders() != 15690) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_client_refresh_connection() != 28715) {
+    if (uniffi_brokerlink_ffi_checksum_method_client_refresh_connection() != 35674) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_brokerlink_ffi_checksum_method_client_register_user() != 37818) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_client_remove_connection() != 45430) {
+    if (uniffi_brokerlink_ffi_checksum_method_client_remove_connection() != 43599) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_brokerlink_ffi_checksum_method_client_revoke_webhook_subscription() != 25030) {
@@ -9331,7 +9398,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_brokerlink_ffi_checksum_method_client_update_webhook_subscription() != 52592) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_brokerlink_ffi_checksum_method_client_wait_for_connection() != 46005) {
+    if (uniffi_brokerlink_ffi_checksum_method_client_wait_for_connection() != 38828) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_brokerlink_ffi_checksum_method_client_webhook_catalog() != 57758) {
@@ -9370,6 +9437,12 @@ private let initializationResult: InitializationResult = {
     if (uniffi_brokerlink_ffi_checksum_method_sandbox_load_portfolio() != 24279) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_brokerlink_ffi_checksum_method_sandbox_personal_client_id() != 30674) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_brokerlink_ffi_checksum_method_sandbox_personal_consumer_key() != 28472) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_brokerlink_ffi_checksum_method_sandbox_remove_webhook() != 49662) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -9398,6 +9471,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_brokerlink_ffi_checksum_constructor_client_snaptrade() != 44257) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_brokerlink_ffi_checksum_constructor_client_snaptrade_personal() != 16230) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_brokerlink_ffi_checksum_constructor_sandbox_start() != 43336) {

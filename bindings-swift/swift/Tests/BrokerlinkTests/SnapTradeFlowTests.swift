@@ -98,4 +98,30 @@ final class SnapTradeFlowTests: SandboxTestCase {
         XCTAssertEqual(bad?.kind(), .invalidInput)
         XCTAssertEqual(bad?.details().field, "input")
     }
+
+    func testAPersonalApiKeyActsAsItsOwnUser() async throws {
+        let client = try Client.snaptradePersonal(
+            clientId: sandbox.personalClientId(),
+            consumerKey: sandbox.personalConsumerKey(),
+            options: ClientOptions(baseUrl: sandbox.url())
+        )
+        let none = try await client.connections()
+        XCTAssertTrue(none.isEmpty)
+        let register = await failure { _ = try await client.registerUser(userId: "someone") }
+        XCTAssertEqual(register?.details().field, "register_user")
+        let named = await failure { _ = try await client.accounts(user: UserCredentials(userId: "someone", userSecret: Secret("s"))) }
+        XCTAssertEqual(named?.details().field, "user")
+        let link = try await client.portalUrl(options: PortalOptions(connectionType: .read))
+        let done = try sandbox.completePortal(url: link.url.expose(), username: "user_good", password: "pass_good")
+        guard case .success = done else { return XCTFail("portal failed: \(done)") }
+        let connection = try await client.waitForConnection(options: quickWait)
+        XCTAssertEqual(connection.status, .active)
+        let accounts = try await client.accounts()
+        XCTAssertEqual(accounts.count, 2)
+        let positions = try await client.positions(user: nil, accountId: accounts[0].id)
+        XCTAssertFalse(positions.isEmpty)
+        let partner = try snaptrade()
+        let nobody = await failure { _ = try await partner.accounts(user: nil) }
+        XCTAssertEqual(nobody?.details().field, "user")
+    }
 }

@@ -320,9 +320,9 @@ impl Finatic {
         Ok((session, csrf))
     }
 
-    /// The cached session for a saved user, or a new one.
-    async fn user_session(&self, t: &Transport, user: &UserCredentials) -> Result<UserSession> {
-        validate::identifier("user_id", &user.user_id)?;
+    /// The session a data call reads through: a token client's own (for its session's user),
+    /// or for an API-key client the cached session of the saved user named, or a new one.
+    async fn user_session(&self, t: &Transport, user: Option<&UserCredentials>) -> Result<UserSession> {
         if let Credential::OneTimeToken { session, .. } = &self.credential {
             let Some(started) = lock(session).clone() else {
                 return Err(Error::invalid_input(
@@ -330,11 +330,15 @@ impl Finatic {
                     "a client built from a one-time token reads through its session: call start_session first",
                 ));
             };
-            if started.user_id.as_deref().is_some_and(|id| id != user.user_id) {
-                return Err(Error::invalid_input("user", "is not the user of this client's session"));
+            if let Some(user) = user {
+                validate::identifier("user_id", &user.user_id)?;
+                if started.user_id.as_deref().is_some_and(|id| id != user.user_id) {
+                    return Err(Error::invalid_input("user", "is not the user of this client's session"));
+                }
             }
             return Ok(started.session);
         }
+        let user = saved_user(user)?;
         if let Some(cached) = self
             .sessions()
             .get(&user.user_id)
@@ -370,7 +374,7 @@ impl Finatic {
     async fn user_call(
         &self,
         t: &Transport,
-        user: &UserCredentials,
+        user: Option<&UserCredentials>,
         what: &str,
         method: Method,
         path: &str,
@@ -400,7 +404,9 @@ impl Finatic {
                 // The session expired early, or the server no longer knows it (restart, revoke).
                 // A token client cannot start another: its front end needs a fresh token.
                 Err(e) if attempt == 0 && session_is_gone(&e) && !self.is_token_client() => {
-                    self.sessions().remove(&user.user_id);
+                    if let Some(user) = user {
+                        self.sessions().remove(&user.user_id);
+                    }
                 }
                 other => return other,
             }
@@ -456,7 +462,7 @@ impl Finatic {
     }
 
     /// Every account the user's grants share, all pages, with their sync state.
-    async fn account_pages(&self, t: &Transport, user: &UserCredentials) -> Result<Vec<Account>> {
+    async fn account_pages(&self, t: &Transport, user: Option<&UserCredentials>) -> Result<Vec<Account>> {
         let mut accounts = Vec::new();
         let mut offset = 0;
         for _ in 0..MAX_PAGES {
@@ -488,13 +494,13 @@ impl Finatic {
         Err(Error::decode(format!("list accounts: more than {MAX_PAGES} pages")))
     }
 
-    async fn grants(&self, t: &Transport, user: &UserCredentials) -> Result<Vec<wire::AccountGrant>> {
+    async fn grants(&self, t: &Transport, user: Option<&UserCredentials>) -> Result<Vec<wire::AccountGrant>> {
         self.user_call(t, user, "list account grants", Method::GET, GRANTS, &[])
             .await?
             .decode("list account grants")
     }
 
-    async fn grant(&self, t: &Transport, user: &UserCredentials, id: &str) -> Result<wire::AccountGrant> {
+    async fn grant(&self, t: &Transport, user: Option<&UserCredentials>, id: &str) -> Result<wire::AccountGrant> {
         grant_id(id)?;
         let path = format!("{GRANTS}/{}", path_segment(id));
         self.user_call(t, user, "account grant", Method::GET, &path, &[])
@@ -514,7 +520,7 @@ impl Finatic {
     async fn data_page<T: serde::de::DeserializeOwned>(
         &self,
         t: &Transport,
-        user: &UserCredentials,
+        user: Option<&UserCredentials>,
         path: &str,
         what: &str,
         offset: u64,
@@ -541,7 +547,7 @@ impl Finatic {
     async fn data_rows<T: serde::de::DeserializeOwned>(
         &self,
         t: &Transport,
-        user: &UserCredentials,
+        user: Option<&UserCredentials>,
         account_id: &str,
         resource: &str,
         what: &str,
@@ -629,9 +635,12 @@ impl Protocol for Finatic {
         })
     }
 
-    async fn portal_url(&self, t: &Transport, user: &UserCredentials, options: &PortalOptions) -> Result<PortalLink> {
-        validate::identifier("user_id", &user.user_id)?;
-        portal_params(options)?;
+    async fn portal_url(
+        &self,
+        t: &Transport,
+        user: Option<&UserCredentials>,
+        options: &PortalOptions,
+    ) -> Result<PortalLink> {
         if self.is_token_client() {
             return Err(Error::invalid_input(
                 "portal_url",
@@ -639,6 +648,8 @@ impl Protocol for Finatic {
                  start_session, then session_portal_url",
             ));
         }
+        let user = saved_user(user)?;
+        portal_params(options)?;
         let (session, _) = self.start(t, Some(&user.user_id)).await?;
         self.session_portal_url(t, &session, options).await
     }
@@ -678,7 +689,7 @@ impl Protocol for Finatic {
         })
     }
 
-    async fn connections(&self, t: &Transport, user: &UserCredentials) -> Result<Vec<Connection>> {
+    async fn connections(&self, t: &Transport, user: Option<&UserCredentials>) -> Result<Vec<Connection>> {
         let grants = self.grants(t, user).await?;
         // Broker names only enrich the list: without the catalogue, connections still come back.
         let brokers = self.broker_list(t).await.ok();
@@ -692,14 +703,14 @@ impl Protocol for Finatic {
             .collect())
     }
 
-    async fn connection(&self, t: &Transport, user: &UserCredentials, id: &str) -> Result<Connection> {
+    async fn connection(&self, t: &Transport, user: Option<&UserCredentials>, id: &str) -> Result<Connection> {
         let grant = self.grant(t, user, id).await?;
         let brokers = self.broker_list(t).await.ok();
         let broker = brokers.and_then(|all| all.iter().find(|b| b.id == grant.broker_id));
         Ok(grant.into_connection(broker))
     }
 
-    async fn remove_connection(&self, t: &Transport, user: &UserCredentials, id: &str) -> Result<()> {
+    async fn remove_connection(&self, t: &Transport, user: Option<&UserCredentials>, id: &str) -> Result<()> {
         grant_id(id)?;
         let path = format!("{GRANTS}/{}/revoke", path_segment(id));
         let outcome = self
@@ -708,18 +719,23 @@ impl Protocol for Finatic {
         gone_is_done(outcome.map(drop))
     }
 
-    async fn accounts(&self, t: &Transport, user: &UserCredentials) -> Result<Vec<Account>> {
+    async fn accounts(&self, t: &Transport, user: Option<&UserCredentials>) -> Result<Vec<Account>> {
         self.account_pages(t, user).await
     }
 
-    async fn connection_accounts(&self, t: &Transport, user: &UserCredentials, id: &str) -> Result<Vec<Account>> {
+    async fn connection_accounts(
+        &self,
+        t: &Transport,
+        user: Option<&UserCredentials>,
+        id: &str,
+    ) -> Result<Vec<Account>> {
         grant_id(id)?;
         let mut accounts = self.account_pages(t, user).await?;
         accounts.retain(|a| a.connection_id.as_deref() == Some(id));
         Ok(accounts)
     }
 
-    async fn account(&self, t: &Transport, user: &UserCredentials, id: &str) -> Result<Account> {
+    async fn account(&self, t: &Transport, user: Option<&UserCredentials>, id: &str) -> Result<Account> {
         validate::identifier("account_id", id)?;
         let path = format!("/api/v1/accounts/{}", path_segment(id));
         let answer = self
@@ -728,7 +744,12 @@ impl Protocol for Finatic {
         Ok(answer.decode::<wire::WireAccount>("account detail")?.into())
     }
 
-    async fn positions(&self, t: &Transport, user: &UserCredentials, account_id: &str) -> Result<Vec<Position>> {
+    async fn positions(
+        &self,
+        t: &Transport,
+        user: Option<&UserCredentials>,
+        account_id: &str,
+    ) -> Result<Vec<Position>> {
         let rows: Vec<data::FdxPosition> = self
             .data_rows(t, user, account_id, "positions", "list positions")
             .await?;
@@ -739,7 +760,7 @@ impl Protocol for Finatic {
             .collect())
     }
 
-    async fn balances(&self, t: &Transport, user: &UserCredentials, account_id: &str) -> Result<Vec<Balance>> {
+    async fn balances(&self, t: &Transport, user: Option<&UserCredentials>, account_id: &str) -> Result<Vec<Balance>> {
         let rows: Vec<data::FdxBalance> = self.data_rows(t, user, account_id, "balances", "list balances").await?;
         Ok(rows.into_iter().map(Balance::from).collect())
     }
@@ -748,7 +769,7 @@ impl Protocol for Finatic {
     async fn orders(
         &self,
         t: &Transport,
-        user: &UserCredentials,
+        user: Option<&UserCredentials>,
         account_id: &str,
         query: &OrderQuery,
     ) -> Result<Vec<Order>> {
@@ -774,7 +795,13 @@ impl Protocol for Finatic {
             .collect())
     }
 
-    async fn order(&self, t: &Transport, user: &UserCredentials, account_id: &str, order_id: &str) -> Result<Order> {
+    async fn order(
+        &self,
+        t: &Transport,
+        user: Option<&UserCredentials>,
+        account_id: &str,
+        order_id: &str,
+    ) -> Result<Order> {
         let path = format!("{}/{}", Self::data_path(account_id, "orders")?, path_segment(order_id));
         let order: data::FdxOrder = self
             .user_call(t, user, "order detail", Method::GET, &path, &[])
@@ -787,7 +814,7 @@ impl Protocol for Finatic {
     async fn activity_page(
         &self,
         t: &Transport,
-        user: &UserCredentials,
+        user: Option<&UserCredentials>,
         account_id: &str,
         query: &ActivityQuery,
         offset: u64,
@@ -927,7 +954,7 @@ impl Protocol for Finatic {
 
     /// Active, and its account reported `ready` by the session's sync status (which needs the
     /// API key; a token client reads the same state from the accounts list).
-    async fn is_ready(&self, t: &Transport, user: &UserCredentials, connection: &Connection) -> Result<bool> {
+    async fn is_ready(&self, t: &Transport, user: Option<&UserCredentials>, connection: &Connection) -> Result<bool> {
         if connection.status != ConnectionStatus::Active {
             return Ok(false);
         }
@@ -955,6 +982,18 @@ fn grant_id(id: &str) -> Result<()> {
     uuid::Uuid::parse_str(id)
         .map(drop)
         .map_err(|_| Error::invalid_input("connection_id", "is not a Finatic account grant id (a UUID)"))
+}
+
+/// The saved user an API-key client's call is for: Finatic has no caller-owned user there.
+fn saved_user(user: Option<&UserCredentials>) -> Result<&UserCredentials> {
+    let user = user.ok_or_else(|| {
+        Error::invalid_input(
+            "user",
+            "is required: an API-key client reads for a saved user (its Finatic user id)",
+        )
+    })?;
+    validate::identifier("user_id", &user.user_id)?;
+    Ok(user)
 }
 
 /// A poisoned lock only means another call panicked mid-update; the slot's value is still whole.

@@ -27,7 +27,20 @@ pub(crate) struct SnapTrade {
     client_id: String,
     consumer_key: Secret,
     base_url: Url,
+    key: KeyKind,
 }
+
+/// SnapTrade's two kinds of API key; both sign every request the same way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum KeyKind {
+    /// A partner's key: calls name one of the partner's users.
+    Commercial,
+    /// A SnapTrade Personal user's own key: calls act as that user and name nobody.
+    Personal,
+}
+
+/// The `userId` and `userSecret` a call sends, if it names a user.
+type Acting<'a> = Option<(&'a str, &'a Secret)>;
 
 /// One SnapTrade operation before signing.
 struct Call<'a> {
@@ -64,10 +77,12 @@ impl<'a> Call<'a> {
         }
     }
 
-    fn for_user(mut self, user_id: &'a str, user_secret: &'a Secret) -> Self {
-        self.params.push(("userId", user_id));
-        self.params.push(("userSecret", user_secret.expose()));
-        self.user_secret = Some(user_secret);
+    fn for_user(mut self, acting: Acting<'a>) -> Self {
+        if let Some((user_id, user_secret)) = acting {
+            self.params.push(("userId", user_id));
+            self.params.push(("userSecret", user_secret.expose()));
+            self.user_secret = Some(user_secret);
+        }
         self
     }
 
@@ -83,7 +98,7 @@ impl<'a> Call<'a> {
 }
 
 impl SnapTrade {
-    pub fn new(client_id: String, consumer_key: Secret, base_url: Url) -> Result<Self> {
+    pub fn new(client_id: String, consumer_key: Secret, base_url: Url, key: KeyKind) -> Result<Self> {
         if client_id.trim().is_empty() {
             return Err(Error::invalid_input("client_id", "must not be empty"));
         }
@@ -94,6 +109,7 @@ impl SnapTrade {
             client_id,
             consumer_key,
             base_url,
+            key,
         })
     }
 
@@ -188,18 +204,46 @@ impl SnapTrade {
     /// A call on one of the user's accounts: `/accounts/{id}{rest}`.
     fn account_call<'a>(
         &self,
-        user: &'a UserCredentials,
+        user: Option<&'a UserCredentials>,
         account_id: &str,
         method: Method,
         rest: &str,
         what: &'static str,
     ) -> Result<Call<'a>> {
-        let secret = Self::secret_of(user)?;
+        let acting = self.acting(user)?;
         validate::uuid("account_id", account_id)?;
-        let mut call = Call::new(method, format!("/accounts/{}{rest}", path_segment(account_id)), what)
-            .for_user(&user.user_id, secret);
+        let mut call =
+            Call::new(method, format!("/accounts/{}{rest}", path_segment(account_id)), what).for_user(acting);
         call.account = Some(account_id.to_owned());
         Ok(call)
+    }
+
+    /// Whom a call acts for. A Commercial key names one of the partner's users (`userId` and
+    /// `userSecret` in the query); a Personal key is its own SnapTrade user and names nobody.
+    fn acting<'a>(&self, user: Option<&'a UserCredentials>) -> Result<Acting<'a>> {
+        match (self.key, user) {
+            (KeyKind::Commercial, Some(user)) => Ok(Some((&user.user_id, Self::secret_of(user)?))),
+            (KeyKind::Commercial, None) => Err(Error::invalid_input(
+                "user",
+                "is required: a Commercial key calls on behalf of one of your users",
+            )),
+            (KeyKind::Personal, None) => Ok(None),
+            (KeyKind::Personal, Some(_)) => Err(Error::invalid_input(
+                "user",
+                "must be none: a Personal API key calls as its own SnapTrade user",
+            )),
+        }
+    }
+
+    /// User management belongs to Commercial keys: a Personal key has exactly one user, itself.
+    fn commercial_only(&self, call: &str) -> Result<()> {
+        match self.key {
+            KeyKind::Commercial => Ok(()),
+            KeyKind::Personal => Err(Error::invalid_input(
+                call,
+                "is not available to a SnapTrade Personal API key, which acts as its own user",
+            )),
+        }
     }
 
     fn secret_of(user: &UserCredentials) -> Result<&Secret> {
@@ -231,6 +275,7 @@ impl Protocol for SnapTrade {
     }
 
     async fn register_user(&self, t: &Transport, user_id: &str) -> Result<UserCredentials> {
+        self.commercial_only("register_user")?;
         validate::user_id(user_id)?;
         let call =
             Call::new(Method::POST, "/snapTrade/registerUser", "register user").body(json!({ "userId": user_id }));
@@ -239,6 +284,7 @@ impl Protocol for SnapTrade {
     }
 
     async fn delete_user(&self, t: &Transport, user: &UserCredentials) -> Result<()> {
+        self.commercial_only("delete_user")?;
         validate::user_id(&user.user_id)?;
         let mut call = Call::new(Method::DELETE, "/snapTrade/deleteUser", "delete user");
         call.params.push(("userId", &user.user_id));
@@ -246,11 +292,13 @@ impl Protocol for SnapTrade {
     }
 
     async fn list_users(&self, t: &Transport) -> Result<Vec<String>> {
+        self.commercial_only("list_users")?;
         self.fetch(t, Call::new(Method::GET, "/snapTrade/listUsers", "list users"))
             .await
     }
 
     async fn rotate_user_secret(&self, t: &Transport, user: &UserCredentials) -> Result<UserCredentials> {
+        self.commercial_only("rotate_user_secret")?;
         let secret = Self::secret_of(user)?;
         let mut call = Call::new(Method::POST, "/snapTrade/resetUserSecret", "rotate user secret")
             .body(json!({ "userId": user.user_id, "userSecret": secret.expose() }));
@@ -259,11 +307,16 @@ impl Protocol for SnapTrade {
         Ok(UserCredentials::new(rotated.user_id, rotated.user_secret))
     }
 
-    async fn portal_url(&self, t: &Transport, user: &UserCredentials, options: &PortalOptions) -> Result<PortalLink> {
-        let secret = Self::secret_of(user)?;
+    async fn portal_url(
+        &self,
+        t: &Transport,
+        user: Option<&UserCredentials>,
+        options: &PortalOptions,
+    ) -> Result<PortalLink> {
+        let acting = self.acting(user)?;
         let body = login_body(options)?;
         let mut call = Call::new(Method::POST, "/snapTrade/login", "portal url")
-            .for_user(&user.user_id, secret)
+            .for_user(acting)
             // A repeated login only mints another link; nothing is done twice.
             .idempotent();
         if !body.is_empty() {
@@ -281,95 +334,105 @@ impl Protocol for SnapTrade {
         })
     }
 
-    async fn connections(&self, t: &Transport, user: &UserCredentials) -> Result<Vec<Connection>> {
-        let secret = Self::secret_of(user)?;
-        let call = Call::new(Method::GET, "/authorizations", "list connections").for_user(&user.user_id, secret);
+    async fn connections(&self, t: &Transport, user: Option<&UserCredentials>) -> Result<Vec<Connection>> {
+        let acting = self.acting(user)?;
+        let call = Call::new(Method::GET, "/authorizations", "list connections").for_user(acting);
         let list: Vec<wire::Authorization> = self.fetch(t, call).await?;
         Ok(list.into_iter().map(Connection::from).collect())
     }
 
-    async fn connection(&self, t: &Transport, user: &UserCredentials, id: &str) -> Result<Connection> {
-        let secret = Self::secret_of(user)?;
+    async fn connection(&self, t: &Transport, user: Option<&UserCredentials>, id: &str) -> Result<Connection> {
+        let acting = self.acting(user)?;
         validate::uuid("connection_id", id)?;
         let call = Call::new(
             Method::GET,
             format!("/authorizations/{}", path_segment(id)),
             "connection detail",
         )
-        .for_user(&user.user_id, secret);
+        .for_user(acting);
         let auth: wire::Authorization = self.fetch(t, call).await?;
         Ok(auth.into())
     }
 
-    async fn remove_connection(&self, t: &Transport, user: &UserCredentials, id: &str) -> Result<()> {
-        let secret = Self::secret_of(user)?;
+    async fn remove_connection(&self, t: &Transport, user: Option<&UserCredentials>, id: &str) -> Result<()> {
+        let acting = self.acting(user)?;
         validate::uuid("connection_id", id)?;
         let call = Call::new(
             Method::DELETE,
             format!("/connection/{}", path_segment(id)),
             "remove connection",
         )
-        .for_user(&user.user_id, secret);
+        .for_user(acting);
         gone_is_done(self.execute(t, call).await.map(drop))
     }
 
-    async fn refresh_connection(&self, t: &Transport, user: &UserCredentials, id: &str) -> Result<()> {
-        let secret = Self::secret_of(user)?;
+    async fn refresh_connection(&self, t: &Transport, user: Option<&UserCredentials>, id: &str) -> Result<()> {
+        let acting = self.acting(user)?;
         validate::uuid("connection_id", id)?;
         let call = Call::new(
             Method::POST,
             format!("/authorizations/{}/refresh", path_segment(id)),
             "refresh connection",
         )
-        .for_user(&user.user_id, secret);
+        .for_user(acting);
         self.execute(t, call).await.map(drop)
     }
 
-    async fn disable_connection(&self, t: &Transport, user: &UserCredentials, id: &str) -> Result<()> {
-        let secret = Self::secret_of(user)?;
+    async fn disable_connection(&self, t: &Transport, user: Option<&UserCredentials>, id: &str) -> Result<()> {
+        let acting = self.acting(user)?;
         validate::uuid("connection_id", id)?;
         let call = Call::new(
             Method::POST,
             format!("/authorizations/{}/disable", path_segment(id)),
             "disable connection",
         )
-        .for_user(&user.user_id, secret);
+        .for_user(acting);
         self.execute(t, call).await.map(drop)
     }
 
-    async fn accounts(&self, t: &Transport, user: &UserCredentials) -> Result<Vec<Account>> {
-        let secret = Self::secret_of(user)?;
-        let call = Call::new(Method::GET, "/accounts", "list accounts").for_user(&user.user_id, secret);
+    async fn accounts(&self, t: &Transport, user: Option<&UserCredentials>) -> Result<Vec<Account>> {
+        let acting = self.acting(user)?;
+        let call = Call::new(Method::GET, "/accounts", "list accounts").for_user(acting);
         let list: Vec<wire::WireAccount> = self.fetch(t, call).await?;
         Ok(list.into_iter().map(Account::from).collect())
     }
 
-    async fn account(&self, t: &Transport, user: &UserCredentials, id: &str) -> Result<Account> {
+    async fn account(&self, t: &Transport, user: Option<&UserCredentials>, id: &str) -> Result<Account> {
         let call = self.account_call(user, id, Method::GET, "", "account detail")?;
         let account: wire::WireAccount = self.fetch(t, call).await?;
         Ok(account.into())
     }
 
-    async fn connection_accounts(&self, t: &Transport, user: &UserCredentials, id: &str) -> Result<Vec<Account>> {
-        let secret = Self::secret_of(user)?;
+    async fn connection_accounts(
+        &self,
+        t: &Transport,
+        user: Option<&UserCredentials>,
+        id: &str,
+    ) -> Result<Vec<Account>> {
+        let acting = self.acting(user)?;
         validate::uuid("connection_id", id)?;
         let call = Call::new(
             Method::GET,
             format!("/authorizations/{}/accounts", path_segment(id)),
             "connection accounts",
         )
-        .for_user(&user.user_id, secret);
+        .for_user(acting);
         let list: Vec<wire::WireAccount> = self.fetch(t, call).await?;
         Ok(list.into_iter().map(Account::from).collect())
     }
 
-    async fn positions(&self, t: &Transport, user: &UserCredentials, account_id: &str) -> Result<Vec<Position>> {
+    async fn positions(
+        &self,
+        t: &Transport,
+        user: Option<&UserCredentials>,
+        account_id: &str,
+    ) -> Result<Vec<Position>> {
         let call = self.account_call(user, account_id, Method::GET, "/positions/all", "list positions")?;
         let all: data::AllPositions = self.fetch(t, call).await?;
         Ok(all.results.into_iter().map(|p| p.into_position(account_id)).collect())
     }
 
-    async fn balances(&self, t: &Transport, user: &UserCredentials, account_id: &str) -> Result<Vec<Balance>> {
+    async fn balances(&self, t: &Transport, user: Option<&UserCredentials>, account_id: &str) -> Result<Vec<Balance>> {
         let call = self.account_call(user, account_id, Method::GET, "/balances", "list balances")?;
         let list: Vec<data::WireBalance> = self.fetch(t, call).await?;
         Ok(list.into_iter().map(Balance::from).collect())
@@ -378,7 +441,7 @@ impl Protocol for SnapTrade {
     async fn orders(
         &self,
         t: &Transport,
-        user: &UserCredentials,
+        user: Option<&UserCredentials>,
         account_id: &str,
         query: &OrderQuery,
     ) -> Result<Vec<Order>> {
@@ -396,7 +459,7 @@ impl Protocol for SnapTrade {
     async fn recent_orders(
         &self,
         t: &Transport,
-        user: &UserCredentials,
+        user: Option<&UserCredentials>,
         account_id: &str,
         only_executed: bool,
     ) -> Result<Vec<Order>> {
@@ -407,7 +470,13 @@ impl Protocol for SnapTrade {
         Ok(recent.orders.into_iter().map(|o| o.into_order(account_id)).collect())
     }
 
-    async fn order(&self, t: &Transport, user: &UserCredentials, account_id: &str, order_id: &str) -> Result<Order> {
+    async fn order(
+        &self,
+        t: &Transport,
+        user: Option<&UserCredentials>,
+        account_id: &str,
+        order_id: &str,
+    ) -> Result<Order> {
         let call = self
             .account_call(user, account_id, Method::POST, "/orders/details", "order detail")?
             .body(json!({ "brokerage_order_id": order_id }))
@@ -420,7 +489,7 @@ impl Protocol for SnapTrade {
     async fn activity_page(
         &self,
         t: &Transport,
-        user: &UserCredentials,
+        user: Option<&UserCredentials>,
         account_id: &str,
         query: &ActivityQuery,
         offset: u64,
@@ -454,7 +523,12 @@ impl Protocol for SnapTrade {
         })
     }
 
-    async fn balance_history(&self, t: &Transport, user: &UserCredentials, account_id: &str) -> Result<BalanceHistory> {
+    async fn balance_history(
+        &self,
+        t: &Transport,
+        user: Option<&UserCredentials>,
+        account_id: &str,
+    ) -> Result<BalanceHistory> {
         let call = self.account_call(user, account_id, Method::GET, "/balanceHistory", "balance history")?;
         let history: data::WireHistory = self.fetch(t, call).await?;
         Ok(history.into())
@@ -463,7 +537,7 @@ impl Protocol for SnapTrade {
     /// SnapTrade has no "pending" state on a connection: a fresh one is usable once its
     /// accounts finished their first holdings sync (before that the accounts route answers
     /// 425 "still populating", or lists accounts not yet synced).
-    async fn is_ready(&self, t: &Transport, user: &UserCredentials, connection: &Connection) -> Result<bool> {
+    async fn is_ready(&self, t: &Transport, user: Option<&UserCredentials>, connection: &Connection) -> Result<bool> {
         match self.connection_accounts(t, user, &connection.id).await {
             Ok(accounts) => Ok(accounts.iter().all(|a| a.synced)),
             Err(e) if e.status() == Some(425) => Ok(false),
@@ -538,7 +612,7 @@ pub(crate) fn fuzz_decoders(status: u16, headers: &HeaderMap, body: &[u8]) {
     let Ok(base) = Url::parse("http://127.0.0.1:1") else {
         return;
     };
-    let Ok(snaptrade) = SnapTrade::new("fuzz".into(), Secret::new("fuzz-key"), base) else {
+    let Ok(snaptrade) = SnapTrade::new("fuzz".into(), Secret::new("fuzz-key"), base, KeyKind::Commercial) else {
         return;
     };
     let reply = Reply {
@@ -594,7 +668,7 @@ mod tests {
     #[test]
     fn requests_sign_the_path_relative_to_the_base_url() {
         let base = Url::parse("http://127.0.0.1:9/api/v1").unwrap();
-        let st = SnapTrade::new("CID".into(), Secret::new("KEY"), base).unwrap();
+        let st = SnapTrade::new("CID".into(), Secret::new("KEY"), base, KeyKind::Commercial).unwrap();
         let out = st.build(&Call::new(Method::GET, "/accounts", "t")).unwrap();
         assert_eq!(out.url.path(), "/api/v1/accounts");
         let query = out.url.query().unwrap();

@@ -97,7 +97,15 @@ fn resolved_settings(
 
 fn client(sandbox: &Sandbox, provider: &str, settings: Option<&ClientSettings>) -> brokerlink::Result<Client> {
     let settings = settings.cloned().unwrap_or_default();
-    let mut builder = if provider == "finatic" {
+    let mut builder = if settings.personal == Some(true) {
+        let client_id = settings
+            .client_id
+            .unwrap_or_else(|| sandbox.personal_client_id().to_owned());
+        let consumer_key = settings
+            .consumer_key
+            .unwrap_or_else(|| sandbox.personal_consumer_key().to_owned());
+        Client::builder().snaptrade_personal(client_id, consumer_key)
+    } else if provider == "finatic" {
         let api_key = match settings.one_time_token {
             Some(_) => settings.api_key.map(Secret::new),
             None => Some(Secret::new(
@@ -140,15 +148,24 @@ fn string_list(args: &Value, key: &str) -> Option<Vec<String>> {
         .map(|items| items.iter().filter_map(Value::as_str).map(str::to_owned).collect())
 }
 
-fn user_arg(args: &Value) -> Result<UserCredentials, Value> {
+/// The step's user; `null` is the client's own user (a SnapTrade Personal key).
+fn user_arg(args: &Value) -> Result<Option<UserCredentials>, Value> {
     let user = args
         .get("user")
         .ok_or_else(|| json!({ "runner_error": "missing user" }))?;
+    if user.is_null() {
+        return Ok(None);
+    }
     let user_id = text(user, "user_id").unwrap_or_default();
-    Ok(match text(user, "user_secret") {
+    Ok(Some(match text(user, "user_secret") {
         Some(secret) => UserCredentials::new(user_id, secret),
         None => UserCredentials::id_only(user_id),
-    })
+    }))
+}
+
+/// A user for the user-management calls, which always name one.
+fn named_user(args: &Value) -> Result<UserCredentials, Value> {
+    Ok(user_arg(args)?.unwrap_or_else(|| UserCredentials::id_only("")))
 }
 
 fn portal_options(args: &Value) -> brokerlink::Result<PortalOptions> {
@@ -230,16 +247,16 @@ async fn execute(sandbox: &Sandbox, provider: &str, named: Named<'_>, call: &str
         Ok(match call {
             "register_user" => canonical::user(&c.register_user(&id("user_id")).await?),
             "delete_user" => c
-                .delete_user(&user_arg(args).map_err(|_| missing())?)
+                .delete_user(&named_user(args).map_err(|_| missing())?)
                 .await
                 .map(|()| Value::Null)?,
             "list_users" => json!(c.list_users().await?),
             "rotate_user_secret" => {
-                canonical::user(&c.rotate_user_secret(&user_arg(args).map_err(|_| missing())?).await?)
+                canonical::user(&c.rotate_user_secret(&named_user(args).map_err(|_| missing())?).await?)
             }
             "portal_url" => {
                 let user = user_arg(args).map_err(|_| missing())?;
-                canonical::link(&c.portal_url(&user, &portal_options(args)?).await?)
+                canonical::link(&c.portal_url(user.as_ref(), &portal_options(args)?).await?)
             }
             "start_session" => canonical::session(&c.start_session(text(args, "user_id").as_deref()).await?),
             "mint_one_time_token" => json!({ "one_time_token": c.mint_one_time_token().await?.expose() }),
@@ -249,25 +266,25 @@ async fn execute(sandbox: &Sandbox, provider: &str, named: Named<'_>, call: &str
             ),
             "session_user" => canonical::user(&c.session_user(&session_arg(args)?).await?),
             "connections" => list(
-                c.connections(&user_arg(args).map_err(|_| missing())?).await?,
+                c.connections(user_arg(args).map_err(|_| missing())?.as_ref()).await?,
                 canonical::connection,
             ),
             "connection" => canonical::connection(
-                &c.connection(&user_arg(args).map_err(|_| missing())?, &id("connection_id"))
+                &c.connection(user_arg(args).map_err(|_| missing())?.as_ref(), &id("connection_id"))
                     .await?,
             ),
             "remove_connection" => {
-                c.remove_connection(&user_arg(args).map_err(|_| missing())?, &id("connection_id"))
+                c.remove_connection(user_arg(args).map_err(|_| missing())?.as_ref(), &id("connection_id"))
                     .await?;
                 Value::Null
             }
             "refresh_connection" => {
-                c.refresh_connection(&user_arg(args).map_err(|_| missing())?, &id("connection_id"))
+                c.refresh_connection(user_arg(args).map_err(|_| missing())?.as_ref(), &id("connection_id"))
                     .await?;
                 Value::Null
             }
             "disable_connection" => {
-                c.disable_connection(&user_arg(args).map_err(|_| missing())?, &id("connection_id"))
+                c.disable_connection(user_arg(args).map_err(|_| missing())?.as_ref(), &id("connection_id"))
                     .await?;
                 Value::Null
             }
@@ -294,25 +311,25 @@ async fn execute(sandbox: &Sandbox, provider: &str, named: Named<'_>, call: &str
                 canonical::webhook_subscription(&c.revoke_webhook_subscription(&id("subscription_id")).await?)
             }
             "accounts" => list(
-                c.accounts(&user_arg(args).map_err(|_| missing())?).await?,
+                c.accounts(user_arg(args).map_err(|_| missing())?.as_ref()).await?,
                 canonical::account,
             ),
             "account" => canonical::account(
-                &c.account(&user_arg(args).map_err(|_| missing())?, &id("account_id"))
+                &c.account(user_arg(args).map_err(|_| missing())?.as_ref(), &id("account_id"))
                     .await?,
             ),
             "connection_accounts" => list(
-                c.connection_accounts(&user_arg(args).map_err(|_| missing())?, &id("connection_id"))
+                c.connection_accounts(user_arg(args).map_err(|_| missing())?.as_ref(), &id("connection_id"))
                     .await?,
                 canonical::account,
             ),
             "positions" => list(
-                c.positions(&user_arg(args).map_err(|_| missing())?, &id("account_id"))
+                c.positions(user_arg(args).map_err(|_| missing())?.as_ref(), &id("account_id"))
                     .await?,
                 canonical::position,
             ),
             "balances" => list(
-                c.balances(&user_arg(args).map_err(|_| missing())?, &id("account_id"))
+                c.balances(user_arg(args).map_err(|_| missing())?.as_ref(), &id("account_id"))
                     .await?,
                 canonical::balance,
             ),
@@ -322,8 +339,12 @@ async fn execute(sandbox: &Sandbox, provider: &str, named: Named<'_>, call: &str
                     days: args.get("days").and_then(Value::as_u64).map(|d| d as u32),
                 };
                 list(
-                    c.orders(&user_arg(args).map_err(|_| missing())?, &id("account_id"), &query)
-                        .await?,
+                    c.orders(
+                        user_arg(args).map_err(|_| missing())?.as_ref(),
+                        &id("account_id"),
+                        &query,
+                    )
+                    .await?,
                     canonical::order,
                 )
             }
@@ -331,7 +352,7 @@ async fn execute(sandbox: &Sandbox, provider: &str, named: Named<'_>, call: &str
                 let only_executed = args.get("only_executed").and_then(Value::as_bool).unwrap_or(true);
                 list(
                     c.recent_orders(
-                        &user_arg(args).map_err(|_| missing())?,
+                        user_arg(args).map_err(|_| missing())?.as_ref(),
                         &id("account_id"),
                         only_executed,
                     )
@@ -341,7 +362,7 @@ async fn execute(sandbox: &Sandbox, provider: &str, named: Named<'_>, call: &str
             }
             "order" => canonical::order(
                 &c.order(
-                    &user_arg(args).map_err(|_| missing())?,
+                    user_arg(args).map_err(|_| missing())?.as_ref(),
                     &id("account_id"),
                     &id("order_id"),
                 )
@@ -349,7 +370,7 @@ async fn execute(sandbox: &Sandbox, provider: &str, named: Named<'_>, call: &str
             ),
             "activities" => list(
                 c.activities(
-                    &user_arg(args).map_err(|_| missing())?,
+                    user_arg(args).map_err(|_| missing())?.as_ref(),
                     &id("account_id"),
                     &activity_query(args),
                 )
@@ -358,7 +379,7 @@ async fn execute(sandbox: &Sandbox, provider: &str, named: Named<'_>, call: &str
             ),
             "activity_pages" => {
                 let mut pages = c.activity_pages(
-                    &user_arg(args).map_err(|_| missing())?,
+                    user_arg(args).map_err(|_| missing())?.as_ref(),
                     &id("account_id"),
                     &activity_query(args),
                 )?;
@@ -369,7 +390,7 @@ async fn execute(sandbox: &Sandbox, provider: &str, named: Named<'_>, call: &str
                 Value::Array(all)
             }
             "balance_history" => canonical::balance_history(
-                &c.balance_history(&user_arg(args).map_err(|_| missing())?, &id("account_id"))
+                &c.balance_history(user_arg(args).map_err(|_| missing())?.as_ref(), &id("account_id"))
                     .await?,
             ),
             "wait_for_connection" => {
@@ -382,7 +403,7 @@ async fn execute(sandbox: &Sandbox, provider: &str, named: Named<'_>, call: &str
                     since: None,
                     connection_id: text(args, "connection_id"),
                 };
-                canonical::connection(&c.wait_for_connection(&user, &options).await?)
+                canonical::connection(&c.wait_for_connection(user.as_ref(), &options).await?)
             }
             other => return Err(brokerlink::Error::internal(format!("unknown call {other:?}"))),
         })

@@ -43,6 +43,8 @@ pub struct ClientSettings {
     pub client_id: Option<String>,
     pub consumer_key: Option<String>,
     pub api_key: Option<String>,
+    /// A SnapTrade Personal API key (the sandbox's unless `client_id` / `consumer_key` say).
+    pub personal: Option<bool>,
     /// A Finatic one-time token, usually `"$saved.one_time_token"`: resolved when the client
     /// is first used. With it, no API key is defaulted.
     pub one_time_token: Option<String>,

@@ -788,6 +788,10 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_brokerlink_ffi_checksum_method_sandbox_load_portfolio(
     ): Int
+    external fun uniffi_brokerlink_ffi_checksum_method_sandbox_personal_client_id(
+    ): Int
+    external fun uniffi_brokerlink_ffi_checksum_method_sandbox_personal_consumer_key(
+    ): Int
     external fun uniffi_brokerlink_ffi_checksum_method_sandbox_remove_webhook(
     ): Int
     external fun uniffi_brokerlink_ffi_checksum_method_sandbox_replay_delivery(
@@ -807,6 +811,8 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_brokerlink_ffi_checksum_constructor_client_finatic(
     ): Int
     external fun uniffi_brokerlink_ffi_checksum_constructor_client_snaptrade(
+    ): Int
+    external fun uniffi_brokerlink_ffi_checksum_constructor_client_snaptrade_personal(
     ): Int
     external fun uniffi_brokerlink_ffi_checksum_constructor_sandbox_start(
     ): Int
@@ -843,6 +849,8 @@ internal object UniffiLib {
     external fun uniffi_brokerlink_ffi_fn_constructor_client_finatic(`apiKey`: RustBuffer.ByValue,`oneTimeToken`: RustBuffer.ByValue,`environment`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_brokerlink_ffi_fn_constructor_client_snaptrade(`clientId`: RustBuffer.ByValue,`consumerKey`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_brokerlink_ffi_fn_constructor_client_snaptrade_personal(`clientId`: RustBuffer.ByValue,`consumerKey`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_brokerlink_ffi_fn_method_client_account(`ptr`: Long,`user`: RustBuffer.ByValue,`accountId`: RustBuffer.ByValue,
     ): Long
@@ -937,6 +945,10 @@ internal object UniffiLib {
     external fun uniffi_brokerlink_ffi_fn_method_sandbox_inject_fault(`ptr`: Long,`fault`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_brokerlink_ffi_fn_method_sandbox_load_portfolio(`ptr`: Long,`userId`: RustBuffer.ByValue,`portfolioJson`: RustBuffer.ByValue,`accountId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_brokerlink_ffi_fn_method_sandbox_personal_client_id(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_brokerlink_ffi_fn_method_sandbox_personal_consumer_key(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_brokerlink_ffi_fn_method_sandbox_remove_webhook(`ptr`: Long,`id`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Byte
@@ -1158,34 +1170,34 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_brokerlink_ffi_checksum_method_activitypages_next() and 0xFFFF) != 33986) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_account() and 0xFFFF) != 29264) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_account() and 0xFFFF) != 64249) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_accounts() and 0xFFFF) != 33820) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_accounts() and 0xFFFF) != 3140) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_activities() and 0xFFFF) != 9278) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_activities() and 0xFFFF) != 46861) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_activity_pages() and 0xFFFF) != 43626) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_activity_pages() and 0xFFFF) != 37620) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_balance_history() and 0xFFFF) != 41086) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_balance_history() and 0xFFFF) != 54820) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_balances() and 0xFFFF) != 56921) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_balances() and 0xFFFF) != 63719) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_brokerlink_ffi_checksum_method_client_base_url() and 0xFFFF) != 26467) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_connection() and 0xFFFF) != 44864) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_connection() and 0xFFFF) != 31481) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_connection_accounts() and 0xFFFF) != 48463) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_connection_accounts() and 0xFFFF) != 48006) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_connections() and 0xFFFF) != 49255) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_connections() and 0xFFFF) != 22915) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_brokerlink_ffi_checksum_method_client_create_webhook_subscription() and 0xFFFF) != 22403) {
@@ -1194,7 +1206,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_brokerlink_ffi_checksum_method_client_delete_user() and 0xFFFF) != 13128) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_disable_connection() and 0xFFFF) != 45758) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_disable_connection() and 0xFFFF) != 58023) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_brokerlink_ffi_checksum_method_client_list_users() and 0xFFFF) != 818) {
@@ -1203,31 +1215,31 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_brokerlink_ffi_checksum_method_client_mint_one_time_token() and 0xFFFF) != 49643) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_order() and 0xFFFF) != 48266) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_order() and 0xFFFF) != 6857) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_orders() and 0xFFFF) != 31189) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_orders() and 0xFFFF) != 10157) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_portal_url() and 0xFFFF) != 29300) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_portal_url() and 0xFFFF) != 44038) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_positions() and 0xFFFF) != 47981) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_positions() and 0xFFFF) != 11739) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_brokerlink_ffi_checksum_method_client_provider() and 0xFFFF) != 27604) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_recent_orders() and 0xFFFF) != 59109) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_recent_orders() and 0xFFFF) != 15690) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_refresh_connection() and 0xFFFF) != 28715) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_refresh_connection() and 0xFFFF) != 35674) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_brokerlink_ffi_checksum_method_client_register_user() and 0xFFFF) != 37818) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_remove_connection() and 0xFFFF) != 45430) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_remove_connection() and 0xFFFF) != 43599) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_brokerlink_ffi_checksum_method_client_revoke_webhook_subscription() and 0xFFFF) != 25030) {
@@ -1248,7 +1260,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_brokerlink_ffi_checksum_method_client_update_webhook_subscription() and 0xFFFF) != 52592) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_wait_for_connection() and 0xFFFF) != 46005) {
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_wait_for_connection() and 0xFFFF) != 38828) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_brokerlink_ffi_checksum_method_client_webhook_catalog() and 0xFFFF) != 57758) {
@@ -1287,6 +1299,12 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_brokerlink_ffi_checksum_method_sandbox_load_portfolio() and 0xFFFF) != 24279) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_sandbox_personal_client_id() and 0xFFFF) != 30674) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_sandbox_personal_consumer_key() and 0xFFFF) != 28472) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_brokerlink_ffi_checksum_method_sandbox_remove_webhook() and 0xFFFF) != 49662) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1315,6 +1333,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_brokerlink_ffi_checksum_constructor_client_snaptrade() and 0xFFFF) != 44257) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_brokerlink_ffi_checksum_constructor_client_snaptrade_personal() and 0xFFFF) != 16230) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_brokerlink_ffi_checksum_constructor_sandbox_start() and 0xFFFF) != 43336) {
@@ -2177,41 +2198,41 @@ public object FfiConverterTypeActivityPages: FfiConverter<ActivityPages, Long> {
  */
 public interface ClientInterface {
     
-    suspend fun `account`(`user`: UserCredentials, `accountId`: kotlin.String): Account
+    suspend fun `account`(`user`: UserCredentials?, `accountId`: kotlin.String): Account
     
-    suspend fun `accounts`(`user`: UserCredentials): List<Account>
+    suspend fun `accounts`(`user`: UserCredentials? = null): List<Account>
     
     /**
      * Every activity of an account in the query's date range, all pages, newest first.
      */
-    suspend fun `activities`(`user`: UserCredentials, `accountId`: kotlin.String, `query`: ActivityQuery = ActivityQuery()): List<Activity>
+    suspend fun `activities`(`user`: UserCredentials?, `accountId`: kotlin.String, `query`: ActivityQuery = ActivityQuery()): List<Activity>
     
     /**
      * The same activities one page at a time, for histories too long to hold at once; the
      * query is checked now, before any request.
      */
-    fun `activityPages`(`user`: UserCredentials, `accountId`: kotlin.String, `query`: ActivityQuery = ActivityQuery()): ActivityPages
+    fun `activityPages`(`user`: UserCredentials?, `accountId`: kotlin.String, `query`: ActivityQuery = ActivityQuery()): ActivityPages
     
     /**
      * An account's total value over time, oldest first (SnapTrade).
      */
-    suspend fun `balanceHistory`(`user`: UserCredentials, `accountId`: kotlin.String): BalanceHistory
+    suspend fun `balanceHistory`(`user`: UserCredentials?, `accountId`: kotlin.String): BalanceHistory
     
     /**
      * An account's cash and buying power, one entry per currency.
      */
-    suspend fun `balances`(`user`: UserCredentials, `accountId`: kotlin.String): List<Balance>
+    suspend fun `balances`(`user`: UserCredentials?, `accountId`: kotlin.String): List<Balance>
     
     /**
      * The API root the client calls.
      */
     fun `baseUrl`(): kotlin.String
     
-    suspend fun `connection`(`user`: UserCredentials, `connectionId`: kotlin.String): Connection
+    suspend fun `connection`(`user`: UserCredentials?, `connectionId`: kotlin.String): Connection
     
-    suspend fun `connectionAccounts`(`user`: UserCredentials, `connectionId`: kotlin.String): List<Account>
+    suspend fun `connectionAccounts`(`user`: UserCredentials?, `connectionId`: kotlin.String): List<Account>
     
-    suspend fun `connections`(`user`: UserCredentials): List<Connection>
+    suspend fun `connections`(`user`: UserCredentials? = null): List<Connection>
     
     /**
      * Subscribes a URL to events; the answer's `secret` (sent once) signs deliveries (Finatic).
@@ -2223,7 +2244,7 @@ public interface ClientInterface {
     /**
      * Breaks a connection on purpose, to test a reconnect flow.
      */
-    suspend fun `disableConnection`(`user`: UserCredentials, `connectionId`: kotlin.String)
+    suspend fun `disableConnection`(`user`: UserCredentials?, `connectionId`: kotlin.String)
     
     suspend fun `listUsers`(): List<kotlin.String>
     
@@ -2236,24 +2257,24 @@ public interface ClientInterface {
     /**
      * One order, by the broker's order id.
      */
-    suspend fun `order`(`user`: UserCredentials, `accountId`: kotlin.String, `orderId`: kotlin.String): Order
+    suspend fun `order`(`user`: UserCredentials?, `accountId`: kotlin.String, `orderId`: kotlin.String): Order
     
     /**
      * An account's orders: all (the default), the working ones or the executed ones, of the
      * last `days`.
      */
-    suspend fun `orders`(`user`: UserCredentials, `accountId`: kotlin.String, `query`: OrderQuery = OrderQuery()): List<Order>
+    suspend fun `orders`(`user`: UserCredentials?, `accountId`: kotlin.String, `query`: OrderQuery = OrderQuery()): List<Order>
     
     /**
      * A connection-portal link for the user; it expires after five minutes.
      */
-    suspend fun `portalUrl`(`user`: UserCredentials, `options`: PortalOptions = PortalOptions()): PortalLink
+    suspend fun `portalUrl`(`user`: UserCredentials? = null, `options`: PortalOptions = PortalOptions()): PortalLink
     
     /**
      * Every position of an account: equities, ETFs, options, crypto, funds and cash
      * equivalents.
      */
-    suspend fun `positions`(`user`: UserCredentials, `accountId`: kotlin.String): List<Position>
+    suspend fun `positions`(`user`: UserCredentials?, `accountId`: kotlin.String): List<Position>
     
     fun `provider`(): ProviderKind
     
@@ -2261,19 +2282,19 @@ public interface ClientInterface {
      * The orders of the last 24 hours, read live from the broker (SnapTrade); the executed
      * ones only unless `onlyExecuted` is false.
      */
-    suspend fun `recentOrders`(`user`: UserCredentials, `accountId`: kotlin.String, `onlyExecuted`: kotlin.Boolean = true): List<Order>
+    suspend fun `recentOrders`(`user`: UserCredentials?, `accountId`: kotlin.String, `onlyExecuted`: kotlin.Boolean = true): List<Order>
     
     /**
      * Asks the aggregator to sync the connection's data now.
      */
-    suspend fun `refreshConnection`(`user`: UserCredentials, `connectionId`: kotlin.String)
+    suspend fun `refreshConnection`(`user`: UserCredentials?, `connectionId`: kotlin.String)
     
     /**
      * Registers an end user under your id; store the returned secret (SnapTrade).
      */
     suspend fun `registerUser`(`userId`: kotlin.String): UserCredentials
     
-    suspend fun `removeConnection`(`user`: UserCredentials, `connectionId`: kotlin.String)
+    suspend fun `removeConnection`(`user`: UserCredentials?, `connectionId`: kotlin.String)
     
     /**
      * Ends a subscription for good (Finatic).
@@ -2311,7 +2332,7 @@ public interface ClientInterface {
      * Polls until a new (or repaired, or the named) connection is active and synced; fails
      * with `timeout` otherwise.
      */
-    suspend fun `waitForConnection`(`user`: UserCredentials, `options`: WaitOptions = WaitOptions()): Connection
+    suspend fun `waitForConnection`(`user`: UserCredentials? = null, `options`: WaitOptions = WaitOptions()): Connection
     
     /**
      * The event types the provider can send to a subscription (Finatic).
@@ -2434,13 +2455,13 @@ open class Client: Disposable, AutoCloseable, ClientInterface
     
     @Throws(BrokerlinkException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `account`(`user`: UserCredentials, `accountId`: kotlin.String) : Account {
+    override suspend fun `account`(`user`: UserCredentials?, `accountId`: kotlin.String) : Account {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
             UniffiLib.uniffi_brokerlink_ffi_fn_method_client_account(
                 uniffiHandle,
                 
-        FfiConverterTypeUserCredentials.lower(`user`),
+        FfiConverterOptionalTypeUserCredentials.lower(`user`),
         FfiConverterString.lower(`accountId`),
             )
         },
@@ -2457,13 +2478,13 @@ open class Client: Disposable, AutoCloseable, ClientInterface
     
     @Throws(BrokerlinkException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `accounts`(`user`: UserCredentials) : List<Account> {
+    override suspend fun `accounts`(`user`: UserCredentials?) : List<Account> {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
             UniffiLib.uniffi_brokerlink_ffi_fn_method_client_accounts(
                 uniffiHandle,
                 
-        FfiConverterTypeUserCredentials.lower(`user`),
+        FfiConverterOptionalTypeUserCredentials.lower(`user`),
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
@@ -2482,13 +2503,13 @@ open class Client: Disposable, AutoCloseable, ClientInterface
      */
     @Throws(BrokerlinkException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `activities`(`user`: UserCredentials, `accountId`: kotlin.String, `query`: ActivityQuery) : List<Activity> {
+    override suspend fun `activities`(`user`: UserCredentials?, `accountId`: kotlin.String, `query`: ActivityQuery) : List<Activity> {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
             UniffiLib.uniffi_brokerlink_ffi_fn_method_client_activities(
                 uniffiHandle,
                 
-        FfiConverterTypeUserCredentials.lower(`user`),
+        FfiConverterOptionalTypeUserCredentials.lower(`user`),
         FfiConverterString.lower(`accountId`),
         FfiConverterTypeActivityQuery.lower(`query`),
             )
@@ -2508,14 +2529,14 @@ open class Client: Disposable, AutoCloseable, ClientInterface
      * The same activities one page at a time, for histories too long to hold at once; the
      * query is checked now, before any request.
      */
-    @Throws(BrokerlinkException::class)override fun `activityPages`(`user`: UserCredentials, `accountId`: kotlin.String, `query`: ActivityQuery): ActivityPages {
+    @Throws(BrokerlinkException::class)override fun `activityPages`(`user`: UserCredentials?, `accountId`: kotlin.String, `query`: ActivityQuery): ActivityPages {
             return FfiConverterTypeActivityPages.lift(
     callWithHandle {
     uniffiRustCallWithError(BrokerlinkException) { _status ->
     UniffiLib.uniffi_brokerlink_ffi_fn_method_client_activity_pages(
         it,
         
-        FfiConverterTypeUserCredentials.lower(`user`),
+        FfiConverterOptionalTypeUserCredentials.lower(`user`),
         FfiConverterString.lower(`accountId`),
         FfiConverterTypeActivityQuery.lower(`query`),_status)
 }
@@ -2530,13 +2551,13 @@ open class Client: Disposable, AutoCloseable, ClientInterface
      */
     @Throws(BrokerlinkException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `balanceHistory`(`user`: UserCredentials, `accountId`: kotlin.String) : BalanceHistory {
+    override suspend fun `balanceHistory`(`user`: UserCredentials?, `accountId`: kotlin.String) : BalanceHistory {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
             UniffiLib.uniffi_brokerlink_ffi_fn_method_client_balance_history(
                 uniffiHandle,
                 
-        FfiConverterTypeUserCredentials.lower(`user`),
+        FfiConverterOptionalTypeUserCredentials.lower(`user`),
         FfiConverterString.lower(`accountId`),
             )
         },
@@ -2556,13 +2577,13 @@ open class Client: Disposable, AutoCloseable, ClientInterface
      */
     @Throws(BrokerlinkException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `balances`(`user`: UserCredentials, `accountId`: kotlin.String) : List<Balance> {
+    override suspend fun `balances`(`user`: UserCredentials?, `accountId`: kotlin.String) : List<Balance> {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
             UniffiLib.uniffi_brokerlink_ffi_fn_method_client_balances(
                 uniffiHandle,
                 
-        FfiConverterTypeUserCredentials.lower(`user`),
+        FfiConverterOptionalTypeUserCredentials.lower(`user`),
         FfiConverterString.lower(`accountId`),
             )
         },
@@ -2595,13 +2616,13 @@ open class Client: Disposable, AutoCloseable, ClientInterface
     
     @Throws(BrokerlinkException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `connection`(`user`: UserCredentials, `connectionId`: kotlin.String) : Connection {
+    override suspend fun `connection`(`user`: UserCredentials?, `connectionId`: kotlin.String) : Connection {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
             UniffiLib.uniffi_brokerlink_ffi_fn_method_client_connection(
                 uniffiHandle,
                 
-        FfiConverterTypeUserCredentials.lower(`user`),
+        FfiConverterOptionalTypeUserCredentials.lower(`user`),
         FfiConverterString.lower(`connectionId`),
             )
         },
@@ -2618,13 +2639,13 @@ open class Client: Disposable, AutoCloseable, ClientInterface
     
     @Throws(BrokerlinkException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `connectionAccounts`(`user`: UserCredentials, `connectionId`: kotlin.String) : List<Account> {
+    override suspend fun `connectionAccounts`(`user`: UserCredentials?, `connectionId`: kotlin.String) : List<Account> {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
             UniffiLib.uniffi_brokerlink_ffi_fn_method_client_connection_accounts(
                 uniffiHandle,
                 
-        FfiConverterTypeUserCredentials.lower(`user`),
+        FfiConverterOptionalTypeUserCredentials.lower(`user`),
         FfiConverterString.lower(`connectionId`),
             )
         },
@@ -2641,13 +2662,13 @@ open class Client: Disposable, AutoCloseable, ClientInterface
     
     @Throws(BrokerlinkException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `connections`(`user`: UserCredentials) : List<Connection> {
+    override suspend fun `connections`(`user`: UserCredentials?) : List<Connection> {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
             UniffiLib.uniffi_brokerlink_ffi_fn_method_client_connections(
                 uniffiHandle,
                 
-        FfiConverterTypeUserCredentials.lower(`user`),
+        FfiConverterOptionalTypeUserCredentials.lower(`user`),
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
@@ -2714,13 +2735,13 @@ open class Client: Disposable, AutoCloseable, ClientInterface
      */
     @Throws(BrokerlinkException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `disableConnection`(`user`: UserCredentials, `connectionId`: kotlin.String) {
+    override suspend fun `disableConnection`(`user`: UserCredentials?, `connectionId`: kotlin.String) {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
             UniffiLib.uniffi_brokerlink_ffi_fn_method_client_disable_connection(
                 uniffiHandle,
                 
-        FfiConverterTypeUserCredentials.lower(`user`),
+        FfiConverterOptionalTypeUserCredentials.lower(`user`),
         FfiConverterString.lower(`connectionId`),
             )
         },
@@ -2787,13 +2808,13 @@ open class Client: Disposable, AutoCloseable, ClientInterface
      */
     @Throws(BrokerlinkException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `order`(`user`: UserCredentials, `accountId`: kotlin.String, `orderId`: kotlin.String) : Order {
+    override suspend fun `order`(`user`: UserCredentials?, `accountId`: kotlin.String, `orderId`: kotlin.String) : Order {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
             UniffiLib.uniffi_brokerlink_ffi_fn_method_client_order(
                 uniffiHandle,
                 
-        FfiConverterTypeUserCredentials.lower(`user`),
+        FfiConverterOptionalTypeUserCredentials.lower(`user`),
         FfiConverterString.lower(`accountId`),
         FfiConverterString.lower(`orderId`),
             )
@@ -2815,13 +2836,13 @@ open class Client: Disposable, AutoCloseable, ClientInterface
      */
     @Throws(BrokerlinkException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `orders`(`user`: UserCredentials, `accountId`: kotlin.String, `query`: OrderQuery) : List<Order> {
+    override suspend fun `orders`(`user`: UserCredentials?, `accountId`: kotlin.String, `query`: OrderQuery) : List<Order> {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
             UniffiLib.uniffi_brokerlink_ffi_fn_method_client_orders(
                 uniffiHandle,
                 
-        FfiConverterTypeUserCredentials.lower(`user`),
+        FfiConverterOptionalTypeUserCredentials.lower(`user`),
         FfiConverterString.lower(`accountId`),
         FfiConverterTypeOrderQuery.lower(`query`),
             )
@@ -2842,13 +2863,13 @@ open class Client: Disposable, AutoCloseable, ClientInterface
      */
     @Throws(BrokerlinkException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `portalUrl`(`user`: UserCredentials, `options`: PortalOptions) : PortalLink {
+    override suspend fun `portalUrl`(`user`: UserCredentials?, `options`: PortalOptions) : PortalLink {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
             UniffiLib.uniffi_brokerlink_ffi_fn_method_client_portal_url(
                 uniffiHandle,
                 
-        FfiConverterTypeUserCredentials.lower(`user`),
+        FfiConverterOptionalTypeUserCredentials.lower(`user`),
         FfiConverterTypePortalOptions.lower(`options`),
             )
         },
@@ -2869,13 +2890,13 @@ open class Client: Disposable, AutoCloseable, ClientInterface
      */
     @Throws(BrokerlinkException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `positions`(`user`: UserCredentials, `accountId`: kotlin.String) : List<Position> {
+    override suspend fun `positions`(`user`: UserCredentials?, `accountId`: kotlin.String) : List<Position> {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
             UniffiLib.uniffi_brokerlink_ffi_fn_method_client_positions(
                 uniffiHandle,
                 
-        FfiConverterTypeUserCredentials.lower(`user`),
+        FfiConverterOptionalTypeUserCredentials.lower(`user`),
         FfiConverterString.lower(`accountId`),
             )
         },
@@ -2909,13 +2930,13 @@ open class Client: Disposable, AutoCloseable, ClientInterface
      */
     @Throws(BrokerlinkException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `recentOrders`(`user`: UserCredentials, `accountId`: kotlin.String, `onlyExecuted`: kotlin.Boolean) : List<Order> {
+    override suspend fun `recentOrders`(`user`: UserCredentials?, `accountId`: kotlin.String, `onlyExecuted`: kotlin.Boolean) : List<Order> {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
             UniffiLib.uniffi_brokerlink_ffi_fn_method_client_recent_orders(
                 uniffiHandle,
                 
-        FfiConverterTypeUserCredentials.lower(`user`),
+        FfiConverterOptionalTypeUserCredentials.lower(`user`),
         FfiConverterString.lower(`accountId`),
         FfiConverterBoolean.lower(`onlyExecuted`),
             )
@@ -2936,13 +2957,13 @@ open class Client: Disposable, AutoCloseable, ClientInterface
      */
     @Throws(BrokerlinkException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `refreshConnection`(`user`: UserCredentials, `connectionId`: kotlin.String) {
+    override suspend fun `refreshConnection`(`user`: UserCredentials?, `connectionId`: kotlin.String) {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
             UniffiLib.uniffi_brokerlink_ffi_fn_method_client_refresh_connection(
                 uniffiHandle,
                 
-        FfiConverterTypeUserCredentials.lower(`user`),
+        FfiConverterOptionalTypeUserCredentials.lower(`user`),
         FfiConverterString.lower(`connectionId`),
             )
         },
@@ -2985,13 +3006,13 @@ open class Client: Disposable, AutoCloseable, ClientInterface
     
     @Throws(BrokerlinkException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `removeConnection`(`user`: UserCredentials, `connectionId`: kotlin.String) {
+    override suspend fun `removeConnection`(`user`: UserCredentials?, `connectionId`: kotlin.String) {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
             UniffiLib.uniffi_brokerlink_ffi_fn_method_client_remove_connection(
                 uniffiHandle,
                 
-        FfiConverterTypeUserCredentials.lower(`user`),
+        FfiConverterOptionalTypeUserCredentials.lower(`user`),
         FfiConverterString.lower(`connectionId`),
             )
         },
@@ -3167,13 +3188,13 @@ open class Client: Disposable, AutoCloseable, ClientInterface
      */
     @Throws(BrokerlinkException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `waitForConnection`(`user`: UserCredentials, `options`: WaitOptions) : Connection {
+    override suspend fun `waitForConnection`(`user`: UserCredentials?, `options`: WaitOptions) : Connection {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
             UniffiLib.uniffi_brokerlink_ffi_fn_method_client_wait_for_connection(
                 uniffiHandle,
                 
-        FfiConverterTypeUserCredentials.lower(`user`),
+        FfiConverterOptionalTypeUserCredentials.lower(`user`),
         FfiConverterTypeWaitOptions.lower(`options`),
             )
         },
@@ -3283,6 +3304,25 @@ open class Client: Disposable, AutoCloseable, ClientInterface
             return FfiConverterTypeClient.lift(
     uniffiRustCallWithError(BrokerlinkException) { _status ->
     UniffiLib.uniffi_brokerlink_ffi_fn_constructor_client_snaptrade(
+    
+        
+        FfiConverterString.lower(`clientId`),
+        FfiConverterString.lower(`consumerKey`),
+        FfiConverterTypeClientOptions.lower(`options`),_status)
+}
+    )
+    }
+    
+
+        
+    /**
+     * A SnapTrade client with a Personal API key: it acts as its own user, so user-scoped
+     * calls take `null`/`nil` for the user and user management is refused.
+     */
+    @Throws(BrokerlinkException::class) fun `snaptradePersonal`(`clientId`: kotlin.String, `consumerKey`: kotlin.String, `options`: ClientOptions = ClientOptions()): Client {
+            return FfiConverterTypeClient.lift(
+    uniffiRustCallWithError(BrokerlinkException) { _status ->
+    UniffiLib.uniffi_brokerlink_ffi_fn_constructor_client_snaptrade_personal(
     
         
         FfiConverterString.lower(`clientId`),
@@ -3469,6 +3509,13 @@ public interface SandboxInterface {
      * Returns the ids of the accounts loaded.
      */
     fun `loadPortfolio`(`userId`: kotlin.String, `portfolioJson`: kotlin.String, `accountId`: kotlin.String? = null): List<kotlin.String>
+    
+    /**
+     * A SnapTrade Personal API key's client id (`Client.snaptradePersonal`).
+     */
+    fun `personalClientId`(): kotlin.String
+    
+    fun `personalConsumerKey`(): kotlin.String
     
     /**
      * Whether an endpoint was there to remove.
@@ -3788,6 +3835,35 @@ open class Sandbox: Disposable, AutoCloseable, SandboxInterface
         FfiConverterString.lower(`userId`),
         FfiConverterString.lower(`portfolioJson`),
         FfiConverterOptionalString.lower(`accountId`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * A SnapTrade Personal API key's client id (`Client.snaptradePersonal`).
+     */override fun `personalClientId`(): kotlin.String {
+            return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_brokerlink_ffi_fn_method_sandbox_personal_client_id(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    override fun `personalConsumerKey`(): kotlin.String {
+            return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_brokerlink_ffi_fn_method_sandbox_personal_consumer_key(
+        it,
+        _status)
 }
     }
     )
@@ -8843,6 +8919,38 @@ public object FfiConverterOptionalTypeRetryPolicy: FfiConverterRustBuffer<RetryP
         } else {
             buf.put(1)
             FfiConverterTypeRetryPolicy.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeUserCredentials: FfiConverterRustBuffer<UserCredentials?> {
+    override fun read(buf: ByteBuffer): UserCredentials? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeUserCredentials.read(buf)
+    }
+
+    override fun allocationSize(value: UserCredentials?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeUserCredentials.allocationSize(value)
+        }
+    }
+
+    override fun write(value: UserCredentials?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeUserCredentials.write(value, buf)
         }
     }
 }

@@ -105,4 +105,22 @@ class SnapTradeFlowTest : SandboxTest(SandboxOptions(rateLimitPerMinute = 0u, pe
         assertEquals("input", bad.details.field)
         assertNull(bad.details.status)
     }
+
+    @Test
+    fun `a Personal API key acts as its own user`() = runBlocking<Unit> {
+        Client.snaptradePersonal(sandbox.personalClientId(), sandbox.personalConsumerKey(), ClientOptions(baseUrl = sandbox.url())).use { client ->
+            assertTrue(client.connections().isEmpty())
+            assertEquals("register_user", failure<BrokerlinkException.InvalidInput> { client.registerUser("someone") }.details.field)
+            assertEquals("user", failure<BrokerlinkException.InvalidInput> { client.accounts(UserCredentials("someone", Secret("s"))) }.details.field)
+            val link = client.portalUrl(options = PortalOptions(connectionType = ConnectionType.READ))
+            assertInstanceOf(PortalResult.Success::class.java, sandbox.completePortal(link.url.expose(), "user_good", "pass_good"))
+            assertEquals(ConnectionStatus.ACTIVE, client.waitForConnection(options = quickWait).status)
+            val accounts = client.accounts()
+            assertEquals(2, accounts.size)
+            assertTrue(client.positions(null, accounts[0].id).isNotEmpty())
+        }
+        snaptrade().use { partner ->
+            assertEquals("user", failure<BrokerlinkException.InvalidInput> { partner.accounts(null) }.details.field)
+        }
+    }
 }
