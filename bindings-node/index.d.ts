@@ -354,6 +354,9 @@ export declare class Sandbox {
   /** The sandbox's own test credential (printing it is fine). */
   get consumerKey(): string
   get apiKey(): string
+  /** The OAuth app of the sandbox's authorization server. */
+  get oauthClientId(): string
+  get oauthClientSecret(): string
   /** A SnapTrade Personal API key's client id (`Client.snaptradePersonal`). */
   get personalClientId(): string
   get personalConsumerKey(): string

@@ -157,6 +157,8 @@ pub struct Sandbox {
     client_id: String,
     consumer_key: String,
     api_key: String,
+    oauth_client_id: String,
+    oauth_client_secret: String,
     personal_client_id: String,
     personal_consumer_key: String,
 }
@@ -178,6 +180,8 @@ impl Sandbox {
                 client_id: sandbox.client_id().to_owned(),
                 consumer_key: sandbox.consumer_key().to_owned(),
                 api_key: sandbox.api_key().to_owned(),
+                oauth_client_id: sandbox.oauth_client_id().to_owned(),
+                oauth_client_secret: sandbox.oauth_client_secret().to_owned(),
                 personal_client_id: sandbox.personal_client_id().to_owned(),
                 personal_consumer_key: sandbox.personal_consumer_key().to_owned(),
                 inner: Mutex::new(Some(sandbox)),
@@ -205,6 +209,17 @@ impl Sandbox {
     #[napi(getter)]
     pub fn api_key(&self) -> String {
         self.api_key.clone()
+    }
+
+    /// The OAuth app of the sandbox's authorization server.
+    #[napi(getter)]
+    pub fn oauth_client_id(&self) -> String {
+        self.oauth_client_id.clone()
+    }
+
+    #[napi(getter)]
+    pub fn oauth_client_secret(&self) -> String {
+        self.oauth_client_secret.clone()
     }
 
     /// A SnapTrade Personal API key's client id (`Client.snaptradePersonal`).

@@ -82,3 +82,25 @@ test('completePortal outcomes, faults, connection changes, reset and state', asy
   assert.throws(() => sandbox.state(), { code: 'invalid_input', field: 'sandbox' })
   await assert.rejects(client.listUsers(), { code: 'network' })
 })
+
+test("the sandbox's OAuth app authenticates at its token endpoint", async () => {
+  const sandbox = await Sandbox.start()
+  try {
+    const metadata = await (await fetch(`${sandbox.url}/.well-known/oauth-authorization-server`)).json()
+    assert.equal(metadata.issuer, sandbox.url)
+    const token = async (secret) => {
+      const basic = Buffer.from(`${sandbox.oauthClientId}:${secret}`).toString('base64')
+      const answer = await fetch(metadata.token_endpoint, {
+        method: 'POST',
+        headers: { Authorization: `Basic ${basic}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=authorization_code&code=code_unknown',
+      })
+      return [answer.status, (await answer.json()).error]
+    }
+    assert.deepEqual(await token(sandbox.oauthClientSecret), [400, 'invalid_grant'])
+    assert.deepEqual(await token('wrong'), [401, 'invalid_client'])
+    assert.notEqual(sandbox.personalClientId, sandbox.clientId)
+  } finally {
+    await sandbox.close()
+  }
+})

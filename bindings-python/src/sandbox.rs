@@ -243,6 +243,17 @@ impl Sandbox {
         &self.config.api_key
     }
 
+    /// The OAuth app of the sandbox's authorization server (``/.well-known/oauth-authorization-server``).
+    #[getter]
+    fn oauth_client_id(&self) -> &str {
+        &self.config.oauth_client_id
+    }
+
+    #[getter]
+    fn oauth_client_secret(&self) -> &str {
+        &self.config.oauth_client_secret
+    }
+
     /// A SnapTrade Personal API key's client id (``Client.snaptrade_personal``).
     #[getter]
     fn personal_client_id(&self) -> &str {

@@ -125,3 +125,31 @@ def test_rate_limit_options_are_checked() -> None:
     with pytest.raises(brokerlink.InvalidInputError) as caught:
         brokerlink.Sandbox(account_rate_limit_per_minute=-1)
     assert caught.value.field == "account_rate_limit_per_minute"
+
+
+def test_the_sandbox_oauth_app_authenticates_at_the_token_endpoint(sandbox: brokerlink.Sandbox) -> None:
+    import base64
+    import json
+    import urllib.error
+    import urllib.request
+
+    with urllib.request.urlopen(sandbox.url + "/.well-known/oauth-authorization-server", timeout=5) as answer:
+        metadata = json.load(answer)
+    assert metadata["issuer"] == sandbox.url
+
+    def token(secret: str) -> tuple[int, dict[str, str]]:
+        basic = base64.b64encode(f"{sandbox.oauth_client_id}:{secret}".encode()).decode()
+        request = urllib.request.Request(
+            metadata["token_endpoint"],
+            data=b"grant_type=authorization_code&code=code_unknown",
+            headers={"Authorization": f"Basic {basic}", "Content-Type": "application/x-www-form-urlencoded"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=5) as answer:
+                return answer.status, json.load(answer)
+        except urllib.error.HTTPError as error:
+            return error.code, json.load(error)
+
+    status, body = token(sandbox.oauth_client_secret)
+    assert (status, body["error"]) == (400, "invalid_grant")
+    assert token("wrong")[1]["error"] == "invalid_client"

@@ -250,6 +250,8 @@ pub struct Sandbox {
     client_id: String,
     consumer_key: String,
     api_key: String,
+    oauth_client_id: String,
+    oauth_client_secret: String,
     personal_client_id: String,
     personal_consumer_key: String,
 }
@@ -283,6 +285,8 @@ impl Sandbox {
                 client_id: server.client_id().to_owned(),
                 consumer_key: server.consumer_key().to_owned(),
                 api_key: server.api_key().to_owned(),
+                oauth_client_id: server.oauth_client_id().to_owned(),
+                oauth_client_secret: server.oauth_client_secret().to_owned(),
                 personal_client_id: server.personal_client_id().to_owned(),
                 personal_consumer_key: server.personal_consumer_key().to_owned(),
                 server: Mutex::new(Some(server)),
@@ -308,6 +312,15 @@ impl Sandbox {
     /// The sandbox's own test API key (Finatic).
     pub fn api_key(&self) -> String {
         self.api_key.clone()
+    }
+
+    /// The OAuth app of the sandbox's authorization server.
+    pub fn oauth_client_id(&self) -> String {
+        self.oauth_client_id.clone()
+    }
+
+    pub fn oauth_client_secret(&self) -> String {
+        self.oauth_client_secret.clone()
     }
 
     /// A SnapTrade Personal API key's client id (`Client.snaptradePersonal`).

@@ -65,6 +65,11 @@ struct SandboxArgs {
     consumer_key: Option<String>,
     #[arg(long, env = "BROKERLINK_SANDBOX_API_KEY", hide_env_values = true)]
     api_key: Option<String>,
+    /// The OAuth app registered with the sandbox's authorization server.
+    #[arg(long, env = "BROKERLINK_SANDBOX_OAUTH_CLIENT_ID")]
+    oauth_client_id: Option<String>,
+    #[arg(long, env = "BROKERLINK_SANDBOX_OAUTH_CLIENT_SECRET", hide_env_values = true)]
+    oauth_client_secret: Option<String>,
     /// The SnapTrade Personal API key's client id (the key acts as its own user).
     #[arg(long, env = "BROKERLINK_SANDBOX_PERSONAL_CLIENT_ID")]
     personal_client_id: Option<String>,
@@ -250,6 +255,12 @@ async fn run_sandbox(args: SandboxArgs) -> Result<(), String> {
     if let Some(v) = args.api_key {
         config.api_key = v;
     }
+    if let Some(v) = args.oauth_client_id {
+        config.oauth_client_id = v;
+    }
+    if let Some(v) = args.oauth_client_secret {
+        config.oauth_client_secret = v;
+    }
     if let Some(v) = args.personal_client_id {
         config.personal_client_id = v;
     }
@@ -274,6 +285,8 @@ async fn run_sandbox(args: SandboxArgs) -> Result<(), String> {
     say!("client_id={}", sandbox.client_id());
     say!("consumer_key={}", sandbox.consumer_key());
     say!("api_key={}", sandbox.api_key());
+    say!("oauth_client_id={}", sandbox.oauth_client_id());
+    say!("oauth_client_secret={}", sandbox.oauth_client_secret());
     say!("personal_client_id={}", sandbox.personal_client_id());
     say!("personal_consumer_key={}", sandbox.personal_consumer_key());
     stop.await;

@@ -12,6 +12,8 @@ struct Running {
     client_id: String,
     consumer_key: String,
     api_key: String,
+    oauth_client_id: String,
+    oauth_client_secret: String,
     personal_client_id: String,
     personal_consumer_key: String,
 }
@@ -42,6 +44,8 @@ fn start_sandbox(extra: &[&str]) -> Running {
     let client_id = next().strip_prefix("client_id=").unwrap().to_owned();
     let consumer_key = next().strip_prefix("consumer_key=").unwrap().to_owned();
     let api_key = next().strip_prefix("api_key=").unwrap().to_owned();
+    let oauth_client_id = next().strip_prefix("oauth_client_id=").unwrap().to_owned();
+    let oauth_client_secret = next().strip_prefix("oauth_client_secret=").unwrap().to_owned();
     let personal_client_id = next().strip_prefix("personal_client_id=").unwrap().to_owned();
     let personal_consumer_key = next().strip_prefix("personal_consumer_key=").unwrap().to_owned();
     Running {
@@ -50,6 +54,8 @@ fn start_sandbox(extra: &[&str]) -> Running {
         client_id,
         consumer_key,
         api_key,
+        oauth_client_id,
+        oauth_client_secret,
         personal_client_id,
         personal_consumer_key,
     }
@@ -66,7 +72,13 @@ fn sandbox_prints_its_contract_and_honours_given_credentials() {
         "MY-PERSONAL",
         "--personal-consumer-key",
         "my-personal-key",
+        "--oauth-client-id",
+        "my-oauth-app",
+        "--oauth-client-secret",
+        "my-oauth-secret",
     ]);
+    assert_eq!(sandbox.oauth_client_id, "my-oauth-app");
+    assert_eq!(sandbox.oauth_client_secret, "my-oauth-secret");
     assert_eq!(sandbox.client_id, "MY-CLIENT");
     assert_eq!(sandbox.consumer_key, "my-key");
     assert_eq!(sandbox.personal_client_id, "MY-PERSONAL");

@@ -22,6 +22,15 @@ pub struct SandboxConfig {
     /// user (`Sandbox::personal_user_id`), whom it names in no request.
     pub personal_client_id: String,
     pub personal_consumer_key: String,
+    /// The one OAuth app registered with the sandbox's authorization server (a confidential
+    /// client: it authenticates to the token endpoint with HTTP Basic).
+    pub oauth_client_id: String,
+    pub oauth_client_secret: String,
+    /// SnapTrade's access tokens live 10 hours; tests shorten it to see a refresh.
+    pub oauth_access_token_lifetime: Duration,
+    pub oauth_refresh_token_lifetime: Duration,
+    /// How long an authorization code can be exchanged.
+    pub oauth_code_lifetime: Duration,
     pub api_key: String,
     /// Requests per minute per client id; 0 turns rate limiting off.
     pub rate_limit_per_minute: u32,
@@ -59,6 +68,11 @@ impl Default for SandboxConfig {
             consumer_key: random_text(40),
             personal_client_id: format!("PERSONAL-{}", random_text(8).to_ascii_uppercase()),
             personal_consumer_key: random_text(40),
+            oauth_client_id: format!("oauth-{}", random_text(16).to_ascii_lowercase()),
+            oauth_client_secret: random_text(40),
+            oauth_access_token_lifetime: Duration::from_secs(10 * 60 * 60),
+            oauth_refresh_token_lifetime: Duration::from_secs(90 * 24 * 60 * 60),
+            oauth_code_lifetime: Duration::from_secs(60),
             api_key: format!("fntc_sandbox_{}", random_text(32)),
             rate_limit_per_minute: DEFAULT_RATE_LIMIT_PER_MINUTE,
             account_rate_limit_per_minute: 0,
@@ -90,6 +104,9 @@ impl SandboxConfig {
             ("finatic_session_lifetime", self.finatic_session_lifetime),
             ("refresh_cooldown", self.refresh_cooldown),
             ("rate_limit_window", self.rate_limit_window),
+            ("oauth_access_token_lifetime", self.oauth_access_token_lifetime),
+            ("oauth_refresh_token_lifetime", self.oauth_refresh_token_lifetime),
+            ("oauth_code_lifetime", self.oauth_code_lifetime),
         ];
         for (field, value) in durations {
             brokerlink::checked_duration(field, value)?;

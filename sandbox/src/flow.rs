@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 pub const MFA_CODE: &str = "123456";
-const GOOD_PASSWORD: &str = "pass_good";
+pub(crate) const GOOD_PASSWORD: &str = "pass_good";
 
 /// The test logins of docs/design.md §6.
 pub const TEST_CREDENTIALS: &[(&str, &str, &str)] = &[
@@ -201,6 +201,14 @@ fn within_link<'a>(link: Option<&'a str>, asked: Option<&'a str>) -> Result<&'a 
         )),
         _ => Ok(asked),
     }
+}
+
+/// A sign-in of a test user that succeeds (the OAuth authorize page's).
+pub(crate) fn is_test_login(login: &str, password: &str) -> bool {
+    password == GOOD_PASSWORD
+        && TEST_CREDENTIALS
+            .iter()
+            .any(|(name, expected, _)| *name == login && *expected == GOOD_PASSWORD)
 }
 
 /// A login attempt on the portal.

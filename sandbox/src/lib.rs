@@ -10,6 +10,7 @@ mod faults;
 mod finatic;
 mod flow;
 mod limits;
+mod oauth;
 mod portal;
 mod portfolio;
 mod ratelimit;
@@ -81,6 +82,7 @@ impl Sandbox {
             .merge(admin::router(app.clone()))
             .merge(sink::router(app.clone()))
             .merge(portal::router(app.clone()))
+            .merge(oauth::router(app.clone()))
             .merge(snaptrade::router(app.clone()))
             .fallback(snaptrade::not_found)
             .method_not_allowed_fallback(snaptrade::method_not_allowed);
@@ -135,6 +137,20 @@ impl Sandbox {
     /// of that user name).
     pub fn personal_user_id(&self) -> &str {
         &self.app.store.personal_user_id
+    }
+
+    /// The OAuth app registered with the sandbox's authorization server.
+    pub fn oauth_client_id(&self) -> &str {
+        &self.app.store.config.oauth_client_id
+    }
+
+    pub fn oauth_client_secret(&self) -> &str {
+        &self.app.store.config.oauth_client_secret
+    }
+
+    /// Registers a non-loopback redirect URI for the OAuth app (loopback ones need none).
+    pub fn register_oauth_redirect_uri(&self, uri: &str) {
+        self.app.store.oauth.register_redirect_uri(uri.to_owned());
     }
 
     pub fn api_key(&self) -> &str {

@@ -260,6 +260,11 @@ pub struct Store {
     /// Never sent to anyone: requests signed with the personal key are handed to the SnapTrade
     /// face as if they named this user, so every route serves both kinds of key.
     pub personal_user_secret: String,
+    /// SnapTrade Personal users (the personal key's, and OAuth sign-ins): none is a partner's
+    /// user, so `listUsers` shows none of them.
+    pub personal_users: dashmap::DashSet<String>,
+    /// SnapTrade's OAuth apps: codes, tokens, the signing key.
+    pub oauth: crate::oauth::OAuthState,
     pub faults: Faults,
     pub webhooks: Webhooks,
     pub sinks: crate::sink::Sinks,
@@ -300,6 +305,8 @@ impl Store {
             company_id: uuid::Uuid::new_v4().to_string(),
             personal_user_id: uuid::Uuid::new_v4().to_string(),
             personal_user_secret: uuid::Uuid::new_v4().to_string(),
+            personal_users: dashmap::DashSet::new(),
+            oauth: crate::oauth::OAuthState::default(),
             faults: Faults::default(),
             webhooks: Webhooks::default(),
             sinks: Default::default(),
@@ -313,6 +320,7 @@ impl Store {
 
     /// The personal key's user exists from the start, and again after a reset.
     fn add_personal_user(&self) {
+        self.personal_users.insert(self.personal_user_id.clone());
         self.users.insert(
             self.personal_user_id.clone(),
             UserRecord {
@@ -332,9 +340,23 @@ impl Store {
         self.requests_throttled.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// An OAuth sign-in's Personal user: made at the first sign-in, kept after.
+    pub fn ensure_oauth_user(&self, user_id: &str) {
+        self.personal_users.insert(user_id.to_owned());
+        self.users.entry(user_id.to_owned()).or_insert_with(|| UserRecord {
+            user_id: user_id.to_owned(),
+            protocol: Protocol::SnapTrade,
+            // Never sent: Bearer requests are handed on as if they named this user.
+            secret: uuid::Uuid::new_v4().to_string(),
+            connections: Vec::new(),
+        });
+    }
+
     /// Empties users, sessions, connections and faults; keeps credentials and configuration.
     pub fn reset(&self) {
         self.users.clear();
+        self.personal_users.clear();
+        self.oauth.clear();
         self.portal_sessions.clear();
         self.connection_owner.clear();
         self.one_time_tokens.clear();
@@ -429,6 +451,7 @@ impl Store {
     /// Drops sessions and tokens that ended long ago, then keeps each store within its bound
     /// (see `limits`), so a long-running sandbox stays small however busy it is.
     pub fn forget_stale_sessions(&self) {
+        self.oauth.forget_expired();
         use crate::limits::{ENDED_KEPT_FOR, FINATIC_SESSIONS, ONE_TIME_TOKENS, PORTAL_SESSIONS};
         let now = Instant::now();
         let kept = |expires: Instant| expires.checked_add(ENDED_KEPT_FOR).is_none_or(|until| until > now);

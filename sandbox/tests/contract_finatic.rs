@@ -528,6 +528,11 @@ async fn the_spec_routes_not_served_hit_the_fallback() {
         if served(method, template) {
             continue;
         }
+        // The sandbox's OAuth discovery is SnapTrade's authorization server (sandbox/tests/oauth.rs);
+        // Finatic's spec lists its own at the same well-known path.
+        if template.starts_with("/.well-known/") {
+            continue;
+        }
         let concrete = template
             .split('/')
             .map(|s| if s.starts_with('{') { "probe" } else { s })

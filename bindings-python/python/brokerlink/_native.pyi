@@ -1174,6 +1174,12 @@ class Sandbox:
     @property
     def api_key(self) -> str: ...
     @property
+    def oauth_client_id(self) -> str:
+        """The OAuth app of the sandbox's authorization server."""
+
+    @property
+    def oauth_client_secret(self) -> str: ...
+    @property
     def personal_client_id(self) -> str:
         """A SnapTrade Personal API key's client id (``Client.snaptrade_personal``)."""
 

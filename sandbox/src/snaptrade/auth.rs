@@ -28,67 +28,33 @@ pub async fn verify_signature(
     };
     let query = uri.query().unwrap_or_default();
     let params: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes()).into_owned().collect();
-    let param = |key: &str| params.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
-
-    let config = &app.store.config;
-    let Some(client_id) = param("clientId") else {
-        return ApiError::new(401, "1076", "clientId is required").into_response();
-    };
-    let key = if constant_time_eq(client_id.as_bytes(), config.client_id.as_bytes()) {
-        KeyKind::Commercial
-    } else if constant_time_eq(client_id.as_bytes(), config.personal_client_id.as_bytes()) {
-        KeyKind::Personal
-    } else {
-        return ApiError::new(401, "1076", "Unable to verify signature sent: unknown clientId").into_response();
-    };
-    let consumer_key = match key {
-        KeyKind::Commercial => &config.consumer_key,
-        KeyKind::Personal => &config.personal_consumer_key,
-    };
-    let rate = app.store.rate_limiter.check(client_id);
-    if let Some(decision) = rate.filter(|d| !d.allowed) {
-        app.store.count_throttled();
-        let mut response = throttled(decision);
-        add_rate_headers(&mut response, decision, CUSTOMER_HEADERS);
-        return response;
-    }
-    let timestamp: Option<i64> = param("timestamp").and_then(|t| t.parse().ok());
-    let Some(timestamp) = timestamp else {
-        return ApiError::new(401, "1076", "timestamp is required").into_response();
-    };
-    let skew = chrono::Utc::now().timestamp().abs_diff(timestamp);
-    if skew > config.timestamp_window.as_secs() {
-        return ApiError::new(
-            401,
-            "1076",
-            format!(
-                "Unable to verify signature sent: timestamp is {skew}s away from the server clock (window {}s)",
-                config.timestamp_window.as_secs()
-            ),
-        )
-        .into_response();
-    }
-    let signature = parts
-        .headers
-        .get("signature")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
     // A real server verifies over the path its web framework hands it, percent-decoded; the
     // bytes on the wire differ from it when a client escapes more than it must.
-    let path = percent_encoding::percent_decode_str(uri.path()).decode_utf8_lossy();
-    if signature.is_empty() || !signature_matches(consumer_key, &path, query, &body, signature) {
-        return ApiError::new(401, "1076", "Unable to verify signature sent").into_response();
-    }
-    if key == KeyKind::Personal {
+    let path = percent_encoding::percent_decode_str(uri.path())
+        .decode_utf8_lossy()
+        .into_owned();
+    let (acting_as, rate) = match bearer_token(&parts.headers) {
+        Some(token) => match app.store.oauth.bearer(token) {
+            // OAuth calls are outside the customer-level bucket, as SnapTrade documents.
+            Some(grant) => (Some(grant.user_id), None),
+            None => return invalid_token(),
+        },
+        None => match signed_caller(&app, &parts.headers, &path, query, &params, &body) {
+            Ok(caller) => caller,
+            Err(refused) => return *refused,
+        },
+    };
+    // A Personal key and an OAuth token are their own user and name none.
+    if let Some(user_id) = &acting_as {
         if is_user_management(&path) {
             return ApiError::new(
                 403,
                 "1066",
-                "Personal API keys cannot manage users: the key acts as its own SnapTrade user",
+                "Personal users cannot manage users: the key or token acts as its own SnapTrade user",
             )
             .into_response();
         }
-        act_as_personal_user(&app, &mut parts.uri, &params);
+        act_as(&app, &mut parts.uri, &params, user_id);
     }
     // The account bucket counts signed calls on accounts that exist, so made-up ids neither
     // grow its map nor get an answer that says whether an account exists.
@@ -111,10 +77,91 @@ pub async fn verify_signature(
     response
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum KeyKind {
-    Commercial,
-    Personal,
+/// A signed request's caller: `Some(user id)` for the Personal key (its own user), `None` for
+/// the Commercial key; with the customer bucket's decision. `Err` is the refusal to send.
+fn signed_caller(
+    app: &App,
+    headers: &axum::http::HeaderMap,
+    path: &str,
+    query: &str,
+    params: &[(String, String)],
+    body: &[u8],
+) -> Result<(Option<String>, Option<RateDecision>), Box<Response>> {
+    let param = |key: &str| params.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+    let config = &app.store.config;
+    let Some(client_id) = param("clientId") else {
+        return Err(Box::new(
+            ApiError::new(401, "1076", "clientId is required").into_response(),
+        ));
+    };
+    let personal = if constant_time_eq(client_id.as_bytes(), config.client_id.as_bytes()) {
+        false
+    } else if constant_time_eq(client_id.as_bytes(), config.personal_client_id.as_bytes()) {
+        true
+    } else {
+        return Err(Box::new(
+            ApiError::new(401, "1076", "Unable to verify signature sent: unknown clientId").into_response(),
+        ));
+    };
+    let consumer_key = if personal {
+        &config.personal_consumer_key
+    } else {
+        &config.consumer_key
+    };
+    let rate = app.store.rate_limiter.check(client_id);
+    if let Some(decision) = rate.filter(|d| !d.allowed) {
+        app.store.count_throttled();
+        let mut response = throttled(decision);
+        add_rate_headers(&mut response, decision, CUSTOMER_HEADERS);
+        return Err(Box::new(response));
+    }
+    let timestamp: Option<i64> = param("timestamp").and_then(|t| t.parse().ok());
+    let Some(timestamp) = timestamp else {
+        return Err(Box::new(
+            ApiError::new(401, "1076", "timestamp is required").into_response(),
+        ));
+    };
+    let skew = chrono::Utc::now().timestamp().abs_diff(timestamp);
+    if skew > config.timestamp_window.as_secs() {
+        return Err(Box::new(
+            ApiError::new(
+                401,
+                "1076",
+                format!(
+                    "Unable to verify signature sent: timestamp is {skew}s away from the server clock (window {}s)",
+                    config.timestamp_window.as_secs()
+                ),
+            )
+            .into_response(),
+        ));
+    }
+    let signature = headers
+        .get("signature")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if signature.is_empty() || !signature_matches(consumer_key, path, query, body, signature) {
+        return Err(Box::new(
+            ApiError::new(401, "1076", "Unable to verify signature sent").into_response(),
+        ));
+    }
+    Ok((personal.then(|| app.store.personal_user_id.clone()), rate))
+}
+
+/// The token of an `Authorization: Bearer …` header.
+fn bearer_token(headers: &axum::http::HeaderMap) -> Option<&str> {
+    let value = headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+/// RFC 6750 §3: a token that is unknown, expired or revoked.
+fn invalid_token() -> Response {
+    let mut response = ApiError::new(401, "1076", "The access token is invalid, expired or revoked").into_response();
+    response.headers_mut().insert(
+        axum::http::header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Bearer error=\"invalid_token\""),
+    );
+    response
 }
 
 /// The routes that create, list, delete or re-key a partner's users.
@@ -126,16 +173,22 @@ fn is_user_management(path: &str) -> bool {
     )
 }
 
-/// A Personal key names no user: the request goes on as if it named the key's own user, so
-/// every handler serves both kinds of key. Any user it did name is dropped: the key's own user
-/// is the only one it can act as.
-fn act_as_personal_user(app: &App, uri: &mut axum::http::Uri, params: &[(String, String)]) {
+/// A Personal key or an OAuth token names no user: the request goes on as if it named the
+/// caller's own user, so every handler serves every kind of caller. Any user it did name is
+/// dropped: its own is the only one it can act as.
+fn act_as(app: &App, uri: &mut axum::http::Uri, params: &[(String, String)], user_id: &str) {
+    let secret = app
+        .store
+        .users
+        .get(user_id)
+        .map(|u| u.secret.clone())
+        .unwrap_or_default();
     let mut query = url::form_urlencoded::Serializer::new(String::new());
     for (key, value) in params.iter().filter(|(k, _)| k != "userId" && k != "userSecret") {
         query.append_pair(key, value);
     }
-    query.append_pair("userId", &app.store.personal_user_id);
-    query.append_pair("userSecret", &app.store.personal_user_secret);
+    query.append_pair("userId", user_id);
+    query.append_pair("userSecret", &secret);
     let target = format!("{}?{}", uri.path(), query.finish());
     if let Ok(rewritten) = target.parse() {
         *uri = rewritten;

@@ -223,7 +223,7 @@ async fn list_users(State(app): State<App>) -> Json<Value> {
         .store
         .users
         .iter()
-        .filter(|u| u.protocol == Protocol::SnapTrade && *u.key() != app.store.personal_user_id)
+        .filter(|u| u.protocol == Protocol::SnapTrade && !app.store.personal_users.contains(u.key()))
         .map(|u| u.key().clone())
         .collect();
     ids.sort();

@@ -1788,6 +1788,13 @@ public protocol SandboxProtocol: AnyObject, Sendable {
     func loadPortfolio(userId: String, portfolioJson: String, accountId: String?) throws  -> [String]
     
     /**
+     * The OAuth app of the sandbox's authorization server.
+     */
+    func oauthClientId()  -> String
+    
+    func oauthClientSecret()  -> String
+    
+    /**
      * A SnapTrade Personal API key's client id (`Client.snaptradePersonal`).
      */
     func personalClientId()  -> String
@@ -2035,6 +2042,27 @@ open func loadPortfolio(userId: String, portfolioJson: String, accountId: String
         FfiConverterString.lower(userId),
         FfiConverterString.lower(portfolioJson),
         FfiConverterOptionString.lower(accountId),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The OAuth app of the sandbox's authorization server.
+     */
+open func oauthClientId() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_brokerlink_ffi_fn_method_sandbox_oauth_client_id(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+open func oauthClientSecret() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_brokerlink_ffi_fn_method_sandbox_oauth_client_secret(
+            self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
 }
@@ -9435,6 +9463,12 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_brokerlink_ffi_checksum_method_sandbox_load_portfolio() != 24279) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_brokerlink_ffi_checksum_method_sandbox_oauth_client_id() != 32580) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_brokerlink_ffi_checksum_method_sandbox_oauth_client_secret() != 25558) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_brokerlink_ffi_checksum_method_sandbox_personal_client_id() != 30674) {

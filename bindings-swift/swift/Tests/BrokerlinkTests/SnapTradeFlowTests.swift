@@ -123,5 +123,8 @@ final class SnapTradeFlowTests: SandboxTestCase {
         let partner = try snaptrade()
         let nobody = await failure { _ = try await partner.accounts(user: nil) }
         XCTAssertEqual(nobody?.details().field, "user")
+        // The sandbox's other credentials: its OAuth app, distinct from both keys.
+        XCTAssertFalse(sandbox.oauthClientId().isEmpty)
+        XCTAssertNotEqual(sandbox.oauthClientId(), sandbox.personalClientId())
     }
 }

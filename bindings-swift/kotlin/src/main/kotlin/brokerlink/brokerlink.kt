@@ -788,6 +788,10 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_brokerlink_ffi_checksum_method_sandbox_load_portfolio(
     ): Int
+    external fun uniffi_brokerlink_ffi_checksum_method_sandbox_oauth_client_id(
+    ): Int
+    external fun uniffi_brokerlink_ffi_checksum_method_sandbox_oauth_client_secret(
+    ): Int
     external fun uniffi_brokerlink_ffi_checksum_method_sandbox_personal_client_id(
     ): Int
     external fun uniffi_brokerlink_ffi_checksum_method_sandbox_personal_consumer_key(
@@ -945,6 +949,10 @@ internal object UniffiLib {
     external fun uniffi_brokerlink_ffi_fn_method_sandbox_inject_fault(`ptr`: Long,`fault`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_brokerlink_ffi_fn_method_sandbox_load_portfolio(`ptr`: Long,`userId`: RustBuffer.ByValue,`portfolioJson`: RustBuffer.ByValue,`accountId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_brokerlink_ffi_fn_method_sandbox_oauth_client_id(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_brokerlink_ffi_fn_method_sandbox_oauth_client_secret(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_brokerlink_ffi_fn_method_sandbox_personal_client_id(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -1297,6 +1305,12 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_brokerlink_ffi_checksum_method_sandbox_load_portfolio() and 0xFFFF) != 24279) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_sandbox_oauth_client_id() and 0xFFFF) != 32580) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_sandbox_oauth_client_secret() and 0xFFFF) != 25558) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_brokerlink_ffi_checksum_method_sandbox_personal_client_id() and 0xFFFF) != 30674) {
@@ -3511,6 +3525,13 @@ public interface SandboxInterface {
     fun `loadPortfolio`(`userId`: kotlin.String, `portfolioJson`: kotlin.String, `accountId`: kotlin.String? = null): List<kotlin.String>
     
     /**
+     * The OAuth app of the sandbox's authorization server.
+     */
+    fun `oauthClientId`(): kotlin.String
+    
+    fun `oauthClientSecret`(): kotlin.String
+    
+    /**
      * A SnapTrade Personal API key's client id (`Client.snaptradePersonal`).
      */
     fun `personalClientId`(): kotlin.String
@@ -3835,6 +3856,35 @@ open class Sandbox: Disposable, AutoCloseable, SandboxInterface
         FfiConverterString.lower(`userId`),
         FfiConverterString.lower(`portfolioJson`),
         FfiConverterOptionalString.lower(`accountId`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The OAuth app of the sandbox's authorization server.
+     */override fun `oauthClientId`(): kotlin.String {
+            return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_brokerlink_ffi_fn_method_sandbox_oauth_client_id(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    override fun `oauthClientSecret`(): kotlin.String {
+            return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_brokerlink_ffi_fn_method_sandbox_oauth_client_secret(
+        it,
+        _status)
 }
     }
     )

@@ -122,5 +122,8 @@ class SnapTradeFlowTest : SandboxTest(SandboxOptions(rateLimitPerMinute = 0u, pe
         snaptrade().use { partner ->
             assertEquals("user", failure<BrokerlinkException.InvalidInput> { partner.accounts(null) }.details.field)
         }
+        // The sandbox's other credentials: its OAuth app, distinct from both keys.
+        assertTrue(sandbox.oauthClientId().isNotEmpty() && sandbox.oauthClientSecret().length >= 32)
+        assertNotEquals(sandbox.oauthClientId(), sandbox.personalClientId())
     }
 }
