@@ -444,8 +444,17 @@ impl Store {
     }
 
     pub fn emit(&self, protocol: Protocol, user_id: &str, connection: Option<&SimConnection>, happening: Happening) {
-        self.webhooks
-            .emit(&self.config.client_id, protocol, user_id, connection, happening);
+        // An OAuth sign-in's user (a Personal user other than the personal key's).
+        let oauth_user = self.personal_users.contains(user_id) && user_id != self.personal_user_id;
+        let oauth_client_id = oauth_user.then_some(self.config.oauth_client_id.as_str());
+        self.webhooks.emit(
+            &self.config.client_id,
+            oauth_client_id,
+            protocol,
+            user_id,
+            connection,
+            happening,
+        );
     }
 
     /// Drops sessions and tokens that ended long ago, then keeps each store within its bound

@@ -230,9 +230,12 @@ impl Webhooks {
     }
 
     /// Puts `happening` in the protocol's words and queues it for every endpoint that wants it.
+    /// `oauth_client_id`: the user is an OAuth app's, whose events use SnapTrade's `oauth_v1`
+    /// schema.
     pub fn emit(
         &self,
         client_id: &str,
+        oauth_client_id: Option<&str>,
         protocol: Protocol,
         user_id: &str,
         connection: Option<&SimConnection>,
@@ -241,7 +244,7 @@ impl Webhooks {
         if self.endpoints.is_empty() {
             return;
         }
-        for (event_type, body) in payloads(client_id, protocol, user_id, connection, happening) {
+        for (event_type, body) in payloads(client_id, oauth_client_id, protocol, user_id, connection, happening) {
             let targets: Vec<(String, String)> = self
                 .endpoints
                 .iter()
@@ -398,6 +401,7 @@ fn stamp() -> String {
 /// Every event a happening produces, as `(type, body)`; the body's `__id` is its event id.
 fn payloads(
     client_id: &str,
+    oauth_client_id: Option<&str>,
     protocol: Protocol,
     user_id: &str,
     connection: Option<&SimConnection>,
@@ -411,13 +415,28 @@ fn payloads(
                 let id = new_id();
                 body.insert("__id".into(), json!(id));
                 body.insert("webhookId".into(), json!(id));
-                body.insert("clientId".into(), json!(client_id));
+                // `oauth_v1` (an OAuth app's user): the app's client id, and `connectionId` for
+                // `brokerageAuthorizationId`; nothing else differs.
+                match oauth_client_id {
+                    Some(oauth) => {
+                        body.insert("schemaVersion".into(), json!("oauth_v1"));
+                        body.insert("oauthClientId".into(), json!(oauth));
+                    }
+                    None => {
+                        body.insert("clientId".into(), json!(client_id));
+                    }
+                }
                 body.insert("eventTimestamp".into(), json!(stamp()));
                 body.insert("userId".into(), json!(user_id));
                 body.insert("eventType".into(), json!(event_type));
                 if let Some(c) = connection {
                     body.insert("brokerageId".into(), json!(c.broker.id));
-                    body.insert("brokerageAuthorizationId".into(), json!(c.id));
+                    let key = if oauth_client_id.is_some() {
+                        "connectionId"
+                    } else {
+                        "brokerageAuthorizationId"
+                    };
+                    body.insert(key.into(), json!(c.id));
                 }
                 body
             };

@@ -388,3 +388,87 @@ async fn bad_requests_get_the_rfc_6749_errors() {
     let back = authorize(&sandbox, &no_pkce, "allow").await;
     assert_eq!(get(&back, "error"), Some("invalid_request"));
 }
+
+/// Events of an OAuth app's user use SnapTrade's `oauth_v1` schema, signed like every event.
+#[tokio::test]
+async fn an_oauth_users_events_use_the_oauth_v1_schema() {
+    use std::sync::{Arc, Mutex};
+    let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let received: Arc<Mutex<Vec<(axum::http::HeaderMap, bytes::Bytes)>>> = Arc::default();
+    let store = received.clone();
+    let receiver = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: bytes::Bytes| {
+            let store = store.clone();
+            async move {
+                store.lock().unwrap().push((headers, body));
+                axum::http::StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hook = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, receiver).await });
+    sandbox
+        .add_webhook(&brokerlink_sandbox::NewWebhook {
+            url: hook,
+            provider: Some("snaptrade".into()),
+            event_types: Some(vec!["CONNECTION_ADDED".into()]),
+        })
+        .unwrap();
+
+    let back = authorize(&sandbox, &authorize_url(&sandbox, "read", "s"), "allow").await;
+    let (_, tokens) = exchange(&sandbox, get(&back, "code").unwrap()).await;
+    let login: Value = http()
+        .post(format!("{}/snapTrade/login", sandbox.url()))
+        .bearer_auth(tokens["access_token"].as_str().unwrap())
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let done = sandbox.complete_portal(&brokerlink_sandbox::CompletePortal {
+        url: login["redirectURI"].as_str().unwrap().to_owned(),
+        username: "user_good".into(),
+        password: "pass_good".into(),
+        mfa_code: None,
+        broker: None,
+        connection_type: None,
+    });
+    let brokerlink::PortalResult::Success {
+        connection_id: Some(connection_id),
+        ..
+    } = done
+    else {
+        panic!("{done:?}")
+    };
+    for _ in 0..200 {
+        if !received.lock().unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (headers, body) = received.lock().unwrap().first().cloned().unwrap();
+    let pairs: Vec<(String, String)> = headers
+        .iter()
+        .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap().to_owned()))
+        .collect();
+    let event = brokerlink::verify_webhook(
+        &body,
+        pairs.iter().map(|(k, v)| (k.as_str(), v)),
+        &[brokerlink::Secret::new(sandbox.consumer_key())],
+        &brokerlink::WebhookOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(event.schema_version.as_deref(), Some("oauth_v1"));
+    assert_eq!(event.oauth_client_id.as_deref(), Some(sandbox.oauth_client_id()));
+    assert_eq!(event.connection_id.as_deref(), Some(connection_id.as_str()));
+    assert_eq!(event.user_id.as_deref(), tokens["sub"]["snaptrade_user_id"].as_str());
+    let raw: Value = serde_json::from_slice(&body).unwrap();
+    assert!(
+        raw.get("brokerageAuthorizationId").is_none() && raw.get("clientId").is_none(),
+        "{raw}"
+    );
+}
