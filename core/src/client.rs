@@ -3,6 +3,7 @@
 use crate::account_data::{Activity, ActivityQuery, Balance, BalanceHistory, Order, OrderQuery, Position};
 use crate::error::{Error, Result};
 use crate::http::{RetryPolicy, Transport};
+use crate::oauth::{AuthorizationRequest, Grant, OAuthApp, OAuthTokens, TokenListener};
 use crate::portal::{PortalLink, PortalOptions};
 use crate::providers::finatic::{self, Finatic};
 use crate::providers::snaptrade::{self, KeyKind, SnapTrade};
@@ -33,7 +34,8 @@ pub struct Client {
 
 #[derive(Debug)]
 struct Inner {
-    transport: Transport,
+    /// Shared by an OAuth app's client and the clients of its users.
+    transport: Arc<Transport>,
     provider: Provider,
 }
 
@@ -45,6 +47,10 @@ enum Credentials {
         key: KeyKind,
     },
     Finatic(FinaticCredential),
+    SnapTradeOAuth {
+        client_id: String,
+        client_secret: Secret,
+    },
 }
 
 /// What a Finatic client authenticates with: the company API key, on a server only, or a
@@ -105,6 +111,17 @@ impl ClientBuilder {
             client_id: client_id.into(),
             consumer_key: consumer_key.into(),
             key: KeyKind::Personal,
+        });
+        self
+    }
+
+    /// A SnapTrade OAuth app (a confidential client: the secret stays on your backend). It
+    /// authorizes SnapTrade Personal users (`oauth_authorization_url`, `oauth_exchange_code`);
+    /// `with_oauth_tokens` gives a client that calls as one of them.
+    pub fn snaptrade_oauth(mut self, client_id: impl Into<String>, client_secret: impl Into<Secret>) -> Self {
+        self.credentials = Some(Credentials::SnapTradeOAuth {
+            client_id: client_id.into(),
+            client_secret: client_secret.into(),
         });
         self
     }
@@ -178,13 +195,24 @@ impl ClientBuilder {
                 let base = validate::base_url(self.base_url.as_deref().unwrap_or(snaptrade::DEFAULT_BASE_URL))?;
                 Provider::SnapTrade(SnapTrade::new(client_id, consumer_key, base, key)?)
             }
+            Credentials::SnapTradeOAuth {
+                client_id,
+                client_secret,
+            } => {
+                let base = validate::base_url(self.base_url.as_deref().unwrap_or(snaptrade::DEFAULT_BASE_URL))?;
+                let app = OAuthApp::new(client_id, client_secret, base.clone())?;
+                Provider::SnapTrade(SnapTrade::oauth(app, base))
+            }
             Credentials::Finatic(credential) => {
                 let base = validate::base_url(self.base_url.as_deref().unwrap_or(finatic::DEFAULT_BASE_URL))?;
                 Provider::Finatic(Box::new(Finatic::new(credential, base, self.environment)?))
             }
         };
         Ok(Client {
-            inner: Arc::new(Inner { transport, provider }),
+            inner: Arc::new(Inner {
+                transport: Arc::new(transport),
+                provider,
+            }),
         })
     }
 }
@@ -252,6 +280,57 @@ impl Client {
     /// in through the portal. The one-time token is minted and spent inside.
     pub async fn start_session(&self, user_id: Option<&str>) -> Result<Session> {
         dispatch!(self, start_session(user_id))
+    }
+
+    fn snaptrade_oauth_app(&self) -> Result<&SnapTrade> {
+        match &self.inner.provider {
+            Provider::SnapTrade(p) if p.oauth_link().is_ok() => Ok(p),
+            _ => Err(Error::invalid_input(
+                "client",
+                "is not a SnapTrade OAuth app's: build it with snaptrade_oauth(client_id, client_secret)",
+            )),
+        }
+    }
+
+    /// Starts an authorization: send the user to the returned `url` and keep the rest in their
+    /// session (state, PKCE verifier, nonce) for `oauth_exchange_code`. `scopes` default to
+    /// `read`; `openid email` add a verified `id_token`.
+    pub async fn oauth_authorization_url(&self, redirect_uri: &str, scopes: &[String]) -> Result<AuthorizationRequest> {
+        let app = &self.snaptrade_oauth_app()?.oauth_link()?.app;
+        app.authorization_request(&self.inner.transport, redirect_uri, scopes)
+            .await
+    }
+
+    /// The tokens for the callback the server redirected the user to: its `state` must be the
+    /// request's; an `error` (the user denied) is returned as one.
+    pub async fn oauth_exchange_code(&self, request: &AuthorizationRequest, callback_url: &str) -> Result<OAuthTokens> {
+        let app = &self.snaptrade_oauth_app()?.oauth_link()?.app;
+        app.exchange(&self.inner.transport, request, callback_url).await
+    }
+
+    /// A client that calls as the user these tokens belong to, refreshing them when they
+    /// expire or are refused; `listener` gets every new pair (store the rotated refresh token).
+    pub fn with_oauth_tokens(&self, tokens: OAuthTokens, listener: Option<TokenListener>) -> Result<Client> {
+        let app = self.snaptrade_oauth_app()?;
+        let provider = Provider::SnapTrade(app.with_grant(Grant::new(tokens, listener))?);
+        Ok(Client {
+            inner: Arc::new(Inner {
+                transport: self.inner.transport.clone(),
+                provider,
+            }),
+        })
+    }
+
+    /// The user's current tokens (after any refresh); `None` for the app's own client.
+    pub fn oauth_tokens(&self) -> Option<OAuthTokens> {
+        let app = self.snaptrade_oauth_app().ok()?;
+        app.oauth_link().ok()?.grant.as_ref().map(|g| g.current())
+    }
+
+    /// Ends the user's grant at the server (its refresh token and every token of it).
+    pub async fn oauth_revoke(&self, tokens: &OAuthTokens) -> Result<()> {
+        let app = &self.snaptrade_oauth_app()?.oauth_link()?.app;
+        app.revoke(&self.inner.transport, tokens).await
     }
 
     /// A one-time token for a front end (Finatic; needs the API key). The front end builds its

@@ -21,6 +21,7 @@ pub mod blocking;
 mod client;
 mod error;
 mod http;
+mod oauth;
 mod portal;
 mod providers;
 mod ratelimit;
@@ -43,6 +44,7 @@ pub use client::{
 };
 pub use error::{Error, ErrorKind, Result};
 pub use http::RetryPolicy;
+pub use oauth::{AuthorizationRequest, OAuthTokens, TokenListener};
 pub use portal::{
     parse_portal_result, redact_link, ConnectionType, PortalLink, PortalMode, PortalOptions, PortalResult, PortalTheme,
     PORTAL_LINK_LIFETIME,

@@ -6,6 +6,7 @@ mod wire;
 use crate::account_data::{ActivityQuery, Balance, BalanceHistory, Order, OrderQuery, OrderState, Position};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Idempotency, Outgoing, Reply, Transport};
+use crate::oauth::{Grant, OAuthApp};
 use crate::portal::{PortalLink, PortalMode, PortalOptions, PORTAL_LINK_LIFETIME};
 use crate::providers::ActivityPage;
 use crate::providers::{decode_json, gone_is_done, path_segment, Protocol};
@@ -18,6 +19,7 @@ use chrono::Utc;
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE};
 use reqwest::Method;
 use serde_json::{json, Map, Value};
+use std::sync::Arc;
 use url::Url;
 
 pub const DEFAULT_BASE_URL: &str = "https://api.snaptrade.com";
@@ -28,6 +30,14 @@ pub(crate) struct SnapTrade {
     consumer_key: Secret,
     base_url: Url,
     key: KeyKind,
+    /// An OAuth app's registration, and for a user's client their tokens.
+    oauth: Option<OAuthLink>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct OAuthLink {
+    pub app: Arc<OAuthApp>,
+    pub grant: Option<Arc<Grant>>,
 }
 
 /// SnapTrade's two kinds of API key; both sign every request the same way.
@@ -37,6 +47,8 @@ pub(crate) enum KeyKind {
     Commercial,
     /// A SnapTrade Personal user's own key: calls act as that user and name nobody.
     Personal,
+    /// An OAuth app acting for a Personal user with their Bearer token: no signature, no user.
+    OAuth,
 }
 
 /// The `userId` and `userSecret` a call sends, if it names a user.
@@ -110,6 +122,54 @@ impl SnapTrade {
             consumer_key,
             base_url,
             key,
+            oauth: None,
+        })
+    }
+
+    /// An OAuth app's client: it authorizes users; `with_grant` makes a user's client.
+    pub fn oauth(app: OAuthApp, base_url: Url) -> Self {
+        SnapTrade {
+            client_id: String::new(),
+            consumer_key: Secret::new(""),
+            base_url,
+            key: KeyKind::OAuth,
+            oauth: Some(OAuthLink {
+                app: Arc::new(app),
+                grant: None,
+            }),
+        }
+    }
+
+    /// The same app acting for the user whose tokens these are.
+    pub fn with_grant(&self, grant: Grant) -> Result<Self> {
+        let link = self.oauth_link()?;
+        Ok(SnapTrade {
+            client_id: self.client_id.clone(),
+            consumer_key: self.consumer_key.clone(),
+            base_url: self.base_url.clone(),
+            key: KeyKind::OAuth,
+            oauth: Some(OAuthLink {
+                app: link.app.clone(),
+                grant: Some(Arc::new(grant)),
+            }),
+        })
+    }
+
+    pub fn oauth_link(&self) -> Result<&OAuthLink> {
+        self.oauth.as_ref().ok_or_else(|| {
+            Error::invalid_input(
+                "client",
+                "is not a SnapTrade OAuth app's: build it with snaptrade_oauth(client_id, client_secret)",
+            )
+        })
+    }
+
+    fn grant(&self) -> Result<&Arc<Grant>> {
+        self.oauth_link()?.grant.as_ref().ok_or_else(|| {
+            Error::invalid_input(
+                "user",
+                "an OAuth app's client calls for a user through with_oauth_tokens(tokens)",
+            )
         })
     }
 
@@ -117,7 +177,42 @@ impl SnapTrade {
         self.base_url.as_str().trim_end_matches('/')
     }
 
+    /// An OAuth call: the Bearer token, and no signature, client id or user.
+    fn build_bearer(&self, call: &Call<'_>) -> Result<Outgoing> {
+        let access = self.grant()?.access_token();
+        let mut url = self.base_url.clone();
+        url.set_path(&format!("{}{}", self.base_url.path().trim_end_matches('/'), call.path));
+        if !call.params.is_empty() {
+            url.query_pairs_mut()
+                .extend_pairs(call.params.iter().map(|(k, v)| (*k, *v)));
+        }
+        let mut headers = HeaderMap::new();
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        let mut bearer = HeaderValue::from_str(&format!("Bearer {}", access.expose()))
+            .map_err(|_| Error::invalid_input("access_token", "is not a valid header value"))?;
+        bearer.set_sensitive(true);
+        headers.insert(reqwest::header::AUTHORIZATION, bearer);
+        let body = call
+            .body
+            .as_ref()
+            .map(|value| Bytes::from(crate::signing::canonical_json(value, NonAscii::Escape)));
+        if body.is_some() {
+            headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        }
+        Ok(Outgoing {
+            method: call.method.clone(),
+            url,
+            headers,
+            body,
+            carried: vec![access],
+            account: call.account.clone(),
+        })
+    }
+
     fn build(&self, call: &Call<'_>) -> Result<Outgoing> {
+        if self.key == KeyKind::OAuth {
+            return self.build_bearer(call);
+        }
         let timestamp = Utc::now().timestamp().to_string();
         let mut query = url::form_urlencoded::Serializer::new(String::new());
         query.append_pair("clientId", &self.client_id);
@@ -164,7 +259,11 @@ impl SnapTrade {
     }
 
     async fn execute(&self, transport: &Transport, call: Call<'_>) -> Result<Reply> {
-        let reply = transport.send(call.idempotency, || self.build(&call)).await?;
+        let reply = if self.key == KeyKind::OAuth {
+            self.send_bearer(transport, &call).await?
+        } else {
+            transport.send(call.idempotency, || self.build(&call)).await?
+        };
         if reply.is_success() {
             Ok(reply)
         } else {
@@ -176,6 +275,23 @@ impl SnapTrade {
         let what = call.what;
         let reply = self.execute(transport, call).await?;
         decode_json(&reply, what)
+    }
+
+    /// Refreshes an expired access token before sending; on a 401, refreshes once and
+    /// retries once (SnapTrade's guidance), then gives up with the 401.
+    async fn send_bearer(&self, transport: &Transport, call: &Call<'_>) -> Result<Reply> {
+        let grant = self.grant()?;
+        let app = &self.oauth_link()?.app;
+        if grant.expired() {
+            grant.refresh(app, transport, &grant.access_token()).await?;
+        }
+        let used = grant.access_token();
+        let reply = transport.send(call.idempotency, || self.build(call)).await?;
+        if reply.status != 401 {
+            return Ok(reply);
+        }
+        grant.refresh(app, transport, &used).await?;
+        transport.send(call.idempotency, || self.build(call)).await
     }
 
     fn error_from(&self, reply: &Reply, what: &str) -> Error {
@@ -227,10 +343,10 @@ impl SnapTrade {
                 "user",
                 "is required: a Commercial key calls on behalf of one of your users",
             )),
-            (KeyKind::Personal, None) => Ok(None),
-            (KeyKind::Personal, Some(_)) => Err(Error::invalid_input(
+            (KeyKind::Personal | KeyKind::OAuth, None) => Ok(None),
+            (KeyKind::Personal | KeyKind::OAuth, Some(_)) => Err(Error::invalid_input(
                 "user",
-                "must be none: a Personal API key calls as its own SnapTrade user",
+                "must be none: a Personal API key or an OAuth token calls as its own SnapTrade user",
             )),
         }
     }
@@ -239,9 +355,9 @@ impl SnapTrade {
     fn commercial_only(&self, call: &str) -> Result<()> {
         match self.key {
             KeyKind::Commercial => Ok(()),
-            KeyKind::Personal => Err(Error::invalid_input(
+            KeyKind::Personal | KeyKind::OAuth => Err(Error::invalid_input(
                 call,
-                "is not available to a SnapTrade Personal API key, which acts as its own user",
+                "is not available to a SnapTrade Personal API key or OAuth app, which act as their user",
             )),
         }
     }
