@@ -829,6 +829,156 @@ impl TryFrom<Session> for brokerlink::Session {
     }
 }
 
+/// A user's grant: what the app stores for them and hands back to build their client.
+#[napi(object, use_nullable = true)]
+#[derive(Debug, Clone)]
+pub struct OAuthTokens {
+    /// Sent as `Authorization: Bearer`; lives 10 hours at SnapTrade.
+    /// A credential: `util.inspect` shows it as `***`.
+    pub access_token: String,
+    /// Rotates at every refresh: store the newest one, the previous one stops working.
+    /// A credential: `util.inspect` shows it as `***`.
+    pub refresh_token: String,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+    /// The scopes granted, space-separated (`read`, `openid`, `email`).
+    pub scope: String,
+    /// The SnapTrade Personal user the tokens act for (`sub.snaptrade_user_id`).
+    pub user_id: Option<String>,
+    /// From the verified `id_token`, when `openid email` were granted.
+    pub email: Option<String>,
+}
+
+impl From<brokerlink::OAuthTokens> for OAuthTokens {
+    fn from(value: brokerlink::OAuthTokens) -> Self {
+        let brokerlink::OAuthTokens {
+            access_token,
+            refresh_token,
+            expires_at,
+            scope,
+            user_id,
+            email,
+        } = value;
+        OAuthTokens {
+            access_token: access_token.expose().to_owned(),
+            refresh_token: refresh_token.expose().to_owned(),
+            expires_at,
+            scope,
+            user_id,
+            email,
+        }
+    }
+}
+
+impl OAuthTokens {
+    /// As a plain object whose `util.inspect` form shows every credential as `***`.
+    pub(crate) fn into_js(self, env: &Env) -> napi::Result<Object<'_>> {
+        let shown = OAuthTokens {
+            access_token: "***".to_owned(),
+            refresh_token: "***".to_owned(),
+            ..self.clone()
+        };
+        let mut object = Object::from_unknown(self.into_unknown(env)?)?;
+        crate::types::inspect_as(env, &mut object, shown)?;
+        Ok(object)
+    }
+}
+
+impl TryFrom<OAuthTokens> for brokerlink::OAuthTokens {
+    type Error = brokerlink::Error;
+
+    fn try_from(value: OAuthTokens) -> brokerlink::Result<Self> {
+        let OAuthTokens {
+            access_token,
+            refresh_token,
+            expires_at,
+            scope,
+            user_id,
+            email,
+        } = value;
+        Ok(brokerlink::OAuthTokens {
+            access_token: brokerlink::Secret::new(access_token),
+            refresh_token: brokerlink::Secret::new(refresh_token),
+            expires_at,
+            scope,
+            user_id,
+            email,
+        })
+    }
+}
+
+/// One authorization attempt: send the user to `url`; keep the rest in their server-side
+/// session until the callback comes back.
+#[napi(object, use_nullable = true)]
+#[derive(Debug, Clone)]
+pub struct AuthorizationRequest {
+    pub url: String,
+    pub redirect_uri: String,
+    /// Checked against the callback's `state` (CSRF).
+    /// A credential: `util.inspect` shows it as `***`.
+    pub state: String,
+    /// The PKCE secret whose SHA-256 the URL carries.
+    /// A credential: `util.inspect` shows it as `***`.
+    pub code_verifier: String,
+    /// Checked against the `id_token`'s `nonce`.
+    /// A credential: `util.inspect` shows it as `***`.
+    pub nonce: String,
+}
+
+impl From<brokerlink::AuthorizationRequest> for AuthorizationRequest {
+    fn from(value: brokerlink::AuthorizationRequest) -> Self {
+        let brokerlink::AuthorizationRequest {
+            url,
+            redirect_uri,
+            state,
+            code_verifier,
+            nonce,
+        } = value;
+        AuthorizationRequest {
+            url,
+            redirect_uri,
+            state: state.expose().to_owned(),
+            code_verifier: code_verifier.expose().to_owned(),
+            nonce: nonce.expose().to_owned(),
+        }
+    }
+}
+
+impl AuthorizationRequest {
+    /// As a plain object whose `util.inspect` form shows every credential as `***`.
+    pub(crate) fn into_js(self, env: &Env) -> napi::Result<Object<'_>> {
+        let shown = AuthorizationRequest {
+            state: "***".to_owned(),
+            code_verifier: "***".to_owned(),
+            nonce: "***".to_owned(),
+            ..self.clone()
+        };
+        let mut object = Object::from_unknown(self.into_unknown(env)?)?;
+        crate::types::inspect_as(env, &mut object, shown)?;
+        Ok(object)
+    }
+}
+
+impl TryFrom<AuthorizationRequest> for brokerlink::AuthorizationRequest {
+    type Error = brokerlink::Error;
+
+    fn try_from(value: AuthorizationRequest) -> brokerlink::Result<Self> {
+        let AuthorizationRequest {
+            url,
+            redirect_uri,
+            state,
+            code_verifier,
+            nonce,
+        } = value;
+        Ok(brokerlink::AuthorizationRequest {
+            url,
+            redirect_uri,
+            state: brokerlink::Secret::new(state),
+            code_verifier: brokerlink::Secret::new(code_verifier),
+            nonce: brokerlink::Secret::new(nonce),
+        })
+    }
+}
+
 /// A webhook subscription to create (Finatic).
 #[napi(object)]
 #[derive(Debug, Clone)]

@@ -5,7 +5,8 @@ use crate::args::{portal_options, seconds};
 use crate::enums;
 use crate::error::{guard, raise};
 use crate::generated::{
-    Account, Activity, Balance, BalanceHistory, Connection, Order, Position, WebhookEventType, WebhookSubscription,
+    Account, Activity, AuthorizationRequest, Balance, BalanceHistory, Connection, OAuthTokens, Order, Position,
+    WebhookEventType, WebhookSubscription,
 };
 use crate::runtime;
 use crate::types::{PortalLink, RetryPolicy, Session, UserCredentials};
@@ -173,6 +174,18 @@ impl AsyncActivityPages {
 }
 
 /// `None` in Python (a bare `()` would become an empty tuple).
+/// The core's token listener calling a Python callable; what it raises is reported as
+/// unraisable (the refresh has happened at the server, so the call itself goes on).
+fn token_listener(callback: Py<PyAny>) -> brokerlink::TokenListener {
+    Arc::new(move |tokens: &brokerlink::OAuthTokens| {
+        Python::attach(|py| {
+            if let Err(e) = callback.call1(py, (OAuthTokens::from(tokens.clone()),)) {
+                e.write_unraisable(py, Some(callback.bind(py)));
+            }
+        })
+    })
+}
+
 fn none(_: ()) -> Option<()> {
     None
 }
@@ -210,6 +223,93 @@ macro_rules! client_class {
                     let builder = brokerlink::Client::builder().snaptrade(client_id, Secret::new(consumer_key));
                     let core = build(py, builder, base_url, timeout, retry.as_deref(), user_agent)?;
                     Ok($class { core })
+                })
+            }
+
+            /// A SnapTrade OAuth app (its backend holds the client secret): it authorizes
+            /// SnapTrade Personal users; ``with_oauth_tokens`` gives a client acting as one.
+            #[staticmethod]
+            #[pyo3(signature = (*, client_id, client_secret, base_url = None, timeout = 30.0, retry = None, user_agent = None))]
+            fn snaptrade_oauth(
+                py: Python<'_>,
+                client_id: String,
+                client_secret: String,
+                base_url: Option<String>,
+                timeout: f64,
+                retry: Option<PyRef<'_, RetryPolicy>>,
+                user_agent: Option<String>,
+            ) -> PyResult<Self> {
+                guard(py, || {
+                    let builder = brokerlink::Client::builder().snaptrade_oauth(client_id, Secret::new(client_secret));
+                    let core = build(py, builder, base_url, timeout, retry.as_deref(), user_agent)?;
+                    Ok($class { core })
+                })
+            }
+
+            /// Starts an authorization: send the user to ``url``; keep the request for the callback.
+            #[pyo3(signature = (redirect_uri, scopes = None))]
+            fn oauth_authorization_url<'py>(
+                &self,
+                py: Python<'py>,
+                redirect_uri: String,
+                scopes: Option<Vec<String>>,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                guard(py, || {
+                    let c = self.core.clone();
+                    let scopes = scopes.unwrap_or_default();
+                    $run(py, async move {
+                        c.oauth_authorization_url(&redirect_uri, &scopes)
+                            .await
+                            .map(AuthorizationRequest::from)
+                    })
+                })
+            }
+
+            /// The user's tokens for the callback URL the server redirected to.
+            fn oauth_exchange_code<'py>(
+                &self,
+                py: Python<'py>,
+                request: PyRef<'py, AuthorizationRequest>,
+                callback_url: String,
+            ) -> PyResult<Bound<'py, PyAny>> {
+                guard(py, || {
+                    let (c, request) = (self.core.clone(), request.inner.clone());
+                    $run(py, async move {
+                        c.oauth_exchange_code(&request, &callback_url).await.map(OAuthTokens::from)
+                    })
+                })
+            }
+
+            /// A client acting as the user these tokens belong to; ``on_refresh(tokens)`` hears
+            /// every rotated pair (store it: the previous refresh token stops working).
+            #[pyo3(signature = (tokens, on_refresh = None))]
+            fn with_oauth_tokens(
+                &self,
+                py: Python<'_>,
+                tokens: PyRef<'_, OAuthTokens>,
+                on_refresh: Option<Py<PyAny>>,
+            ) -> PyResult<Self> {
+                guard(py, || {
+                    let listener = on_refresh.map(token_listener);
+                    let core = self
+                        .core
+                        .with_oauth_tokens(tokens.inner.clone(), listener)
+                        .map_err(raise(py))?;
+                    Ok($class { core })
+                })
+            }
+
+            /// The user's current tokens (after any refresh); ``None`` for the app's client.
+            #[getter]
+            fn oauth_tokens(&self) -> Option<OAuthTokens> {
+                self.core.oauth_tokens().map(OAuthTokens::from)
+            }
+
+            /// Ends the user's grant at the server.
+            fn oauth_revoke<'py>(&self, py: Python<'py>, tokens: PyRef<'py, OAuthTokens>) -> PyResult<Bound<'py, PyAny>> {
+                guard(py, || {
+                    let (c, tokens) = (self.core.clone(), tokens.inner.clone());
+                    $run(py, async move { c.oauth_revoke(&tokens).await.map(none) })
                 })
             }
 

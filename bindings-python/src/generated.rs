@@ -1655,6 +1655,226 @@ impl BalanceHistory {
     }
 }
 
+/// A user's grant: what the app stores for them and hands back to build their client.
+#[pyclass(frozen, eq, module = "brokerlink")]
+#[derive(Debug, Clone, PartialEq)]
+pub struct OAuthTokens {
+    pub(crate) inner: brokerlink::OAuthTokens,
+}
+
+impl From<brokerlink::OAuthTokens> for OAuthTokens {
+    fn from(inner: brokerlink::OAuthTokens) -> Self {
+        OAuthTokens { inner }
+    }
+}
+
+#[pymethods]
+impl OAuthTokens {
+    #[new]
+    #[pyo3(signature = (*, access_token, refresh_token, expires_at, scope, user_id = None, email = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        access_token: String,
+        refresh_token: String,
+        expires_at: chrono::DateTime<chrono::Utc>,
+        scope: String,
+        user_id: Option<String>,
+        email: Option<String>,
+    ) -> Self {
+        OAuthTokens {
+            inner: brokerlink::OAuthTokens {
+                access_token: brokerlink::Secret::new(access_token),
+                refresh_token: brokerlink::Secret::new(refresh_token),
+                expires_at,
+                scope,
+                user_id,
+                email,
+            },
+        }
+    }
+
+    /// Sent as `Authorization: Bearer`; lives 10 hours at SnapTrade.
+    #[getter]
+    fn access_token<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.inner.access_token.expose().into_bound_py_any(py)
+    }
+
+    /// Rotates at every refresh: store the newest one, the previous one stops working.
+    #[getter]
+    fn refresh_token<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.inner.refresh_token.expose().into_bound_py_any(py)
+    }
+
+    #[getter]
+    fn expires_at<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.inner.expires_at.into_bound_py_any(py)
+    }
+
+    /// The scopes granted, space-separated (`read`, `openid`, `email`).
+    #[getter]
+    fn scope<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.inner.scope.as_str().into_bound_py_any(py)
+    }
+
+    /// The SnapTrade Personal user the tokens act for (`sub.snaptrade_user_id`).
+    #[getter]
+    fn user_id<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match &self.inner.user_id {
+            Some(v) => v.as_str().into_bound_py_any(py),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+
+    /// From the verified `id_token`, when `openid email` were granted.
+    #[getter]
+    fn email<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match &self.inner.email {
+            Some(v) => v.as_str().into_bound_py_any(py),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        repr_of("OAuthTokens", self.fields(py, false)?)
+    }
+
+    /// Every field, nested values as dicts (credentials included: a dict is for storing).
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        dict_of(py, self.fields(py, true)?)
+    }
+}
+
+impl OAuthTokens {
+    /// The fields by name; without `reveal` (for `repr`) raw JSON is left out, credentials shown as `***`.
+    fn fields<'py>(&self, py: Python<'py>, reveal: bool) -> PyResult<Vec<(&'static str, Bound<'py, PyAny>)>> {
+        Ok(vec![
+            (
+                "access_token",
+                if reveal {
+                    self.access_token(py)?
+                } else {
+                    "***".into_bound_py_any(py)?
+                },
+            ),
+            (
+                "refresh_token",
+                if reveal {
+                    self.refresh_token(py)?
+                } else {
+                    "***".into_bound_py_any(py)?
+                },
+            ),
+            ("expires_at", self.expires_at(py)?),
+            ("scope", self.scope(py)?),
+            ("user_id", self.user_id(py)?),
+            ("email", self.email(py)?),
+        ])
+    }
+}
+
+/// One authorization attempt: send the user to `url`; keep the rest in their server-side
+/// session until the callback comes back.
+#[pyclass(frozen, eq, module = "brokerlink")]
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuthorizationRequest {
+    pub(crate) inner: brokerlink::AuthorizationRequest,
+}
+
+impl From<brokerlink::AuthorizationRequest> for AuthorizationRequest {
+    fn from(inner: brokerlink::AuthorizationRequest) -> Self {
+        AuthorizationRequest { inner }
+    }
+}
+
+#[pymethods]
+impl AuthorizationRequest {
+    #[new]
+    #[pyo3(signature = (*, url, redirect_uri, state, code_verifier, nonce))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(url: String, redirect_uri: String, state: String, code_verifier: String, nonce: String) -> Self {
+        AuthorizationRequest {
+            inner: brokerlink::AuthorizationRequest {
+                url,
+                redirect_uri,
+                state: brokerlink::Secret::new(state),
+                code_verifier: brokerlink::Secret::new(code_verifier),
+                nonce: brokerlink::Secret::new(nonce),
+            },
+        }
+    }
+
+    #[getter]
+    fn url<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.inner.url.as_str().into_bound_py_any(py)
+    }
+
+    #[getter]
+    fn redirect_uri<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.inner.redirect_uri.as_str().into_bound_py_any(py)
+    }
+
+    /// Checked against the callback's `state` (CSRF).
+    #[getter]
+    fn state<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.inner.state.expose().into_bound_py_any(py)
+    }
+
+    /// The PKCE secret whose SHA-256 the URL carries.
+    #[getter]
+    fn code_verifier<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.inner.code_verifier.expose().into_bound_py_any(py)
+    }
+
+    /// Checked against the `id_token`'s `nonce`.
+    #[getter]
+    fn nonce<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.inner.nonce.expose().into_bound_py_any(py)
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        repr_of("AuthorizationRequest", self.fields(py, false)?)
+    }
+
+    /// Every field, nested values as dicts (credentials included: a dict is for storing).
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        dict_of(py, self.fields(py, true)?)
+    }
+}
+
+impl AuthorizationRequest {
+    /// The fields by name; without `reveal` (for `repr`) raw JSON is left out, credentials shown as `***`.
+    fn fields<'py>(&self, py: Python<'py>, reveal: bool) -> PyResult<Vec<(&'static str, Bound<'py, PyAny>)>> {
+        Ok(vec![
+            ("url", self.url(py)?),
+            ("redirect_uri", self.redirect_uri(py)?),
+            (
+                "state",
+                if reveal {
+                    self.state(py)?
+                } else {
+                    "***".into_bound_py_any(py)?
+                },
+            ),
+            (
+                "code_verifier",
+                if reveal {
+                    self.code_verifier(py)?
+                } else {
+                    "***".into_bound_py_any(py)?
+                },
+            ),
+            (
+                "nonce",
+                if reveal {
+                    self.nonce(py)?
+                } else {
+                    "***".into_bound_py_any(py)?
+                },
+            ),
+        ])
+    }
+}
+
 /// Adds every generated class to the module.
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Broker>()?;
@@ -1674,5 +1894,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Activity>()?;
     m.add_class::<BalancePoint>()?;
     m.add_class::<BalanceHistory>()?;
+    m.add_class::<OAuthTokens>()?;
+    m.add_class::<AuthorizationRequest>()?;
     Ok(())
 }

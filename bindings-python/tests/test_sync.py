@@ -243,3 +243,42 @@ def test_snaptrade_personal_key(sandbox: brokerlink.Sandbox) -> None:
     with pytest.raises(brokerlink.InvalidInputError) as nobody:
         partner.accounts()
     assert nobody.value.field == "user"
+
+
+def test_snaptrade_oauth_app(sandbox: brokerlink.Sandbox) -> None:
+    import json
+    import time
+    import urllib.request
+
+    app = brokerlink.Client.snaptrade_oauth(
+        client_id=sandbox.oauth_client_id, client_secret=sandbox.oauth_client_secret, base_url=sandbox.url
+    )
+    request = app.oauth_authorization_url("http://127.0.0.1:9/callback", ["read", "openid", "email"])
+    assert request.code_verifier not in repr(request)
+    body = json.dumps({"url": request.url, "username": "user_good", "password": "pass_good"}).encode()
+    admin = urllib.request.Request(
+        sandbox.url + "/_sandbox/oauth/authorize", data=body, headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(admin, timeout=5) as answer:
+        callback = json.load(answer)["redirect_url"]
+    # The app kept the request in the user's session as plain values, and rebuilds it.
+    stored = brokerlink.AuthorizationRequest(**request.to_dict())
+    tokens = app.oauth_exchange_code(stored, callback)
+    assert tokens.email == "user_good@personal.sandbox.test"
+    assert tokens.access_token not in repr(tokens)
+
+    # A token the server no longer knows: one refresh, one retry; the listener hears the new pair.
+    heard: list[brokerlink.OAuthTokens] = []
+    stale = brokerlink.OAuthTokens(**{**tokens.to_dict(), "access_token": "at_unknown"})
+    user = app.with_oauth_tokens(stale, on_refresh=heard.append)
+    assert user.accounts() == []
+    assert len(heard) == 1
+    assert heard[0].refresh_token != tokens.refresh_token
+    assert user.oauth_tokens == heard[0]
+    with pytest.raises(brokerlink.InvalidInputError):
+        user.register_user("x")
+    app.oauth_revoke(heard[0])
+    with pytest.raises(brokerlink.UnauthorizedError) as dead:
+        user.accounts()
+    assert dead.value.provider_code == "invalid_grant"
+    assert time.time() > 0

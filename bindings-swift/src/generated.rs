@@ -1521,6 +1521,118 @@ impl From<Session> for brokerlink::Session {
     }
 }
 
+/// A user's grant: what the app stores for them and hands back to build their client.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct OAuthTokens {
+    /// Sent as `Authorization: Bearer`; lives 10 hours at SnapTrade.
+    pub access_token: crate::types::Secret,
+    /// Rotates at every refresh: store the newest one, the previous one stops working.
+    pub refresh_token: crate::types::Secret,
+    pub expires_at: std::time::SystemTime,
+    /// The scopes granted, space-separated (`read`, `openid`, `email`).
+    pub scope: String,
+    /// The SnapTrade Personal user the tokens act for (`sub.snaptrade_user_id`).
+    #[uniffi(default = None)]
+    pub user_id: Option<String>,
+    /// From the verified `id_token`, when `openid email` were granted.
+    #[uniffi(default = None)]
+    pub email: Option<String>,
+}
+
+impl From<brokerlink::OAuthTokens> for OAuthTokens {
+    fn from(value: brokerlink::OAuthTokens) -> Self {
+        let brokerlink::OAuthTokens {
+            access_token,
+            refresh_token,
+            expires_at,
+            scope,
+            user_id,
+            email,
+        } = value;
+        OAuthTokens {
+            access_token: access_token.into(),
+            refresh_token: refresh_token.into(),
+            expires_at: expires_at.into(),
+            scope,
+            user_id,
+            email,
+        }
+    }
+}
+
+impl From<OAuthTokens> for brokerlink::OAuthTokens {
+    fn from(value: OAuthTokens) -> Self {
+        let OAuthTokens {
+            access_token,
+            refresh_token,
+            expires_at,
+            scope,
+            user_id,
+            email,
+        } = value;
+        brokerlink::OAuthTokens {
+            access_token: access_token.into(),
+            refresh_token: refresh_token.into(),
+            expires_at: expires_at.into(),
+            scope,
+            user_id,
+            email,
+        }
+    }
+}
+
+/// One authorization attempt: send the user to `url`; keep the rest in their server-side
+/// session until the callback comes back.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct AuthorizationRequest {
+    pub url: String,
+    pub redirect_uri: String,
+    /// Checked against the callback's `state` (CSRF).
+    pub state: crate::types::Secret,
+    /// The PKCE secret whose SHA-256 the URL carries.
+    pub code_verifier: crate::types::Secret,
+    /// Checked against the `id_token`'s `nonce`.
+    pub nonce: crate::types::Secret,
+}
+
+impl From<brokerlink::AuthorizationRequest> for AuthorizationRequest {
+    fn from(value: brokerlink::AuthorizationRequest) -> Self {
+        let brokerlink::AuthorizationRequest {
+            url,
+            redirect_uri,
+            state,
+            code_verifier,
+            nonce,
+        } = value;
+        AuthorizationRequest {
+            url,
+            redirect_uri,
+            state: state.into(),
+            code_verifier: code_verifier.into(),
+            nonce: nonce.into(),
+        }
+    }
+}
+
+impl From<AuthorizationRequest> for brokerlink::AuthorizationRequest {
+    fn from(value: AuthorizationRequest) -> Self {
+        let AuthorizationRequest {
+            url,
+            redirect_uri,
+            state,
+            code_verifier,
+            nonce,
+        } = value;
+        brokerlink::AuthorizationRequest {
+            url,
+            redirect_uri,
+            state: state.into(),
+            code_verifier: code_verifier.into(),
+            nonce: nonce.into(),
+        }
+    }
+}
+
 /// A webhook subscription to create (Finatic).
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct NewWebhookSubscription {

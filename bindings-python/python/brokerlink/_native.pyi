@@ -1,7 +1,7 @@
 """Type stubs of the native module ``brokerlink._native`` (re-exported by ``brokerlink``)."""
 
 from asyncio import Future
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -618,6 +618,79 @@ class BalanceHistory:
         """Oldest first."""
     def to_dict(self) -> dict[str, Any]: ...
 
+@final
+class OAuthTokens:
+    """A user's grant: what the app stores for them and hands back to build their client."""
+
+    def __new__(
+        cls,
+        *,
+        access_token: str,
+        refresh_token: str,
+        expires_at: datetime,
+        scope: str,
+        user_id: str | None = None,
+        email: str | None = None,
+    ) -> OAuthTokens: ...
+    @property
+    def access_token(self) -> str:
+        """Sent as ``Authorization: Bearer``; lives 10 hours at SnapTrade.
+        A credential: ``repr`` shows it as ``***``.
+        """
+    @property
+    def refresh_token(self) -> str:
+        """Rotates at every refresh: store the newest one, the previous one stops working.
+        A credential: ``repr`` shows it as ``***``.
+        """
+    @property
+    def expires_at(self) -> datetime: ...
+    @property
+    def scope(self) -> str:
+        """The scopes granted, space-separated (``read``, ``openid``, ``email``)."""
+    @property
+    def user_id(self) -> str | None:
+        """The SnapTrade Personal user the tokens act for (``sub.snaptrade_user_id``)."""
+    @property
+    def email(self) -> str | None:
+        """From the verified ``id_token``, when ``openid email`` were granted."""
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class AuthorizationRequest:
+    """One authorization attempt: send the user to ``url``; keep the rest in their server-side
+    session until the callback comes back.
+    """
+
+    def __new__(
+        cls,
+        *,
+        url: str,
+        redirect_uri: str,
+        state: str,
+        code_verifier: str,
+        nonce: str,
+    ) -> AuthorizationRequest: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def redirect_uri(self) -> str: ...
+    @property
+    def state(self) -> str:
+        """Checked against the callback's ``state`` (CSRF).
+        A credential: ``repr`` shows it as ``***``.
+        """
+    @property
+    def code_verifier(self) -> str:
+        """The PKCE secret whose SHA-256 the URL carries.
+        A credential: ``repr`` shows it as ``***``.
+        """
+    @property
+    def nonce(self) -> str:
+        """Checked against the ``id_token``'s ``nonce``.
+        A credential: ``repr`` shows it as ``***``.
+        """
+    def to_dict(self) -> dict[str, Any]: ...
+
 # </generated>
 
 class BrokerlinkError(Exception):
@@ -772,6 +845,40 @@ class Client:
     ) -> Client:
         """A SnapTrade client with a Personal API key: it acts as its own user, so
         user-scoped calls take ``None`` for the user and user management is refused."""
+
+    @staticmethod
+    def snaptrade_oauth(
+        *,
+        client_id: str,
+        client_secret: str,
+        base_url: str | None = None,
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+        user_agent: str | None = None,
+    ) -> Client:
+        """A SnapTrade OAuth app (its backend holds the client secret): it authorizes
+        SnapTrade Personal users; ``with_oauth_tokens`` gives a client acting as one."""
+
+    def oauth_authorization_url(
+        self, redirect_uri: str, scopes: Sequence[str] | None = None
+    ) -> AuthorizationRequest:
+        """Starts an authorization: send the user to ``url``; keep the request for the callback."""
+
+    def oauth_exchange_code(self, request: AuthorizationRequest, callback_url: str) -> OAuthTokens:
+        """The user's tokens for the callback URL the server redirected to."""
+
+    def with_oauth_tokens(
+        self, tokens: OAuthTokens, on_refresh: Callable[[OAuthTokens], object] | None = None
+    ) -> Client:
+        """A client acting as the user these tokens belong to; ``on_refresh(tokens)`` hears
+        every rotated pair (store it: the previous refresh token stops working)."""
+
+    @property
+    def oauth_tokens(self) -> OAuthTokens | None:
+        """The user's current tokens (after any refresh); ``None`` for the app's client."""
+
+    def oauth_revoke(self, tokens: OAuthTokens) -> None:
+        """Ends the user's grant at the server."""
 
     @staticmethod
     def finatic(
@@ -961,6 +1068,40 @@ class AsyncClient:
     ) -> AsyncClient:
         """A SnapTrade client with a Personal API key: it acts as its own user, so
         user-scoped calls take ``None`` for the user and user management is refused."""
+
+    @staticmethod
+    def snaptrade_oauth(
+        *,
+        client_id: str,
+        client_secret: str,
+        base_url: str | None = None,
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+        user_agent: str | None = None,
+    ) -> AsyncClient:
+        """A SnapTrade OAuth app (its backend holds the client secret): it authorizes
+        SnapTrade Personal users; ``with_oauth_tokens`` gives a client acting as one."""
+
+    def oauth_authorization_url(
+        self, redirect_uri: str, scopes: Sequence[str] | None = None
+    ) -> Future[AuthorizationRequest]:
+        """Starts an authorization: send the user to ``url``; keep the request for the callback."""
+
+    def oauth_exchange_code(self, request: AuthorizationRequest, callback_url: str) -> Future[OAuthTokens]:
+        """The user's tokens for the callback URL the server redirected to."""
+
+    def with_oauth_tokens(
+        self, tokens: OAuthTokens, on_refresh: Callable[[OAuthTokens], object] | None = None
+    ) -> AsyncClient:
+        """A client acting as the user these tokens belong to; ``on_refresh(tokens)`` hears
+        every rotated pair (store it: the previous refresh token stops working)."""
+
+    @property
+    def oauth_tokens(self) -> OAuthTokens | None:
+        """The user's current tokens (after any refresh); ``None`` for the app's client."""
+
+    def oauth_revoke(self, tokens: OAuthTokens) -> Future[None]:
+        """Ends the user's grant at the server."""
 
     @staticmethod
     def finatic(

@@ -110,6 +110,9 @@ pub const ENTRIES: &[Entry] = &[
         hand_written: &[Lang::Python],
         ..both(CORE, "Session")
     },
+    // An OAuth app stores these per user and hands them back.
+    both(CORE, "OAuthTokens"),
+    both(CORE, "AuthorizationRequest"),
     // Arguments: Python takes them as keyword arguments of the call.
     input("NewWebhookSubscription", &[Lang::Python]),
     input("WebhookSubscriptionUpdate", &[Lang::Python]),

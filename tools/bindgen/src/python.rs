@@ -125,6 +125,9 @@ fn render_record(
         "impl From<{core}> for {name} {{\n    fn from(inner: {core}) -> Self {{\n        {name} {{ inner }}\n    }}\n}}\n"
     );
     let _ = writeln!(out, "#[pymethods]\nimpl {name} {{");
+    if item.entry.writes() {
+        render_constructor(out, item, fields);
+    }
     for f in fields {
         out.push_str(&docs(&f.docs, "    "));
         let _ = writeln!(
@@ -188,6 +191,56 @@ fn render_record(
         out.push_str("        Ok(fields)\n");
     }
     out.push_str("    }\n}\n\n");
+}
+
+/// A keyword-only `__init__` for a record callers hand back (stored values rebuilt): required
+/// fields first, optional ones default to `None`.
+fn render_constructor(out: &mut String, item: &Item, fields: &[Field]) {
+    let (required, optional): (Vec<&Field>, Vec<&Field>) = fields.iter().partition(|f| !matches!(f.ty, Ty::Opt(_)));
+    let signature: Vec<String> = required
+        .iter()
+        .map(|f| f.name.clone())
+        .chain(optional.iter().map(|f| format!("{} = None", f.name)))
+        .collect();
+    let params: Vec<String> = fields
+        .iter()
+        .map(|f| format!("{}: {}", f.name, constructor_rust(&f.ty)))
+        .collect();
+    let values: Vec<String> = fields
+        .iter()
+        .map(|f| match into_core(&f.name, &f.ty) {
+            value if value == f.name => value,
+            value => format!("{}: {value}", f.name),
+        })
+        .collect();
+    let _ = writeln!(
+        out,
+        "    #[new]\n    #[pyo3(signature = (*, {}))]\n    #[allow(clippy::too_many_arguments)]\n    fn new({}) -> Self {{\n        {} {{\n            inner: {} {{ {} }},\n        }}\n    }}\n",
+        signature.join(", "),
+        params.join(", "),
+        item.def.name,
+        item.def.path(),
+        values.join(", ")
+    );
+}
+
+/// The Rust type a constructor takes for a field of the core's type `ty`.
+fn constructor_rust(ty: &Ty) -> String {
+    match ty {
+        Ty::Str | Ty::Secret => "String".into(),
+        Ty::Timestamp => "chrono::DateTime<chrono::Utc>".into(),
+        Ty::Bool => "bool".into(),
+        Ty::Opt(inner) => format!("Option<{}>", constructor_rust(inner)),
+        other => panic!("{other:?} in a constructor is not supported (tools/bindgen/src/python.rs)"),
+    }
+}
+
+fn into_core(name: &str, ty: &Ty) -> String {
+    match ty {
+        Ty::Secret => format!("brokerlink::Secret::new({name})"),
+        Ty::Opt(inner) if **inner == Ty::Secret => format!("{name}.map(brokerlink::Secret::new)"),
+        _ => name.to_owned(),
+    }
 }
 
 fn plain_rust(ty: &Ty) -> String {
@@ -338,6 +391,21 @@ pub fn render_stub(catalog: &Catalog) -> String {
                 let _ = writeln!(out, "\n@final\nclass {}:", def.name);
                 out.push_str(&docstring(&docs(&def.docs), "    "));
                 out.push('\n');
+                if item.entry.writes() {
+                    let (required, optional): (Vec<&Field>, Vec<&Field>) =
+                        fields.iter().partition(|f| !matches!(f.ty, Ty::Opt(_)));
+                    let params: Vec<String> = required
+                        .iter()
+                        .map(|f| format!("{}: {}", f.name, py_ty(&f.ty)))
+                        .chain(optional.iter().map(|f| format!("{}: {} = None", f.name, py_ty(&f.ty))))
+                        .collect();
+                    let _ = writeln!(
+                        out,
+                        "    def __new__(\n        cls,\n        *,\n{}    ) -> {}: ...",
+                        params.iter().map(|p| format!("        {p},\n")).collect::<String>(),
+                        def.name
+                    );
+                }
                 for f in fields {
                     let ty = py_ty(&f.ty);
                     let mut doc = docs(&f.docs);
