@@ -260,6 +260,24 @@ export declare class Client {
   /** A SnapTrade client. */
   static snaptrade(options: SnapTradeOptions): Client
   /**
+   * A SnapTrade OAuth app (its backend holds the client secret): it authorizes SnapTrade
+   * Personal users; `withOauthTokens` gives a client acting as one.
+   */
+  static snaptradeOauth(options: SnapTradeOAuthOptions): Client
+  /** Starts an authorization: send the user to `url`; keep the request for the callback. */
+  oauthAuthorizationUrl(redirectUri: string, scopes?: Array<string> | undefined | null): Promise<AuthorizationRequest>
+  /** The user's tokens for the callback URL the server redirected to. */
+  oauthExchangeCode(request: AuthorizationRequest, callbackUrl: string): Promise<OAuthTokens>
+  /**
+   * A client acting as the user these tokens belong to; `onRefresh(tokens)` hears every
+   * rotated pair (store it: the previous refresh token stops working).
+   */
+  withOauthTokens(tokens: OAuthTokens, onRefresh?: (tokens: OAuthTokens) => void): Client
+  /** The user's current tokens (after any refresh); `null` for the app's own client. */
+  get oauthTokens(): OAuthTokens | null
+  /** Ends the user's grant at the server. */
+  oauthRevoke(tokens: OAuthTokens): Promise<void>
+  /**
    * A SnapTrade client with a Personal API key: it acts as its own user, so user-scoped
    * calls take `null` for the user and user management is refused.
    */
@@ -492,6 +510,30 @@ export interface ActivityQuery {
   pageSize?: number
 }
 
+/**
+ * One authorization attempt: send the user to `url`; keep the rest in their server-side
+ * session until the callback comes back.
+ */
+export interface AuthorizationRequest {
+  url: string
+  redirectUri: string
+  /**
+   * Checked against the callback's `state` (CSRF).
+   * A credential: `util.inspect` shows it as `***`.
+   */
+  state: string
+  /**
+   * The PKCE secret whose SHA-256 the URL carries.
+   * A credential: `util.inspect` shows it as `***`.
+   */
+  codeVerifier: string
+  /**
+   * Checked against the `id_token`'s `nonce`.
+   * A credential: `util.inspect` shows it as `***`.
+   */
+  nonce: string
+}
+
 /** An account's cash in one currency. */
 export interface Balance {
   currency: string
@@ -634,6 +676,27 @@ export interface NewWebhookSubscription {
   /** At least one event type from the catalogue. */
   eventTypes: Array<string>
   description?: string
+}
+
+/** A user's grant: what the app stores for them and hands back to build their client. */
+export interface OAuthTokens {
+  /**
+   * Sent as `Authorization: Bearer`; lives 10 hours at SnapTrade.
+   * A credential: `util.inspect` shows it as `***`.
+   */
+  accessToken: string
+  /**
+   * Rotates at every refresh: store the newest one, the previous one stops working.
+   * A credential: `util.inspect` shows it as `***`.
+   */
+  refreshToken: string
+  expiresAt: Date
+  /** The scopes granted, space-separated (`read`, `openid`, `email`). */
+  scope: string
+  /** The SnapTrade Personal user the tokens act for (`sub.snaptrade_user_id`). */
+  userId: string | null
+  /** From the verified `id_token`, when `openid email` were granted. */
+  email: string | null
 }
 
 /** An option contract's terms. */
@@ -886,6 +949,17 @@ export interface Session {
 
 /** The headers of a valid delivery of `body`, for your own tests. */
 export declare function signWebhook(body: Buffer | string, signer: WebhookSigner): Record<string, string>
+
+/** A SnapTrade OAuth app's registration (`Client.snaptradeOauth`). */
+export interface SnapTradeOAuthOptions {
+  clientId: string
+  /** Stays on your backend: it authenticates the app at the token endpoint. */
+  clientSecret: string
+  baseUrl?: string
+  timeoutMs?: number
+  retry?: RetryPolicy
+  userAgent?: string
+}
 
 export interface SnapTradeOptions {
   clientId: string

@@ -55,6 +55,9 @@ function guard(fn, isAsync = false) {
   }
 }
 
+/** The `Client` methods that answer at once rather than with a Promise. */
+const SYNC_CLIENT_METHODS = new Set(['activityPages', 'withOauthTokens'])
+
 /** Guards every method and static function of a native class; `isAsync(name, isStatic)`. */
 function guardClass(cls, isAsync) {
   for (const [target, isStatic] of [[cls, true], [cls.prototype, false]]) {
@@ -85,7 +88,7 @@ module.exports = {
   BrokerlinkError,
   // Every Client method returns a Promise; its static constructors do not.
   // Every Client method returns a Promise but `activityPages`, which checks its query at once.
-  Client: guardClass(binding.Client, (name, isStatic) => !isStatic && name !== 'activityPages'),
+  Client: guardClass(binding.Client, (name, isStatic) => !isStatic && !SYNC_CLIENT_METHODS.has(name)),
   ActivityPages: pagesIterate(guardClass(binding.ActivityPages, (name) => name === 'next')),
   Sandbox: guardClass(binding.Sandbox, (name) => name === 'start' || name === 'close'),
   parsePortalResult: guard(binding.parsePortalResult),

@@ -2,12 +2,13 @@
 
 use crate::error::{promise, sync};
 use crate::generated::{
-    Account, Activity, ActivityQuery, Balance, BalanceHistory, Connection, NewWebhookSubscription, Order, OrderQuery,
-    Position, Session, WebhookEventType, WebhookSubscription, WebhookSubscriptionUpdate,
+    Account, Activity, ActivityQuery, AuthorizationRequest, Balance, BalanceHistory, Connection, NewWebhookSubscription,
+    OAuthTokens, Order, OrderQuery, Position, Session, WebhookEventType, WebhookSubscription, WebhookSubscriptionUpdate,
 };
 use crate::types::{link_to_js, parsed, user_to_js, PortalOptions, UserCredentials, WaitOptions};
 use brokerlink::{duration_from_millis, Environment, Secret};
 use napi::bindgen_prelude::{Object, PromiseRaw, Undefined};
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::Env;
 use napi_derive::napi;
 use std::sync::Arc;
@@ -71,6 +72,31 @@ pub struct FinaticOptions {
     pub user_agent: Option<String>,
 }
 
+/// A SnapTrade OAuth app's registration (`Client.snaptradeOauth`).
+#[napi(object)]
+pub struct SnapTradeOAuthOptions {
+    pub client_id: String,
+    /// Stays on your backend: it authenticates the app at the token endpoint.
+    pub client_secret: String,
+    pub base_url: Option<String>,
+    pub timeout_ms: Option<f64>,
+    pub retry: Option<RetryPolicy>,
+    pub user_agent: Option<String>,
+}
+
+// Hand-written: the client secret stays out.
+impl std::fmt::Debug for SnapTradeOAuthOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SnapTradeOAuthOptions")
+            .field("client_id", &self.client_id)
+            .field("base_url", &self.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The app's `onRefresh(tokens)`: weak, so a client kept around does not keep Node running.
+type TokenCallback = ThreadsafeFunction<OAuthTokens, (), OAuthTokens, napi::Status, false, true>;
+
 /// The options every provider shares.
 fn tune(
     mut builder: brokerlink::ClientBuilder,
@@ -121,6 +147,95 @@ impl Client {
                 inner: builder.build()?,
             })
         })
+    }
+
+    /// A SnapTrade OAuth app (its backend holds the client secret): it authorizes SnapTrade
+    /// Personal users; `withOauthTokens` gives a client acting as one.
+    #[napi(factory, configurable = true)]
+    pub fn snaptrade_oauth(env: Env, options: SnapTradeOAuthOptions) -> napi::Result<Client> {
+        sync(&env, || {
+            let builder = brokerlink::Client::builder().snaptrade_oauth(options.client_id, options.client_secret);
+            let builder = tune(
+                builder,
+                options.base_url,
+                options.timeout_ms,
+                options.retry,
+                options.user_agent,
+            )?;
+            Ok(Client {
+                inner: builder.build()?,
+            })
+        })
+    }
+
+    /// Starts an authorization: send the user to `url`; keep the request for the callback.
+    #[napi(ts_return_type = "Promise<AuthorizationRequest>")]
+    pub fn oauth_authorization_url<'env>(
+        &self,
+        env: &'env Env,
+        redirect_uri: String,
+        scopes: Option<Vec<String>>,
+    ) -> Promise<'env, Object<'env>> {
+        let c = self.inner.clone();
+        promise(
+            env,
+            async move { c.oauth_authorization_url(&redirect_uri, &scopes.unwrap_or_default()).await },
+            |env, request| AuthorizationRequest::from(request).into_js(env),
+        )
+    }
+
+    /// The user's tokens for the callback URL the server redirected to.
+    #[napi(ts_return_type = "Promise<OAuthTokens>")]
+    pub fn oauth_exchange_code<'env>(
+        &self,
+        env: &'env Env,
+        request: AuthorizationRequest,
+        callback_url: String,
+    ) -> Promise<'env, Object<'env>> {
+        let c = self.inner.clone();
+        promise(
+            env,
+            async move { c.oauth_exchange_code(&request.try_into()?, &callback_url).await },
+            |env, tokens| OAuthTokens::from(tokens).into_js(env),
+        )
+    }
+
+    /// A client acting as the user these tokens belong to; `onRefresh(tokens)` hears every
+    /// rotated pair (store it: the previous refresh token stops working).
+    #[napi(ts_args_type = "tokens: OAuthTokens, onRefresh?: (tokens: OAuthTokens) => void")]
+    pub fn with_oauth_tokens(
+        &self,
+        env: Env,
+        tokens: OAuthTokens,
+        on_refresh: Option<TokenCallback>,
+    ) -> napi::Result<Client> {
+        sync(&env, || {
+            let listener = on_refresh.map(|callback| {
+                let callback = Arc::new(callback);
+                Arc::new(move |tokens: &brokerlink::OAuthTokens| {
+                    callback.call(OAuthTokens::from(tokens.clone()), ThreadsafeFunctionCallMode::NonBlocking);
+                }) as brokerlink::TokenListener
+            });
+            Ok(Client {
+                inner: self.inner.with_oauth_tokens(tokens.try_into()?, listener)?,
+            })
+        })
+    }
+
+    /// The user's current tokens (after any refresh); `null` for the app's own client.
+    #[napi(getter, ts_return_type = "OAuthTokens | null")]
+    pub fn oauth_tokens<'env>(&self, env: &'env Env) -> napi::Result<Option<Object<'env>>> {
+        self.inner
+            .oauth_tokens()
+            .map(|tokens| OAuthTokens::from(tokens).into_js(env))
+            .transpose()
+    }
+
+    /// Ends the user's grant at the server.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn oauth_revoke<'env>(&self, env: &'env Env, tokens: OAuthTokens) -> Promise<'env, Undefined> {
+        let c = self.inner.clone();
+        promise(env, async move { c.oauth_revoke(&tokens.try_into()?).await }, |_, ()| Ok(()))
     }
 
     /// A SnapTrade client with a Personal API key: it acts as its own user, so user-scoped

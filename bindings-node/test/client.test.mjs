@@ -1,6 +1,7 @@
 // The Client against an in-process Sandbox: every call, both providers.
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
+import { inspect } from 'node:util'
 import { BrokerlinkError, Client, Sandbox, parsePortalResult } from 'brokerlink'
 
 let sandbox
@@ -206,4 +207,35 @@ test('parsePortalResult returns the discriminated union', () => {
   assert.deepEqual(parsePortalResult('status=ABANDONED'), { type: 'abandoned' })
   assert.deepEqual(parsePortalResult('{"type":"portal-resize","height":640}'), { type: 'resize', height: 640 })
   assert.throws(() => parsePortalResult('hello'), (e) => e instanceof BrokerlinkError && e.code === 'invalid_input' && e.field === 'input')
+})
+
+test('a SnapTrade OAuth app authorizes a user and refreshes once for a refused token', async () => {
+  const app = Client.snaptradeOauth({
+    clientId: sandbox.oauthClientId,
+    clientSecret: sandbox.oauthClientSecret,
+    baseUrl: sandbox.url,
+  })
+  const request = await app.oauthAuthorizationUrl('http://127.0.0.1:9/callback', ['read', 'openid', 'email'])
+  assert.ok(!inspect(request).includes(request.codeVerifier))
+  const admin = await fetch(`${sandbox.url}/_sandbox/oauth/authorize`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ url: request.url, username: 'user_good', password: 'pass_good' }),
+  })
+  const { redirect_url: callback } = await admin.json()
+  // Kept in the user's session as plain JSON, and handed back.
+  const tokens = await app.oauthExchangeCode(JSON.parse(JSON.stringify(request)), callback)
+  assert.equal(tokens.email, 'user_good@personal.sandbox.test')
+  assert.ok(!inspect(tokens).includes(tokens.accessToken))
+
+  const heard = []
+  const user = app.withOauthTokens({ ...tokens, accessToken: 'at_unknown' }, (fresh) => heard.push(fresh))
+  assert.deepEqual(await user.accounts(), [])
+  for (let i = 0; i < 100 && heard.length === 0; i++) await new Promise((r) => setTimeout(r, 10))
+  assert.equal(heard.length, 1)
+  assert.notEqual(heard[0].refreshToken, tokens.refreshToken)
+  assert.equal(user.oauthTokens.refreshToken, heard[0].refreshToken)
+  await assert.rejects(user.registerUser('x'), { code: 'invalid_input' })
+  await app.oauthRevoke(user.oauthTokens)
+  await assert.rejects(user.accounts(), { code: 'unauthorized', providerCode: 'invalid_grant' })
 })
