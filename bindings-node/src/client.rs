@@ -2,8 +2,9 @@
 
 use crate::error::{promise, sync};
 use crate::generated::{
-    Account, Activity, ActivityQuery, AuthorizationRequest, Balance, BalanceHistory, Connection, NewWebhookSubscription,
-    OAuthTokens, Order, OrderQuery, Position, Session, WebhookEventType, WebhookSubscription, WebhookSubscriptionUpdate,
+    Account, Activity, ActivityQuery, AuthorizationRequest, Balance, BalanceHistory, Connection,
+    NewWebhookSubscription, OAuthTokens, Order, OrderQuery, Position, Session, WebhookEventType, WebhookSubscription,
+    WebhookSubscriptionUpdate,
 };
 use crate::types::{link_to_js, parsed, user_to_js, PortalOptions, UserCredentials, WaitOptions};
 use brokerlink::{duration_from_millis, Environment, Secret};
@@ -179,7 +180,10 @@ impl Client {
         let c = self.inner.clone();
         promise(
             env,
-            async move { c.oauth_authorization_url(&redirect_uri, &scopes.unwrap_or_default()).await },
+            async move {
+                c.oauth_authorization_url(&redirect_uri, &scopes.unwrap_or_default())
+                    .await
+            },
             |env, request| AuthorizationRequest::from(request).into_js(env),
         )
     }
@@ -213,7 +217,10 @@ impl Client {
             let listener = on_refresh.map(|callback| {
                 let callback = Arc::new(callback);
                 Arc::new(move |tokens: &brokerlink::OAuthTokens| {
-                    callback.call(OAuthTokens::from(tokens.clone()), ThreadsafeFunctionCallMode::NonBlocking);
+                    callback.call(
+                        OAuthTokens::from(tokens.clone()),
+                        ThreadsafeFunctionCallMode::NonBlocking,
+                    );
                 }) as brokerlink::TokenListener
             });
             Ok(Client {
@@ -235,7 +242,11 @@ impl Client {
     #[napi(ts_return_type = "Promise<void>")]
     pub fn oauth_revoke<'env>(&self, env: &'env Env, tokens: OAuthTokens) -> Promise<'env, Undefined> {
         let c = self.inner.clone();
-        promise(env, async move { c.oauth_revoke(&tokens.try_into()?).await }, |_, ()| Ok(()))
+        promise(
+            env,
+            async move { c.oauth_revoke(&tokens.try_into()?).await },
+            |_, ()| Ok(()),
+        )
     }
 
     /// A SnapTrade client with a Personal API key: it acts as its own user, so user-scoped

@@ -3,9 +3,9 @@
 
 use crate::error::Result;
 use crate::generated::{
-    Account, Activity, ActivityQuery, Balance, BalanceHistory, Connection, Environment, NewWebhookSubscription, Order,
-    OrderQuery, Position, ProviderKind, Session, UserCredentials, WebhookEventType, WebhookSubscription,
-    WebhookSubscriptionUpdate,
+    Account, Activity, ActivityQuery, AuthorizationRequest, Balance, BalanceHistory, Connection, Environment,
+    NewWebhookSubscription, OAuthTokens, Order, OrderQuery, Position, ProviderKind, Session, UserCredentials,
+    WebhookEventType, WebhookSubscription, WebhookSubscriptionUpdate,
 };
 use crate::runtime::{enter, run};
 use crate::types::{PortalLink, PortalOptions, WaitOptions};
@@ -92,6 +92,13 @@ impl fmt::Display for Client {
     }
 }
 
+/// Hears every pair of tokens a user's client refreshed to: store it (the previous refresh
+/// token stops working). Implemented in Kotlin or Swift.
+#[uniffi::export(with_foreign)]
+pub trait OAuthTokenListener: Send + Sync + fmt::Debug {
+    fn tokens_refreshed(&self, tokens: OAuthTokens);
+}
+
 #[uniffi::export]
 impl Client {
     /// A SnapTrade client; the consumer key only signs requests and is never sent.
@@ -108,6 +115,85 @@ impl Client {
             )?;
             Ok(Arc::new(Client { inner, base_url }))
         })
+    }
+
+    /// A SnapTrade OAuth app (its backend holds the client secret): it authorizes SnapTrade
+    /// Personal users; `withOauthTokens` gives a client acting as one.
+    #[uniffi::constructor(default(options))]
+    pub fn snaptrade_oauth(client_id: String, client_secret: String, options: ClientOptions) -> Result<Arc<Self>> {
+        let base_url = options
+            .base_url
+            .clone()
+            .unwrap_or_else(|| brokerlink::SNAPTRADE_BASE_URL.to_owned());
+        enter(|| {
+            let inner = build(
+                brokerlink::Client::builder().snaptrade_oauth(client_id, brokerlink::Secret::new(client_secret)),
+                options,
+            )?;
+            Ok(Arc::new(Client { inner, base_url }))
+        })
+    }
+
+    /// Starts an authorization: send the user to `url`; keep the request for the callback.
+    #[uniffi::method(default(scopes = []))]
+    pub async fn oauth_authorization_url(
+        &self,
+        redirect_uri: String,
+        scopes: Vec<String>,
+    ) -> Result<AuthorizationRequest> {
+        let c = self.inner.clone();
+        run(async move {
+            c.oauth_authorization_url(&redirect_uri, &scopes)
+                .await
+                .map(AuthorizationRequest::from)
+        })
+        .await
+    }
+
+    /// The user's tokens for the callback URL the server redirected to.
+    pub async fn oauth_exchange_code(
+        &self,
+        request: AuthorizationRequest,
+        callback_url: String,
+    ) -> Result<OAuthTokens> {
+        let c = self.inner.clone();
+        run(async move {
+            c.oauth_exchange_code(&request.into(), &callback_url)
+                .await
+                .map(OAuthTokens::from)
+        })
+        .await
+    }
+
+    /// A client acting as the user these tokens belong to; `listener` hears every rotated pair.
+    #[uniffi::method(default(listener = None))]
+    pub fn with_oauth_tokens(
+        &self,
+        tokens: OAuthTokens,
+        listener: Option<Arc<dyn OAuthTokenListener>>,
+    ) -> Result<Arc<Client>> {
+        enter(|| {
+            let listener = listener.map(|listener| {
+                Arc::new(move |tokens: &brokerlink::OAuthTokens| listener.tokens_refreshed(tokens.clone().into()))
+                    as brokerlink::TokenListener
+            });
+            let inner = self.inner.with_oauth_tokens(tokens.into(), listener)?;
+            Ok(Arc::new(Client {
+                inner,
+                base_url: self.base_url.clone(),
+            }))
+        })
+    }
+
+    /// The user's current tokens (after any refresh); null for the app's own client.
+    pub fn oauth_tokens(&self) -> Option<OAuthTokens> {
+        self.inner.oauth_tokens().map(OAuthTokens::from)
+    }
+
+    /// Ends the user's grant at the server.
+    pub async fn oauth_revoke(&self, tokens: OAuthTokens) -> Result<()> {
+        let c = self.inner.clone();
+        run(async move { c.oauth_revoke(&tokens.into()).await }).await
     }
 
     /// A SnapTrade client with a Personal API key: it acts as its own user, so user-scoped

@@ -460,7 +460,13 @@ fileprivate final class UniffiHandleMap<T>: @unchecked Sendable {
 
 
 // Public interface members begin here.
-
+// Magic number for the Rust proxy to call using the same mechanism as every other method,
+// to free the callback once it's dropped by Rust.
+private let IDX_CALLBACK_FREE: Int32 = 0
+// Callback return codes
+private let UNIFFI_CALLBACK_SUCCESS: Int32 = 0
+private let UNIFFI_CALLBACK_ERROR: Int32 = 1
+private let UNIFFI_CALLBACK_UNEXPECTED_ERROR: Int32 = 2
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
@@ -891,6 +897,26 @@ public protocol ClientProtocol: AnyObject, Sendable {
     func mintOneTimeToken() async throws  -> String
     
     /**
+     * Starts an authorization: send the user to `url`; keep the request for the callback.
+     */
+    func oauthAuthorizationUrl(redirectUri: String, scopes: [String]) async throws  -> AuthorizationRequest
+    
+    /**
+     * The user's tokens for the callback URL the server redirected to.
+     */
+    func oauthExchangeCode(request: AuthorizationRequest, callbackUrl: String) async throws  -> OAuthTokens
+    
+    /**
+     * Ends the user's grant at the server.
+     */
+    func oauthRevoke(tokens: OAuthTokens) async throws 
+    
+    /**
+     * The user's current tokens (after any refresh); null for the app's own client.
+     */
+    func oauthTokens()  -> OAuthTokens?
+    
+    /**
      * One order, by the broker's order id.
      */
     func order(user: UserCredentials?, accountId: String, orderId: String) async throws  -> Order
@@ -980,6 +1006,11 @@ public protocol ClientProtocol: AnyObject, Sendable {
      */
     func webhookSubscriptions() async throws  -> [WebhookSubscription]
     
+    /**
+     * A client acting as the user these tokens belong to; `listener` hears every rotated pair.
+     */
+    func withOauthTokens(tokens: OAuthTokens, listener: OAuthTokenListener?) throws  -> Client
+    
 }
 /**
  * A pooled client for one aggregator account; create it once and share it (calls may run
@@ -1062,6 +1093,21 @@ public static func snaptrade(clientId: String, consumerKey: String, options: Cli
     uniffi_brokerlink_ffi_fn_constructor_client_snaptrade(
         FfiConverterString.lower(clientId),
         FfiConverterString.lower(consumerKey),
+        FfiConverterTypeClientOptions_lower(options),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * A SnapTrade OAuth app (its backend holds the client secret): it authorizes SnapTrade
+     * Personal users; `withOauthTokens` gives a client acting as one.
+     */
+public static func snaptradeOauth(clientId: String, clientSecret: String, options: ClientOptions = ClientOptions())throws  -> Client  {
+    return try  FfiConverterTypeClient_lift(try rustCallWithError(FfiConverterTypeBrokerlinkError_lift) {
+        uniffiCallStatus in
+    uniffi_brokerlink_ffi_fn_constructor_client_snaptrade_oauth(
+        FfiConverterString.lower(clientId),
+        FfiConverterString.lower(clientSecret),
         FfiConverterTypeClientOptions_lower(options),uniffiCallStatus
     )
 })
@@ -1337,6 +1383,75 @@ open func mintOneTimeToken()async throws  -> String  {
             liftFunc: FfiConverterString.lift,
             errorHandler: FfiConverterTypeBrokerlinkError_lift
         )
+}
+    
+    /**
+     * Starts an authorization: send the user to `url`; keep the request for the callback.
+     */
+open func oauthAuthorizationUrl(redirectUri: String, scopes: [String] = [])async throws  -> AuthorizationRequest  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_brokerlink_ffi_fn_method_client_oauth_authorization_url(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(redirectUri),FfiConverterSequenceString.lower(scopes)
+                )
+            },
+            pollFunc: ffi_brokerlink_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_brokerlink_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_brokerlink_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeAuthorizationRequest_lift,
+            errorHandler: FfiConverterTypeBrokerlinkError_lift
+        )
+}
+    
+    /**
+     * The user's tokens for the callback URL the server redirected to.
+     */
+open func oauthExchangeCode(request: AuthorizationRequest, callbackUrl: String)async throws  -> OAuthTokens  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_brokerlink_ffi_fn_method_client_oauth_exchange_code(
+                        self.uniffiCloneHandle(),FfiConverterTypeAuthorizationRequest_lower(request),FfiConverterString.lower(callbackUrl)
+                )
+            },
+            pollFunc: ffi_brokerlink_ffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_brokerlink_ffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_brokerlink_ffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeOAuthTokens_lift,
+            errorHandler: FfiConverterTypeBrokerlinkError_lift
+        )
+}
+    
+    /**
+     * Ends the user's grant at the server.
+     */
+open func oauthRevoke(tokens: OAuthTokens)async throws   {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_brokerlink_ffi_fn_method_client_oauth_revoke(
+                        self.uniffiCloneHandle(),FfiConverterTypeOAuthTokens_lower(tokens)
+                )
+            },
+            pollFunc: ffi_brokerlink_ffi_rust_future_poll_void,
+            completeFunc: ffi_brokerlink_ffi_rust_future_complete_void,
+            freeFunc: ffi_brokerlink_ffi_rust_future_free_void,
+            liftFunc: { $0 },
+            errorHandler: FfiConverterTypeBrokerlinkError_lift
+        )
+}
+    
+    /**
+     * The user's current tokens (after any refresh); null for the app's own client.
+     */
+open func oauthTokens() -> OAuthTokens?  {
+    return try!  FfiConverterOptionTypeOAuthTokens.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_brokerlink_ffi_fn_method_client_oauth_tokens(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
 }
     
     /**
@@ -1674,6 +1789,20 @@ open func webhookSubscriptions()async throws  -> [WebhookSubscription]  {
         )
 }
     
+    /**
+     * A client acting as the user these tokens belong to; `listener` hears every rotated pair.
+     */
+open func withOauthTokens(tokens: OAuthTokens, listener: OAuthTokenListener? = nil)throws  -> Client  {
+    return try  FfiConverterTypeClient_lift(try rustCallWithError(FfiConverterTypeBrokerlinkError_lift) {
+        uniffiCallStatus in
+    uniffi_brokerlink_ffi_fn_method_client_with_oauth_tokens(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeOAuthTokens_lower(tokens),
+        FfiConverterOptionTypeOAuthTokenListener.lower(listener),uniffiCallStatus
+    )
+})
+}
+    
 
     
 // The local Rust `Display` implementation.
@@ -1728,6 +1857,212 @@ public func FfiConverterTypeClient_lift(_ handle: UInt64) throws -> Client {
 #endif
 public func FfiConverterTypeClient_lower(_ value: Client) -> UInt64 {
     return FfiConverterTypeClient.lower(value)
+}
+
+
+
+
+
+
+/**
+ * Hears every pair of tokens a user's client refreshed to: store it (the previous refresh
+ * token stops working). Implemented in Kotlin or Swift.
+ */
+public protocol OAuthTokenListener: AnyObject, Sendable {
+    
+    func tokensRefreshed(tokens: OAuthTokens) 
+    
+}
+/**
+ * Hears every pair of tokens a user's client refreshed to: store it (the previous refresh
+ * token stops working). Implemented in Kotlin or Swift.
+ */
+open class OAuthTokenListenerImpl: OAuthTokenListener, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_brokerlink_ffi_fn_clone_oauthtokenlistener(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_brokerlink_ffi_fn_free_oauthtokenlistener(handle, $0) }
+    }
+
+    
+
+    
+open func tokensRefreshed(tokens: OAuthTokens)  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_brokerlink_ffi_fn_method_oauthtokenlistener_tokens_refreshed(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeOAuthTokens_lower(tokens),uniffiCallStatus
+    )
+}
+}
+    
+
+    
+}
+
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfaceOAuthTokenListener {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfaceOAuthTokenListener = UniffiVTableCallbackInterfaceOAuthTokenListener(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypeOAuthTokenListener.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface OAuthTokenListener: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypeOAuthTokenListener.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface OAuthTokenListener: handle missing in uniffiClone")
+            }
+        },
+        tokensRefreshed: { (
+            uniffiHandle: UInt64,
+            tokens: RustBuffer,
+            uniffiOutReturn: UnsafeMutableRawPointer,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> () in
+                guard let uniffiObj = try? FfiConverterTypeOAuthTokenListener.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return uniffiObj.tokensRefreshed(
+                     tokens: try FfiConverterTypeOAuthTokens_lift(tokens)
+                )
+            }
+
+            
+            let writeReturn = { () }
+            uniffiTraitInterfaceCall(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceOAuthTokenListener> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceOAuthTokenListener>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitOAuthTokenListener() {
+    uniffi_brokerlink_ffi_fn_init_callback_vtable_oauthtokenlistener(UniffiCallbackInterfaceOAuthTokenListener.vtablePtr)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeOAuthTokenListener: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<OAuthTokenListener>()
+
+    typealias FfiType = UInt64
+    typealias SwiftType = OAuthTokenListener
+
+    public static func lift(_ handle: UInt64) throws -> OAuthTokenListener {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return OAuthTokenListenerImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
+    }
+
+    public static func lower(_ value: OAuthTokenListener) -> UInt64 {
+         if let rustImpl = value as? OAuthTokenListenerImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> OAuthTokenListener {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: OAuthTokenListener, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOAuthTokenListener_lift(_ handle: UInt64) throws -> OAuthTokenListener {
+    return try FfiConverterTypeOAuthTokenListener.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOAuthTokenListener_lower(_ value: OAuthTokenListener) -> UInt64 {
+    return FfiConverterTypeOAuthTokenListener.lower(value)
 }
 
 
@@ -2675,6 +3010,94 @@ public func FfiConverterTypeActivityQuery_lower(_ value: ActivityQuery) -> RustB
 
 
 /**
+ * One authorization attempt: send the user to `url`; keep the rest in their server-side
+ * session until the callback comes back.
+ */
+public struct AuthorizationRequest: Equatable, Hashable {
+    public var url: String
+    public var redirectUri: String
+    /**
+     * Checked against the callback's `state` (CSRF).
+     */
+    public var state: Secret
+    /**
+     * The PKCE secret whose SHA-256 the URL carries.
+     */
+    public var codeVerifier: Secret
+    /**
+     * Checked against the `id_token`'s `nonce`.
+     */
+    public var nonce: Secret
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(url: String, redirectUri: String, 
+        /**
+         * Checked against the callback's `state` (CSRF).
+         */state: Secret, 
+        /**
+         * The PKCE secret whose SHA-256 the URL carries.
+         */codeVerifier: Secret, 
+        /**
+         * Checked against the `id_token`'s `nonce`.
+         */nonce: Secret) {
+        self.url = url
+        self.redirectUri = redirectUri
+        self.state = state
+        self.codeVerifier = codeVerifier
+        self.nonce = nonce
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension AuthorizationRequest: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAuthorizationRequest: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AuthorizationRequest {
+        return
+            try AuthorizationRequest(
+                url: FfiConverterString.read(from: &buf), 
+                redirectUri: FfiConverterString.read(from: &buf), 
+                state: FfiConverterTypeSecret.read(from: &buf), 
+                codeVerifier: FfiConverterTypeSecret.read(from: &buf), 
+                nonce: FfiConverterTypeSecret.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: AuthorizationRequest, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.url, into: &buf)
+        FfiConverterString.write(value.redirectUri, into: &buf)
+        FfiConverterTypeSecret.write(value.state, into: &buf)
+        FfiConverterTypeSecret.write(value.codeVerifier, into: &buf)
+        FfiConverterTypeSecret.write(value.nonce, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAuthorizationRequest_lift(_ buf: RustBuffer) throws -> AuthorizationRequest {
+    return try FfiConverterTypeAuthorizationRequest.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAuthorizationRequest_lower(_ value: AuthorizationRequest) -> RustBuffer {
+    return FfiConverterTypeAuthorizationRequest.lower(value)
+}
+
+
+/**
  * An account's cash in one currency.
  */
 public struct Balance: Equatable, Hashable {
@@ -3553,6 +3976,109 @@ public func FfiConverterTypeNewWebhookSubscription_lift(_ buf: RustBuffer) throw
 #endif
 public func FfiConverterTypeNewWebhookSubscription_lower(_ value: NewWebhookSubscription) -> RustBuffer {
     return FfiConverterTypeNewWebhookSubscription.lower(value)
+}
+
+
+/**
+ * A user's grant: what the app stores for them and hands back to build their client.
+ */
+public struct OAuthTokens: Equatable, Hashable {
+    /**
+     * Sent as `Authorization: Bearer`; lives 10 hours at SnapTrade.
+     */
+    public var accessToken: Secret
+    /**
+     * Rotates at every refresh: store the newest one, the previous one stops working.
+     */
+    public var refreshToken: Secret
+    public var expiresAt: Date
+    /**
+     * The scopes granted, space-separated (`read`, `openid`, `email`).
+     */
+    public var scope: String
+    /**
+     * The SnapTrade Personal user the tokens act for (`sub.snaptrade_user_id`).
+     */
+    public var userId: String?
+    /**
+     * From the verified `id_token`, when `openid email` were granted.
+     */
+    public var email: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Sent as `Authorization: Bearer`; lives 10 hours at SnapTrade.
+         */accessToken: Secret, 
+        /**
+         * Rotates at every refresh: store the newest one, the previous one stops working.
+         */refreshToken: Secret, expiresAt: Date, 
+        /**
+         * The scopes granted, space-separated (`read`, `openid`, `email`).
+         */scope: String, 
+        /**
+         * The SnapTrade Personal user the tokens act for (`sub.snaptrade_user_id`).
+         */userId: String? = nil, 
+        /**
+         * From the verified `id_token`, when `openid email` were granted.
+         */email: String? = nil) {
+        self.accessToken = accessToken
+        self.refreshToken = refreshToken
+        self.expiresAt = expiresAt
+        self.scope = scope
+        self.userId = userId
+        self.email = email
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension OAuthTokens: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeOAuthTokens: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> OAuthTokens {
+        return
+            try OAuthTokens(
+                accessToken: FfiConverterTypeSecret.read(from: &buf), 
+                refreshToken: FfiConverterTypeSecret.read(from: &buf), 
+                expiresAt: FfiConverterTimestamp.read(from: &buf), 
+                scope: FfiConverterString.read(from: &buf), 
+                userId: FfiConverterOptionString.read(from: &buf), 
+                email: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: OAuthTokens, into buf: inout [UInt8]) {
+        FfiConverterTypeSecret.write(value.accessToken, into: &buf)
+        FfiConverterTypeSecret.write(value.refreshToken, into: &buf)
+        FfiConverterTimestamp.write(value.expiresAt, into: &buf)
+        FfiConverterString.write(value.scope, into: &buf)
+        FfiConverterOptionString.write(value.userId, into: &buf)
+        FfiConverterOptionString.write(value.email, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOAuthTokens_lift(_ buf: RustBuffer) throws -> OAuthTokens {
+    return try FfiConverterTypeOAuthTokens.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeOAuthTokens_lower(_ value: OAuthTokens) -> RustBuffer {
+    return FfiConverterTypeOAuthTokens.lower(value)
 }
 
 
@@ -8271,6 +8797,30 @@ fileprivate struct FfiConverterOptionDuration: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeOAuthTokenListener: FfiConverterRustBuffer {
+    typealias SwiftType = OAuthTokenListener?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeOAuthTokenListener.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeOAuthTokenListener.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeAccountSync: FfiConverterRustBuffer {
     typealias SwiftType = AccountSync?
 
@@ -8335,6 +8885,30 @@ fileprivate struct FfiConverterOptionTypeMoney: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeMoney.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeOAuthTokens: FfiConverterRustBuffer {
+    typealias SwiftType = OAuthTokens?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeOAuthTokens.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeOAuthTokens.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -9381,6 +9955,18 @@ private let initializationResult: InitializationResult = {
     if (uniffi_brokerlink_ffi_checksum_method_client_mint_one_time_token() != 49643) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_brokerlink_ffi_checksum_method_client_oauth_authorization_url() != 49134) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_brokerlink_ffi_checksum_method_client_oauth_exchange_code() != 52412) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_brokerlink_ffi_checksum_method_client_oauth_revoke() != 39728) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_brokerlink_ffi_checksum_method_client_oauth_tokens() != 54362) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_brokerlink_ffi_checksum_method_client_order() != 6857) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -9433,6 +10019,12 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_brokerlink_ffi_checksum_method_client_webhook_subscriptions() != 10751) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_brokerlink_ffi_checksum_method_client_with_oauth_tokens() != 33740) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_brokerlink_ffi_checksum_method_oauthtokenlistener_tokens_refreshed() != 19879) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_brokerlink_ffi_checksum_method_sandbox_add_webhook() != 31461) {
@@ -9507,6 +10099,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_brokerlink_ffi_checksum_constructor_client_snaptrade() != 44257) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_brokerlink_ffi_checksum_constructor_client_snaptrade_oauth() != 11938) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_brokerlink_ffi_checksum_constructor_client_snaptrade_personal() != 16230) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -9514,6 +10109,7 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
 
+    uniffiCallbackInitOAuthTokenListener()
     return InitializationResult.ok
 }()
 

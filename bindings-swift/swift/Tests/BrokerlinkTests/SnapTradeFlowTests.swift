@@ -127,4 +127,36 @@ final class SnapTradeFlowTests: SandboxTestCase {
         XCTAssertFalse(sandbox.oauthClientId().isEmpty)
         XCTAssertNotEqual(sandbox.oauthClientId(), sandbox.personalClientId())
     }
+
+    func testAnOAuthAppAuthorizesAUserAndRefreshesOnceForARefusedToken() async throws {
+        let app = try Client.snaptradeOauth(
+            clientId: sandbox.oauthClientId(),
+            clientSecret: sandbox.oauthClientSecret(),
+            options: ClientOptions(baseUrl: sandbox.url())
+        )
+        let request = try await app.oauthAuthorizationUrl(redirectUri: "http://127.0.0.1:9/callback", scopes: ["read", "openid", "email"])
+        var admin = URLRequest(url: URL(string: sandbox.url() + "/_sandbox/oauth/authorize")!)
+        admin.httpMethod = "POST"
+        admin.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        admin.httpBody = try JSONSerialization.data(withJSONObject: ["url": request.url, "username": "user_good", "password": "pass_good"])
+        let (data, _) = try await URLSession.shared.data(for: admin)
+        let callback = try XCTUnwrap((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["redirect_url"] as? String)
+        let tokens = try await app.oauthExchangeCode(request: request, callbackUrl: callback)
+        XCTAssertEqual(tokens.email, "user_good@personal.sandbox.test")
+
+        final class Heard: OAuthTokenListener, @unchecked Sendable {
+            var pairs: [OAuthTokens] = []
+            func tokensRefreshed(tokens: OAuthTokens) { pairs.append(tokens) }
+        }
+        let heard = Heard()
+        var stale = tokens
+        stale.accessToken = Secret("at_unknown")
+        let user = try app.withOauthTokens(tokens: stale, listener: heard)
+        let accounts = try await user.accounts()
+        XCTAssertTrue(accounts.isEmpty)
+        XCTAssertEqual(heard.pairs.count, 1)
+        try await app.oauthRevoke(tokens: heard.pairs[0])
+        let dead = await failure { _ = try await user.accounts() }
+        XCTAssertEqual(dead?.details().providerCode, "invalid_grant")
+    }
 }

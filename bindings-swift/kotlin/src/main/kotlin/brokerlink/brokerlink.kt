@@ -659,6 +659,28 @@ internal open class UniffiForeignFutureResultVoid(
 internal interface UniffiForeignFutureCompleteVoid : com.sun.jna.Callback {
     fun callback(`callbackData`: Long,`result`: UniffiForeignFutureResultVoid.UniffiByValue,)
 }
+internal interface UniffiCallbackInterfaceOAuthTokenListenerMethod0 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`tokens`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
+}
+@Structure.FieldOrder("uniffiFree", "uniffiClone", "tokensRefreshed")
+internal open class UniffiVTableCallbackInterfaceOAuthTokenListener(
+    @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+    @JvmField internal var `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+    @JvmField internal var `tokensRefreshed`: UniffiCallbackInterfaceOAuthTokenListenerMethod0? = null,
+) : Structure() {
+    class UniffiByValue(
+        `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+        `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+        `tokensRefreshed`: UniffiCallbackInterfaceOAuthTokenListenerMethod0? = null,
+    ): UniffiVTableCallbackInterfaceOAuthTokenListener(`uniffiFree`,`uniffiClone`,`tokensRefreshed`,), Structure.ByValue
+
+   internal fun uniffiSetValue(other: UniffiVTableCallbackInterfaceOAuthTokenListener) {
+        `uniffiFree` = other.`uniffiFree`
+        `uniffiClone` = other.`uniffiClone`
+        `tokensRefreshed` = other.`tokensRefreshed`
+    }
+
+}
 
 // A JNA Library to expose the extern-C FFI definitions.
 // This is an implementation detail which will be called internally by the public API.
@@ -732,6 +754,14 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_brokerlink_ffi_checksum_method_client_mint_one_time_token(
     ): Int
+    external fun uniffi_brokerlink_ffi_checksum_method_client_oauth_authorization_url(
+    ): Int
+    external fun uniffi_brokerlink_ffi_checksum_method_client_oauth_exchange_code(
+    ): Int
+    external fun uniffi_brokerlink_ffi_checksum_method_client_oauth_revoke(
+    ): Int
+    external fun uniffi_brokerlink_ffi_checksum_method_client_oauth_tokens(
+    ): Int
     external fun uniffi_brokerlink_ffi_checksum_method_client_order(
     ): Int
     external fun uniffi_brokerlink_ffi_checksum_method_client_orders(
@@ -767,6 +797,10 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_brokerlink_ffi_checksum_method_client_webhook_catalog(
     ): Int
     external fun uniffi_brokerlink_ffi_checksum_method_client_webhook_subscriptions(
+    ): Int
+    external fun uniffi_brokerlink_ffi_checksum_method_client_with_oauth_tokens(
+    ): Int
+    external fun uniffi_brokerlink_ffi_checksum_method_oauthtokenlistener_tokens_refreshed(
     ): Int
     external fun uniffi_brokerlink_ffi_checksum_method_sandbox_add_webhook(
     ): Int
@@ -816,6 +850,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_brokerlink_ffi_checksum_constructor_client_snaptrade(
     ): Int
+    external fun uniffi_brokerlink_ffi_checksum_constructor_client_snaptrade_oauth(
+    ): Int
     external fun uniffi_brokerlink_ffi_checksum_constructor_client_snaptrade_personal(
     ): Int
     external fun uniffi_brokerlink_ffi_checksum_constructor_sandbox_start(
@@ -836,6 +872,7 @@ internal object UniffiLib {
 
     init {
         Native.register(UniffiLib::class.java, findLibraryName(componentName = "brokerlink"))
+        uniffiCallbackInterfaceOAuthTokenListener.register(this)
         
     }
 
@@ -853,6 +890,8 @@ internal object UniffiLib {
     external fun uniffi_brokerlink_ffi_fn_constructor_client_finatic(`apiKey`: RustBuffer.ByValue,`oneTimeToken`: RustBuffer.ByValue,`environment`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_brokerlink_ffi_fn_constructor_client_snaptrade(`clientId`: RustBuffer.ByValue,`consumerKey`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_brokerlink_ffi_fn_constructor_client_snaptrade_oauth(`clientId`: RustBuffer.ByValue,`clientSecret`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_brokerlink_ffi_fn_constructor_client_snaptrade_personal(`clientId`: RustBuffer.ByValue,`consumerKey`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -886,6 +925,14 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_brokerlink_ffi_fn_method_client_mint_one_time_token(`ptr`: Long,
     ): Long
+    external fun uniffi_brokerlink_ffi_fn_method_client_oauth_authorization_url(`ptr`: Long,`redirectUri`: RustBuffer.ByValue,`scopes`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_brokerlink_ffi_fn_method_client_oauth_exchange_code(`ptr`: Long,`request`: RustBuffer.ByValue,`callbackUrl`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_brokerlink_ffi_fn_method_client_oauth_revoke(`ptr`: Long,`tokens`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_brokerlink_ffi_fn_method_client_oauth_tokens(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_brokerlink_ffi_fn_method_client_order(`ptr`: Long,`user`: RustBuffer.ByValue,`accountId`: RustBuffer.ByValue,`orderId`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_brokerlink_ffi_fn_method_client_orders(`ptr`: Long,`user`: RustBuffer.ByValue,`accountId`: RustBuffer.ByValue,`query`: RustBuffer.ByValue,
@@ -922,8 +969,18 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_brokerlink_ffi_fn_method_client_webhook_subscriptions(`ptr`: Long,
     ): Long
+    external fun uniffi_brokerlink_ffi_fn_method_client_with_oauth_tokens(`ptr`: Long,`tokens`: RustBuffer.ByValue,`listener`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
     external fun uniffi_brokerlink_ffi_fn_method_client_uniffi_trait_display(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_brokerlink_ffi_fn_clone_oauthtokenlistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_brokerlink_ffi_fn_free_oauthtokenlistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_brokerlink_ffi_fn_init_callback_vtable_oauthtokenlistener(`vtable`: UniffiVTableCallbackInterfaceOAuthTokenListener,
+    ): Unit
+    external fun uniffi_brokerlink_ffi_fn_method_oauthtokenlistener_tokens_refreshed(`ptr`: Long,`tokens`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
     external fun uniffi_brokerlink_ffi_fn_clone_sandbox(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_brokerlink_ffi_fn_free_sandbox(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1223,6 +1280,18 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_brokerlink_ffi_checksum_method_client_mint_one_time_token() and 0xFFFF) != 49643) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_oauth_authorization_url() and 0xFFFF) != 49134) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_oauth_exchange_code() and 0xFFFF) != 52412) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_oauth_revoke() and 0xFFFF) != 39728) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_oauth_tokens() and 0xFFFF) != 54362) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_brokerlink_ffi_checksum_method_client_order() and 0xFFFF) != 6857) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1275,6 +1344,12 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_brokerlink_ffi_checksum_method_client_webhook_subscriptions() and 0xFFFF) != 10751) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_client_with_oauth_tokens() and 0xFFFF) != 33740) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_oauthtokenlistener_tokens_refreshed() and 0xFFFF) != 19879) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_brokerlink_ffi_checksum_method_sandbox_add_webhook() and 0xFFFF) != 31461) {
@@ -1347,6 +1422,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_brokerlink_ffi_checksum_constructor_client_snaptrade() and 0xFFFF) != 44257) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_brokerlink_ffi_checksum_constructor_client_snaptrade_oauth() and 0xFFFF) != 11938) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_brokerlink_ffi_checksum_constructor_client_snaptrade_personal() and 0xFFFF) != 16230) {
@@ -1486,7 +1564,38 @@ object UniffiWithHandle
  *
  * @suppress
  * */
-object NoHandle
+object NoHandle// Magic number for the Rust proxy to call using the same mechanism as every other method,
+// to free the callback once it's dropped by Rust.
+internal const val IDX_CALLBACK_FREE = 0
+// Callback return codes
+internal const val UNIFFI_CALLBACK_SUCCESS = 0
+internal const val UNIFFI_CALLBACK_ERROR = 1
+internal const val UNIFFI_CALLBACK_UNEXPECTED_ERROR = 2
+
+/**
+ * @suppress
+ */
+public abstract class FfiConverterCallbackInterface<CallbackInterface: Any>: FfiConverter<CallbackInterface, Long> {
+    internal val handleMap = UniffiHandleMap<CallbackInterface>()
+
+    internal fun drop(handle: Long) {
+        handleMap.remove(handle)
+    }
+
+    override fun lift(value: Long): CallbackInterface {
+        return handleMap.get(value)
+    }
+
+    override fun read(buf: ByteBuffer) = lift(buf.getLong())
+
+    override fun lower(value: CallbackInterface) = handleMap.insert(value)
+
+    override fun allocationSize(value: CallbackInterface) = 8UL
+
+    override fun write(value: CallbackInterface, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
 /**
  * The cleaner interface for Object finalization code to run.
  * This is the entry point to any implementation that we're using.
@@ -2269,6 +2378,26 @@ public interface ClientInterface {
     suspend fun `mintOneTimeToken`(): kotlin.String
     
     /**
+     * Starts an authorization: send the user to `url`; keep the request for the callback.
+     */
+    suspend fun `oauthAuthorizationUrl`(`redirectUri`: kotlin.String, `scopes`: List<kotlin.String> = listOf()): AuthorizationRequest
+    
+    /**
+     * The user's tokens for the callback URL the server redirected to.
+     */
+    suspend fun `oauthExchangeCode`(`request`: AuthorizationRequest, `callbackUrl`: kotlin.String): OAuthTokens
+    
+    /**
+     * Ends the user's grant at the server.
+     */
+    suspend fun `oauthRevoke`(`tokens`: OAuthTokens)
+    
+    /**
+     * The user's current tokens (after any refresh); null for the app's own client.
+     */
+    fun `oauthTokens`(): OAuthTokens?
+    
+    /**
      * One order, by the broker's order id.
      */
     suspend fun `order`(`user`: UserCredentials?, `accountId`: kotlin.String, `orderId`: kotlin.String): Order
@@ -2357,6 +2486,11 @@ public interface ClientInterface {
      * Every webhook subscription of your company, revoked ones included (Finatic).
      */
     suspend fun `webhookSubscriptions`(): List<WebhookSubscription>
+    
+    /**
+     * A client acting as the user these tokens belong to; `listener` hears every rotated pair.
+     */
+    fun `withOauthTokens`(`tokens`: OAuthTokens, `listener`: OAuthTokenListener? = null): Client
     
     companion object
 }
@@ -2818,6 +2952,100 @@ open class Client: Disposable, AutoCloseable, ClientInterface
 
     
     /**
+     * Starts an authorization: send the user to `url`; keep the request for the callback.
+     */
+    @Throws(BrokerlinkException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `oauthAuthorizationUrl`(`redirectUri`: kotlin.String, `scopes`: List<kotlin.String>) : AuthorizationRequest {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_brokerlink_ffi_fn_method_client_oauth_authorization_url(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`redirectUri`),
+        FfiConverterSequenceString.lower(`scopes`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_brokerlink_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeAuthorizationRequest.lift(it) },
+        // Error FFI converter
+        BrokerlinkException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * The user's tokens for the callback URL the server redirected to.
+     */
+    @Throws(BrokerlinkException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `oauthExchangeCode`(`request`: AuthorizationRequest, `callbackUrl`: kotlin.String) : OAuthTokens {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_brokerlink_ffi_fn_method_client_oauth_exchange_code(
+                uniffiHandle,
+                
+        FfiConverterTypeAuthorizationRequest.lower(`request`),
+        FfiConverterString.lower(`callbackUrl`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_brokerlink_ffi_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeOAuthTokens.lift(it) },
+        // Error FFI converter
+        BrokerlinkException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Ends the user's grant at the server.
+     */
+    @Throws(BrokerlinkException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `oauthRevoke`(`tokens`: OAuthTokens) {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_brokerlink_ffi_fn_method_client_oauth_revoke(
+                uniffiHandle,
+                
+        FfiConverterTypeOAuthTokens.lower(`tokens`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_poll_void(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_brokerlink_ffi_rust_future_complete_void(future, continuation) },
+        { future -> UniffiLib.ffi_brokerlink_ffi_rust_future_free_void(future) },
+        // lift function
+        { },
+        
+        // Error FFI converter
+        BrokerlinkException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * The user's current tokens (after any refresh); null for the app's own client.
+     */override fun `oauthTokens`(): OAuthTokens? {
+            return FfiConverterOptionalTypeOAuthTokens.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_brokerlink_ffi_fn_method_client_oauth_tokens(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
      * One order, by the broker's order id.
      */
     @Throws(BrokerlinkException::class)
@@ -3271,6 +3499,25 @@ open class Client: Disposable, AutoCloseable, ClientInterface
     }
 
     
+    /**
+     * A client acting as the user these tokens belong to; `listener` hears every rotated pair.
+     */
+    @Throws(BrokerlinkException::class)override fun `withOauthTokens`(`tokens`: OAuthTokens, `listener`: OAuthTokenListener?): Client {
+            return FfiConverterTypeClient.lift(
+    callWithHandle {
+    uniffiRustCallWithError(BrokerlinkException) { _status ->
+    UniffiLib.uniffi_brokerlink_ffi_fn_method_client_with_oauth_tokens(
+        it,
+        
+        FfiConverterTypeOAuthTokens.lower(`tokens`),
+        FfiConverterOptionalTypeOAuthTokenListener.lower(`listener`),_status)
+}
+    }
+    )
+    }
+    
+
+    
 
     
 
@@ -3330,6 +3577,25 @@ open class Client: Disposable, AutoCloseable, ClientInterface
 
         
     /**
+     * A SnapTrade OAuth app (its backend holds the client secret): it authorizes SnapTrade
+     * Personal users; `withOauthTokens` gives a client acting as one.
+     */
+    @Throws(BrokerlinkException::class) fun `snaptradeOauth`(`clientId`: kotlin.String, `clientSecret`: kotlin.String, `options`: ClientOptions = ClientOptions()): Client {
+            return FfiConverterTypeClient.lift(
+    uniffiRustCallWithError(BrokerlinkException) { _status ->
+    UniffiLib.uniffi_brokerlink_ffi_fn_constructor_client_snaptrade_oauth(
+    
+        
+        FfiConverterString.lower(`clientId`),
+        FfiConverterString.lower(`clientSecret`),
+        FfiConverterTypeClientOptions.lower(`options`),_status)
+}
+    )
+    }
+    
+
+        
+    /**
      * A SnapTrade client with a Personal API key: it acts as its own user, so user-scoped
      * calls take `null`/`nil` for the user and user management is refused.
      */
@@ -3372,6 +3638,325 @@ public object FfiConverterTypeClient: FfiConverter<Client, Long> {
     override fun allocationSize(value: Client) = 8UL
 
     override fun write(value: Client, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * Hears every pair of tokens a user's client refreshed to: store it (the previous refresh
+ * token stops working). Implemented in Kotlin or Swift.
+ */
+public interface OAuthTokenListener {
+    
+    fun `tokensRefreshed`(`tokens`: OAuthTokens)
+    
+    companion object
+}
+
+/**
+ * Hears every pair of tokens a user's client refreshed to: store it (the previous refresh
+ * token stops working). Implemented in Kotlin or Swift.
+ */
+open class OAuthTokenListenerImpl: Disposable, AutoCloseable, OAuthTokenListener
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_brokerlink_ffi_fn_free_oauthtokenlistener(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_brokerlink_ffi_fn_clone_oauthtokenlistener(handle, status)
+        }
+    }
+
+    override fun `tokensRefreshed`(`tokens`: OAuthTokens)
+        = 
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_brokerlink_ffi_fn_method_oauthtokenlistener_tokens_refreshed(
+        it,
+        
+        FfiConverterTypeOAuthTokens.lower(`tokens`),_status)
+}
+    }
+    
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+
+// Put the implementation in an object so we don't pollute the top-level namespace
+internal object uniffiCallbackInterfaceOAuthTokenListener {
+    internal object `tokensRefreshed`: UniffiCallbackInterfaceOAuthTokenListenerMethod0 {
+        override fun callback(`uniffiHandle`: Long,`tokens`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypeOAuthTokenListener.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`tokensRefreshed`(
+                    FfiConverterTypeOAuthTokens.lift(`tokens`),
+                )
+            }
+            val writeReturn = { _: Unit -> Unit }
+            uniffiTraitInterfaceCall(uniffiCallStatus, makeCall, writeReturn)
+        }
+    }
+
+    internal object uniffiFree: UniffiCallbackInterfaceFree {
+        override fun callback(handle: Long) {
+            FfiConverterTypeOAuthTokenListener.handleMap.remove(handle)
+        }
+    }
+
+    internal object uniffiClone: UniffiCallbackInterfaceClone {
+        override fun callback(handle: Long): Long {
+            return FfiConverterTypeOAuthTokenListener.handleMap.clone(handle)
+        }
+    }
+
+    internal var vtable = UniffiVTableCallbackInterfaceOAuthTokenListener.UniffiByValue(
+        uniffiFree,
+        uniffiClone,
+        `tokensRefreshed`,
+    )
+
+    // Registers the foreign callback with the Rust side.
+    // This method is generated for each callback interface.
+    internal fun register(lib: UniffiLib) {
+        lib.uniffi_brokerlink_ffi_fn_init_callback_vtable_oauthtokenlistener(vtable)
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeOAuthTokenListener: FfiConverter<OAuthTokenListener, Long> {
+    internal val handleMap = UniffiHandleMap<OAuthTokenListener>()
+
+    override fun lower(value: OAuthTokenListener): Long {
+        if (value is OAuthTokenListenerImpl) {
+             // Rust-implemented object.  Clone the handle and return it
+            return value.uniffiCloneHandle()
+         } else {
+            // Kotlin object, generate a new vtable handle and return that.
+            return handleMap.insert(value)
+         }
+    }
+
+    override fun lift(value: Long): OAuthTokenListener {
+        if ((value and 1.toLong()) == 0.toLong()) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return OAuthTokenListenerImpl(UniffiWithHandle, value)
+        } else {
+            // Kotlin-generated handle, get the object from the handle map
+            return handleMap.remove(value)
+        }
+    }
+
+    override fun read(buf: ByteBuffer): OAuthTokenListener {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: OAuthTokenListener) = 8UL
+
+    override fun write(value: OAuthTokenListener, buf: ByteBuffer) {
         buf.putLong(lower(value))
     }
 }
@@ -4468,6 +5053,72 @@ public object FfiConverterTypeActivityQuery: FfiConverterRustBuffer<ActivityQuer
 
 
 /**
+ * One authorization attempt: send the user to `url`; keep the rest in their server-side
+ * session until the callback comes back.
+ */
+data class AuthorizationRequest (
+    val `url`: kotlin.String
+    , 
+    val `redirectUri`: kotlin.String
+    , 
+    /**
+     * Checked against the callback's `state` (CSRF).
+     */
+    val `state`: Secret
+    , 
+    /**
+     * The PKCE secret whose SHA-256 the URL carries.
+     */
+    val `codeVerifier`: Secret
+    , 
+    /**
+     * Checked against the `id_token`'s `nonce`.
+     */
+    val `nonce`: Secret
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeAuthorizationRequest: FfiConverterRustBuffer<AuthorizationRequest> {
+    override fun read(buf: ByteBuffer): AuthorizationRequest {
+        return AuthorizationRequest(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeSecret.read(buf),
+            FfiConverterTypeSecret.read(buf),
+            FfiConverterTypeSecret.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: AuthorizationRequest) = (
+            FfiConverterString.allocationSize(value.`url`) +
+            FfiConverterString.allocationSize(value.`redirectUri`) +
+            FfiConverterTypeSecret.allocationSize(value.`state`) +
+            FfiConverterTypeSecret.allocationSize(value.`codeVerifier`) +
+            FfiConverterTypeSecret.allocationSize(value.`nonce`)
+    )
+
+    override fun write(value: AuthorizationRequest, buf: ByteBuffer) {
+            FfiConverterString.write(value.`url`, buf)
+            FfiConverterString.write(value.`redirectUri`, buf)
+            FfiConverterTypeSecret.write(value.`state`, buf)
+            FfiConverterTypeSecret.write(value.`codeVerifier`, buf)
+            FfiConverterTypeSecret.write(value.`nonce`, buf)
+    }
+}
+
+
+
+/**
  * An account's cash in one currency.
  */
 data class Balance (
@@ -5125,6 +5776,82 @@ public object FfiConverterTypeNewWebhookSubscription: FfiConverterRustBuffer<New
             FfiConverterString.write(value.`url`, buf)
             FfiConverterSequenceString.write(value.`eventTypes`, buf)
             FfiConverterOptionalString.write(value.`description`, buf)
+    }
+}
+
+
+
+/**
+ * A user's grant: what the app stores for them and hands back to build their client.
+ */
+data class OAuthTokens (
+    /**
+     * Sent as `Authorization: Bearer`; lives 10 hours at SnapTrade.
+     */
+    val `accessToken`: Secret
+    , 
+    /**
+     * Rotates at every refresh: store the newest one, the previous one stops working.
+     */
+    val `refreshToken`: Secret
+    , 
+    val `expiresAt`: java.time.Instant
+    , 
+    /**
+     * The scopes granted, space-separated (`read`, `openid`, `email`).
+     */
+    val `scope`: kotlin.String
+    , 
+    /**
+     * The SnapTrade Personal user the tokens act for (`sub.snaptrade_user_id`).
+     */
+    val `userId`: kotlin.String? = null 
+    , 
+    /**
+     * From the verified `id_token`, when `openid email` were granted.
+     */
+    val `email`: kotlin.String? = null 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeOAuthTokens: FfiConverterRustBuffer<OAuthTokens> {
+    override fun read(buf: ByteBuffer): OAuthTokens {
+        return OAuthTokens(
+            FfiConverterTypeSecret.read(buf),
+            FfiConverterTypeSecret.read(buf),
+            FfiConverterTimestamp.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: OAuthTokens) = (
+            FfiConverterTypeSecret.allocationSize(value.`accessToken`) +
+            FfiConverterTypeSecret.allocationSize(value.`refreshToken`) +
+            FfiConverterTimestamp.allocationSize(value.`expiresAt`) +
+            FfiConverterString.allocationSize(value.`scope`) +
+            FfiConverterOptionalString.allocationSize(value.`userId`) +
+            FfiConverterOptionalString.allocationSize(value.`email`)
+    )
+
+    override fun write(value: OAuthTokens, buf: ByteBuffer) {
+            FfiConverterTypeSecret.write(value.`accessToken`, buf)
+            FfiConverterTypeSecret.write(value.`refreshToken`, buf)
+            FfiConverterTimestamp.write(value.`expiresAt`, buf)
+            FfiConverterString.write(value.`scope`, buf)
+            FfiConverterOptionalString.write(value.`userId`, buf)
+            FfiConverterOptionalString.write(value.`email`, buf)
     }
 }
 
@@ -8819,6 +9546,38 @@ public object FfiConverterOptionalDuration: FfiConverterRustBuffer<java.time.Dur
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypeOAuthTokenListener: FfiConverterRustBuffer<OAuthTokenListener?> {
+    override fun read(buf: ByteBuffer): OAuthTokenListener? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeOAuthTokenListener.read(buf)
+    }
+
+    override fun allocationSize(value: OAuthTokenListener?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeOAuthTokenListener.allocationSize(value)
+        }
+    }
+
+    override fun write(value: OAuthTokenListener?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeOAuthTokenListener.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalTypeAccountSync: FfiConverterRustBuffer<AccountSync?> {
     override fun read(buf: ByteBuffer): AccountSync? {
         if (buf.get().toInt() == 0) {
@@ -8905,6 +9664,38 @@ public object FfiConverterOptionalTypeMoney: FfiConverterRustBuffer<Money?> {
         } else {
             buf.put(1)
             FfiConverterTypeMoney.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeOAuthTokens: FfiConverterRustBuffer<OAuthTokens?> {
+    override fun read(buf: ByteBuffer): OAuthTokens? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeOAuthTokens.read(buf)
+    }
+
+    override fun allocationSize(value: OAuthTokens?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeOAuthTokens.allocationSize(value)
+        }
+    }
+
+    override fun write(value: OAuthTokens?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeOAuthTokens.write(value, buf)
         }
     }
 }

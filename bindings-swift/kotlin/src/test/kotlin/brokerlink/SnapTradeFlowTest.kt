@@ -126,4 +126,38 @@ class SnapTradeFlowTest : SandboxTest(SandboxOptions(rateLimitPerMinute = 0u, pe
         assertTrue(sandbox.oauthClientId().isNotEmpty() && sandbox.oauthClientSecret().length >= 32)
         assertNotEquals(sandbox.oauthClientId(), sandbox.personalClientId())
     }
+
+    @Test
+    fun `an OAuth app authorizes a user and refreshes once for a refused token`() = runBlocking<Unit> {
+        Client.snaptradeOauth(sandbox.oauthClientId(), sandbox.oauthClientSecret(), ClientOptions(baseUrl = sandbox.url())).use { app ->
+            val request = app.oauthAuthorizationUrl("http://127.0.0.1:9/callback", listOf("read", "openid", "email"))
+            assertFalse(request.toString().contains(request.codeVerifier.expose()))
+            val http = java.net.http.HttpClient.newHttpClient()
+            val body = """{"url":"${request.url}","username":"user_good","password":"pass_good"}"""
+            val answer = http.send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(sandbox.url() + "/_sandbox/oauth/authorize"))
+                    .header("Content-Type", "application/json")
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body))
+                    .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString(),
+            )
+            val callback = Regex("\"redirect_url\":\"([^\"]+)\"").find(answer.body())!!.groupValues[1]
+            val tokens = app.oauthExchangeCode(request, callback)
+            assertEquals("user_good@personal.sandbox.test", tokens.email)
+
+            val heard = java.util.concurrent.CopyOnWriteArrayList<OAuthTokens>()
+            val listener = object : OAuthTokenListener {
+                override fun tokensRefreshed(tokens: OAuthTokens) { heard.add(tokens) }
+            }
+            app.withOauthTokens(tokens.copy(accessToken = Secret("at_unknown")), listener).use { user ->
+                assertTrue(user.accounts().isEmpty())
+                assertEquals(1, heard.size)
+                assertNotEquals(tokens.refreshToken.expose(), heard[0].refreshToken.expose())
+                assertEquals(heard[0].refreshToken.expose(), user.oauthTokens()!!.refreshToken.expose())
+                app.oauthRevoke(heard[0])
+                val dead = failure<BrokerlinkException.Unauthorized> { user.accounts() }
+                assertEquals("invalid_grant", dead.details.providerCode)
+            }
+        }
+    }
 }
