@@ -4,10 +4,12 @@ package brokerlink.conformance
 
 import brokerlink.Account
 import brokerlink.Activity
+import brokerlink.AuthorizationRequest
 import brokerlink.Balance
 import brokerlink.BalanceHistory
 import brokerlink.BrokerlinkException
 import brokerlink.Instrument
+import brokerlink.OAuthTokens
 import brokerlink.Order
 import brokerlink.Position
 import brokerlink.Connection
@@ -53,6 +55,23 @@ internal fun sandboxConnection(c: SandboxConnection): JsonElement = buildJsonObj
     put("updated_at", c.updatedAt)
     put("disabled_at", c.disabledAt)
     put("accounts", kotlinx.serialization.json.JsonArray(c.accounts.map { kotlinx.serialization.json.JsonPrimitive(it) }))
+}
+
+internal fun oauthTokens(t: OAuthTokens): JsonElement = buildJsonObject {
+    put("access_token", t.accessToken.expose())
+    put("refresh_token", t.refreshToken.expose())
+    put("expires_at", time(t.expiresAt))
+    put("scope", t.scope)
+    put("user_id", t.userId)
+    put("email", t.email)
+}
+
+internal fun authorizationRequest(r: AuthorizationRequest): JsonElement = buildJsonObject {
+    put("url", r.url)
+    put("redirect_uri", r.redirectUri)
+    put("state", r.state.expose())
+    put("code_verifier", r.codeVerifier.expose())
+    put("nonce", r.nonce.expose())
 }
 
 internal fun link(l: PortalLink): JsonElement = buildJsonObject {

@@ -8,6 +8,7 @@
 package brokerlink.conformance
 
 import brokerlink.ActivityQuery
+import brokerlink.AuthorizationRequest
 import brokerlink.BrokerlinkException
 import brokerlink.Client
 import brokerlink.ClientOptions
@@ -15,6 +16,7 @@ import brokerlink.ConnectionChange
 import brokerlink.Fault
 import brokerlink.FaultOptions
 import brokerlink.NewWebhookSubscription
+import brokerlink.OAuthTokens
 import brokerlink.OrderQuery
 import brokerlink.OrderState
 import brokerlink.PortalOptions
@@ -150,6 +152,11 @@ private fun client(sandbox: Sandbox, provider: String, settings: JsonObject?): C
             )
         },
     )
+    val tokens = settings.field("oauth_tokens")
+    if (settings.field("oauth")?.let { (it as? JsonPrimitive)?.content == "true" } == true || tokens != null) {
+        val app = Client.snaptradeOauth(sandbox.oauthClientId(), sandbox.oauthClientSecret(), options)
+        return if (tokens == null) app else app.withOauthTokens(tokensArg(tokens)).also { app.close() }
+    }
     return if (settings.field("personal")?.let { (it as? JsonPrimitive)?.content == "true" } == true) {
         Client.snaptradePersonal(
             text(settings, "client_id") ?: sandbox.personalClientId(),
@@ -175,6 +182,25 @@ private fun activityQuery(args: JsonElement?): ActivityQuery = ActivityQuery(
     start = text(args, "start")?.let(LocalDate::parse),
     end = text(args, "end")?.let(LocalDate::parse),
     pageSize = unsigned(args, "page_size")?.toUInt(),
+)
+
+/** Tokens given back as their canonical form. */
+private fun tokensArg(t: JsonElement?): OAuthTokens = OAuthTokens(
+    accessToken = Secret(text(t, "access_token") ?: ""),
+    refreshToken = Secret(text(t, "refresh_token") ?: ""),
+    expiresAt = text(t, "expires_at")?.let { java.time.OffsetDateTime.parse(it).toInstant() } ?: java.time.Instant.now(),
+    scope = text(t, "scope") ?: "",
+    userId = text(t, "user_id"),
+    email = text(t, "email"),
+)
+
+/** An authorization request given back as its canonical form. */
+private fun requestArg(r: JsonElement?): AuthorizationRequest = AuthorizationRequest(
+    url = text(r, "url") ?: "",
+    redirectUri = text(r, "redirect_uri") ?: "",
+    state = Secret(text(r, "state") ?: ""),
+    codeVerifier = Secret(text(r, "code_verifier") ?: ""),
+    nonce = Secret(text(r, "nonce") ?: ""),
 )
 
 /** The step's user; JSON `null` is the client's own user (a SnapTrade Personal key). */
@@ -268,6 +294,11 @@ private suspend fun execute(
             }
             "start_session" -> session(c.startSession(text(args, "user_id")))
             "mint_one_time_token" -> JsonObject(mapOf("one_time_token" to JsonPrimitive(c.mintOneTimeToken())))
+            "oauth_authorization_url" ->
+                authorizationRequest(c.oauthAuthorizationUrl(text(args, "redirect_uri") ?: "", strings(args, "scopes")))
+            "oauth_exchange_code" ->
+                oauthTokens(c.oauthExchangeCode(requestArg(args.field("request")), text(args, "callback_url") ?: ""))
+            "oauth_revoke" -> c.oauthRevoke(tokensArg(args.field("tokens"))).let { JsonNull }
             "session_portal_url" -> link(c.sessionPortalUrl(sessionArg(args), portalOptions(args)))
             "session_user" -> user(c.sessionUser(sessionArg(args)))
             "connections" -> JsonArray(c.connections(userArg(args)).map(::connection))
@@ -388,6 +419,8 @@ private suspend fun sandboxCall(sandbox: Sandbox, call: String, args: JsonElemen
         val timeout = unsigned(args, "timeout_ms") ?: 5000
         admin(sandbox, "GET", "/_sandbox/sink/$name?count=$count&timeout_ms=$timeout")
     }
+    // What the user does on the authorize page, through the admin API.
+    "oauth_authorize" -> admin(sandbox, "POST", "/_sandbox/oauth/authorize", args)
     "complete_portal" -> {
         val required = listOf("url", "username", "password").map { text(args, it) ?: throw RunnerError("missing field `$it`") }
         val optional = listOf("mfa_code", "broker", "connection_type").map { key ->

@@ -31,6 +31,21 @@ const canonical = {
     user_id: orNull(s.userId),
   }),
   link: (l) => ({ url: l.url, session_id: l.sessionId, expires_at: iso(l.expiresAt) }),
+  oauthTokens: (t) => ({
+    access_token: t.accessToken,
+    refresh_token: t.refreshToken,
+    expires_at: iso(t.expiresAt),
+    scope: t.scope,
+    user_id: orNull(t.userId),
+    email: orNull(t.email),
+  }),
+  authorizationRequest: (r) => ({
+    url: r.url,
+    redirect_uri: r.redirectUri,
+    state: r.state,
+    code_verifier: r.codeVerifier,
+    nonce: r.nonce,
+  }),
   connection: (c) => ({
     id: c.id,
     broker: {
@@ -259,6 +274,10 @@ function client(sandbox, provider, settings = {}) {
     const apiKey = token != null ? settings.api_key : (settings.api_key ?? sandbox.apiKey)
     return Client.finatic({ apiKey, oneTimeToken: token, ...common })
   }
+  if (settings.oauth || settings.oauth_tokens != null) {
+    const app = Client.snaptradeOauth({ clientId: sandbox.oauthClientId, clientSecret: sandbox.oauthClientSecret, ...common })
+    return settings.oauth_tokens == null ? app : app.withOauthTokens(tokensArg(settings.oauth_tokens))
+  }
   if (settings.personal) {
     return Client.snaptradePersonal({
       clientId: settings.client_id ?? sandbox.personalClientId,
@@ -271,6 +290,30 @@ function client(sandbox, provider, settings = {}) {
     consumerKey: settings.consumer_key ?? sandbox.consumerKey,
     ...common,
   })
+}
+
+/** Tokens given back as their canonical form. */
+function tokensArg(t) {
+  const expires = text(t, 'expires_at')
+  return {
+    accessToken: text(t, 'access_token') ?? '',
+    refreshToken: text(t, 'refresh_token') ?? '',
+    expiresAt: expires ? new Date(expires) : new Date(),
+    scope: text(t, 'scope') ?? '',
+    userId: text(t, 'user_id') ?? null,
+    email: text(t, 'email') ?? null,
+  }
+}
+
+/** An authorization request given back as its canonical form. */
+function requestArg(r) {
+  return {
+    url: text(r, 'url') ?? '',
+    redirectUri: text(r, 'redirect_uri') ?? '',
+    state: text(r, 'state') ?? '',
+    codeVerifier: text(r, 'code_verifier') ?? '',
+    nonce: text(r, 'nonce') ?? '',
+  }
 }
 
 /** The scenario's user argument, or the `internal` error the Rust runner fails with. */
@@ -348,6 +391,13 @@ async function execute(sandbox, named, call, args) {
     }
     case 'start_session':
       return canonical.session(await c.startSession(text(args, 'user_id')))
+    case 'oauth_authorization_url':
+      return canonical.authorizationRequest(await c.oauthAuthorizationUrl(text(args, 'redirect_uri') ?? '', strings(args, 'scopes')))
+    case 'oauth_exchange_code':
+      return canonical.oauthTokens(await c.oauthExchangeCode(requestArg(args?.request), text(args, 'callback_url') ?? ''))
+    case 'oauth_revoke':
+      await c.oauthRevoke(tokensArg(args?.tokens))
+      return null
     case 'mint_one_time_token':
       return { one_time_token: await c.mintOneTimeToken() }
     case 'session_portal_url':
@@ -491,6 +541,9 @@ async function sandboxCall(sandbox, call, args) {
       const timeout = uint(args, 'timeout_ms') ?? 5000
       return admin(sandbox, 'GET', `/_sandbox/sink/${name}?count=${count}&timeout_ms=${timeout}`)
     }
+    case 'oauth_authorize':
+      // What the user does on the authorize page, through the admin API.
+      return admin(sandbox, 'POST', '/_sandbox/oauth/authorize', args)
     case 'complete_portal': {
       const request = {
         url: args?.url,

@@ -106,6 +106,48 @@ def session(s: brokerlink.Session) -> dict[str, Any]:
     }
 
 
+def oauth_tokens(t: brokerlink.OAuthTokens) -> dict[str, Any]:
+    return {
+        "access_token": t.access_token,
+        "refresh_token": t.refresh_token,
+        "expires_at": timestamp(t.expires_at),
+        "scope": t.scope,
+        "user_id": t.user_id,
+        "email": t.email,
+    }
+
+
+def authorization_request(r: brokerlink.AuthorizationRequest) -> dict[str, Any]:
+    return {
+        "url": r.url,
+        "redirect_uri": r.redirect_uri,
+        "state": r.state,
+        "code_verifier": r.code_verifier,
+        "nonce": r.nonce,
+    }
+
+
+def tokens_arg(t: Any) -> brokerlink.OAuthTokens:
+    """Tokens given back as their canonical form."""
+    t = t if isinstance(t, dict) else {}
+    expires = text(t, "expires_at")
+    return brokerlink.OAuthTokens(
+        access_token=text(t, "access_token") or "",
+        refresh_token=text(t, "refresh_token") or "",
+        expires_at=datetime.fromisoformat(expires) if expires else datetime.now(timezone.utc),
+        scope=text(t, "scope") or "",
+        user_id=text(t, "user_id"),
+        email=text(t, "email"),
+    )
+
+
+def request_arg(r: Any) -> brokerlink.AuthorizationRequest:
+    r = r if isinstance(r, dict) else {}
+    return brokerlink.AuthorizationRequest(
+        **{k: text(r, k) or "" for k in ("url", "redirect_uri", "state", "code_verifier", "nonce")}
+    )
+
+
 def link(link: brokerlink.PortalLink) -> dict[str, Any]:
     return {"url": link.url, "session_id": link.session_id, "expires_at": timestamp(link.expires_at)}
 
@@ -375,6 +417,15 @@ def client(sandbox: brokerlink.Sandbox, provider: str, settings: dict[str, Any] 
         # A token client gets no API key unless the scenario gives one.
         api_key = settings.get("api_key") if token is not None else settings.get("api_key") or sandbox.api_key
         return brokerlink.Client.finatic(api_key=api_key, one_time_token=token, base_url=sandbox.url, **extra)
+    if settings.get("oauth") or settings.get("oauth_tokens") is not None:
+        app = brokerlink.Client.snaptrade_oauth(
+            client_id=sandbox.oauth_client_id,
+            client_secret=sandbox.oauth_client_secret,
+            base_url=sandbox.url,
+            **extra,
+        )
+        tokens = settings.get("oauth_tokens")
+        return app if tokens is None else app.with_oauth_tokens(tokens_arg(tokens))
     if settings.get("personal"):
         return brokerlink.Client.snaptrade_personal(
             client_id=settings.get("client_id") or sandbox.personal_client_id,
@@ -493,6 +544,9 @@ def sandbox_call(sandbox: brokerlink.Sandbox, call: str, args: Any) -> Any:
         timeout = 5000 if timeout is None else timeout
         path = f"/_sandbox/sink/{name}?count={count}&timeout_ms={timeout}"
         return admin(sandbox, "GET", path)
+    if call == "oauth_authorize":
+        # What the user does on the authorize page, through the admin API.
+        return admin(sandbox, "POST", "/_sandbox/oauth/authorize", args)
     if call == "complete_portal":
         for key in ("url", "username", "password"):
             if not isinstance(args.get(key), str):
@@ -561,6 +615,13 @@ def execute(sandbox: brokerlink.Sandbox, named: Callable[[], Any], call: str, ar
         "portal_url": lambda: link(c.portal_url(user_arg(args), **portal_options(args))),
         "start_session": lambda: session(c.start_session(text(args, "user_id"))),
         "mint_one_time_token": lambda: {"one_time_token": c.mint_one_time_token()},
+        "oauth_authorization_url": lambda: authorization_request(
+            c.oauth_authorization_url(text(args, "redirect_uri") or "", strings(args, "scopes"))
+        ),
+        "oauth_exchange_code": lambda: oauth_tokens(
+            c.oauth_exchange_code(request_arg(args.get("request")), text(args, "callback_url") or "")
+        ),
+        "oauth_revoke": lambda: c.oauth_revoke(tokens_arg(args.get("tokens"))),
         "session_portal_url": lambda: link(c.session_portal_url(session_arg(args), **portal_options(args))),
         "session_user": lambda: user(c.session_user(session_arg(args))),
         "connections": lambda: [connection(x) for x in c.connections(user_arg(args))],

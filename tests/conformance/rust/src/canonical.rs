@@ -2,8 +2,9 @@
 //! exactly these shapes, so transcripts can be compared byte for byte.
 
 use brokerlink::{
-    Account, AccountSync, Activity, Balance, BalanceHistory, Connection, Decimal, Error, Instrument, NaiveDate, Order,
-    PortalLink, PortalResult, Position, Session, UserCredentials, WebhookEvent, WebhookEventType, WebhookSubscription,
+    Account, AccountSync, Activity, AuthorizationRequest, Balance, BalanceHistory, Connection, Decimal, Error,
+    Instrument, NaiveDate, OAuthTokens, Order, PortalLink, PortalResult, Position, Session, UserCredentials,
+    WebhookEvent, WebhookEventType, WebhookSubscription,
 };
 use serde_json::{json, Value};
 
@@ -18,6 +19,27 @@ pub fn session(s: &Session) -> Value {
         "status": s.status.as_str(),
         "expires_at": s.expires_at.map(|t| t.to_rfc3339()),
         "user_id": s.user_id,
+    })
+}
+
+pub fn oauth_tokens(t: &OAuthTokens) -> Value {
+    json!({
+        "access_token": t.access_token.expose(),
+        "refresh_token": t.refresh_token.expose(),
+        "expires_at": t.expires_at.to_rfc3339(),
+        "scope": t.scope,
+        "user_id": t.user_id,
+        "email": t.email,
+    })
+}
+
+pub fn authorization_request(r: &AuthorizationRequest) -> Value {
+    json!({
+        "url": r.url,
+        "redirect_uri": r.redirect_uri,
+        "state": r.state.expose(),
+        "code_verifier": r.code_verifier.expose(),
+        "nonce": r.nonce.expose(),
     })
 }
 

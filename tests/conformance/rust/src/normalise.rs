@@ -50,6 +50,11 @@ impl Normaliser {
             // verify_webhook steps that read them.
             Some("body") => Some("<body>".to_owned()),
             Some("secret" | "one_time_token") => Some("<secret>".to_owned()),
+            // OAuth: tokens, PKCE and CSRF values are random per run; a callback carries a code.
+            Some("access_token" | "refresh_token" | "state" | "code_verifier" | "code_challenge" | "nonce") => {
+                Some("<secret>".to_owned())
+            }
+            Some("redirect_url") => Some("<redirect_url>".to_owned()),
             _ => None,
         };
         if let Some(p) = placeholder {

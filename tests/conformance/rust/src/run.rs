@@ -4,9 +4,9 @@
 use crate::canonical;
 use crate::scenario::{resolve, ClientSettings, Scenario};
 use brokerlink::{
-    parse_portal_result, verify_webhook, ActivityQuery, Client, ConnectionType, NewWebhookSubscription, OrderQuery,
-    OrderState, PortalMode, PortalOptions, PortalTheme, RetryPolicy, Secret, Session, SessionStatus, UserCredentials,
-    WaitOptions, WebhookOptions, WebhookSubscriptionUpdate,
+    parse_portal_result, verify_webhook, ActivityQuery, AuthorizationRequest, Client, ConnectionType,
+    NewWebhookSubscription, OAuthTokens, OrderQuery, OrderState, PortalMode, PortalOptions, PortalTheme, RetryPolicy,
+    Secret, Session, SessionStatus, UserCredentials, WaitOptions, WebhookOptions, WebhookSubscriptionUpdate,
 };
 use brokerlink_sandbox::{CompletePortal, FaultRule, Sandbox, SandboxConfig};
 use serde_json::{json, Value};
@@ -92,12 +92,18 @@ fn resolved_settings(
         let value = resolve(&Value::String(token.clone()), saved)?;
         settings.one_time_token = Some(value.as_str().unwrap_or_default().to_owned());
     }
+    if let Some(tokens) = &settings.oauth_tokens {
+        settings.oauth_tokens = Some(resolve(tokens, saved)?);
+    }
     Ok(Some(settings))
 }
 
 fn client(sandbox: &Sandbox, provider: &str, settings: Option<&ClientSettings>) -> brokerlink::Result<Client> {
     let settings = settings.cloned().unwrap_or_default();
-    let mut builder = if settings.personal == Some(true) {
+    let oauth = settings.oauth == Some(true) || settings.oauth_tokens.is_some();
+    let mut builder = if oauth {
+        Client::builder().snaptrade_oauth(sandbox.oauth_client_id(), sandbox.oauth_client_secret())
+    } else if settings.personal == Some(true) {
         let client_id = settings
             .client_id
             .unwrap_or_else(|| sandbox.personal_client_id().to_owned());
@@ -135,7 +141,36 @@ fn client(sandbox: &Sandbox, provider: &str, settings: Option<&ClientSettings>) 
             max_retry_after: ms(retry.max_retry_after_ms, defaults.max_retry_after),
         });
     }
-    builder.build()
+    let client = builder.build()?;
+    match &settings.oauth_tokens {
+        Some(tokens) => client.with_oauth_tokens(tokens_arg(tokens), None),
+        None => Ok(client),
+    }
+}
+
+/// Tokens given back as their canonical form.
+fn tokens_arg(t: &Value) -> OAuthTokens {
+    OAuthTokens {
+        access_token: Secret::new(text(t, "access_token").unwrap_or_default()),
+        refresh_token: Secret::new(text(t, "refresh_token").unwrap_or_default()),
+        expires_at: text(t, "expires_at")
+            .and_then(|at| chrono::DateTime::parse_from_rfc3339(&at).ok())
+            .map_or_else(chrono::Utc::now, |at| at.with_timezone(&chrono::Utc)),
+        scope: text(t, "scope").unwrap_or_default(),
+        user_id: text(t, "user_id"),
+        email: text(t, "email"),
+    }
+}
+
+/// An authorization request given back as its canonical form.
+fn request_arg(r: &Value) -> AuthorizationRequest {
+    AuthorizationRequest {
+        url: text(r, "url").unwrap_or_default(),
+        redirect_uri: text(r, "redirect_uri").unwrap_or_default(),
+        state: Secret::new(text(r, "state").unwrap_or_default()),
+        code_verifier: Secret::new(text(r, "code_verifier").unwrap_or_default()),
+        nonce: Secret::new(text(r, "nonce").unwrap_or_default()),
+    }
 }
 
 fn text(args: &Value, key: &str) -> Option<String> {
@@ -260,6 +295,25 @@ async fn execute(sandbox: &Sandbox, provider: &str, named: Named<'_>, call: &str
             }
             "start_session" => canonical::session(&c.start_session(text(args, "user_id").as_deref()).await?),
             "mint_one_time_token" => json!({ "one_time_token": c.mint_one_time_token().await?.expose() }),
+            "oauth_authorization_url" => canonical::authorization_request(
+                &c.oauth_authorization_url(
+                    &text(args, "redirect_uri").unwrap_or_default(),
+                    &string_list(args, "scopes").unwrap_or_default(),
+                )
+                .await?,
+            ),
+            "oauth_exchange_code" => canonical::oauth_tokens(
+                &c.oauth_exchange_code(
+                    &request_arg(args.get("request").unwrap_or(&Value::Null)),
+                    &text(args, "callback_url").unwrap_or_default(),
+                )
+                .await?,
+            ),
+            "oauth_revoke" => {
+                c.oauth_revoke(&tokens_arg(args.get("tokens").unwrap_or(&Value::Null)))
+                    .await?;
+                Value::Null
+            }
             "session_portal_url" => canonical::link(
                 &c.session_portal_url(&session_arg(args)?, &portal_options(args)?)
                     .await?,
@@ -496,6 +550,16 @@ async fn sandbox_call(sandbox: &Sandbox, call: &str, args: &Value) -> Outcome {
             let timeout = args.get("timeout_ms").and_then(Value::as_u64).unwrap_or(5000);
             let path = format!("/_sandbox/sink/{name}?count={count}&timeout_ms={timeout}");
             admin(sandbox, reqwest::Method::GET, &path, None).await
+        }
+        "oauth_authorize" => {
+            // What the user does on the authorize page, through the admin API.
+            let answer = reqwest::Client::new()
+                .post(format!("{}/_sandbox/oauth/authorize", sandbox.url()))
+                .json(args)
+                .send()
+                .await
+                .map_err(|e| runner_error(e.to_string()))?;
+            answer.json::<Value>().await.map_err(|e| runner_error(e.to_string()))
         }
         "complete_portal" => {
             let request: CompletePortal =

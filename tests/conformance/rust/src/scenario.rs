@@ -45,6 +45,10 @@ pub struct ClientSettings {
     pub api_key: Option<String>,
     /// A SnapTrade Personal API key (the sandbox's unless `client_id` / `consumer_key` say).
     pub personal: Option<bool>,
+    /// The sandbox's SnapTrade OAuth app.
+    pub oauth: Option<bool>,
+    /// The OAuth app's client for the user of these tokens (`"$saved"`, resolved at first use).
+    pub oauth_tokens: Option<Value>,
     /// A Finatic one-time token, usually `"$saved.one_time_token"`: resolved when the client
     /// is first used. With it, no API key is defaulted.
     pub one_time_token: Option<String>,
