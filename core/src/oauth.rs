@@ -260,12 +260,19 @@ impl OAuthApp {
         decode_json(&reply, what)
     }
 
+    /// RFC 8414's document, or where a server publishes only OpenID Connect's, that one.
     async fn metadata(&self, t: &Transport) -> Result<&Metadata> {
         self.metadata
             .get_or_try_init(|| async {
                 let mut url = self.base_url.clone();
                 url.set_path("/.well-known/oauth-authorization-server");
-                self.get_json(t, url.as_str(), "oauth discovery").await
+                match self.get_json(t, url.as_str(), "oauth discovery").await {
+                    Err(e) if e.status() == Some(404) => {
+                        url.set_path("/.well-known/openid-configuration");
+                        self.get_json(t, url.as_str(), "openid discovery").await
+                    }
+                    other => other,
+                }
             })
             .await
     }

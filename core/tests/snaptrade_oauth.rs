@@ -257,3 +257,41 @@ async fn revocation_ends_the_users_grant() {
     let error = user.accounts(None).await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Unauthorized);
 }
+
+/// A server that publishes only OpenID Connect's discovery document is found through it.
+#[tokio::test]
+async fn discovery_falls_back_to_the_openid_configuration() {
+    let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let upstream = sandbox.url().to_owned();
+    let http = reqwest::Client::new();
+    let only_openid = axum::Router::new().fallback(move |uri: axum::http::Uri| {
+        let (http, upstream) = (http.clone(), upstream.clone());
+        async move {
+            if uri.path() == "/.well-known/oauth-authorization-server" {
+                return (axum::http::StatusCode::NOT_FOUND, String::new());
+            }
+            let body = http
+                .get(format!("{upstream}{uri}"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            (axum::http::StatusCode::OK, body)
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, only_openid).await });
+    let app = app(&sandbox, &base, None);
+    let request = app
+        .oauth_authorization_url(REDIRECT, &["read".to_owned()])
+        .await
+        .unwrap();
+    assert!(
+        request.url.starts_with(&format!("{}/oauth/authorize?", sandbox.url())),
+        "{}",
+        request.url
+    );
+}
