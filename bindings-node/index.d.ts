@@ -378,6 +378,11 @@ export declare class Sandbox {
   /** A SnapTrade Personal API key's client id (`Client.snaptradePersonal`). */
   get personalClientId(): string
   get personalConsumerKey(): string
+  /**
+   * Does what a person on the OAuth authorize page would for `url`: signs in as a test user
+   * and presses Allow (or Deny, `allow: false`); returns the callback URL.
+   */
+  authorizeOauth(url: string, username: string, password: string, allow?: boolean | undefined | null): string
   /** Completes a portal link as a person would; returns what the portal reports. */
   completePortal(request: CompletePortalRequest): PortalResult
   /**

@@ -241,6 +241,22 @@ impl Sandbox {
         }
     }
 
+    /// Does what a person on the OAuth authorize page would for `url`: signs in as a test user
+    /// and presses Allow (or Deny, `allow: false`); returns the callback URL.
+    #[napi]
+    pub fn authorize_oauth(
+        &self,
+        env: Env,
+        url: String,
+        username: String,
+        password: String,
+        allow: Option<bool>,
+    ) -> napi::Result<String> {
+        sync(&env, || {
+            self.with(|s| s.authorize_oauth(&url, &username, &password, allow.unwrap_or(true)))
+        })
+    }
+
     /// Completes a portal link as a person would; returns what the portal reports.
     #[napi]
     pub fn complete_portal(&self, env: Env, request: CompletePortalRequest) -> napi::Result<PortalResult> {

@@ -217,12 +217,8 @@ test('a SnapTrade OAuth app authorizes a user and refreshes once for a refused t
   })
   const request = await app.oauthAuthorizationUrl('http://127.0.0.1:9/callback', ['read', 'openid', 'email'])
   assert.ok(!inspect(request).includes(request.codeVerifier))
-  const admin = await fetch(`${sandbox.url}/_sandbox/oauth/authorize`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ url: request.url, username: 'user_good', password: 'pass_good' }),
-  })
-  const { redirect_url: callback } = await admin.json()
+  const callback = sandbox.authorizeOauth(request.url, 'user_good', 'pass_good')
+  assert.throws(() => sandbox.authorizeOauth(request.url, 'user_good', 'wrong'), { code: 'invalid_input' })
   // Kept in the user's session as plain JSON, and handed back.
   const tokens = await app.oauthExchangeCode(JSON.parse(JSON.stringify(request)), callback)
   assert.equal(tokens.email, 'user_good@personal.sandbox.test')

@@ -276,6 +276,22 @@ impl Sandbox {
         })
     }
 
+    /// Does what a person on the OAuth authorize page would for ``url``: signs in as a test user
+    /// and presses Allow (or Deny); returns the callback URL the browser goes back to.
+    #[pyo3(signature = (url, username, password, allow = true))]
+    fn authorize_oauth(
+        &self,
+        py: Python<'_>,
+        url: String,
+        username: String,
+        password: String,
+        allow: bool,
+    ) -> PyResult<String> {
+        guard(py, || {
+            self.with(|s| s.authorize_oauth(&url, &username, &password, allow).map_err(raise(py)))
+        })
+    }
+
     /// Does what a person on the portal page would, for a link this sandbox issued.
     #[pyo3(signature = (url, username, password, mfa_code = None, broker = None, connection_type = None))]
     #[allow(clippy::too_many_arguments)]

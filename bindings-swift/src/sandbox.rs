@@ -332,6 +332,13 @@ impl Sandbox {
         self.personal_consumer_key.clone()
     }
 
+    /// Does what a person on the OAuth authorize page would for `url`: signs in as a test user
+    /// and presses Allow (or Deny); returns the callback URL the browser goes back to.
+    #[uniffi::method(default(allow = true))]
+    pub fn authorize_oauth(&self, url: String, username: String, password: String, allow: bool) -> Result<String> {
+        self.with(|s| s.authorize_oauth(&url, &username, &password, allow))
+    }
+
     /// Does what a person on the portal page would, for a link this sandbox issued.
     #[uniffi::method(default(mfa_code = None, broker = None, connection_type = None))]
     pub fn complete_portal(

@@ -157,6 +157,21 @@ impl Sandbox {
         &self.app.store.config.api_key
     }
 
+    /// Does what a person on the OAuth authorize page would for `url`: signs in as a test user
+    /// and presses Allow (or Deny). Answers the callback URL the browser goes back to; a page
+    /// that would show an error (unknown client or redirect URI, wrong password) is
+    /// `invalid_input`.
+    pub fn authorize_oauth(
+        &self,
+        url: &str,
+        username: &str,
+        password: &str,
+        allow: bool,
+    ) -> brokerlink::Result<String> {
+        oauth::authorize(&self.app, url, username, password, allow)
+            .map_err(|why| brokerlink::Error::invalid_input("url", why))
+    }
+
     /// Does what a person on the portal page would, for a link this sandbox issued.
     pub fn complete_portal(&self, request: &CompletePortal) -> PortalResult {
         match admin::complete_portal(&self.app.store, request) {

@@ -375,26 +375,27 @@ struct AdminAuthorize {
 }
 
 async fn admin_authorize(State(app): State<App>, Json(body): Json<AdminAuthorize>) -> Response {
-    let Ok(url) = Url::parse(&body.url) else {
-        return (StatusCode::BAD_REQUEST, Json(json!({ "error": "url is not a URL" }))).into_response();
-    };
-    let query: String = url.query().unwrap_or_default().to_owned();
-    let Ok(mut request) = serde_urlencoded::from_str::<AuthorizeRequest>(&query) else {
-        return (
-            StatusCode::BAD_REQUEST,
-            Json(json!({ "error": "not an authorization URL" })),
-        )
-            .into_response();
-    };
-    request.username = Some(body.username);
-    request.password = Some(body.password);
-    request.decision = Some(body.decision.unwrap_or_else(|| "allow".into()));
-    match request.judge(&app, true) {
-        Verdict::Redirect(to) => Json(json!({ "redirect_url": to })).into_response(),
-        Verdict::Refused(why) | Verdict::Page(Some(why)) => {
-            (StatusCode::BAD_REQUEST, Json(json!({ "error": why }))).into_response()
-        }
-        Verdict::Page(None) => (StatusCode::BAD_REQUEST, Json(json!({ "error": "no decision" }))).into_response(),
+    let allow = body.decision.as_deref().is_none_or(|d| d == "allow");
+    match authorize(&app, &body.url, &body.username, &body.password, allow) {
+        Ok(to) => Json(json!({ "redirect_url": to })).into_response(),
+        Err(why) => (StatusCode::BAD_REQUEST, Json(json!({ "error": why }))).into_response(),
+    }
+}
+
+/// What a person does on the authorize page for `url`: sign in, then Allow or Deny. The URL
+/// the browser is sent back to, or why the page would not let them (shown, not redirected).
+pub(crate) fn authorize(app: &App, url: &str, username: &str, password: &str, allow: bool) -> Result<String, String> {
+    let url = Url::parse(url).map_err(|_| "url is not a URL".to_owned())?;
+    let query = url.query().unwrap_or_default();
+    let mut request = serde_urlencoded::from_str::<AuthorizeRequest>(query)
+        .map_err(|_| "url is not an authorization URL".to_owned())?;
+    request.username = Some(username.to_owned());
+    request.password = Some(password.to_owned());
+    request.decision = Some(if allow { "allow" } else { "deny" }.to_owned());
+    match request.judge(app, true) {
+        Verdict::Redirect(to) => Ok(to),
+        Verdict::Refused(why) | Verdict::Page(Some(why)) => Err(why),
+        Verdict::Page(None) => Err("no decision".to_owned()),
     }
 }
 

@@ -1326,6 +1326,10 @@ class Sandbox:
 
     @property
     def personal_consumer_key(self) -> str: ...
+    def authorize_oauth(self, url: str, username: str, password: str, allow: bool = True) -> str:
+        """Does what a person on the OAuth authorize page would for ``url``: signs in as a test
+        user and presses Allow (or Deny); returns the callback URL the browser goes back to."""
+
     def complete_portal(
         self,
         url: str,

@@ -419,8 +419,11 @@ private suspend fun sandboxCall(sandbox: Sandbox, call: String, args: JsonElemen
         val timeout = unsigned(args, "timeout_ms") ?: 5000
         admin(sandbox, "GET", "/_sandbox/sink/$name?count=$count&timeout_ms=$timeout")
     }
-    // What the user does on the authorize page, through the admin API.
-    "oauth_authorize" -> admin(sandbox, "POST", "/_sandbox/oauth/authorize", args)
+    "oauth_authorize" -> {
+        val allow = (text(args, "decision") ?: "allow") == "allow"
+        val to = sandbox.authorizeOauth(text(args, "url") ?: "", text(args, "username") ?: "", text(args, "password") ?: "", allow)
+        JsonObject(mapOf("redirect_url" to JsonPrimitive(to)))
+    }
     "complete_portal" -> {
         val required = listOf("url", "username", "password").map { text(args, it) ?: throw RunnerError("missing field `$it`") }
         val optional = listOf("mfa_code", "broker", "connection_type").map { key ->

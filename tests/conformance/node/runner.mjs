@@ -541,9 +541,11 @@ async function sandboxCall(sandbox, call, args) {
       const timeout = uint(args, 'timeout_ms') ?? 5000
       return admin(sandbox, 'GET', `/_sandbox/sink/${name}?count=${count}&timeout_ms=${timeout}`)
     }
-    case 'oauth_authorize':
-      // What the user does on the authorize page, through the admin API.
-      return admin(sandbox, 'POST', '/_sandbox/oauth/authorize', args)
+    case 'oauth_authorize': {
+      const allow = (text(args, 'decision') ?? 'allow') === 'allow'
+      const url = text(args, 'url') ?? ''
+      return { redirect_url: sandbox.authorizeOauth(url, text(args, 'username') ?? '', text(args, 'password') ?? '', allow) }
+    }
     case 'complete_portal': {
       const request = {
         url: args?.url,

@@ -545,8 +545,9 @@ def sandbox_call(sandbox: brokerlink.Sandbox, call: str, args: Any) -> Any:
         path = f"/_sandbox/sink/{name}?count={count}&timeout_ms={timeout}"
         return admin(sandbox, "GET", path)
     if call == "oauth_authorize":
-        # What the user does on the authorize page, through the admin API.
-        return admin(sandbox, "POST", "/_sandbox/oauth/authorize", args)
+        allow = args.get("decision", "allow") == "allow"
+        url, username, password = (text(args, k) or "" for k in ("url", "username", "password"))
+        return {"redirect_url": sandbox.authorize_oauth(url, username, password, allow)}
     if call == "complete_portal":
         for key in ("url", "username", "password"):
             if not isinstance(args.get(key), str):

@@ -2091,6 +2091,12 @@ public protocol SandboxProtocol: AnyObject, Sendable {
     func armedFaults() throws  -> UInt64
     
     /**
+     * Does what a person on the OAuth authorize page would for `url`: signs in as a test user
+     * and presses Allow (or Deny); returns the callback URL the browser goes back to.
+     */
+    func authorizeOauth(url: String, username: String, password: String, allow: Bool) throws  -> String
+    
+    /**
      * Disables, expires, removes or refreshes a connection as if it happened at the broker;
      * returns the connection as stored (`NotFound` for one the sandbox does not have).
      */
@@ -2284,6 +2290,23 @@ open func armedFaults()throws  -> UInt64  {
         uniffiCallStatus in
     uniffi_brokerlink_ffi_fn_method_sandbox_armed_faults(
             self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Does what a person on the OAuth authorize page would for `url`: signs in as a test user
+     * and presses Allow (or Deny); returns the callback URL the browser goes back to.
+     */
+open func authorizeOauth(url: String, username: String, password: String, allow: Bool = true)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeBrokerlinkError_lift) {
+        uniffiCallStatus in
+    uniffi_brokerlink_ffi_fn_method_sandbox_authorize_oauth(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(url),
+        FfiConverterString.lower(username),
+        FfiConverterString.lower(password),
+        FfiConverterBool.lower(allow),uniffiCallStatus
     )
 })
 }
@@ -10034,6 +10057,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_brokerlink_ffi_checksum_method_sandbox_armed_faults() != 61889) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_brokerlink_ffi_checksum_method_sandbox_authorize_oauth() != 6575) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_brokerlink_ffi_checksum_method_sandbox_change_connection() != 56818) {

@@ -135,12 +135,7 @@ final class SnapTradeFlowTests: SandboxTestCase {
             options: ClientOptions(baseUrl: sandbox.url())
         )
         let request = try await app.oauthAuthorizationUrl(redirectUri: "http://127.0.0.1:9/callback", scopes: ["read", "openid", "email"])
-        var admin = URLRequest(url: URL(string: sandbox.url() + "/_sandbox/oauth/authorize")!)
-        admin.httpMethod = "POST"
-        admin.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        admin.httpBody = try JSONSerialization.data(withJSONObject: ["url": request.url, "username": "user_good", "password": "pass_good"])
-        let (data, _) = try await URLSession.shared.data(for: admin)
-        let callback = try XCTUnwrap((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["redirect_url"] as? String)
+        let callback = try sandbox.authorizeOauth(url: request.url, username: "user_good", password: "pass_good")
         let tokens = try await app.oauthExchangeCode(request: request, callbackUrl: callback)
         XCTAssertEqual(tokens.email, "user_good@personal.sandbox.test")
 

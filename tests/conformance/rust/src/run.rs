@@ -552,14 +552,16 @@ async fn sandbox_call(sandbox: &Sandbox, call: &str, args: &Value) -> Outcome {
             admin(sandbox, reqwest::Method::GET, &path, None).await
         }
         "oauth_authorize" => {
-            // What the user does on the authorize page, through the admin API.
-            let answer = reqwest::Client::new()
-                .post(format!("{}/_sandbox/oauth/authorize", sandbox.url()))
-                .json(args)
-                .send()
-                .await
+            let allow = text(args, "decision").is_none_or(|d| d == "allow");
+            let to = sandbox
+                .authorize_oauth(
+                    &text(args, "url").unwrap_or_default(),
+                    &text(args, "username").unwrap_or_default(),
+                    &text(args, "password").unwrap_or_default(),
+                    allow,
+                )
                 .map_err(|e| runner_error(e.to_string()))?;
-            answer.json::<Value>().await.map_err(|e| runner_error(e.to_string()))
+            Ok(json!({ "redirect_url": to }))
         }
         "complete_portal" => {
             let request: CompletePortal =

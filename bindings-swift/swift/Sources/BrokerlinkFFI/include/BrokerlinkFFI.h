@@ -549,6 +549,11 @@ RustBuffer uniffi_brokerlink_ffi_fn_method_sandbox_api_key(uint64_t ptr, RustCal
 uint64_t uniffi_brokerlink_ffi_fn_method_sandbox_armed_faults(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_METHOD_SANDBOX_AUTHORIZE_OAUTH
+#define UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_METHOD_SANDBOX_AUTHORIZE_OAUTH
+RustBuffer uniffi_brokerlink_ffi_fn_method_sandbox_authorize_oauth(uint64_t ptr, RustBuffer url, RustBuffer username, RustBuffer password, int8_t allow, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_METHOD_SANDBOX_CHANGE_CONNECTION
 #define UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_FN_METHOD_SANDBOX_CHANGE_CONNECTION
 RustBuffer uniffi_brokerlink_ffi_fn_method_sandbox_change_connection(uint64_t ptr, RustBuffer connection_id, RustBuffer change, RustCallStatus *_Nonnull out_status
@@ -1354,6 +1359,12 @@ uint16_t uniffi_brokerlink_ffi_checksum_method_sandbox_api_key(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_CHECKSUM_METHOD_SANDBOX_ARMED_FAULTS
 #define UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_CHECKSUM_METHOD_SANDBOX_ARMED_FAULTS
 uint16_t uniffi_brokerlink_ffi_checksum_method_sandbox_armed_faults(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_CHECKSUM_METHOD_SANDBOX_AUTHORIZE_OAUTH
+#define UNIFFI_FFIDEF_UNIFFI_BROKERLINK_FFI_CHECKSUM_METHOD_SANDBOX_AUTHORIZE_OAUTH
+uint16_t uniffi_brokerlink_ffi_checksum_method_sandbox_authorize_oauth(void
     
 );
 #endif

@@ -808,6 +808,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_brokerlink_ffi_checksum_method_sandbox_armed_faults(
     ): Int
+    external fun uniffi_brokerlink_ffi_checksum_method_sandbox_authorize_oauth(
+    ): Int
     external fun uniffi_brokerlink_ffi_checksum_method_sandbox_change_connection(
     ): Int
     external fun uniffi_brokerlink_ffi_checksum_method_sandbox_clear_faults(
@@ -993,6 +995,8 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_brokerlink_ffi_fn_method_sandbox_armed_faults(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
+    external fun uniffi_brokerlink_ffi_fn_method_sandbox_authorize_oauth(`ptr`: Long,`url`: RustBuffer.ByValue,`username`: RustBuffer.ByValue,`password`: RustBuffer.ByValue,`allow`: Byte,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_brokerlink_ffi_fn_method_sandbox_change_connection(`ptr`: Long,`connectionId`: RustBuffer.ByValue,`change`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_brokerlink_ffi_fn_method_sandbox_clear_faults(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1359,6 +1363,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_brokerlink_ffi_checksum_method_sandbox_armed_faults() and 0xFFFF) != 61889) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_brokerlink_ffi_checksum_method_sandbox_authorize_oauth() and 0xFFFF) != 6575) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_brokerlink_ffi_checksum_method_sandbox_change_connection() and 0xFFFF) != 56818) {
@@ -4078,6 +4085,12 @@ public interface SandboxInterface {
     fun `armedFaults`(): kotlin.ULong
     
     /**
+     * Does what a person on the OAuth authorize page would for `url`: signs in as a test user
+     * and presses Allow (or Deny); returns the callback URL the browser goes back to.
+     */
+    fun `authorizeOauth`(`url`: kotlin.String, `username`: kotlin.String, `password`: kotlin.String, `allow`: kotlin.Boolean = true): kotlin.String
+    
+    /**
      * Disables, expires, removes or refreshes a connection as if it happened at the broker;
      * returns the connection as stored (`NotFound` for one the sandbox does not have).
      */
@@ -4315,6 +4328,28 @@ open class Sandbox: Disposable, AutoCloseable, SandboxInterface
     UniffiLib.uniffi_brokerlink_ffi_fn_method_sandbox_armed_faults(
         it,
         _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Does what a person on the OAuth authorize page would for `url`: signs in as a test user
+     * and presses Allow (or Deny); returns the callback URL the browser goes back to.
+     */
+    @Throws(BrokerlinkException::class)override fun `authorizeOauth`(`url`: kotlin.String, `username`: kotlin.String, `password`: kotlin.String, `allow`: kotlin.Boolean): kotlin.String {
+            return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCallWithError(BrokerlinkException) { _status ->
+    UniffiLib.uniffi_brokerlink_ffi_fn_method_sandbox_authorize_oauth(
+        it,
+        
+        FfiConverterString.lower(`url`),
+        FfiConverterString.lower(`username`),
+        FfiConverterString.lower(`password`),
+        FfiConverterBoolean.lower(`allow`),_status)
 }
     }
     )

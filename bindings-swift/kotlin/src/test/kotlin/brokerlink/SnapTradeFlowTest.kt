@@ -132,16 +132,8 @@ class SnapTradeFlowTest : SandboxTest(SandboxOptions(rateLimitPerMinute = 0u, pe
         Client.snaptradeOauth(sandbox.oauthClientId(), sandbox.oauthClientSecret(), ClientOptions(baseUrl = sandbox.url())).use { app ->
             val request = app.oauthAuthorizationUrl("http://127.0.0.1:9/callback", listOf("read", "openid", "email"))
             assertFalse(request.toString().contains(request.codeVerifier.expose()))
-            val http = java.net.http.HttpClient.newHttpClient()
-            val body = """{"url":"${request.url}","username":"user_good","password":"pass_good"}"""
-            val answer = http.send(
-                java.net.http.HttpRequest.newBuilder(java.net.URI.create(sandbox.url() + "/_sandbox/oauth/authorize"))
-                    .header("Content-Type", "application/json")
-                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body))
-                    .build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString(),
-            )
-            val callback = Regex("\"redirect_url\":\"([^\"]+)\"").find(answer.body())!!.groupValues[1]
+            val callback = sandbox.authorizeOauth(request.url, "user_good", "pass_good")
+            assertEquals("url", failure<BrokerlinkException.InvalidInput> { sandbox.authorizeOauth(request.url, "user_good", "wrong") }.details.field)
             val tokens = app.oauthExchangeCode(request, callback)
             assertEquals("user_good@personal.sandbox.test", tokens.email)
 
