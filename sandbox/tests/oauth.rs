@@ -240,13 +240,13 @@ async fn discovery_page_code_tokens_and_bearer_calls() {
 #[tokio::test]
 async fn refresh_tokens_rotate_and_a_replay_revokes_the_family() {
     let config = SandboxConfig {
-        oauth_access_token_lifetime: Duration::from_millis(1500),
+        oauth_access_token_lifetime: Duration::from_secs(3),
         ..SandboxConfig::default()
     };
     let sandbox = Sandbox::start(config).await.unwrap();
     let back = authorize(&sandbox, &authorize_url(&sandbox, "read", "s"), "allow").await;
     let (_, first) = exchange(&sandbox, get(&back, "code").unwrap()).await;
-    assert_eq!(first["expires_in"], 1);
+    assert_eq!(first["expires_in"], 3);
     let first_refresh = first["refresh_token"].as_str().unwrap().to_owned();
 
     let (status, second) = refresh(&sandbox, &first_refresh).await;
@@ -257,7 +257,7 @@ async fn refresh_tokens_rotate_and_a_replay_revokes_the_family() {
     assert_eq!(accounts(&sandbox, &second_access).await.status(), 200);
 
     // The access token lives its lifetime, then is refused.
-    tokio::time::sleep(Duration::from_millis(1600)).await;
+    tokio::time::sleep(Duration::from_millis(3100)).await;
     assert_eq!(accounts(&sandbox, &second_access).await.status(), 401);
 
     // The rotated-out token comes back: the whole family ends, current tokens included.
