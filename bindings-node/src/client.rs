@@ -98,14 +98,14 @@ impl std::fmt::Debug for SnapTradeOAuthOptions {
 /// The app's `onRefresh(tokens)`: weak, so a client kept around does not keep Node running.
 type TokenCallback = ThreadsafeFunction<OAuthTokens, (), OAuthTokens, napi::Status, false, true>;
 
-/// The options every provider shares.
-fn tune(
+/// The client a provider's builder makes with the options every provider shares.
+fn built(
     mut builder: brokerlink::ClientBuilder,
     base_url: Option<String>,
     timeout_ms: Option<f64>,
     retry: Option<RetryPolicy>,
     user_agent: Option<String>,
-) -> brokerlink::Result<brokerlink::ClientBuilder> {
+) -> brokerlink::Result<Client> {
     if let Some(url) = base_url {
         builder = builder.base_url(url);
     }
@@ -118,7 +118,9 @@ fn tune(
     if let Some(agent) = user_agent {
         builder = builder.user_agent(agent);
     }
-    Ok(builder)
+    Ok(Client {
+        inner: builder.build()?,
+    })
 }
 
 /// A pooled client for one aggregator account; create it once and share it.
@@ -137,16 +139,13 @@ impl Client {
     pub fn snaptrade(env: Env, options: SnapTradeOptions) -> napi::Result<Client> {
         sync(&env, || {
             let builder = brokerlink::Client::builder().snaptrade(options.client_id, options.consumer_key);
-            let builder = tune(
+            built(
                 builder,
                 options.base_url,
                 options.timeout_ms,
                 options.retry,
                 options.user_agent,
-            )?;
-            Ok(Client {
-                inner: builder.build()?,
-            })
+            )
         })
     }
 
@@ -156,16 +155,13 @@ impl Client {
     pub fn snaptrade_oauth(env: Env, options: SnapTradeOAuthOptions) -> napi::Result<Client> {
         sync(&env, || {
             let builder = brokerlink::Client::builder().snaptrade_oauth(options.client_id, options.client_secret);
-            let builder = tune(
+            built(
                 builder,
                 options.base_url,
                 options.timeout_ms,
                 options.retry,
                 options.user_agent,
-            )?;
-            Ok(Client {
-                inner: builder.build()?,
-            })
+            )
         })
     }
 
@@ -255,16 +251,13 @@ impl Client {
     pub fn snaptrade_personal(env: Env, options: SnapTradeOptions) -> napi::Result<Client> {
         sync(&env, || {
             let builder = brokerlink::Client::builder().snaptrade_personal(options.client_id, options.consumer_key);
-            let builder = tune(
+            built(
                 builder,
                 options.base_url,
                 options.timeout_ms,
                 options.retry,
                 options.user_agent,
-            )?;
-            Ok(Client {
-                inner: builder.build()?,
-            })
+            )
         })
     }
 
@@ -280,16 +273,13 @@ impl Client {
             if let Some(name) = options.environment.as_deref() {
                 builder = builder.environment(Environment::parse(name)?);
             }
-            let builder = tune(
+            built(
                 builder,
                 options.base_url,
                 options.timeout_ms,
                 options.retry,
                 options.user_agent,
-            )?;
-            Ok(Client {
-                inner: builder.build()?,
-            })
+            )
         })
     }
 
