@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Builds the Python wheel once and runs everything Python against it: ruff, mypy (strict, on the
-# stubs and a usage file), pytest, and the conformance runner plus its checker.
+# stubs and a usage file), pytest, and the conformance runner plus its checker. On Linux the
+# wheel is the portable kind users install (manylinux2014: glibc 2.17, linked through zig), and
+# pytest and the conformance runner use it from a venv made afresh for each run, holding nothing
+# but the wheel and pytest. It carries the forced-panic test hook (`test-hooks`); the published
+# wheels (scripts/package) do not.
 #
 #   bindings-python/build.sh            # all of it
 #   BROKERLINK_PY_PROFILE=dev ...       # a debug wheel instead of --release (faster to build)
@@ -17,7 +21,7 @@ profile=${BROKERLINK_PY_PROFILE:-release}
 step() { printf '\n==> python: %s\n' "$*"; }
 
 step "venv and tools ($venv)"
-tools='maturin>=1.9.4,<2 pytest>=8 mypy>=1.10 ruff>=0.6 typing_extensions'
+tools='maturin==1.16.0 ziglang==0.17.1 pytest>=8 mypy>=1.10 ruff>=0.6 typing_extensions'
 stamp=$venv/.brokerlink-tools-$(printf '%s' "$tools" | cksum | cut -d' ' -f1)
 if [ ! -f "$stamp" ]; then
   [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
@@ -35,11 +39,21 @@ step "wheel ($profile, once)"
 rm -f "$wheels"/brokerlink-*.whl
 build_flags=(--out "$wheels" --features test-hooks --interpreter "$py")
 if [ "$profile" = release ]; then build_flags+=(--release); else build_flags+=(--profile "$profile"); fi
+host=$(rustc -vV | sed -n 's/^host: //p')
+case $host in
+  *-linux-gnu) build_flags+=(--zig --target "$host" --compatibility manylinux2014) ;;
+esac
 started=$(date +%s)
 (cd bindings-python && maturin build --quiet "${build_flags[@]}")
 wheel=$(ls "$wheels"/brokerlink-*.whl)
 echo "built $(basename "$wheel") ($(du -k "$wheel" | cut -f1) KiB) in $(( $(date +%s) - started ))s"
 "$py" -m pip install --quiet --force-reinstall --no-deps "$wheel"
+# pytest and the conformance runner import the wheel from a fresh venv: nothing of the tools'.
+test_venv=$root/target/python-test-venv
+rm -rf "$test_venv"
+python3 -m venv "$test_venv"
+"$test_venv/bin/python" -m pip install --quiet "$wheel" "pytest>=8"
+test_py=$test_venv/bin/python
 
 step "ruff"
 ruff check bindings-python tests/conformance tests/compat bench
@@ -54,9 +68,9 @@ step "mypy.stubtest: the stubs against the built module"
 step "pytest"
 # bindings-python/ (on sys.path under `python -m`) holds no brokerlink/ package: the import
 # below is the installed wheel, not the source tree.
-(cd bindings-python && "$py" -m pytest -q -p no:cacheprovider tests)
+(cd bindings-python && "$test_py" -m pytest -q -p no:cacheprovider tests)
 
 step "conformance: Python runner transcripts"
-"$py" tests/conformance/python/runner.py --out target/conformance/python
+"$test_py" tests/conformance/python/runner.py --out target/conformance/python
 cargo build --quiet -p brokerlink-conformance
 ./target/debug/conformance check target/conformance/python
