@@ -34,6 +34,9 @@ else
   echo "note: index.d.ts / binding.js are not committed yet, so drift is not checked"
 fi
 
+step "brokerlink/portal: open-portal.js from the sandbox crate, where it lives (npm run sync-portal)"
+npm run --silent sync-portal
+
 step "tsc --strict over examples/"
 npx --no-install tsc -p examples/tsconfig.json
 

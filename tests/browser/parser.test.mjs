@@ -27,7 +27,7 @@ describe('parsePortalResult in Chromium', () => {
     assert.equal(response.status, 200)
     assert.match(response.headers.get('content-type'), /^text\/javascript/)
     assert.equal(response.headers.get('access-control-allow-origin'), '*')
-    const source = readFileSync(path.join(ROOT, 'bindings-node/portal/open-portal.js'), 'utf8')
+    const source = readFileSync(path.join(ROOT, 'sandbox/src/portal/open-portal.js'), 'utf8')
     assert.equal(await response.text(), source, 'rebuild the addon (tests/browser/run.sh does) after editing open-portal.js')
   })
 

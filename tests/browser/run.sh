@@ -39,12 +39,13 @@ if [ ! -x "$node_dir/node_modules/.bin/napi" ]; then
   (cd "$node_dir" && npm install --no-save --loglevel=error)
 fi
 addon="$(ls "$node_dir"/brokerlink.*.node 2>/dev/null | head -n1 || true)"
-if [ -z "$addon" ] || [ -n "$(find "$root/core/src" "$root/sandbox/src" "$node_dir/src" "$node_dir/portal" \
+if [ -z "$addon" ] || [ -n "$(find "$root/core/src" "$root/sandbox/src" "$node_dir/src" \
     -newer "$addon" -type f -print -quit)" ]; then
   (cd "$node_dir" && npx --no-install napi build --platform --js binding.js --dts index.d.ts)
 else
   echo "up to date: $(basename "$addon")"
 fi
+(cd "$node_dir" && npm run --silent sync-portal)
 
 step "tsc --strict: brokerlink/portal's types (open-portal.d.ts)"
 "$node_dir/node_modules/.bin/tsc" -p "$here/types/tsconfig.json"

@@ -15,7 +15,7 @@ trap 'rm -rf "$work"' EXIT
 output="$(cd "$work" && env -u LD_LIBRARY_PATH -u JAVA_TOOL_OPTIONS -u JDK_JAVA_OPTIONS \
   timeout 120 java -cp "$classpath" ConsumerKt)"
 printf '%s\n' "$output"
-# A library JNA extracted from a jar is a temporary file of its own (jna<digits>.so in its
-# temporary folder), never the repository's build output.
-grep -Eq '^registered jvm-consumer .*; JNA loaded jna[0-9-]+\.so from /' <<<"$output" \
+# A library JNA extracted from a jar is a temporary file of its own (jna<digits>.tmp in its
+# cache folder), never a libbrokerlink_ffi.so found on some path.
+grep -Eq '^registered jvm-consumer .*; JNA loaded jna[0-9]+\.(tmp|so) from /' <<<"$output" \
   || { echo "FAIL: the library did not come from the jar" >&2; exit 1; }

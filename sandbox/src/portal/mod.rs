@@ -16,8 +16,10 @@ use std::collections::HashMap;
 const PAGE: &str = include_str!("page.html");
 const SCRIPT: &str = include_str!("portal.js");
 const STYLE: &str = include_str!("portal.css");
-/// `openPortal()` for host pages: the npm package's `brokerlink/portal`, one file, served as is.
-const OPEN_PORTAL: &str = include_str!("../../../bindings-node/portal/open-portal.js");
+/// `openPortal()` for host pages, served as is. It is also the npm package's `brokerlink/portal`,
+/// which copies it from here when packed (`npm run sync-portal`): the file lives in this crate
+/// so that every package that builds the sandbox from source (the Python sdist) carries it.
+const OPEN_PORTAL: &str = include_str!("open-portal.js");
 
 /// Nothing from outside the sandbox. Framing: apps embed the portal in an iframe on their own
 /// pages (`openPortal()`), and the sandbox cannot know their origins in advance — in
