@@ -56,8 +56,8 @@ python3 -m venv "$test_venv"
 test_py=$test_venv/bin/python
 
 step "ruff"
-ruff check bindings-python tests/conformance tests/compat bench
-ruff format --check bindings-python tests/conformance tests/compat bench
+ruff check bindings-python tests/conformance tests/compat bench scripts/audit-wheel scripts/version
+ruff format --check bindings-python tests/conformance tests/compat bench scripts/audit-wheel scripts/version
 
 step "mypy --strict (stubs and tests/typing_check.py)"
 (cd bindings-python && mypy python/brokerlink tests/typing_check.py)

@@ -13,7 +13,8 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 out="${1:-$root/target/dist/android}"
-: "${ANDROID_NDK_HOME:?set ANDROID_NDK_HOME to an Android NDK (r26 or newer)}"
+mkdir -p "$out" && out="$(cd "$out" && pwd)" # zip runs from another folder
+: "${ANDROID_NDK_HOME:?set ANDROID_NDK_HOME to an Android NDK (r28 or newer)}"
 api=24 # Android 7.0: the oldest release with the NDK's current minimum and JNA 5's
 version="$("$root/scripts/version")"
 
@@ -28,12 +29,16 @@ for pair in "${abis[@]}"; do
   target="${pair%%:*}" abi="${pair##*:}"
   rustup target add "$target"
   upper="$(tr 'a-z-' 'A-Z_' <<<"$target")"
+  # 16 KB pages: Google Play requires it of apps for Android 15+, and NDKs before r28 link 4 KB.
   env "CARGO_TARGET_${upper}_LINKER=$toolchain/$target$api-clang" \
+    "CARGO_TARGET_${upper}_RUSTFLAGS=-C link-arg=-Wl,-z,max-page-size=16384" \
     "CC_${target//-/_}=$toolchain/$target$api-clang" "AR_${target//-/_}=$toolchain/llvm-ar" \
     "CARGO_PROFILE_RELEASE_STRIP=symbols" \
     cargo build --release --locked -p brokerlink-ffi --target "$target" --manifest-path "$root/Cargo.toml"
   mkdir -p "$work/aar/jni/$abi"
   cp "$root/target/$target/release/libbrokerlink_ffi.so" "$work/aar/jni/$abi/"
+  readelf -lW "$work/aar/jni/$abi/libbrokerlink_ffi.so" | awk '$1 == "LOAD" && $NF != "0x4000" { bad = 1 } END { exit bad }' \
+    || { echo "$abi: LOAD segments are not 16 KB aligned" >&2; exit 1; }
 done
 
 # The classes: the JVM module's jar without natives (Android loads them from jni/, not from
@@ -50,6 +55,5 @@ cat > "$work/aar/AndroidManifest.xml" <<XML
 </manifest>
 XML
 : > "$work/aar/R.txt"
-mkdir -p "$out"
 (cd "$work/aar" && zip -q -r "$out/brokerlink-$version.aar" .)
 echo "built $out/brokerlink-$version.aar"
