@@ -6,7 +6,7 @@ use crate::generated::{
     NewWebhookSubscription, OAuthTokens, Order, OrderQuery, Position, Session, WebhookEventType, WebhookSubscription,
     WebhookSubscriptionUpdate,
 };
-use crate::types::{link_to_js, parsed, user_to_js, PortalOptions, UserCredentials, WaitOptions};
+use crate::types::{json_text, link_to_js, parsed, user_to_js, PortalOptions, UserCredentials, WaitOptions};
 use brokerlink::{duration_from_millis, Environment, Secret};
 use napi::bindgen_prelude::{Object, PromiseRaw, Undefined};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
@@ -715,14 +715,16 @@ impl Client {
         promise(
             env,
             async move {
-                c.activities(
-                    user.map(brokerlink::UserCredentials::from).as_ref(),
-                    &account_id,
-                    &query?.unwrap_or_default(),
-                )
-                .await
+                let list = c
+                    .activities(
+                        user.map(brokerlink::UserCredentials::from).as_ref(),
+                        &account_id,
+                        &query?.unwrap_or_default(),
+                    )
+                    .await?;
+                json_text(&list.into_iter().map(Activity::from).collect::<Vec<_>>())
             },
-            |env, list| parsed(env, &list.into_iter().map(Activity::from).collect::<Vec<_>>()),
+            parsed,
         )
     }
 
@@ -805,11 +807,13 @@ impl ActivityPages {
     #[napi(ts_return_type = "Promise<Array<Activity> | null>")]
     pub fn next<'env>(&self, env: &'env Env) -> Promise<'env, napi::Unknown<'env>> {
         let pages = self.inner.clone();
-        promise(env, async move { pages.lock().await.next().await }, |env, page| {
-            parsed(
-                env,
-                &page.map(|list| list.into_iter().map(Activity::from).collect::<Vec<_>>()),
-            )
-        })
+        promise(
+            env,
+            async move {
+                let page = pages.lock().await.next().await?;
+                json_text(&page.map(|list| list.into_iter().map(Activity::from).collect::<Vec<_>>()))
+            },
+            parsed,
+        )
     }
 }

@@ -89,9 +89,17 @@ pub(crate) fn inspect_as<T: ToNapiValue + Clone + 'static>(
 /// A long list of plain records handed to JavaScript as JSON text for V8's `JSON.parse`, which
 /// builds the objects several times faster than napi can, one property call at a time (a
 /// 10,000-row history: bench/results.md). Only for records the generator marked `Serialize`:
-/// those whose every value JSON carries as napi would (no `Date`, no credential).
-pub(crate) fn parsed<'env, T: serde::Serialize>(env: &'env Env, rows: &T) -> napi::Result<napi::Unknown<'env>> {
-    let text = serde_json::to_string(rows).map_err(|e| napi::Error::from_reason(e.to_string()))?;
+/// those whose every value JSON carries as napi would (no `Date`, no credential). The text is
+/// written on the runtime's thread (`json_text`), so that the event loop only parses it.
+pub(crate) struct JsonText(String);
+
+pub(crate) fn json_text<T: serde::Serialize>(rows: &T) -> brokerlink::Result<JsonText> {
+    serde_json::to_string(rows)
+        .map(JsonText)
+        .map_err(|e| brokerlink::Error::decode(format!("could not write the rows as JSON: {e}")))
+}
+
+pub(crate) fn parsed<'env>(env: &'env Env, JsonText(text): JsonText) -> napi::Result<napi::Unknown<'env>> {
     let json: napi::JSON = env.get_global()?.get_named_property_unchecked("JSON")?;
     let parse: napi::bindgen_prelude::Function<String, napi::Unknown> = json.get_named_property_unchecked("parse")?;
     parse.call(text)

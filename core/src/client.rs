@@ -515,6 +515,10 @@ impl Client {
                 if offsets.len() > MAX_PAGES {
                     return Err(too_many_pages());
                 }
+                // Room for the whole history at once rather than regrowing (and moving every
+                // row again) page after page; a total the server overstates costs no more.
+                let expected = usize::try_from(total).unwrap_or(usize::MAX).min(RESERVED_ROWS);
+                activities.reserve(expected.saturating_sub(activities.len()));
                 let pages = futures_util::stream::iter(offsets.into_iter().map(|offset| async move {
                     dispatch!(self, activity_page(user, account_id, query, offset, limit))
                 }))
@@ -581,6 +585,8 @@ impl Client {
 const MAX_PAGES: usize = 10_000;
 /// How many pages of activities are in flight at once when their offsets are known ahead.
 const CONCURRENT_PAGES: usize = 4;
+/// The most rows reserved ahead from a page's stated total.
+const RESERVED_ROWS: usize = 100_000;
 
 fn too_many_pages() -> Error {
     Error::decode(format!("list activities: more than {MAX_PAGES} pages"))

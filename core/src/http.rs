@@ -380,7 +380,10 @@ impl Transport {
         if response.content_length().is_some_and(|len| len > limit as u64) {
             return Err(too_big());
         }
-        let mut body = BytesMut::new();
+        // Sized from the header when there is one: growing by doubling copied a large page
+        // of activities several times over.
+        let expected = response.content_length().map_or(0, |len| len as usize);
+        let mut body = BytesMut::with_capacity(expected);
         let mut stream = response.bytes_stream();
         while let Some(chunk) = stream.next().await {
             let chunk = chunk.map_err(transport_error)?;

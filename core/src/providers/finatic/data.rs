@@ -8,7 +8,9 @@ use crate::account_data::{
     activity_kind, instrument_kind, occ_symbol, order_side, order_status, value_and_pnl, Activity, Balance, Instrument,
     InstrumentKind, OptionContract, OptionRight, Order, Position,
 };
+use crate::providers::dates::optional_date;
 use crate::providers::{parse_date, parse_timestamp};
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
@@ -277,8 +279,10 @@ pub(super) struct FdxTransaction {
     pub id: Option<String>,
     pub transaction_id: Option<String>,
     pub transaction_type: Option<String>,
-    pub transaction_date: Option<String>,
-    pub posted_date: Option<String>,
+    #[serde(default, deserialize_with = "optional_date")]
+    pub transaction_date: Option<NaiveDate>,
+    #[serde(default, deserialize_with = "optional_date")]
+    pub posted_date: Option<NaiveDate>,
     #[serde(default, deserialize_with = "amount")]
     pub transaction_amount: Option<Decimal>,
     pub currency: Option<String>,
@@ -306,8 +310,8 @@ impl FdxTransaction {
             amount: self.transaction_amount,
             fee: metadata.fee,
             currency: self.currency.or(self.unit_code),
-            trade_date: self.transaction_date.as_deref().and_then(parse_date),
-            settlement_date: self.posted_date.as_deref().and_then(parse_date),
+            trade_date: self.transaction_date,
+            settlement_date: self.posted_date,
             external_reference_id: metadata.external_reference_id,
         }
     }

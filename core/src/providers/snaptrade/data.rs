@@ -6,6 +6,7 @@ use crate::account_data::{
     activity_kind, instrument_kind, order_side, order_status, value_and_pnl, Activity, Balance, BalanceHistory,
     BalancePoint, Instrument, OptionContract, OptionRight, Order, Position,
 };
+use crate::providers::dates::optional_date;
 use crate::providers::{parse_date, parse_timestamp};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -309,8 +310,10 @@ pub(super) struct WireActivity {
     #[serde(rename = "type")]
     pub kind: Option<String>,
     pub description: Option<String>,
-    pub trade_date: Option<String>,
-    pub settlement_date: Option<String>,
+    #[serde(default, deserialize_with = "optional_date")]
+    pub trade_date: Option<NaiveDate>,
+    #[serde(default, deserialize_with = "optional_date")]
+    pub settlement_date: Option<NaiveDate>,
     #[serde(default, deserialize_with = "amount")]
     pub fee: Option<Decimal>,
     pub external_reference_id: Option<String>,
@@ -336,8 +339,8 @@ impl WireActivity {
             amount: self.amount,
             fee: self.fee,
             currency: self.currency.and_then(|c| c.code),
-            trade_date: self.trade_date.as_deref().and_then(parse_date),
-            settlement_date: self.settlement_date.as_deref().and_then(parse_date),
+            trade_date: self.trade_date,
+            settlement_date: self.settlement_date,
             external_reference_id: self.external_reference_id,
         }
     }
