@@ -270,6 +270,34 @@ pub(crate) fn decode_json<T: DeserializeOwned>(reply: &Reply, what: &str) -> Res
     })
 }
 
+/// Bodies from this size up are decoded on the runtime's blocking pool (`decode_json_apart`).
+const DECODE_APART_BYTES: usize = 128 * 1024;
+
+/// `decode_json`, then `convert`, on the runtime's blocking pool when the body is large. Pages
+/// of a long history arrive a few at a time; decoded where they arrive, they would be decoded
+/// one after another on the caller's thread (the blocking client's only thread) while the
+/// machine's other cores idle.
+pub(crate) async fn decode_json_apart<T, U>(
+    reply: Reply,
+    what: &'static str,
+    convert: impl FnOnce(T) -> U + Send + 'static,
+) -> Result<U>
+where
+    T: DeserializeOwned,
+    U: Send + 'static,
+{
+    if reply.body.len() < DECODE_APART_BYTES {
+        return decode_json(&reply, what).map(convert);
+    }
+    tokio::task::spawn_blocking(move || decode_json(&reply, what).map(convert))
+        .await
+        .unwrap_or_else(|stopped| {
+            Err(Error::internal(format!(
+                "{what}: decoding the response stopped ({stopped})"
+            )))
+        })
+}
+
 const EXCERPT_CHARS: usize = 200;
 
 /// A short, printable start of a response body with every credential removed: values of keys

@@ -288,7 +288,7 @@ pub(super) struct ActivityPage {
     pub pagination: Option<Pagination>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 pub(super) struct Pagination {
     pub offset: Option<u64>,
     pub total: Option<u64>,

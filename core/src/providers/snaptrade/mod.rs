@@ -3,13 +3,13 @@
 mod data;
 mod wire;
 
-use crate::account_data::{ActivityQuery, Balance, BalanceHistory, Order, OrderQuery, OrderState, Position};
+use crate::account_data::{Activity, ActivityQuery, Balance, BalanceHistory, Order, OrderQuery, OrderState, Position};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Idempotency, Outgoing, Reply, Transport};
 use crate::oauth::{Grant, OAuthApp};
 use crate::portal::{PortalLink, PortalMode, PortalOptions, PORTAL_LINK_LIFETIME};
 use crate::providers::ActivityPage;
-use crate::providers::{decode_json, gone_is_done, path_segment, Protocol};
+use crate::providers::{decode_json, decode_json_apart, gone_is_done, path_segment, Protocol};
 use crate::secret::{provider_text, Secret};
 use crate::signing::{hmac_base64, signing_string, NonAscii};
 use crate::types::{Account, Connection, UserCredentials};
@@ -623,17 +623,23 @@ impl Protocol for SnapTrade {
         }
         call.params.push(("offset", &offset_text));
         call.params.push(("limit", &limit_text));
-        let page: data::ActivityPage = self.fetch(t, call).await?;
-        let fetched = page.data.len() as u64;
-        let total = page.pagination.as_ref().and_then(|p| p.total);
-        let start_at = page.pagination.as_ref().and_then(|p| p.offset).unwrap_or(offset);
-        let next = start_at + fetched;
+        let what = call.what;
+        let reply = self.execute(t, call).await?;
+        let owner = account_id.to_owned();
+        let (items, total, start_at) = decode_json_apart(reply, what, move |page: data::ActivityPage| {
+            let pagination = page.pagination.unwrap_or_default();
+            let items: Vec<Activity> = page.data.into_iter().map(|a| a.into_activity(&owner)).collect();
+            (items, pagination.total, pagination.offset)
+        })
+        .await?;
+        let fetched = items.len() as u64;
+        let next = start_at.unwrap_or(offset) + fetched;
         let more = match total {
             Some(total) => next < total,
             None => fetched >= u64::from(limit),
         };
         Ok(ActivityPage {
-            items: page.data.into_iter().map(|a| a.into_activity(account_id)).collect(),
+            items,
             next_offset: (more && fetched > 0).then_some(next),
             total,
         })
