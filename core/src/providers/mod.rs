@@ -13,8 +13,9 @@ use crate::secret::{redact, Secret};
 use crate::subscriptions::{NewWebhookSubscription, WebhookEventType, WebhookSubscription, WebhookSubscriptionUpdate};
 use crate::types::{Account, Connection, Session, UserCredentials};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, DeserializeSeed};
 use serde_json::Value;
+use std::marker::PhantomData;
 
 pub(crate) use dates::{parse_date, parse_date_or_timestamp, parse_timestamp};
 
@@ -253,11 +254,28 @@ pub(crate) fn path_segment(id: &str) -> String {
 
 /// Decodes a successful reply's JSON into `T`, or fails as `decode` with a redacted excerpt.
 pub(crate) fn decode_json<T: DeserializeOwned>(reply: &Reply, what: &str) -> Result<T> {
+    decode_json_seeded(reply, what, PhantomData::<T>)
+}
+
+/// `decode_json` through a seed, for a shape decoded straight into brokerlink's model with
+/// what the body does not carry (the account a page of activities belongs to).
+pub(crate) fn decode_json_seeded<S, T>(reply: &Reply, what: &str, seed: S) -> Result<T>
+where
+    S: for<'de> DeserializeSeed<'de, Value = T>,
+{
+    fn whole<'de, R: serde_json::de::Read<'de>, S: DeserializeSeed<'de>>(
+        mut reader: serde_json::Deserializer<R>,
+        seed: S,
+    ) -> serde_json::Result<S::Value> {
+        let value = seed.deserialize(&mut reader)?;
+        reader.end()?;
+        Ok(value)
+    }
     // UTF-8 checked once for the whole body, not string by string as `from_slice` does (a
     // measurable share of decoding a page of a thousand activities).
     let decoded = match std::str::from_utf8(&reply.body) {
-        Ok(text) => serde_json::from_str(text),
-        Err(_) => serde_json::from_slice(&reply.body),
+        Ok(text) => whole(serde_json::Deserializer::from_str(text), seed),
+        Err(_) => whole(serde_json::Deserializer::from_slice(&reply.body), seed),
     };
     decoded.map_err(|e| {
         Error::decode(format!(
@@ -273,23 +291,19 @@ pub(crate) fn decode_json<T: DeserializeOwned>(reply: &Reply, what: &str) -> Res
 /// Bodies from this size up are decoded on the runtime's blocking pool (`decode_json_apart`).
 const DECODE_APART_BYTES: usize = 128 * 1024;
 
-/// `decode_json`, then `convert`, on the runtime's blocking pool when the body is large. Pages
-/// of a long history arrive a few at a time; decoded where they arrive, they would be decoded
-/// one after another on the caller's thread (the blocking client's only thread) while the
-/// machine's other cores idle.
-pub(crate) async fn decode_json_apart<T, U>(
-    reply: Reply,
-    what: &'static str,
-    convert: impl FnOnce(T) -> U + Send + 'static,
-) -> Result<U>
+/// `decode_json_seeded`, on the runtime's blocking pool when the body is large. Pages of a long
+/// history arrive a few at a time; decoded where they arrive, they would be decoded one after
+/// another on the caller's thread (the blocking client's only thread) while the machine's
+/// other cores idle.
+pub(crate) async fn decode_json_apart<S, T>(reply: Reply, what: &'static str, seed: S) -> Result<T>
 where
-    T: DeserializeOwned,
-    U: Send + 'static,
+    S: for<'de> DeserializeSeed<'de, Value = T> + Send + 'static,
+    T: Send + 'static,
 {
     if reply.body.len() < DECODE_APART_BYTES {
-        return decode_json(&reply, what).map(convert);
+        return decode_json_seeded(&reply, what, seed);
     }
-    tokio::task::spawn_blocking(move || decode_json(&reply, what).map(convert))
+    tokio::task::spawn_blocking(move || decode_json_seeded(&reply, what, seed))
         .await
         .unwrap_or_else(|stopped| {
             Err(Error::internal(format!(

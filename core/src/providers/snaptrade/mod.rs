@@ -3,7 +3,7 @@
 mod data;
 mod wire;
 
-use crate::account_data::{Activity, ActivityQuery, Balance, BalanceHistory, Order, OrderQuery, OrderState, Position};
+use crate::account_data::{ActivityQuery, Balance, BalanceHistory, Order, OrderQuery, OrderState, Position};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Idempotency, Outgoing, Reply, Transport};
 use crate::oauth::{Grant, OAuthApp};
@@ -625,13 +625,12 @@ impl Protocol for SnapTrade {
         call.params.push(("limit", &limit_text));
         let what = call.what;
         let reply = self.execute(t, call).await?;
-        let owner = account_id.to_owned();
-        let (items, total, start_at) = decode_json_apart(reply, what, move |page: data::ActivityPage| {
-            let pagination = page.pagination.unwrap_or_default();
-            let items: Vec<Activity> = page.data.into_iter().map(|a| a.into_activity(&owner)).collect();
-            (items, pagination.total, pagination.offset)
-        })
-        .await?;
+        let seed = data::ActivityPageSeed {
+            account_id: account_id.to_owned(),
+            expected_rows: limit as usize,
+        };
+        let data::ActivityPage { items, pagination } = decode_json_apart(reply, what, seed).await?;
+        let (total, start_at) = (pagination.total, pagination.offset);
         let fetched = items.len() as u64;
         let next = start_at.unwrap_or(offset) + fetched;
         let more = match total {
