@@ -4,7 +4,7 @@
 
 use crate::account_data::{
     activity_kind, instrument_kind, order_side, order_status, value_and_pnl, Activity, Balance, BalanceHistory,
-    BalancePoint, Instrument, OptionContract, OptionRight, Order, Position,
+    BalancePoint, Instrument, OptionContract, OptionRight, Order, Position, MAX_ACTIVITY_PAGE,
 };
 use crate::providers::dates::optional_date;
 use crate::providers::{parse_date, parse_timestamp};
@@ -349,16 +349,15 @@ impl<'de> Visitor<'de> for ActivityRows<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut rows: A) -> Result<Vec<Activity>, A::Error> {
-        let mut items = Vec::with_capacity(rows.size_hint().unwrap_or(self.0.expected_rows).min(MAX_PAGE_ROWS));
+        // Never more room ahead than SnapTrade's largest page, whatever the hint.
+        let most = MAX_ACTIVITY_PAGE as usize;
+        let mut items = Vec::with_capacity(rows.size_hint().unwrap_or(self.0.expected_rows).min(most));
         while let Some(row) = rows.next_element::<WireActivity>()? {
             items.push(row.into_activity(&self.0.account_id));
         }
         Ok(items)
     }
 }
-
-/// SnapTrade's largest page of activities: no more room is reserved ahead than this.
-const MAX_PAGE_ROWS: usize = 1000;
 
 #[derive(Debug, Default, Deserialize)]
 pub(super) struct Pagination {
